@@ -1,0 +1,7 @@
+"""loadpulse: a fast, truthful load-testing toolkit."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

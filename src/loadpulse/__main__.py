@@ -1,0 +1,3 @@
+from loadpulse.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `loadpulse` command line: one module per command, wired in app.py."""

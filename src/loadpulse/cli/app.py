@@ -1,0 +1,70 @@
+"""The typer application and the process entry point (error and exit-code policy lives here)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from loadpulse import __version__
+from loadpulse.cli.console import fail
+from loadpulse.cli.demo import demo
+from loadpulse.cli.http import http
+from loadpulse.cli.target import target_app
+from loadpulse.errors import BadInput
+
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    name="loadpulse",
+    help="Fast, truthful load testing: one-liners, scenarios, SLO verdicts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"loadpulse {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Fast, truthful load testing: one-liners, scenarios, SLO verdicts."""
+
+
+app.command("http")(http)
+app.command("demo")(demo)
+app.add_typer(target_app, name="target")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry: bad input is one line and exit 2, never a traceback."""
+    try:
+        code = app(args=argv, prog_name="loadpulse", standalone_mode=False)
+    except BadInput as exc:
+        fail(str(exc))
+        sys.exit(EXIT_BAD_INPUT)
+    except click.exceptions.NoSuchOption as exc:
+        hint = f" (did you mean {', '.join(exc.possibilities)}?)" if exc.possibilities else ""
+        fail(f"no such option {exc.option_name}{hint}; see --help")
+        sys.exit(EXIT_BAD_INPUT)
+    except click.exceptions.UsageError as exc:
+        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+        fail(f"{where}{exc.format_message()}; see --help")
+        sys.exit(EXIT_BAD_INPUT)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,32 @@
+"""Terminal consoles shared by the commands. rich honours NO_COLOR and drops colour when not a TTY."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+
+PIPE_WIDTH = 120
+"""Width when writing to a file or pipe: wide enough that summary tables never wrap in CI logs."""
+
+
+def _console(stream: object) -> Console:
+    console = Console(file=stream, highlight=False)  # type: ignore[arg-type]
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH
+    return console
+
+
+def stdout_console() -> Console:
+    return _console(sys.stdout)
+
+
+def stderr_console() -> Console:
+    return _console(sys.stderr)
+
+
+def fail(message: str) -> None:
+    """One plain line on stderr for bad input, prefixed with the program name."""
+    sys.stderr.write(f"loadpulse: error: {message}\n")
+    sys.stderr.flush()

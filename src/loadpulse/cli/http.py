@@ -1,0 +1,150 @@
+"""`loadpulse http URL`: the wrk/hey-style one-liner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from loadpulse.cli.runner import OutputOptions, run_and_report
+from loadpulse.errors import BadInput
+from loadpulse.protocols.http.request import parse_header
+from loadpulse.protocols.http.url import parse_url
+from loadpulse.spec import DEFAULT_DURATION_S, METHODS, LoadSpec, RequestSpec, RunSpec, TimeoutSpec, validated
+from loadpulse.units import parse_duration
+
+
+def positive(value: float | None, flag: str) -> None:
+    if value is not None and value <= 0:
+        raise BadInput(f"{flag} must be greater than zero (got {value:g})")
+
+
+def read_body(body: str | None, json_body: str | None) -> tuple[bytes | None, str | None]:
+    """(body bytes, implied content type) from -b/--body or --json-body."""
+    if body is not None and json_body is not None:
+        raise BadInput("give either --body or --json-body, not both")
+    if json_body is not None:
+        text = json_body
+        if json_body.startswith("@"):
+            text = _read_file(json_body[1:], "--json-body").decode("utf-8", errors="replace")
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"--json-body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return text.encode("utf-8"), "application/json"
+    if body is None:
+        return None, None
+    if body.startswith("@"):
+        return _read_file(body[1:], "--body"), None
+    return body.encode("utf-8"), None
+
+
+def _read_file(path: str, flag: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{flag} file {path!r} does not exist") from None
+    except OSError as exc:
+        raise BadInput(f"{flag} file {path!r} cannot be read: {exc.strerror}") from None
+
+
+def http(
+    url: Annotated[str, typer.Argument(help="Absolute http:// or https:// URL to load.", show_default=False)],
+    requests: Annotated[
+        int | None, typer.Option("-n", "--requests", help="Stop after this many requests.")
+    ] = None,
+    duration: Annotated[
+        str | None,
+        typer.Option(
+            "-d",
+            "--duration",
+            help=f"Stop after this long (30s, 5m, 1h). Default {DEFAULT_DURATION_S:g}s when -n is not given.",
+        ),
+    ] = None,
+    connections: Annotated[
+        int, typer.Option("-c", "--connections", help="Concurrent connections (closed model), or "
+                          "connections opened up front with --rate.")
+    ] = 50,
+    rate: Annotated[
+        float | None,
+        typer.Option("--rate", help="Open model: start this many requests per second whatever the target "
+                     "does; latency is then measured from each intended start."),
+    ] = None,
+    max_in_flight: Annotated[
+        int | None,
+        typer.Option("--max-in-flight", help="With --rate: most requests outstanding at once; arrivals "
+                     "beyond it are counted as dropped. Default max(connections, 1000)."),
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option("-m", "--method", help="HTTP method. Default GET, or POST with a body.")
+    ] = None,
+    header: Annotated[
+        list[str] | None, typer.Option("-H", "--header", help="'Name: value' header; repeatable.")
+    ] = None,
+    body: Annotated[
+        str | None, typer.Option("-b", "--body", help="Request body: a string, or @file to send a file.")
+    ] = None,
+    json_body: Annotated[
+        str | None,
+        typer.Option("--json-body", help="JSON request body (validated; sets Content-Type), or @file."),
+    ] = None,
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="Give up on a request after this long (also the read timeout).")
+    ] = "10s",
+    connect_timeout: Annotated[
+        str, typer.Option("--connect-timeout", help="Give up on a connection attempt after this long.")
+    ] = "5s",
+    grace: Annotated[
+        str, typer.Option("--grace", help="At the end, how long in-flight requests may still finish.")
+    ] = "2s",
+    name: Annotated[
+        str | None, typer.Option("--name", help="Name the request's stats are kept under.")
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", "-k", help="Skip TLS certificate verification.")
+    ] = False,
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Write Summary JSON v1 to this path ('-' for stdout).", metavar="PATH"),
+    ] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no console summary.")] = False,
+) -> int:
+    """Load one URL, wrk-style: closed model with -c connections, or open model with --rate."""
+    parse_url(url)
+    positive(requests, "-n/--requests")
+    positive(connections, "-c/--connections")
+    positive(rate, "--rate")
+    positive(max_in_flight, "--max-in-flight")
+    duration_s = parse_duration(duration, "-d/--duration") if duration is not None else None
+    headers = [parse_header(h) for h in header or []]
+    payload, content_type = read_body(body, json_body)
+    if content_type and not any(n.lower() == "content-type" for n, _ in headers):
+        headers.append(("Content-Type", content_type))
+    verb = (method or ("POST" if payload is not None else "GET")).upper()
+    if verb not in METHODS:
+        raise BadInput(f"unknown method {verb!r}: use one of {', '.join(METHODS)}")
+    total_s = parse_duration(timeout, "--timeout")
+    spec = validated(
+        RunSpec,
+        requests=(validated(RequestSpec, url=url, method=verb, headers=tuple(headers), body=payload, name=name),),
+        load=validated(
+            LoadSpec,
+            connections=connections,
+            requests=requests,
+            duration_s=duration_s,
+            rate=rate,
+            max_in_flight=max_in_flight,
+        ),
+        timeouts=validated(
+            TimeoutSpec,
+            connect_s=parse_duration(connect_timeout, "--connect-timeout"),
+            read_s=total_s,
+            total_s=total_s,
+        ),
+        insecure=insecure,
+        grace_s=parse_duration(grace, "--grace"),
+    )
+    return run_and_report(spec, OutputOptions(json_path=json_out, progress=not no_progress, quiet=quiet))

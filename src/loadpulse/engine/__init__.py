@@ -1,0 +1,1 @@
+"""One process's load runner: drivers for the closed and open models, snapshot cutting, graceful stop."""

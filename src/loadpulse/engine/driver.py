@@ -1,0 +1,241 @@
+"""What every load model shares: connections to one endpoint, recording, timeouts, reconnects, drain.
+
+A driver owns its connections (it is their ConnectionOwner): a response or failure comes back as a
+callback and the driver records it and decides what the connection does next. The closed and open models
+differ only in that decision, which subclasses make in :meth:`LoadDriver.next_after` and
+:meth:`LoadDriver.after_failure`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from time import perf_counter_ns
+
+from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.metrics.recorder import Recorder
+from loadpulse.protocols.http.connect import ConnectError, Endpoint, open_connection
+from loadpulse.protocols.http.connection import STALE, HttpConnection
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    """A request encoded once and sent many times; ``weight`` is its share of a request mix."""
+
+    name: str
+    data: bytes
+    head: bool = False
+    weight: float = 1.0
+
+
+class Stream:
+    """A prepared request bound to its name's recorder buffers (cached bound methods: the hot path)."""
+
+    __slots__ = ("data", "head", "lat", "rec", "status", "svc", "ttfb")
+
+    def __init__(self, request: PreparedRequest, recorder: Recorder) -> None:
+        rec = self.rec = recorder.for_name(request.name)
+        self.data = request.data
+        self.head = request.head
+        self.lat = rec.lat.append
+        self.svc = rec.svc.append
+        self.ttfb = rec.ttfb.append
+        self.status = rec.status.append
+
+
+MIX_CYCLE = 1000
+
+
+def mix_cycle(weights: Sequence[float], seed: int = 0) -> list[int]:
+    """A shuffled cycle of stream indexes whose counts follow ``weights`` exactly (largest remainder).
+
+    Cycling through a fixed shuffled table keeps the mix exact over every 1000 requests and costs one
+    index increment per request instead of a random draw.
+    """
+    total = sum(weights)
+    raw = [w / total * MIX_CYCLE for w in weights]
+    counts = [int(r) for r in raw]
+    by_remainder = sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)
+    for i in by_remainder[: MIX_CYCLE - sum(counts)]:
+        counts[i] += 1
+    cycle = [i for i, n in enumerate(counts) for _ in range(n)]
+    random.Random(seed).shuffle(cycle)
+    return cycle
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect_s: float = 5.0
+    read_s: float = 10.0
+    """Longest silence while waiting for response bytes."""
+    total_s: float = 10.0
+    """Longest a request may take from its send (or intended start, open model) to the last byte."""
+
+
+class LoadDriver:
+    co_corrected = False
+    """True when latency is measured from intended start times (open model)."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        requests: Sequence[PreparedRequest],
+        recorder: Recorder,
+        timeouts: Timeouts,
+    ) -> None:
+        if not requests:
+            raise ValueError("a driver needs at least one request")
+        self.endpoint = endpoint
+        self.recorder = recorder
+        self.timeouts = timeouts
+        self.streams = [Stream(r, recorder) for r in requests]
+        self._cycle = mix_cycle([r.weight for r in requests]) if len(requests) > 1 else [0]
+        self._next = 0
+        self.conns: set[HttpConnection] = set()
+        self.stopping = False
+        self.abandoned = 0
+        self.t0_ns = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._finished: asyncio.Future[None] | None = None
+
+    # lifecycle ------------------------------------------------------------------------------------------
+    def start(self, t0_ns: int) -> None:
+        self.t0_ns = t0_ns
+        self._finished = asyncio.get_running_loop().create_future()
+        self.spawn(self._watchdog())
+        self.begin()
+
+    def begin(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def finished(self) -> asyncio.Future[None]:
+        assert self._finished is not None, "start() first"
+        return self._finished
+
+    def finish(self) -> None:
+        if self._finished is not None and not self._finished.done():
+            self._finished.set_result(None)
+
+    def stop(self) -> None:
+        """No new requests from now on; in-flight ones may complete (see :meth:`drain`)."""
+        self.stopping = True
+
+    def in_flight(self) -> int:
+        return sum(1 for c in self.conns if c.busy)
+
+    async def drain(self, grace_s: float) -> None:
+        """Wait up to ``grace_s`` for in-flight requests, then abandon the rest and close everything."""
+        self.stop()
+        deadline = perf_counter_ns() + int(grace_s * 1e9)
+        while self.in_flight() and perf_counter_ns() < deadline:
+            await asyncio.sleep(0.01)
+        for conn in list(self.conns):
+            if conn.busy:
+                self.abandoned += 1
+                conn.busy = False
+            conn.close()
+        self.conns.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        self.finish()
+
+    def spawn(self, coro: object) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ConnectionOwner ------------------------------------------------------------------------------------
+    def on_response(self, conn: HttpConnection) -> None:
+        now = perf_counter_ns()
+        sent = conn.sent_ns
+        stream: Stream = conn.user  # type: ignore[assignment]
+        if self.co_corrected:
+            stream.lat((now - conn.intended_ns) // 1000)
+            stream.svc((now - sent) // 1000)
+        else:
+            stream.lat((now - sent) // 1000)
+        stream.ttfb((conn.first_byte_ns - sent) // 1000)
+        reader = conn.reader
+        stream.status(reader.status)
+        stream.rec.bytes_in += reader.body_bytes
+        self.next_after(conn)
+
+    def on_failure(self, conn: HttpConnection, kind: str) -> None:
+        self.conns.discard(conn)
+        if kind == STALE:
+            self.retry(conn)
+            return
+        stream: Stream = conn.user  # type: ignore[assignment]
+        if kind == ErrorKind.TIMEOUT.value:
+            # A timed-out request stays in the latency record at the time it was given up on: dropping it
+            # would hide exactly the stalls a load test exists to find.
+            now = perf_counter_ns()
+            start = conn.intended_ns if self.co_corrected else conn.sent_ns
+            stream.lat((now - start) // 1000)
+            if self.co_corrected:
+                stream.svc((now - conn.sent_ns) // 1000)
+        stream.rec.error(kind)
+        self.after_failure(conn)
+
+    def on_idle_closed(self, conn: HttpConnection) -> None:
+        self.conns.discard(conn)
+        self.after_idle_closed(conn)
+
+    # subclass decisions ---------------------------------------------------------------------------------
+    def next_after(self, conn: HttpConnection) -> None:
+        raise NotImplementedError
+
+    def after_failure(self, conn: HttpConnection) -> None:
+        raise NotImplementedError
+
+    def after_idle_closed(self, conn: HttpConnection) -> None:
+        raise NotImplementedError
+
+    def retry(self, conn: HttpConnection) -> None:
+        raise NotImplementedError
+
+    # helpers --------------------------------------------------------------------------------------------
+    def new_connection(self) -> HttpConnection:
+        return HttpConnection(self)
+
+    def pick(self) -> Stream:
+        """The next request of the mix."""
+        cycle = self._cycle
+        i = self._next
+        self._next = i + 1 if i + 1 < len(cycle) else 0
+        return self.streams[cycle[i]]
+
+    async def connect(self, stream: Stream) -> HttpConnection | None:
+        """A fresh connection, or None after recording the connect failure as a failed ``stream`` request."""
+        try:
+            conn = await open_connection(self.endpoint, self.new_connection)
+        except ConnectError as exc:
+            stream.rec.error(exc.kind)
+            return None
+        if self.stopping:
+            conn.close()
+            return None
+        self.conns.add(conn)
+        return conn
+
+    def send(self, conn: HttpConnection, stream: Stream) -> None:
+        conn.user = stream
+        stream.rec.bytes_out += len(stream.data)
+        conn.send(stream.data, stream.head)
+
+    async def _watchdog(self) -> None:
+        t = self.timeouts
+        total_ns, read_ns = int(t.total_s * 1e9), int(t.read_s * 1e9)
+        period = min(0.1, t.total_s / 10, t.read_s / 10)
+        while True:
+            await asyncio.sleep(period)
+            now = perf_counter_ns()
+            for conn in list(self.conns):
+                if not conn.busy:
+                    continue
+                start = conn.intended_ns if self.co_corrected else conn.sent_ns
+                if now - start > total_ns or now - conn.last_rx_ns > read_ns:
+                    conn.fail(ErrorKind.TIMEOUT.value)

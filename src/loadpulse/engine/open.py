@@ -1,0 +1,127 @@
+"""Open model: requests arrive at a constant rate whatever the target does (wrk2/k6 constant-arrival-rate).
+
+Latency is measured from each arrival's *intended* start, so a stalling target shows up in full
+(coordinated-omission corrected); service time from the actual send is recorded beside it. An arrival that
+finds ``max_in_flight`` requests outstanding is counted as dropped, never queued or silently delayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from time import perf_counter_ns
+
+from collections.abc import Sequence
+
+from loadpulse.engine.driver import LoadDriver, PreparedRequest, Stream, Timeouts
+from loadpulse.metrics.recorder import Recorder
+from loadpulse.profiles.constant_rate import due, intended_ns
+from loadpulse.protocols.http.connect import ConnectError, Endpoint, open_connection
+from loadpulse.protocols.http.connection import HttpConnection
+
+
+class OpenLoad(LoadDriver):
+    co_corrected = True
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        requests_mix: Sequence[PreparedRequest],
+        recorder: Recorder,
+        timeouts: Timeouts,
+        rate: float,
+        max_in_flight: int,
+        requests: int | None,
+        warm_connections: int,
+    ) -> None:
+        super().__init__(endpoint, requests_mix, recorder, timeouts)
+        self.rate = rate
+        self.max_in_flight = max_in_flight
+        self.limit = requests
+        self.warm = min(warm_connections, max_in_flight)
+        self.idle: list[HttpConnection] = []
+        self.connecting = 0
+        self.busy_count = 0
+        self.started = 0
+
+    def begin(self) -> None:
+        self.spawn(self._schedule())
+
+    async def _schedule(self) -> None:
+        for _ in range(self.warm):
+            self.spawn(self._warm_one())
+        t0 = self.t0_ns
+        while not self.stopping:
+            n, wait_ns = due(perf_counter_ns() - t0, self.started, self.rate, self.limit)
+            for _ in range(n):
+                self._arrive(t0 + intended_ns(self.started, self.rate))
+                self.started += 1
+            if wait_ns < 0:
+                break
+            # uvloop timers have 1 ms resolution; sleep(0) still yields so responses get processed.
+            await asyncio.sleep(wait_ns / 1e9 if wait_ns >= 1_000_000 else 0)
+        await self._wait_idle()
+        self.finish()
+
+    async def _wait_idle(self) -> None:
+        while (self.busy_count or self.connecting) and not self.stopping:
+            await asyncio.sleep(0.005)
+
+    async def _warm_one(self) -> None:
+        self.connecting += 1
+        conn = await self.connect_quietly()
+        self.connecting -= 1
+        if conn is not None:
+            self.idle.append(conn)
+
+    async def connect_quietly(self) -> HttpConnection | None:
+        """Pre-opened connections are not requests: a failure here is not counted (the first real request
+        on that slot will connect and count it)."""
+        try:
+            conn = await open_connection(self.endpoint, self.new_connection)
+        except ConnectError:
+            return None
+        self.conns.add(conn)
+        return conn
+
+    def _arrive(self, intended: int) -> None:
+        idle = self.idle
+        while idle:
+            conn = idle.pop()
+            if not conn.closed:
+                self.busy_count += 1
+                conn.intended_ns = intended
+                self.send(conn, self.pick())
+                return
+        if self.busy_count + self.connecting >= self.max_in_flight:
+            self.recorder.dropped += 1
+            return
+        self.spawn(self._connect_then_send(intended, self.pick()))
+
+    async def _connect_then_send(self, intended: int, stream: Stream) -> None:
+        self.connecting += 1
+        conn = await self.connect(stream)
+        self.connecting -= 1
+        if conn is not None:
+            self.busy_count += 1
+            conn.intended_ns = intended
+            self.send(conn, stream)
+
+    def next_after(self, conn: HttpConnection) -> None:
+        self.busy_count -= 1
+        if conn.closed:
+            self.conns.discard(conn)
+        else:
+            self.idle.append(conn)
+
+    def after_failure(self, conn: HttpConnection) -> None:
+        self.busy_count -= 1
+
+    def after_idle_closed(self, conn: HttpConnection) -> None:
+        pass  # popped and skipped lazily in _arrive
+
+    def retry(self, conn: HttpConnection) -> None:
+        self.busy_count -= 1
+        self.spawn(self._connect_then_send(conn.intended_ns, conn.user))  # type: ignore[arg-type]
+
+    def in_flight(self) -> int:
+        return self.busy_count

@@ -1,0 +1,212 @@
+"""Running one RunSpec in this process: build the driver, cut snapshots on a fixed clock, stop gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import resource
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from time import perf_counter_ns
+from urllib.parse import urlsplit
+
+from loadpulse.engine.closed import ClosedLoad
+from loadpulse.engine.driver import LoadDriver, PreparedRequest, Timeouts
+from loadpulse.engine.open import OpenLoad
+from loadpulse.metrics.aggregate import Aggregate, SeriesRow
+from loadpulse.metrics.recorder import Recorder
+from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
+from loadpulse.protocols.http.request import encode_request
+from loadpulse.protocols.http.url import parse_url, resolve
+from loadpulse.errors import BadInput
+from loadpulse.spec import RequestSpec, RunSpec
+
+SnapshotListener = Callable[[Snapshot, SeriesRow, Aggregate], None]
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    spec: RunSpec
+    aggregate: Aggregate
+    started_at: datetime
+    ended_by: str
+    """'requests' (budget done), 'duration', 'interrupted' or 'stopped' (asked to stop by a caller)."""
+    abandoned: int = 0
+    co_corrected: bool = False
+    planned_s: float | None = None
+    run_id: str = field(default="")
+
+    @property
+    def interrupted(self) -> bool:
+        return self.ended_by == "interrupted"
+
+
+def request_name(req: RequestSpec) -> str:
+    return req.name or f"{req.method} {urlsplit(req.url).path or '/'}"
+
+
+def build_driver(spec: RunSpec, recorder: Recorder) -> LoadDriver:
+    """Validate what only the network can tell (name resolution) and wire the driver for the spec."""
+    targets = [parse_url(r.url) for r in spec.requests]
+    origin = targets[0].origin
+    for req, target in zip(spec.requests, targets, strict=True):
+        if target.origin != origin:
+            raise BadInput(f"request {req.url!r} is on another origin than {spec.request.url!r}; "
+                           "one run targets one origin")
+    family, address = resolve(origin)
+    endpoint = Endpoint(
+        origin=origin,
+        family=family,
+        address=address,
+        ssl_context=make_ssl_context(spec.insecure) if origin.tls else None,
+        connect_timeout_s=spec.timeouts.connect_s,
+    )
+    prepared = [
+        PreparedRequest(
+            request_name(req),
+            encode_request(req.method, target.path, origin.host_header, req.headers, req.body),
+            head=req.method == "HEAD",
+            weight=req.weight,
+        )
+        for req, target in zip(spec.requests, targets, strict=True)
+    ]
+    t = spec.timeouts
+    timeouts = Timeouts(connect_s=t.connect_s, read_s=t.read_s, total_s=t.total_s)
+    load = spec.load
+    if load.rate is not None:
+        return OpenLoad(
+            endpoint,
+            prepared,
+            recorder,
+            timeouts,
+            rate=load.rate,
+            max_in_flight=load.effective_max_in_flight,
+            requests=load.requests,
+            warm_connections=load.connections,
+        )
+    return ClosedLoad(endpoint, prepared, recorder, timeouts, load.effective_connections, load.requests)
+
+
+def raise_fd_limit(wanted: int) -> None:
+    """Each connection is a file descriptor; lift the soft limit toward the hard one when needed."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+class Runner:
+    """One run in the current event loop. :meth:`request_stop` may be called from any callback."""
+
+    def __init__(self, spec: RunSpec, listener: SnapshotListener | None = None) -> None:
+        self.spec = spec
+        self.listener = listener
+        self.recorder = Recorder()
+        self.aggregate = Aggregate()
+        self.driver = build_driver(spec, self.recorder)
+        self._stop: asyncio.Event | None = None
+        self._force: asyncio.Event | None = None
+        self._stop_reason = "stopped"
+
+    def request_stop(self, reason: str = "stopped") -> None:
+        """First call: stop sending and let in-flight requests finish within the grace period.
+        Second call: give up on in-flight requests at once."""
+        if self._stop is None or self._force is None:
+            return
+        if self._stop.is_set():
+            self._force.set()
+            return
+        self._stop_reason = reason
+        self._stop.set()
+
+    def _cut(self, t0: int) -> None:
+        d = self.driver
+        snap = self.recorder.cut(perf_counter_ns() - t0, d.in_flight(), len(d.conns))
+        row = self.aggregate.add(snap)
+        if self.listener is not None:
+            self.listener(snap, row, self.aggregate)
+
+    async def _ticker(self, t0: int) -> None:
+        interval_ns = int(self.spec.interval_s * 1e9)
+        k = 1
+        while True:
+            # Ticks are timed from the start so the series never drifts, however late one tick ran.
+            await asyncio.sleep(max(0, t0 + k * interval_ns - perf_counter_ns()) / 1e9)
+            self._cut(t0)
+            k += 1
+
+    async def run(self) -> RunOutcome:
+        self._stop = asyncio.Event()
+        self._force = asyncio.Event()
+        load = self.spec.load
+        raise_fd_limit(load.effective_max_in_flight if load.open_model else load.connections + 64)
+        started_at = datetime.now(UTC)
+        t0 = perf_counter_ns()
+        driver = self.driver
+        driver.start(t0)
+        ticker = asyncio.ensure_future(self._ticker(t0))
+        stop_wait = asyncio.ensure_future(self._stop.wait())
+        duration = load.effective_duration_s
+        done, _ = await asyncio.wait(
+            {driver.finished, stop_wait}, timeout=duration, return_when="FIRST_COMPLETED"
+        )
+        if driver.finished in done:
+            ended_by = "requests"
+        elif stop_wait in done:
+            ended_by = self._stop_reason
+        else:
+            ended_by = "duration"
+        driver.stop()
+        drain = asyncio.ensure_future(driver.drain(self.spec.grace_s))
+        force = asyncio.ensure_future(self._force.wait())
+        await asyncio.wait({drain, force}, return_when="FIRST_COMPLETED")
+        if not drain.done():
+            drain.cancel()
+            await driver.drain(0)
+        force.cancel()
+        stop_wait.cancel()
+        ticker.cancel()
+        self._cut(t0)
+        return RunOutcome(
+            spec=self.spec,
+            aggregate=self.aggregate,
+            started_at=started_at,
+            ended_by=ended_by,
+            abandoned=driver.abandoned,
+            co_corrected=driver.co_corrected,
+            planned_s=duration,
+        )
+
+
+def event_loop_runner() -> asyncio.Runner:
+    """An asyncio.Runner on uvloop where available (the fast path), the default loop otherwise."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop
+        return asyncio.Runner()
+    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+
+
+def execute(spec: RunSpec, listener: SnapshotListener | None = None, handle_signals: bool = True) -> RunOutcome:
+    """Run ``spec`` to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
+    with event_loop_runner() as runner:
+        loop = runner.get_loop()
+        holder: dict[str, Runner] = {}
+
+        async def main() -> RunOutcome:
+            run = holder["run"] = Runner(spec, listener)
+            if handle_signals:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, run.request_stop, "interrupted")
+            try:
+                return await run.run()
+            finally:
+                if handle_signals:
+                    for sig in (signal.SIGINT, signal.SIGTERM):
+                        loop.remove_signal_handler(sig)
+
+        return runner.run(main())

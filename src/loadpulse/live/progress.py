@@ -1,0 +1,80 @@
+"""The live progress line: rate, ok/failed, p95, elapsed and ETA, refreshed on every snapshot (1/s).
+
+On a terminal it redraws one line in place; elsewhere (CI logs, pipes) it prints a plain line every few
+seconds so logs stay readable.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from loadpulse.metrics.aggregate import Aggregate, SeriesRow
+from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.outputs.format import fmt_count, fmt_duration, fmt_ms
+
+PLAIN_EVERY_S = 5.0
+BAR_WIDTH = 20
+
+
+class ProgressLine:
+    def __init__(self, console: Console, planned_s: float | None, planned_requests: int | None) -> None:
+        self.console = console
+        self.planned_s = planned_s
+        self.planned_requests = planned_requests
+        self._live: Live | None = None
+        self._last_plain = 0.0
+
+    def __enter__(self) -> ProgressLine:
+        if self.console.is_terminal:
+            self._live = Live(Text("starting…"), console=self.console, auto_refresh=False, transient=True)
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+            self._live = None
+
+    def fraction(self, agg: Aggregate) -> float | None:
+        if self.planned_requests:
+            return min(1.0, agg.total.requests / self.planned_requests)
+        if self.planned_s:
+            return min(1.0, agg.elapsed_s / self.planned_s)
+        return None
+
+    def render(self, row: SeriesRow, agg: Aggregate) -> Text:
+        frac = self.fraction(agg)
+        elapsed = agg.elapsed_s
+        text = Text()
+        if frac is not None:
+            filled = round(frac * BAR_WIDTH)
+            text.append("━" * filled, style="green")
+            text.append("━" * (BAR_WIDTH - filled), style="grey37")
+            text.append(f" {frac * 100:3.0f}%  ")
+        text.append(f"{fmt_count(row.rate)} req/s", style="bold")
+        text.append("  ok ")
+        text.append(fmt_count(agg.total.ok), style="green")
+        text.append("  failed ")
+        text.append(fmt_count(agg.total.failed), style="red" if agg.total.failed else "")
+        if agg.dropped:
+            text.append(f"  dropped {fmt_count(agg.dropped)}", style="yellow")
+        text.append(f"  p95 {fmt_ms(row.p95_ms)}")
+        text.append(f"  {fmt_duration(elapsed)}")
+        if frac:
+            eta = elapsed / frac - elapsed
+            text.append(f"  ETA {fmt_duration(eta)}")
+        return text
+
+    def update(self, snap: Snapshot, row: SeriesRow, agg: Aggregate) -> None:
+        line = self.render(row, agg)
+        if self._live is not None:
+            self._live.update(line, refresh=True)
+            return
+        now = time.monotonic()
+        if now - self._last_plain >= PLAIN_EVERY_S:
+            self._last_plain = now
+            self.console.print(line, soft_wrap=True)

@@ -1,0 +1,85 @@
+"""Running aggregate of a run: totals per name, the overall total, and a per-interval time series.
+
+Fed Snapshots in any order of processes; merging is addition, so the aggregate of N processes equals the
+aggregate of one process that did all their work. Memory: the totals are fixed-size histograms; the series
+keeps one small row per interval (about 200 bytes a second), never raw values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from loadpulse.metrics.snapshot import NameStats, Snapshot
+
+SERIES_PERCENTILES = (50.0, 90.0, 95.0, 99.0)
+
+
+@dataclass(slots=True)
+class SeriesRow:
+    """One interval on the run's timeline; latencies in milliseconds."""
+
+    t_s: float
+    interval_s: float
+    requests: int
+    ok: int
+    failed: int
+    rate: float
+    p50_ms: float
+    p90_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: dict[str, int]
+    dropped: int
+    in_flight: int
+    connections: int
+
+
+NameTotals = NameStats
+
+
+@dataclass(slots=True)
+class Aggregate:
+    names: dict[str, NameStats] = field(default_factory=dict)
+    total: NameStats = field(default_factory=NameStats)
+    series: list[SeriesRow] = field(default_factory=list)
+    dropped: int = 0
+    elapsed_ns: int = 0
+
+    def add(self, snap: Snapshot) -> SeriesRow:
+        interval = NameStats()
+        for name, stats in snap.names.items():
+            self.names.setdefault(name, NameStats()).merge(stats)
+            interval.merge(stats)
+        self.total.merge(interval)
+        self.dropped += snap.dropped
+        self.elapsed_ns = max(self.elapsed_ns, snap.end_ns)
+        span_s = max((snap.end_ns - snap.start_ns) / 1e9, 1e-9)
+        p50, p90, p95, p99 = (v / 1000.0 for v in interval.latency.percentiles(SERIES_PERCENTILES))
+        row = SeriesRow(
+            t_s=snap.end_ns / 1e9,
+            interval_s=span_s,
+            requests=interval.requests,
+            ok=interval.ok,
+            failed=interval.failed,
+            rate=interval.requests / span_s,
+            p50_ms=p50,
+            p90_ms=p90,
+            p95_ms=p95,
+            p99_ms=p99,
+            max_ms=interval.latency.max_us / 1000.0,
+            errors=dict(interval.errors),
+            dropped=snap.dropped,
+            in_flight=snap.in_flight,
+            connections=snap.connections,
+        )
+        self.series.append(row)
+        return row
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.elapsed_ns / 1e9
+
+    @property
+    def rate(self) -> float:
+        return self.total.requests / self.elapsed_s if self.elapsed_ns else 0.0

@@ -1,0 +1,32 @@
+"""The fixed vocabulary of failure kinds (DESIGN.md "Error kinds").
+
+Every failed attempt is counted under exactly one kind, so summaries from different processes, runs and
+tools line up. ``script_error`` entries may carry a detail suffix (``script_error:KeyError@file.py:12``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    CONNECT_REFUSED = "connect_refused"
+    CONNECT_TIMEOUT = "connect_timeout"
+    TIMEOUT = "timeout"
+    RESET = "reset"
+    TLS = "tls"
+    PROTOCOL = "protocol"
+    HTTP_4XX = "http_4xx"
+    HTTP_5XX = "http_5xx"
+    CHECK_FAILED = "check_failed"
+    SCRIPT_ERROR = "script_error"
+    DROPPED = "dropped"
+
+
+def status_kind(status: int) -> ErrorKind | None:
+    """The error kind an HTTP status counts as, or None when it is a success."""
+    if status >= 500:
+        return ErrorKind.HTTP_5XX
+    if status >= 400:
+        return ErrorKind.HTTP_4XX
+    return None

@@ -1,0 +1,162 @@
+"""HDR-style log-linear latency histogram on numpy.
+
+Values are integer microseconds from 1 µs to 1 h. Below 2**SUB_BITS every value has its own bucket; above,
+each power of two is split into 2**(SUB_BITS-1) equal buckets, so a bucket is never wider than 1/1024 of
+its value: better than 3 significant digits everywhere. Counts live in one fixed int64 array, so memory is
+constant however many values are recorded, and two histograms merge by adding counts (merge(a, b) is
+exactly the histogram of both value streams). Min, max and sum are tracked exactly beside the buckets.
+
+Pure: no I/O, no clocks. Recording single values is for tests and slow paths; the hot path hands whole
+numpy arrays to :meth:`Histogram.record_many`, where bucketing is vectorized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+SUB_BITS = 11
+SUB_COUNT = 1 << SUB_BITS  # 2048: values below this are exact
+HALF = SUB_COUNT >> 1
+MIN_VALUE_US = 1
+MAX_VALUE_US = 3_600_000_000  # 1 hour
+_MAX_EXP = int(MAX_VALUE_US).bit_length() - SUB_BITS
+N_BUCKETS = SUB_COUNT + _MAX_EXP * HALF
+
+IntArray = npt.NDArray[np.int64]
+
+
+def bucket_index(values: IntArray) -> IntArray:
+    """Bucket index of each value (µs), clamped into [MIN_VALUE_US, MAX_VALUE_US]."""
+    v = np.clip(values.astype(np.int64, copy=False), MIN_VALUE_US, MAX_VALUE_US)
+    # frexp gives the bit length exactly for integers below 2**53, which 1 h in µs is far below.
+    bits = np.frexp(v.astype(np.float64))[1].astype(np.int64)
+    shift = np.maximum(bits - SUB_BITS, 0)
+    top = v >> shift  # in [HALF, SUB_COUNT) once shifted, or the exact value when shift == 0
+    return np.where(shift == 0, v, SUB_COUNT + (shift - 1) * HALF + (top - HALF))
+
+
+def _bucket_bounds() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    idx = np.arange(N_BUCKETS, dtype=np.int64)
+    low = idx.astype(np.float64)
+    width = np.ones(N_BUCKETS)
+    upper = idx >= SUB_COUNT
+    shift = (idx[upper] - SUB_COUNT) // HALF + 1
+    sub = (idx[upper] - SUB_COUNT) % HALF + HALF
+    low[upper] = (sub << shift).astype(np.float64)
+    width[upper] = (1 << shift).astype(np.float64)
+    return low, width
+
+
+_LOW, _WIDTH = _bucket_bounds()
+# A bucket's representative value is its midpoint: the unbiased estimate for values spread inside it.
+_MID = _LOW + (_WIDTH - 1) / 2
+
+
+@dataclass(slots=True)
+class Histogram:
+    """Mergeable latency histogram; see the module docstring for the bucket layout."""
+
+    counts: IntArray
+    total: int = 0
+    sum_us: int = 0
+    min_us: int = 0
+    max_us: int = 0
+
+    @classmethod
+    def empty(cls) -> Histogram:
+        return cls(np.zeros(N_BUCKETS, dtype=np.int64))
+
+    @classmethod
+    def of(cls, values_us: Iterable[int] | IntArray) -> Histogram:
+        h = cls.empty()
+        h.record_many(np.asarray(list(values_us) if not isinstance(values_us, np.ndarray) else values_us))
+        return h
+
+    def record(self, value_us: int) -> None:
+        self.record_many(np.array([value_us], dtype=np.int64))
+
+    def record_many(self, values_us: IntArray) -> None:
+        if values_us.size == 0:
+            return
+        v = np.clip(values_us.astype(np.int64, copy=False), MIN_VALUE_US, MAX_VALUE_US)
+        self.counts += np.bincount(bucket_index(v), minlength=N_BUCKETS)
+        lo, hi = int(v.min()), int(v.max())
+        self.min_us = lo if self.total == 0 else min(self.min_us, lo)
+        self.max_us = max(self.max_us, hi)
+        self.total += int(v.size)
+        self.sum_us += int(v.sum())
+
+    def merge(self, other: Histogram) -> None:
+        """Add ``other`` into this histogram in place."""
+        if other.total == 0:
+            return
+        self.counts += other.counts
+        self.min_us = other.min_us if self.total == 0 else min(self.min_us, other.min_us)
+        self.max_us = max(self.max_us, other.max_us)
+        self.total += other.total
+        self.sum_us += other.sum_us
+
+    def copy(self) -> Histogram:
+        return Histogram(self.counts.copy(), self.total, self.sum_us, self.min_us, self.max_us)
+
+    @property
+    def mean_us(self) -> float:
+        return self.sum_us / self.total if self.total else 0.0
+
+    def percentiles(self, qs: Iterable[float]) -> list[float]:
+        """Values (µs) at each percentile in ``qs`` (0..100); 0.0 for an empty histogram.
+
+        A percentile is the representative of the bucket holding the ceil(q% * n)-th smallest value,
+        clamped to the exact min and max so p0 and p100 are never invented.
+        """
+        qlist = list(qs)
+        if self.total == 0:
+            return [0.0 for _ in qlist]
+        cum = np.cumsum(self.counts)
+        out: list[float] = []
+        for q in qlist:
+            rank = max(1, int(np.ceil(q / 100.0 * self.total)))
+            i = int(np.searchsorted(cum, rank, side="left"))
+            out.append(float(min(max(_MID[i], self.min_us), self.max_us)))
+        return out
+
+    def percentile(self, q: float) -> float:
+        return self.percentiles([q])[0]
+
+    def to_sparse(self) -> dict[str, object]:
+        """Compact, serializable form: only non-empty buckets travel."""
+        nz = np.flatnonzero(self.counts)
+        return {
+            "idx": nz.astype(np.int64).tolist(),
+            "n": self.counts[nz].tolist(),
+            "total": self.total,
+            "sum": self.sum_us,
+            "min": self.min_us,
+            "max": self.max_us,
+        }
+
+    @classmethod
+    def from_sparse(cls, data: dict[str, object]) -> Histogram:
+        h = cls.empty()
+        idx = np.asarray(data["idx"], dtype=np.int64)
+        n = np.asarray(data["n"], dtype=np.int64)
+        if idx.size and (idx.min() < 0 or idx.max() >= N_BUCKETS or n.min() < 0):
+            raise ValueError("histogram data out of range")
+        h.counts[idx] = n
+        h.total = int(data["total"])  # type: ignore[call-overload]
+        h.sum_us = int(data["sum"])  # type: ignore[call-overload]
+        h.min_us = int(data["min"])  # type: ignore[call-overload]
+        h.max_us = int(data["max"])  # type: ignore[call-overload]
+        return h
+
+    def spectrum(self) -> list[tuple[float, float]]:
+        """(value_us, cumulative fraction) for each non-empty bucket, for percentile-spectrum charts."""
+        if self.total == 0:
+            return []
+        nz = np.flatnonzero(self.counts)
+        cum = np.cumsum(self.counts[nz]) / self.total
+        return [(float(_MID[i]), float(c)) for i, c in zip(nz, cum, strict=True)]

@@ -1,0 +1,117 @@
+"""Snapshot: what one process measured in one interval, in a plain versioned form that can be shipped.
+
+Snapshots are the only thing that passes from load generation to everything downstream (progress line,
+thresholds, reports, other processes). They serialize to plain dicts of lists and numbers, so msgpack,
+pickle or JSON all carry them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadpulse.metrics.histogram import Histogram
+
+SNAPSHOT_VERSION = 1
+
+
+@dataclass(slots=True)
+class NameStats:
+    """Counters and histograms for one request name within one interval (or a whole run)."""
+
+    latency: Histogram = field(default_factory=Histogram.empty)
+    """From the intended start in open-model runs (coordinated-omission corrected), else from the send."""
+    service: Histogram = field(default_factory=Histogram.empty)
+    """From the actual send: what the target itself took."""
+    ttfb: Histogram = field(default_factory=Histogram.empty)
+    requests: int = 0
+    ok: int = 0
+    failed: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    bytes_in: int = 0
+    bytes_out: int = 0
+
+    def merge(self, other: NameStats) -> None:
+        self.latency.merge(other.latency)
+        self.service.merge(other.service)
+        self.ttfb.merge(other.ttfb)
+        self.requests += other.requests
+        self.ok += other.ok
+        self.failed += other.failed
+        for code, n in other.statuses.items():
+            self.statuses[code] = self.statuses.get(code, 0) + n
+        for kind, n in other.errors.items():
+            self.errors[kind] = self.errors.get(kind, 0) + n
+        self.bytes_in += other.bytes_in
+        self.bytes_out += other.bytes_out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "latency": self.latency.to_sparse(),
+            "service": self.service.to_sparse(),
+            "ttfb": self.ttfb.to_sparse(),
+            "requests": self.requests,
+            "ok": self.ok,
+            "failed": self.failed,
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "errors": dict(self.errors),
+            "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> NameStats:
+        return cls(
+            latency=Histogram.from_sparse(d["latency"]),
+            service=Histogram.from_sparse(d["service"]),
+            ttfb=Histogram.from_sparse(d["ttfb"]),
+            requests=int(d["requests"]),
+            ok=int(d["ok"]),
+            failed=int(d["failed"]),
+            statuses={int(k): int(v) for k, v in d["statuses"].items()},
+            errors={str(k): int(v) for k, v in d["errors"].items()},
+            bytes_in=int(d["bytes_in"]),
+            bytes_out=int(d["bytes_out"]),
+        )
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """One interval of one process. Times are nanoseconds since the run's start (monotonic clock)."""
+
+    seq: int
+    start_ns: int
+    end_ns: int
+    names: dict[str, NameStats] = field(default_factory=dict)
+    dropped: int = 0
+    in_flight: int = 0
+    connections: int = 0
+    version: int = SNAPSHOT_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "seq": self.seq,
+            "start_ns": self.start_ns,
+            "end_ns": self.end_ns,
+            "names": {k: v.to_dict() for k, v in self.names.items()},
+            "dropped": self.dropped,
+            "in_flight": self.in_flight,
+            "connections": self.connections,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Snapshot:
+        version = int(d.get("version", 0))
+        if version != SNAPSHOT_VERSION:
+            raise ValueError(f"snapshot version {version} is not supported (this loadpulse reads 1)")
+        return cls(
+            seq=int(d["seq"]),
+            start_ns=int(d["start_ns"]),
+            end_ns=int(d["end_ns"]),
+            names={str(k): NameStats.from_dict(v) for k, v in d["names"].items()},
+            dropped=int(d["dropped"]),
+            in_flight=int(d["in_flight"]),
+            connections=int(d["connections"]),
+        )

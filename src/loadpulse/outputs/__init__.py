@@ -1,0 +1,1 @@
+"""Reporters: plain functions of a finished run (or of its Summary JSON)."""

@@ -1,0 +1,96 @@
+"""The end-of-run console summary, rendered from Summary JSON v1 so every field it shows is in the JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from loadpulse.outputs.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms
+
+LATENCY_COLUMNS = ("min", "mean", "p50", "p90", "p95", "p99", "p999", "max")
+ENDED_BY = {
+    "requests": "all requests done",
+    "duration": "duration reached",
+    "interrupted": "interrupted",
+    "stopped": "stopped",
+}
+
+
+def _latency_row(label: str, lat: dict[str, float]) -> list[str]:
+    return [label, *(fmt_ms(lat[c]) for c in LATENCY_COLUMNS)]
+
+
+def print_summary(console: Console, s: dict[str, Any]) -> None:
+    req = s["requests"]
+    mix = s["requests_mix"]
+    what = (
+        f"{s['target']['method']} {s['target']['url']}"
+        if len(mix) == 1
+        else f"mix of {len(mix)} requests on {s['target']['url'].split('/', 3)[2]}"
+    )
+    console.print(
+        f"[bold]{what}[/]  "
+        f"{s['model']} model, {s['load']['connections']} connections"
+        + (f", {s['load']['rate']:g}/s" if s["load"]["rate"] else "")
+        + f"  ({ENDED_BY.get(s['ended_by'], s['ended_by'])} after {fmt_duration(s['duration_s'])})",
+        highlight=False,
+    )
+    ok_pct = 100.0 * req["ok"] / req["total"] if req["total"] else 0.0
+    console.print(
+        f"  requests  [bold]{fmt_count(req['total'])}[/]  "
+        f"ok {fmt_count(req['ok'])} ({ok_pct:.2f}%)  failed {fmt_count(req['failed'])}  "
+        f"[bold]{req['rate']:,.1f} req/s[/]",
+        highlight=False,
+    )
+    b = s["bytes"]
+    console.print(
+        f"  bytes     received {fmt_bytes(b['received'])} (bodies)  sent {fmt_bytes(b['sent'])}",
+        highlight=False,
+    )
+    if s["dropped"] or s["model"] == "open":
+        console.print(f"  dropped   {fmt_count(s['dropped'])} (arrivals with no free slot)", highlight=False)
+    if s["abandoned"]:
+        console.print(
+            f"  abandoned {fmt_count(s['abandoned'])} (still in flight at stop, not counted)", highlight=False
+        )
+
+    table = Table(title=None, box=None, pad_edge=False, header_style="bold")
+    table.add_column("latency")
+    for col in LATENCY_COLUMNS:
+        table.add_column(col.replace("p999", "p99.9"), justify="right")
+    if s["latency_basis"] == "intended_start":
+        table.add_row(*_latency_row("from intended start", s["latency_ms"]))
+        table.add_row(*_latency_row("service time", s["service_time_ms"]))
+    else:
+        table.add_row(*_latency_row("total", s["latency_ms"]))
+    table.add_row(*_latency_row("first byte", s["ttfb_ms"]))
+    console.print(table)
+    if s["latency_basis"] == "send":
+        console.print(
+            "  [dim]closed model: latency is measured from each send and is exposed to coordinated "
+            "omission; use --rate for corrected figures[/]"
+        )
+
+    if s["status_codes"]:
+        codes = "  ".join(f"{code}: {fmt_count(n)}" for code, n in s["status_codes"].items())
+        console.print(f"  status    {codes}", highlight=False)
+    if s["errors"]:
+        errs = "  ".join(f"{kind}: {fmt_count(n)}" for kind, n in s["errors"].items())
+        console.print(f"  [red]errors[/]    {errs}", highlight=False)
+
+    if len(s["by_name"]) > 1:
+        names = Table(box=None, pad_edge=False, header_style="bold")
+        for col in ("name", "requests", "failed", "req/s", "p50", "p95", "p99", "max"):
+            names.add_column(col, justify="left" if col == "name" else "right")
+        for name, n in s["by_name"].items():
+            lat = n["latency_ms"]
+            names.add_row(
+                name,
+                fmt_count(n["requests"]["total"]),
+                fmt_count(n["requests"]["failed"]),
+                f"{n['requests']['rate']:,.1f}",
+                *(fmt_ms(lat[c]) for c in ("p50", "p95", "p99", "max")),
+            )
+        console.print(names)

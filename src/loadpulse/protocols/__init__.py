@@ -1,0 +1,1 @@
+"""Clients that load runs and scenarios drive."""

@@ -1,0 +1,137 @@
+"""One HTTP/1.1 keep-alive connection as an asyncio Protocol, driven by callbacks.
+
+Callbacks instead of an awaitable per request because this is the measured hot path: a completed response
+goes straight to the owner (a load loop, or the awaitable client) with no Future or Task in between.
+The owner decides what happens next (send again, go idle, reconnect); this class only does I/O and timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from time import perf_counter_ns
+from typing import Protocol
+
+from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.protocols.http.response import ProtocolError, ResponseReader
+
+STALE = "stale"
+"""Failure marker: a reused keep-alive connection was closed by the peer before any response byte arrived.
+The request never reached the application, so owners retry it on a fresh connection instead of counting
+an error (what browsers and every HTTP client library do)."""
+
+
+class ConnectionOwner(Protocol):
+    def on_response(self, conn: HttpConnection) -> None: ...
+    def on_failure(self, conn: HttpConnection, kind: str) -> None: ...
+    def on_idle_closed(self, conn: HttpConnection) -> None: ...
+
+
+def classify_exception(exc: BaseException | None) -> str:
+    """Error kind for an exception raised by the transport while a request is in flight."""
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return ErrorKind.TLS.value
+    if isinstance(exc, ConnectionRefusedError):
+        return ErrorKind.CONNECT_REFUSED.value
+    if isinstance(exc, TimeoutError):
+        return ErrorKind.TIMEOUT.value
+    return ErrorKind.RESET.value
+
+
+class HttpConnection(asyncio.Protocol):
+    __slots__ = (
+        "busy",
+        "closed",
+        "connect_us",
+        "first_byte_ns",
+        "intended_ns",
+        "last_rx_ns",
+        "owner",
+        "reader",
+        "sent_ns",
+        "served",
+        "tls_us",
+        "transport",
+        "user",
+    )
+
+    def __init__(self, owner: ConnectionOwner, capture_body: bool = False) -> None:
+        self.owner = owner
+        self.reader = ResponseReader(capture_body)
+        self.transport: asyncio.Transport | None = None
+        self.busy = False
+        self.closed = False
+        self.served = 0
+        self.sent_ns = 0
+        self.intended_ns = 0
+        self.first_byte_ns = 0
+        self.last_rx_ns = 0
+        self.connect_us = 0
+        self.tls_us = 0
+        self.user: object = None
+        """Owner's per-connection state (e.g. the request a retry must resend)."""
+
+    # asyncio.Protocol -----------------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if not self.busy:
+            # Bytes nobody asked for: the connection's framing can no longer be trusted.
+            self.close()
+            return
+        now = perf_counter_ns()
+        if not self.first_byte_ns:
+            self.first_byte_ns = now
+        self.last_rx_ns = now
+        reader = self.reader
+        try:
+            reader.feed(data)
+        except ProtocolError:
+            self.fail(ErrorKind.PROTOCOL.value)
+            return
+        if reader.complete:
+            self.busy = False
+            self.served += 1
+            if not reader.keep_alive:
+                self.close()
+            self.owner.on_response(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if not self.busy:
+            self.owner.on_idle_closed(self)
+            return
+        self.busy = False
+        if exc is None and self.reader.feed_eof():
+            self.served += 1
+            self.owner.on_response(self)
+        elif exc is None and self.served and not self.reader.started:
+            self.owner.on_failure(self, STALE)
+        else:
+            self.owner.on_failure(self, classify_exception(exc))
+
+    # owner API ------------------------------------------------------------------------------------------
+    def send(self, data: bytes, head: bool = False) -> None:
+        """Write one request; the owner hears back through on_response or on_failure."""
+        self.reader.expect(head)
+        self.busy = True
+        self.first_byte_ns = 0
+        self.sent_ns = self.last_rx_ns = perf_counter_ns()
+        self.transport.write(data)  # type: ignore[union-attr]
+
+    def fail(self, kind: str) -> None:
+        """Abandon the in-flight request as ``kind`` (timeouts, garbage) and drop the connection."""
+        was_busy = self.busy
+        self.busy = False
+        self.close()
+        if was_busy:
+            self.owner.on_failure(self, kind)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            if self.transport is not None:
+                self.transport.abort()

@@ -1,0 +1,48 @@
+"""HTTP/1.1 request encoding (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from loadpulse.errors import BadInput
+
+USER_AGENT = "loadpulse"
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def parse_header(raw: str) -> tuple[str, str]:
+    """'Name: value' as given on a command line; BadInput when malformed."""
+    name, sep, value = raw.partition(":")
+    name = name.strip()
+    if not sep or not name:
+        raise BadInput(f"header {raw!r} has no 'Name: value' form; write it like -H 'Accept: text/plain'")
+    if not set(name) <= _TOKEN_CHARS:
+        raise BadInput(f"header name {name!r} contains characters not allowed in a header name")
+    value = value.strip()
+    if "\r" in value or "\n" in value:
+        raise BadInput(f"header {name!r} value contains a line break")
+    return name, value
+
+
+def encode_request(
+    method: str,
+    path: str,
+    host: str,
+    headers: Sequence[tuple[str, str]] = (),
+    body: bytes | None = None,
+) -> bytes:
+    """Bytes of one request. Host, User-Agent and Content-Length are added unless given."""
+    given = {name.lower() for name, _ in headers}
+    lines = [f"{method} {path} HTTP/1.1"]
+    if "host" not in given:
+        lines.append(f"Host: {host}")
+    if "user-agent" not in given:
+        lines.append(f"User-Agent: {USER_AGENT}")
+    lines.extend(f"{name}: {value}" for name, value in headers)
+    if body is not None and "content-length" not in given and "transfer-encoding" not in given:
+        lines.append(f"Content-Length: {len(body)}")
+    elif body is None and method in ("POST", "PUT", "PATCH") and "content-length" not in given:
+        lines.append("Content-Length: 0")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head + body if body else head
+

@@ -1,0 +1,108 @@
+"""RunSpec: the validated description of a run. Everything downstream of the CLI takes a RunSpec."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from loadpulse.errors import BadInput
+
+DEFAULT_DURATION_S = 10.0
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+T = TypeVar("T", bound=BaseModel)
+
+PositiveInt = Annotated[int, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RequestSpec(_Frozen):
+    url: str
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    name: str | None = None
+    """Name the request's stats are kept under; defaults to 'METHOD path'."""
+    weight: PositiveFloat = 1.0
+    """Share of this request in a mix of several."""
+
+    @model_validator(mode="after")
+    def _method(self) -> Self:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}: use one of {', '.join(METHODS)}")
+        return self
+
+
+class LoadSpec(_Frozen):
+    connections: PositiveInt = 50
+    requests: PositiveInt | None = None
+    duration_s: PositiveFloat | None = None
+    rate: PositiveFloat | None = None
+    """Arrivals per second (open model); None for the closed model."""
+    max_in_flight: PositiveInt | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.requests is not None and self.duration_s is not None:
+            raise ValueError("give either --requests or --duration, not both")
+        if self.max_in_flight is not None and self.rate is None:
+            raise ValueError("--max-in-flight only applies with --rate (open model)")
+        return self
+
+    @property
+    def open_model(self) -> bool:
+        return self.rate is not None
+
+    @property
+    def effective_duration_s(self) -> float | None:
+        """The run's length bound: the given duration, the default when nothing bounds the run, else None."""
+        if self.duration_s is not None:
+            return self.duration_s
+        return DEFAULT_DURATION_S if self.requests is None else None
+
+    @property
+    def effective_connections(self) -> int:
+        return min(self.connections, self.requests) if self.requests else self.connections
+
+    @property
+    def effective_max_in_flight(self) -> int:
+        return self.max_in_flight or max(self.connections, 1000)
+
+
+class TimeoutSpec(_Frozen):
+    connect_s: PositiveFloat = 5.0
+    read_s: PositiveFloat = 10.0
+    total_s: PositiveFloat = 10.0
+
+
+class RunSpec(_Frozen):
+    requests: Annotated[tuple[RequestSpec, ...], Field(min_length=1)]
+    """What is sent: one request, or a weighted mix sharing one origin."""
+    load: LoadSpec = LoadSpec()
+    timeouts: TimeoutSpec = TimeoutSpec()
+    insecure: bool = False
+    grace_s: Annotated[float, Field(ge=0)] = 2.0
+    """How long in-flight requests may finish after the run stops sending."""
+    interval_s: PositiveFloat = 1.0
+    """Snapshot interval: the resolution of the time series and the live view."""
+
+    @property
+    def request(self) -> RequestSpec:
+        """The first (for a one-liner, the only) request."""
+        return self.requests[0]
+
+
+def validated(model: type[T], /, **values: object) -> T:
+    """Build a spec model, turning pydantic's multi-line report into one BadInput line."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise BadInput(f"{where}: {msg}" if where else msg) from None
