@@ -13,6 +13,8 @@ _UNIT_S = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0
 def parse_duration(text: str, what: str = "duration") -> float:
     """Seconds in '30s', '1m30s', '500ms', '2h' or a bare number of seconds; BadInput otherwise."""
     raw = text.strip()
+    if raw.startswith("-") and _DURATION_PART.fullmatch(raw[1:]):
+        raise BadInput(f"{what} {text!r} must be greater than zero")
     try:
         value = float(raw)
     except ValueError:

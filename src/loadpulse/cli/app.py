@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from loadpulse import __version__
 from loadpulse.cli.console import fail
@@ -55,16 +55,21 @@ def main(argv: list[str] | None = None) -> None:
     except BadInput as exc:
         fail(str(exc))
         sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.NoSuchOption as exc:
-        hint = f" (did you mean {', '.join(exc.possibilities)}?)" if exc.possibilities else ""
-        fail(f"no such option {exc.option_name}{hint}; see --help")
-        sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.UsageError as exc:
-        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
-        fail(f"{where}{exc.format_message()}; see --help")
-        sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.Abort:
-        sys.exit(130)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except TyperException as exc:
+        # Typer vendors its own click; usage errors carry the message and, for unknown options, the
+        # close matches, which we fold into one line instead of click's multi-line usage block.
+        possibilities = getattr(exc, "possibilities", None)
+        option = getattr(exc, "option_name", None)
+        if option and possibilities is not None:
+            hint = f" (did you mean {', '.join(possibilities)}?)" if possibilities else ""
+            fail(f"no such option {option}{hint}; see --help")
+        else:
+            ctx = getattr(exc, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            fail(f"{where}{exc.format_message()}; see --help")  # type: ignore[attr-defined]
+        sys.exit(EXIT_BAD_INPUT)
     sys.exit(code if isinstance(code, int) else 0)

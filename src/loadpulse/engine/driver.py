@@ -91,6 +91,7 @@ class LoadDriver:
         self.recorder = recorder
         self.timeouts = timeouts
         self.streams = [Stream(r, recorder) for r in requests]
+        self._full_readers = any(r.head for r in requests)
         self._cycle = mix_cycle([r.weight for r in requests]) if len(requests) > 1 else [0]
         self._next = 0
         self.conns: set[HttpConnection] = set()
@@ -149,7 +150,7 @@ class LoadDriver:
 
     # ConnectionOwner ------------------------------------------------------------------------------------
     def on_response(self, conn: HttpConnection) -> None:
-        now = perf_counter_ns()
+        now = conn.last_rx_ns  # when the last chunk arrived: before parsing it, and one clock read saved
         sent = conn.sent_ns
         stream: Stream = conn.user  # type: ignore[assignment]
         if self.co_corrected:
@@ -160,7 +161,7 @@ class LoadDriver:
         stream.ttfb((conn.first_byte_ns - sent) // 1000)
         reader = conn.reader
         stream.status(reader.status)
-        stream.rec.bytes_in += reader.body_bytes
+        stream.rec.bytes_in += reader.rx
         self.next_after(conn)
 
     def on_failure(self, conn: HttpConnection, kind: str) -> None:
@@ -199,7 +200,7 @@ class LoadDriver:
 
     # helpers --------------------------------------------------------------------------------------------
     def new_connection(self) -> HttpConnection:
-        return HttpConnection(self)
+        return HttpConnection(self, full=self._full_readers)
 
     def pick(self) -> Stream:
         """The next request of the mix."""

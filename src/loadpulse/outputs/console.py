@@ -46,7 +46,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     )
     b = s["bytes"]
     console.print(
-        f"  bytes     received {fmt_bytes(b['received'])} (bodies)  sent {fmt_bytes(b['sent'])}",
+        f"  bytes     received {fmt_bytes(b['received'])}  sent {fmt_bytes(b['sent'])}",
         highlight=False,
     )
     if s["dropped"] or s["model"] == "open":

@@ -13,7 +13,7 @@ from time import perf_counter_ns
 from typing import Protocol
 
 from loadpulse.metrics.error_kinds import ErrorKind
-from loadpulse.protocols.http.response import ProtocolError, ResponseReader
+from loadpulse.protocols.http.response import FastResponseReader, ProtocolError, ResponseReader
 
 STALE = "stale"
 """Failure marker: a reused keep-alive connection was closed by the peer before any response byte arrived.
@@ -55,9 +55,12 @@ class HttpConnection(asyncio.Protocol):
         "user",
     )
 
-    def __init__(self, owner: ConnectionOwner, capture_body: bool = False) -> None:
+    def __init__(self, owner: ConnectionOwner, full: bool = False, capture_body: bool = False) -> None:
+        """``full``: keep response headers (scripted requests, HEAD); otherwise the lean hot-path reader."""
         self.owner = owner
-        self.reader = ResponseReader(capture_body)
+        self.reader: ResponseReader | FastResponseReader = (
+            ResponseReader(capture_body) if full or capture_body else FastResponseReader()
+        )
         self.transport: asyncio.Transport | None = None
         self.busy = False
         self.closed = False

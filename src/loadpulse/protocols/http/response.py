@@ -1,8 +1,13 @@
 """HTTP/1.1 response framing over httptools (pure: fed byte chunks, no sockets).
 
-httptools (llhttp) does the parsing; this class adds what a client needs on top: HEAD responses carry no
+httptools (llhttp) does the parsing; these classes add what a client needs on top: HEAD responses carry no
 body whatever Content-Length says, 1xx interim responses are skipped, a body delimited by the connection
 closing completes on EOF, and garbage becomes one ProtocolError.
+
+Two readers share that behaviour. :class:`ResponseReader` keeps headers (and the body when asked) for
+scripted requests. :class:`FastResponseReader` is for load one-liners, where every Python callback out of
+the parser costs throughput: it registers only ``on_message_complete`` and keeps the raw chunks of the
+current response, re-reading them with a full reader in the one rare case that needs headers (EOF).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ class ResponseReader:
         "headers",
         "headers_done",
         "keep_alive",
+        "rx",
         "started",
         "status",
     )
@@ -43,6 +49,8 @@ class ResponseReader:
         self.headers_done = False
         self.complete = False
         self.keep_alive = True
+        self.rx = 0
+        """Bytes received for the current response, headers included."""
 
     def expect(self, head: bool = False) -> None:
         self._head = head
@@ -50,10 +58,12 @@ class ResponseReader:
         self.headers = []
         self.chunks = []
         self.body_bytes = 0
+        self.rx = 0
         self.started = self.headers_done = self.complete = False
 
     def feed(self, data: bytes) -> None:
         """Parse a chunk; sets ``complete`` when the response is whole. Raises ProtocolError on garbage."""
+        self.rx += len(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -111,3 +121,60 @@ class ResponseReader:
         self.status = status
         self.keep_alive = self._parser.should_keep_alive()
         self.complete = True
+
+
+class FastResponseReader:
+    """The lean reader of the load hot path; same contract as ResponseReader for status and completion."""
+
+    __slots__ = ("_parser", "_raw", "complete", "keep_alive", "rx", "status")
+
+    def __init__(self) -> None:
+        self._parser = httptools.HttpResponseParser(self)
+        self._raw: list[bytes] = []
+        self.status = 0
+        self.complete = False
+        self.keep_alive = True
+        self.rx = 0
+
+    @property
+    def started(self) -> bool:
+        return self.rx > 0
+
+    def expect(self, head: bool = False) -> None:
+        if head:
+            raise ValueError("FastResponseReader cannot read HEAD responses; use ResponseReader")
+        self.complete = False
+        self.rx = 0
+        self._raw.clear()
+
+    def feed(self, data: bytes) -> None:
+        self.rx += len(data)
+        self._raw.append(data)
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            raise ProtocolError(str(exc) or type(exc).__name__) from None
+
+    def on_message_complete(self) -> None:
+        parser = self._parser
+        status = parser.get_status_code()
+        if 100 <= status < 200 and status != 101:
+            return
+        self.status = status
+        self.keep_alive = parser.should_keep_alive()
+        self.complete = True
+
+    def feed_eof(self) -> bool:
+        if self.complete:
+            return True
+        full = ResponseReader()
+        try:
+            for chunk in self._raw:
+                full.feed(chunk)
+        except ProtocolError:
+            return False
+        if full.feed_eof():
+            self.status = full.status
+            self.keep_alive = False
+            self.complete = True
+        return self.complete
