@@ -58,8 +58,22 @@ def test_body_delimited_by_close(cli: Callable[..., CliResult]) -> None:
 
 def test_open_model_against_stalling_target_counts_dropped(cli: Callable[..., CliResult]) -> None:
     with fs.serve(fs.stall) as url:
-        s = run_json(cli, url, "--rate", "50", "-d", "1s", "--max-in-flight", "5", "--timeout", "5s",
-                     "-c", "1", "--grace", "0.2s")
+        s = run_json(
+            cli,
+            url,
+            "--rate",
+            "50",
+            "-d",
+            "1s",
+            "--max-in-flight",
+            "5",
+            "--timeout",
+            "5s",
+            "-c",
+            "1",
+            "--grace",
+            "0.2s",
+        )
     # 50 arrivals in 1 s, only 5 may be outstanding and none ever completes: the rest are dropped.
     assert s["dropped"] >= 40
     assert s["model"] == "open" and s["latency_basis"] == "intended_start"

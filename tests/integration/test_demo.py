@@ -29,11 +29,24 @@ def test_demo_target_api(demo_url: str) -> None:
     assert health["status"] == "healthy" and "queue_length" in health
 
 
-def test_load_against_demo_target_persists_every_message(cli: Callable[..., CliResult], demo_url: str) -> None:
+def test_load_against_demo_target_persists_every_message(
+    cli: Callable[..., CliResult], demo_url: str
+) -> None:
     health = get_json(f"{demo_url}/health")
     before = health["stored"] + health["queue_length"]
-    result = cli("http", f"{demo_url}/api/messages", "-n", "500", "-c", "10", "--json-body", '{"a": 1}',
-                 "--json", "-", "--quiet")
+    result = cli(
+        "http",
+        f"{demo_url}/api/messages",
+        "-n",
+        "500",
+        "-c",
+        "10",
+        "--json-body",
+        '{"a": 1}',
+        "--json",
+        "-",
+        "--quiet",
+    )
     s = result.summary()
     assert s["requests"]["ok"] == 500 and s["status_codes"] == {"202": 500}
     deadline = time.monotonic() + 5
@@ -45,7 +58,9 @@ def test_load_against_demo_target_persists_every_message(cli: Callable[..., CliR
 def test_knobs_make_errors_and_latency(cli: Callable[..., CliResult], demo_url: str) -> None:
     get_json(f"{demo_url}/_knobs", "PUT", b'{"error_rate": 0.5, "latency_ms": 20}')
     try:
-        s = cli("http", f"{demo_url}/api/messages/1", "-n", "200", "-c", "10", "--json", "-", "--quiet").summary()
+        s = cli(
+            "http", f"{demo_url}/api/messages/1", "-n", "200", "-c", "10", "--json", "-", "--quiet"
+        ).summary()
     finally:
         get_json(f"{demo_url}/_knobs", "PUT", b'{"error_rate": 0, "latency_ms": 0}')
     assert 60 <= s["errors"].get("http_5xx", 0) <= 140
@@ -66,9 +81,24 @@ def test_demo_command(cli: Callable[..., CliResult]) -> None:
 def test_sigint_stops_gracefully_writes_summary_and_exits_130(demo_url: str, tmp_path: Path) -> None:
     out = tmp_path / "s.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "loadpulse", "http", f"{demo_url}/health", "-d", "60s", "-c", "5",
-         "--json", str(out), "--no-progress"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "loadpulse",
+            "http",
+            f"{demo_url}/health",
+            "-d",
+            "60s",
+            "-c",
+            "5",
+            "--json",
+            str(out),
+            "--no-progress",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     time.sleep(2.5)
     proc.send_signal(signal.SIGINT)

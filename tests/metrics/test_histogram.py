@@ -24,7 +24,6 @@ def test_bucket_width_gives_three_significant_digits_everywhere() -> None:
     idx = bucket_index(values)
     assert idx.min() >= 0 and idx.max() < N_BUCKETS
     assert np.all(np.diff(idx) >= 0), "buckets must be ordered like values"
-    h = Histogram.empty()
     for v in values[::97]:
         one = Histogram.of([int(v)])
         assert abs(one.percentile(50) - v) <= v / 1000

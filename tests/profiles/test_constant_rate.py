@@ -20,7 +20,9 @@ MS = 1_000_000
         (999_999_999, 0, 3, None, (3, 1)),
     ],
 )
-def test_due_table(elapsed: int, started: int, rate: float, limit: int | None, expected: tuple[int, int]) -> None:
+def test_due_table(
+    elapsed: int, started: int, rate: float, limit: int | None, expected: tuple[int, int]
+) -> None:
     assert due(elapsed, started, rate, limit) == expected
 
 

@@ -56,7 +56,11 @@ def test_empty_post_sends_zero_length() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("Accept: text/plain", ("Accept", "text/plain")), ("X-Empty:", ("X-Empty", "")), ("a:b:c", ("a", "b:c"))],
+    [
+        ("Accept: text/plain", ("Accept", "text/plain")),
+        ("X-Empty:", ("X-Empty", "")),
+        ("a:b:c", ("a", "b:c")),
+    ],
 )
 def test_parse_header(raw: str, expected: tuple[str, str]) -> None:
     assert parse_header(raw) == expected

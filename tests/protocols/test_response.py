@@ -106,7 +106,9 @@ def test_eof_before_headers_is_not_complete(make: type) -> None:
 
 
 @pytest.mark.parametrize("make", READERS)
-@pytest.mark.parametrize("garbage", [b"SSH-2.0-OpenSSH_9.2\r\n", b"HTTP/1.1 abc\r\n\r\n", b"\x00\x01\x02garbage"])
+@pytest.mark.parametrize(
+    "garbage", [b"SSH-2.0-OpenSSH_9.2\r\n", b"HTTP/1.1 abc\r\n\r\n", b"\x00\x01\x02garbage"]
+)
 def test_garbage_is_a_protocol_error(make: type, garbage: bytes) -> None:
     reader = make()
     reader.expect()

@@ -70,6 +70,6 @@ def main(argv: list[str] | None = None) -> None:
         else:
             ctx = getattr(exc, "ctx", None)
             where = f"{ctx.command_path}: " if ctx is not None else ""
-            fail(f"{where}{exc.format_message()}; see --help")  # type: ignore[attr-defined]
+            fail(f"{where}{exc.format_message()}; see --help")
         sys.exit(EXIT_BAD_INPUT)
     sys.exit(code if isinstance(code, int) else 0)

@@ -6,7 +6,6 @@ import sys
 
 from rich.console import Console
 
-
 PIPE_WIDTH = 120
 """Width when writing to a file or pipe: wide enough that summary tables never wrap in CI logs."""
 

@@ -24,8 +24,12 @@ def demo_spec(base_url: str, duration_s: float, connections: int) -> RunSpec:
         requests=(
             RequestSpec(url=f"{base_url}/health", name="health", weight=50),
             RequestSpec(
-                url=f"{base_url}/api/messages", method="POST", headers=JSON_HEADERS, body=message,
-                name="create message", weight=40,
+                url=f"{base_url}/api/messages",
+                method="POST",
+                headers=JSON_HEADERS,
+                body=message,
+                name="create message",
+                weight=40,
             ),
             RequestSpec(url=f"{base_url}/api/messages/1", name="read message", weight=10),
         ),

@@ -32,7 +32,9 @@ def read_body(body: str | None, json_body: str | None) -> tuple[bytes | None, st
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise BadInput(f"--json-body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+            raise BadInput(
+                f"--json-body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
         return text.encode("utf-8"), "application/json"
     if body is None:
         return None, None
@@ -64,18 +66,28 @@ def http(
         ),
     ] = None,
     connections: Annotated[
-        int, typer.Option("-c", "--connections", help="Concurrent connections (closed model), or "
-                          "connections opened up front with --rate.")
+        int,
+        typer.Option(
+            "-c",
+            "--connections",
+            help="Concurrent connections (closed model), or connections opened up front with --rate.",
+        ),
     ] = 50,
     rate: Annotated[
         float | None,
-        typer.Option("--rate", help="Open model: start this many requests per second whatever the target "
-                     "does; latency is then measured from each intended start."),
+        typer.Option(
+            "--rate",
+            help="Open model: start this many requests per second whatever the target "
+            "does; latency is then measured from each intended start.",
+        ),
     ] = None,
     max_in_flight: Annotated[
         int | None,
-        typer.Option("--max-in-flight", help="With --rate: most requests outstanding at once; arrivals "
-                     "beyond it are counted as dropped. Default max(connections, 1000)."),
+        typer.Option(
+            "--max-in-flight",
+            help="With --rate: most requests outstanding at once; arrivals "
+            "beyond it are counted as dropped. Default max(connections, 1000).",
+        ),
     ] = None,
     method: Annotated[
         str | None, typer.Option("-m", "--method", help="HTTP method. Default GET, or POST with a body.")
@@ -129,7 +141,9 @@ def http(
     total_s = parse_duration(timeout, "--timeout")
     spec = validated(
         RunSpec,
-        requests=(validated(RequestSpec, url=url, method=verb, headers=tuple(headers), body=payload, name=name),),
+        requests=(
+            validated(RequestSpec, url=url, method=verb, headers=tuple(headers), body=payload, name=name),
+        ),
         load=validated(
             LoadSpec,
             connections=connections,

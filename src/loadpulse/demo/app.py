@@ -41,7 +41,9 @@ def create_app(db_path: Path, knobs: Knobs | None = None, batch_size: int = 100,
         return None
 
     async def index(request: Request) -> Response:
-        return PlainTextResponse("loadpulse demo target: GET /health, POST /api/messages, GET /api/messages/{id}\n")
+        return PlainTextResponse(
+            "loadpulse demo target: GET /health, POST /api/messages, GET /api/messages/{id}\n"
+        )
 
     async def health(request: Request) -> Response:
         s = store()

@@ -32,7 +32,9 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == 98:
-            raise BadInput(f"port {port} on {host} is already in use; pick another with --port (0 = any free)")
+            raise BadInput(
+                f"port {port} on {host} is already in use; pick another with --port (0 = any free)"
+            ) from None
         raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(1024)
     sock.set_inheritable(True)
@@ -60,7 +62,8 @@ def demo_target(*extra_args: str, timeout_s: float = 20.0) -> Iterator[str]:
     """Start `loadpulse target demo` on a free loopback port in a child process; yields its base URL."""
     cmd = [sys.executable, "-m", "loadpulse", "target", "demo", "--port", "0", *extra_args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    errors = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: nobody reads it while running
+    # A file, not a pipe, for the child's stderr: nobody reads it while the target runs.
+    errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
     try:
         assert proc.stdout is not None
@@ -70,7 +73,7 @@ def demo_target(*extra_args: str, timeout_s: float = 20.0) -> Iterator[str]:
             proc.wait()
             errors.seek(0)
             raise RuntimeError(f"demo target did not start: {line.strip()} {errors.read().strip()}")
-        yield line[len(READY_PREFIX):].split()[0].rstrip("/")
+        yield line[len(READY_PREFIX) :].split()[0].rstrip("/")
     finally:
         proc.terminate()
         try:

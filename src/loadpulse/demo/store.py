@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from collections import deque
@@ -71,10 +72,8 @@ class MessageStore:
     async def run_writer(self) -> None:
         """Flush every ``flush_interval_s`` or as soon as a full batch waits; runs until cancelled."""
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.flush_interval_s)
-            except TimeoutError:
-                pass
             self._wake.clear()
             await self.flush()
 

@@ -8,9 +8,8 @@ finds ``max_in_flight`` requests outstanding is counted as dropped, never queued
 from __future__ import annotations
 
 import asyncio
-from time import perf_counter_ns
-
 from collections.abc import Sequence
+from time import perf_counter_ns
 
 from loadpulse.engine.driver import LoadDriver, PreparedRequest, Stream, Timeouts
 from loadpulse.metrics.recorder import Recorder

@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 from loadpulse.engine.closed import ClosedLoad
 from loadpulse.engine.driver import LoadDriver, PreparedRequest, Timeouts
 from loadpulse.engine.open import OpenLoad
+from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
 from loadpulse.protocols.http.request import encode_request
 from loadpulse.protocols.http.url import parse_url, resolve
-from loadpulse.errors import BadInput
 from loadpulse.spec import RequestSpec, RunSpec
 
 SnapshotListener = Callable[[Snapshot, SeriesRow, Aggregate], None]
@@ -54,8 +54,10 @@ def build_driver(spec: RunSpec, recorder: Recorder) -> LoadDriver:
     origin = targets[0].origin
     for req, target in zip(spec.requests, targets, strict=True):
         if target.origin != origin:
-            raise BadInput(f"request {req.url!r} is on another origin than {spec.request.url!r}; "
-                           "one run targets one origin")
+            raise BadInput(
+                f"request {req.url!r} is on another origin than {spec.request.url!r}; "
+                "one run targets one origin"
+            )
     family, address = resolve(origin)
     endpoint = Endpoint(
         origin=origin,
@@ -151,9 +153,8 @@ class Runner:
         ticker = asyncio.ensure_future(self._ticker(t0))
         stop_wait = asyncio.ensure_future(self._stop.wait())
         duration = load.effective_duration_s
-        done, _ = await asyncio.wait(
-            {driver.finished, stop_wait}, timeout=duration, return_when="FIRST_COMPLETED"
-        )
+        waiting: set[asyncio.Future[object]] = {driver.finished, stop_wait}  # type: ignore[arg-type]
+        done, _ = await asyncio.wait(waiting, timeout=duration, return_when="FIRST_COMPLETED")
         if driver.finished in done:
             ended_by = "requests"
         elif stop_wait in done:
@@ -191,7 +192,9 @@ def event_loop_runner() -> asyncio.Runner:
     return asyncio.Runner(loop_factory=uvloop.new_event_loop)
 
 
-def execute(spec: RunSpec, listener: SnapshotListener | None = None, handle_signals: bool = True) -> RunOutcome:
+def execute(
+    spec: RunSpec, listener: SnapshotListener | None = None, handle_signals: bool = True
+) -> RunOutcome:
     """Run ``spec`` to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
     with event_loop_runner() as runner:
         loop = runner.get_loop()

@@ -13,7 +13,6 @@ from array import array
 import numpy as np
 
 from loadpulse.metrics.error_kinds import ErrorKind
-from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.snapshot import NameStats, Snapshot
 
 

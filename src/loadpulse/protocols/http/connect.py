@@ -76,6 +76,6 @@ async def open_connection(endpoint: Endpoint, factory: Callable[[], HttpConnecti
             raise ConnectError(ErrorKind.TLS.value, str(exc)) from None
         if tls is None:
             raise ConnectError(ErrorKind.TLS.value, "TLS handshake gave no transport")
-        conn.transport = tls  # type: ignore[assignment]
+        conn.transport = tls
         conn.tls_us = (perf_counter_ns() - t1) // 1000
     return conn

@@ -45,4 +45,3 @@ def encode_request(
         lines.append("Content-Length: 0")
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return head + body if body else head
-
