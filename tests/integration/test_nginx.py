@@ -41,6 +41,8 @@ def test_request_count_run_is_exact_and_summary_has_the_v1_shape(
     assert 0 < lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p95"] <= lat["p99"] <= lat["p999"] <= lat["max"]
     assert set(s["by_name"]) == {"GET /"} and s["by_name"]["GET /"]["requests"]["total"] == 3000
     assert s["ended_by"] == "requests" and s["latency_basis"] == "send"
+    assert s["connections"]["opened"] == 20 and s["connections"]["tls_ms"] is None
+    assert s["connections"]["connect_ms"]["min"] > 0
     assert s["bytes"]["received"] > 3000 * 3 and s["bytes"]["sent"] > 3000 * 30
 
 
@@ -85,6 +87,7 @@ def test_tls_verification_on_by_default_and_insecure_skips_it(
     assert s["errors"] == {"tls": 5}
     s = run(cli, nginx.tls_url + "/", "-n", "50", "-c", "5", "--insecure")
     assert s["requests"]["ok"] == 50 and s["errors"] == {}
+    assert s["connections"]["opened"] == 5 and s["connections"]["tls_ms"]["min"] > 0
 
 
 def test_open_model_holds_its_rate(cli: Callable[..., CliResult], nginx: Nginx) -> None:
@@ -103,6 +106,6 @@ def test_open_model_request_count(cli: Callable[..., CliResult], nginx: Nginx) -
 def test_console_summary(cli: Callable[..., CliResult], nginx: Nginx) -> None:
     result = cli("http", nginx.url + "/", "-n", "200", "-c", "4", "--no-progress")
     assert result.code == 0
-    for text in ("requests  200", "req/s", "p99.9", "status    200: 200", "coordinated omission"):
+    for text in ("requests  200", "req/s", "p99.9", "status    200: 200", "exposed to coordinated omission"):
         assert text in result.out, text
     assert "\x1b[" not in result.out  # not a TTY: no colour codes

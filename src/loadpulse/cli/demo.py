@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from loadpulse.spec import LoadSpec, RequestSpec, RunSpec, validated
 from loadpulse.units import parse_duration
 
 JSON_HEADERS = (("Content-Type", "application/json"),)
+DRAIN_WAIT_S = 10.0
 
 
 def demo_spec(base_url: str, duration_s: float, connections: int) -> RunSpec:
@@ -62,13 +64,26 @@ def demo(
             OutputOptions(json_path=json_out, progress=not no_progress, quiet=quiet),
         )
         if not quiet:
-            with urllib.request.urlopen(f"{base_url}/health", timeout=5) as resp:
-                health = json.loads(resp.read())
-            err.print(
-                f"target after the run: {health['stored']} messages stored, "
-                f"{health['queue_length']} still queued"
+            drained_s, health = _wait_drained(base_url, DRAIN_WAIT_S)
+            drained = (
+                f"queue drained {drained_s:.1f} s after the load"
+                if health["queue_length"] == 0
+                else f"{health['queue_length']} still queued after {DRAIN_WAIT_S:g} s"
             )
+            err.print(f"target after the run: {health['stored']} messages stored, {drained}")
     return code
+
+
+def _wait_drained(base_url: str, limit_s: float) -> tuple[float, dict[str, int]]:
+    """Poll the target's queue until the batch writer caught up (or ``limit_s``): seed 004's drain time."""
+    start = time.monotonic()
+    while True:
+        with urllib.request.urlopen(f"{base_url}/health", timeout=5) as resp:
+            health: dict[str, int] = json.loads(resp.read())
+        waited = time.monotonic() - start
+        if health["queue_length"] == 0 or waited >= limit_s:
+            return waited, health
+        time.sleep(0.05)
 
 
 def _post(url: str, body: bytes) -> None:

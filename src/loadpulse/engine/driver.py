@@ -216,6 +216,9 @@ class LoadDriver:
         except ConnectError as exc:
             stream.rec.error(exc.kind)
             return None
+        stream.rec.connect.append(conn.connect_us)
+        if self.endpoint.ssl_context is not None:
+            stream.rec.tls.append(conn.tls_us)
         if self.stopping:
             conn.close()
             return None

@@ -19,7 +19,7 @@ from loadpulse.metrics.snapshot import NameStats, Snapshot
 class NameRecorder:
     """Raw per-request values for one request name. Callers append directly to the public buffers."""
 
-    __slots__ = ("bytes_in", "bytes_out", "errors", "lat", "status", "svc", "ttfb")
+    __slots__ = ("bytes_in", "bytes_out", "connect", "errors", "lat", "status", "svc", "tls", "ttfb")
 
     def __init__(self) -> None:
         self.lat = array("q")
@@ -27,6 +27,8 @@ class NameRecorder:
         self.svc = array("q")
         """Service time in µs from the actual send; only filled when it differs from ``lat``."""
         self.ttfb = array("q")
+        self.connect = array("q")
+        self.tls = array("q")
         self.status = array("H")
         self.errors: dict[str, int] = {}
         self.bytes_in = 0
@@ -46,6 +48,9 @@ class NameRecorder:
             stats.service = stats.latency.copy()
         if self.ttfb:
             stats.ttfb.record_many(np.frombuffer(self.ttfb, dtype=np.int64).copy())
+        for buf, hist in ((self.connect, stats.connect), (self.tls, stats.tls)):
+            if buf:
+                hist.record_many(np.frombuffer(buf, dtype=np.int64).copy())
         if self.status:
             codes, counts = np.unique(np.frombuffer(self.status, dtype=np.uint16), return_counts=True)
             stats.statuses = {int(c): int(n) for c, n in zip(codes, counts, strict=True)}
@@ -64,7 +69,7 @@ class NameRecorder:
         stats.ok = stats.requests - stats.failed
         stats.bytes_in, stats.bytes_out = self.bytes_in, self.bytes_out
         # Empty in place: connections hold bound ``append`` methods of these very buffers.
-        del self.lat[:], self.svc[:], self.ttfb[:], self.status[:]
+        del self.lat[:], self.svc[:], self.ttfb[:], self.status[:], self.connect[:], self.tls[:]
         self.errors.clear()
         self.bytes_in = self.bytes_out = 0
         return stats

@@ -24,6 +24,10 @@ class NameStats:
     service: Histogram = field(default_factory=Histogram.empty)
     """From the actual send: what the target itself took."""
     ttfb: Histogram = field(default_factory=Histogram.empty)
+    connect: Histogram = field(default_factory=Histogram.empty)
+    """TCP connect time of each new connection."""
+    tls: Histogram = field(default_factory=Histogram.empty)
+    """TLS handshake time of each new https connection."""
     requests: int = 0
     ok: int = 0
     failed: int = 0
@@ -36,6 +40,8 @@ class NameStats:
         self.latency.merge(other.latency)
         self.service.merge(other.service)
         self.ttfb.merge(other.ttfb)
+        self.connect.merge(other.connect)
+        self.tls.merge(other.tls)
         self.requests += other.requests
         self.ok += other.ok
         self.failed += other.failed
@@ -51,6 +57,8 @@ class NameStats:
             "latency": self.latency.to_sparse(),
             "service": self.service.to_sparse(),
             "ttfb": self.ttfb.to_sparse(),
+            "connect": self.connect.to_sparse(),
+            "tls": self.tls.to_sparse(),
             "requests": self.requests,
             "ok": self.ok,
             "failed": self.failed,
@@ -66,6 +74,8 @@ class NameStats:
             latency=Histogram.from_sparse(d["latency"]),
             service=Histogram.from_sparse(d["service"]),
             ttfb=Histogram.from_sparse(d["ttfb"]),
+            connect=Histogram.from_sparse(d["connect"]),
+            tls=Histogram.from_sparse(d["tls"]),
             requests=int(d["requests"]),
             ok=int(d["ok"]),
             failed=int(d["failed"]),

@@ -66,11 +66,16 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     else:
         table.add_row(*_latency_row("total", s["latency_ms"]))
     table.add_row(*_latency_row("first byte", s["ttfb_ms"]))
+    conns = s["connections"]
+    if conns["opened"]:
+        table.add_row(*_latency_row(f"connect ({fmt_count(conns['opened'])})", conns["connect_ms"]))
+    if conns["tls_ms"]:
+        table.add_row(*_latency_row("TLS handshake", conns["tls_ms"]))
     console.print(table)
     if s["latency_basis"] == "send":
         console.print(
-            "  [dim]closed model: latency is measured from each send and is exposed to coordinated "
-            "omission; use --rate for corrected figures[/]"
+            "  [dim]closed model: latency from each send, exposed to coordinated omission "
+            "(--rate corrects it)[/]"
         )
 
     if s["status_codes"]:

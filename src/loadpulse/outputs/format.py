@@ -28,6 +28,8 @@ def fmt_bytes(n: int) -> str:
 
 def fmt_duration(seconds: float) -> str:
     seconds = max(0.0, seconds)
+    if seconds < 10:
+        return f"{seconds:.1f}s"
     if seconds < 60:
         return f"{seconds:.0f}s"
     m, s = divmod(int(seconds), 60)

@@ -39,6 +39,11 @@ def stats_block(stats: NameStats, elapsed_s: float) -> dict[str, Any]:
         "latency_ms": latency_ms(stats.latency),
         "service_time_ms": latency_ms(stats.service),
         "ttfb_ms": latency_ms(stats.ttfb),
+        "connections": {
+            "opened": stats.connect.total,
+            "connect_ms": latency_ms(stats.connect),
+            "tls_ms": latency_ms(stats.tls) if stats.tls.total else None,
+        },
         "errors": dict(sorted(stats.errors.items())),
         "status_codes": {str(k): v for k, v in sorted(stats.statuses.items())},
         "bytes": {"received": stats.bytes_in, "sent": stats.bytes_out},
