@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,9 @@ from typing import Any
 import pytest
 
 from loadpulse.cli.app import main
+from tests.services import demo_url, nginx
+
+__all__ = ["demo_url", "nginx"]  # session fixtures for every test folder
 
 
 @dataclass
@@ -22,12 +24,6 @@ class CliResult:
 
     def summary(self) -> dict[str, Any]:
         return json.loads(self.out)  # type: ignore[no-any-return]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.conftest import CliResult
-from tests.integration.conftest import Nginx
+from tests.services import Nginx
 
 SUMMARY_KEYS = {
     "schema",

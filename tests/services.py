@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from loadpulse.demo.server import demo_target
-from tests.conftest import free_port
+from tests.ports import free_port
 
 NGINX_CONF = """
 worker_processes 1;
