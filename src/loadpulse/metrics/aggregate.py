@@ -35,9 +35,6 @@ class SeriesRow:
     connections: int
 
 
-NameTotals = NameStats
-
-
 @dataclass(slots=True)
 class Aggregate:
     names: dict[str, NameStats] = field(default_factory=dict)

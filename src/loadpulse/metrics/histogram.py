@@ -153,10 +153,3 @@ class Histogram:
         h.max_us = int(data["max"])  # type: ignore[call-overload]
         return h
 
-    def spectrum(self) -> list[tuple[float, float]]:
-        """(value_us, cumulative fraction) for each non-empty bucket, for percentile-spectrum charts."""
-        if self.total == 0:
-            return []
-        nz = np.flatnonzero(self.counts)
-        cum = np.cumsum(self.counts[nz]) / self.total
-        return [(float(_MID[i]), float(c)) for i, c in zip(nz, cum, strict=True)]

@@ -11,9 +11,3 @@ REDACTED = "[redacted]"
 def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(n, REDACTED if n.lower() in SECRET_HEADERS else v) for n, v in headers]
 
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
