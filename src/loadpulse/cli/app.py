@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_BAD_INPUT)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
+        # Ctrl-C before the run installed its own handler (or outside a run): no traceback either.
         sys.exit(130)
     except TyperException as exc:
         # Typer vendors its own click; usage errors carry the message and, for unknown options, the

@@ -152,4 +152,3 @@ class Histogram:
         h.min_us = int(data["min"])  # type: ignore[call-overload]
         h.max_us = int(data["max"])  # type: ignore[call-overload]
         return h
-

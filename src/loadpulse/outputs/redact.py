@@ -10,4 +10,3 @@ REDACTED = "[redacted]"
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(n, REDACTED if n.lower() in SECRET_HEADERS else v) for n, v in headers]
-
