@@ -103,6 +103,12 @@ def test_open_model_request_count(cli: Callable[..., CliResult], nginx: Nginx) -
     assert s["requests"]["total"] == 300 and s["ended_by"] == "requests"
 
 
+def test_preopened_connections_serve_the_first_arrivals(cli: Callable[..., CliResult], nginx: Nginx) -> None:
+    s = run(cli, nginx.url + "/", "--rate", "200", "-n", "50", "-c", "5", "--max-in-flight", "5")
+    assert s["requests"]["ok"] == 50 and s["dropped"] == 0
+    assert s["connections"]["opened"] == 5  # all five opened before the clock started, none during
+
+
 def test_console_summary(cli: Callable[..., CliResult], nginx: Nginx) -> None:
     result = cli("http", nginx.url + "/", "-n", "200", "-c", "4", "--no-progress")
     assert result.code == 0

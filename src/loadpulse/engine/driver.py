@@ -102,6 +102,9 @@ class LoadDriver:
         self._finished: asyncio.Future[None] | None = None
 
     # lifecycle ------------------------------------------------------------------------------------------
+    async def prepare(self) -> None:
+        """Work done before the run's clock starts (nothing by default)."""
+
     def start(self, t0_ns: int) -> None:
         self.t0_ns = t0_ns
         self._finished = asyncio.get_running_loop().create_future()
@@ -209,12 +212,14 @@ class LoadDriver:
         self._next = i + 1 if i + 1 < len(cycle) else 0
         return self.streams[cycle[i]]
 
-    async def connect(self, stream: Stream) -> HttpConnection | None:
-        """A fresh connection, or None after recording the connect failure as a failed ``stream`` request."""
+    async def connect(self, stream: Stream, count_failure: bool = True) -> HttpConnection | None:
+        """A fresh connection (its connect/TLS times recorded under ``stream``'s name), or None after
+        recording the connect failure as a failed ``stream`` request when ``count_failure``."""
         try:
             conn = await open_connection(self.endpoint, self.new_connection)
         except ConnectError as exc:
-            stream.rec.error(exc.kind)
+            if count_failure:
+                stream.rec.error(exc.kind)
             return None
         stream.rec.connect.append(conn.connect_us)
         if self.endpoint.ssl_context is not None:

@@ -14,7 +14,7 @@ from time import perf_counter_ns
 from loadpulse.engine.driver import LoadDriver, PreparedRequest, Stream, Timeouts
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.profiles.constant_rate import due, intended_ns
-from loadpulse.protocols.http.connect import ConnectError, Endpoint, open_connection
+from loadpulse.protocols.http.connect import Endpoint
 from loadpulse.protocols.http.connection import HttpConnection
 
 
@@ -45,9 +45,15 @@ class OpenLoad(LoadDriver):
     def begin(self) -> None:
         self.spawn(self._schedule())
 
+    async def prepare(self) -> None:
+        """Open the ``-c`` connections before the clock starts, so the first arrivals find them ready."""
+        # Pre-opened connections are not requests: a failure here is not counted (the first arrival that
+        # finds no idle connection connects itself and counts it).
+        first = self.streams[0]
+        conns = await asyncio.gather(*(self.connect(first, count_failure=False) for _ in range(self.warm)))
+        self.idle.extend(c for c in conns if c is not None)
+
     async def _schedule(self) -> None:
-        for _ in range(self.warm):
-            self.spawn(self._warm_one())
         t0 = self.t0_ns
         while not self.stopping:
             n, wait_ns = due(perf_counter_ns() - t0, self.started, self.rate, self.limit)
@@ -64,23 +70,6 @@ class OpenLoad(LoadDriver):
     async def _wait_idle(self) -> None:
         while (self.busy_count or self.connecting) and not self.stopping:
             await asyncio.sleep(0.005)
-
-    async def _warm_one(self) -> None:
-        self.connecting += 1
-        conn = await self.connect_quietly()
-        self.connecting -= 1
-        if conn is not None:
-            self.idle.append(conn)
-
-    async def connect_quietly(self) -> HttpConnection | None:
-        """Pre-opened connections are not requests: a failure here is not counted (the first real request
-        on that slot will connect and count it)."""
-        try:
-            conn = await open_connection(self.endpoint, self.new_connection)
-        except ConnectError:
-            return None
-        self.conns.add(conn)
-        return conn
 
     def _arrive(self, intended: int) -> None:
         idle = self.idle

@@ -146,9 +146,10 @@ class Runner:
         self._force = asyncio.Event()
         load = self.spec.load
         raise_fd_limit(load.effective_max_in_flight if load.open_model else load.connections + 64)
+        driver = self.driver
+        await driver.prepare()
         started_at = datetime.now(UTC)
         t0 = perf_counter_ns()
-        driver = self.driver
         driver.start(t0)
         ticker = asyncio.ensure_future(self._ticker(t0))
         stop_wait = asyncio.ensure_future(self._stop.wait())
