@@ -11,7 +11,21 @@ The public API is re-exported here lazily (PEP 562), so ``import loadpulse`` sta
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time they happen on first use
+    from loadpulse.engine.run import RunOutcome, execute, execute_plan
+    from loadpulse.errors import BadInput
+    from loadpulse.metrics.error_kinds import ErrorKind
+    from loadpulse.metrics.histogram import Histogram
+    from loadpulse.outputs.summary import build_summary
+    from loadpulse.protocols.http.client import Response
+    from loadpulse.scenario.api import task
+    from loadpulse.scenario.ctx import Ctx, SetupCtx, Vu
+    from loadpulse.scenario.loader import load_scenario
+    from loadpulse.scenario.model import Plan
+    from loadpulse.scenario.source import RunOptions, build_plan
+    from loadpulse.spec import LoadSpec, RequestSpec, RunSpec, TimeoutSpec
 
 __version__ = "0.1.0"
 
@@ -26,9 +40,41 @@ _EXPORTS = {
     "build_summary": "loadpulse.outputs.summary",
     "Histogram": "loadpulse.metrics.histogram",
     "ErrorKind": "loadpulse.metrics.error_kinds",
+    "task": "loadpulse.scenario.api",
+    "Ctx": "loadpulse.scenario.ctx",
+    "SetupCtx": "loadpulse.scenario.ctx",
+    "Vu": "loadpulse.scenario.ctx",
+    "Response": "loadpulse.protocols.http.client",
+    "Plan": "loadpulse.scenario.model",
+    "load_scenario": "loadpulse.scenario.loader",
+    "build_plan": "loadpulse.scenario.source",
+    "RunOptions": "loadpulse.scenario.source",
+    "execute_plan": "loadpulse.engine.run",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [  # noqa: RUF022 - grouped like _EXPORTS
+    "__version__",
+    "RunSpec",
+    "RequestSpec",
+    "LoadSpec",
+    "TimeoutSpec",
+    "BadInput",
+    "execute",
+    "RunOutcome",
+    "build_summary",
+    "Histogram",
+    "ErrorKind",
+    "task",
+    "Ctx",
+    "SetupCtx",
+    "Vu",
+    "Response",
+    "Plan",
+    "load_scenario",
+    "build_plan",
+    "RunOptions",
+    "execute_plan",
+]
 
 
 def __getattr__(name: str) -> Any:

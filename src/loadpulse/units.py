@@ -10,7 +10,7 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(us|µs|ms|s|m|h)")
 _UNIT_S = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def parse_duration(text: str, what: str = "duration") -> float:
+def parse_duration(text: str, what: str = "duration", allow_zero: bool = False) -> float:
     """Seconds in '30s', '1m30s', '500ms', '2h' or a bare number of seconds; BadInput otherwise."""
     raw = text.strip()
     if raw.startswith("-") and _DURATION_PART.fullmatch(raw[1:]):
@@ -31,6 +31,6 @@ def parse_duration(text: str, what: str = "duration") -> float:
         value = total
     if value != value or value in (float("inf"), float("-inf")):
         raise BadInput(f"{what} {text!r} is not a finite duration")
-    if value <= 0:
+    if value < 0 or (value == 0 and not allow_zero):
         raise BadInput(f"{what} {text!r} must be greater than zero")
     return value

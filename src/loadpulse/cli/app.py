@@ -12,6 +12,7 @@ from loadpulse import __version__
 from loadpulse.cli.console import fail
 from loadpulse.cli.demo import demo
 from loadpulse.cli.http import http
+from loadpulse.cli.run import run
 from loadpulse.cli.target import target_app
 from loadpulse.errors import BadInput
 
@@ -44,6 +45,7 @@ def root(
 
 
 app.command("http")(http)
+app.command("run")(run)
 app.command("demo")(demo)
 app.add_typer(target_app, name="target")
 

@@ -6,10 +6,11 @@ import secrets
 from dataclasses import dataclass
 
 from loadpulse.cli.console import stderr_console, stdout_console
-from loadpulse.engine.run import RunOutcome, execute
+from loadpulse.engine.run import RunOutcome, execute, execute_plan
 from loadpulse.live.progress import ProgressLine
 from loadpulse.outputs.console import print_summary
 from loadpulse.outputs.summary import build_summary, write_summary
+from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
 
 EXIT_OK = 0
@@ -27,15 +28,38 @@ def new_run_id(outcome: RunOutcome) -> str:
     return f"{outcome.started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def run_and_report(spec: RunSpec, out: OutputOptions) -> int:
+def planned_iterations(plan: Plan) -> int | None:
+    """Total iterations when every scenario has a fixed budget (the progress bar counts those)."""
+    total = 0
+    for sc in plan.scenarios:
+        p = sc.profile
+        shared = getattr(p, "shared_iterations", None)
+        per_vu = getattr(p, "iterations_per_vu", None)
+        if shared is not None:
+            total += shared
+        elif per_vu is not None:
+            total += per_vu * p.peak_vus
+        else:
+            return None
+    return total
+
+
+def run_and_report(what: RunSpec | Plan, out: OutputOptions) -> int:
     """Run, then print and write what was measured, even when interrupted. Returns the exit code."""
     err = stderr_console()
     # With the JSON on stdout, everything for humans goes to stderr so the JSON stays parseable.
     human = err if out.json_path == "-" else stdout_console()
-    progress = ProgressLine(err, spec.load.effective_duration_s, spec.load.requests)
     show_progress = out.progress and not out.quiet
-    with progress:
-        outcome = execute(spec, progress.update if show_progress else None)
+    if isinstance(what, Plan):
+        progress = ProgressLine(err, what.planned_s, None, planned_iterations(what))
+        with progress:
+            outcome = execute_plan(what, progress.update if show_progress else None)
+    else:
+        progress = ProgressLine(err, what.load.effective_duration_s, what.load.requests)
+        with progress:
+            outcome = execute(what, progress.update if show_progress else None)
+    for warning in outcome.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     outcome.run_id = new_run_id(outcome)
     summary = build_summary(outcome)
     if not out.quiet:

@@ -130,6 +130,9 @@ class LoadDriver:
     def in_flight(self) -> int:
         return sum(1 for c in self.conns if c.busy)
 
+    def connection_count(self) -> int:
+        return len(self.conns)
+
     async def drain(self, grace_s: float) -> None:
         """Wait up to ``grace_s`` for in-flight requests, then abandon the rest and close everything."""
         self.stop()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter_ns
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from loadpulse.engine.closed import ClosedLoad
@@ -22,22 +23,44 @@ from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
 from loadpulse.protocols.http.request import encode_request
 from loadpulse.protocols.http.url import parse_url, resolve
+from loadpulse.scenario.model import Plan
 from loadpulse.spec import RequestSpec, RunSpec
 
 SnapshotListener = Callable[[Snapshot, SeriesRow, Aggregate], None]
 
 
+class Load(Protocol):
+    """What the Runner drives: the one-liner's LoadDriver or a scenario plan's ScenarioLoad."""
+
+    co_corrected: bool
+
+    @property
+    def abandoned(self) -> int: ...
+    @property
+    def finished(self) -> asyncio.Future[None]: ...
+    async def prepare(self) -> None: ...
+    def start(self, t0_ns: int) -> None: ...
+    def stop(self) -> None: ...
+    def in_flight(self) -> int: ...
+    def connection_count(self) -> int: ...
+    async def drain(self, grace_s: float) -> None: ...
+
+
 @dataclass(slots=True)
 class RunOutcome:
-    spec: RunSpec
+    spec: RunSpec | None
+    """The one-liner's spec; None for a scenario run (see ``plan``)."""
     aggregate: Aggregate
     started_at: datetime
     ended_by: str
-    """'requests' (budget done), 'duration', 'interrupted' or 'stopped' (asked to stop by a caller)."""
+    """'requests' (budget done), 'completed' (scenario profiles done), 'duration', 'interrupted' or
+    'stopped' (asked to stop by a caller)."""
     abandoned: int = 0
     co_corrected: bool = False
     planned_s: float | None = None
     run_id: str = field(default="")
+    plan: Plan | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def interrupted(self) -> bool:
@@ -104,12 +127,27 @@ def raise_fd_limit(wanted: int) -> None:
 class Runner:
     """One run in the current event loop. :meth:`request_stop` may be called from any callback."""
 
-    def __init__(self, spec: RunSpec, listener: SnapshotListener | None = None) -> None:
-        self.spec = spec
+    def __init__(
+        self,
+        load: Load,
+        recorder: Recorder,
+        *,
+        duration_s: float | None,
+        grace_s: float,
+        interval_s: float = 1.0,
+        fd_wanted: int = 1024,
+        listener: SnapshotListener | None = None,
+        finished_reason: str = "requests",
+    ) -> None:
+        self.finished_reason = finished_reason
         self.listener = listener
-        self.recorder = Recorder()
+        self.recorder = recorder
         self.aggregate = Aggregate()
-        self.driver = build_driver(spec, self.recorder)
+        self.driver = load
+        self.duration_s = duration_s
+        self.grace_s = grace_s
+        self.interval_s = interval_s
+        self.fd_wanted = fd_wanted
         self._stop: asyncio.Event | None = None
         self._force: asyncio.Event | None = None
         self._stop_reason = "stopped"
@@ -127,13 +165,13 @@ class Runner:
 
     def _cut(self, t0: int) -> None:
         d = self.driver
-        snap = self.recorder.cut(perf_counter_ns() - t0, d.in_flight(), len(d.conns))
+        snap = self.recorder.cut(perf_counter_ns() - t0, d.in_flight(), d.connection_count())
         row = self.aggregate.add(snap)
         if self.listener is not None:
             self.listener(snap, row, self.aggregate)
 
     async def _ticker(self, t0: int) -> None:
-        interval_ns = int(self.spec.interval_s * 1e9)
+        interval_ns = int(self.interval_s * 1e9)
         k = 1
         while True:
             # Ticks are timed from the start so the series never drifts, however late one tick ran.
@@ -144,8 +182,7 @@ class Runner:
     async def run(self) -> RunOutcome:
         self._stop = asyncio.Event()
         self._force = asyncio.Event()
-        load = self.spec.load
-        raise_fd_limit(load.effective_max_in_flight if load.open_model else load.connections + 64)
+        raise_fd_limit(self.fd_wanted)
         driver = self.driver
         await driver.prepare()
         started_at = datetime.now(UTC)
@@ -153,17 +190,17 @@ class Runner:
         driver.start(t0)
         ticker = asyncio.ensure_future(self._ticker(t0))
         stop_wait = asyncio.ensure_future(self._stop.wait())
-        duration = load.effective_duration_s
+        duration = self.duration_s
         waiting: set[asyncio.Future[object]] = {driver.finished, stop_wait}  # type: ignore[arg-type]
         done, _ = await asyncio.wait(waiting, timeout=duration, return_when="FIRST_COMPLETED")
         if driver.finished in done:
-            ended_by = "requests"
+            ended_by = self.finished_reason
         elif stop_wait in done:
             ended_by = self._stop_reason
         else:
             ended_by = "duration"
         driver.stop()
-        drain = asyncio.ensure_future(driver.drain(self.spec.grace_s))
+        drain = asyncio.ensure_future(driver.drain(self.grace_s))
         force = asyncio.ensure_future(self._force.wait())
         await asyncio.wait({drain, force}, return_when="FIRST_COMPLETED")
         if not drain.done():
@@ -174,13 +211,14 @@ class Runner:
         ticker.cancel()
         self._cut(t0)
         return RunOutcome(
-            spec=self.spec,
+            spec=None,
             aggregate=self.aggregate,
             started_at=started_at,
             ended_by=ended_by,
             abandoned=driver.abandoned,
             co_corrected=driver.co_corrected,
             planned_s=duration,
+            warnings=list(getattr(driver, "warnings", [])),
         )
 
 
@@ -193,16 +231,61 @@ def event_loop_runner() -> asyncio.Runner:
     return asyncio.Runner(loop_factory=uvloop.new_event_loop)
 
 
+def spec_runner(spec: RunSpec, listener: SnapshotListener | None = None) -> Runner:
+    recorder = Recorder()
+    load = spec.load
+    return Runner(
+        build_driver(spec, recorder),
+        recorder,
+        duration_s=load.effective_duration_s,
+        grace_s=spec.grace_s,
+        interval_s=spec.interval_s,
+        fd_wanted=load.effective_max_in_flight if load.open_model else load.connections + 64,
+        listener=listener,
+    )
+
+
+def plan_runner(plan: Plan, listener: SnapshotListener | None = None) -> Runner:
+    from loadpulse.engine.scenario_load import ScenarioLoad
+
+    recorder = Recorder()
+    return Runner(
+        ScenarioLoad(plan, recorder),
+        recorder,
+        duration_s=None,  # executors end by themselves (time, budget, graceful stop)
+        grace_s=plan.grace_s,
+        interval_s=plan.interval_s,
+        fd_wanted=plan.peak_vus + 64,
+        listener=listener,
+        finished_reason="completed",
+    )
+
+
 def execute(
     spec: RunSpec, listener: SnapshotListener | None = None, handle_signals: bool = True
 ) -> RunOutcome:
     """Run ``spec`` to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
+    outcome = _execute(lambda: spec_runner(spec, listener), handle_signals)
+    outcome.spec = spec
+    return outcome
+
+
+def execute_plan(
+    plan: Plan, listener: SnapshotListener | None = None, handle_signals: bool = True
+) -> RunOutcome:
+    """Run a scenario plan to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
+    outcome = _execute(lambda: plan_runner(plan, listener), handle_signals)
+    outcome.plan = plan
+    outcome.planned_s = plan.planned_s
+    return outcome
+
+
+def _execute(make: Callable[[], Runner], handle_signals: bool) -> RunOutcome:
     with event_loop_runner() as runner:
         loop = runner.get_loop()
-        holder: dict[str, Runner] = {}
 
         async def main() -> RunOutcome:
-            run = holder["run"] = Runner(spec, listener)
+            run = make()
             if handle_signals:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.add_signal_handler(sig, run.request_stop, "interrupted")

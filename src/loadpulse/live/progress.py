@@ -21,10 +21,17 @@ BAR_WIDTH = 20
 
 
 class ProgressLine:
-    def __init__(self, console: Console, planned_s: float | None, planned_requests: int | None) -> None:
+    def __init__(
+        self,
+        console: Console,
+        planned_s: float | None,
+        planned_requests: int | None,
+        planned_iterations: int | None = None,
+    ) -> None:
         self.console = console
         self.planned_s = planned_s
         self.planned_requests = planned_requests
+        self.planned_iterations = planned_iterations
         self._live: Live | None = None
         self._last_plain = 0.0
 
@@ -40,6 +47,9 @@ class ProgressLine:
             self._live = None
 
     def fraction(self, agg: Aggregate) -> float | None:
+        if self.planned_iterations:
+            done = sum(s.iterations for s in agg.scenarios.values())
+            return min(1.0, done / self.planned_iterations)
         if self.planned_requests:
             return min(1.0, agg.total.requests / self.planned_requests)
         if self.planned_s:
@@ -60,6 +70,8 @@ class ProgressLine:
         text.append(fmt_count(agg.total.ok), style="green")
         text.append("  failed ")
         text.append(fmt_count(agg.total.failed), style="red" if agg.total.failed else "")
+        if agg.scenarios:
+            text.append(f"  VUs {row.vus}")
         if agg.dropped:
             text.append(f"  dropped {fmt_count(agg.dropped)}", style="yellow")
         text.append(f"  p95 {fmt_ms(row.p95_ms)}")

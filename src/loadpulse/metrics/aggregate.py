@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from loadpulse.metrics.scenario_stats import (
+    CustomMetric,
+    ScenarioStats,
+    merge_checks,
+    merge_metrics,
+)
 from loadpulse.metrics.snapshot import NameStats, Snapshot
 
 SERIES_PERCENTILES = (50.0, 90.0, 95.0, 99.0)
@@ -33,6 +39,8 @@ class SeriesRow:
     dropped: int
     in_flight: int
     connections: int
+    vus: int = 0
+    iterations: int = 0
 
 
 @dataclass(slots=True)
@@ -40,8 +48,13 @@ class Aggregate:
     names: dict[str, NameStats] = field(default_factory=dict)
     total: NameStats = field(default_factory=NameStats)
     series: list[SeriesRow] = field(default_factory=list)
+    scenarios: dict[str, ScenarioStats] = field(default_factory=dict)
+    checks: dict[str, list[int]] = field(default_factory=dict)
+    metrics: dict[str, CustomMetric] = field(default_factory=dict)
     dropped: int = 0
     elapsed_ns: int = 0
+    vus: int = 0
+    """Running VUs at the latest interval's end."""
 
     def add(self, snap: Snapshot) -> SeriesRow:
         interval = NameStats()
@@ -49,6 +62,17 @@ class Aggregate:
             self.names.setdefault(name, NameStats()).merge(stats)
             interval.merge(stats)
         self.total.merge(interval)
+        vus = iterations = 0
+        for name, sc in snap.scenarios.items():
+            # VUs are a gauge: the run's figure is the latest one, not a sum over intervals.
+            mine = self.scenarios.setdefault(name, ScenarioStats())
+            mine.merge(sc, gauge=False)
+            mine.vus = sc.vus
+            vus += sc.vus
+            iterations += sc.iterations
+        self.vus = vus
+        merge_checks(self.checks, snap.checks)
+        merge_metrics(self.metrics, snap.metrics)
         self.dropped += snap.dropped
         self.elapsed_ns = max(self.elapsed_ns, snap.end_ns)
         span_s = max((snap.end_ns - snap.start_ns) / 1e9, 1e-9)
@@ -69,6 +93,8 @@ class Aggregate:
             dropped=snap.dropped,
             in_flight=snap.in_flight,
             connections=snap.connections,
+            vus=vus,
+            iterations=iterations,
         )
         self.series.append(row)
         return row

@@ -13,6 +13,7 @@ from array import array
 import numpy as np
 
 from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.metrics.scenario_stats import MetricsRecorder, ScenarioRecorder
 from loadpulse.metrics.snapshot import NameStats, Snapshot
 
 
@@ -80,6 +81,8 @@ class Recorder:
 
     def __init__(self) -> None:
         self.names: dict[str, NameRecorder] = {}
+        self.scenarios: dict[str, ScenarioRecorder] = {}
+        self.metrics = MetricsRecorder()
         self.dropped = 0
         self._seq = 0
         self._last_cut_ns = 0
@@ -90,8 +93,15 @@ class Recorder:
             rec = self.names[name] = NameRecorder()
         return rec
 
+    def for_scenario(self, name: str) -> ScenarioRecorder:
+        rec = self.scenarios.get(name)
+        if rec is None:
+            rec = self.scenarios[name] = ScenarioRecorder()
+        return rec
+
     def cut(self, now_ns: int, in_flight: int = 0, connections: int = 0) -> Snapshot:
         """Snapshot of everything since the previous cut; ``now_ns`` is relative to the run start."""
+        checks, metrics = self.metrics.cut()
         snap = Snapshot(
             seq=self._seq,
             start_ns=self._last_cut_ns,
@@ -100,6 +110,9 @@ class Recorder:
             dropped=self.dropped,
             in_flight=in_flight,
             connections=connections,
+            scenarios={name: rec.cut() for name, rec in self.scenarios.items()},
+            checks=checks,
+            metrics=metrics,
         )
         self.dropped = 0
         self._seq += 1

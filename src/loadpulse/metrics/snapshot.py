@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadpulse.metrics.histogram import Histogram
+from loadpulse.metrics.scenario_stats import CustomMetric, ScenarioStats
 
 SNAPSHOT_VERSION = 1
 
@@ -97,6 +98,10 @@ class Snapshot:
     dropped: int = 0
     in_flight: int = 0
     connections: int = 0
+    scenarios: dict[str, ScenarioStats] = field(default_factory=dict)
+    checks: dict[str, list[int]] = field(default_factory=dict)
+    """check name -> [passed, failed]"""
+    metrics: dict[str, CustomMetric] = field(default_factory=dict)
     version: int = SNAPSHOT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +114,9 @@ class Snapshot:
             "dropped": self.dropped,
             "in_flight": self.in_flight,
             "connections": self.connections,
+            "scenarios": {k: v.to_dict() for k, v in self.scenarios.items()},
+            "checks": {k: list(v) for k, v in self.checks.items()},
+            "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
         }
 
     @classmethod
@@ -124,4 +132,7 @@ class Snapshot:
             dropped=int(d["dropped"]),
             in_flight=int(d["in_flight"]),
             connections=int(d["connections"]),
+            scenarios={str(k): ScenarioStats.from_dict(v) for k, v in d.get("scenarios", {}).items()},
+            checks={str(k): [int(v[0]), int(v[1])] for k, v in d.get("checks", {}).items()},
+            metrics={str(k): CustomMetric.from_dict(v) for k, v in d.get("metrics", {}).items()},
         )

@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from loadpulse.outputs.console_scenarios import print_scenarios
 from loadpulse.outputs.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms
 
 LATENCY_COLUMNS = ("min", "mean", "p50", "p90", "p95", "p99", "p999", "max")
@@ -15,6 +16,7 @@ ENDED_BY = {
     "duration": "duration reached",
     "interrupted": "interrupted",
     "stopped": "stopped",
+    "completed": "profiles completed",
 }
 
 
@@ -22,21 +24,32 @@ def _latency_row(label: str, lat: dict[str, float]) -> list[str]:
     return [label, *(fmt_ms(lat[c]) for c in LATENCY_COLUMNS)]
 
 
-def print_summary(console: Console, s: dict[str, Any]) -> None:
-    req = s["requests"]
+def _headline(s: dict[str, Any]) -> str:
+    ended = f"({ENDED_BY.get(s['ended_by'], s['ended_by'])} after {fmt_duration(s['duration_s'])})"
+    if "scenarios" in s:
+        n = len(s["scenarios"])
+        where = f" on {s['target']['url']}" if s["target"]["url"] else ""
+        return (
+            f"[bold]{s['load']['source']}[/]{where}  {n} scenario{'s' if n > 1 else ''}, "
+            f"{s['model']} model, up to {s['load']['vus_peak']} VUs  {ended}"
+        )
     mix = s["requests_mix"]
     what = (
         f"{s['target']['method']} {s['target']['url']}"
         if len(mix) == 1
         else f"mix of {len(mix)} requests on {s['target']['url'].split('/', 3)[2]}"
     )
-    console.print(
+    return (
         f"[bold]{what}[/]  "
         f"{s['model']} model, {s['load']['connections']} connections"
         + (f", {s['load']['rate']:g}/s" if s["load"]["rate"] else "")
-        + f"  ({ENDED_BY.get(s['ended_by'], s['ended_by'])} after {fmt_duration(s['duration_s'])})",
-        highlight=False,
+        + f"  {ended}"
     )
+
+
+def print_summary(console: Console, s: dict[str, Any]) -> None:
+    req = s["requests"]
+    console.print(_headline(s), highlight=False)
     ok_pct = 100.0 * req["ok"] / req["total"] if req["total"] else 0.0
     console.print(
         f"  requests  [bold]{fmt_count(req['total'])}[/]  "
@@ -72,7 +85,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     if conns["tls_ms"]:
         table.add_row(*_latency_row("TLS handshake", conns["tls_ms"]))
     console.print(table)
-    if s["latency_basis"] == "send":
+    if s["latency_basis"] == "send" and s["model"] != "mixed":
         console.print(
             "  [dim]closed model: latency from each send, exposed to coordinated omission "
             "(--rate corrects it)[/]"
@@ -99,3 +112,6 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
                 *(fmt_ms(lat[c]) for c in ("p50", "p95", "p99", "max")),
             )
         console.print(names)
+
+    if "scenarios" in s:
+        print_scenarios(console, s)

@@ -13,6 +13,7 @@ from typing import Any
 from loadpulse import __version__
 from loadpulse.engine.run import RunOutcome, request_name
 from loadpulse.metrics.histogram import Histogram
+from loadpulse.metrics.scenario_stats import TREND_SCALE, CustomMetric, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
 from loadpulse.outputs.redact import redact_headers
 
@@ -52,10 +53,8 @@ def stats_block(stats: NameStats, elapsed_s: float) -> dict[str, Any]:
 
 def build_summary(outcome: RunOutcome) -> dict[str, Any]:
     agg = outcome.aggregate
-    spec = outcome.spec
     elapsed = agg.elapsed_s
     total = stats_block(agg.total, elapsed)
-    load = spec.load
     summary: dict[str, Any] = {
         "schema": SCHEMA,
         "run_id": outcome.run_id,
@@ -66,10 +65,24 @@ def build_summary(outcome: RunOutcome) -> dict[str, Any]:
         "dropped": agg.dropped,
         "abandoned": outcome.abandoned,
         "ended_by": outcome.ended_by,
-        "model": "open" if load.open_model else "closed",
+        "model": "open" if outcome.co_corrected else "closed",
         "latency_basis": "intended_start" if outcome.co_corrected else "send",
         "by_name": {name: stats_block(s, elapsed) for name, s in sorted(agg.names.items())},
         "thresholds": [],
+    }
+    if outcome.spec is not None:
+        summary.update(_one_liner(outcome))
+    if outcome.plan is not None:
+        summary.update(scenario_blocks(outcome))
+    summary["tool"] = {"name": "loadpulse", "version": __version__}
+    return summary
+
+
+def _one_liner(outcome: RunOutcome) -> dict[str, Any]:
+    spec = outcome.spec
+    assert spec is not None
+    load = spec.load
+    return {
         "target": {
             "url": spec.request.url,
             "method": spec.request.method,
@@ -86,9 +99,81 @@ def build_summary(outcome: RunOutcome) -> dict[str, Any]:
             "rate": load.rate,
             "max_in_flight": load.effective_max_in_flight if load.open_model else None,
         },
-        "tool": {"name": "loadpulse", "version": __version__},
     }
-    return summary
+
+
+def scenario_blocks(outcome: RunOutcome) -> dict[str, Any]:
+    """Scenario runs: per-scenario iterations and profile, checks, custom metrics, script errors."""
+    plan = outcome.plan
+    assert plan is not None
+    agg = outcome.aggregate
+    elapsed = agg.elapsed_s
+    families = {s.profile.family for s in plan.scenarios}
+    scenarios: dict[str, Any] = {}
+    script_errors = 0
+    for sc in plan.scenarios:
+        st = agg.scenarios.get(sc.name, ScenarioStats())
+        script_errors += sum(st.script_errors.values())
+        scenarios[sc.name] = {
+            "profile": sc.profile.describe(),
+            "tasks": [{"name": t.name, "weight": t.weight} for t in sc.tasks],
+            "iterations": st.iterations,
+            "iteration_rate": round(st.iterations / elapsed, 3) if elapsed > 0 else 0.0,
+            "iteration_ms": latency_ms(st.duration),
+            "dropped": st.dropped,
+            "interrupted": st.interrupted,
+            "script_errors": dict(sorted(st.script_errors.items())),
+        }
+    checks: dict[str, dict[str, Any]] = {
+        name: {"passed": ok, "failed": bad, "rate": round(ok / (ok + bad), 6) if ok + bad else 0.0}
+        for name, (ok, bad) in sorted(agg.checks.items())
+    }
+    errors = dict(agg.total.errors)
+    failed_checks = sum(bad for _, bad in agg.checks.values())
+    if failed_checks:
+        errors["check_failed"] = failed_checks
+    if script_errors:
+        errors["script_error"] = script_errors
+    return {
+        "model": "open" if families == {"open"} else ("closed" if families == {"closed"} else "mixed"),
+        "errors": dict(sorted(errors.items())),
+        "target": {
+            "url": plan.base_url,
+            "method": None,
+            "headers": [list(h) for h in redact_headers(plan.headers)],
+        },
+        "requests_mix": [],
+        "load": {"source": plan.source, "vus_peak": plan.peak_vus, "duration_s": round(plan.planned_s, 3)},
+        "scenarios": scenarios,
+        "checks": checks,
+        "metrics": {name: metric_block(m, elapsed) for name, m in sorted(agg.metrics.items())},
+        "warnings": list(outcome.warnings),
+    }
+
+
+def metric_block(m: CustomMetric, elapsed_s: float) -> dict[str, Any]:
+    if m.kind == "counter":
+        return {
+            "kind": "counter",
+            "value": m.value,
+            "rate": round(m.value / elapsed_s, 3) if elapsed_s else 0,
+        }
+    if m.kind == "rate":
+        return {
+            "kind": "rate",
+            "true": m.true,
+            "total": m.total,
+            "rate": round(m.true / m.total, 6) if m.total else 0.0,
+        }
+    values = m.hist.percentiles(q for _, q in PERCENTILES)
+    out: dict[str, float] = {"min": m.hist.min_us, "mean": m.hist.mean_us}
+    out.update({key: v for (key, _), v in zip(PERCENTILES, values, strict=True)})
+    out["max"] = m.hist.max_us
+    return {
+        "kind": "trend",
+        **{k: round(v / TREND_SCALE, 3) for k, v in out.items()},
+        "count": m.hist.total,
+    }
 
 
 def write_summary(summary: dict[str, Any], path: str) -> None:

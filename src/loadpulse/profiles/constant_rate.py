@@ -6,6 +6,12 @@ tick, so a late tick makes several arrivals due at once instead of drifting the 
 
 from __future__ import annotations
 
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from loadpulse.profiles.base import OpenProfile, PositiveSeconds
+
 NS_PER_S = 1_000_000_000
 
 
@@ -29,3 +35,24 @@ def due(elapsed_ns: int, started: int, rate_per_s: float, limit: int | None = No
     if limit is not None and after >= limit:
         return n, -1
     return n, max(0, intended_ns(after, rate_per_s) - elapsed_ns)
+
+
+class ConstantRate(OpenProfile):
+    """constant-rate: RATE iterations start every second for DURATION, whatever the target does."""
+
+    name: ClassVar[str] = "constant-rate"
+    summary: ClassVar[str] = "RATE iterations/s start on schedule for DURATION (open model)"
+
+    rate: Annotated[float, Field(gt=0)] = 10.0
+    duration: PositiveSeconds = 30.0
+
+    @property
+    def planned_s(self) -> float:
+        return self.duration
+
+    def arrival_s(self, k: int) -> float | None:
+        at = k / self.rate
+        return at if at < self.duration else None
+
+    def rate_at(self, t_s: float) -> float:
+        return self.rate if 0 <= t_s < self.duration else 0.0

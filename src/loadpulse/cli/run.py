@@ -1,0 +1,169 @@
+"""`loadpulse run FILE.py|FILE.yaml`: a scripted scenario under a load profile or preset."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from loadpulse.cli.http import positive
+from loadpulse.cli.runner import OutputOptions, run_and_report
+from loadpulse.errors import BadInput
+from loadpulse.profiles.presets import PRESETS, Overrides
+from loadpulse.protocols.http.url import parse_url
+from loadpulse.scenario.loader import load_scenario
+from loadpulse.scenario.model import Plan
+from loadpulse.scenario.source import RunOptions, build_plan
+from loadpulse.units import parse_duration
+
+PRESET_HELP = "; ".join(f"{p.name}: {p.purpose}" for p in PRESETS.values())
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"--env {pair!r} is not KEY=VALUE")
+        env[key.strip()] = value
+    return env
+
+
+def make_plan(
+    file: str,
+    *,
+    profile: str | None = None,
+    preset: str | None = None,
+    vus: int | None = None,
+    rate: float | None = None,
+    duration: str | None = None,
+    iterations: int | None = None,
+    stage: list[str] | None = None,
+    max_vus: int | None = None,
+    base_url: str | None = None,
+    env: list[str] | None = None,
+    timeout: str = "10s",
+    connect_timeout: str = "5s",
+    grace: str = "2s",
+    insecure: bool = False,
+) -> Plan:
+    """Everything the command line says, checked, on top of what the file declares."""
+    if profile is not None and preset is not None:
+        raise BadInput("give either --profile or --preset, not both")
+    if preset is not None and preset not in PRESETS:
+        from loadpulse.profiles.registry import did_you_mean
+
+        raise BadInput(f"--preset: unknown preset {preset!r}{did_you_mean(preset, list(PRESETS))}")
+    positive(vus, "--vus")
+    positive(rate, "--rate")
+    positive(iterations, "--iterations")
+    positive(max_vus, "--max-vus")
+    if base_url is not None:
+        parse_url(base_url)
+    overrides = Overrides(
+        vus=vus,
+        rate=rate,
+        duration_s=parse_duration(duration, "-d/--duration") if duration is not None else None,
+        iterations=iterations,
+        stages=tuple(stage or ()),
+        max_vus=max_vus,
+    )
+    total_s = parse_duration(timeout, "--timeout")
+    source = load_scenario(file)
+    plan = build_plan(
+        source,
+        RunOptions(
+            profile=profile or preset,
+            overrides=overrides,
+            base_url=base_url,
+            env=parse_env(env or []),
+            insecure=insecure,
+            timeout_s=total_s,
+            connect_timeout_s=parse_duration(connect_timeout, "--connect-timeout"),
+            grace_s=parse_duration(grace, "--grace", allow_zero=True),
+        ),
+    )
+    if plan.base_url is not None:
+        parse_url(plan.base_url)
+    return plan
+
+
+def run(
+    file: Annotated[
+        str, typer.Argument(help="Scenario file: Python (.py) or YAML (.yaml/.yml).", show_default=False)
+    ],
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="A load profile (constant-vus, ramping-vus, constant-rate, ramping-rate, shared-iterations, "
+            "per-vu-iterations) or a preset name; replaces the file's profiles.",
+        ),
+    ] = None,
+    preset: Annotated[str | None, typer.Option("--preset", help=f"A preset. {PRESET_HELP}.")] = None,
+    vus: Annotated[
+        int | None, typer.Option("--vus", help="Virtual users (or max VUs of a rate profile).")
+    ] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            "--rate", help="Iterations started per second (open model; latency from intended start)."
+        ),
+    ] = None,
+    duration: Annotated[str | None, typer.Option("-d", "--duration", help="How long (30s, 5m, 1h).")] = None,
+    iterations: Annotated[
+        int | None, typer.Option("-i", "--iterations", help="Total iterations shared by the VUs.")
+    ] = None,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--stage", help="DURATION:TARGET ramp stage, e.g. 30s:100; repeatable (VUs, or /s with --rate)."
+        ),
+    ] = None,
+    max_vus: Annotated[
+        int | None, typer.Option("--max-vus", help="Open model: most iterations at once; more are dropped.")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", "-u", help="Where relative URLs go (overrides the file's).")
+    ] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", "-e", help="KEY=VALUE given to scripts as ctx.env; repeatable."),
+    ] = None,
+    timeout: Annotated[str, typer.Option("--timeout", help="Give up on a request after this long.")] = "10s",
+    connect_timeout: Annotated[
+        str, typer.Option("--connect-timeout", help="Give up on a connection attempt after this long.")
+    ] = "5s",
+    grace: Annotated[
+        str, typer.Option("--grace", help="After Ctrl-C, how long running iterations may still finish.")
+    ] = "2s",
+    insecure: Annotated[
+        bool, typer.Option("--insecure", "-k", help="Skip TLS certificate verification.")
+    ] = False,
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Write Summary JSON v1 to this path ('-' for stdout).", metavar="PATH"),
+    ] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no console summary.")] = False,
+) -> int:
+    """Run a Python or YAML scenario under a load profile or preset (see docs/profiles.md)."""
+    plan = make_plan(
+        file,
+        profile=profile,
+        preset=preset,
+        vus=vus,
+        rate=rate,
+        duration=duration,
+        iterations=iterations,
+        stage=stage,
+        max_vus=max_vus,
+        base_url=base_url,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        grace=grace,
+        insecure=insecure,
+    )
+    return run_and_report(plan, OutputOptions(json_path=json_out, progress=not no_progress, quiet=quiet))

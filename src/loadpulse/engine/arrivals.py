@@ -1,0 +1,56 @@
+"""Open-model scenario executor: iterations start on the profile's schedule, whatever the target does.
+
+Each arrival is timed from the scenario start (``pace``); it takes an idle VU, creates one while fewer
+than ``max_vus`` exist, or else is counted as dropped (k6's dropped_iterations), never queued or delayed.
+The first request of each iteration measures its latency from the arrival's intended time, so a stalling
+target shows in full (coordinated omission corrected); service time from the send is recorded beside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from time import perf_counter_ns
+
+from loadpulse.engine.executor import Executor, Slot, sleep_until
+from loadpulse.profiles.base import OpenProfile, pace
+
+
+class Arrivals(Executor):
+    async def run(self, t0_ns: int) -> None:
+        profile = self.profile
+        assert isinstance(profile, OpenProfile)
+        start = t0_ns + int(profile.start * 1e9)
+        self.idle: list[Slot] = [self.new_slot() for _ in range(profile.initial_vus)]
+        await sleep_until(start)
+        started = 0
+        max_vus = profile.max_vus
+        while not self.stopping:
+            n, wait_s = pace(profile, (perf_counter_ns() - start) / 1e9, started)
+            for _ in range(n):
+                at = profile.arrival_s(started)
+                started += 1
+                assert at is not None
+                if self.idle:
+                    slot = self.idle.pop()
+                elif len(self.slots) < max_vus:
+                    slot = self.new_slot()
+                else:
+                    self.rec.dropped += 1
+                    self.recorder.dropped += 1
+                    continue
+                self.running += 1
+                self.rec.vus = self.running
+                slot.task = asyncio.ensure_future(self._one(slot, start + int(at * 1e9)))
+            if wait_s is None:
+                break
+            # uvloop timers have 1 ms resolution; sleep(0) still yields so responses get processed.
+            await asyncio.sleep(wait_s if wait_s >= 0.001 else 0)
+        await self.wind_down(profile.graceful_stop)
+
+    async def _one(self, slot: Slot, intended_ns: int) -> None:
+        try:
+            await self.iteration(slot, intended_ns)
+        finally:
+            self.running -= 1
+            self.rec.vus = self.running
+            self.idle.append(slot)

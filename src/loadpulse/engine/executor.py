@@ -1,0 +1,145 @@
+"""What both scenario executors share: running one iteration of user code, recording it, stopping.
+
+An iteration runs one task picked by weight (exact over every 1000 iterations, see ``mix_cycle``). An
+exception in user code is a ``script_error`` keyed by its type and the user's line; it ends that iteration
+only, never the VU or the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from time import perf_counter_ns
+from typing import Any
+
+from loadpulse.engine.driver import mix_cycle
+from loadpulse.metrics.recorder import Recorder
+from loadpulse.scenario.ctx import Ctx, Vu
+from loadpulse.scenario.model import ScenarioDef
+
+CtxFactory = Callable[[Vu], Ctx]
+
+
+def script_error_key(exc: BaseException, source: str) -> str:
+    """'KeyError at scenario.py:12': the exception type and the user's innermost line in ``source``
+    (falling back to the innermost frame anywhere)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    target = Path(source).name
+    mine = [f for f in frames if Path(f.filename).name == target]
+    frame = mine[-1] if mine else (frames[-1] if frames else None)
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
+    return f"{type(exc).__name__} at {where}"
+
+
+class Slot:
+    """A VU and its context; a slot is reused when the VU count goes down and up again."""
+
+    __slots__ = ("busy", "ctx", "retire_at", "task", "vu")
+
+    def __init__(self, vu: Vu, ctx: Ctx) -> None:
+        self.vu = vu
+        self.ctx = ctx
+        self.task: asyncio.Task[None] | None = None
+        self.busy = False
+        """Inside an iteration (cancelling it now interrupts work)."""
+        self.retire_at = 0
+        """ns deadline by which a retired VU must have finished its iteration; 0 = not retired."""
+
+
+class Executor:
+    """Base of the closed (VU pool) and open (arrivals) executors of one scenario."""
+
+    def __init__(
+        self,
+        scenario: ScenarioDef,
+        recorder: Recorder,
+        new_ctx: CtxFactory,
+        source: str,
+        first_vu_id: int = 1,
+    ) -> None:
+        self.scenario = scenario
+        self.profile = scenario.profile
+        self.rec = recorder.for_scenario(scenario.name)
+        self.recorder = recorder
+        self.new_ctx = new_ctx
+        self.source = source
+        self.tasks = scenario.tasks
+        self._fns = [t.fn for t in scenario.tasks]
+        self._cycle = mix_cycle([t.weight for t in scenario.tasks]) if len(scenario.tasks) > 1 else [0]
+        self._next = 0
+        self.slots: list[Slot] = []
+        self._first_id = first_vu_id
+        self.stopping = False
+        self.running = 0
+        self.interrupted = 0
+        self._aux: set[asyncio.Task[None]] = set()
+
+    def new_slot(self) -> Slot:
+        vu = Vu(id=self._first_id + len(self.slots))
+        slot = Slot(vu, self.new_ctx(vu))
+        self.slots.append(slot)
+        return slot
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(coro)
+        self._aux.add(task)
+        task.add_done_callback(self._aux.discard)
+        return task
+
+    async def iteration(self, slot: Slot, intended_ns: int = 0) -> None:
+        cycle = self._cycle
+        i = self._next
+        self._next = i + 1 if i + 1 < len(cycle) else 0
+        fn = self._fns[cycle[i]]
+        ctx = slot.ctx
+        slot.vu.iteration += 1
+        ctx.http.intended_ns = intended_ns
+        slot.busy = True
+        t = perf_counter_ns()
+        try:
+            await fn(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.rec.script_error(script_error_key(exc, self.source))
+        finally:
+            slot.busy = False
+        rec = self.rec
+        rec.iterations += 1
+        rec.duration.append((perf_counter_ns() - (intended_ns or t)) // 1000)
+
+    def stop(self) -> None:
+        self.stopping = True
+
+    def busy_slots(self) -> list[Slot]:
+        return [s for s in self.slots if s.task is not None and not s.task.done()]
+
+    async def wind_down(self, grace_s: float) -> None:
+        """Stop starting iterations; let running ones finish within ``grace_s``, then interrupt them."""
+        self.stop()
+        deadline = perf_counter_ns() + int(grace_s * 1e9)
+        while self.busy_slots() and perf_counter_ns() < deadline:
+            await asyncio.sleep(0.01)
+        self.cancel_all()
+        await asyncio.sleep(0)
+
+    def cancel_all(self) -> None:
+        for slot in self.busy_slots():
+            if slot.busy:
+                self.interrupted += 1
+                self.rec.interrupted += 1
+            assert slot.task is not None
+            slot.task.cancel()
+        for task in list(self._aux):
+            task.cancel()
+
+    async def run(self, t0_ns: int) -> None:
+        raise NotImplementedError
+
+
+async def sleep_until(deadline_ns: int) -> None:
+    delay = deadline_ns - perf_counter_ns()
+    if delay > 0:
+        await asyncio.sleep(delay / 1e9)

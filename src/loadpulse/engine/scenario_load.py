@@ -1,0 +1,135 @@
+"""A scenario plan as a load the Runner drives: setup, one executor per scenario, teardown.
+
+Setup and teardown run outside the measured window with their own recorder, so their requests never
+reach the results; what ``setup`` returns is handed to every VU as ``ctx.data``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+from loadpulse.engine.arrivals import Arrivals
+from loadpulse.engine.executor import Executor, script_error_key
+from loadpulse.engine.vu_pool import VuPool
+from loadpulse.errors import BadInput
+from loadpulse.metrics.recorder import Recorder
+from loadpulse.protocols.http.client import HttpClient, HttpSession
+from loadpulse.scenario.ctx import Ctx, SetupCtx, Vu
+from loadpulse.scenario.model import Plan, ScenarioDef
+
+
+class ScenarioLoad:
+    def __init__(self, plan: Plan, recorder: Recorder) -> None:
+        self.plan = plan
+        self.recorder = recorder
+        self.co_corrected = all(s.profile.family == "open" for s in plan.scenarios)
+        self.session = self._session(recorder, intended=self.co_corrected)
+        self.data: Any = None
+        self.executors: list[Executor] = []
+        next_id = 1
+        for sc in plan.scenarios:
+            cls = Arrivals if sc.profile.family == "open" else VuPool
+            self.executors.append(cls(sc, recorder, self._ctx_factory(sc), plan.source, next_id))
+            next_id += sc.profile.peak_vus
+        self._finished: asyncio.Future[None] | None = None
+        self._runs: list[asyncio.Task[None]] = []
+        self.warnings: list[str] = []
+
+    def _session(self, recorder: Recorder, intended: bool = False) -> HttpSession:
+        p = self.plan
+        return HttpSession(
+            p.base_url,
+            recorder,
+            connect_timeout_s=p.connect_timeout_s,
+            read_timeout_s=p.timeout_s,
+            total_timeout_s=p.timeout_s,
+            insecure=p.insecure,
+            intended_latency=intended,
+        )
+
+    def _ctx_factory(self, sc: ScenarioDef) -> Any:
+        headers = dict(self.plan.headers)
+
+        def new_ctx(vu: Vu) -> Ctx:
+            http = HttpClient(self.session, headers)
+            return Ctx(http, vu, sc.name, self.recorder.metrics, self.data, self.plan.env)
+
+        return new_ctx
+
+    # Load interface (see engine.run.Load) -------------------------------------------------------------
+    @property
+    def abandoned(self) -> int:
+        return sum(e.interrupted for e in self.executors)
+
+    async def prepare(self) -> None:
+        if self.plan.base_url:
+            self.session.endpoint(self.session.base)  # type: ignore[arg-type]  # DNS errors now, as bad input
+        if self.plan.setup is not None:
+            self.data = await self._call_hook(self.plan.setup, "setup")
+
+    def start(self, t0_ns: int) -> None:
+        loop = asyncio.get_running_loop()
+        self._finished = loop.create_future()
+        self.session.start()
+        self._runs = [asyncio.ensure_future(e.run(t0_ns)) for e in self.executors]
+        gathered = asyncio.gather(*self._runs, return_exceptions=True)
+        gathered.add_done_callback(lambda _: self._finish())
+
+    def _finish(self) -> None:
+        if self._finished is not None and not self._finished.done():
+            self._finished.set_result(None)
+
+    @property
+    def finished(self) -> asyncio.Future[None]:
+        assert self._finished is not None, "start() first"
+        return self._finished
+
+    def stop(self) -> None:
+        for e in self.executors:
+            e.stop()
+
+    def in_flight(self) -> int:
+        return self.session.in_flight()
+
+    def connection_count(self) -> int:
+        return len(self.session.conns)
+
+    def vus(self) -> int:
+        return sum(e.running for e in self.executors)
+
+    async def drain(self, grace_s: float) -> None:
+        await asyncio.gather(*(e.wind_down(grace_s) for e in self.executors))
+        for run in self._runs:
+            run.cancel()
+        self.session.close()
+        self._finish()
+        if self.plan.teardown is not None:
+            try:
+                await self._call_hook(self.plan.teardown, "teardown", self.data)
+            except BadInput as exc:
+                self.warnings.append(str(exc))
+
+    async def _call_hook(self, fn: Any, what: str, *extra: Any) -> Any:
+        """Run setup/teardown (sync or async) with a client whose requests are not recorded."""
+        session = self._session(Recorder())
+        session.start()
+        ctx = SetupCtx(HttpClient(session, dict(self.plan.headers)), self.plan.env)
+        try:
+            result = fn(ctx, *extra)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+        except Exception as exc:
+            key = script_error_key(exc, self.plan.source)
+            key = key.replace(" at ", " at " + _folder(self.plan.source))
+            raise BadInput(f"{what}() failed: {key}: {exc}") from None
+        finally:
+            session.close()
+
+
+def _folder(source: str) -> str:
+    """The scenario path's folder prefix, so 'at file.py:3' reads 'at path/to/file.py:3'."""
+    head, sep, _ = source.rpartition("/")
+    return head + sep

@@ -1,0 +1,217 @@
+"""What scripted scenarios add to a snapshot: iterations, checks, custom metrics, script errors (pure).
+
+Kept beside the per-name request stats rather than inside them: a check or a custom metric belongs to the
+user's script, not to one HTTP request. Every type here merges by addition, like the request stats.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from loadpulse.metrics.histogram import Histogram
+
+MetricKind = Literal["counter", "trend", "rate"]
+TREND_SCALE = 1000
+"""Trend values are kept in the histogram as value*1000 (a trend in ms keeps µs resolution)."""
+
+
+@dataclass(slots=True)
+class CustomMetric:
+    """A user metric: counter (sum), trend (distribution of values >= 0) or rate (share of true)."""
+
+    kind: MetricKind
+    value: float = 0.0
+    true: int = 0
+    total: int = 0
+    hist: Histogram = field(default_factory=Histogram.empty)
+
+    def merge(self, other: CustomMetric) -> None:
+        if other.kind != self.kind:
+            raise ValueError(f"metric declared as {self.kind} and as {other.kind}")
+        self.value += other.value
+        self.true += other.true
+        self.total += other.total
+        self.hist.merge(other.hist)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind}
+        if self.kind == "counter":
+            d["value"] = self.value
+        elif self.kind == "rate":
+            d.update(true=self.true, total=self.total)
+        else:
+            d["hist"] = self.hist.to_sparse()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CustomMetric:
+        kind = d["kind"]
+        if kind not in ("counter", "trend", "rate"):
+            raise ValueError(f"unknown metric kind {kind!r}")
+        m = cls(kind=kind)
+        m.value = float(d.get("value", 0.0))
+        m.true, m.total = int(d.get("true", 0)), int(d.get("total", 0))
+        if "hist" in d:
+            m.hist = Histogram.from_sparse(d["hist"])
+        return m
+
+
+@dataclass(slots=True)
+class ScenarioStats:
+    """One scenario within one interval (or a whole run)."""
+
+    iterations: int = 0
+    """Iterations that ran to their end (with or without a failed check or a script error)."""
+    duration: Histogram = field(default_factory=Histogram.empty)
+    """Iteration durations in µs."""
+    dropped: int = 0
+    """Open model: arrivals that found every VU busy and were not started."""
+    interrupted: int = 0
+    """Iterations cut short by a graceful stop or ramp-down that ran out of time."""
+    vus: int = 0
+    """Running VUs at the end of the interval (a gauge: merging across processes adds)."""
+    script_errors: dict[str, int] = field(default_factory=dict)
+    """'ExceptionType at file.py:LINE' -> count."""
+
+    def merge(self, other: ScenarioStats, gauge: bool = True) -> None:
+        self.iterations += other.iterations
+        self.duration.merge(other.duration)
+        self.dropped += other.dropped
+        self.interrupted += other.interrupted
+        if gauge:
+            self.vus += other.vus
+        for k, n in other.script_errors.items():
+            self.script_errors[k] = self.script_errors.get(k, 0) + n
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "iterations": self.iterations,
+            "duration": self.duration.to_sparse(),
+            "dropped": self.dropped,
+            "interrupted": self.interrupted,
+            "vus": self.vus,
+            "script_errors": dict(self.script_errors),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ScenarioStats:
+        return cls(
+            iterations=int(d["iterations"]),
+            duration=Histogram.from_sparse(d["duration"]),
+            dropped=int(d["dropped"]),
+            interrupted=int(d["interrupted"]),
+            vus=int(d["vus"]),
+            script_errors={str(k): int(v) for k, v in d["script_errors"].items()},
+        )
+
+
+class ScenarioRecorder:
+    """Hot-path buffers of one scenario; the engine appends, :meth:`cut` empties."""
+
+    __slots__ = ("dropped", "duration", "interrupted", "iterations", "script_errors", "vus")
+
+    def __init__(self) -> None:
+        self.iterations = 0
+        self.duration = array("q")
+        self.dropped = 0
+        self.interrupted = 0
+        self.vus = 0
+        self.script_errors: dict[str, int] = {}
+
+    def script_error(self, where: str) -> None:
+        self.script_errors[where] = self.script_errors.get(where, 0) + 1
+
+    def cut(self) -> ScenarioStats:
+        stats = ScenarioStats(
+            iterations=self.iterations,
+            dropped=self.dropped,
+            interrupted=self.interrupted,
+            vus=self.vus,
+            script_errors=dict(self.script_errors),
+        )
+        if self.duration:
+            stats.duration.record_many(np.frombuffer(self.duration, dtype=np.int64).copy())
+        del self.duration[:]
+        self.iterations = self.dropped = self.interrupted = 0
+        self.script_errors.clear()
+        return stats
+
+
+class MetricsRecorder:
+    """Checks and custom metrics of a process, as cheap dict updates until the interval is cut."""
+
+    __slots__ = ("checks", "counters", "kinds", "rates", "trends")
+
+    def __init__(self) -> None:
+        self.checks: dict[str, list[int]] = {}
+        """name -> [passed, failed]"""
+        self.kinds: dict[str, MetricKind] = {}
+        self.counters: dict[str, float] = {}
+        self.rates: dict[str, list[int]] = {}
+        self.trends: dict[str, array[int]] = {}
+
+    def check(self, name: str, ok: bool) -> None:
+        slot = self.checks.get(name)
+        if slot is None:
+            slot = self.checks[name] = [0, 0]
+        slot[0 if ok else 1] += 1
+
+    def declare(self, name: str, kind: MetricKind) -> None:
+        known = self.kinds.setdefault(name, kind)
+        if known != kind:
+            raise ValueError(f"metric {name!r} is already a {known}, not a {kind}")
+
+    def add_counter(self, name: str, value: float) -> None:
+        self.counters[name] = self.counters.get(name, 0.0) + value
+
+    def add_rate(self, name: str, value: bool) -> None:
+        slot = self.rates.get(name)
+        if slot is None:
+            slot = self.rates[name] = [0, 0]
+        slot[0] += bool(value)
+        slot[1] += 1
+
+    def add_trend(self, name: str, value: float) -> None:
+        buf = self.trends.get(name)
+        if buf is None:
+            buf = self.trends[name] = array("q")
+        buf.append(max(0, int(value * TREND_SCALE)))
+
+    def cut(self) -> tuple[dict[str, list[int]], dict[str, CustomMetric]]:
+        checks = {k: list(v) for k, v in self.checks.items()}
+        metrics: dict[str, CustomMetric] = {}
+        for name, kind in self.kinds.items():
+            m = metrics[name] = CustomMetric(kind)
+            if kind == "counter":
+                m.value = self.counters.get(name, 0.0)
+            elif kind == "rate":
+                m.true, m.total = self.rates.get(name, [0, 0])
+            elif self.trends.get(name):
+                m.hist.record_many(np.frombuffer(self.trends[name], dtype=np.int64).copy())
+        for slot in self.checks.values():
+            slot[0] = slot[1] = 0
+        for rate in self.rates.values():
+            rate[0] = rate[1] = 0
+        for buf in self.trends.values():
+            del buf[:]
+        self.counters.clear()
+        return checks, metrics
+
+
+def merge_checks(into: dict[str, list[int]], other: dict[str, list[int]]) -> None:
+    for name, (ok, bad) in other.items():
+        slot = into.setdefault(name, [0, 0])
+        slot[0] += ok
+        slot[1] += bad
+
+
+def merge_metrics(into: dict[str, CustomMetric], other: dict[str, CustomMetric]) -> None:
+    for name, m in other.items():
+        mine = into.get(name)
+        if mine is None:
+            mine = into[name] = CustomMetric(m.kind)
+        mine.merge(m)

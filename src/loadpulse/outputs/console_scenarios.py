@@ -1,0 +1,59 @@
+"""Console summary of a scenario run's own parts: scenarios, checks, custom metrics, script errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from loadpulse.outputs.format import fmt_count, fmt_ms
+
+
+def _table(*cols: str) -> Table:
+    t = Table(box=None, pad_edge=False, header_style="bold")
+    for i, col in enumerate(cols):
+        t.add_column(col, justify="left" if i == 0 else "right")
+    return t
+
+
+def print_scenarios(console: Console, s: dict[str, Any]) -> None:
+    sc = _table("scenario", "profile", "iterations", "it/s", "p50", "p95", "dropped", "interrupted")
+    for name, block in s["scenarios"].items():
+        it = block["iteration_ms"]
+        sc.add_row(
+            name,
+            block["profile"]["profile"],
+            fmt_count(block["iterations"]),
+            f"{block['iteration_rate']:,.1f}",
+            fmt_ms(it["p50"]),
+            fmt_ms(it["p95"]),
+            fmt_count(block["dropped"]),
+            fmt_count(block["interrupted"]),
+        )
+    console.print(sc)
+    if s["checks"]:
+        checks = _table("check", "passed", "failed", "rate")
+        for name, c in s["checks"].items():
+            style = "red" if c["failed"] else "green"
+            checks.add_row(
+                name,
+                fmt_count(c["passed"]),
+                f"[{style}]{fmt_count(c['failed'])}[/]",
+                f"{c['rate'] * 100:.2f}%",
+            )
+        console.print(checks)
+    if s["metrics"]:
+        metrics = _table("metric", "kind", "value")
+        for name, m in s["metrics"].items():
+            if m["kind"] == "counter":
+                value = f"{m['value']:,.6g} ({m['rate']:,.1f}/s)"
+            elif m["kind"] == "rate":
+                value = f"{m['rate'] * 100:.2f}% of {fmt_count(m['total'])}"
+            else:
+                value = f"p50 {m['p50']:,.6g}  p95 {m['p95']:,.6g}  max {m['max']:,.6g}  (n={m['count']})"
+            metrics.add_row(name, m["kind"], value)
+        console.print(metrics)
+    for name, block in s["scenarios"].items():
+        for where, n in block["script_errors"].items():
+            console.print(f"  [red]script error[/] {name}: {where} x{fmt_count(n)}", highlight=False)

@@ -1,0 +1,162 @@
+"""The one small interface every load profile implements (pure: no clock, no I/O).
+
+A profile is a frozen, validated config that answers questions about time; the engine owns the clock and
+asks. Two families, like k6's executors:
+
+- **closed** (VU-based): ``vus_at(t)`` says how many virtual users should be running at ``t`` seconds into
+  the scenario; each VU runs iterations back to back. Iteration budgets (shared or per VU) end it early.
+- **open** (arrival-based): ``arrival_s(k)`` says when iteration ``k`` (0-based) is due, timed from the
+  scenario start, never from the previous arrival; :func:`pace` turns that into "how many are due now and
+  how long until the next". An arrival that finds no free VU is dropped by the engine, not delayed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from loadpulse.errors import BadInput
+from loadpulse.units import parse_duration
+
+DEFAULT_GRACEFUL_STOP_S = 30.0
+
+
+def _duration(value: Any) -> Any:
+    """Accept '30s'-style strings and bare numbers of seconds (pydantic reports ValueError per field)."""
+    if isinstance(value, str):
+        try:
+            return parse_duration(value, "duration", allow_zero=True)
+        except BadInput as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
+PositiveSeconds = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
+
+
+def parse_stage(value: Any) -> Any:
+    """'30s:100' (duration:target) as written on the command line, or a {duration, target} mapping."""
+    if isinstance(value, str):
+        dur, sep, target = value.partition(":")
+        if not sep:
+            raise ValueError(f"stage {value!r} is not DURATION:TARGET; write it like 30s:100")
+        try:
+            return {"duration": dur, "target": float(target)}
+        except ValueError:
+            raise ValueError(f"stage {value!r}: target {target!r} is not a number") from None
+    return value
+
+
+class Stage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    duration: Seconds
+    target: Annotated[float, Field(ge=0)]
+
+
+StageInput = Annotated[Stage, BeforeValidator(parse_stage)]
+
+
+class ProfileConfig(BaseModel):
+    """Fields every profile shares. Subclasses add their own and implement the family's questions."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    family: ClassVar[Literal["closed", "open"]]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+
+    start: Seconds = 0.0
+    """Offset from the run start (several scenarios in one run start at different times)."""
+    graceful_stop: Seconds = DEFAULT_GRACEFUL_STOP_S
+    """How long running iterations may finish once the profile's time is up before they are interrupted."""
+
+    @property
+    def planned_s(self) -> float:
+        """How long the profile schedules work, from its own start (excluding graceful stop)."""
+        raise NotImplementedError
+
+    @property
+    def peak_vus(self) -> int:
+        """The most VUs the profile can need at once."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """The config as plain data (for summaries and reports)."""
+        return {"profile": self.name, **self.model_dump(mode="json")}
+
+
+class ClosedProfile(ProfileConfig):
+    family: ClassVar[Literal["closed", "open"]] = "closed"
+    graceful_ramp_down: Seconds = DEFAULT_GRACEFUL_STOP_S
+    """How long a VU retired by a ramp-down may finish its iteration."""
+
+    def vus_at(self, t_s: float) -> int:
+        """VUs that should be running ``t_s`` seconds after the profile's start (0 past the end)."""
+        raise NotImplementedError
+
+    @property
+    def iterations_per_vu(self) -> int | None:
+        return None
+
+    @property
+    def shared_iterations(self) -> int | None:
+        return None
+
+
+class OpenProfile(ProfileConfig):
+    family: ClassVar[Literal["closed", "open"]] = "open"
+    pre_allocated_vus: Annotated[int, Field(gt=0)] | None = None
+    """VUs created before the start; defaults to max_vus."""
+    max_vus: Annotated[int, Field(gt=0)] = 100
+    """At most this many iterations run at once; an arrival finding all busy is dropped."""
+
+    @property
+    def peak_vus(self) -> int:
+        return self.max_vus
+
+    @property
+    def initial_vus(self) -> int:
+        return min(self.pre_allocated_vus or self.max_vus, self.max_vus)
+
+    def arrival_s(self, k: int) -> float | None:
+        """When arrival ``k`` (0-based) is due, in seconds from the profile's start; None if never."""
+        raise NotImplementedError
+
+    def rate_at(self, t_s: float) -> float:
+        """Arrivals per second wanted at ``t_s`` (for display)."""
+        raise NotImplementedError
+
+
+def pace(profile: OpenProfile, elapsed_s: float, started: int) -> tuple[int, float | None]:
+    """(arrivals due now, seconds until the next one) after ``started`` arrivals; None: no more will come.
+
+    Like vegeta's pacer: a pure function of elapsed time and count, so a late caller gets every arrival it
+    missed at once (each with its own intended time) instead of a schedule that drifts.
+    """
+    n = 0
+    while True:
+        at = profile.arrival_s(started + n)
+        if at is None:
+            return n, None
+        if at > elapsed_s:
+            return n, at - elapsed_s
+        n += 1
+
+
+def interpolate(start: float, stages: tuple[Stage, ...], t_s: float) -> float | None:
+    """The linearly ramped value at ``t_s`` through ``stages`` from ``start``; None past the last stage."""
+    value, t = start, 0.0
+    for st in stages:
+        if t_s < t + st.duration:
+            return value + (st.target - value) * (t_s - t) / st.duration
+        t += st.duration
+        value = st.target
+    return None
+
+
+def floor_eps(x: float) -> int:
+    """floor() that forgives float noise just below an integer (2.9999999 VUs are 3)."""
+    return math.floor(x + 1e-9)

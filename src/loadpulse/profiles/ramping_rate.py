@@ -1,0 +1,71 @@
+"""ramping-rate: arrivals per second follow linear stages (pure).
+
+The arrival schedule inverts the cumulative count: with the rate linear in each stage the count is
+quadratic there, so arrival k's time is the root of ``a0 + r0*u + s*u^2/2 = k`` in the stage holding it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from functools import cached_property
+from typing import Annotated, ClassVar, Self
+
+from pydantic import Field, model_validator
+
+from loadpulse.profiles.base import OpenProfile, StageInput, interpolate
+
+
+class RampingRate(OpenProfile):
+    name: ClassVar[str] = "ramping-rate"
+    summary: ClassVar[str] = "arrivals/s ramp linearly through STAGES (duration:rate) from START_RATE"
+
+    start_rate: Annotated[float, Field(ge=0)] = 0.0
+    stages: Annotated[tuple[StageInput, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _some_time(self) -> Self:
+        if self.planned_s <= 0:
+            raise ValueError("stages: the stages add up to no time at all")
+        return self
+
+    @property
+    def planned_s(self) -> float:
+        return sum(st.duration for st in self.stages)
+
+    @cached_property
+    def _segments(self) -> list[tuple[float, float, float, float, float]]:
+        """(t_start, count_at_start, rate_at_start, slope, duration) per stage."""
+        out, t, count, rate = [], 0.0, 0.0, self.start_rate
+        for st in self.stages:
+            d = st.duration
+            if d > 0:
+                slope = (st.target - rate) / d
+                out.append((t, count, rate, slope, d))
+                count += rate * d + slope * d * d / 2
+                t += d
+            rate = st.target
+        out.append((t, count, 0.0, 0.0, 0.0))  # sentinel: the end
+        return out
+
+    @cached_property
+    def _counts(self) -> list[float]:
+        return [s[1] for s in self._segments]
+
+    def arrival_s(self, k: int) -> float | None:
+        segs = self._segments
+        i = bisect.bisect_right(self._counts, k) - 1
+        if i >= len(segs) - 1 or i < 0:
+            return None
+        t0, a0, r0, slope, d = segs[i]
+        need = k - a0
+        if abs(slope) < 1e-12:
+            u = need / r0 if r0 > 0 else d
+        else:
+            disc = max(r0 * r0 + 2 * slope * need, 0.0)
+            u = (math.sqrt(disc) - r0) / slope
+        return t0 + min(max(u, 0.0), d)
+
+    def rate_at(self, t_s: float) -> float:
+        value = interpolate(self.start_rate, self.stages, t_s)
+        return 0.0 if value is None else value

@@ -1,0 +1,41 @@
+"""ramping-vus: the VU count follows linear stages from a start value (pure).
+
+Between stage boundaries the count is interpolated and floored, so "0 -> 500 over 60 s" adds a VU every
+0.12 s rather than in coarse steps; a stage of equal start and target holds.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Self
+
+from pydantic import Field, model_validator
+
+from loadpulse.profiles.base import ClosedProfile, StageInput, floor_eps, interpolate
+
+
+class RampingVus(ClosedProfile):
+    name: ClassVar[str] = "ramping-vus"
+    summary: ClassVar[str] = "VUs ramp linearly through STAGES (duration:target) from START_VUS"
+
+    start_vus: Annotated[int, Field(ge=0)] = 0
+    stages: Annotated[tuple[StageInput, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _some_time(self) -> Self:
+        if self.planned_s <= 0:
+            raise ValueError("stages: the stages add up to no time at all")
+        return self
+
+    @property
+    def planned_s(self) -> float:
+        return sum(st.duration for st in self.stages)
+
+    @property
+    def peak_vus(self) -> int:
+        return max(self.start_vus, *(floor_eps(st.target) for st in self.stages))
+
+    def vus_at(self, t_s: float) -> int:
+        if t_s < 0:
+            return 0
+        value = interpolate(self.start_vus, self.stages, t_s)
+        return 0 if value is None else floor_eps(value)

@@ -1,0 +1,337 @@
+"""The awaitable HTTP client scripted scenarios call as ``ctx.http``.
+
+One :class:`HttpSession` per run owns what VUs share (resolved endpoints, the recorder, timeouts, the
+watchdog); each VU gets an :class:`HttpClient` holding its own keep-alive connection per origin, the way a
+browser or k6's VU does. Requests reuse the core's callback-driven :class:`HttpConnection`; the only extra
+cost over the load one-liner is one Future per request, which is what makes ``await`` possible.
+
+A failed request does not raise: it returns a :class:`Response` with ``status == 0`` and ``error`` set to
+the error kind, so a script's checks see it and the iteration goes on, as in k6.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+from collections.abc import Mapping
+from time import perf_counter_ns
+from typing import Any
+
+from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.metrics.recorder import NameRecorder, Recorder
+from loadpulse.protocols.http.connect import ConnectError, Endpoint, make_ssl_context, open_connection
+from loadpulse.protocols.http.connection import STALE, HttpConnection
+from loadpulse.protocols.http.request import encode_request
+from loadpulse.protocols.http.response import ResponseReader
+from loadpulse.protocols.http.url import Origin, parse_url, resolve
+
+_ENCODED_CACHE_MAX = 4096
+
+
+class Response:
+    """What a scripted request got back."""
+
+    __slots__ = ("_body", "elapsed_ms", "error", "headers", "name", "status", "url")
+
+    def __init__(
+        self,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        elapsed_ms: float,
+        url: str,
+        name: str,
+        error: str | None = None,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self._body = body
+        self.elapsed_ms = elapsed_ms
+        self.url = url
+        self.name = name
+        self.error = error
+        """Error kind (timeout, reset, connect_refused, ...) when no response came; None otherwise."""
+
+    @property
+    def ok(self) -> bool:
+        """A response arrived and its status is below 400."""
+        return self.error is None and 0 < self.status < 400
+
+    @property
+    def body(self) -> bytes:
+        return self._body
+
+    @property
+    def text(self) -> str:
+        return self._body.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ValueError (a script error) when it is not JSON."""
+        return jsonlib.loads(self._body)
+
+    def header(self, name: str) -> str | None:
+        """The first header of that name (case-insensitive), or None."""
+        want = name.lower().encode("latin-1")
+        for k, v in self.headers:
+            if k.lower() == want:
+                return v.decode("latin-1")
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Response {self.name} {self.status}{' ' + self.error if self.error else ''}>"
+
+
+class HttpSession:
+    """Shared by every VU of a run: endpoints, recorder, timeouts and the timeout watchdog.
+
+    It is the ConnectionOwner of every scripted connection: a response or failure resolves the Future
+    of the request waiting on that connection.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None,
+        recorder: Recorder,
+        *,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 10.0,
+        total_timeout_s: float = 10.0,
+        insecure: bool = False,
+        intended_latency: bool = False,
+    ) -> None:
+        self.base = parse_url(base_url).origin if base_url else None
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.recorder = recorder
+        self.connect_timeout_s = connect_timeout_s
+        self.read_ns = int(read_timeout_s * 1e9)
+        self.total_ns = int(total_timeout_s * 1e9)
+        self.insecure = insecure
+        self.intended_latency = intended_latency
+        self._endpoints: dict[Origin, Endpoint] = {}
+        self._encoded: dict[tuple[str, Origin, str], bytes] = {}
+        self.busy: set[HttpConnection] = set()
+        self.conns: set[HttpConnection] = set()
+        self.closing = False
+        self._watchdog: asyncio.Task[None] | None = None
+
+    # lifecycle ------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._watchdog = asyncio.ensure_future(self._sweep())
+
+    def close(self) -> None:
+        self.closing = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        for conn in list(self.conns):
+            conn.fail(ErrorKind.TIMEOUT.value) if conn.busy else conn.close()
+        self.conns.clear()
+
+    def in_flight(self) -> int:
+        return len(self.busy)
+
+    async def _sweep(self) -> None:
+        period = min(0.1, self.read_ns / 1e10, self.total_ns / 1e10)
+        while True:
+            await asyncio.sleep(period)
+            now = perf_counter_ns()
+            for conn in list(self.busy):
+                if now - conn.sent_ns > self.total_ns or now - conn.last_rx_ns > self.read_ns:
+                    conn.fail(ErrorKind.TIMEOUT.value)
+
+    # ConnectionOwner ------------------------------------------------------------------------------------
+    def on_response(self, conn: HttpConnection) -> None:
+        self.busy.discard(conn)
+        fut: asyncio.Future[str | None] = conn.user  # type: ignore[assignment]
+        if not fut.done():
+            fut.set_result(None)
+
+    def on_failure(self, conn: HttpConnection, kind: str) -> None:
+        self.busy.discard(conn)
+        self.conns.discard(conn)
+        fut: asyncio.Future[str | None] = conn.user  # type: ignore[assignment]
+        if fut is not None and not fut.done():
+            fut.set_result(kind)
+
+    def on_idle_closed(self, conn: HttpConnection) -> None:
+        self.conns.discard(conn)
+
+    # helpers --------------------------------------------------------------------------------------------
+    def endpoint(self, origin: Origin) -> Endpoint:
+        ep = self._endpoints.get(origin)
+        if ep is None:
+            family, address = resolve(origin)
+            ep = self._endpoints[origin] = Endpoint(
+                origin=origin,
+                family=family,
+                address=address,
+                ssl_context=make_ssl_context(self.insecure) if origin.tls else None,
+                connect_timeout_s=self.connect_timeout_s,
+            )
+        return ep
+
+    def target(self, url: str) -> tuple[Origin, str]:
+        if url.startswith("/"):
+            if self.base is None:
+                raise ValueError(
+                    f"relative URL {url!r} needs a base URL (--base-url or base_url in the file)"
+                )
+            return self.base, url
+        if "://" not in url:
+            if self.base is None:
+                raise ValueError(
+                    f"relative URL {url!r} needs a base URL (--base-url or base_url in the file)"
+                )
+            return self.base, "/" + url
+        t = parse_url(url)
+        return t.origin, t.path
+
+    def encoded(
+        self,
+        method: str,
+        origin: Origin,
+        path: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+    ) -> bytes:
+        if headers or body is not None:
+            return encode_request(method, path, origin.host_header, headers, body)
+        # Plain requests (most GETs) are encoded once per distinct URL, within a bounded cache.
+        key = (method, origin, path)
+        data = self._encoded.get(key)
+        if data is None:
+            if len(self._encoded) >= _ENCODED_CACHE_MAX:
+                self._encoded.clear()
+            data = self._encoded[key] = encode_request(method, path, origin.host_header)
+        return data
+
+
+class HttpClient:
+    """One VU's client. ``await ctx.http.get("/path", name="read")`` and friends."""
+
+    __slots__ = ("_conns", "_names", "headers", "intended_ns", "session")
+
+    def __init__(self, session: HttpSession, headers: Mapping[str, str] | None = None) -> None:
+        self.session = session
+        self.headers: dict[str, str] = dict(headers or {})
+        """Sent with every request of this VU (e.g. an Authorization set after logging in)."""
+        self._conns: dict[Origin, HttpConnection] = {}
+        self._names: dict[str, NameRecorder] = {}
+        self.intended_ns = 0
+        """Set by the engine for an open-model iteration: the next request's latency counts from it."""
+
+    def close(self) -> None:
+        for conn in self._conns.values():
+            conn.close()
+        self._conns.clear()
+
+    async def get(self, url: str, **kw: Any) -> Response:
+        return await self.request("GET", url, **kw)
+
+    async def post(self, url: str, **kw: Any) -> Response:
+        return await self.request("POST", url, **kw)
+
+    async def put(self, url: str, **kw: Any) -> Response:
+        return await self.request("PUT", url, **kw)
+
+    async def patch(self, url: str, **kw: Any) -> Response:
+        return await self.request("PATCH", url, **kw)
+
+    async def delete(self, url: str, **kw: Any) -> Response:
+        return await self.request("DELETE", url, **kw)
+
+    async def head(self, url: str, **kw: Any) -> Response:
+        return await self.request("HEAD", url, **kw)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        body: bytes | str | None = None,
+    ) -> Response:
+        """Send one request and wait for its response; stats go under ``name`` (default: METHOD path)."""
+        session = self.session
+        origin, path = session.target(url)
+        name = name or f"{method} {path.split('?', 1)[0]}"
+        rec = self._names.get(name)
+        if rec is None:
+            rec = self._names[name] = session.recorder.for_name(name)
+        hdrs = [*self.headers.items(), *(headers or {}).items()] if (self.headers or headers) else []
+        if json is not None:
+            body = jsonlib.dumps(json, separators=(",", ":")).encode()
+            if not any(k.lower() == "content-type" for k, _ in hdrs):
+                hdrs.append(("Content-Type", "application/json"))
+        elif isinstance(body, str):
+            body = body.encode()
+        data = session.encoded(method, origin, path, hdrs, body)
+        intended = self.intended_ns
+        self.intended_ns = 0
+        for attempt in (0, 1):
+            conn = self._conns.get(origin)
+            if conn is None or conn.closed:
+                try:
+                    conn = await self._connect(origin, rec)
+                except ConnectError as exc:
+                    rec.error(exc.kind)
+                    return Response(0, [], b"", 0.0, url, name, exc.kind)
+            fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+            conn.user = fut
+            session.busy.add(conn)
+            rec.bytes_out += len(data)
+            conn.send(data, method == "HEAD")
+            try:
+                failure = await fut
+            except asyncio.CancelledError:
+                session.busy.discard(conn)
+                conn.user = None
+                conn.close()
+                raise
+            if failure == STALE and attempt == 0:
+                continue  # the keep-alive connection was closed under us before any byte: resend once
+            return self._finish(conn, rec, url, name, intended, failure)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _connect(self, origin: Origin, rec: NameRecorder) -> HttpConnection:
+        session = self.session
+        ep = session.endpoint(origin)
+        conn = await open_connection(ep, lambda: HttpConnection(session, capture_body=True))
+        rec.connect.append(conn.connect_us)
+        if ep.ssl_context is not None:
+            rec.tls.append(conn.tls_us)
+        self._conns[origin] = conn
+        session.conns.add(conn)
+        return conn
+
+    def _finish(
+        self,
+        conn: HttpConnection,
+        rec: NameRecorder,
+        url: str,
+        name: str,
+        intended: int,
+        failure: str | None,
+    ) -> Response:
+        sent = conn.sent_ns
+        start = intended or sent
+        if failure is not None:
+            if failure == STALE:
+                failure = ErrorKind.RESET.value
+            if failure == ErrorKind.TIMEOUT.value:
+                # Timed-out requests stay in the latency record (see LoadDriver.on_failure).
+                now = perf_counter_ns()
+                rec.lat.append((now - start) // 1000)
+                rec.svc.append((now - sent) // 1000)
+            rec.error(failure)
+            return Response(0, [], b"", (perf_counter_ns() - sent) / 1e6, url, name, failure)
+        now = conn.last_rx_ns
+        reader = conn.reader
+        assert isinstance(reader, ResponseReader)
+        rec.lat.append((now - start) // 1000)
+        rec.svc.append((now - sent) // 1000)
+        rec.ttfb.append((conn.first_byte_ns - sent) // 1000)
+        rec.status.append(reader.status)
+        rec.bytes_in += reader.rx
+        return Response(reader.status, reader.headers, reader.body, (now - sent) / 1e6, url, name)

@@ -1,0 +1,71 @@
+"""A loaded scenario file, whatever it was written in: the plan the scenario engine runs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from loadpulse.profiles.base import ProfileConfig
+
+if TYPE_CHECKING:
+    from loadpulse.scenario.ctx import Ctx, SetupCtx
+
+TaskFn = Callable[["Ctx"], Awaitable[None]]
+SetupFn = Callable[["SetupCtx"], Any]
+TeardownFn = Callable[["SetupCtx", Any], Any]
+
+DEFAULT_SCENARIO = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDef:
+    """One weighted task: each iteration of a VU runs one task, picked by weight."""
+
+    name: str
+    fn: TaskFn
+    weight: float = 1.0
+    where: str = ""
+    """file:line of its definition, for messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioDef:
+    """A weighted set of tasks under one load profile, starting at the profile's offset."""
+
+    name: str
+    tasks: tuple[TaskDef, ...]
+    profile: ProfileConfig
+    think_time_s: float = 0.0
+    """Pause after each iteration of a VU (closed profiles only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything a scenario run needs; the CLI resolves presets and overrides before building it."""
+
+    source: str
+    """The scenario file's path, as given."""
+    scenarios: tuple[ScenarioDef, ...]
+    base_url: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    setup: SetupFn | None = None
+    teardown: TeardownFn | None = None
+    thresholds: tuple[str, ...] = ()
+    insecure: bool = False
+    connect_timeout_s: float = 5.0
+    timeout_s: float = 10.0
+    grace_s: float = 2.0
+    """How long in-flight iterations may finish after an interrupt (the profiles' graceful_stop applies
+    when their own time is up)."""
+    interval_s: float = 1.0
+
+    @property
+    def planned_s(self) -> float:
+        """Longest the plan schedules work (starts + profiles), without graceful stops."""
+        return max(s.profile.start + s.profile.planned_s for s in self.scenarios)
+
+    @property
+    def peak_vus(self) -> int:
+        return sum(s.profile.peak_vus for s in self.scenarios)

@@ -1,0 +1,139 @@
+"""Loading a Python scenario file: a plain module whose ``@task`` functions are collected and checked.
+
+Module-level names the loader reads (all optional except at least one task):
+
+- ``base_url``: where relative request URLs go (``--base-url`` overrides);
+- ``profile``: a preset name (``"quick"``) or a profile mapping (``{"profile": "constant-vus", ...}``)
+  for scenarios that have no entry of their own in ``scenarios``;
+- ``scenarios``: ``{name: {"profile": ..., params..., "start": "10s", "think_time": "100ms"}}``;
+- ``headers``: sent with every request; ``thresholds``: a list of threshold expressions;
+- ``setup()`` / ``teardown(data)``: run once before / after the load (sync or async); what ``setup``
+  returns reaches every VU as ``ctx.data``.
+
+Problems are reported as ``file:line: what is wrong`` with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from loadpulse.errors import BadInput
+from loadpulse.scenario.api import TASK_MARK
+from loadpulse.scenario.model import DEFAULT_SCENARIO, TaskDef
+from loadpulse.scenario.source import ScenarioSource
+
+_loaded = 0
+
+
+def where_in(path: str, exc: BaseException) -> str:
+    """'file:line' of the innermost traceback frame inside ``path`` (the user's own line)."""
+    target = str(Path(path).resolve())
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if str(Path(frame.filename).resolve()) == target:
+            line = frame.lineno
+    return f"{path}:{line}" if line else path
+
+
+def _exec_module(path: str) -> ModuleType:
+    global _loaded
+    file = Path(path)
+    if not file.is_file():
+        raise BadInput(f"scenario file {path!r} not found")
+    _loaded += 1
+    mod_name = f"loadpulse_scenario_{_loaded}_{file.stem}"
+    spec = importlib.util.spec_from_file_location(mod_name, file)
+    if spec is None or spec.loader is None:  # pragma: no cover - .py files always get a spec
+        raise BadInput(f"{path}: cannot be imported as Python")
+    module = importlib.util.module_from_spec(spec)
+    # The file's own folder on sys.path, so scenarios can import helpers sitting next to them.
+    folder = str(file.resolve().parent)
+    sys.path.insert(0, folder)
+    sys.modules[mod_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise BadInput(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except BadInput:
+        raise
+    except Exception as exc:
+        raise BadInput(f"{where_in(path, exc)}: {type(exc).__name__} while loading: {exc}") from None
+    finally:
+        if sys.path and sys.path[0] == folder:
+            sys.path.pop(0)
+    return module
+
+
+def _line_of(fn: Callable[..., Any]) -> int:
+    code = getattr(fn, "__code__", None)
+    return code.co_firstlineno if code is not None else 0
+
+
+def _optional_callable(module: ModuleType, name: str, path: str) -> Any:
+    fn = getattr(module, name, None)
+    if fn is not None and not callable(fn):
+        raise BadInput(f"{path}: '{name}' must be a function, not {type(fn).__name__}")
+    return fn
+
+
+def load_python(path: str) -> ScenarioSource:
+    module = _exec_module(path)
+    tasks: dict[str, list[TaskDef]] = {}
+    for value in vars(module).values():
+        mark = getattr(value, TASK_MARK, None)
+        if mark is None or not callable(value):
+            continue
+        where = f"{path}:{_line_of(value)}"
+        name = mark["name"]
+        if not inspect.iscoroutinefunction(value):
+            raise BadInput(f"{where}: task {name!r} is not an async def; write 'async def {name}(ctx)'")
+        weight = mark["weight"]
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
+            raise BadInput(f"{where}: task {name!r} has weight {weight!r}; weights must be numbers > 0")
+        scenario = mark["scenario"] or DEFAULT_SCENARIO
+        tasks.setdefault(scenario, []).append(TaskDef(name, value, float(weight), where))
+    if not tasks:
+        raise BadInput(
+            f"{path}: no scenario defined: mark at least one 'async def task(ctx)' with @loadpulse.task"
+        )
+    configs = getattr(module, "scenarios", {}) or {}
+    if not isinstance(configs, dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) for k, v in configs.items()
+    ):
+        raise BadInput(f"{path}: 'scenarios' must map scenario names to profile mappings")
+    profile = getattr(module, "profile", None)
+    if isinstance(profile, str):
+        from loadpulse.scenario.source import named_profile
+
+        profile = named_profile(profile, f"{path}: profile")
+    if profile is not None and not isinstance(profile, dict):
+        raise BadInput(f"{path}: 'profile' must be a preset name or a mapping, not {type(profile).__name__}")
+    base_url = getattr(module, "base_url", None)
+    if base_url is not None and not isinstance(base_url, str):
+        raise BadInput(f"{path}: 'base_url' must be a string")
+    headers = getattr(module, "headers", {}) or {}
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise BadInput(f"{path}: 'headers' must map header names to string values")
+    thresholds = getattr(module, "thresholds", ()) or ()
+    if isinstance(thresholds, str) or not all(isinstance(t, str) for t in thresholds):
+        raise BadInput(f"{path}: 'thresholds' must be a list of expressions like 'p95 < 200ms'")
+    return ScenarioSource(
+        path=path,
+        tasks=tasks,
+        configs={k: dict(v) for k, v in configs.items()},
+        profile=profile,
+        base_url=base_url,
+        headers=headers,
+        thresholds=tuple(thresholds),
+        setup=_optional_callable(module, "setup", path),
+        teardown=_optional_callable(module, "teardown", path),
+    )

@@ -1,0 +1,121 @@
+"""What a scenario file declares, before the command line has its say (shared by Python and YAML)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadpulse.errors import BadInput
+from loadpulse.profiles.base import ProfileConfig
+from loadpulse.profiles.presets import PRESETS, Overrides, apply_overrides, preset_config
+from loadpulse.profiles.registry import PROFILES, build_profile, did_you_mean
+from loadpulse.scenario.model import DEFAULT_SCENARIO, Plan, ScenarioDef, SetupFn, TaskDef, TeardownFn
+from loadpulse.units import parse_duration
+
+DEFAULT_PROFILE: dict[str, Any] = {"profile": "constant-vus", "vus": 10, "duration": 10}
+SCENARIO_KEYS = ("think_time",)
+
+
+@dataclass(slots=True)
+class ScenarioSource:
+    path: str
+    tasks: dict[str, list[TaskDef]]
+    """scenario name -> its tasks, in definition order."""
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """scenario name -> profile config (plus think_time) as written in the file."""
+    profile: dict[str, Any] | None = None
+    """The file's default profile for scenarios without their own."""
+    base_url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    thresholds: tuple[str, ...] = ()
+    setup: SetupFn | None = None
+    teardown: TeardownFn | None = None
+
+
+def named_profile(name: str, where: str = "--profile") -> dict[str, Any]:
+    """A preset's config, or a bare profile with its defaults; 'did you mean' across both."""
+    if name in PRESETS:
+        return preset_config(name)
+    if name in PROFILES:
+        return {"profile": name}
+    choices = [*PRESETS, *PROFILES]
+    raise BadInput(f"{where}: unknown profile or preset {name!r}{did_you_mean(name, choices)}")
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What the command line adds to a scenario file."""
+
+    profile: str | None = None
+    overrides: Overrides = field(default_factory=Overrides)
+    base_url: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    insecure: bool = False
+    timeout_s: float = 10.0
+    connect_timeout_s: float = 5.0
+    grace_s: float = 2.0
+    extra_thresholds: tuple[str, ...] = ()
+
+
+def think_time_s(value: Any, where: str) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadInput(f"{where}: think_time must be a duration like 100ms, not {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise BadInput(f"{where}: think_time {value!r} must not be negative")
+        return float(value)
+    return parse_duration(value, f"{where}", allow_zero=True)
+
+
+def _profile_for(src: ScenarioSource, name: str, opts: RunOptions) -> tuple[ProfileConfig, float]:
+    own = dict(src.configs.get(name) or {})
+    where = f"{src.path}: scenarios.{name}" if name in src.configs else f"{src.path}: profile"
+    think = think_time_s(own.pop("think_time", None), f"{where}.think_time")
+    if opts.profile is not None:
+        base = named_profile(opts.profile)
+        base.update({k: own[k] for k in ("start",) if k in own})
+        where = "--profile"
+    elif own:
+        base = own
+    elif src.profile is not None:
+        base = dict(src.profile)
+    else:
+        base = dict(DEFAULT_PROFILE)
+    cfg = apply_overrides(base, opts.overrides)
+    return build_profile(cfg, where), think
+
+
+def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
+    for name in src.configs:
+        if name not in src.tasks:
+            raise BadInput(
+                f"{src.path}: scenarios.{name} has no tasks; mark some with @task(scenario={name!r})"
+            )
+    for name in src.tasks:
+        if name != DEFAULT_SCENARIO and name not in src.configs:
+            hint = did_you_mean(name, list(src.configs)) if src.configs else ""
+            raise BadInput(
+                f"{src.path}: tasks name scenario {name!r}, which 'scenarios' does not declare{hint}"
+            )
+    scenarios = []
+    for name, tasks in src.tasks.items():
+        profile, think = _profile_for(src, name, opts)
+        scenarios.append(ScenarioDef(name, tuple(tasks), profile, think))
+    base_url = opts.base_url or src.base_url
+    return Plan(
+        source=src.path,
+        scenarios=tuple(scenarios),
+        base_url=base_url,
+        headers=tuple(src.headers.items()),
+        env=dict(opts.env),
+        setup=src.setup,
+        teardown=src.teardown,
+        thresholds=(*src.thresholds, *opts.extra_thresholds),
+        insecure=opts.insecure,
+        connect_timeout_s=opts.connect_timeout_s,
+        timeout_s=opts.timeout_s,
+        grace_s=opts.grace_s,
+    )
