@@ -36,11 +36,20 @@ def format_loc(loc: tuple[int | str, ...]) -> str:
 
 
 def validation_message(exc: ValidationError, where: str) -> str:
-    err = exc.errors()[0]
+    """The most telling error as one line. An unknown key comes first (it is usually a typo of a key
+    reported missing beside it, which is then suggested)."""
+    errors = exc.errors()
+    extra = [e for e in errors if e["type"] == "extra_forbidden"]
+    err = extra[0] if extra else errors[0]
     path = format_loc(tuple(err["loc"]))
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        msg = "unknown key"
+        parent, key = tuple(err["loc"][:-1]), str(err["loc"][-1])
+        missing = [
+            str(e["loc"][-1]) for e in errors if e["type"] == "missing" and tuple(e["loc"][:-1]) == parent
+        ]
+        close = difflib.get_close_matches(key, missing, n=1, cutoff=0.5)
+        msg = f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
     full = f"{where}.{path}" if where and path else (where or path)
     return f"{full}: {msg}" if full else msg
 

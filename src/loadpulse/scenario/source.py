@@ -89,16 +89,16 @@ def _profile_for(src: ScenarioSource, name: str, opts: RunOptions) -> tuple[Prof
 
 
 def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
-    for name in src.configs:
-        if name not in src.tasks:
-            raise BadInput(
-                f"{src.path}: scenarios.{name} has no tasks; mark some with @task(scenario={name!r})"
-            )
     for name in src.tasks:
         if name != DEFAULT_SCENARIO and name not in src.configs:
             hint = did_you_mean(name, list(src.configs)) if src.configs else ""
             raise BadInput(
                 f"{src.path}: tasks name scenario {name!r}, which 'scenarios' does not declare{hint}"
+            )
+    for name in src.configs:
+        if name not in src.tasks:
+            raise BadInput(
+                f"{src.path}: scenarios.{name} has no tasks; mark some with @task(scenario={name!r})"
             )
     scenarios = []
     for name, tasks in src.tasks.items():

@@ -1,0 +1,90 @@
+"""Presets cover every test type of the seed guides; command-line overrides change any value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from loadpulse.errors import BadInput
+from loadpulse.profiles.presets import PRESETS, Overrides, apply_overrides, preset_config
+from loadpulse.profiles.registry import build_profile
+
+SEED_TEST_TYPES = (
+    "smoke",
+    "quick",
+    "stress",
+    "extreme",
+    "spike",
+    "soak",
+    "endurance",
+    "ramp-up",
+    "burst",
+    "sustained",
+)
+
+
+def test_every_seed_test_type_has_a_valid_preset() -> None:
+    for name in SEED_TEST_TYPES:
+        p = build_profile(preset_config(name), f"preset {name}")
+        assert p.planned_s > 0, name
+        assert PRESETS[name].purpose
+
+
+def test_quick_is_seed_004s_1000_messages_at_50_concurrent() -> None:
+    p = build_profile(preset_config("quick"))
+    assert (p.shared_iterations, p.peak_vus) == (1000, 50)  # type: ignore[attr-defined]
+
+
+def test_spike_jumps_and_drops() -> None:
+    p = build_profile(preset_config("spike"))
+    vus = [p.vus_at(t) for t in (5, 11, 13, 40, 44.5, 50)]  # type: ignore[attr-defined]
+    assert vus[0] == 10 and vus[2] == 500 and vus[3] == 500 and vus[5] == 10 and vus[1] > 10
+
+
+def test_unknown_preset_suggests_the_closest() -> None:
+    with pytest.raises(BadInput, match="did you mean 'stress'"):
+        preset_config("stres")
+
+
+def o(**kw: Any) -> Overrides:
+    return Overrides(**kw)
+
+
+@pytest.mark.parametrize(
+    ("base", "overrides", "expect"),
+    [
+        ("quick", o(vus=10), {"profile": "shared-iterations", "vus": 10, "iterations": 1000}),
+        ("quick", o(iterations=50), {"profile": "shared-iterations", "vus": 50, "iterations": 50}),
+        ("smoke", o(duration_s=2.0), {"profile": "constant-vus", "vus": 1, "duration": 2.0}),
+        ("smoke", o(rate=200.0), {"profile": "constant-rate", "rate": 200.0, "duration": 5, "max_vus": 100}),
+        ("sustained", o(vus=5), {"profile": "constant-rate", "rate": 10, "max_vus": 5}),
+        ("smoke", o(stages=("1s:5", "1s:0")), {"profile": "ramping-vus", "stages": ["1s:5", "1s:0"]}),
+        ("sustained", o(stages=("1s:50",)), {"profile": "ramping-rate", "stages": ["1s:50"]}),
+        ("sustained", o(iterations=30), {"profile": "shared-iterations", "iterations": 30}),
+    ],
+)
+def test_overrides(base: str, overrides: Overrides, expect: dict[str, Any]) -> None:
+    cfg = apply_overrides(preset_config(base), overrides)
+    for k, v in expect.items():
+        assert cfg[k] == v, (k, cfg)
+    build_profile(cfg)
+
+
+def test_ramp_overrides_keep_the_shape() -> None:
+    cfg = apply_overrides(preset_config("ramp-up"), o(vus=50, duration_s=6.0))
+    p = build_profile(cfg)
+    assert p.planned_s == pytest.approx(6.0) and p.peak_vus == 50
+    assert p.vus_at(3.0) == 25  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        (o(rate=10.0, iterations=5), "do not go together"),
+        (o(stages=("1s:5",), duration_s=3.0), "the stages set the duration"),
+    ],
+)
+def test_contradictory_overrides(overrides: Overrides, fragment: str) -> None:
+    with pytest.raises(BadInput, match=fragment):
+        apply_overrides(preset_config("smoke"), overrides)
