@@ -16,11 +16,23 @@ from loadpulse.profiles.base import OpenProfile, pace
 
 
 class Arrivals(Executor):
+    idle: list[Slot]
+
+    async def prepare(self) -> None:
+        """Make the pre-allocated VUs ready, connections open, so the first arrivals find them warm.
+
+        Without it the first arrivals all find cold VUs, each connects, connecting takes longer than the
+        gap between arrivals, and more cold VUs get taken: a connect storm the target never asked for.
+        """
+        profile = self.profile
+        assert isinstance(profile, OpenProfile)
+        self.idle = [self.new_slot() for _ in range(profile.initial_vus)]
+        await asyncio.gather(*(slot.ctx.http.warm() for slot in self.idle))
+
     async def run(self, t0_ns: int) -> None:
         profile = self.profile
         assert isinstance(profile, OpenProfile)
         start = t0_ns + int(profile.start * 1e9)
-        self.idle: list[Slot] = [self.new_slot() for _ in range(profile.initial_vus)]
         await sleep_until(start)
         started = 0
         max_vus = profile.max_vus

@@ -135,6 +135,9 @@ class Executor:
         for task in list(self._aux):
             task.cancel()
 
+    async def prepare(self) -> None:
+        """Work done before the run's clock starts (nothing by default)."""
+
     async def run(self, t0_ns: int) -> None:
         raise NotImplementedError
 

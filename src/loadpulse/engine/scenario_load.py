@@ -68,6 +68,7 @@ class ScenarioLoad:
             self.session.endpoint(self.session.base)  # type: ignore[arg-type]  # DNS errors now, as bad input
         if self.plan.setup is not None:
             self.data = await self._call_hook(self.plan.setup, "setup")
+        await asyncio.gather(*(e.prepare() for e in self.executors))
 
     def start(self, t0_ns: int) -> None:
         loop = asyncio.get_running_loop()

@@ -109,7 +109,8 @@ class ClosedProfile(ProfileConfig):
 class OpenProfile(ProfileConfig):
     family: ClassVar[Literal["closed", "open"]] = "open"
     pre_allocated_vus: Annotated[int, Field(gt=0)] | None = None
-    """VUs created before the start; defaults to max_vus."""
+    """VUs made ready (connection open) before the clock starts; more are created on demand up to
+    max_vus. Default: max_vus, so a generator hiccup never turns into a storm of new connections."""
     max_vus: Annotated[int, Field(gt=0)] = 100
     """At most this many iterations run at once; an arrival finding all busy is dropped."""
 

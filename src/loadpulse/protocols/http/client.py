@@ -12,6 +12,7 @@ the error kind, so a script's checks see it and the iteration goes on, as in k6.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json as jsonlib
 from collections.abc import Mapping
 from time import perf_counter_ns
@@ -294,13 +295,22 @@ class HttpClient:
             return self._finish(conn, rec, url, name, intended, failure)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _connect(self, origin: Origin, rec: NameRecorder) -> HttpConnection:
+    async def warm(self) -> None:
+        """Open the connection to the base URL ahead of use (not recorded: it happens before the clock).
+        A failure is left for the first real request to meet and count."""
+        base = self.session.base
+        if base is not None and base not in self._conns:
+            with contextlib.suppress(ConnectError):
+                await self._connect(base, None)
+
+    async def _connect(self, origin: Origin, rec: NameRecorder | None) -> HttpConnection:
         session = self.session
         ep = session.endpoint(origin)
         conn = await open_connection(ep, lambda: HttpConnection(session, capture_body=True))
-        rec.connect.append(conn.connect_us)
-        if ep.ssl_context is not None:
-            rec.tls.append(conn.tls_us)
+        if rec is not None:
+            rec.connect.append(conn.connect_us)
+            if ep.ssl_context is not None:
+                rec.tls.append(conn.tls_us)
         self._conns[origin] = conn
         session.conns.add(conn)
         return conn
