@@ -1,0 +1,1 @@
+"""SLO thresholds (pure): expression parser, levels target/acceptable/critical, verdicts."""
