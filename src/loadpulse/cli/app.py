@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=argv, prog_name="loadpulse", standalone_mode=False)
     except BadInput as exc:
-        fail(str(exc))
+        fail(str(exc), exc.detail)
         sys.exit(EXIT_BAD_INPUT)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

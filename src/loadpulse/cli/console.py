@@ -25,7 +25,7 @@ def stderr_console() -> Console:
     return _console(sys.stderr)
 
 
-def fail(message: str) -> None:
-    """One plain line on stderr for bad input, prefixed with the program name."""
-    sys.stderr.write(f"loadpulse: error: {message}\n")
+def fail(message: str, detail: str = "") -> None:
+    """One plain line on stderr for bad input, prefixed with the program name (then ``detail``, if any)."""
+    sys.stderr.write(f"loadpulse: error: {message}\n" + (f"{detail}\n" if detail else ""))
     sys.stderr.flush()

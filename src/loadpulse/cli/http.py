@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 
 from loadpulse.cli.runner import OutputOptions, run_and_report
+from loadpulse.cli.verdict_options import AbortOpt, FailOnWarnOpt, JunitOpt, MarkdownOpt, ThresholdOpt
 from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import parse_header
 from loadpulse.protocols.http.url import parse_url
 from loadpulse.spec import DEFAULT_DURATION_S, METHODS, LoadSpec, RequestSpec, RunSpec, TimeoutSpec, validated
+from loadpulse.thresholds.declared import objectives
 from loadpulse.units import parse_duration
 
 
@@ -123,8 +125,14 @@ def http(
     ] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no console summary.")] = False,
+    threshold: ThresholdOpt = None,
+    abort_on_fail: AbortOpt = False,
+    fail_on_warn: FailOnWarnOpt = False,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
 ) -> int:
     """Load one URL, wrk-style: closed model with -c connections, or open model with --rate."""
+    goals = objectives(threshold or [], abort_on_fail=abort_on_fail)
     parse_url(url)
     positive(requests, "-n/--requests")
     positive(connections, "-c/--connections")
@@ -161,4 +169,12 @@ def http(
         insecure=insecure,
         grace_s=parse_duration(grace, "--grace"),
     )
-    return run_and_report(spec, OutputOptions(json_path=json_out, progress=not no_progress, quiet=quiet))
+    out = OutputOptions(
+        json_path=json_out,
+        progress=not no_progress,
+        quiet=quiet,
+        junit_path=junit,
+        markdown_path=markdown,
+        fail_on_warn=fail_on_warn,
+    )
+    return run_and_report(spec, out, goals)

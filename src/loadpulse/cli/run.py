@@ -8,12 +8,14 @@ import typer
 
 from loadpulse.cli.http import positive
 from loadpulse.cli.runner import OutputOptions, run_and_report
+from loadpulse.cli.verdict_options import AbortOpt, FailOnWarnOpt, JunitOpt, MarkdownOpt, ThresholdOpt
 from loadpulse.errors import BadInput
 from loadpulse.profiles.presets import PRESETS, Overrides
 from loadpulse.protocols.http.url import parse_url
 from loadpulse.scenario.loader import load_scenario
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.source import RunOptions, build_plan
+from loadpulse.thresholds.declared import objectives
 from loadpulse.units import parse_duration
 
 PRESET_HELP = "; ".join(f"{p.name}: {p.purpose}" for p in PRESETS.values())
@@ -46,6 +48,7 @@ def make_plan(
     connect_timeout: str = "5s",
     grace: str = "2s",
     insecure: bool = False,
+    thresholds: list[str] | None = None,
 ) -> Plan:
     """Everything the command line says, checked, on top of what the file declares."""
     if profile is not None and preset is not None:
@@ -81,6 +84,7 @@ def make_plan(
             timeout_s=total_s,
             connect_timeout_s=parse_duration(connect_timeout, "--connect-timeout"),
             grace_s=parse_duration(grace, "--grace", allow_zero=True),
+            extra_thresholds=tuple(thresholds or ()),
         ),
     )
     if plan.base_url is not None:
@@ -147,6 +151,11 @@ def run(
     ] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no console summary.")] = False,
+    threshold: ThresholdOpt = None,
+    abort_on_fail: AbortOpt = False,
+    fail_on_warn: FailOnWarnOpt = False,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
 ) -> int:
     """Run a Python or YAML scenario under a load profile or preset (see docs/profiles.md)."""
     plan = make_plan(
@@ -165,5 +174,15 @@ def run(
         connect_timeout=connect_timeout,
         grace=grace,
         insecure=insecure,
+        thresholds=threshold,
     )
-    return run_and_report(plan, OutputOptions(json_path=json_out, progress=not no_progress, quiet=quiet))
+    goals = objectives(plan.thresholds, plan.metrics, abort_on_fail)
+    out = OutputOptions(
+        json_path=json_out,
+        progress=not no_progress,
+        quiet=quiet,
+        junit_path=junit,
+        markdown_path=markdown,
+        fail_on_warn=fail_on_warn,
+    )
+    return run_and_report(plan, out, goals)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from loadpulse.cli.console import stderr_console, stdout_console
 from loadpulse.engine.run import RunOutcome, execute, execute_plan
 from loadpulse.live.progress import ProgressLine
+from loadpulse.metrics.aggregate import Aggregate, SeriesRow
+from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.outputs.console import print_summary
 from loadpulse.outputs.summary import build_summary, write_summary
+from loadpulse.outputs.verdicts import print_verdicts, write_ci_outputs
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
+from loadpulse.thresholds.objective import Objective
+from loadpulse.thresholds.verdict import FAIL, WARN, evaluate
 
 EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_ABORTED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -22,6 +30,35 @@ class OutputOptions:
     json_path: str | None = None
     progress: bool = True
     quiet: bool = False
+    junit_path: str | None = None
+    markdown_path: str | None = None
+    fail_on_warn: bool = False
+
+
+def exit_code(outcome: RunOutcome, verdict: str, fail_on_warn: bool) -> int:
+    """DESIGN.md's contract: 130 interrupted, 3 aborted, 1 FAIL (or WARN with --fail-on-warn), else 0."""
+    if outcome.interrupted:
+        return EXIT_INTERRUPTED
+    if outcome.ended_by == "aborted":
+        return EXIT_ABORTED
+    if verdict == FAIL or (verdict == WARN and fail_on_warn):
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def abort_watch(objectives: Sequence[Objective]) -> Callable[[Aggregate], str | None]:
+    """Evaluated on every snapshot: the reason to abort once an abort_on_fail objective is at FAIL
+    (after its delay, counted from the run start)."""
+    watched = [o for o in objectives if o.abort_on_fail]
+
+    def check(agg: Aggregate) -> str | None:
+        for result in evaluate(watched, agg):
+            o = result.objective
+            if result.verdict == FAIL and agg.elapsed_s >= o.abort_delay_s:
+                return f"{o.expression!r} failed at {agg.elapsed_s:.1f} s (actual {result.actual_text})"
+        return None
+
+    return check
 
 
 def new_run_id(outcome: RunOutcome) -> str:
@@ -44,26 +81,36 @@ def planned_iterations(plan: Plan) -> int | None:
     return total
 
 
-def run_and_report(what: RunSpec | Plan, out: OutputOptions) -> int:
-    """Run, then print and write what was measured, even when interrupted. Returns the exit code."""
+def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequence[Objective] = ()) -> int:
+    """Run, then print and write what was measured, even when interrupted or aborted. Returns the exit
+    code. ``objectives`` are evaluated every second (abort_on_fail) and on the final aggregate."""
     err = stderr_console()
     # With the JSON on stdout, everything for humans goes to stderr so the JSON stays parseable.
     human = err if out.json_path == "-" else stdout_console()
     show_progress = out.progress and not out.quiet
     if isinstance(what, Plan):
         progress = ProgressLine(err, what.planned_s, None, planned_iterations(what))
-        with progress:
-            outcome = execute_plan(what, progress.update if show_progress else None)
     else:
         progress = ProgressLine(err, what.load.effective_duration_s, what.load.requests)
-        with progress:
-            outcome = execute(what, progress.update if show_progress else None)
+    watch = abort_watch(objectives)
+
+    def listener(snap: Snapshot, row: SeriesRow, agg: Aggregate) -> str | None:
+        if show_progress:
+            progress.update(snap, row, agg)
+        return watch(agg)
+
+    with progress:
+        outcome = execute_plan(what, listener) if isinstance(what, Plan) else execute(what, listener)
     for warning in outcome.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if outcome.abort_reason:
+        err.print(f"[red]aborted:[/] {outcome.abort_reason}", highlight=False)
     outcome.run_id = new_run_id(outcome)
-    summary = build_summary(outcome)
+    summary = build_summary(outcome, evaluate(objectives, outcome.aggregate))
     if not out.quiet:
         print_summary(human, summary)
+        print_verdicts(human, summary)
     if out.json_path:
         write_summary(summary, out.json_path)
-    return EXIT_INTERRUPTED if outcome.interrupted else EXIT_OK
+    write_ci_outputs(summary, out.junit_path, out.markdown_path)
+    return exit_code(outcome, summary["verdict"], out.fail_on_warn)

@@ -27,7 +27,8 @@ from loadpulse.protocols.http.url import parse_url, resolve
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RequestSpec, RunSpec
 
-SnapshotListener = Callable[[Snapshot, SeriesRow, Aggregate], None]
+SnapshotListener = Callable[[Snapshot, SeriesRow, Aggregate], str | None]
+"""Called on every snapshot; returning a message aborts the run (ended_by 'aborted', e.g. a threshold)."""
 
 
 class Load(Protocol):
@@ -62,6 +63,7 @@ class RunOutcome:
     run_id: str = field(default="")
     plan: Plan | None = None
     warnings: list[str] = field(default_factory=list)
+    abort_reason: str | None = None
 
     @property
     def interrupted(self) -> bool:
@@ -142,6 +144,8 @@ class Runner:
     ) -> None:
         self.finished_reason = finished_reason
         self.listener = listener
+        self.abort_reason: str | None = None
+        self._final = False
         self.recorder = recorder
         self.aggregate = Aggregate()
         self.driver = load
@@ -169,7 +173,10 @@ class Runner:
         snap = self.recorder.cut(perf_counter_ns() - t0, d.in_flight(), d.connection_count())
         row = self.aggregate.add(snap)
         if self.listener is not None:
-            self.listener(snap, row, self.aggregate)
+            reason = self.listener(snap, row, self.aggregate)
+            if reason is not None and self.abort_reason is None and not self._final:
+                self.abort_reason = reason
+                self.request_stop("aborted")
 
     async def _ticker(self, t0: int) -> None:
         interval_ns = int(self.interval_s * 1e9)
@@ -214,6 +221,7 @@ class Runner:
         force.cancel()
         stop_wait.cancel()
         ticker.cancel()
+        self._final = True
         self._cut(t0)
         return RunOutcome(
             spec=None,
@@ -224,6 +232,7 @@ class Runner:
             co_corrected=driver.co_corrected,
             planned_s=duration,
             warnings=list(getattr(driver, "warnings", [])),
+            abort_reason=self.abort_reason,
         )
 
 

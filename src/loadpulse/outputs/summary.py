@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import TREND_SCALE, CustomMetric, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
 from loadpulse.outputs.redact import redact_headers
+from loadpulse.thresholds.verdict import ThresholdResult, overall
 
 SCHEMA = "loadpulse.summary/1"
 PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0), ("p999", 99.9))
@@ -51,7 +53,8 @@ def stats_block(stats: NameStats, elapsed_s: float) -> dict[str, Any]:
     }
 
 
-def build_summary(outcome: RunOutcome) -> dict[str, Any]:
+def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) -> dict[str, Any]:
+    """The Summary JSON of a finished run; ``results``: its thresholds evaluated on the final aggregate."""
     agg = outcome.aggregate
     elapsed = agg.elapsed_s
     total = stats_block(agg.total, elapsed)
@@ -60,7 +63,7 @@ def build_summary(outcome: RunOutcome) -> dict[str, Any]:
         "run_id": outcome.run_id,
         "started_at": outcome.started_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "duration_s": round(elapsed, 3),
-        "verdict": "NONE",
+        "verdict": overall(results),
         **total,
         "dropped": agg.dropped,
         "abandoned": outcome.abandoned,
@@ -68,7 +71,8 @@ def build_summary(outcome: RunOutcome) -> dict[str, Any]:
         "model": "open" if outcome.co_corrected else "closed",
         "latency_basis": "intended_start" if outcome.co_corrected else "send",
         "by_name": {name: stats_block(s, elapsed) for name, s in sorted(agg.names.items())},
-        "thresholds": [],
+        "thresholds": [r.to_dict() for r in results],
+        "aborted_by": outcome.abort_reason,
     }
     if outcome.spec is not None:
         summary.update(_one_liner(outcome))

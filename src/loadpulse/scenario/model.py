@@ -53,6 +53,8 @@ class Plan:
     setup: SetupFn | None = None
     teardown: TeardownFn | None = None
     thresholds: tuple[str, ...] = ()
+    metrics: dict[str, str] = field(default_factory=dict)
+    """Declared custom metrics (name -> counter/trend/rate), so thresholds can name them."""
     insecure: bool = False
     connect_timeout_s: float = 5.0
     timeout_s: float = 10.0

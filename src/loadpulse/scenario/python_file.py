@@ -7,6 +7,7 @@ Module-level names the loader reads (all optional except at least one task):
   for scenarios that have no entry of their own in ``scenarios``;
 - ``scenarios``: ``{name: {"profile": ..., params..., "start": "10s", "think_time": "100ms"}}``;
 - ``headers``: sent with every request; ``thresholds``: a list of threshold expressions;
+- ``metrics``: ``{name: "counter" | "trend" | "rate"}`` declares custom metrics thresholds can name;
 - ``setup()`` / ``teardown(data)``: run once before / after the load (sync or async); what ``setup``
   returns reaches every VU as ``ctx.data``.
 
@@ -126,8 +127,14 @@ def load_python(path: str) -> ScenarioSource:
     thresholds = getattr(module, "thresholds", ()) or ()
     if isinstance(thresholds, str) or not all(isinstance(t, str) for t in thresholds):
         raise BadInput(f"{path}: 'thresholds' must be a list of expressions like 'p95 < 200ms'")
+    metrics = getattr(module, "metrics", {}) or {}
+    if not isinstance(metrics, dict) or not all(
+        isinstance(k, str) and v in ("counter", "trend", "rate") for k, v in metrics.items()
+    ):
+        raise BadInput(f"{path}: 'metrics' must map custom metric names to 'counter', 'trend' or 'rate'")
     return ScenarioSource(
         path=path,
+        metrics=dict(metrics),
         tasks=tasks,
         configs={k: dict(v) for k, v in configs.items()},
         profile=profile,

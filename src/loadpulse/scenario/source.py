@@ -29,6 +29,7 @@ class ScenarioSource:
     base_url: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     thresholds: tuple[str, ...] = ()
+    metrics: dict[str, str] = field(default_factory=dict)
     setup: SetupFn | None = None
     teardown: TeardownFn | None = None
 
@@ -114,6 +115,7 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
         setup=src.setup,
         teardown=src.teardown,
         thresholds=(*src.thresholds, *opts.extra_thresholds),
+        metrics=dict(src.metrics),
         insecure=opts.insecure,
         connect_timeout_s=opts.connect_timeout_s,
         timeout_s=opts.timeout_s,

@@ -37,7 +37,7 @@ _TOKEN = re.compile(
   | (?P<cmp><=|>=|==|!=|<|>)
   | (?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
   | (?P<ident>[A-Za-z_][\w-]*(?:\.\d+)?)
-  | (?P<punct>[{}=,.:])
+  | (?P<punct>[=,.:])
   | (?P<unit>%|/s|µs)
   | (?P<text>"[^"]*"|'[^']*')
     """,
@@ -56,7 +56,7 @@ class ThresholdError(ValueError):
 
     def render(self) -> str:
         """One line: the message, the expression and a caret under the position (for the CLI)."""
-        return f"threshold {self.message}: {self.expression!r} at column {self.pos + 1}"
+        return f"threshold {self.expression!r}: {self.message} (column {self.pos + 1})"
 
     def caret(self) -> str:
         return f"  {self.expression}\n  {' ' * self.pos}^"
@@ -84,17 +84,47 @@ class MetricRef:
 
 
 def tokenize(expr: str) -> list[Token]:
+    """Tokens; a ``{...}`` filter is one token (its values may hold spaces, slashes, anything but '}')."""
     out: list[Token] = []
     pos = 0
     while pos < len(expr):
+        if expr[pos] == "{":
+            end = expr.find("}", pos)
+            if end < 0:
+                raise ThresholdError(expr, pos, "filter is not closed by '}'")
+            out.append(Token("filter", expr[pos + 1 : end], pos))
+            pos = end + 1
+            continue
         m = _TOKEN.match(expr, pos)
         if m is None:
-            raise ThresholdError(expr, pos, f"has an unexpected character {expr[pos]!r}")
+            raise ThresholdError(expr, pos, f"unexpected character {expr[pos]!r}")
         kind = m.lastgroup or ""
         if kind != "ws":
             out.append(Token(kind, m.group(), pos))
         pos = m.end()
     return out
+
+
+_FILTER_ENTRY = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(\"[^\"]*\"|'[^']*'|[^,]*?)\s*(?:,|$)")
+
+
+def parse_filter(tok: Token, expr: str) -> tuple[tuple[str, str], ...]:
+    """'name=create, scenario=x' (values may be quoted to hold commas)."""
+    body, pos, out = tok.text, 0, []
+    while pos < len(body):
+        m = _FILTER_ENTRY.match(body, pos)
+        if m is None or m.end() == pos:
+            raise ThresholdError(expr, tok.pos + 1 + pos, "filter needs KEY=VALUE, like {name=create}")
+        value = m.group(2)
+        if value[:1] in "'\"" and len(value) >= 2:
+            value = value[1:-1]
+        if not value:
+            raise ThresholdError(expr, tok.pos + 1 + m.start(2), "filter value is empty")
+        out.append((m.group(1), value))
+        pos = m.end()
+    if not out:
+        raise ThresholdError(expr, tok.pos, "filter needs KEY=VALUE, like {name=create}")
+    return tuple(out)
 
 
 class _Parser:
@@ -122,76 +152,43 @@ class _Parser:
     def metric(self) -> MetricRef:
         tok = self.take()
         if tok.kind != "ident":
-            raise self.error(tok, "must start with a metric name like p95, errors.rate or requests.rate")
+            raise self.error(tok, "expected a metric name like p95, errors.rate or requests.rate")
         parts = [tok.text]
-        filters: list[tuple[str, str]] = []
+        filters: tuple[tuple[str, str], ...] = ()
         filter_pos = 0
         nxt = self.peek()
-        if nxt is not None and nxt.text == "{":
+        if nxt is not None and nxt.kind == "filter":
             filter_pos = nxt.pos
-            self.take()
-            while True:
-                key = self.take()
-                if key.kind != "ident":
-                    raise self.error(key, "filter needs KEY=VALUE, like {name=create}")
-                eq = self.take()
-                if eq.text != "=":
-                    raise self.error(eq, "filter needs KEY=VALUE, like {name=create}")
-                filters.append((key.text, self._filter_value()))
-                sep = self.take()
-                if sep.text == "}":
-                    break
-                if sep.text != ",":
-                    raise self.error(sep, "filter entries are separated by ',' and closed by '}'")
+            filters = parse_filter(self.take(), self.expr)
         while (nxt := self.peek()) is not None and nxt.text == ".":
             self.take()
             part = self.take()
             if part.kind not in ("ident", "num"):
-                raise self.error(part, "expects a name after '.'")
+                raise self.error(part, "expected a name after '.'")
             parts.append(part.text.lstrip("+"))
-        return MetricRef(tuple(parts), tuple(filters), tok.pos, filter_pos)
-
-    def _filter_value(self) -> str:
-        """Everything up to the next ',' or '}' (request names have spaces and slashes)."""
-        start = self.peek()
-        if start is None:
-            raise self.error(None, "filter is not closed by '}'")
-        if start.kind == "text":
-            self.take()
-            return start.text[1:-1]
-        depth_end = self.expr.find("}", start.pos)
-        comma = self.expr.find(",", start.pos)
-        stop = min(x for x in (depth_end, comma) if x >= 0) if max(depth_end, comma) >= 0 else -1
-        if stop < 0:
-            raise self.error(start, "filter is not closed by '}'")
-        value = self.expr[start.pos : stop].strip()
-        while (tok := self.peek()) is not None and tok.pos < stop:
-            self.take()
-        if not value:
-            raise self.error(start, "filter value is empty")
-        return value
+        return MetricRef(tuple(parts), filters, tok.pos, filter_pos)
 
     def value(self) -> RawValue:
         tok = self.take()
         if tok.kind != "num":
-            raise self.error(tok, f"expects a number, not {tok.text!r}")
+            raise self.error(tok, f"expected a number, not {tok.text!r}")
         end = tok.pos + len(tok.text)
         unit = None
         nxt = self.peek()
         if nxt is not None and nxt.pos == end and nxt.kind in ("ident", "unit"):
             if nxt.text not in UNITS:
-                raise self.error(nxt, f"has an unknown unit {nxt.text!r} (use one of {', '.join(UNITS)})")
+                raise self.error(nxt, f"unknown unit {nxt.text!r} (use one of {', '.join(UNITS)})")
             unit = nxt.text
             end = nxt.pos + len(nxt.text)
             self.take()
         elif nxt is not None and nxt.kind == "ident" and nxt.text not in (*LEVEL_NAMES, ABORT):
-            raise self.error(nxt, f"has an unknown unit {nxt.text!r} (use one of {', '.join(UNITS)})")
+            raise self.error(nxt, f"unknown unit {nxt.text!r} (use one of {', '.join(UNITS)})")
         return RawValue(float(tok.text), unit, self.expr[tok.pos : end], tok.pos)
 
     def comparator(self) -> str:
         tok = self.take()
         if tok.kind != "cmp":
-            raise self.error(tok, f"expects a comparator ({' '.join(COMPARATORS)}), not {tok.text!r}")
+            raise self.error(tok, f"expected a comparator ({' '.join(COMPARATORS)}), not {tok.text!r}")
         return tok.text
 
 
@@ -226,7 +223,7 @@ class Parsed:
 def parse(expr: str) -> Parsed:
     p = _Parser(expr)
     if not p.toks:
-        raise ThresholdError(expr, 0, "is empty")
+        raise ThresholdError(expr, 0, "empty expression")
     metric = p.metric()
     levels: list[RawLevel] = []
     nxt = p.peek()
@@ -237,12 +234,12 @@ def parse(expr: str) -> Parsed:
         while (tok := p.peek()) is not None and tok.kind == "ident" and tok.text in LEVEL_NAMES:
             p.take()
             if any(lv.name == tok.text for lv in levels):
-                raise p.error(tok, f"gives {tok.text!r} twice")
+                raise p.error(tok, f"{tok.text!r} given twice")
             levels.append(RawLevel(tok.text, p.comparator(), p.value()))
         if not levels:
-            raise p.error(p.peek(), "expects levels after ':', like 'target<10ms critical<50ms'")
+            raise p.error(p.peek(), "expected levels after ':', like 'target<10ms critical<50ms'")
     elif nxt is None:
-        raise p.error(None, f"is missing a comparator ({' '.join(COMPARATORS)}) and a value")
+        raise p.error(None, f"missing a comparator ({' '.join(COMPARATORS)}) and a value")
     else:
         levels.append(RawLevel("critical", p.comparator(), p.value()))
     abort = False
@@ -255,5 +252,5 @@ def parse(expr: str) -> Parsed:
                 p.take()
                 delay = p.value()
             continue
-        raise p.error(tok, f"has unexpected {tok.text!r} after the objective")
+        raise p.error(tok, f"unexpected {tok.text!r} after the objective")
     return Parsed(expr, metric, tuple(levels), single, abort, delay)

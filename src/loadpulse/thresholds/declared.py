@@ -1,0 +1,22 @@
+"""Turning the thresholds a user declared (CLI, scenario file) into objectives, or one BadInput."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from loadpulse.errors import BadInput
+from loadpulse.thresholds.objective import Objective, build_objective
+from loadpulse.thresholds.parser import ThresholdError
+
+
+def objectives(
+    expressions: Iterable[str], custom: Mapping[str, str] | None = None, abort_on_fail: bool = False
+) -> list[Objective]:
+    """Every expression parsed and resolved; the first bad one is BadInput with a caret picture."""
+    out = []
+    for expr in expressions:
+        try:
+            out.append(build_objective(expr, dict(custom or {}), abort_on_fail))
+        except ThresholdError as exc:
+            raise BadInput(exc.render(), exc.caret()) from None
+    return out

@@ -1,0 +1,278 @@
+"""What a parsed threshold means: which metric, in which unit, with which levels (pure).
+
+Metrics (all filterable as shown; a filter on a metric that has none is an error):
+
+====================================  ==========  ==========================================
+metric                                kind        filter
+====================================  ==========  ==========================================
+p50 p90 p95 p99 p99.9 pNN avg min max  duration    ``{name=...}`` (also ``http.p95``,
+                                                  ``latency.p95``, ``ttfb.p95``, ``service.p95``)
+requests.count / requests.rate        count, /s   ``{name=...}``
+errors.rate / errors.count            ratio, count ``{name=...}``
+errors.<kind>.count                   count       ``{name=...}``
+checks.rate                           ratio        ``{name=<check>}``
+dropped.count                         count       ``{scenario=...}``
+iterations.count / .rate / .pNN       count, /s, duration  ``{scenario=...}``
+<custom>.count|value|rate|pNN|...     by kind     none
+====================================  ==========  ==========================================
+
+Units: durations in ``us``, ``ms`` (the default for a bare number) or ``s``; ratios in ``%`` or as a bare
+fraction; rates in ``/s``; counts bare.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from loadpulse.thresholds.parser import (
+    LEVEL_NAMES,
+    MetricRef,
+    Parsed,
+    RawLevel,
+    RawValue,
+    ThresholdError,
+    parse,
+)
+
+DURATION, RATIO, COUNT, PER_SECOND, NUMBER = "duration", "ratio", "count", "per_second", "number"
+LATENCY_SOURCES = ("http", "latency", "ttfb", "service")
+AGGREGATES = ("avg", "mean", "min", "max")
+_PCT = re.compile(r"p(\d+(?:\.\d+)?)")
+_UNIT_FACTOR: dict[str, dict[str | None, float]] = {
+    DURATION: {None: 1.0, "ms": 1.0, "s": 1000.0, "us": 1e-3, "µs": 1e-3},
+    RATIO: {None: 1.0, "%": 0.01},
+    PER_SECOND: {None: 1.0, "/s": 1.0},
+    COUNT: {None: 1.0},
+    NUMBER: {None: 1.0, "ms": 1.0, "s": 1000.0, "us": 1e-3, "µs": 1e-3, "%": 0.01, "/s": 1.0},
+}
+KNOWN_ROOTS = (
+    "p95",
+    "p99",
+    "avg",
+    "min",
+    "max",
+    "http",
+    "ttfb",
+    "requests",
+    "errors",
+    "checks",
+    "dropped",
+    "iterations",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    comparator: str
+    value: float
+    """In the metric's base unit: ms for durations, a fraction for ratios, per second for rates."""
+    text: str
+
+    def holds(self, actual: float) -> bool:
+        c, v = self.comparator, self.value
+        return {
+            "<": actual < v,
+            "<=": actual <= v,
+            ">": actual > v,
+            ">=": actual >= v,
+            "==": actual == v,
+            "!=": actual != v,
+        }[c]
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A resolved metric: where its number comes from and what kind of number it is."""
+
+    source: str
+    """'latency', 'ttfb', 'service', 'requests', 'errors', 'error_kind', 'checks', 'dropped',
+    'iterations', 'custom'."""
+    field: str
+    """'p95', 'avg', 'count', 'rate', ..."""
+    kind: str
+    subject: str | None = None
+    """The error kind or custom metric name it is about."""
+    filter: tuple[str, str] | None = None
+    """('name', request or check name) or ('scenario', scenario name)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    expression: str
+    metric: Metric
+    label: str
+    """The metric as written (for tables)."""
+    levels: dict[str, Bound]
+    single: bool
+    abort_on_fail: bool = False
+    abort_delay_s: float = 0.0
+
+
+def _percentile(field: str) -> bool:
+    m = _PCT.fullmatch(field)
+    return m is not None and 0 < float(m.group(1)) <= 100
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
+    """``custom``: declared custom metric name -> kind (counter/trend/rate), for scenario runs."""
+    parts = list(ref.parts)
+    head = parts[0]
+    filters = dict(ref.filters)
+
+    def bad(message: str) -> ThresholdError:
+        return ThresholdError(expr, ref.pos, message)
+
+    def only(*allowed: str) -> tuple[str, str] | None:
+        extra = [k for k in filters if k not in allowed]
+        if extra:
+            if not allowed:
+                raise ThresholdError(
+                    expr, ref.filter_pos, f"filter {{{extra[0]}=...}} is not available on {ref}"
+                )
+            raise ThresholdError(
+                expr,
+                ref.filter_pos,
+                f"filter {{{extra[0]}=...}} is not available on {ref}; use {{{allowed[0]}=...}}",
+            )
+        for k in allowed:
+            if k in filters:
+                return k, filters[k]
+        return None
+
+    def latency_field(field: str, source: str) -> Metric:
+        if not (_percentile(field) or field in AGGREGATES):
+            raise bad(f"unknown latency aggregate {field!r} (use p50, p95, p99, p99.9, avg, min, max)")
+        return Metric(source, "avg" if field == "mean" else field, DURATION, filter=only("name"))
+
+    if len(parts) == 1 and (_percentile(head) or head in AGGREGATES):
+        return latency_field(head, "latency")
+    if head in LATENCY_SOURCES and len(parts) == 2:
+        return latency_field(parts[1], "latency" if head in ("http", "latency") else head)
+    if head == "requests" and len(parts) == 2 and parts[1] in ("count", "rate"):
+        kind = COUNT if parts[1] == "count" else PER_SECOND
+        return Metric("requests", parts[1], kind, filter=only("name"))
+    if head == "errors":
+        flt = only("name")
+        if len(parts) == 2 and parts[1] in ("rate", "count"):
+            return Metric("errors", parts[1], RATIO if parts[1] == "rate" else COUNT, filter=flt)
+        if len(parts) == 3 and parts[2] == "count":
+            return Metric("error_kind", "count", COUNT, parts[1], flt)
+        raise bad(f"unknown metric {ref}; use errors.rate, errors.count or errors.<kind>.count")
+    if head == "checks" and parts[1:] == ["rate"]:
+        kind = RATIO if parts[1] == "rate" else COUNT
+        return Metric("checks", parts[1], kind, filter=only("name"))
+    if head == "dropped" and parts[1:] == ["count"]:
+        return Metric("dropped", "count", COUNT, filter=only("scenario"))
+    if head == "iterations" and len(parts) == 2:
+        flt = only("scenario")
+        field = parts[1]
+        if field in ("count", "rate"):
+            return Metric("iterations", field, COUNT if field == "count" else PER_SECOND, filter=flt)
+        if _percentile(field) or field in AGGREGATES:
+            return Metric("iterations", "avg" if field == "mean" else field, DURATION, filter=flt)
+    if head in custom and len(parts) == 2:
+        only()
+        kind, field = custom[head], parts[1]
+        if kind == "counter" and field in ("count", "value", "rate"):
+            return Metric("custom", field, PER_SECOND if field == "rate" else NUMBER, head)
+        if kind == "rate" and field == "rate":
+            return Metric("custom", "rate", RATIO, head)
+        if kind == "trend" and (_percentile(field) or field in AGGREGATES):
+            return Metric("custom", "avg" if field == "mean" else field, NUMBER, head)
+        raise bad(f"custom {kind} {head!r} has no {field!r}")
+    known = [*KNOWN_ROOTS, *custom]
+    return _unknown(ref, expr, known)
+
+
+def _unknown(ref: MetricRef, expr: str, known: list[str]) -> Metric:
+    text = str(ref)
+    full = [
+        "p50",
+        "p90",
+        "p95",
+        "p99",
+        "p99.9",
+        "avg",
+        "min",
+        "max",
+        "requests.count",
+        "requests.rate",
+        "errors.rate",
+        "errors.count",
+        "checks.rate",
+        "dropped.count",
+        "iterations.count",
+        "iterations.rate",
+        "http.p95",
+        "ttfb.p95",
+    ]
+    hint = _suggest(".".join(ref.parts), full) or _suggest(ref.parts[0], known)
+    raise ThresholdError(expr, ref.pos, f"unknown metric {text!r}{hint}")
+
+
+def _bound(raw: RawLevel, kind: str, expr: str) -> Bound:
+    v: RawValue = raw.value
+    factors = _UNIT_FACTOR[kind]
+    if v.unit not in factors:
+        allowed = ", ".join(u for u in factors if u) or "no unit"
+        raise ThresholdError(
+            expr, v.pos, f"unit {v.unit!r} does not fit a {kind.replace('_', ' ')} metric ({allowed})"
+        )
+    return Bound(raw.comparator, v.number * factors[v.unit], v.text)
+
+
+def build_objective(
+    expr: str, custom: dict[str, str] | None = None, abort_on_fail: bool = False
+) -> Objective:
+    """Parse and resolve ``expr``; ThresholdError (with a position) when it does not make sense."""
+    parsed: Parsed = parse(expr)
+    metric = resolve_metric(parsed.metric, expr, custom or {})
+    levels = {raw.name: _bound(raw, metric.kind, expr) for raw in parsed.levels}
+    _check_order(parsed, levels, expr)
+    delay = 0.0
+    if parsed.abort_delay is not None:
+        d = parsed.abort_delay
+        factor = {None: 1.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}.get(d.unit)
+        if factor is None or d.number < 0:
+            raise ThresholdError(expr, d.pos, "abort_on_fail delay must be a duration like 10s")
+        delay = d.number * factor
+    return Objective(
+        expression=expr,
+        metric=metric,
+        label=str(parsed.metric),
+        levels=levels,
+        single=parsed.single,
+        abort_on_fail=parsed.abort_on_fail or abort_on_fail,
+        abort_delay_s=delay,
+    )
+
+
+def _check_order(parsed: Parsed, levels: dict[str, Bound], expr: str) -> None:
+    """Levels must tighten toward the target: for '<', target <= acceptable <= critical."""
+    if parsed.single:
+        return
+    given = [name for name in LEVEL_NAMES if name in levels]
+    directions = {levels[n].comparator[0] for n in given}
+    pos = {raw.name: raw.value.pos for raw in parsed.levels}
+    if not directions <= {"<"} and not directions <= {">"}:
+        raise ThresholdError(expr, pos[given[-1]], "levels mix '<' and '>' comparators; use one direction")
+    if any(levels[n].comparator in ("==", "!=") for n in given):
+        raise ThresholdError(expr, pos[given[0]], "levels need an ordering comparator (< <= > >=)")
+    for looser, tighter in zip(given[1:], given[:-1], strict=True):
+        a, b = levels[tighter].value, levels[looser].value
+        wrong = a > b if directions == {"<"} else a < b
+        if wrong:
+            raise ThresholdError(
+                expr,
+                pos[looser],
+                f"levels in the wrong order: {looser} ({levels[looser].text}) is tighter than "
+                f"{tighter} ({levels[tighter].text})",
+            )

@@ -1,0 +1,179 @@
+"""Evaluating objectives against a running or final Aggregate, and the verdict logic (pure).
+
+Per objective: PASS when the target holds (or the lone bound of a plain comparison); WARN when the target
+is missed but the failing bound (critical, else acceptable) still holds; FAIL otherwise, or when the metric
+has no data at all (a latency objective over a run that got no response must not pass). Overall: the worst.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from loadpulse.metrics.aggregate import Aggregate
+from loadpulse.metrics.histogram import Histogram
+from loadpulse.metrics.scenario_stats import TREND_SCALE, ScenarioStats
+from loadpulse.metrics.snapshot import NameStats
+from loadpulse.thresholds.objective import DURATION, PER_SECOND, RATIO, Metric, Objective
+
+PASS, WARN, FAIL, NONE = "PASS", "WARN", "FAIL", "NONE"
+_RANK = {NONE: 0, PASS: 1, WARN: 2, FAIL: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdResult:
+    objective: Objective
+    actual: float | None
+    verdict: str
+
+    @property
+    def actual_text(self) -> str:
+        return format_value(self.actual, self.objective.metric.kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        o = self.objective
+        return {
+            "expression": o.expression,
+            "metric": o.label,
+            "target": o.levels["target"].text if "target" in o.levels and not o.single else None,
+            "acceptable": o.levels["acceptable"].text if "acceptable" in o.levels else None,
+            "critical": o.levels["critical"].text if "critical" in o.levels else None,
+            "comparators": {k: b.comparator for k, b in o.levels.items()},
+            "actual": None if self.actual is None else round(self.actual, 6),
+            "actual_text": self.actual_text,
+            "unit": {DURATION: "ms", RATIO: "fraction", PER_SECOND: "/s"}.get(o.metric.kind, ""),
+            "verdict": self.verdict,
+            "abort_on_fail": o.abort_on_fail,
+        }
+
+
+def format_value(value: float | None, kind: str) -> str:
+    if value is None:
+        return "no data"
+    if kind == DURATION:
+        return f"{value:.3f} ms" if value < 10 else f"{value:,.1f} ms"
+    if kind == RATIO:
+        return f"{value * 100:.3f} %"
+    if kind == PER_SECOND:
+        return f"{value:,.1f}/s"
+    return f"{value:,.6g}"
+
+
+def _hist_value(h: Histogram, field: str, scale: float) -> float | None:
+    if h.total == 0:
+        return None
+    if field == "avg":
+        return h.mean_us / scale
+    if field == "min":
+        return h.min_us / scale
+    if field == "max":
+        return h.max_us / scale
+    return h.percentile(float(field[1:])) / scale
+
+
+def _stats(agg: Aggregate, metric: Metric) -> NameStats | None:
+    if metric.filter is None:
+        return agg.total
+    return agg.names.get(metric.filter[1])
+
+
+def _scenarios(agg: Aggregate, metric: Metric) -> ScenarioStats | None:
+    if metric.filter is not None:
+        return agg.scenarios.get(metric.filter[1])
+    merged = ScenarioStats()
+    for st in agg.scenarios.values():
+        merged.merge(st)
+    return merged
+
+
+def measure(metric: Metric, agg: Aggregate) -> float | None:
+    """The metric's current value in its base unit; None when there is nothing to measure yet."""
+    elapsed = agg.elapsed_s
+    src, field = metric.source, metric.field
+    if src in ("latency", "ttfb", "service"):
+        stats = _stats(agg, metric)
+        if stats is None:
+            return None
+        hist = {"latency": stats.latency, "ttfb": stats.ttfb, "service": stats.service}[src]
+        return _hist_value(hist, field, 1000.0)
+    if src in ("requests", "errors", "error_kind"):
+        stats = _stats(agg, metric)
+        if stats is None:
+            return None if src != "error_kind" else 0.0
+        if src == "requests":
+            return (
+                float(stats.requests) if field == "count" else (stats.requests / elapsed if elapsed else 0.0)
+            )
+        if src == "errors":
+            if field == "count":
+                return float(stats.failed)
+            return stats.failed / stats.requests if stats.requests else None
+        kind = metric.subject or ""
+        if kind == "check_failed":
+            return float(sum(bad for _, bad in agg.checks.values()))
+        if kind == "script_error":
+            return float(sum(sum(s.script_errors.values()) for s in agg.scenarios.values()))
+        if kind == "dropped":
+            return float(agg.dropped)
+        return float(stats.errors.get(kind, 0))
+    if src == "checks":
+        if metric.filter is not None:
+            got = agg.checks.get(metric.filter[1])
+            passed, failed = (got[0], got[1]) if got else (0, 0)
+        else:
+            passed = sum(ok for ok, _ in agg.checks.values())
+            failed = sum(bad for _, bad in agg.checks.values())
+        return passed / (passed + failed) if passed + failed else None
+    if src == "dropped":
+        if metric.filter is None:
+            return float(agg.dropped)
+        sc = agg.scenarios.get(metric.filter[1])
+        return float(sc.dropped) if sc else None
+    if src == "iterations":
+        sc = _scenarios(agg, metric)
+        if sc is None:
+            return None
+        if field == "count":
+            return float(sc.iterations)
+        if field == "rate":
+            return sc.iterations / elapsed if elapsed else 0.0
+        return _hist_value(sc.duration, field, 1000.0)
+    m = agg.metrics.get(metric.subject or "")
+    if m is None:
+        return None
+    if m.kind == "counter":
+        return m.value / elapsed if field == "rate" and elapsed else (m.value if field != "rate" else 0.0)
+    if m.kind == "rate":
+        return m.true / m.total if m.total else None
+    return _hist_value(m.hist, field, TREND_SCALE)
+
+
+def judge(objective: Objective, actual: float | None) -> str:
+    """PASS when the tightest bound given holds (the target, usually), WARN when only the loosest one
+    (critical, else acceptable) holds, FAIL otherwise; with one bound it is PASS or FAIL."""
+    if actual is None:
+        return FAIL
+    given = [objective.levels[n] for n in ("target", "acceptable", "critical") if n in objective.levels]
+    if given[0].holds(actual):
+        return PASS
+    if len(given) > 1 and given[-1].holds(actual):
+        return WARN
+    return FAIL
+
+
+def evaluate(objectives: Sequence[Objective], agg: Aggregate) -> list[ThresholdResult]:
+    out = []
+    for o in objectives:
+        actual = measure(o.metric, agg)
+        out.append(ThresholdResult(o, actual, judge(o, actual)))
+    return out
+
+
+def overall(results: Sequence[ThresholdResult]) -> str:
+    """The worst verdict; NONE when no objective was declared."""
+    worst = NONE
+    for r in results:
+        if _RANK[r.verdict] > _RANK[worst]:
+            worst = r.verdict
+    return worst
