@@ -52,7 +52,10 @@ def test_objectives_parse(
 ) -> None:
     o = build_objective(expr)
     assert (o.metric.source, o.metric.field, o.metric.kind) == (source, field, kind)
-    assert {k: (b.comparator, pytest.approx(b.value)) for k, b in o.levels.items()} == levels
+    got = {k: (b.comparator, b.value) for k, b in o.levels.items()}
+    assert got.keys() == levels.keys()
+    for k, (cmp, value) in levels.items():
+        assert got[k][0] == cmp and got[k][1] == pytest.approx(value)
 
 
 def test_filters_and_abort_option() -> None:
