@@ -11,9 +11,20 @@ from typing import Any
 import pytest
 
 from loadpulse.cli.app import main
+from tests.browser import browser
+from tests.databases import postgres_url
 from tests.services import demo_url, nginx
 
-__all__ = ["demo_url", "nginx"]  # session fixtures for every test folder
+__all__ = ["browser", "demo_url", "nginx", "postgres_url"]  # session fixtures for every test folder
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _history_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Runs save to the history by default: keep the suite's runs out of the user's data directory."""
+    import os
+
+    path = tmp_path_factory.mktemp("history") / "history.sqlite"
+    os.environ["LOADPULSE_STORE"] = f"sqlite:///{path}"
 
 
 @dataclass

@@ -9,9 +9,12 @@ import typer
 from typer.exceptions import TyperException
 
 from loadpulse import __version__
+from loadpulse.cli.compare import compare
 from loadpulse.cli.console import fail
 from loadpulse.cli.demo import demo
+from loadpulse.cli.history import history, show
 from loadpulse.cli.http import http
+from loadpulse.cli.report import report
 from loadpulse.cli.run import run
 from loadpulse.cli.target import target_app
 from loadpulse.errors import BadInput
@@ -47,6 +50,10 @@ def root(
 app.command("http")(http)
 app.command("run")(run)
 app.command("demo")(demo)
+app.command("report")(report)
+app.command("history")(history)
+app.command("show")(show)
+app.command("compare")(compare)
 app.add_typer(target_app, name="target")
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from loadpulse.cli.console import stderr_console
+from loadpulse.cli.report_options import HtmlOpt, NoHistoryOpt, OutOpt, StoreOpt
 from loadpulse.cli.run import make_plan
 from loadpulse.cli.runner import OutputOptions, run_and_report
 
@@ -32,6 +33,10 @@ def demo(
     ] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no console summary.")] = False,
+    out_file: OutOpt = None,
+    html: HtmlOpt = None,
+    no_history: NoHistoryOpt = False,
+    store: StoreOpt = None,
 ) -> int:
     """Start the embedded demo target on a free port, run the bundled demo scenario, print the summary."""
     from loadpulse.demo.server import demo_target
@@ -54,7 +59,17 @@ def demo(
                 f"(copy it from `loadpulse demo --show-scenario`)…",
                 highlight=False,
             )
-        code = run_and_report(plan, OutputOptions(json_path=json_out, progress=not no_progress, quiet=quiet))
+        out = OutputOptions(
+            json_path=json_out,
+            progress=not no_progress,
+            quiet=quiet,
+            out_path=out_file,
+            html_path=html,
+            history=not no_history,
+            store_url=store,
+            run_name="demo",
+        )
+        code = run_and_report(plan, out)
         if not quiet:
             drained_s, health = _wait_drained(base_url, DRAIN_WAIT_S)
             drained = (

@@ -8,6 +8,16 @@ from typing import Annotated
 
 import typer
 
+from loadpulse.cli.report_options import (
+    BaselineOpt,
+    CsvOpt,
+    HtmlOpt,
+    NoHistoryOpt,
+    OutOpt,
+    RunNameOpt,
+    StoreOpt,
+    TagOpt,
+)
 from loadpulse.cli.runner import OutputOptions, run_and_report
 from loadpulse.cli.verdict_options import AbortOpt, FailOnWarnOpt, JunitOpt, MarkdownOpt, ThresholdOpt
 from loadpulse.errors import BadInput
@@ -130,6 +140,14 @@ def http(
     fail_on_warn: FailOnWarnOpt = False,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
+    out_file: OutOpt = None,
+    html: HtmlOpt = None,
+    csv: CsvOpt = None,
+    no_history: NoHistoryOpt = False,
+    store: StoreOpt = None,
+    run_name: RunNameOpt = None,
+    tag: TagOpt = None,
+    baseline: BaselineOpt = None,
 ) -> int:
     """Load one URL, wrk-style: closed model with -c connections, or open model with --rate."""
     goals = objectives(threshold or [], abort_on_fail=abort_on_fail)
@@ -176,5 +194,13 @@ def http(
         junit_path=junit,
         markdown_path=markdown,
         fail_on_warn=fail_on_warn,
+        out_path=out_file,
+        html_path=html,
+        csv_path=csv,
+        history=not no_history,
+        store_url=store,
+        run_name=run_name,
+        tags=tuple(tag or ()),
+        baseline=baseline,
     )
     return run_and_report(spec, out, goals)

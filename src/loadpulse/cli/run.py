@@ -7,6 +7,16 @@ from typing import Annotated
 import typer
 
 from loadpulse.cli.http import positive
+from loadpulse.cli.report_options import (
+    BaselineOpt,
+    CsvOpt,
+    HtmlOpt,
+    NoHistoryOpt,
+    OutOpt,
+    RunNameOpt,
+    StoreOpt,
+    TagOpt,
+)
 from loadpulse.cli.runner import OutputOptions, run_and_report
 from loadpulse.cli.verdict_options import AbortOpt, FailOnWarnOpt, JunitOpt, MarkdownOpt, ThresholdOpt
 from loadpulse.errors import BadInput
@@ -156,6 +166,14 @@ def run(
     fail_on_warn: FailOnWarnOpt = False,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
+    out_file: OutOpt = None,
+    html: HtmlOpt = None,
+    csv: CsvOpt = None,
+    no_history: NoHistoryOpt = False,
+    store: StoreOpt = None,
+    run_name: RunNameOpt = None,
+    tag: TagOpt = None,
+    baseline: BaselineOpt = None,
 ) -> int:
     """Run a Python or YAML scenario under a load profile or preset (see docs/profiles.md)."""
     plan = make_plan(
@@ -184,5 +202,13 @@ def run(
         junit_path=junit,
         markdown_path=markdown,
         fail_on_warn=fail_on_warn,
+        out_path=out_file,
+        html_path=html,
+        csv_path=csv,
+        history=not no_history,
+        store_url=store,
+        run_name=run_name,
+        tags=tuple(tag or ()),
+        baseline=baseline,
     )
     return run_and_report(plan, out, goals)

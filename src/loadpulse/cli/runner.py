@@ -6,21 +6,29 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from loadpulse.cli.console import stderr_console, stdout_console
+from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.engine.run import RunOutcome, execute, execute_plan
+from loadpulse.errors import BadInput
 from loadpulse.live.progress import ProgressLine
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.outputs.comparison import print_comparison
 from loadpulse.outputs.console import print_summary
+from loadpulse.outputs.csv_export import write_csv
+from loadpulse.outputs.html_report import write_html
+from loadpulse.outputs.results import Results, read_results, results_of, write_results
 from loadpulse.outputs.summary import build_summary, write_summary
 from loadpulse.outputs.verdicts import print_verdicts, write_ci_outputs
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
+from loadpulse.store.compare import compare
+from loadpulse.store.history import RunStore, git_commit
 from loadpulse.thresholds.objective import Objective
 from loadpulse.thresholds.verdict import FAIL, WARN, evaluate
 
 EXIT_OK = 0
 EXIT_FAIL = 1
+EXIT_BAD_INPUT = 2
 EXIT_ABORTED = 3
 EXIT_INTERRUPTED = 130
 
@@ -33,6 +41,14 @@ class OutputOptions:
     junit_path: str | None = None
     markdown_path: str | None = None
     fail_on_warn: bool = False
+    out_path: str | None = None
+    html_path: str | None = None
+    csv_path: str | None = None
+    history: bool = True
+    store_url: str | None = None
+    run_name: str | None = None
+    tags: tuple[str, ...] = ()
+    baseline: str | None = None
 
 
 def exit_code(outcome: RunOutcome, verdict: str, fail_on_warn: bool) -> int:
@@ -93,6 +109,10 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     else:
         progress = ProgressLine(err, what.load.effective_duration_s, what.load.requests)
     watch = abort_watch(objectives)
+    # The history store and the baseline are checked before the load: a wrong URL is bad input, not a
+    # finding after a 10-minute run.
+    store = RunStore(out.store_url).open() if out.history else None
+    baseline = _baseline(out, store)
 
     def listener(snap: Snapshot, row: SeriesRow, agg: Aggregate) -> str | None:
         if show_progress:
@@ -112,5 +132,41 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
         print_verdicts(human, summary)
     if out.json_path:
         write_summary(summary, out.json_path)
+    results = results_of(outcome, summary)
+    write_reports(results, out)
     write_ci_outputs(summary, out.junit_path, out.markdown_path)
-    return exit_code(outcome, summary["verdict"], out.fail_on_warn)
+    code = exit_code(outcome, summary["verdict"], out.fail_on_warn)
+    if baseline is not None:
+        deltas = compare(baseline, results)
+        print_comparison(human, baseline.run_id, results.run_id, deltas)
+    if store is not None:
+        try:
+            store.save(results, out.run_name, out.tags, git_commit())
+        except BadInput as exc:
+            # The run's own files are already written; the store failing is reported, never lost work.
+            fail(f"{exc} (the run's files and summary were written)")
+            return EXIT_BAD_INPUT
+        if not out.quiet:
+            err.print(f"saved as run {results.run_id} in {store.where}", highlight=False)
+    return code
+
+
+def _baseline(out: OutputOptions, store: RunStore | None) -> Results | None:
+    if out.baseline is None:
+        return None
+    from pathlib import Path
+
+    if Path(out.baseline).exists() or out.baseline.endswith((".json", ".json.gz")):
+        return read_results(out.baseline)
+    if store is None:
+        raise BadInput("--baseline needs the run history (drop --no-history) or a results file")
+    return store.load(out.baseline, out.run_name)
+
+
+def write_reports(results: Results, out: OutputOptions) -> None:
+    if out.out_path:
+        write_results(results, out.out_path)
+    if out.html_path:
+        write_html(results, out.html_path)
+    if out.csv_path:
+        write_csv(results, out.csv_path)

@@ -8,8 +8,10 @@ keeps one small row per interval (about 200 bytes a second), never raw values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from loadpulse.metrics.scenario_stats import (
+    TREND_SCALE,
     CustomMetric,
     ScenarioStats,
     merge_checks,
@@ -18,6 +20,14 @@ from loadpulse.metrics.scenario_stats import (
 from loadpulse.metrics.snapshot import NameStats, Snapshot
 
 SERIES_PERCENTILES = (50.0, 90.0, 95.0, 99.0)
+
+
+def interval_value(m: CustomMetric) -> float:
+    if m.kind == "counter":
+        return m.value
+    if m.kind == "rate":
+        return m.true / m.total if m.total else 0.0
+    return m.hist.percentile(95.0) / TREND_SCALE if m.hist.total else 0.0
 
 
 @dataclass(slots=True)
@@ -41,6 +51,17 @@ class SeriesRow:
     connections: int
     vus: int = 0
     iterations: int = 0
+    checks_failed: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    """Custom metrics in this interval: a counter's sum, a rate's share of true, a trend's p95."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SeriesRow:
+        names = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in d.items() if k in names})
 
 
 @dataclass(slots=True)
@@ -95,6 +116,8 @@ class Aggregate:
             connections=snap.connections,
             vus=vus,
             iterations=iterations,
+            checks_failed=sum(bad for _, bad in snap.checks.values()),
+            metrics={name: interval_value(m) for name, m in snap.metrics.items()},
         )
         self.series.append(row)
         return row

@@ -127,6 +127,24 @@ class Histogram:
     def percentile(self, q: float) -> float:
         return self.percentiles([q])[0]
 
+    def nonzero(self) -> tuple[npt.NDArray[np.float64], IntArray]:
+        """(representative value in µs, count) of every non-empty bucket, in increasing order."""
+        nz = np.flatnonzero(self.counts)
+        return np.clip(_MID[nz], self.min_us, self.max_us), self.counts[nz]
+
+    def binned(self, bins: int = 60) -> tuple[list[float], list[int]]:
+        """(left edges in µs, counts) over ``bins`` log-spaced bins from min to max (for a chart)."""
+        if self.total == 0:
+            return [], []
+        nz = np.flatnonzero(self.counts)
+        mids = np.clip(_MID[nz], self.min_us, self.max_us)
+        lo, hi = max(float(self.min_us), 1.0), max(float(self.max_us), 1.0)
+        if hi <= lo:
+            return [lo], [self.total]
+        edges = np.geomspace(lo, hi * 1.0000001, bins + 1)
+        counts, _ = np.histogram(mids, bins=edges, weights=self.counts[nz])
+        return [float(e) for e in edges[:-1]], [int(c) for c in counts]
+
     def to_sparse(self) -> dict[str, object]:
         """Compact, serializable form: only non-empty buckets travel."""
         nz = np.flatnonzero(self.counts)

@@ -1,0 +1,95 @@
+"""The self-contained HTML report: one file, no network request, charts drawn by the vendored uPlot.
+
+The page carries its data as JSON inside a ``<script type="application/json">`` element (with ``<`` escaped,
+so no text in it can close the element) and builds every table cell with ``textContent``: whatever a target
+or a script said (names, URLs, error texts) is shown as text, never interpreted as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from loadpulse.outputs.results import Results
+
+SPECTRUM_X = [round(x, 3) for x in np.arange(0.0, 4.0001, 0.05)]
+"""Percentile spectrum abscissa: x = -log10(1 - q), 0 (p0) to 4 (p99.99)."""
+
+
+def _static(name: str) -> str:
+    return (resources.files("loadpulse.outputs") / "static" / name).read_text(encoding="utf-8")
+
+
+def _columns(results: Results) -> dict[str, Any]:
+    rows = results.series
+    kinds = sorted({k for r in rows for k in r.errors})
+    return {
+        "t": [round(r.t_s, 3) for r in rows],
+        "rate": [round(r.rate, 2) for r in rows],
+        "ok": [round(r.ok / r.interval_s, 2) for r in rows],
+        "failed": [round(r.failed / r.interval_s, 2) for r in rows],
+        "p50": [round(r.p50_ms, 3) for r in rows],
+        "p90": [round(r.p90_ms, 3) for r in rows],
+        "p95": [round(r.p95_ms, 3) for r in rows],
+        "p99": [round(r.p99_ms, 3) for r in rows],
+        "max": [round(r.max_ms, 3) for r in rows],
+        "errors": {k: [r.errors.get(k, 0) for r in rows] for k in kinds},
+        "vus": [r.vus for r in rows],
+        "in_flight": [r.in_flight for r in rows],
+        "connections": [r.connections for r in rows],
+        "dropped": [r.dropped for r in rows],
+    }
+
+
+def report_data(results: Results) -> dict[str, Any]:
+    lat = results.total.latency
+    qs = [100.0 * (1 - 10.0 ** (-x)) for x in SPECTRUM_X]
+    edges, counts = lat.binned(60)
+    return {
+        "summary": results.summary,
+        "series": _columns(results),
+        "spectrum": {"x": SPECTRUM_X, "ms": [round(v / 1000, 4) for v in lat.percentiles(qs)]},
+        "histogram": {"ms": [round(e / 1000, 4) for e in edges], "count": counts},
+        "settings": results.settings,
+    }
+
+
+def _embed_json(data: dict[str, Any]) -> str:
+    # Escaping '<', '>' and '&' keeps '</script>' or '<!--' inside any string from ending the element.
+    return json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_html(results: Results) -> str:
+    s = results.summary
+    title = f"loadpulse report {s.get('run_id', '')}"
+    return "\n".join(
+        [
+            "<!doctype html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            # No network at all: every resource is inline, and the policy forbids fetching anything.
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">",
+            f"<title>{html.escape(title)}</title>",
+            f"<style>{_static('uPlot.min.css')}</style>",
+            f"<style>{_static('report.css')}</style>",
+            "</head><body>",
+            '<main id="report"><noscript>This report draws its charts with JavaScript.</noscript></main>',
+            '<script type="application/json" id="loadpulse-data">'
+            f"{_embed_json(report_data(results))}</script>",
+            f"<script>/* uPlot {_static('uPlot.LICENSE').splitlines()[0]} (MIT, see below) */\n"
+            f"{_static('uPlot.iife.min.js')}</script>",
+            f"<script>{_static('report.js')}</script>",
+            f"<!-- uPlot licence:\n{html.escape(_static('uPlot.LICENSE'))}\n-->",
+            "</body></html>",
+        ]
+    )
+
+
+def write_html(results: Results, path: str | Path) -> None:
+    Path(path).write_text(render_html(results), encoding="utf-8")

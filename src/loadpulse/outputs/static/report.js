@@ -1,0 +1,181 @@
+/* loadpulse HTML report: builds the page from the embedded JSON. Every text goes through textContent, so
+   names, URLs and error texts from the target are shown, never interpreted. */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("loadpulse-data").textContent);
+  var s = data.summary, root = document.getElementById("report");
+  var COLORS = ["#2e6be6", "#12805c", "#c01048", "#b54708", "#7a5af8", "#0e9384", "#667085", "#dd2590"];
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function add(parent, child) { parent.appendChild(child); return child; }
+  function num(v, digits) {
+    if (v === null || v === undefined) return "–";
+    return Number(v).toLocaleString("en-US", { maximumFractionDigits: digits === undefined ? 1 : digits });
+  }
+  function ms(v) { return v === null || v === undefined ? "–" : (v < 10 ? num(v, 3) : num(v, 1)) + " ms"; }
+  function table(parent, headers, rows) {
+    var t = add(parent, el("table")), tr = add(add(t, el("thead")), el("tr"));
+    headers.forEach(function (h) { add(tr, el("th", null, h)); });
+    var body = add(t, el("tbody"));
+    rows.forEach(function (r) {
+      var row = add(body, el("tr"));
+      r.forEach(function (c) {
+        var td = add(row, el("td"));
+        if (c && typeof c === "object" && c.badge) { add(td, el("span", { "class": "badge " + c.badge }, c.badge)); }
+        else td.textContent = c === null || c === undefined ? "" : String(c);
+      });
+    });
+    return t;
+  }
+
+  // header ---------------------------------------------------------------------------------------------
+  var what = (s.load && s.load.source) || (s.target && s.target.url) || "";
+  var head = add(root, el("header"));
+  var h1 = add(head, el("h1", null, "loadpulse report "));
+  add(h1, el("span", { "class": "badge " + s.verdict }, s.verdict));
+  add(head, el("div", { "class": "muted" },
+    what + " — run " + s.run_id + ", started " + s.started_at + ", " + num(s.duration_s, 1) + " s, " +
+    s.model + " model, ended by " + s.ended_by + (s.aborted_by ? " (aborted: " + s.aborted_by + ")" : "")));
+
+  var cards = add(root, el("div", { "class": "cards" }));
+  function card(label, value) {
+    var c = add(cards, el("div", { "class": "card" }));
+    add(c, el("div", { "class": "label" }, label));
+    add(c, el("div", { "class": "value" }, value));
+  }
+  var req = s.requests, lat = s.latency_ms;
+  card("requests", num(req.total, 0));
+  card("throughput", num(req.rate, 1) + "/s");
+  card("ok", req.total ? num(100 * req.ok / req.total, 2) + " %" : "–");
+  card("failed", num(req.failed, 0));
+  card("p50", ms(lat.p50)); card("p95", ms(lat.p95)); card("p99", ms(lat.p99)); card("max", ms(lat.max));
+  card("dropped", num(s.dropped, 0));
+
+  // thresholds -----------------------------------------------------------------------------------------
+  if (s.thresholds && s.thresholds.length) {
+    add(root, el("h2", null, "Thresholds"));
+    table(root, ["objective", "target", "acceptable", "critical", "actual", "verdict"], s.thresholds.map(function (t) {
+      function b(level) { return t[level] ? t.comparators[level] + " " + t[level] : ""; }
+      return [t.expression, b("target"), b("acceptable"), b("critical"), t.actual_text, { badge: t.verdict }];
+    }));
+  }
+
+  // charts ---------------------------------------------------------------------------------------------
+  add(root, el("h2", null, "Over time"));
+  var grid = add(root, el("div", { "class": "charts" }));
+  var charts = [];
+  function chart(id, title, xs, series, opts) {
+    var box = add(grid, el("div", { "class": "chart", id: id }));
+    var width = Math.max(320, box.clientWidth - 16);
+    var o = {
+      title: title, width: width, height: 240,
+      scales: Object.assign({ x: { time: false } }, (opts && opts.scales) || {}),
+      // y axes get room for "50,000"-wide labels (uPlot's default clips them)
+      axes: ((opts && opts.axes) || [{ label: "seconds" }, {}]).map(function (a, i) {
+        return i === 1 ? Object.assign({ size: 70 }, a) : a;
+      }),
+      series: [{ label: (opts && opts.xlabel) || "t (s)" }].concat(series.map(function (sr, i) {
+        return { label: sr.label, stroke: COLORS[i % COLORS.length], width: 1.5,
+                 fill: sr.fill ? COLORS[i % COLORS.length] + "22" : undefined,
+                 paths: sr.steps ? uPlot.paths.stepped({ align: 1 }) : undefined };
+      })),
+    };
+    var u = new uPlot(o, [xs].concat(series.map(function (sr) { return sr.values; })), box);
+    charts.push(u);
+    return u;
+  }
+  var sr = data.series, t = sr.t;
+  chart("chart-throughput", "Throughput (requests/s)", t, [
+    { label: "all", values: sr.rate }, { label: "ok", values: sr.ok }, { label: "failed", values: sr.failed }]);
+  chart("chart-latency", "Latency (ms)", t, [
+    { label: "p50", values: sr.p50 }, { label: "p90", values: sr.p90 }, { label: "p95", values: sr.p95 },
+    { label: "p99", values: sr.p99 }, { label: "max", values: sr.max }]);
+  var kinds = Object.keys(sr.errors);
+  chart("chart-errors", "Errors by kind (per interval)", t, kinds.length ? kinds.map(function (k) {
+    return { label: k, values: sr.errors[k] };
+  }) : [{ label: "no errors", values: t.map(function () { return 0; }) }]);
+  chart("chart-vus", "VUs, in flight, connections", t, [
+    { label: "VUs", values: sr.vus }, { label: "in flight", values: sr.in_flight },
+    { label: "connections", values: sr.connections }]);
+  chart("chart-dropped", "Dropped arrivals (per interval)", t, [{ label: "dropped", values: sr.dropped, fill: true }]);
+
+  add(root, el("h2", null, "Latency distribution (whole run)"));
+  var grid2 = add(root, el("div", { "class": "charts" }));
+  grid = grid2;
+  function pctLabel(x) {
+    var q = 100 * (1 - Math.pow(10, -x));
+    return "p" + (q >= 99 ? q.toFixed(Math.max(0, Math.round(x) - 2)) : Math.round(q));
+  }
+  chart("chart-spectrum", "Percentile spectrum (ms, log)", data.spectrum.x, [
+    { label: "latency", values: data.spectrum.ms }], {
+      xlabel: "percentile",
+      scales: { y: { distr: 3 } },
+      axes: [{ label: "percentile", splits: function () { return [0, 1, 2, 3, 4]; },
+               values: function (u, vals) { return vals.map(pctLabel); } }, {}],
+    });
+  chart("chart-histogram", "Histogram (count per latency bin, ms)", data.histogram.ms.length ? data.histogram.ms : [0],
+    [{ label: "requests", values: data.histogram.count.length ? data.histogram.count : [0], steps: true, fill: true }], {
+      xlabel: "ms", scales: { x: { time: false, distr: data.histogram.ms.length > 1 ? 3 : 1 } },
+      axes: [{ label: "latency (ms)" }, {}],
+    });
+
+  // tables ---------------------------------------------------------------------------------------------
+  var names = Object.keys(s.by_name || {});
+  if (names.length) {
+    add(root, el("h2", null, "Per request name"));
+    table(root, ["name", "requests", "failed", "req/s", "p50", "p95", "p99", "max", "errors"], names.map(function (n) {
+      var b = s.by_name[n], l = b.latency_ms;
+      var errs = Object.keys(b.errors).map(function (k) { return k + ": " + b.errors[k]; }).join(", ");
+      return [n, num(b.requests.total, 0), num(b.requests.failed, 0), num(b.requests.rate, 1),
+              ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max), errs];
+    }));
+  }
+  if (s.scenarios) {
+    add(root, el("h2", null, "Scenarios"));
+    table(root, ["scenario", "profile", "iterations", "it/s", "p50", "p95", "dropped", "interrupted", "script errors"],
+      Object.keys(s.scenarios).map(function (n) {
+        var b = s.scenarios[n];
+        var errs = Object.keys(b.script_errors).map(function (k) { return k + " ×" + b.script_errors[k]; }).join("; ");
+        return [n, b.profile.profile, num(b.iterations, 0), num(b.iteration_rate, 1), ms(b.iteration_ms.p50),
+                ms(b.iteration_ms.p95), num(b.dropped, 0), num(b.interrupted, 0), errs];
+      }));
+  }
+  if (s.checks && Object.keys(s.checks).length) {
+    add(root, el("h2", null, "Checks"));
+    table(root, ["check", "passed", "failed", "rate"], Object.keys(s.checks).map(function (n) {
+      var c = s.checks[n];
+      return [n, num(c.passed, 0), num(c.failed, 0), num(100 * c.rate, 2) + " %"];
+    }));
+  }
+  if (s.metrics && Object.keys(s.metrics).length) {
+    add(root, el("h2", null, "Custom metrics"));
+    table(root, ["metric", "kind", "value"], Object.keys(s.metrics).map(function (n) {
+      var m = s.metrics[n];
+      var v = m.kind === "counter" ? num(m.value, 3) + " (" + num(m.rate, 1) + "/s)"
+        : m.kind === "rate" ? num(100 * m.rate, 2) + " % of " + num(m.total, 0)
+        : "p50 " + num(m.p50, 3) + ", p95 " + num(m.p95, 3) + ", max " + num(m.max, 3);
+      return [n, m.kind, v];
+    }));
+  }
+  var ekinds = Object.keys(s.errors || {});
+  if (ekinds.length) {
+    add(root, el("h2", null, "Errors"));
+    table(root, ["kind", "count"], ekinds.map(function (k) { return [k, num(s.errors[k], 0)]; }));
+  }
+  add(root, el("h2", null, "Settings (secrets redacted)"));
+  add(root, el("pre", { id: "settings" }, JSON.stringify(data.settings, null, 2)));
+  add(root, el("p", { "class": "muted" }, "loadpulse " + (s.tool && s.tool.version) + " — charts by uPlot (MIT)."));
+
+  window.addEventListener("resize", function () {
+    charts.forEach(function (u) {
+      var w = Math.max(320, u.root.parentNode.clientWidth - 16);
+      u.setSize({ width: w, height: 240 });
+    });
+  });
+  document.body.setAttribute("data-ready", "1");
+})();

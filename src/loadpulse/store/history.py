@@ -1,0 +1,231 @@
+"""Saving runs and finding them again: ``loadpulse history``, ``show``, ``report``, ``compare`` all read here.
+
+The store is a SQLAlchemy URL: SQLite by default (``history.sqlite`` in the user's data directory, from
+platformdirs; ``LOADPULSE_STORE`` overrides the default), or ``postgresql://…`` (psycopg, the ``postgres``
+extra). Problems with the store are BadInput with the URL's password hidden.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gzip
+import json
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, desc, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from loadpulse.errors import BadInput
+from loadpulse.outputs.results import Results, results_from_doc
+from loadpulse.store.schema import runs, upgrade
+
+STORE_ENV = "LOADPULSE_STORE"
+
+
+def default_url() -> str:
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return env
+    import platformdirs
+
+    folder = Path(platformdirs.user_data_dir("loadpulse", appauthor=False))
+    return f"sqlite:///{folder / 'history.sqlite'}"
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    run_id: str
+    name: str | None
+    tags: list[str]
+    git_commit: str | None
+    started_at: str
+    duration_s: float
+    verdict: str
+    requests: int
+    rate: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    error_rate: float
+    source: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def git_commit(cwd: str | None = None) -> str | None:
+    """The commit of the working directory's git checkout, if it is one."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+class RunStore:
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_url()
+        self.where = shown(self.url)
+        self.engine = self._engine()
+
+    def _engine(self) -> Engine:
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError:
+            raise BadInput(
+                f"--store {self.url!r} is not a database URL (sqlite:///path or postgresql://…)"
+            ) from None
+        if parsed.drivername.startswith("sqlite") and parsed.database:
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise BadInput(
+                    f"history store {self.where}: cannot create {folder}: {exc.strerror}"
+                ) from None
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        args: dict[str, Any] = {"connect_timeout": 5} if parsed.drivername.startswith("postgresql") else {}
+        if parsed.drivername.startswith("sqlite"):
+            args = {"timeout": 2}
+        try:
+            return create_engine(parsed, connect_args=args, pool_pre_ping=True)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise BadInput(
+                f"history store {self.where}: no driver for {parsed.drivername!r} ({exc}); "
+                "for PostgreSQL install loadpulse[postgres]"
+            ) from None
+
+    def _fail(self, exc: SQLAlchemyError, doing: str) -> BadInput:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return BadInput(f"history store {self.where}: {doing} failed: {detail}")
+
+    def open(self) -> RunStore:
+        """Connect and bring the schema up to date (BadInput when unreachable, locked or read-only)."""
+        try:
+            with self.engine.begin() as conn:
+                upgrade(conn, self.where)
+        except SQLAlchemyError as exc:
+            raise self._fail(exc, "opening") from None
+        return self
+
+    # writing ----------------------------------------------------------------------------------------------
+    def save(self, results: Results, name: str | None, tags: Sequence[str], commit: str | None) -> None:
+        s = results.summary
+        blob = gzip.compress(json.dumps(results.to_dict(), separators=(",", ":")).encode(), 6)
+        req = s["requests"]
+        row = {
+            "run_id": s["run_id"],
+            "name": name,
+            "tags": json.dumps(sorted(set(tags))),
+            "git_commit": commit,
+            "started_at": s["started_at"],
+            "duration_s": float(s["duration_s"]),
+            "verdict": s["verdict"],
+            "requests": int(req["total"]),
+            "rate": float(req["rate"]),
+            "p50_ms": float(s["latency_ms"]["p50"]),
+            "p95_ms": float(s["latency_ms"]["p95"]),
+            "p99_ms": float(s["latency_ms"]["p99"]),
+            "error_rate": req["failed"] / req["total"] if req["total"] else 0.0,
+            "source": (s.get("load") or {}).get("source") or (s.get("target") or {}).get("url"),
+            "results": blob,
+        }
+        try:
+            with self.engine.begin() as conn:
+                upgrade(conn, self.where)
+                conn.execute(runs.insert().values(**row))
+        except OperationalError as exc:
+            raise self._fail(exc, "saving the run") from None
+        except SQLAlchemyError as exc:
+            raise self._fail(exc, "saving the run") from None
+
+    # reading ----------------------------------------------------------------------------------------------
+    def list(self, name: str | None = None, tag: str | None = None, limit: int = 20) -> list[RunRow]:
+        cols = [c for c in runs.c if c.name not in ("id", "results")]
+        q = select(*cols).order_by(desc(runs.c.started_at), desc(runs.c.id))
+        if name is not None:
+            q = q.where(runs.c.name == name)
+        if tag is not None:
+            q = q.where(runs.c.tags.like(f'%"{tag}"%'))
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(q.limit(limit)).all()
+        except SQLAlchemyError as exc:
+            raise self._fail(exc, "reading") from None
+        return [RunRow(**{**r._asdict(), "tags": json.loads(r._asdict()["tags"] or "[]")}) for r in rows]
+
+    def resolve(self, ref: str, name: str | None = None) -> str:
+        """A run id from a reference: an id (or unique prefix), 'last', 'best' (lowest p95 with no FAIL),
+        or 'tag:NAME' (the newest run with that tag)."""
+        if ref == "last":
+            found = self.list(name=name, limit=1)
+        elif ref == "best":
+            candidates = [r for r in self.list(name=name, limit=10_000) if r.verdict != "FAIL" and r.requests]
+            found = sorted(candidates, key=lambda r: r.p95_ms)[:1]
+        elif ref.startswith("tag:"):
+            found = self.list(name=name, tag=ref[4:], limit=1)
+        else:
+            try:
+                with self.engine.connect() as conn:
+                    ids = [
+                        r[0] for r in conn.execute(select(runs.c.run_id).where(runs.c.run_id.startswith(ref)))
+                    ]
+            except SQLAlchemyError as exc:
+                raise self._fail(exc, "reading") from None
+            if len(ids) == 1:
+                return str(ids[0])
+            if len(ids) > 1:
+                raise BadInput(f"run id {ref!r} is ambiguous: {', '.join(sorted(ids)[:5])}")
+            recent = [r.run_id for r in self.list(limit=200)]
+            close = difflib.get_close_matches(ref, recent, n=3, cutoff=0.3)
+            hint = (
+                f"; closest: {', '.join(close)}"
+                if close
+                else (f"; newest: {', '.join(recent[:3])}" if recent else "; the history is empty")
+            )
+            raise BadInput(f"no run {ref!r} in history store {self.where}{hint}")
+        if not found:
+            what = {"last": "no runs", "best": "no run without a FAIL"}.get(ref, f"no run tagged {ref[4:]!r}")
+            scope = f" named {name!r}" if name else ""
+            raise BadInput(f"{what}{scope} in history store {self.where}")
+        return found[0].run_id
+
+    def load(self, ref: str, name: str | None = None) -> Results:
+        run_id = self.resolve(ref, name)
+        try:
+            with self.engine.connect() as conn:
+                blob = conn.execute(select(runs.c.results).where(runs.c.run_id == run_id)).scalar_one()
+        except SQLAlchemyError as exc:
+            raise self._fail(exc, "reading") from None
+        try:
+            doc = json.loads(gzip.decompress(blob))
+        except (OSError, EOFError, ValueError):
+            raise BadInput(f"run {run_id} in history store {self.where} is corrupt") from None
+        return results_from_doc(doc, f"run {run_id}")
+
+
+def load_ref(ref: str, store_url: str | None = None, name: str | None = None) -> Results:
+    """A results file path (if it exists or looks like one) or a history reference."""
+    from loadpulse.outputs.results import read_results
+
+    p = Path(ref)
+    if p.exists() or ref.endswith((".json", ".json.gz")):
+        return read_results(p)
+    return RunStore(store_url).open().load(ref, name)
