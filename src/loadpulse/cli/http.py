@@ -14,6 +14,7 @@ from loadpulse.cli.report_options import (
     HtmlOpt,
     NoHistoryOpt,
     OutOpt,
+    ProbeOpt,
     RunNameOpt,
     StoreOpt,
     TagOpt,
@@ -148,6 +149,7 @@ def http(
     run_name: RunNameOpt = None,
     tag: TagOpt = None,
     baseline: BaselineOpt = None,
+    probe: ProbeOpt = None,
 ) -> int:
     """Load one URL, wrk-style: closed model with -c connections, or open model with --rate."""
     goals = objectives(threshold or [], abort_on_fail=abort_on_fail)
@@ -202,5 +204,6 @@ def http(
         run_name=run_name,
         tags=tuple(tag or ()),
         baseline=baseline,
+        probes=tuple(probe or ()),
     )
     return run_and_report(spec, out, goals)

@@ -32,6 +32,14 @@ RunNameOpt = Annotated[
     str | None, typer.Option("--run-name", help="Name this run in the history (for history/compare).")
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="Tag this run in the history; repeatable.")]
+ProbeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--probe",
+        help="Watch the target once a second: NAME=process:PID|NAME, NAME=file:PATH, "
+        "NAME=http:URL#$.json.path, NAME=sql:URL#QUERY, NAME=redis:URL#COMMAND; repeatable.",
+    ),
+]
 BaselineOpt = Annotated[
     str | None,
     typer.Option(

@@ -13,6 +13,7 @@ from loadpulse.cli.report_options import (
     HtmlOpt,
     NoHistoryOpt,
     OutOpt,
+    ProbeOpt,
     RunNameOpt,
     StoreOpt,
     TagOpt,
@@ -174,6 +175,7 @@ def run(
     run_name: RunNameOpt = None,
     tag: TagOpt = None,
     baseline: BaselineOpt = None,
+    probe: ProbeOpt = None,
 ) -> int:
     """Run a Python or YAML scenario under a load profile or preset (see docs/profiles.md)."""
     plan = make_plan(
@@ -210,5 +212,6 @@ def run(
         run_name=run_name,
         tags=tuple(tag or ()),
         baseline=baseline,
+        probes=tuple(probe or ()),
     )
     return run_and_report(plan, out, goals)

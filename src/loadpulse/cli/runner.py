@@ -19,6 +19,7 @@ from loadpulse.outputs.html_report import write_html
 from loadpulse.outputs.results import Results, read_results, results_of, write_results
 from loadpulse.outputs.summary import build_summary, write_summary
 from loadpulse.outputs.verdicts import print_verdicts, write_ci_outputs
+from loadpulse.probes.build import build_sampler
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
 from loadpulse.store.compare import compare
@@ -49,6 +50,7 @@ class OutputOptions:
     run_name: str | None = None
     tags: tuple[str, ...] = ()
     baseline: str | None = None
+    probes: tuple[str, ...] = ()
 
 
 def exit_code(outcome: RunOutcome, verdict: str, fail_on_warn: bool) -> int:
@@ -113,16 +115,32 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     # finding after a 10-minute run.
     store = RunStore(out.store_url).open() if out.history else None
     baseline = _baseline(out, store)
+    sampler = build_sampler(
+        out.probes,
+        what.probes if isinstance(what, Plan) else None,
+        warn=lambda message: err.print(f"[yellow]warning:[/] {message}", highlight=False),
+    )
+    if sampler is not None:
+        sampler.check()
 
     def listener(snap: Snapshot, row: SeriesRow, agg: Aggregate) -> str | None:
         if show_progress:
             progress.update(snap, row, agg)
         return watch(agg)
 
-    with progress:
-        outcome = execute_plan(what, listener) if isinstance(what, Plan) else execute(what, listener)
+    try:
+        with progress:
+            if isinstance(what, Plan):
+                outcome = execute_plan(what, listener, sampler=sampler)
+            else:
+                outcome = execute(what, listener, sampler=sampler)
+    finally:
+        if sampler is not None:
+            sampler.close()
+    probe_warnings = set(sampler.warnings) if sampler is not None else set()
     for warning in outcome.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        if warning not in probe_warnings:  # those were printed as they happened
+            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if outcome.abort_reason:
         err.print(f"[red]aborted:[/] {outcome.abort_reason}", highlight=False)
     outcome.run_id = new_run_id(outcome)

@@ -21,6 +21,7 @@ from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
 from loadpulse.protocols.http.request import encode_request
 from loadpulse.protocols.http.url import parse_url, resolve
@@ -141,6 +142,7 @@ class Runner:
         fd_wanted: int = 1024,
         listener: SnapshotListener | None = None,
         finished_reason: str = "requests",
+        sampler: ProbeSampler | None = None,
     ) -> None:
         self.finished_reason = finished_reason
         self.listener = listener
@@ -153,6 +155,8 @@ class Runner:
         self.grace_s = grace_s
         self.interval_s = interval_s
         self.fd_wanted = fd_wanted
+        self.sampler = sampler
+        """Probes sampled once per interval alongside the load, off the event loop."""
         self._stop: asyncio.Event | None = None
         self._force: asyncio.Event | None = None
         self._stop_reason = "stopped"
@@ -201,6 +205,11 @@ class Runner:
         t0 = perf_counter_ns()
         driver.start(t0)
         ticker = asyncio.ensure_future(self._ticker(t0))
+        probing = (
+            asyncio.ensure_future(self.sampler.run(self.interval_s, self.recorder.probes.update))
+            if self.sampler is not None
+            else None
+        )
         stop_wait = asyncio.ensure_future(self._stop.wait())
         duration = self.duration_s
         waiting: set[asyncio.Future[object]] = {driver.finished, stop_wait}  # type: ignore[arg-type]
@@ -221,6 +230,8 @@ class Runner:
         force.cancel()
         stop_wait.cancel()
         ticker.cancel()
+        if probing is not None:
+            probing.cancel()
         self._final = True
         self._cut(t0)
         return RunOutcome(
@@ -231,7 +242,7 @@ class Runner:
             abandoned=driver.abandoned,
             co_corrected=driver.co_corrected,
             planned_s=duration,
-            warnings=list(getattr(driver, "warnings", [])),
+            warnings=[*getattr(driver, "warnings", []), *(self.sampler.warnings if self.sampler else [])],
             abort_reason=self.abort_reason,
         )
 
@@ -245,7 +256,9 @@ def event_loop_runner() -> asyncio.Runner:
     return asyncio.Runner(loop_factory=uvloop.new_event_loop)
 
 
-def spec_runner(spec: RunSpec, listener: SnapshotListener | None = None) -> Runner:
+def spec_runner(
+    spec: RunSpec, listener: SnapshotListener | None = None, sampler: ProbeSampler | None = None
+) -> Runner:
     recorder = Recorder()
     load = spec.load
     return Runner(
@@ -256,10 +269,13 @@ def spec_runner(spec: RunSpec, listener: SnapshotListener | None = None) -> Runn
         interval_s=spec.interval_s,
         fd_wanted=load.effective_max_in_flight if load.open_model else load.connections + 64,
         listener=listener,
+        sampler=sampler,
     )
 
 
-def plan_runner(plan: Plan, listener: SnapshotListener | None = None) -> Runner:
+def plan_runner(
+    plan: Plan, listener: SnapshotListener | None = None, sampler: ProbeSampler | None = None
+) -> Runner:
     from loadpulse.engine.scenario_load import ScenarioLoad
 
     recorder = Recorder()
@@ -272,23 +288,30 @@ def plan_runner(plan: Plan, listener: SnapshotListener | None = None) -> Runner:
         fd_wanted=plan.peak_vus + 64,
         listener=listener,
         finished_reason="completed",
+        sampler=sampler,
     )
 
 
 def execute(
-    spec: RunSpec, listener: SnapshotListener | None = None, handle_signals: bool = True
+    spec: RunSpec,
+    listener: SnapshotListener | None = None,
+    handle_signals: bool = True,
+    sampler: ProbeSampler | None = None,
 ) -> RunOutcome:
     """Run ``spec`` to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
-    outcome = _execute(lambda: spec_runner(spec, listener), handle_signals)
+    outcome = _execute(lambda: spec_runner(spec, listener, sampler), handle_signals)
     outcome.spec = spec
     return outcome
 
 
 def execute_plan(
-    plan: Plan, listener: SnapshotListener | None = None, handle_signals: bool = True
+    plan: Plan,
+    listener: SnapshotListener | None = None,
+    handle_signals: bool = True,
+    sampler: ProbeSampler | None = None,
 ) -> RunOutcome:
     """Run a scenario plan to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
-    outcome = _execute(lambda: plan_runner(plan, listener), handle_signals)
+    outcome = _execute(lambda: plan_runner(plan, listener, sampler), handle_signals)
     outcome.plan = plan
     outcome.planned_s = plan.planned_s
     return outcome

@@ -31,6 +31,49 @@ def interval_value(m: CustomMetric) -> float:
 
 
 @dataclass(slots=True)
+class ProbeStats:
+    """A probe's samples over the run, kept as running figures (no list of every sample)."""
+
+    first: float | None = None
+    last: float | None = None
+    min: float = float("inf")
+    max: float = float("-inf")
+    sum: float = 0.0
+    count: int = 0
+
+    def add(self, value: float) -> None:
+        if self.first is None:
+            self.first = value
+        self.last = value
+        self.min = min(self.min, value)
+        self.max = max(self.max, value)
+        self.sum += value
+        self.count += 1
+
+    @property
+    def avg(self) -> float | None:
+        return self.sum / self.count if self.count else None
+
+    @property
+    def growth(self) -> float | None:
+        """(last - first) / first: e.g. 0.1 when the target's RSS grew 10 % over the run."""
+        if self.first is None or self.last is None or self.first == 0:
+            return None
+        return (self.last - self.first) / abs(self.first)
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        return {
+            "first": self.first,
+            "last": self.last,
+            "min": self.min if self.count else None,
+            "max": self.max if self.count else None,
+            "avg": self.avg,
+            "growth": self.growth,
+            "samples": self.count,
+        }
+
+
+@dataclass(slots=True)
 class SeriesRow:
     """One interval on the run's timeline; latencies in milliseconds."""
 
@@ -54,6 +97,8 @@ class SeriesRow:
     checks_failed: int = 0
     metrics: dict[str, float] = field(default_factory=dict)
     """Custom metrics in this interval: a counter's sum, a rate's share of true, a trend's p95."""
+    probes: dict[str, float] = field(default_factory=dict)
+    """Probe values sampled in this interval (a probe that failed has no entry: a gap)."""
 
     def to_dict(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -72,6 +117,7 @@ class Aggregate:
     scenarios: dict[str, ScenarioStats] = field(default_factory=dict)
     checks: dict[str, list[int]] = field(default_factory=dict)
     metrics: dict[str, CustomMetric] = field(default_factory=dict)
+    probes: dict[str, ProbeStats] = field(default_factory=dict)
     dropped: int = 0
     elapsed_ns: int = 0
     vus: int = 0
@@ -92,6 +138,8 @@ class Aggregate:
             vus += sc.vus
             iterations += sc.iterations
         self.vus = vus
+        for name, value in snap.probes.items():
+            self.probes.setdefault(name, ProbeStats()).add(value)
         merge_checks(self.checks, snap.checks)
         merge_metrics(self.metrics, snap.metrics)
         self.dropped += snap.dropped
@@ -118,6 +166,7 @@ class Aggregate:
             iterations=iterations,
             checks_failed=sum(bad for _, bad in snap.checks.values()),
             metrics={name: interval_value(m) for name, m in snap.metrics.items()},
+            probes=dict(snap.probes),
         )
         self.series.append(row)
         return row

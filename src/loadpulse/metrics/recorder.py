@@ -83,6 +83,8 @@ class Recorder:
         self.names: dict[str, NameRecorder] = {}
         self.scenarios: dict[str, ScenarioRecorder] = {}
         self.metrics = MetricsRecorder()
+        self.probes: dict[str, float] = {}
+        """Probe values sampled since the last cut (set from the probe sampler)."""
         self.dropped = 0
         self._seq = 0
         self._last_cut_ns = 0
@@ -113,7 +115,9 @@ class Recorder:
             scenarios={name: rec.cut() for name, rec in self.scenarios.items()},
             checks=checks,
             metrics=metrics,
+            probes=dict(self.probes),
         )
+        self.probes.clear()
         self.dropped = 0
         self._seq += 1
         self._last_cut_ns = now_ns

@@ -102,6 +102,8 @@ class Snapshot:
     checks: dict[str, list[int]] = field(default_factory=dict)
     """check name -> [passed, failed]"""
     metrics: dict[str, CustomMetric] = field(default_factory=dict)
+    probes: dict[str, float] = field(default_factory=dict)
+    """Target probe values sampled in this interval (process CPU, queue length, ...)."""
     version: int = SNAPSHOT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,6 +119,7 @@ class Snapshot:
             "scenarios": {k: v.to_dict() for k, v in self.scenarios.items()},
             "checks": {k: list(v) for k, v in self.checks.items()},
             "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
+            "probes": dict(self.probes),
         }
 
     @classmethod
@@ -135,4 +138,5 @@ class Snapshot:
             scenarios={str(k): ScenarioStats.from_dict(v) for k, v in d.get("scenarios", {}).items()},
             checks={str(k): [int(v[0]), int(v[1])] for k, v in d.get("checks", {}).items()},
             metrics={str(k): CustomMetric.from_dict(v) for k, v in d.get("metrics", {}).items()},
+            probes={str(k): float(v) for k, v in d.get("probes", {}).items()},
         )

@@ -73,6 +73,7 @@ def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) 
         "by_name": {name: stats_block(s, elapsed) for name, s in sorted(agg.names.items())},
         "thresholds": [r.to_dict() for r in results],
         "aborted_by": outcome.abort_reason,
+        "probes": {name: p.to_dict() for name, p in sorted(agg.probes.items())},
     }
     if outcome.spec is not None:
         summary.update(_one_liner(outcome))

@@ -55,6 +55,8 @@ class Plan:
     thresholds: tuple[str, ...] = ()
     metrics: dict[str, str] = field(default_factory=dict)
     """Declared custom metrics (name -> counter/trend/rate), so thresholds can name them."""
+    probes: dict[str, Any] = field(default_factory=dict)
+    """The file's probes: name -> spec string ('http:URL#$.path') or a function returning a number."""
     insecure: bool = False
     connect_timeout_s: float = 5.0
     timeout_s: float = 10.0

@@ -8,6 +8,7 @@ Module-level names the loader reads (all optional except at least one task):
 - ``scenarios``: ``{name: {"profile": ..., params..., "start": "10s", "think_time": "100ms"}}``;
 - ``headers``: sent with every request; ``thresholds``: a list of threshold expressions;
 - ``metrics``: ``{name: "counter" | "trend" | "rate"}`` declares custom metrics thresholds can name;
+- ``probes``: ``{name: "http:URL#$.path" | "process:NAME" | ... | function}`` sampled once a second;
 - ``setup()`` / ``teardown(data)``: run once before / after the load (sync or async); what ``setup``
   returns reaches every VU as ``ctx.data``.
 
@@ -132,8 +133,12 @@ def load_python(path: str) -> ScenarioSource:
         isinstance(k, str) and v in ("counter", "trend", "rate") for k, v in metrics.items()
     ):
         raise BadInput(f"{path}: 'metrics' must map custom metric names to 'counter', 'trend' or 'rate'")
+    probes = getattr(module, "probes", {}) or {}
+    if not isinstance(probes, dict) or not all(isinstance(k, str) for k in probes):
+        raise BadInput(f"{path}: 'probes' must map probe names to spec strings or functions")
     return ScenarioSource(
         path=path,
+        probes=dict(probes),
         metrics=dict(metrics),
         tasks=tasks,
         configs={k: dict(v) for k, v in configs.items()},

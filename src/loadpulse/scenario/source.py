@@ -30,6 +30,7 @@ class ScenarioSource:
     headers: dict[str, str] = field(default_factory=dict)
     thresholds: tuple[str, ...] = ()
     metrics: dict[str, str] = field(default_factory=dict)
+    probes: dict[str, Any] = field(default_factory=dict)
     setup: SetupFn | None = None
     teardown: TeardownFn | None = None
 
@@ -116,6 +117,7 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
         teardown=src.teardown,
         thresholds=(*src.thresholds, *opts.extra_thresholds),
         metrics=dict(src.metrics),
+        probes=dict(src.probes),
         insecure=opts.insecure,
         connect_timeout_s=opts.connect_timeout_s,
         timeout_s=opts.timeout_s,

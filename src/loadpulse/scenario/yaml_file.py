@@ -34,6 +34,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from loadpulse.errors import BadInput
+from loadpulse.jsonpath import lookup, parse_json_path
 from loadpulse.profiles.registry import validation_message
 from loadpulse.scenario.ctx import Ctx
 from loadpulse.scenario.model import DEFAULT_SCENARIO, TaskDef, TaskFn
@@ -42,7 +43,6 @@ from loadpulse.spec import METHODS
 
 TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 BUILTINS = ("vu", "iteration", "uuid")
-_PATH_PART = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]")
 
 
 class _Strict(BaseModel):
@@ -107,35 +107,9 @@ class YamlFile(_Strict):
     headers: dict[str, str] = {}
     profile: str | dict[str, Any] | None = None
     thresholds: list[str] = []
+    probes: dict[str, str] = {}
     think_time: float | str | None = None
     scenarios: Annotated[list[FlowSpec], Field(min_length=1)]
-
-
-def parse_json_path(path: str) -> list[str | int]:
-    """'$.items[0].id' -> ['items', 0, 'id']; ValueError when it is not that simple form."""
-    if not path.startswith("$"):
-        raise ValueError(f"JSON path {path!r} must start with '$', like $.id or $.items[0].id")
-    parts: list[str | int] = []
-    pos = 1
-    for m in _PATH_PART.finditer(path, 1):
-        if m.start() != pos:
-            break
-        parts.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
-        pos = m.end()
-    if pos != len(path):
-        raise ValueError(f"JSON path {path!r} is not of the form $.a.b[0].c")
-    return parts
-
-
-def lookup(doc: Any, parts: list[str | int]) -> Any:
-    """The value at a parsed JSON path, or KeyError naming where it stopped."""
-    for part in parts:
-        in_list = isinstance(part, int) and isinstance(doc, list) and -len(doc) <= part < len(doc)
-        if in_list or (isinstance(part, str) and isinstance(doc, dict) and part in doc):
-            doc = doc[part]
-        else:
-            raise KeyError(f"no {part!r} in the response JSON")
-    return doc
 
 
 def render(value: Any, env: dict[str, Any]) -> Any:
@@ -292,4 +266,5 @@ def load_yaml(path: str) -> ScenarioSource:
         base_url=spec.base_url,
         headers=dict(spec.headers),
         thresholds=tuple(spec.thresholds),
+        probes=dict(spec.probes),
     )

@@ -13,6 +13,8 @@ errors.<kind>.count                   count       ``{name=...}``
 checks.rate                           ratio        ``{name=<check>}``
 dropped.count                         count       ``{scenario=...}``
 iterations.count / .rate / .pNN       count, /s, duration  ``{scenario=...}``
+probe.<name>.max|min|avg|first|last   number      none
+probe.<name>.growth                   ratio       none   ((last - first) / first)
 <custom>.count|value|rate|pNN|...     by kind     none
 ====================================  ==========  ==========================================
 
@@ -40,6 +42,7 @@ from loadpulse.thresholds.parser import (
 DURATION, RATIO, COUNT, PER_SECOND, NUMBER = "duration", "ratio", "count", "per_second", "number"
 LATENCY_SOURCES = ("http", "latency", "ttfb", "service")
 AGGREGATES = ("avg", "mean", "min", "max")
+PROBE_FIELDS = ("max", "min", "avg", "first", "last", "growth")
 _PCT = re.compile(r"p(\d+(?:\.\d+)?)")
 _UNIT_FACTOR: dict[str, dict[str | None, float]] = {
     DURATION: {None: 1.0, "ms": 1.0, "s": 1000.0, "us": 1e-3, "µs": 1e-3},
@@ -61,6 +64,7 @@ KNOWN_ROOTS = (
     "checks",
     "dropped",
     "iterations",
+    "probe",
 )
 
 
@@ -178,6 +182,12 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
             return Metric("iterations", field, COUNT if field == "count" else PER_SECOND, filter=flt)
         if _percentile(field) or field in AGGREGATES:
             return Metric("iterations", "avg" if field == "mean" else field, DURATION, filter=flt)
+    if head == "probe" and len(parts) >= 3:
+        only()
+        field = parts[-1]
+        if field not in PROBE_FIELDS:
+            raise bad(f"probe aggregate {field!r} is not one of {', '.join(PROBE_FIELDS)}")
+        return Metric("probe", field, RATIO if field == "growth" else NUMBER, ".".join(parts[1:-1]))
     if head in custom and len(parts) == 2:
         only()
         kind, field = custom[head], parts[1]

@@ -139,6 +139,13 @@ def measure(metric: Metric, agg: Aggregate) -> float | None:
         if field == "rate":
             return sc.iterations / elapsed if elapsed else 0.0
         return _hist_value(sc.duration, field, 1000.0)
+    if src == "probe":
+        p = agg.probes.get(metric.subject or "")
+        if p is None or not p.count:
+            return None
+        value = {"max": p.max, "min": p.min, "avg": p.avg, "first": p.first, "last": p.last,
+                 "growth": p.growth}[field]  # fmt: skip
+        return None if value is None else float(value)
     m = agg.metrics.get(metric.subject or "")
     if m is None:
         return None

@@ -1,0 +1,1 @@
+"""Target monitoring on the run's timeline: process, file, http, sql, redis and Python callable probes."""

@@ -1,0 +1,204 @@
+"""Probe sources: each samples its target and returns named numbers. Blocking I/O: the sampler runs them
+in a worker thread so the load's event loop never waits on a slow target."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from loadpulse.jsonpath import lookup, parse_json_path
+from loadpulse.probes.spec import ProbeSpec
+
+TIMEOUT_S = 2.0
+
+
+class ProbeError(Exception):
+    """A probe could not read its value this time."""
+
+
+class Source:
+    def __init__(self, spec: ProbeSpec) -> None:
+        self.spec = spec
+        self.name = spec.name
+
+    def sample(self) -> dict[str, float]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections (nothing by default)."""
+
+
+class ProcessSource(Source):
+    """CPU %, RSS, open files, connections and threads of a process found by PID or by name."""
+
+    def __init__(self, spec: ProbeSpec) -> None:
+        super().__init__(spec)
+        self._proc: Any = None
+
+    def _find(self) -> Any:
+        import psutil
+
+        t = self.spec.target
+        if t.isdigit():
+            return psutil.Process(int(t))
+        me = os.getpid()
+        for p in psutil.process_iter(["name", "cmdline"]):
+            cmd = " ".join(p.info.get("cmdline") or [])
+            if p.pid != me and (
+                p.info.get("name") == t or (t in cmd and "loadpulse" not in cmd.split(" ")[0:3])
+            ):
+                return p
+        raise ProbeError(f"no process named {t!r}")
+
+    def sample(self) -> dict[str, float]:
+        import psutil
+
+        try:
+            if self._proc is None or not self._proc.is_running():
+                self._proc = self._find()
+                self._proc.cpu_percent(None)  # the first call primes the CPU counter
+            p = self._proc
+            with p.oneshot():
+                out = {
+                    f"{self.name}.cpu": float(p.cpu_percent(None)),
+                    f"{self.name}.rss": p.memory_info().rss / 2**20,
+                    f"{self.name}.threads": float(p.num_threads()),
+                }
+                try:
+                    out[f"{self.name}.fds"] = float(p.num_fds())
+                    out[f"{self.name}.connections"] = float(len(p.net_connections()))
+                except (psutil.AccessDenied, AttributeError):
+                    pass
+            return out
+        except psutil.NoSuchProcess:
+            self._proc = None
+            raise ProbeError(f"process {self.spec.target} is gone") from None
+        except psutil.AccessDenied as exc:
+            raise ProbeError(f"not allowed to read process {self.spec.target}: {exc}") from None
+
+
+class FileSource(Source):
+    def sample(self) -> dict[str, float]:
+        try:
+            return {self.name: float(os.stat(self.spec.target).st_size)}
+        except OSError as exc:
+            raise ProbeError(f"{self.spec.target}: {exc.strerror}") from None
+
+
+class HttpSource(Source):
+    def __init__(self, spec: ProbeSpec) -> None:
+        super().__init__(spec)
+        self.path = parse_json_path(spec.selector)
+
+    def sample(self) -> dict[str, float]:
+        try:
+            with urllib.request.urlopen(self.spec.target, timeout=TIMEOUT_S) as resp:
+                doc = json.loads(resp.read())
+        except (OSError, ValueError) as exc:
+            raise ProbeError(f"{self.spec.target} does not answer with JSON: {exc}") from None
+        try:
+            return {self.name: _number(lookup(doc, self.path), self.spec.selector)}
+        except KeyError as exc:
+            raise ProbeError(f"{self.spec.selector}: {exc.args[0]}") from None
+
+
+class SqlSource(Source):
+    def __init__(self, spec: ProbeSpec) -> None:
+        super().__init__(spec)
+        from sqlalchemy import create_engine
+
+        from loadpulse.store.history import shown
+
+        self.where = shown(spec.target)
+        url = spec.target.replace("postgresql://", "postgresql+psycopg://", 1)
+        try:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        except Exception as exc:
+            raise ProbeError(f"{self.where}: {exc}") from None
+
+    def sample(self) -> dict[str, float]:
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            with self.engine.connect() as conn:
+                value = conn.execute(text(self.spec.selector)).scalar()
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise ProbeError(f"{self.where}: {detail}") from None
+        return {self.name: _number(value, self.spec.selector)}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class RedisSource(Source):
+    def __init__(self, spec: ProbeSpec) -> None:
+        super().__init__(spec)
+        try:
+            import redis
+        except ImportError:
+            raise ProbeError(
+                "the redis probe needs the redis package: pip install 'loadpulse[redis]'"
+            ) from None
+        self.client = redis.Redis.from_url(
+            spec.target, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S
+        )
+        self.command = shlex.split(spec.selector)
+
+    def sample(self) -> dict[str, float]:
+        import redis
+
+        try:
+            value = self.client.execute_command(*self.command)  # type: ignore[no-untyped-call]
+        except redis.RedisError as exc:
+            raise ProbeError(f"{self.spec.target} {self.spec.selector}: {exc}") from None
+        if isinstance(value, list | tuple | set):
+            value = len(value)
+        if isinstance(value, bytes):
+            value = value.decode()
+        return {self.name: _number(value, self.spec.selector)}
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class CallableSource(Source):
+    """A function from a scenario file returning a number or a {suffix: number} mapping."""
+
+    def __init__(self, name: str, fn: Callable[[], Any]) -> None:
+        super().__init__(ProbeSpec(name, "callable", getattr(fn, "__name__", "callable")))
+        self.fn = fn
+
+    def sample(self) -> dict[str, float]:
+        try:
+            value = self.fn()
+        except Exception as exc:
+            raise ProbeError(f"{type(exc).__name__}: {exc}") from None
+        if isinstance(value, dict):
+            return {f"{self.name}.{k}": _number(v, str(k)) for k, v in value.items()}
+        return {self.name: _number(value, self.spec.target)}
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or value is None:
+        raise ProbeError(f"{what} gave {value!r}, not a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ProbeError(f"{what} gave {value!r}, not a number") from None
+
+
+def make_source(spec: ProbeSpec) -> Source:
+    kinds: dict[str, Callable[[ProbeSpec], Source]] = {
+        "process": ProcessSource,
+        "file": FileSource,
+        "http": HttpSource,
+        "sql": SqlSource,
+        "redis": RedisSource,
+    }
+    return kinds[spec.kind](spec)
