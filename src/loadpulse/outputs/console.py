@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loadpulse.outputs.console_scenarios import print_scenarios
+from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
 from loadpulse.outputs.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms
 
 LATENCY_COLUMNS = ("min", "mean", "p50", "p90", "p95", "p99", "p999", "max")
@@ -115,3 +115,4 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
 
     if "scenarios" in s:
         print_scenarios(console, s)
+    print_probes(console, s)

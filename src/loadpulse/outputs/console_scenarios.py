@@ -17,6 +17,22 @@ def _table(*cols: str) -> Table:
     return t
 
 
+def print_probes(console: Console, s: dict[str, Any]) -> None:
+    probes = s.get("probes") or {}
+    if not probes:
+        return
+    t = _table("probe", "first", "last", "min", "max", "avg", "growth", "samples")
+    for name, p in probes.items():
+        growth = f"{p['growth'] * 100:+.1f}%" if p["growth"] is not None else ""
+        t.add_row(
+            name,
+            *(f"{p[k]:,.6g}" if p[k] is not None else "" for k in ("first", "last", "min", "max", "avg")),
+            growth,
+            fmt_count(p["samples"]),
+        )
+    console.print(t)
+
+
 def print_scenarios(console: Console, s: dict[str, Any]) -> None:
     sc = _table("scenario", "profile", "iterations", "it/s", "p50", "p95", "dropped", "interrupted")
     for name, block in s["scenarios"].items():

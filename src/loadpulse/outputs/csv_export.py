@@ -30,12 +30,21 @@ BASE_COLUMNS = (
 
 
 def series_csv(results: Results) -> str:
-    """Columns: the fixed ones above, then ``errors.<kind>`` and ``metric.<name>`` for every one seen."""
+    """Columns: the fixed ones above, then ``errors.<kind>``, ``metric.<name>`` and ``probe.<name>`` for
+    every one seen."""
     kinds = sorted({k for r in results.series for k in r.errors})
     metrics = sorted({k for r in results.series for k in r.metrics})
+    probes = sorted({k for r in results.series for k in r.probes})
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*BASE_COLUMNS, *(f"errors.{k}" for k in kinds), *(f"metric.{m}" for m in metrics)])
+    writer.writerow(
+        [
+            *BASE_COLUMNS,
+            *(f"errors.{k}" for k in kinds),
+            *(f"metric.{m}" for m in metrics),
+            *(f"probe.{p}" for p in probes),
+        ]
+    )
     for row in results.series:
         base = [getattr(row, c) for c in BASE_COLUMNS]
         writer.writerow(
@@ -43,6 +52,8 @@ def series_csv(results: Results) -> str:
                 *(round(v, 3) if isinstance(v, float) else v for v in base),
                 *(row.errors.get(k, 0) for k in kinds),
                 *(round(row.metrics.get(m, 0.0), 6) for m in metrics),
+                # a probe that failed in an interval is an empty cell (a gap), not a zero
+                *(round(row.probes[p], 6) if p in row.probes else "" for p in probes),
             ]
         )
     return out.getvalue()

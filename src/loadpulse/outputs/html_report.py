@@ -43,6 +43,7 @@ def _columns(results: Results) -> dict[str, Any]:
         "in_flight": [r.in_flight for r in rows],
         "connections": [r.connections for r in rows],
         "dropped": [r.dropped for r in rows],
+        "probes": {p: [r.probes.get(p) for r in rows] for p in sorted({p for r in rows for p in r.probes})},
     }
 
 

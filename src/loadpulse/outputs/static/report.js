@@ -104,6 +104,16 @@
     { label: "connections", values: sr.connections }]);
   chart("chart-dropped", "Dropped arrivals (per interval)", t, [{ label: "dropped", values: sr.dropped, fill: true }]);
 
+  var probeNames = Object.keys(sr.probes || {});
+  if (probeNames.length) {
+    add(root, el("h2", null, "Target probes"));
+    grid = add(root, el("div", { "class": "charts" }));
+    // one chart per probe (their units differ); a failed sample is a gap (null), never a zero
+    probeNames.slice(0, 12).forEach(function (p, i) {
+      chart("chart-probe-" + i, p, t, [{ label: p, values: sr.probes[p] }]);
+    });
+  }
+
   add(root, el("h2", null, "Latency distribution (whole run)"));
   var grid2 = add(root, el("div", { "class": "charts" }));
   grid = grid2;
@@ -144,6 +154,15 @@
         return [n, b.profile.profile, num(b.iterations, 0), num(b.iteration_rate, 1), ms(b.iteration_ms.p50),
                 ms(b.iteration_ms.p95), num(b.dropped, 0), num(b.interrupted, 0), errs];
       }));
+  }
+  var probeStats = Object.keys(s.probes || {});
+  if (probeStats.length) {
+    add(root, el("h2", null, "Probe summary"));
+    table(root, ["probe", "first", "last", "min", "max", "avg", "growth", "samples"], probeStats.map(function (n) {
+      var p = s.probes[n];
+      return [n, num(p.first, 3), num(p.last, 3), num(p.min, 3), num(p.max, 3), num(p.avg, 3),
+              p.growth === null ? "" : num(100 * p.growth, 1) + " %", num(p.samples, 0)];
+    }));
   }
   if (s.checks && Object.keys(s.checks).length) {
     add(root, el("h2", null, "Checks"));
