@@ -14,6 +14,7 @@ from loadpulse.cli.console import fail
 from loadpulse.cli.demo import demo
 from loadpulse.cli.history import history, show
 from loadpulse.cli.http import http
+from loadpulse.cli.live_options import expand_optional_values
 from loadpulse.cli.report import report
 from loadpulse.cli.run import run
 from loadpulse.cli.target import target_app
@@ -59,8 +60,9 @@ app.add_typer(target_app, name="target")
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: bad input is one line and exit 2, never a traceback."""
+    args = expand_optional_values(sys.argv[1:] if argv is None else argv)
     try:
-        code = app(args=argv, prog_name="loadpulse", standalone_mode=False)
+        code = app(args=args, prog_name="loadpulse", standalone_mode=False)
     except BadInput as exc:
         fail(str(exc), exc.detail)
         sys.exit(EXIT_BAD_INPUT)

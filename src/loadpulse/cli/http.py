@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from loadpulse.cli.live_options import BindOpt, DashboardOpt, LingerOpt, PrometheusOpt, TokenOpt
 from loadpulse.cli.report_options import (
     BaselineOpt,
     CsvOpt,
@@ -150,6 +151,11 @@ def http(
     tag: TagOpt = None,
     baseline: BaselineOpt = None,
     probe: ProbeOpt = None,
+    dashboard: DashboardOpt = None,
+    prometheus: PrometheusOpt = None,
+    bind_host: BindOpt = "127.0.0.1",
+    dashboard_token: TokenOpt = None,
+    dashboard_linger: LingerOpt = "0s",
 ) -> int:
     """Load one URL, wrk-style: closed model with -c connections, or open model with --rate."""
     goals = objectives(threshold or [], abort_on_fail=abort_on_fail)
@@ -205,5 +211,10 @@ def http(
         tags=tuple(tag or ()),
         baseline=baseline,
         probes=tuple(probe or ()),
+        dashboard_port=dashboard,
+        prometheus_port=prometheus,
+        bind=bind_host,
+        token=dashboard_token,
+        linger_s=parse_duration(dashboard_linger, "--dashboard-linger", allow_zero=True),
     )
     return run_and_report(spec, out, goals)

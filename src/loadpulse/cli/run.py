@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from loadpulse.cli.http import positive
+from loadpulse.cli.live_options import BindOpt, DashboardOpt, LingerOpt, PrometheusOpt, TokenOpt
 from loadpulse.cli.report_options import (
     BaselineOpt,
     CsvOpt,
@@ -176,6 +177,11 @@ def run(
     tag: TagOpt = None,
     baseline: BaselineOpt = None,
     probe: ProbeOpt = None,
+    dashboard: DashboardOpt = None,
+    prometheus: PrometheusOpt = None,
+    bind_host: BindOpt = "127.0.0.1",
+    dashboard_token: TokenOpt = None,
+    dashboard_linger: LingerOpt = "0s",
 ) -> int:
     """Run a Python or YAML scenario under a load profile or preset (see docs/profiles.md)."""
     plan = make_plan(
@@ -213,5 +219,10 @@ def run(
         tags=tuple(tag or ()),
         baseline=baseline,
         probes=tuple(probe or ()),
+        dashboard_port=dashboard,
+        prometheus_port=prometheus,
+        bind=bind_host,
+        token=dashboard_token,
+        linger_s=parse_duration(dashboard_linger, "--dashboard-linger", allow_zero=True),
     )
     return run_and_report(plan, out, goals)

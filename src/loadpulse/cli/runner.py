@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from loadpulse.cli.console import fail, stderr_console, stdout_console
+from loadpulse.cli.live import LiveOutputs
 from loadpulse.engine.run import RunOutcome, execute, execute_plan
 from loadpulse.errors import BadInput
 from loadpulse.live.progress import ProgressLine
@@ -51,6 +53,11 @@ class OutputOptions:
     tags: tuple[str, ...] = ()
     baseline: str | None = None
     probes: tuple[str, ...] = ()
+    dashboard_port: int | None = None
+    prometheus_port: int | None = None
+    bind: str = "127.0.0.1"
+    token: str | None = None
+    linger_s: float = 0.0
 
 
 def exit_code(outcome: RunOutcome, verdict: str, fail_on_warn: bool) -> int:
@@ -120,20 +127,41 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
         what.probes if isinstance(what, Plan) else None,
         warn=lambda message: err.print(f"[yellow]warning:[/] {message}", highlight=False),
     )
+    planned_s = what.planned_s if isinstance(what, Plan) else what.load.effective_duration_s
+    title = what.source if isinstance(what, Plan) else what.request.url
+    live = LiveOutputs(
+        title, planned_s, out.dashboard_port, out.prometheus_port, out.bind, out.token, out.linger_s
+    )
     if sampler is not None:
         sampler.check()
+    if not out.quiet:
+        live.announce(err)
 
     def listener(snap: Snapshot, row: SeriesRow, agg: Aggregate) -> str | None:
         if show_progress:
             progress.update(snap, row, agg)
+        if live.services:
+            live.update(row, agg, evaluate(objectives, agg))
         return watch(agg)
 
+    finals: dict[str, dict[str, Any]] = {}
+
+    def summarize(outcome: RunOutcome) -> dict[str, Any]:
+        outcome.run_id = new_run_id(outcome)
+        finals["summary"] = build_summary(outcome, evaluate(objectives, outcome.aggregate))
+        return finals["summary"]
+
+    run_kw: dict[str, Any] = {
+        "sampler": sampler,
+        "services": live.services,
+        "on_outcome": live.finisher(summarize),
+    }
     try:
         with progress:
             if isinstance(what, Plan):
-                outcome = execute_plan(what, listener, sampler=sampler)
+                outcome = execute_plan(what, listener, **run_kw)
             else:
-                outcome = execute(what, listener, sampler=sampler)
+                outcome = execute(what, listener, **run_kw)
     finally:
         if sampler is not None:
             sampler.close()
@@ -143,8 +171,7 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if outcome.abort_reason:
         err.print(f"[red]aborted:[/] {outcome.abort_reason}", highlight=False)
-    outcome.run_id = new_run_id(outcome)
-    summary = build_summary(outcome, evaluate(objectives, outcome.aggregate))
+    summary = finals.get("summary") or summarize(outcome)
     if not out.quiet:
         print_summary(human, summary)
         print_verdicts(human, summary)

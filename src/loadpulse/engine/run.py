@@ -7,7 +7,7 @@ import contextlib
 import gc
 import resource
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter_ns
@@ -30,6 +30,13 @@ from loadpulse.spec import RequestSpec, RunSpec
 
 SnapshotListener = Callable[[Snapshot, SeriesRow, Aggregate], str | None]
 """Called on every snapshot; returning a message aborts the run (ended_by 'aborted', e.g. a threshold)."""
+
+
+class Service(Protocol):
+    """Something that lives for the run inside its event loop (dashboard, Prometheus endpoint)."""
+
+    async def start(self, runner: Runner) -> None: ...
+    async def stop(self) -> None: ...
 
 
 class Load(Protocol):
@@ -143,8 +150,15 @@ class Runner:
         listener: SnapshotListener | None = None,
         finished_reason: str = "requests",
         sampler: ProbeSampler | None = None,
+        services: Sequence[Service] = (),
+        on_outcome: Callable[[RunOutcome], None] | None = None,
     ) -> None:
         self.finished_reason = finished_reason
+        self.spec: RunSpec | None = None
+        self.plan: Plan | None = None
+        self.services = list(services)
+        self.on_outcome = on_outcome
+        """Called with the outcome while services still run (the dashboard's final summary)."""
         self.listener = listener
         self.abort_reason: str | None = None
         self._final = False
@@ -196,6 +210,19 @@ class Runner:
         self._force = asyncio.Event()
         raise_fd_limit(self.fd_wanted)
         driver = self.driver
+        for service in self.services:
+            await service.start(self)
+        try:
+            outcome = await self._run(driver)
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
+            return outcome
+        finally:
+            for service in self.services:
+                await service.stop()
+
+    async def _run(self, driver: Load) -> RunOutcome:
+        assert self._stop is not None and self._force is not None
         await driver.prepare()
         # Everything set up so far (VUs, connections, imports) lives for the whole run: collect once and
         # freeze it, so the cyclic GC never rescans it in a pause that would delay scheduled arrivals.
@@ -235,13 +262,14 @@ class Runner:
         self._final = True
         self._cut(t0)
         return RunOutcome(
-            spec=None,
+            spec=self.spec,
+            plan=self.plan,
             aggregate=self.aggregate,
             started_at=started_at,
             ended_by=ended_by,
             abandoned=driver.abandoned,
             co_corrected=driver.co_corrected,
-            planned_s=duration,
+            planned_s=self.plan.planned_s if self.plan is not None else duration,
             warnings=[*getattr(driver, "warnings", []), *(self.sampler.warnings if self.sampler else [])],
             abort_reason=self.abort_reason,
         )
@@ -257,11 +285,15 @@ def event_loop_runner() -> asyncio.Runner:
 
 
 def spec_runner(
-    spec: RunSpec, listener: SnapshotListener | None = None, sampler: ProbeSampler | None = None
+    spec: RunSpec,
+    listener: SnapshotListener | None = None,
+    sampler: ProbeSampler | None = None,
+    services: Sequence[Service] = (),
+    on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> Runner:
     recorder = Recorder()
     load = spec.load
-    return Runner(
+    runner = Runner(
         build_driver(spec, recorder),
         recorder,
         duration_s=load.effective_duration_s,
@@ -270,16 +302,24 @@ def spec_runner(
         fd_wanted=load.effective_max_in_flight if load.open_model else load.connections + 64,
         listener=listener,
         sampler=sampler,
+        services=services,
+        on_outcome=on_outcome,
     )
+    runner.spec = spec
+    return runner
 
 
 def plan_runner(
-    plan: Plan, listener: SnapshotListener | None = None, sampler: ProbeSampler | None = None
+    plan: Plan,
+    listener: SnapshotListener | None = None,
+    sampler: ProbeSampler | None = None,
+    services: Sequence[Service] = (),
+    on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> Runner:
     from loadpulse.engine.scenario_load import ScenarioLoad
 
     recorder = Recorder()
-    return Runner(
+    runner = Runner(
         ScenarioLoad(plan, recorder),
         recorder,
         duration_s=None,  # executors end by themselves (time, budget, graceful stop)
@@ -289,7 +329,11 @@ def plan_runner(
         listener=listener,
         finished_reason="completed",
         sampler=sampler,
+        services=services,
+        on_outcome=on_outcome,
     )
+    runner.plan = plan
+    return runner
 
 
 def execute(
@@ -297,11 +341,11 @@ def execute(
     listener: SnapshotListener | None = None,
     handle_signals: bool = True,
     sampler: ProbeSampler | None = None,
+    services: Sequence[Service] = (),
+    on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> RunOutcome:
     """Run ``spec`` to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
-    outcome = _execute(lambda: spec_runner(spec, listener, sampler), handle_signals)
-    outcome.spec = spec
-    return outcome
+    return _execute(lambda: spec_runner(spec, listener, sampler, services, on_outcome), handle_signals)
 
 
 def execute_plan(
@@ -309,12 +353,11 @@ def execute_plan(
     listener: SnapshotListener | None = None,
     handle_signals: bool = True,
     sampler: ProbeSampler | None = None,
+    services: Sequence[Service] = (),
+    on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> RunOutcome:
     """Run a scenario plan to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
-    outcome = _execute(lambda: plan_runner(plan, listener, sampler), handle_signals)
-    outcome.plan = plan
-    outcome.planned_s = plan.planned_s
-    return outcome
+    return _execute(lambda: plan_runner(plan, listener, sampler, services, on_outcome), handle_signals)
 
 
 def _execute(make: Callable[[], Runner], handle_signals: bool) -> RunOutcome:

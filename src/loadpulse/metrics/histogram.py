@@ -127,6 +127,16 @@ class Histogram:
     def percentile(self, q: float) -> float:
         return self.percentiles([q])[0]
 
+    def count_le(self, bounds_us: Iterable[int]) -> list[int]:
+        """How many values are <= each bound (by bucket: a bucket counts once its upper edge is within)."""
+        cum = np.cumsum(self.counts)
+        upper = _LOW + _WIDTH - 1
+        out = []
+        for b in bounds_us:
+            i = int(np.searchsorted(upper, b, side="right")) - 1
+            out.append(int(cum[i]) if i >= 0 else 0)
+        return out
+
     def nonzero(self) -> tuple[npt.NDArray[np.float64], IntArray]:
         """(representative value in µs, count) of every non-empty bucket, in increasing order."""
         nz = np.flatnonzero(self.counts)

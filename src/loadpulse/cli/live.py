@@ -1,0 +1,91 @@
+"""The live side of a run from the command line: dashboard and Prometheus services, fed every snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.console import Console
+
+from loadpulse.engine.run import RunOutcome, Service
+from loadpulse.errors import BadInput
+from loadpulse.live.dashboard import Dashboard, DashboardState
+from loadpulse.live.service import AsgiService, bind, is_loopback
+from loadpulse.metrics.aggregate import Aggregate, SeriesRow
+from loadpulse.outputs.prometheus import LiveState, prometheus_app
+from loadpulse.thresholds.verdict import ThresholdResult
+
+
+def _guarded(app: Any, token: str | None) -> Any:
+    """The ASGI app, answering 401 to requests without the token (when there is one)."""
+    if not token:
+        return app
+    import hmac
+
+    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers") or [])
+            given = headers.get(b"authorization", b"").removeprefix(b"Bearer ")
+            query = scope.get("query_string", b"").decode()
+            from urllib.parse import parse_qs
+
+            given = given or parse_qs(query).get("token", [""])[0].encode()
+            if not hmac.compare_digest(given, token.encode()):
+                await send({"type": "http.response.start", "status": 401, "headers": []})
+                await send({"type": "http.response.body", "body": b"token required\n"})
+                return
+        await app(scope, receive, send)
+
+    return guarded
+
+
+class LiveOutputs:
+    def __init__(
+        self,
+        title: str,
+        planned_s: float | None,
+        dashboard_port: int | None,
+        prometheus_port: int | None,
+        host: str,
+        token: str | None,
+        linger_s: float,
+    ) -> None:
+        self.dashboard: Dashboard | None = None
+        self.prometheus: AsgiService | None = None
+        self.state = LiveState()
+        if prometheus_port is not None:
+            if not is_loopback(host) and not token:
+                raise BadInput(f"--bind {host} is not loopback: give --dashboard-token to protect /metrics")
+            sock = bind(host, prometheus_port, "--prometheus")
+            self.prometheus = AsgiService(_guarded(prometheus_app(self.state), token), sock)
+        if dashboard_port is not None:
+            self.dashboard = Dashboard(
+                DashboardState(title, planned_s), host, dashboard_port, token, linger_s
+            )
+        self.host = host
+
+    @property
+    def services(self) -> Sequence[Service]:
+        return [s for s in (self.dashboard, self.prometheus) if s is not None]
+
+    def announce(self, console: Console) -> None:
+        if self.dashboard is not None:
+            console.print(f"dashboard: {self.dashboard.url}", highlight=False)
+        if self.prometheus is not None:
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            console.print(f"prometheus: http://{host}:{self.prometheus.port}/metrics", highlight=False)
+
+    def update(self, row: SeriesRow, agg: Aggregate, results: list[ThresholdResult]) -> None:
+        self.state.aggregate = agg
+        self.state.in_flight = row.in_flight
+        self.state.thresholds = results
+        if self.dashboard is not None:
+            self.dashboard.state.update(row, agg, results)
+
+    def finisher(self, summarize: Callable[[RunOutcome], dict[str, Any]]) -> Callable[[RunOutcome], None]:
+        def finish(outcome: RunOutcome) -> None:
+            summary = summarize(outcome)
+            if self.dashboard is not None:
+                self.dashboard.state.finish(summary)
+
+        return finish

@@ -1,0 +1,192 @@
+"""The live web dashboard (``--dashboard[=PORT]``): one page updated every second over Server-Sent Events.
+
+Routes: ``/`` the page (uPlot and its script inline: it works offline), ``/events`` the SSE stream (the whole
+series so far on connect, then one update per snapshot, then a ``final`` event with the summary),
+``/stop`` (POST) ends the run gracefully with Ctrl-C semantics (exit 130, summary written), ``/summary``.
+With a token every request needs it (``?token=`` or ``Authorization: Bearer``); binding anything but
+loopback requires one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from loadpulse.errors import BadInput
+from loadpulse.live.service import AsgiService, bind, is_loopback
+from loadpulse.metrics.aggregate import Aggregate, SeriesRow
+from loadpulse.thresholds.verdict import ThresholdResult
+
+KEEPALIVE_S = 15.0
+
+
+def _static(package: str, name: str) -> str:
+    return (resources.files(package) / "static" / name).read_text(encoding="utf-8")
+
+
+class DashboardState:
+    """What the page shows; the run updates it on every snapshot (same event loop, no locking)."""
+
+    def __init__(self, title: str, planned_s: float | None) -> None:
+        self.title = title
+        self.planned_s = planned_s
+        self.rows: list[dict[str, Any]] = []
+        self.totals: dict[str, Any] = {}
+        self.thresholds: list[dict[str, Any]] = []
+        self.status = "running"
+        self.final: dict[str, Any] | None = None
+        self._changed = asyncio.Event()
+
+    def update(self, row: SeriesRow, agg: Aggregate, results: list[ThresholdResult]) -> None:
+        t = agg.total
+        lat = t.latency
+        p50, p95, p99 = (v / 1000 for v in lat.percentiles((50.0, 95.0, 99.0)))
+        self.rows.append(row.to_dict())
+        self.totals = {
+            "elapsed_s": agg.elapsed_s,
+            "requests": t.requests,
+            "ok": t.ok,
+            "failed": t.failed,
+            "rate": agg.rate,
+            "p50_ms": p50,
+            "p95_ms": p95,
+            "p99_ms": p99,
+            "errors": dict(t.errors),
+            "vus": agg.vus,
+            "dropped": agg.dropped,
+            "probes": {k: p.last for k, p in agg.probes.items()},
+        }
+        self.thresholds = [
+            {"expression": r.objective.expression, "verdict": r.verdict, "actual": r.actual_text}
+            for r in results
+        ]
+        self._notify()
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        self.status = "finished"
+        self.final = summary
+        self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def changed(self, timeout: float) -> None:
+        event = self._changed
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+
+    def message(self, since: int) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "status": self.status,
+            "planned_s": self.planned_s,
+            "rows": self.rows[since:],
+            "totals": self.totals,
+            "thresholds": self.thresholds,
+        }
+
+
+class Dashboard:
+    """The dashboard as a run service: started before the load, stopped (after the linger) at its end."""
+
+    def __init__(
+        self, state: DashboardState, host: str, port: int, token: str | None, linger_s: float
+    ) -> None:
+        if not is_loopback(host) and not token:
+            raise BadInput(
+                f"--dashboard-host {host} is not loopback: anyone on that network could stop the run; "
+                "give --dashboard-token"
+            )
+        self.state = state
+        self.token = token
+        self.linger_s = linger_s
+        self.host = host
+        self._stop_run: Any = None
+        self.service = AsgiService(self.app(), bind(host, port, "--dashboard"))
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        query = f"?token={self.token}" if self.token else ""
+        return f"http://{host}:{self.service.port}/{query}"
+
+    def _allowed(self, request: Request) -> bool:
+        if not self.token:
+            return True
+        given = request.query_params.get("token") or request.headers.get("authorization", "").removeprefix(
+            "Bearer "
+        )
+        return hmac.compare_digest(given.encode(), self.token.encode())
+
+    def app(self) -> Starlette:
+        async def page(request: Request) -> Response:
+            if not self._allowed(request):
+                return Response("dashboard token required\n", status_code=401)
+            html = (
+                _static("loadpulse.live", "dashboard.html")
+                .replace("/*UPLOT_CSS*/", _static("loadpulse.outputs", "uPlot.min.css"))
+                .replace("/*UPLOT_JS*/", _static("loadpulse.outputs", "uPlot.iife.min.js"))
+                .replace("/*DASHBOARD_JS*/", _static("loadpulse.live", "dashboard.js"))
+            )
+            return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+        async def events(request: Request) -> Response:
+            if not self._allowed(request):
+                return Response("dashboard token required\n", status_code=401)
+            return StreamingResponse(self._stream(request), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-store"})  # fmt: skip
+
+        async def stop(request: Request) -> Response:
+            if not self._allowed(request):
+                return Response("dashboard token required\n", status_code=401)
+            if self._stop_run is not None and self.state.status == "running":
+                self.state.status = "stopping"
+                self._stop_run("interrupted")
+            return JSONResponse({"status": self.state.status})
+
+        async def summary(request: Request) -> Response:
+            if not self._allowed(request):
+                return Response("dashboard token required\n", status_code=401)
+            return JSONResponse(self.state.final or self.state.message(0))
+
+        return Starlette(
+            routes=[
+                Route("/", page),
+                Route("/events", events),
+                Route("/stop", stop, methods=["POST"]),
+                Route("/summary", summary),
+            ]
+        )
+
+    async def _stream(self, request: Request) -> AsyncIterator[str]:
+        sent = 0
+        while True:
+            msg = self.state.message(sent)
+            sent = len(self.state.rows)
+            yield f"data: {json.dumps(msg)}\n\n"
+            if self.state.final is not None:
+                yield f"event: final\ndata: {json.dumps(self.state.final)}\n\n"
+                return
+            await self.state.changed(KEEPALIVE_S)
+            if await request.is_disconnected():
+                return
+
+    async def start(self, runner: Any) -> None:
+        self._stop_run = runner.request_stop
+        await self.service.start()
+
+    async def stop(self) -> None:
+        if self.linger_s > 0:
+            await asyncio.sleep(self.linger_s)
+        await self.service.stop()
