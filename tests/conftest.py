@@ -12,10 +12,16 @@ import pytest
 
 from loadpulse.cli.app import main
 from tests.browser import browser
-from tests.databases import postgres_url
+from tests.databases import postgres_url, redis_url
 from tests.services import demo_url, nginx
 
-__all__ = ["browser", "demo_url", "nginx", "postgres_url"]  # session fixtures for every test folder
+__all__ = [
+    "browser",
+    "demo_url",
+    "nginx",
+    "postgres_url",
+    "redis_url",
+]  # session fixtures for every test folder
 
 
 @pytest.fixture(autouse=True, scope="session")
