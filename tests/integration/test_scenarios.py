@@ -303,3 +303,35 @@ def test_demo_scenario_under_a_preset(cli: Callable[..., CliResult], preset: str
     assert set(s["by_name"]) == {"health", "create message", "read message"}
     assert all(c["failed"] == 0 for c in s["checks"].values())
     assert "messages stored" in result.err
+
+
+def test_request_tags_get_their_own_stats_and_threshold_filters(
+    cli: Callable[..., CliResult], tmp_path: Path, demo_url: str
+) -> None:
+    path = tmp_path / "tags.py"
+    path.write_text(
+        textwrap.dedent(
+            """
+            from loadpulse import task
+
+            profile = {"profile": "shared-iterations", "vus": 4, "iterations": 200}
+
+            @task(weight=3)
+            async def write(ctx):
+                body = {"content": "x"}
+                await ctx.http.post("/api/messages", json=body, name="create", tags={"kind": "write"})
+
+            @task(weight=1)
+            async def read(ctx):
+                await ctx.http.get("/health", name="health", tags={"kind": "read", "tier": "gold"})
+            """
+        )
+    )
+    r = cli("run", str(path), "-u", demo_url, "--json", "-", "--quiet", "--no-history",
+            "-t", "http{kind=write}.p95 < 5s", "-t", "requests{tier=gold}.count > 1000")  # fmt: skip
+    s = r.summary()
+    tags = s["by_tag"]
+    assert tags["kind=write"]["requests"]["total"] == s["by_name"]["create"]["requests"]["total"]
+    assert tags["kind=read"]["requests"]["total"] == tags["tier=gold"]["requests"]["total"] == 50
+    assert s["requests"]["total"] == 200  # tags never double-count the totals
+    assert [t["verdict"] for t in s["thresholds"]] == ["PASS", "FAIL"] and r.code == 1

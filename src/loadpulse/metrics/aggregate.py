@@ -118,6 +118,7 @@ class Aggregate:
     checks: dict[str, list[int]] = field(default_factory=dict)
     metrics: dict[str, CustomMetric] = field(default_factory=dict)
     probes: dict[str, ProbeStats] = field(default_factory=dict)
+    tags: dict[str, NameStats] = field(default_factory=dict)
     dropped: int = 0
     elapsed_ns: int = 0
     vus: int = 0
@@ -138,6 +139,8 @@ class Aggregate:
             vus += sc.vus
             iterations += sc.iterations
         self.vus = vus
+        for tag, stats in snap.tags.items():
+            self.tags.setdefault(tag, NameStats()).merge(stats)
         for name, value in snap.probes.items():
             self.probes.setdefault(name, ProbeStats()).add(value)
         merge_checks(self.checks, snap.checks)

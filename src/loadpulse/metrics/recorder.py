@@ -81,6 +81,8 @@ class Recorder:
 
     def __init__(self) -> None:
         self.names: dict[str, NameRecorder] = {}
+        self.tags: dict[str, NameRecorder] = {}
+        """'key=value' -> the same measurements again, for requests carrying that tag (not in totals)."""
         self.scenarios: dict[str, ScenarioRecorder] = {}
         self.metrics = MetricsRecorder()
         self.probes: dict[str, float] = {}
@@ -93,6 +95,13 @@ class Recorder:
         rec = self.names.get(name)
         if rec is None:
             rec = self.names[name] = NameRecorder()
+        return rec
+
+    def for_tag(self, key: str, value: str) -> NameRecorder:
+        tag = f"{key}={value}"
+        rec = self.tags.get(tag)
+        if rec is None:
+            rec = self.tags[tag] = NameRecorder()
         return rec
 
     def for_scenario(self, name: str) -> ScenarioRecorder:
@@ -116,6 +125,7 @@ class Recorder:
             checks=checks,
             metrics=metrics,
             probes=dict(self.probes),
+            tags={tag: rec.cut() for tag, rec in self.tags.items()},
         )
         self.probes.clear()
         self.dropped = 0

@@ -104,6 +104,8 @@ class Snapshot:
     metrics: dict[str, CustomMetric] = field(default_factory=dict)
     probes: dict[str, float] = field(default_factory=dict)
     """Target probe values sampled in this interval (process CPU, queue length, ...)."""
+    tags: dict[str, NameStats] = field(default_factory=dict)
+    """'key=value' -> stats of the requests carrying that tag (they are also in ``names``)."""
     version: int = SNAPSHOT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,6 +122,7 @@ class Snapshot:
             "checks": {k: list(v) for k, v in self.checks.items()},
             "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
             "probes": dict(self.probes),
+            "tags": {k: v.to_dict() for k, v in self.tags.items()},
         }
 
     @classmethod
@@ -139,4 +142,5 @@ class Snapshot:
             checks={str(k): [int(v[0]), int(v[1])] for k, v in d.get("checks", {}).items()},
             metrics={str(k): CustomMetric.from_dict(v) for k, v in d.get("metrics", {}).items()},
             probes={str(k): float(v) for k, v in d.get("probes", {}).items()},
+            tags={str(k): NameStats.from_dict(v) for k, v in d.get("tags", {}).items()},
         )

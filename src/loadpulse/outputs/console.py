@@ -113,6 +113,20 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
             )
         console.print(names)
 
+    if s.get("by_tag"):
+        tags = Table(box=None, pad_edge=False, header_style="bold")
+        for col in ("tag", "requests", "failed", "req/s", "p50", "p95", "p99", "max"):
+            tags.add_column(col, justify="left" if col == "tag" else "right")
+        for tag, n in s["by_tag"].items():
+            lat = n["latency_ms"]
+            tags.add_row(
+                tag,
+                fmt_count(n["requests"]["total"]),
+                fmt_count(n["requests"]["failed"]),
+                f"{n['requests']['rate']:,.1f}",
+                *(fmt_ms(lat[c]) for c in ("p50", "p95", "p99", "max")),
+            )
+        console.print(tags)
     if "scenarios" in s:
         print_scenarios(console, s)
     print_probes(console, s)

@@ -35,6 +35,7 @@ class Results:
     scenarios: dict[str, ScenarioStats] = field(default_factory=dict)
     metrics: dict[str, CustomMetric] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, NameStats] = field(default_factory=dict)
 
     @property
     def run_id(self) -> str:
@@ -48,6 +49,7 @@ class Results:
             "histograms": {
                 "total": self.total.to_dict(),
                 "by_name": {k: v.to_dict() for k, v in self.names.items()},
+                "by_tag": {k: v.to_dict() for k, v in self.tags.items()},
             },
             "scenarios": {k: v.to_dict() for k, v in self.scenarios.items()},
             "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
@@ -65,6 +67,7 @@ class Results:
             scenarios={str(k): ScenarioStats.from_dict(v) for k, v in d.get("scenarios", {}).items()},
             metrics={str(k): CustomMetric.from_dict(v) for k, v in d.get("metrics", {}).items()},
             settings=dict(d.get("settings", {})),
+            tags={str(k): NameStats.from_dict(v) for k, v in h.get("by_tag", {}).items()},
         )
 
 
@@ -114,6 +117,7 @@ def results_of(outcome: RunOutcome, summary: dict[str, Any]) -> Results:
         scenarios=dict(agg.scenarios),
         metrics=dict(agg.metrics),
         settings=settings_of(outcome),
+        tags=dict(agg.tags),
     )
 
 

@@ -71,6 +71,7 @@ def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) 
         "model": "open" if outcome.co_corrected else "closed",
         "latency_basis": "intended_start" if outcome.co_corrected else "send",
         "by_name": {name: stats_block(s, elapsed) for name, s in sorted(agg.names.items())},
+        "by_tag": {tag: stats_block(s, elapsed) for tag, s in sorted(agg.tags.items())},
         "thresholds": [r.to_dict() for r in results],
         "aborted_by": outcome.abort_reason,
         "probes": {name: p.to_dict() for name, p in sorted(agg.probes.items())},

@@ -76,6 +76,7 @@ class RequestStep(_Strict):
     body: str | None = None
     capture: dict[str, str] = {}
     check: CheckSpec | None = None
+    tags: dict[str, str] = {}
     think_time: float | str | None = None
 
     @field_validator("method")
@@ -194,6 +195,7 @@ def _compile(
                 headers=render(step.headers, env) if step.headers else None,
                 json=render(step.json_, env) if step.json_ is not None else None,
                 body=render(step.body, env) if step.body is not None else None,
+                tags=step.tags or None,
             )
             label = r.name
             check = step.check

@@ -134,7 +134,22 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
     def bad(message: str) -> ThresholdError:
         return ThresholdError(expr, ref.pos, message)
 
-    def only(*allowed: str) -> tuple[str, str] | None:
+    def only(*allowed: str, tags: bool = False) -> tuple[str, str] | None:
+        """The one filter this metric takes; with ``tags``, any other key is a request tag."""
+        if len(filters) > 1:
+            raise ThresholdError(expr, ref.filter_pos, "give one filter at a time, like {name=create}")
+        if tags:
+            for key, value in filters.items():
+                if key in allowed:
+                    return key, value
+                if key == "scenario":
+                    raise ThresholdError(
+                        expr,
+                        ref.filter_pos,
+                        f"requests are not kept per scenario: use {{name=...}} or a tag on {ref}",
+                    )
+                return "tag", f"{key}={value}"
+            return None
         extra = [k for k in filters if k not in allowed]
         if extra:
             if not allowed:
@@ -154,7 +169,7 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
     def latency_field(field: str, source: str) -> Metric:
         if not (_percentile(field) or field in AGGREGATES):
             raise bad(f"unknown latency aggregate {field!r} (use p50, p95, p99, p99.9, avg, min, max)")
-        return Metric(source, "avg" if field == "mean" else field, DURATION, filter=only("name"))
+        return Metric(source, "avg" if field == "mean" else field, DURATION, filter=only("name", tags=True))
 
     if len(parts) == 1 and (_percentile(head) or head in AGGREGATES):
         return latency_field(head, "latency")
@@ -162,9 +177,9 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
         return latency_field(parts[1], "latency" if head in ("http", "latency") else head)
     if head == "requests" and len(parts) == 2 and parts[1] in ("count", "rate"):
         kind = COUNT if parts[1] == "count" else PER_SECOND
-        return Metric("requests", parts[1], kind, filter=only("name"))
+        return Metric("requests", parts[1], kind, filter=only("name", tags=True))
     if head == "errors":
-        flt = only("name")
+        flt = only("name", tags=True)
         if len(parts) == 2 and parts[1] in ("rate", "count"):
             return Metric("errors", parts[1], RATIO if parts[1] == "rate" else COUNT, filter=flt)
         if len(parts) == 3 and parts[2] == "count":

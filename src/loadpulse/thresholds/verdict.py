@@ -75,7 +75,8 @@ def _hist_value(h: Histogram, field: str, scale: float) -> float | None:
 def _stats(agg: Aggregate, metric: Metric) -> NameStats | None:
     if metric.filter is None:
         return agg.total
-    return agg.names.get(metric.filter[1])
+    key, value = metric.filter
+    return agg.tags.get(value) if key == "tag" else agg.names.get(value)
 
 
 def _scenarios(agg: Aggregate, metric: Metric) -> ScenarioStats | None:

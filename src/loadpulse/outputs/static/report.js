@@ -145,6 +145,15 @@
               ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max), errs];
     }));
   }
+  var tagNames = Object.keys(s.by_tag || {});
+  if (tagNames.length) {
+    add(root, el("h2", null, "Per tag"));
+    table(root, ["tag", "requests", "failed", "req/s", "p50", "p95", "p99", "max"], tagNames.map(function (n) {
+      var b = s.by_tag[n], l = b.latency_ms;
+      return [n, num(b.requests.total, 0), num(b.requests.failed, 0), num(b.requests.rate, 1),
+              ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max)];
+    }));
+  }
   if (s.scenarios) {
     add(root, el("h2", null, "Scenarios"));
     table(root, ["scenario", "profile", "iterations", "it/s", "p50", "p95", "dropped", "interrupted", "script errors"],

@@ -255,14 +255,17 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         json: Any = None,
         body: bytes | str | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> Response:
-        """Send one request and wait for its response; stats go under ``name`` (default: METHOD path)."""
+        """Send one request and wait for its response; stats go under ``name`` (default: METHOD path) and,
+        for each tag, under ``key=value`` too (thresholds filter on them: ``http{kind=write}.p95``)."""
         session = self.session
         origin, path = session.target(url)
         name = name or f"{method} {path.split('?', 1)[0]}"
         rec = self._names.get(name)
         if rec is None:
             rec = self._names[name] = session.recorder.for_name(name)
+        recs = (rec, *(session.recorder.for_tag(k, str(v)) for k, v in tags.items())) if tags else (rec,)
         hdrs = [*self.headers.items(), *(headers or {}).items()] if (self.headers or headers) else []
         if json is not None:
             body = jsonlib.dumps(json, separators=(",", ":")).encode()
@@ -279,12 +282,14 @@ class HttpClient:
                 try:
                     conn = await self._connect(origin, rec)
                 except ConnectError as exc:
-                    rec.error(exc.kind)
+                    for r in recs:
+                        r.error(exc.kind)
                     return Response(0, [], b"", 0.0, url, name, exc.kind)
             fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
             conn.user = fut
             session.busy.add(conn)
-            rec.bytes_out += len(data)
+            for r in recs:
+                r.bytes_out += len(data)
             conn.send(data, method == "HEAD")
             try:
                 failure = await fut
@@ -295,7 +300,7 @@ class HttpClient:
                 raise
             if failure == STALE and attempt == 0:
                 continue  # the keep-alive connection was closed under us before any byte: resend once
-            return self._finish(conn, rec, url, name, intended, failure)
+            return self._finish(conn, recs, url, name, intended, failure)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def warm(self) -> None:
@@ -321,7 +326,7 @@ class HttpClient:
     def _finish(
         self,
         conn: HttpConnection,
-        rec: NameRecorder,
+        recs: tuple[NameRecorder, ...],
         url: str,
         name: str,
         intended: int,
@@ -332,19 +337,22 @@ class HttpClient:
         if failure is not None:
             if failure == STALE:
                 failure = ErrorKind.RESET.value
-            if failure == ErrorKind.TIMEOUT.value:
-                # Timed-out requests stay in the latency record (see LoadDriver.on_failure).
-                now = perf_counter_ns()
-                rec.lat.append((now - start) // 1000)
-                rec.svc.append((now - sent) // 1000)
-            rec.error(failure)
-            return Response(0, [], b"", (perf_counter_ns() - sent) / 1e6, url, name, failure)
+            now = perf_counter_ns()
+            for rec in recs:
+                if failure == ErrorKind.TIMEOUT.value:
+                    # Timed-out requests stay in the latency record (see LoadDriver.on_failure).
+                    rec.lat.append((now - start) // 1000)
+                    rec.svc.append((now - sent) // 1000)
+                rec.error(failure)
+            return Response(0, [], b"", (now - sent) / 1e6, url, name, failure)
         now = conn.last_rx_ns
         reader = conn.reader
         assert isinstance(reader, ResponseReader)
-        rec.lat.append((now - start) // 1000)
-        rec.svc.append((now - sent) // 1000)
-        rec.ttfb.append((conn.first_byte_ns - sent) // 1000)
-        rec.status.append(reader.status)
-        rec.bytes_in += reader.rx
+        lat, svc, ttfb = (now - start) // 1000, (now - sent) // 1000, (conn.first_byte_ns - sent) // 1000
+        for rec in recs:
+            rec.lat.append(lat)
+            rec.svc.append(svc)
+            rec.ttfb.append(ttfb)
+            rec.status.append(reader.status)
+            rec.bytes_in += reader.rx
         return Response(reader.status, reader.headers, reader.body, (now - sent) / 1e6, url, name)
