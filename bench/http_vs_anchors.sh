@@ -9,5 +9,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 anchors=${ANCHORS_SH:-$repo/../shared/bench/anchors.sh}
 lp=${LOADPULSE:-$repo/.venv/bin/loadpulse}
-exec bash "$anchors" "$@" -- "$lp http {url} -c {connections} -d {duration}s --quiet --json - \
+exec bash "$anchors" "$@" -- "$lp http {url} -c {connections} -d {duration}s --quiet --no-history --json - \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"requests\"][\"rate\"])'"

@@ -59,7 +59,22 @@ def main() -> None:
         # Each measurement in its own python so ru_maxrss describes one generator only.
         rows = []
         for name, cmd in (
-            ("loadpulse", [lp, "http", url, "-c", str(args.c), "-d", f"{args.d}s", "--quiet", "--json", "-"]),
+            (
+                "loadpulse",
+                [
+                    lp,
+                    "http",
+                    url,
+                    "-c",
+                    str(args.c),
+                    "-d",
+                    f"{args.d}s",
+                    "--quiet",
+                    "--no-history",
+                    "--json",
+                    "-",
+                ],
+            ),
             ("wrk", ["wrk", "-t1", f"-c{args.c}", f"-d{args.d}s", url]),
         ):
             if shutil.which(cmd[0]) is None and not os.path.exists(cmd[0]):

@@ -101,7 +101,9 @@ def lp_run(work: Path, script: str, url: str, *args: str) -> tuple[dict[str, obj
     path = work / "scenario.py"
     path.write_text(script)
     out_json = work / "lp.json"
-    _, rss = gen([*LOADPULSE, "run", str(path), "-u", url, "--quiet", "--json", str(out_json), *args])
+    _, rss = gen(
+        [*LOADPULSE, "run", str(path), "-u", url, "--quiet", "--no-history", "--json", str(out_json), *args]
+    )
     return json.loads(out_json.read_text()), rss
 
 
@@ -195,6 +197,7 @@ def main() -> None:
                                 "-c",
                                 "50",
                                 "--quiet",
+                                "--no-history",
                                 "--json",
                                 str(out_json),
                             ]

@@ -14,7 +14,6 @@ from loadpulse.errors import BadInput
 from loadpulse.outputs.comparison import comparison_markdown, print_comparison
 from loadpulse.store.compare import compare as compare_runs
 from loadpulse.store.compare import regressions
-from loadpulse.store.history import load_ref
 
 
 def parse_effect(text: str) -> float:
@@ -44,6 +43,8 @@ def compare(
     store: StoreOpt = None,
 ) -> int:
     """Compare two runs metric by metric; noise below --min-effect or without significance is not a change."""
+    from loadpulse.store.history import load_ref
+
     effect = parse_effect(min_effect)
     base = load_ref(baseline, store)
     cand = load_ref(candidate, store)

@@ -12,7 +12,6 @@ from loadpulse.cli.console import stdout_console
 from loadpulse.cli.report_options import StoreOpt
 from loadpulse.outputs.console import print_summary
 from loadpulse.outputs.verdicts import print_verdicts
-from loadpulse.store.history import RunStore, load_ref
 
 
 def history(
@@ -24,6 +23,7 @@ def history(
 ) -> int:
     """List saved runs, newest first."""
     from loadpulse.cli.http import positive
+    from loadpulse.store.history import RunStore
 
     positive(limit, "--limit")
     rs = RunStore(store).open()
@@ -65,6 +65,8 @@ def show(
     store: StoreOpt = None,
 ) -> int:
     """Print a saved run's summary."""
+    from loadpulse.store.history import load_ref
+
     results = load_ref(run, store)
     console = stdout_console()
     if as_json:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from loadpulse.engine.run import RunOutcome, Service
 from loadpulse.errors import BadInput
-from loadpulse.live.dashboard import Dashboard, DashboardState
-from loadpulse.live.service import AsgiService, bind, is_loopback
+from loadpulse.live.state import LiveState
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
-from loadpulse.outputs.prometheus import LiveState, prometheus_app
 from loadpulse.thresholds.verdict import ThresholdResult
+
+if TYPE_CHECKING:
+    from loadpulse.live.dashboard import Dashboard
+    from loadpulse.live.service import AsgiService
 
 
 def _guarded(app: Any, token: str | None) -> Any:
@@ -53,12 +55,18 @@ class LiveOutputs:
         self.dashboard: Dashboard | None = None
         self.prometheus: AsgiService | None = None
         self.state = LiveState()
+        # starlette, uvicorn and prometheus-client are imported only when asked for: a plain run stays lean.
         if prometheus_port is not None:
+            from loadpulse.live.service import AsgiService, bind, is_loopback
+            from loadpulse.outputs.prometheus import prometheus_app
+
             if not is_loopback(host) and not token:
                 raise BadInput(f"--bind {host} is not loopback: give --dashboard-token to protect /metrics")
             sock = bind(host, prometheus_port, "--prometheus")
             self.prometheus = AsgiService(_guarded(prometheus_app(self.state), token), sock)
         if dashboard_port is not None:
+            from loadpulse.live.dashboard import Dashboard, DashboardState
+
             self.dashboard = Dashboard(
                 DashboardState(title, planned_s), host, dashboard_port, token, linger_s
             )

@@ -11,7 +11,6 @@ from loadpulse.errors import BadInput
 from loadpulse.outputs.csv_export import write_csv
 from loadpulse.outputs.html_report import write_html
 from loadpulse.outputs.summary import write_summary
-from loadpulse.store.history import load_ref
 
 
 def report(
@@ -33,6 +32,8 @@ def report(
     """Regenerate reports from a saved run or a results file (--out)."""
     if not (html or csv or json_out):
         raise BadInput("say what to write: --html PATH, --csv PATH and/or --json PATH")
+    from loadpulse.store.history import load_ref
+
     results = load_ref(run, store)
     if html:
         write_html(results, html)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.live import LiveOutputs
@@ -14,20 +14,18 @@ from loadpulse.errors import BadInput
 from loadpulse.live.progress import ProgressLine
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
-from loadpulse.outputs.comparison import print_comparison
 from loadpulse.outputs.console import print_summary
-from loadpulse.outputs.csv_export import write_csv
-from loadpulse.outputs.html_report import write_html
 from loadpulse.outputs.results import Results, read_results, results_of, write_results
 from loadpulse.outputs.summary import build_summary, write_summary
 from loadpulse.outputs.verdicts import print_verdicts, write_ci_outputs
 from loadpulse.probes.build import build_sampler
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
-from loadpulse.store.compare import compare
-from loadpulse.store.history import RunStore, git_commit
 from loadpulse.thresholds.objective import Objective
 from loadpulse.thresholds.verdict import FAIL, WARN, evaluate
+
+if TYPE_CHECKING:
+    from loadpulse.store.history import RunStore
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -120,7 +118,11 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     watch = abort_watch(objectives)
     # The history store and the baseline are checked before the load: a wrong URL is bad input, not a
     # finding after a 10-minute run.
-    store = RunStore(out.store_url).open() if out.history else None
+    store = None
+    if out.history:  # SQLAlchemy is imported only when the history is on
+        from loadpulse.store.history import RunStore
+
+        store = RunStore(out.store_url).open()
     baseline = _baseline(out, store)
     sampler = build_sampler(
         out.probes,
@@ -182,9 +184,14 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     write_ci_outputs(summary, out.junit_path, out.markdown_path)
     code = exit_code(outcome, summary["verdict"], out.fail_on_warn)
     if baseline is not None:
+        from loadpulse.outputs.comparison import print_comparison
+        from loadpulse.store.compare import compare
+
         deltas = compare(baseline, results)
         print_comparison(human, baseline.run_id, results.run_id, deltas)
     if store is not None:
+        from loadpulse.store.history import git_commit
+
         try:
             store.save(results, out.run_name, out.tags, git_commit())
         except BadInput as exc:
@@ -212,6 +219,10 @@ def write_reports(results: Results, out: OutputOptions) -> None:
     if out.out_path:
         write_results(results, out.out_path)
     if out.html_path:
+        from loadpulse.outputs.html_report import write_html
+
         write_html(results, out.html_path)
     if out.csv_path:
+        from loadpulse.outputs.csv_export import write_csv
+
         write_csv(results, out.csv_path)

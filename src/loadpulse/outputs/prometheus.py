@@ -13,24 +13,12 @@ from typing import Any
 from prometheus_client import CollectorRegistry, make_asgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
-from loadpulse.metrics.aggregate import Aggregate
+from loadpulse.live.state import LiveState
 from loadpulse.metrics.histogram import Histogram
-from loadpulse.thresholds.verdict import ThresholdResult
 
 BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 QUANTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 STATE = {"PASS": 0, "WARN": 1, "FAIL": 2}
-
-
-class LiveState:
-    """What the exporter (and the dashboard) read: updated by the run on every snapshot."""
-
-    def __init__(self) -> None:
-        self.aggregate = Aggregate()
-        self.in_flight = 0
-        self.thresholds: list[ThresholdResult] = []
-        self.status = "starting"
-        self.run_id = ""
 
 
 def _hist_family(name: str, doc: str, per_name: dict[str, Histogram]) -> HistogramMetricFamily:
