@@ -335,3 +335,39 @@ def test_request_tags_get_their_own_stats_and_threshold_filters(
     assert tags["kind=read"]["requests"]["total"] == tags["tier=gold"]["requests"]["total"] == 50
     assert s["requests"]["total"] == 200  # tags never double-count the totals
     assert [t["verdict"] for t in s["thresholds"]] == ["PASS", "FAIL"] and r.code == 1
+
+
+def test_graceful_stop_and_ramp_down_interrupt_what_runs_too_long(tmp_path: Path, demo_url: str) -> None:
+    path = tmp_path / "slow.py"
+    path.write_text(
+        textwrap.dedent(
+            """
+            from loadpulse import task
+
+            scenarios = {
+                "stop": {"profile": "constant-vus", "vus": 3, "duration": "1s", "graceful_stop": "0.5s"},
+                "ramp": {"profile": "ramping-vus", "start_vus": 4, "stages": ["0.5s:4", "0s:1", "1s:1"],
+                         "graceful_ramp_down": "0.3s", "graceful_stop": "0s"},
+            }
+
+            @task(scenario="stop")
+            async def long_stop(ctx):
+                await ctx.http.get("/health")
+                await ctx.sleep(5)
+
+            @task(scenario="ramp")
+            async def long_ramp(ctx):
+                await ctx.http.get("/health")
+                await ctx.sleep(5)
+            """
+        )
+    )
+    plan = build_plan(load_scenario(str(path)), RunOptions(base_url=demo_url))
+    outcome = execute_plan(plan, handle_signals=False)
+    s = build_summary(outcome)
+    # each of the 3 VUs is mid-iteration when the 1 s is up; after the 0.5 s graceful stop they are cut off
+    assert s["scenarios"]["stop"]["interrupted"] == 3 and s["scenarios"]["stop"]["iterations"] == 0
+    # 3 of the 4 VUs are retired at 0.5 s and cut off 0.3 s later; the last one at the end
+    assert s["scenarios"]["ramp"]["interrupted"] == 4
+    assert s["abandoned"] == 7 and s["ended_by"] == "completed"
+    assert s["duration_s"] < 3.0  # nobody waited for the 5 s sleeps
