@@ -101,3 +101,25 @@ def test_a_locked_store_is_found_before_the_run(cli: Callable[..., CliResult], t
         holder.rollback()
         holder.close()
     assert r.code == 2 and "database is locked" in r.err and "requests" not in r.out
+
+
+def test_secret_values_never_reach_an_output(
+    cli: Callable[..., CliResult], nginx: object, tmp_path: Path
+) -> None:
+    secret = "s3cr3t-t0ken"
+    store = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    files = {name: tmp_path / name for name in ("s.json", "r.json", "r.html", "r.csv")}
+    r = cli(
+        "http", f"{nginx.url}/?token={secret}", "-n", "200", "-c", "2", "--no-progress",  # type: ignore[attr-defined]
+        "-H", f"X-Token: {secret}", "-H", "Authorization: Bearer other", "--secret", secret, "--store", store,
+        "--json", str(files["s.json"]), "--out", str(files["r.json"]), "--html", str(files["r.html"]),
+        "--csv", str(files["r.csv"]),
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert secret not in r.out + r.err
+    for path in files.values():
+        text = path.read_text()
+        assert secret not in text and "Bearer other" not in text, path.name
+    assert "[redacted]" in files["s.json"].read_text()
+    shown = cli("show", "last", "--store", store, "--json")
+    assert secret not in shown.out and "[redacted]" in shown.out

@@ -17,6 +17,7 @@ from loadpulse.cli.report_options import (
     OutOpt,
     ProbeOpt,
     RunNameOpt,
+    SecretOpt,
     StoreOpt,
     TagOpt,
 )
@@ -151,6 +152,7 @@ def http(
     tag: TagOpt = None,
     baseline: BaselineOpt = None,
     probe: ProbeOpt = None,
+    secret: SecretOpt = None,
     dashboard: DashboardOpt = None,
     prometheus: PrometheusOpt = None,
     bind_host: BindOpt = "127.0.0.1",
@@ -211,6 +213,7 @@ def http(
         tags=tuple(tag or ()),
         baseline=baseline,
         probes=tuple(probe or ()),
+        secrets=tuple(secret or ()),
         dashboard_port=dashboard,
         prometheus_port=prometheus,
         bind=bind_host,

@@ -32,6 +32,15 @@ RunNameOpt = Annotated[
     str | None, typer.Option("--run-name", help="Name this run in the history (for history/compare).")
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="Tag this run in the history; repeatable.")]
+SecretOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--secret",
+        help="A value (token, password) to replace with [redacted] in every output: console, JSON, "
+        "reports, history; repeatable. Authorization/Cookie headers are always redacted.",
+        envvar="LOADPULSE_SECRETS",
+    ),
+]
 ProbeOpt = Annotated[
     list[str] | None,
     typer.Option(

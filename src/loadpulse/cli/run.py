@@ -16,6 +16,7 @@ from loadpulse.cli.report_options import (
     OutOpt,
     ProbeOpt,
     RunNameOpt,
+    SecretOpt,
     StoreOpt,
     TagOpt,
 )
@@ -177,6 +178,7 @@ def run(
     tag: TagOpt = None,
     baseline: BaselineOpt = None,
     probe: ProbeOpt = None,
+    secret: SecretOpt = None,
     dashboard: DashboardOpt = None,
     prometheus: PrometheusOpt = None,
     bind_host: BindOpt = "127.0.0.1",
@@ -219,6 +221,7 @@ def run(
         tags=tuple(tag or ()),
         baseline=baseline,
         probes=tuple(probe or ()),
+        secrets=tuple(secret or ()),
         dashboard_port=dashboard,
         prometheus_port=prometheus,
         bind=bind_host,

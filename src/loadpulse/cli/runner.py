@@ -15,6 +15,7 @@ from loadpulse.live.progress import ProgressLine
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.outputs.console import print_summary
+from loadpulse.outputs.redact import redact_values
 from loadpulse.outputs.results import Results, read_results, results_of, write_results
 from loadpulse.outputs.summary import build_summary, write_summary
 from loadpulse.outputs.verdicts import print_verdicts, write_ci_outputs
@@ -56,6 +57,7 @@ class OutputOptions:
     bind: str = "127.0.0.1"
     token: str | None = None
     linger_s: float = 0.0
+    secrets: tuple[str, ...] = ()
 
 
 def exit_code(outcome: RunOutcome, verdict: str, fail_on_warn: bool) -> int:
@@ -130,7 +132,7 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
         warn=lambda message: err.print(f"[yellow]warning:[/] {message}", highlight=False),
     )
     planned_s = what.planned_s if isinstance(what, Plan) else what.load.effective_duration_s
-    title = what.source if isinstance(what, Plan) else what.request.url
+    title = redact_values(what.source if isinstance(what, Plan) else what.request.url, out.secrets)
     live = LiveOutputs(
         title, planned_s, out.dashboard_port, out.prometheus_port, out.bind, out.token, out.linger_s
     )
@@ -150,7 +152,8 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
 
     def summarize(outcome: RunOutcome) -> dict[str, Any]:
         outcome.run_id = new_run_id(outcome)
-        finals["summary"] = build_summary(outcome, evaluate(objectives, outcome.aggregate))
+        summary = build_summary(outcome, evaluate(objectives, outcome.aggregate))
+        finals["summary"] = redact_values(summary, out.secrets)
         return finals["summary"]
 
     run_kw: dict[str, Any] = {
@@ -180,6 +183,9 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     if out.json_path:
         write_summary(summary, out.json_path)
     results = results_of(outcome, summary)
+    if out.secrets:
+        results.settings = redact_values(results.settings, out.secrets)
+        results.names = {redact_values(k, out.secrets): v for k, v in results.names.items()}
     write_reports(results, out)
     write_ci_outputs(summary, out.junit_path, out.markdown_path)
     code = exit_code(outcome, summary["verdict"], out.fail_on_warn)

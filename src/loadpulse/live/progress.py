@@ -75,6 +75,8 @@ class ProgressLine:
         if agg.dropped:
             text.append(f"  dropped {fmt_count(agg.dropped)}", style="yellow")
         text.append(f"  p95 {fmt_ms(row.p95_ms)}")
+        for name, value in list(row.probes.items())[:3]:  # the target's side, on the same line
+            text.append(f"  {name} {value:,.4g}", style="cyan")
         text.append(f"  {fmt_duration(elapsed)}")
         if frac:
             eta = elapsed / frac - elapsed
