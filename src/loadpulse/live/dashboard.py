@@ -137,6 +137,7 @@ class Dashboard:
                 _static("loadpulse.live", "dashboard.html")
                 .replace("/*UPLOT_CSS*/", _static("loadpulse.outputs", "uPlot.min.css"))
                 .replace("/*UPLOT_JS*/", _static("loadpulse.outputs", "uPlot.iife.min.js"))
+                .replace("/*CHARTS_JS*/", _static("loadpulse.outputs", "charts.js"))
                 .replace("/*DASHBOARD_JS*/", _static("loadpulse.live", "dashboard.js"))
             )
             return HTMLResponse(html, headers={"Cache-Control": "no-store"})

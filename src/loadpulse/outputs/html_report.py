@@ -85,6 +85,7 @@ def render_html(results: Results) -> str:
             f"{_embed_json(report_data(results))}</script>",
             f"<script>/* uPlot {_static('uPlot.LICENSE').splitlines()[0]} (MIT, see below) */\n"
             f"{_static('uPlot.iife.min.js')}</script>",
+            f"<script>{_static('charts.js')}</script>",
             f"<script>{_static('report.js')}</script>",
             f"<!-- uPlot licence:\n{html.escape(_static('uPlot.LICENSE'))}\n-->",
             "</body></html>",

@@ -4,22 +4,19 @@
   "use strict";
   var token = new URLSearchParams(location.search).get("token");
   var q = token ? "?token=" + encodeURIComponent(token) : "";
-  var COLORS = ["#2e6be6", "#12805c", "#c01048", "#b54708", "#7a5af8"];
   var cols = { t: [], rate: [], ok: [], failed: [], p50: [], p95: [], p99: [], vus: [], in_flight: [], dropped: [] };
   var charts = [];
   function $(id) { return document.getElementById(id); }
   function num(v, d) { return v === null || v === undefined ? "–" : Number(v).toLocaleString("en-US", { maximumFractionDigits: d === undefined ? 1 : d }); }
 
-  function chart(title, series) {
+  function chart(title, keys) {
     var box = document.createElement("div");
     box.className = "chart";
     $("charts").appendChild(box);
-    var u = new uPlot({
-      title: title, width: Math.max(300, box.clientWidth - 16), height: 220,
-      scales: { x: { time: false } }, axes: [{ label: "seconds" }, { size: 70 }],
-      series: [{ label: "t" }].concat(series.map(function (s, i) { return { label: s[1], stroke: COLORS[i], width: 1.5 }; })),
-    }, [cols.t].concat(series.map(function (s) { return cols[s[0]]; })), box);
-    u.keys = series.map(function (s) { return s[0]; });
+    var u = LoadpulseCharts.lineChart(box, title, cols.t, keys.map(function (k) {
+      return { label: k[1], values: cols[k[0]] };
+    }), { height: 220 });
+    u.keys = keys.map(function (k) { return k[0]; });
     charts.push(u);
   }
   chart("Throughput (req/s)", [["rate", "all"], ["ok", "ok"], ["failed", "failed"]]);

@@ -4,7 +4,6 @@
   "use strict";
   var data = JSON.parse(document.getElementById("loadpulse-data").textContent);
   var s = data.summary, root = document.getElementById("report");
-  var COLORS = ["#2e6be6", "#12805c", "#c01048", "#b54708", "#7a5af8", "#0e9384", "#667085", "#dd2590"];
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -68,26 +67,9 @@
   // charts ---------------------------------------------------------------------------------------------
   add(root, el("h2", null, "Over time"));
   var grid = add(root, el("div", { "class": "charts" }));
-  var charts = [];
   function chart(id, title, xs, series, opts) {
     var box = add(grid, el("div", { "class": "chart", id: id }));
-    var width = Math.max(320, box.clientWidth - 16);
-    var o = {
-      title: title, width: width, height: 240,
-      scales: Object.assign({ x: { time: false } }, (opts && opts.scales) || {}),
-      // y axes get room for "50,000"-wide labels (uPlot's default clips them)
-      axes: ((opts && opts.axes) || [{ label: "seconds" }, {}]).map(function (a, i) {
-        return i === 1 ? Object.assign({ size: 70 }, a) : a;
-      }),
-      series: [{ label: (opts && opts.xlabel) || "t (s)" }].concat(series.map(function (sr, i) {
-        return { label: sr.label, stroke: COLORS[i % COLORS.length], width: 1.5,
-                 fill: sr.fill ? COLORS[i % COLORS.length] + "22" : undefined,
-                 paths: sr.steps ? uPlot.paths.stepped({ align: 1 }) : undefined };
-      })),
-    };
-    var u = new uPlot(o, [xs].concat(series.map(function (sr) { return sr.values; })), box);
-    charts.push(u);
-    return u;
+    return LoadpulseCharts.lineChart(box, title, xs, series, opts);
   }
   var sr = data.series, t = sr.t;
   chart("chart-throughput", "Throughput (requests/s)", t, [
@@ -199,11 +181,5 @@
   add(root, el("pre", { id: "settings" }, JSON.stringify(data.settings, null, 2)));
   add(root, el("p", { "class": "muted" }, "loadpulse " + (s.tool && s.tool.version) + " — charts by uPlot (MIT)."));
 
-  window.addEventListener("resize", function () {
-    charts.forEach(function (u) {
-      var w = Math.max(320, u.root.parentNode.clientWidth - 16);
-      u.setSize({ width: w, height: 240 });
-    });
-  });
   document.body.setAttribute("data-ready", "1");
 })();
