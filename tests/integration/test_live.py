@@ -153,6 +153,7 @@ def test_dashboard_updates_draws_and_stops_the_run(
     )
     assert len(inked) == 4 and min(inked) > 500, inked
     assert "p95 < 1s" in page.evaluate("document.getElementById('thresholds').innerText")
+    assert "GET /" in page.evaluate("document.getElementById('names').innerText")
     page.click("#stop")
     page.wait_for_selector("body[data-final='1']", timeout=15000)
     assert "interrupted" in page.evaluate("document.getElementById('status').textContent")
@@ -187,6 +188,23 @@ def test_dashboard_token_is_required_on_every_request(nginx: object) -> None:
             urllib.request.urlopen(f"http://127.0.0.1:{prom}/metrics", timeout=2)
         assert info.value.code == 401
         assert b"loadpulse_requests" in wait_http(f"http://127.0.0.1:{prom}/metrics?token=s3cret")
+    finally:
+        run.send_signal(signal.SIGINT)
+        run.wait(30)
+
+
+def test_secrets_stay_out_of_the_live_outputs(nginx: object) -> None:
+    port, prom = free_port(), free_port()
+    url = f"{nginx.url}/?key=hush-hush"  # type: ignore[attr-defined]
+    run = loadpulse("http", url, "-d", "30s", "-c", "1", "--no-history", "--quiet",
+                    f"--dashboard={port}", f"--prometheus={prom}", "--secret", "hush-hush")  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/")
+        time.sleep(1.5)
+        metrics = wait_http(f"http://127.0.0.1:{prom}/metrics").decode()
+        assert "loadpulse_requests_total" in metrics and "hush-hush" not in metrics
+        events = wait_http(f"http://127.0.0.1:{port}/summary").decode()
+        assert "hush-hush" not in events and "[redacted]" in events
     finally:
         run.send_signal(signal.SIGINT)
         run.wait(30)

@@ -51,6 +51,7 @@ class LiveOutputs:
         host: str,
         token: str | None,
         linger_s: float,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.dashboard: Dashboard | None = None
         self.prometheus: AsgiService | None = None
@@ -63,13 +64,12 @@ class LiveOutputs:
             if not is_loopback(host) and not token:
                 raise BadInput(f"--bind {host} is not loopback: give --dashboard-token to protect /metrics")
             sock = bind(host, prometheus_port, "--prometheus")
-            self.prometheus = AsgiService(_guarded(prometheus_app(self.state), token), sock)
+            self.prometheus = AsgiService(_guarded(prometheus_app(self.state, secrets), token), sock)
         if dashboard_port is not None:
             from loadpulse.live.dashboard import Dashboard, DashboardState
 
-            self.dashboard = Dashboard(
-                DashboardState(title, planned_s), host, dashboard_port, token, linger_s
-            )
+            state = DashboardState(title, planned_s, secrets)
+            self.dashboard = Dashboard(state, host, dashboard_port, token, linger_s)
         self.host = host
 
     @property

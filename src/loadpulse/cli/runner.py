@@ -134,7 +134,14 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     planned_s = what.planned_s if isinstance(what, Plan) else what.load.effective_duration_s
     title = redact_values(what.source if isinstance(what, Plan) else what.request.url, out.secrets)
     live = LiveOutputs(
-        title, planned_s, out.dashboard_port, out.prometheus_port, out.bind, out.token, out.linger_s
+        title,
+        planned_s,
+        out.dashboard_port,
+        out.prometheus_port,
+        out.bind,
+        out.token,
+        out.linger_s,
+        out.secrets,
     )
     if sampler is not None:
         sampler.check()

@@ -25,9 +25,12 @@ from starlette.routing import Route
 from loadpulse.errors import BadInput
 from loadpulse.live.service import AsgiService, bind, is_loopback
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
+from loadpulse.outputs.redact import redact_values
 from loadpulse.thresholds.verdict import ThresholdResult
 
 KEEPALIVE_S = 15.0
+MAX_NAMES = 30
+"""Request names shown live (a scenario with hundreds of distinct URLs would flood the page)."""
 
 
 def _static(package: str, name: str) -> str:
@@ -37,8 +40,9 @@ def _static(package: str, name: str) -> str:
 class DashboardState:
     """What the page shows; the run updates it on every snapshot (same event loop, no locking)."""
 
-    def __init__(self, title: str, planned_s: float | None) -> None:
+    def __init__(self, title: str, planned_s: float | None, secrets: tuple[str, ...] = ()) -> None:
         self.title = title
+        self.secrets = secrets
         self.planned_s = planned_s
         self.rows: list[dict[str, Any]] = []
         self.totals: dict[str, Any] = {}
@@ -65,6 +69,14 @@ class DashboardState:
             "vus": agg.vus,
             "dropped": agg.dropped,
             "probes": {k: p.last for k, p in agg.probes.items()},
+            "by_name": {
+                name: {
+                    "requests": st.requests,
+                    "failed": st.failed,
+                    "p95_ms": st.latency.percentile(95.0) / 1000 if st.latency.total else None,
+                }
+                for name, st in sorted(agg.names.items())[:MAX_NAMES]
+            },
         }
         self.thresholds = [
             {"expression": r.objective.expression, "verdict": r.verdict, "actual": r.actual_text}
@@ -87,7 +99,7 @@ class DashboardState:
             await asyncio.wait_for(event.wait(), timeout)
 
     def message(self, since: int) -> dict[str, Any]:
-        return {
+        msg = {
             "title": self.title,
             "status": self.status,
             "planned_s": self.planned_s,
@@ -95,6 +107,7 @@ class DashboardState:
             "totals": self.totals,
             "thresholds": self.thresholds,
         }
+        return redact_values(msg, self.secrets) if self.secrets else msg
 
 
 class Dashboard:

@@ -32,12 +32,18 @@ def _hist_family(name: str, doc: str, per_name: dict[str, Histogram]) -> Histogr
 
 
 class AggregateCollector:
-    def __init__(self, state: LiveState) -> None:
+    def __init__(self, state: LiveState, secrets: tuple[str, ...] = ()) -> None:
         self.state = state
+        self.secrets = secrets
+
+    def _label(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
     def collect(self) -> Iterator[Metric]:
         agg = self.state.aggregate
-        names = agg.names
+        names = {self._label(n): st for n, st in agg.names.items()} if self.secrets else agg.names
         req = CounterMetricFamily("loadpulse_requests", "Requests ended, by request name.", labels=["name"])
         resp = CounterMetricFamily(
             "loadpulse_responses", "Responses by request name and HTTP status.", labels=["name", "status"]
@@ -98,7 +104,7 @@ class AggregateCollector:
         return []
 
 
-def prometheus_app(state: LiveState) -> Any:
+def prometheus_app(state: LiveState, secrets: tuple[str, ...] = ()) -> Any:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(AggregateCollector(state))
+    registry.register(AggregateCollector(state, secrets))
     return make_asgi_app(registry)

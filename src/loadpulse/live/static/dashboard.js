@@ -53,6 +53,19 @@
       Object.keys(t.errors || {}).forEach(function (k) { cards.appendChild(card("error " + k, num(t.errors[k], 0))); });
       Object.keys(t.probes || {}).forEach(function (k) { cards.appendChild(card("probe " + k, num(t.probes[k], 2))); });
     }
+    var names = Object.keys((t && t.by_name) || {});
+    if (names.length) {
+      $("names").hidden = false;
+      var nbody = $("names").querySelector("tbody");
+      nbody.textContent = "";
+      names.forEach(function (n) {
+        var b = t.by_name[n], tr = document.createElement("tr");
+        [n, num(b.requests, 0), num(b.failed, 0), b.p95_ms === null ? "–" : num(b.p95_ms, 2) + " ms"].forEach(function (v) {
+          var td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
+        });
+        nbody.appendChild(tr);
+      });
+    }
     var tb = $("thresholds");
     if (msg.thresholds && msg.thresholds.length) {
       tb.hidden = false;
