@@ -41,6 +41,32 @@ URL = "http://127.0.0.1:9/"
         (["target", "demo", "--port", "70000"], "--port 70000"),
         (["target", "demo", "--error-rate", "2"], "error_rate"),
         (["demo", "-d", "forever"], "is not a duration"),
+        (["http", URL, "-n", "1", "--no-history", "--dashboard-linger", "soon"], "--dashboard-linger 'soon'"),
+        (["http", URL, "-n", "1", "--no-history", "--dashboard=abc"], "Invalid value for '--dashboard'"),
+        (
+            ["http", URL, "-n", "1", "--no-history", "--dashboard", "--bind", "999.1.1.1"],
+            "give --dashboard-token",
+        ),
+        (
+            [
+                "http",
+                URL,
+                "-n",
+                "1",
+                "--no-history",
+                "--dashboard",
+                "--bind",
+                "999.1.1.1",
+                "--dashboard-token",
+                "t",
+            ],
+            "cannot listen on 999.1.1.1",
+        ),
+        (["http", URL, "-n", "1", "--baseline", "/no/such/base.json"], "not found"),
+        (["http", URL, "-n", "1", "--no-history", "--baseline", "last"], "needs the run history"),
+        (["history", "--limit", "0"], "--limit must be greater than zero"),
+        (["show", "no-such-run-id"], "no run 'no-such-run-id'"),
+        (["compare", "a.json", "b.json"], "results file 'a.json' not found"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(cli: Callable[..., CliResult], args: list[str], fragment: str) -> None:
@@ -64,6 +90,16 @@ def test_body_from_file_is_read(cli: Callable[..., CliResult], tmp_path: Path) -
 
 def test_version_and_help(cli: Callable[..., CliResult]) -> None:
     assert cli("--version").out.startswith("loadpulse ")
-    for args in (["--help"], ["http", "--help"], ["demo", "--help"], ["target", "demo", "--help"]):
+    for args in (
+        ["--help"],
+        ["http", "--help"],
+        ["run", "--help"],
+        ["demo", "--help"],
+        ["report", "--help"],
+        ["history", "--help"],
+        ["show", "--help"],
+        ["compare", "--help"],
+        ["target", "demo", "--help"],
+    ):
         result = cli(*args)
         assert result.code == 0 and "Usage" in result.out, args

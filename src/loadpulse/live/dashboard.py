@@ -118,7 +118,7 @@ class Dashboard:
     ) -> None:
         if not is_loopback(host) and not token:
             raise BadInput(
-                f"--dashboard-host {host} is not loopback: anyone on that network could stop the run; "
+                f"--bind {host} is not loopback: anyone on that network could stop the run; "
                 "give --dashboard-token"
             )
         self.state = state
