@@ -20,7 +20,7 @@ from loadpulse.cli.report_options import (
     StoreOpt,
     TagOpt,
 )
-from loadpulse.cli.runner import OutputOptions, run_and_report
+from loadpulse.cli.runner import output_options, run_and_report
 from loadpulse.cli.verdict_options import AbortOpt, FailOnWarnOpt, JunitOpt, MarkdownOpt, ThresholdOpt
 from loadpulse.errors import BadInput
 from loadpulse.profiles.presets import PRESETS, Overrides
@@ -205,27 +205,5 @@ def run(
         thresholds=threshold,
     )
     goals = objectives(plan.thresholds, plan.metrics, abort_on_fail)
-    out = OutputOptions(
-        json_path=json_out,
-        progress=not no_progress,
-        quiet=quiet,
-        junit_path=junit,
-        markdown_path=markdown,
-        fail_on_warn=fail_on_warn,
-        out_path=out_file,
-        html_path=html,
-        csv_path=csv,
-        history=not no_history,
-        store_url=store,
-        run_name=run_name,
-        tags=tuple(tag or ()),
-        baseline=baseline,
-        probes=tuple(probe or ()),
-        secrets=tuple(secret or ()),
-        dashboard_port=dashboard,
-        prometheus_port=prometheus,
-        bind=bind_host,
-        token=dashboard_token,
-        linger_s=parse_duration(dashboard_linger, "--dashboard-linger", allow_zero=True),
-    )
+    out = output_options(locals())
     return run_and_report(plan, out, goals)

@@ -24,6 +24,7 @@ from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
 from loadpulse.thresholds.objective import Objective
 from loadpulse.thresholds.verdict import FAIL, WARN, evaluate
+from loadpulse.units import parse_duration
 
 if TYPE_CHECKING:
     from loadpulse.store.history import RunStore
@@ -58,6 +59,34 @@ class OutputOptions:
     token: str | None = None
     linger_s: float = 0.0
     secrets: tuple[str, ...] = ()
+
+
+def output_options(flags: dict[str, Any]) -> OutputOptions:
+    """OutputOptions from the flags `http` and `run` share, passed as the command's ``locals()``: typer
+    needs each flag in each signature, but the mapping onto options lives once, here."""
+    return OutputOptions(
+        json_path=flags["json_out"],
+        progress=not flags["no_progress"],
+        quiet=flags["quiet"],
+        junit_path=flags["junit"],
+        markdown_path=flags["markdown"],
+        fail_on_warn=flags["fail_on_warn"],
+        out_path=flags["out_file"],
+        html_path=flags["html"],
+        csv_path=flags["csv"],
+        history=not flags["no_history"],
+        store_url=flags["store"],
+        run_name=flags["run_name"],
+        tags=tuple(flags["tag"] or ()),
+        baseline=flags["baseline"],
+        probes=tuple(flags["probe"] or ()),
+        secrets=tuple(flags["secret"] or ()),
+        dashboard_port=flags["dashboard"],
+        prometheus_port=flags["prometheus"],
+        bind=flags["bind_host"],
+        token=flags["dashboard_token"],
+        linger_s=parse_duration(flags["dashboard_linger"], "--dashboard-linger", allow_zero=True),
+    )
 
 
 def exit_code(outcome: RunOutcome, verdict: str, fail_on_warn: bool) -> int:

@@ -25,7 +25,7 @@ class ScenarioLoad:
         self.plan = plan
         self.recorder = recorder
         self.co_corrected = all(s.profile.family == "open" for s in plan.scenarios)
-        self.session = self._session(recorder, intended=self.co_corrected)
+        self.session = self._session(recorder)
         self.data: Any = None
         self.executors: list[Executor] = []
         next_id = 1
@@ -37,7 +37,7 @@ class ScenarioLoad:
         self._runs: list[asyncio.Task[None]] = []
         self.warnings: list[str] = []
 
-    def _session(self, recorder: Recorder, intended: bool = False) -> HttpSession:
+    def _session(self, recorder: Recorder) -> HttpSession:
         p = self.plan
         return HttpSession(
             p.base_url,
@@ -46,7 +46,6 @@ class ScenarioLoad:
             read_timeout_s=p.timeout_s,
             total_timeout_s=p.timeout_s,
             insecure=p.insecure,
-            intended_latency=intended,
         )
 
     def _ctx_factory(self, sc: ScenarioDef) -> Any:

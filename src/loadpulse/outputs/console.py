@@ -99,34 +99,26 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         console.print(f"  [red]errors[/]    {errs}", highlight=False)
 
     if len(s["by_name"]) > 1:
-        names = Table(box=None, pad_edge=False, header_style="bold")
-        for col in ("name", "requests", "failed", "req/s", "p50", "p95", "p99", "max"):
-            names.add_column(col, justify="left" if col == "name" else "right")
-        for name, n in s["by_name"].items():
-            lat = n["latency_ms"]
-            names.add_row(
-                name,
-                fmt_count(n["requests"]["total"]),
-                fmt_count(n["requests"]["failed"]),
-                f"{n['requests']['rate']:,.1f}",
-                *(fmt_ms(lat[c]) for c in ("p50", "p95", "p99", "max")),
-            )
-        console.print(names)
-
+        _breakdown(console, "name", s["by_name"])
     if s.get("by_tag"):
-        tags = Table(box=None, pad_edge=False, header_style="bold")
-        for col in ("tag", "requests", "failed", "req/s", "p50", "p95", "p99", "max"):
-            tags.add_column(col, justify="left" if col == "tag" else "right")
-        for tag, n in s["by_tag"].items():
-            lat = n["latency_ms"]
-            tags.add_row(
-                tag,
-                fmt_count(n["requests"]["total"]),
-                fmt_count(n["requests"]["failed"]),
-                f"{n['requests']['rate']:,.1f}",
-                *(fmt_ms(lat[c]) for c in ("p50", "p95", "p99", "max")),
-            )
-        console.print(tags)
+        _breakdown(console, "tag", s["by_tag"])
     if "scenarios" in s:
         print_scenarios(console, s)
     print_probes(console, s)
+
+
+def _breakdown(console: Console, label: str, blocks: dict[str, Any]) -> None:
+    """One row per request name (or tag): count, failures, rate, latency percentiles."""
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in (label, "requests", "failed", "req/s", "p50", "p95", "p99", "max"):
+        table.add_column(col, justify="left" if col == label else "right")
+    for key, n in blocks.items():
+        lat = n["latency_ms"]
+        table.add_row(
+            key,
+            fmt_count(n["requests"]["total"]),
+            fmt_count(n["requests"]["failed"]),
+            f"{n['requests']['rate']:,.1f}",
+            *(fmt_ms(lat[c]) for c in ("p50", "p95", "p99", "max")),
+        )
+    console.print(table)

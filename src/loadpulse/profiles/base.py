@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from loadpulse.errors import BadInput
 from loadpulse.units import parse_duration
@@ -57,6 +57,20 @@ class Stage(BaseModel):
 
 
 StageInput = Annotated[Stage, BeforeValidator(parse_stage)]
+
+
+def _takes_time(stages: tuple[Stage, ...]) -> tuple[Stage, ...]:
+    if total_duration(stages) <= 0:
+        raise ValueError("the stages add up to no time at all")
+    return stages
+
+
+def total_duration(stages: tuple[Stage, ...]) -> float:
+    return sum(st.duration for st in stages)
+
+
+Stages = Annotated[tuple[StageInput, ...], Field(min_length=1), AfterValidator(_takes_time)]
+"""The ramping profiles' stages: at least one, adding up to some time."""
 
 
 class ProfileConfig(BaseModel):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import bisect
 import math
 from functools import cached_property
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from loadpulse.profiles.base import OpenProfile, StageInput, interpolate
+from loadpulse.profiles.base import OpenProfile, Stages, interpolate, total_duration
 
 
 class RampingRate(OpenProfile):
@@ -21,17 +21,11 @@ class RampingRate(OpenProfile):
     summary: ClassVar[str] = "arrivals/s ramp linearly through STAGES (duration:rate) from START_RATE"
 
     start_rate: Annotated[float, Field(ge=0)] = 0.0
-    stages: Annotated[tuple[StageInput, ...], Field(min_length=1)]
-
-    @model_validator(mode="after")
-    def _some_time(self) -> Self:
-        if self.planned_s <= 0:
-            raise ValueError("stages: the stages add up to no time at all")
-        return self
+    stages: Stages
 
     @property
     def planned_s(self) -> float:
-        return sum(st.duration for st in self.stages)
+        return total_duration(self.stages)
 
     @cached_property
     def _segments(self) -> list[tuple[float, float, float, float, float]]:

@@ -6,11 +6,11 @@ Between stage boundaries the count is interpolated and floored, so "0 -> 500 ove
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from loadpulse.profiles.base import ClosedProfile, StageInput, floor_eps, interpolate
+from loadpulse.profiles.base import ClosedProfile, Stages, floor_eps, interpolate, total_duration
 
 
 class RampingVus(ClosedProfile):
@@ -18,17 +18,11 @@ class RampingVus(ClosedProfile):
     summary: ClassVar[str] = "VUs ramp linearly through STAGES (duration:target) from START_VUS"
 
     start_vus: Annotated[int, Field(ge=0)] = 0
-    stages: Annotated[tuple[StageInput, ...], Field(min_length=1)]
-
-    @model_validator(mode="after")
-    def _some_time(self) -> Self:
-        if self.planned_s <= 0:
-            raise ValueError("stages: the stages add up to no time at all")
-        return self
+    stages: Stages
 
     @property
     def planned_s(self) -> float:
-        return sum(st.duration for st in self.stages)
+        return total_duration(self.stages)
 
     @property
     def peak_vus(self) -> int:

@@ -14,7 +14,6 @@ from loadpulse.scenario.model import DEFAULT_SCENARIO, Plan, ScenarioDef, SetupF
 from loadpulse.units import parse_duration
 
 DEFAULT_PROFILE: dict[str, Any] = {"profile": "constant-vus", "vus": 10, "duration": 10}
-SCENARIO_KEYS = ("think_time",)
 
 
 @dataclass(slots=True)

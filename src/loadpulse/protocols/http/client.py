@@ -98,7 +98,6 @@ class HttpSession:
         read_timeout_s: float = 10.0,
         total_timeout_s: float = 10.0,
         insecure: bool = False,
-        intended_latency: bool = False,
     ) -> None:
         self.base = parse_url(base_url).origin if base_url else None
         self.base_url = base_url.rstrip("/") if base_url else None
@@ -107,7 +106,6 @@ class HttpSession:
         self.read_ns = int(read_timeout_s * 1e9)
         self.total_ns = int(total_timeout_s * 1e9)
         self.insecure = insecure
-        self.intended_latency = intended_latency
         self._endpoints: dict[Origin, Endpoint] = {}
         self._encoded: dict[tuple[Any, ...], bytes] = {}
         self.busy: set[HttpConnection] = set()
