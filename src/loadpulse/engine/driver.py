@@ -9,11 +9,11 @@ differ only in that decision, which subclasses make in :meth:`LoadDriver.next_af
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from time import perf_counter_ns
 
+from loadpulse.engine.mix import mix_cycle
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import ConnectError, Endpoint, open_connection
@@ -43,26 +43,6 @@ class Stream:
         self.svc = rec.svc.append
         self.ttfb = rec.ttfb.append
         self.status = rec.status.append
-
-
-MIX_CYCLE = 1000
-
-
-def mix_cycle(weights: Sequence[float], seed: int = 0) -> list[int]:
-    """A shuffled cycle of stream indexes whose counts follow ``weights`` exactly (largest remainder).
-
-    Cycling through a fixed shuffled table keeps the mix exact over every 1000 requests and costs one
-    index increment per request instead of a random draw.
-    """
-    total = sum(weights)
-    raw = [w / total * MIX_CYCLE for w in weights]
-    counts = [int(r) for r in raw]
-    by_remainder = sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)
-    for i in by_remainder[: MIX_CYCLE - sum(counts)]:
-        counts[i] += 1
-    cycle = [i for i, n in enumerate(counts) for _ in range(n)]
-    random.Random(seed).shuffle(cycle)
-    return cycle
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """What both scenario executors share: running one iteration of user code, recording it, stopping.
 
-An iteration runs one task picked by weight (exact over every 1000 iterations, see ``mix_cycle``). An
+An iteration runs one task picked by weight (within one of its share at any count, see ``mix_cycle``). An
 exception in user code is a ``script_error`` keyed by its type and the user's line; it ends that iteration
 only, never the VU or the run.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from time import perf_counter_ns
 from typing import Any
 
-from loadpulse.engine.driver import mix_cycle
+from loadpulse.engine.mix import mix_cycle
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.scenario.ctx import Ctx, Vu
 from loadpulse.scenario.model import ScenarioDef
