@@ -43,7 +43,7 @@ def test_snapshot_round_trips_through_msgpack_with_everything() -> None:
     assert back.scenarios["ingest"].script_errors == {"KeyError at s.py:3": 1}
     assert back.checks == {"ok": [1, 1]}
     assert back.metrics["sent"].value == 2.5 and back.metrics["hit"].true == 1
-    assert back.metrics["q"].hist.max_us == 12250  # trends keep 3 decimals
+    assert back.metrics["q"].hist.max == 12.25  # trends are exact (issue 10, item 12)
     assert back.probes == {"queue": 4.0} and back.tags["kind=write"].latency.total == 1
 
 

@@ -118,6 +118,26 @@ YAML_CASES = [
         "must start with '$'",
     ),
     ("profile", YAML_OK_REQ + "profile: constant-vu\n", "did you mean 'constant-vus'"),
+    (
+        "file_header_var",
+        "headers: {Authorization: 'Bearer {{ tokn }}'}\n" + YAML_OK_REQ,
+        "headers.Authorization: '{{ tokn }}' is not a variable",
+    ),
+    (
+        "poll_every",
+        "scenarios:\n  - requests:\n      - {url: /, poll: {until: {status: 200}, every: soon}}\n",
+        "scenarios[0].requests[0].poll.every",
+    ),
+    (
+        "poll_until",
+        "scenarios:\n  - requests:\n      - {url: /, poll: {every: 1s}}\n",
+        "scenarios[0].requests[0].poll.until: Field required",
+    ),
+    (
+        "poll_attempts",
+        "scenarios:\n  - requests:\n      - {url: /, poll: {until: {status: 200}, max_attempts: 0}}\n",
+        "poll.max_attempts",
+    ),
     ("stage", YAML_OK_REQ + "profile: {profile: ramping-vus, stages: [fast]}\n", "is not DURATION:TARGET"),
 ]
 

@@ -25,6 +25,9 @@ CtxFactory = Callable[[Vu], Ctx]
 def script_error_key(exc: BaseException, source: str) -> str:
     """'KeyError at scenario.py:12': the exception type and the user's innermost line in ``source``
     (falling back to the innermost frame anywhere)."""
+    own = getattr(exc, "script_error_key", None)
+    if isinstance(own, str):  # an error that names its own place: a YAML flow's step path (yaml_flow.py)
+        return own
     frames = traceback.extract_tb(exc.__traceback__)
     target = Path(source).name
     mine = [f for f in frames if Path(f.filename).name == target]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +55,22 @@ def _bucket_bounds() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
 _LOW, _WIDTH = _bucket_bounds()
 # A bucket's representative value is its midpoint: the unbiased estimate for values spread inside it.
 _MID = _LOW + (_WIDTH - 1) / 2
+
+
+class Distribution(Protocol):
+    """What readers of a distribution use: the latency :class:`Histogram` (µs) and a custom trend's
+    :class:`~loadpulse.metrics.trend.TrendHistogram` (the user's units) both answer it."""
+
+    @property
+    def total(self) -> int: ...
+    @property
+    def min_us(self) -> float: ...
+    @property
+    def max_us(self) -> float: ...
+    @property
+    def mean_us(self) -> float: ...
+    def percentile(self, q: float) -> float: ...
+    def percentiles(self, qs: Iterable[float]) -> list[float]: ...
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ user's script, not to one HTTP request. Every type here merges by addition, like
 
 from __future__ import annotations
 
+import math
 from array import array
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -13,21 +14,23 @@ from typing import Any, Literal
 import numpy as np
 
 from loadpulse.metrics.histogram import Histogram
+from loadpulse.metrics.trend import TrendHistogram
 
 MetricKind = Literal["counter", "trend", "rate"]
-TREND_SCALE = 1000
-"""Trend values are kept in the histogram as value*1000 (a trend in ms keeps µs resolution)."""
+TREND_SCALE = 1
+"""Trend values are kept exactly, in the user's own units (see metrics/trend.py). Readers still divide by
+this (it was 1000 when trends lived in the latency histogram as value*1000), so it stays, at 1."""
 
 
 @dataclass(slots=True)
 class CustomMetric:
-    """A user metric: counter (sum), trend (distribution of values >= 0) or rate (share of true)."""
+    """A user metric: counter (sum), trend (distribution of any finite values) or rate (share of true)."""
 
     kind: MetricKind
     value: float = 0.0
     true: int = 0
     total: int = 0
-    hist: Histogram = field(default_factory=Histogram.empty)
+    hist: TrendHistogram = field(default_factory=TrendHistogram)
 
     def merge(self, other: CustomMetric) -> None:
         if other.kind != self.kind:
@@ -56,7 +59,7 @@ class CustomMetric:
         m.value = float(d.get("value", 0.0))
         m.true, m.total = int(d.get("true", 0)), int(d.get("total", 0))
         if "hist" in d:
-            m.hist = Histogram.from_sparse(d["hist"])
+            m.hist = TrendHistogram.from_sparse(d["hist"])
         return m
 
 
@@ -152,7 +155,7 @@ class MetricsRecorder:
         self.kinds: dict[str, MetricKind] = {}
         self.counters: dict[str, float] = {}
         self.rates: dict[str, list[int]] = {}
-        self.trends: dict[str, array[int]] = {}
+        self.trends: dict[str, array[float]] = {}
 
     def check(self, name: str, ok: bool) -> None:
         slot = self.checks.get(name)
@@ -176,10 +179,12 @@ class MetricsRecorder:
         slot[1] += 1
 
     def add_trend(self, name: str, value: float) -> None:
+        if not math.isfinite(value):  # raised in the user's ctx.trend() call: a script error at their line
+            raise ValueError(f"trend {name!r}: {value!r} is not a finite number")
         buf = self.trends.get(name)
         if buf is None:
-            buf = self.trends[name] = array("q")
-        buf.append(max(0, int(value * TREND_SCALE)))
+            buf = self.trends[name] = array("d")
+        buf.append(value)
 
     def cut(self) -> tuple[dict[str, list[int]], dict[str, CustomMetric]]:
         checks = {k: list(v) for k, v in self.checks.items()}
@@ -191,7 +196,7 @@ class MetricsRecorder:
             elif kind == "rate":
                 m.true, m.total = self.rates.get(name, [0, 0])
             elif self.trends.get(name):
-                m.hist.record_many(np.frombuffer(self.trends[name], dtype=np.int64).copy())
+                m.hist.record_many(np.frombuffer(self.trends[name], dtype=np.float64).copy())
         for slot in self.checks.values():
             slot[0] = slot[1] = 0
         for rate in self.rates.values():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadpulse.metrics.aggregate import Aggregate
-from loadpulse.metrics.histogram import Histogram
+from loadpulse.metrics.histogram import Distribution
 from loadpulse.metrics.scenario_stats import TREND_SCALE, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
 from loadpulse.thresholds.objective import DURATION, PER_SECOND, RATIO, Metric, Objective
@@ -60,7 +60,7 @@ def format_value(value: float | None, kind: str) -> str:
     return f"{value:,.6g}"
 
 
-def _hist_value(h: Histogram, field: str, scale: float) -> float | None:
+def _hist_value(h: Distribution, field: str, scale: float) -> float | None:
     if h.total == 0:
         return None
     if field == "avg":

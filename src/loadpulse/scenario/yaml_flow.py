@@ -1,0 +1,305 @@
+"""Running a YAML scenario's requests: templates, checks, captures and polling (see yaml_file.py).
+
+A problem in a running flow — a capture that finds nothing, an ``{{ env.KEY }}`` not given — is a
+:class:`FlowError` whose script-error key is the YAML path (``scenarios[0].requests[1].capture.token:
+$.token not found in the response``), never a line inside loadpulse. Keys stay a small fixed set: they
+name the step and the reason, never a value from the response.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+from loadpulse.errors import BadInput
+from loadpulse.jsonpath import lookup, parse_json_path
+from loadpulse.scenario.ctx import Ctx
+from loadpulse.scenario.model import TaskFn
+from loadpulse.scenario.source import think_time_s
+
+if TYPE_CHECKING:
+    from loadpulse.protocols.http.client import Response
+    from loadpulse.scenario.yaml_file import CheckSpec, FlowSpec, PollSpec, RequestStep, UntilSpec
+
+TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+BUILTINS = ("vu", "iteration", "uuid")
+_MISSING = object()
+
+
+class FlowError(Exception):
+    """A YAML flow cannot go on; ``script_error_key`` is what the run reports (the YAML path and why)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.script_error_key = key
+
+
+def render(value: Any, env: Mapping[str, Any]) -> Any:
+    """Fill {{ name }} templates in strings (recursively in lists and mappings)."""
+    if isinstance(value, str):
+        whole = TEMPLATE.fullmatch(value.strip())
+        if whole:
+            return env[whole.group(1)]  # keep the JSON type of a whole-string template
+        return TEMPLATE.sub(lambda m: str(env[m.group(1)]), value)
+    if isinstance(value, list):
+        return [render(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: render(v, env) for k, v in value.items()}
+    return value
+
+
+def refs(value: Any) -> set[str]:
+    """The names a value's templates refer to."""
+    return {m.group(1) for m in TEMPLATE.finditer(value if isinstance(value, str) else repr(value))}
+
+
+class _Env(dict[str, Any]):
+    """Variables of one iteration; built-ins computed on demand."""
+
+    def __init__(self, base: dict[str, Any], ctx: Ctx) -> None:
+        super().__init__(base)
+        self.ctx = ctx
+
+    def __missing__(self, key: str) -> Any:
+        if key == "vu":
+            return self.ctx.vu.id
+        if key == "iteration":
+            return self.ctx.vu.iteration
+        if key == "uuid":
+            return str(uuid.uuid4())
+        if key.startswith("env."):
+            return self.ctx.env[key[4:]]
+        raise KeyError(key)
+
+
+@dataclass(frozen=True, slots=True)
+class _Condition:
+    """A check: or a poll's until: compiled once (JSON paths parsed)."""
+
+    status: tuple[int, ...] | None
+    body_contains: str | None
+    json: tuple[tuple[str, list[str | int], Any], ...]
+    max_ms: float | None
+
+    @classmethod
+    def of(cls, spec: CheckSpec | UntilSpec) -> _Condition:
+        status = None
+        if spec.status is not None:
+            status = tuple(spec.status) if isinstance(spec.status, list) else (spec.status,)
+        pairs = tuple((p, parse_json_path(p), want) for p, want in (spec.json_ or {}).items())
+        return cls(status, spec.body_contains, pairs, getattr(spec, "max_ms", None))
+
+    def results(self, r: Response, label: str) -> list[tuple[str, bool]]:
+        """(check name, passed) for each part of the condition."""
+        out: list[tuple[str, bool]] = []
+        if self.status is not None:
+            out.append((f"{label}: status {'/'.join(map(str, self.status))}", r.status in self.status))
+        if self.body_contains is not None:
+            out.append((f"{label}: body contains {self.body_contains!r}", self.body_contains in r.text))
+        if self.max_ms is not None:
+            out.append((f"{label}: under {self.max_ms:g} ms", r.elapsed_ms <= self.max_ms))
+        if self.json:
+            doc = _json_or_missing(r)
+            for p, parts, want in self.json:
+                try:
+                    got = lookup(doc, parts) if doc is not _MISSING else _MISSING
+                except KeyError:
+                    got = _MISSING
+                out.append((f"{label}: {p} == {want!r}", got == want))
+        return out
+
+    def holds(self, r: Response) -> bool:
+        return all(ok for _, ok in self.results(r, ""))
+
+    def describe(self) -> str:
+        parts = [f"status {'/'.join(map(str, self.status))}"] if self.status is not None else []
+        if self.body_contains is not None:
+            parts.append(f"body contains {self.body_contains!r}")
+        parts += [f"{p} == {want!r}" for p, _, want in self.json]
+        return " and ".join(parts) or "a response"
+
+
+def _json_or_missing(r: Response) -> Any:
+    try:
+        return r.json() if r.body else _MISSING
+    except ValueError:
+        return _MISSING
+
+
+@dataclass(frozen=True, slots=True)
+class _Poll:
+    until: _Condition
+    every_s: float
+    max_s: float | None
+    max_attempts: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    step: RequestStep
+    where: str
+    """The YAML path of the step: scenarios[0].requests[1]."""
+    name: str
+    headers: dict[str, str]
+    """File-level headers merged under the step's own (the step's win, by name in any case)."""
+    templated_headers: bool
+    captures: tuple[tuple[str, str, list[str | int]], ...]
+    check: _Condition | None
+    poll: _Poll | None
+    pause_s: float
+
+
+def merged_headers(
+    file_headers: Mapping[str, str], step_headers: Mapping[str, str], known: set[str]
+) -> dict[str, str]:
+    """The step's headers over the file's; a file header naming a capture not made yet is left out of
+    this step (the login request before its token exists), the step's own always stay."""
+    own = {k.lower() for k in step_headers}
+    out = {
+        k: v
+        for k, v in file_headers.items()
+        if k.lower() not in own and all(_known(ref, known) for ref in refs(v))
+    }
+    out.update(step_headers)
+    return out
+
+
+def _known(ref: str, known: set[str]) -> bool:
+    return ref in known or ref.startswith("env.")
+
+
+def compile_flow(
+    flow: FlowSpec,
+    index: int,
+    variables: dict[str, Any],
+    file_headers: Mapping[str, str],
+    default_think: float,
+    path: str,
+) -> TaskFn:
+    """The flow as a task; BadInput (with the YAML path) for a template naming nothing known."""
+    captured_anywhere = {var for step in flow.requests for var in step.capture}
+    known = set(variables) | set(BUILTINS)
+    for key, value in file_headers.items():
+        for ref in refs(value):
+            if not _known(ref, known | captured_anywhere):
+                raise BadInput(
+                    f"{path}: headers.{key}: '{{{{ {ref} }}}}' is not a variable, a capture of "
+                    f"scenarios[{index}], or one of vu, iteration, uuid, env.KEY"
+                )
+    steps: list[_Step] = []
+    for j, step in enumerate(flow.requests):
+        where = f"scenarios[{index}].requests[{j}]"
+        texts = [step.url, step.body or "", *step.headers.values(), repr(step.json_)]
+        for text in texts:
+            for ref in refs(text):
+                if not _known(ref, known):
+                    raise BadInput(
+                        f"{path}: {where}: '{{{{ {ref} }}}}' is not a variable, an earlier capture, "
+                        "or one of vu, iteration, uuid, env.KEY"
+                    )
+        headers = merged_headers(file_headers, step.headers, known)
+        poll = None
+        if step.poll is not None:
+            poll = _compile_poll(step.poll, f"{path}: {where}.poll")
+        steps.append(
+            _Step(
+                step,
+                where,
+                step.name or f"{step.method} {step.url}",
+                headers,
+                any(refs(v) for v in headers.values()),
+                tuple((var, p, parse_json_path(p)) for var, p in step.capture.items()),
+                _Condition.of(step.check) if step.check is not None else None,
+                poll,
+                think_time_s(step.think_time, f"{path}: {where}.think_time"),
+            )
+        )
+        known |= set(step.capture)
+    think = (
+        think_time_s(flow.think_time, f"{path}: scenarios[{index}].think_time")
+        if flow.think_time
+        else default_think
+    )
+
+    async def run_flow(ctx: Ctx) -> None:
+        env = _Env(variables, ctx)
+        for s in steps:
+            r = await _send(ctx, s, env)
+            if s.poll is not None:
+                r = await _poll(ctx, s, s.poll, env, r)
+            if s.check is not None:
+                for name, ok in s.check.results(r, r.name):
+                    ctx.check(ok, name)
+            if s.captures:
+                doc = _json_or_missing(r)
+                for var, p, parts in s.captures:
+                    env[var] = _capture(doc, parts, f"{s.where}.capture.{var}: {p}")
+            if s.pause_s:
+                await ctx.sleep(s.pause_s)
+        if think:
+            await ctx.sleep(think)
+
+    return run_flow
+
+
+def _compile_poll(spec: PollSpec, where: str) -> _Poll:
+    every = think_time_s(spec.every, f"{where}.every")
+    max_s = think_time_s(spec.max, f"{where}.max") if spec.max is not None else None
+    if max_s is None and spec.max_attempts is None:
+        max_s = 30.0  # a poll is always bounded: without a bound it is 30 s
+    return _Poll(_Condition.of(spec.until), every, max_s, spec.max_attempts)
+
+
+async def _send(ctx: Ctx, s: _Step, env: _Env) -> Response:
+    step = s.step
+    try:
+        url = render(step.url, env)
+        headers = render(s.headers, env) if s.templated_headers else s.headers
+        json_body = render(step.json_, env) if step.json_ is not None else None
+        body = render(step.body, env) if step.body is not None else None
+    except KeyError as exc:
+        name = str(exc.args[0]) if exc.args else "?"
+        env_var = name.startswith("env.")
+        what = f"{name} is not set (give --env {name[4:]}=...)" if env_var else f"{name} has no value"
+        raise FlowError(f"{s.where}: {{{{ {name} }}}}: {what}") from None
+    return await ctx.http.request(
+        step.method,
+        url,
+        name=s.name,
+        headers=headers or None,
+        json=json_body,
+        body=body,
+        tags=step.tags or None,
+    )
+
+
+async def _poll(ctx: Ctx, s: _Step, poll: _Poll, env: _Env, first: Response) -> Response:
+    """Repeat the step every ``every`` until its condition holds, within ``max``/``max_attempts``; one
+    check named after the request says whether it did."""
+    name = f"{first.name}: poll until {poll.until.describe()}"
+    r, attempts = first, 1
+    deadline = perf_counter() + poll.max_s if poll.max_s is not None else None
+    while not poll.until.holds(r):
+        out_of_attempts = poll.max_attempts is not None and attempts >= poll.max_attempts
+        out_of_time = deadline is not None and perf_counter() + poll.every_s > deadline
+        if out_of_attempts or out_of_time:
+            ctx.check(False, name)
+            return r
+        await ctx.sleep(poll.every_s)
+        r = await _send(ctx, s, env)
+        attempts += 1
+    ctx.check(True, name)
+    return r
+
+
+def _capture(doc: Any, parts: list[str | int], where: str) -> Any:
+    if doc is _MISSING:
+        raise FlowError(f"{where}: the response is not JSON")
+    try:
+        return lookup(doc, parts)
+    except KeyError:
+        raise FlowError(f"{where} not found in the response") from None
