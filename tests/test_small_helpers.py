@@ -1,4 +1,4 @@
-"""Small pure helpers: JSON paths, redaction, optional CLI values."""
+"""Small pure helpers: JSON paths, optional CLI values."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import pytest
 
 from loadpulse.cli.live_options import expand_optional_values
 from loadpulse.jsonpath import lookup, parse_json_path
-from loadpulse.outputs.redact import REDACTED, redact_headers, redact_values
 
 
 @pytest.mark.parametrize(
@@ -27,20 +26,6 @@ def test_lookup() -> None:
     assert lookup(doc, ["items", 0, "id"]) == 7 and lookup(doc, ["n"]) == 0
     with pytest.raises(KeyError):
         lookup(doc, ["items", 3])
-
-
-def test_redaction() -> None:
-    assert redact_headers([("Authorization", "Bearer x"), ("Accept", "*/*")]) == [
-        ("Authorization", REDACTED),
-        ("Accept", "*/*"),
-    ]
-    data = {"url": "http://h/?t=abc", "by_name": {"GET /?t=abc": 1}, "list": ["abc", 3]}
-    assert redact_values(data, ["abc"]) == {
-        "url": f"http://h/?t={REDACTED}",
-        "by_name": {f"GET /?t={REDACTED}": 1},
-        "list": [REDACTED, 3],
-    }
-    assert redact_values(data, []) is data
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from loadpulse import bounds
 from loadpulse.errors import BadInput
+from loadpulse.protocols.http.request import check_framing_headers
+from loadpulse.protocols.http.url import basic_auth
 
 DEFAULT_DURATION_S = 10.0
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -31,10 +34,23 @@ class RequestSpec(_Frozen):
     weight: PositiveFloat = 1.0
     """Share of this request in a mix of several."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _userinfo_as_basic_auth(cls, data: Any) -> Any:
+        """``http://user:pass@host/`` is sent as ``Authorization: Basic …`` (as curl and k6 do), unless an
+        Authorization header is given; the userinfo itself never goes on the wire."""
+        if isinstance(data, dict) and "@" in str(data.get("url", "")):
+            auth = basic_auth(str(data["url"]))
+            headers = tuple(data.get("headers", ()))
+            if auth and not any(str(h[0]).lower() == "authorization" for h in headers):
+                data = {**data, "headers": (*headers, ("Authorization", auth))}
+        return data
+
     @model_validator(mode="after")
     def _method(self) -> Self:
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}: use one of {', '.join(METHODS)}")
+        check_framing_headers(self.headers, self.body)  # BadInput: a lying Content-Length hangs requests
         return self
 
 
@@ -52,6 +68,16 @@ class LoadSpec(_Frozen):
             raise ValueError("give either --requests or --duration, not both")
         if self.max_in_flight is not None and self.rate is None:
             raise ValueError("--max-in-flight only applies with --rate (open model)")
+        # Bounds before the load: what one process cannot honour is refused, never attempted.
+        if self.rate is not None:
+            bounds.check_rate(self.rate, "--rate")
+        if self.duration_s is not None:
+            bounds.check_seconds(self.duration_s, "--duration")
+        bounds.check_count(self.connections, "-c/--connections", bounds.MAX_VUS)
+        if self.max_in_flight is not None:
+            bounds.check_count(self.max_in_flight, "--max-in-flight", bounds.MAX_IN_FLIGHT)
+        if self.requests is not None:
+            bounds.check_count(self.requests, "--requests", bounds.MAX_REQUESTS)
         return self
 
     @property

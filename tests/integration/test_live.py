@@ -208,3 +208,38 @@ def test_secrets_stay_out_of_the_live_outputs(nginx: object) -> None:
     finally:
         run.send_signal(signal.SIGINT)
         run.wait(30)
+
+
+def test_cross_site_stop_and_foreign_host_are_refused(nginx: object) -> None:
+    """A page on another origin cannot stop the run (CSRF), and a rebound DNS name cannot read it."""
+    port = free_port()
+    run = loadpulse("http", nginx.url, "-d", "30s", "-c", "1", "--no-history", "--quiet",  # type: ignore[attr-defined]
+                    f"--dashboard={port}")  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/summary")
+        for headers in (
+            {"Origin": "http://evil.example", "Content-Type": "text/plain"},
+            {"Sec-Fetch-Site": "cross-site"},
+            {"Host": f"evil.example:{port}"},
+        ):
+            req = urllib.request.Request(f"{base}/stop", method="POST", data=b"x", headers=headers)
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(req, timeout=2)
+            assert info.value.code == 403
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(
+                urllib.request.Request(f"{base}/summary", headers={"Host": "rebound.example"}), timeout=2
+            )
+        assert info.value.code == 403
+        time.sleep(0.5)
+        assert run.poll() is None  # nothing of that stopped the run
+        same_origin = urllib.request.Request(f"{base}/stop", method="POST", headers={"Origin": base})
+        with urllib.request.urlopen(same_origin, timeout=2) as r:
+            assert r.status == 200
+        run.wait(30)
+        assert run.returncode == 130
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()

@@ -6,6 +6,8 @@ import sys
 
 from rich.console import Console
 
+from loadpulse.redaction import redact_text
+
 PIPE_WIDTH = 120
 """Width when writing to a file or pipe: wide enough that summary tables never wrap in CI logs."""
 
@@ -26,6 +28,8 @@ def stderr_console() -> Console:
 
 
 def fail(message: str, detail: str = "") -> None:
-    """One plain line on stderr for bad input, prefixed with the program name (then ``detail``, if any)."""
+    """One plain line on stderr for bad input, prefixed with the program name (then ``detail``, if any).
+    A URL's password in the message (a bad target or store URL echoed back) is redacted."""
+    message, detail = redact_text(message), redact_text(detail)
     sys.stderr.write(f"loadpulse: error: {message}\n" + (f"{detail}\n" if detail else ""))
     sys.stderr.flush()

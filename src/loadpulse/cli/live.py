@@ -18,29 +18,6 @@ if TYPE_CHECKING:
     from loadpulse.live.service import AsgiService
 
 
-def _guarded(app: Any, token: str | None) -> Any:
-    """The ASGI app, answering 401 to requests without the token (when there is one)."""
-    if not token:
-        return app
-    import hmac
-
-    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            headers = dict(scope.get("headers") or [])
-            given = headers.get(b"authorization", b"").removeprefix(b"Bearer ")
-            query = scope.get("query_string", b"").decode()
-            from urllib.parse import parse_qs
-
-            given = given or parse_qs(query).get("token", [""])[0].encode()
-            if not hmac.compare_digest(given, token.encode()):
-                await send({"type": "http.response.start", "status": 401, "headers": []})
-                await send({"type": "http.response.body", "body": b"token required\n"})
-                return
-        await app(scope, receive, send)
-
-    return guarded
-
-
 class LiveOutputs:
     def __init__(
         self,
@@ -58,13 +35,17 @@ class LiveOutputs:
         self.state = LiveState()
         # starlette, uvicorn and prometheus-client are imported only when asked for: a plain run stays lean.
         if prometheus_port is not None:
+            from loadpulse.live.guard import guarded
             from loadpulse.live.service import AsgiService, bind, is_loopback
             from loadpulse.outputs.prometheus import prometheus_app
 
             if not is_loopback(host) and not token:
                 raise BadInput(f"--bind {host} is not loopback: give --dashboard-token to protect /metrics")
             sock = bind(host, prometheus_port, "--prometheus")
-            self.prometheus = AsgiService(_guarded(prometheus_app(self.state, secrets), token), sock)
+            app = guarded(
+                prometheus_app(self.state, secrets), token=token, bind_host=host, port=sock.getsockname()[1]
+            )
+            self.prometheus = AsgiService(app, sock)
         if dashboard_port is not None:
             from loadpulse.live.dashboard import Dashboard, DashboardState
 

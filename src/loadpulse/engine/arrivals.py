@@ -12,6 +12,7 @@ import asyncio
 from time import perf_counter_ns
 
 from loadpulse.engine.executor import Executor, Slot, sleep_until
+from loadpulse.engine.watchdog import RunInterrupted
 from loadpulse.profiles.base import OpenProfile, pace
 
 
@@ -38,21 +39,21 @@ class Arrivals(Executor):
         max_vus = profile.max_vus
         while not self.stopping:
             n, wait_s = pace(profile, (perf_counter_ns() - start) / 1e9, started)
-            for _ in range(n):
+            # Arrivals beyond what idle and creatable VUs can take are dropped in one step, not one loop
+            # turn each: a schedule far behind (a stalled loop, an absurd rate) must not spin here.
+            take = min(n, len(self.idle) + max(0, max_vus - len(self.slots)))
+            if n > take:
+                self.rec.dropped += n - take
+                self.recorder.dropped += n - take
+            for _ in range(take):
                 at = profile.arrival_s(started)
                 started += 1
                 assert at is not None
-                if self.idle:
-                    slot = self.idle.pop()
-                elif len(self.slots) < max_vus:
-                    slot = self.new_slot()
-                else:
-                    self.rec.dropped += 1
-                    self.recorder.dropped += 1
-                    continue
+                slot = self.idle.pop() if self.idle else self.new_slot()
                 self.running += 1
                 self.rec.vus = self.running
                 slot.task = asyncio.ensure_future(self._one(slot, start + int(at * 1e9)))
+            started += n - take
             if wait_s is None:
                 break
             # uvloop timers have 1 ms resolution; sleep(0) still yields so responses get processed.
@@ -62,6 +63,8 @@ class Arrivals(Executor):
     async def _one(self, slot: Slot, intended_ns: int) -> None:
         try:
             await self.iteration(slot, intended_ns)
+        except RunInterrupted:
+            self.stopping = True
         finally:
             self.running -= 1
             self.rec.vus = self.running

@@ -15,11 +15,16 @@ from time import perf_counter_ns
 from typing import Any
 
 from loadpulse.engine.mix import mix_cycle
+from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.scenario.ctx import Ctx, Vu
 from loadpulse.scenario.model import ScenarioDef
 
 CtxFactory = Callable[[Vu], Ctx]
+
+YIELD_AFTER_NS = 20_000_000
+"""A VU whose iterations never suspend (a task with no await, or one that raises at once) hands the loop
+back once it has not turned for this long, so timers, signals, responses and other VUs still run."""
 
 
 def script_error_key(exc: BaseException, source: str) -> str:
@@ -78,6 +83,7 @@ class Executor:
         self.running = 0
         self.interrupted = 0
         self._aux: set[asyncio.Task[None]] = set()
+        self.watchdog: LoopWatchdog | None = None
 
     def new_slot(self) -> Slot:
         vu = Vu(id=self._first_id + len(self.slots))
@@ -105,7 +111,17 @@ class Executor:
             await fn(ctx)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
+        except RunInterrupted:
+            # Raised by the watchdog into a task that blocked the loop past a stop: that iteration is
+            # interrupted, and the run's stop request is already on its way.
+            slot.busy = False
+            self.interrupted += 1
+            self.rec.interrupted += 1
+            self.stopping = True
+            return
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            # SystemExit and KeyboardInterrupt raised by a task would otherwise escape the event loop
+            # and end the whole run with nothing reported.
             self.rec.script_error(script_error_key(exc, self.source))
         finally:
             slot.busy = False
@@ -115,6 +131,11 @@ class Executor:
 
     def stop(self) -> None:
         self.stopping = True
+
+    def loop_starved(self) -> bool:
+        """True when the event loop has not turned for YIELD_AFTER_NS: the caller must yield."""
+        wd = self.watchdog
+        return wd is not None and perf_counter_ns() - wd.last_turn_ns > YIELD_AFTER_NS
 
     def busy_slots(self) -> list[Slot]:
         return [s for s in self.slots if s.task is not None and not s.task.done()]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import resource
-import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,9 +12,11 @@ from time import perf_counter_ns
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from loadpulse.bounds import check_fd_limit, fd_room
 from loadpulse.engine.closed import ClosedLoad
 from loadpulse.engine.driver import LoadDriver, PreparedRequest, Timeouts
 from loadpulse.engine.open import OpenLoad
+from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
 from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.recorder import Recorder
@@ -27,6 +27,9 @@ from loadpulse.protocols.http.request import encode_request
 from loadpulse.protocols.http.url import parse_url, resolve
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RequestSpec, RunSpec
+
+DEADLINE_MARGIN_S = 5.0
+"""How far past duration + grace the watchdog lets a run go before it stops it by force."""
 
 SnapshotListener = Callable[[Snapshot, SeriesRow, Aggregate], str | None]
 """Called on every snapshot; returning a message aborts the run (ended_by 'aborted', e.g. a threshold)."""
@@ -72,6 +75,8 @@ class RunOutcome:
     plan: Plan | None = None
     warnings: list[str] = field(default_factory=list)
     abort_reason: str | None = None
+    overran: bool = False
+    """The watchdog had to stop the run by force past its deadline (the event loop was blocked)."""
 
     @property
     def interrupted(self) -> bool:
@@ -119,20 +124,11 @@ def build_driver(spec: RunSpec, recorder: Recorder) -> LoadDriver:
             recorder,
             timeouts,
             rate=load.rate,
-            max_in_flight=load.effective_max_in_flight,
+            max_in_flight=min(load.effective_max_in_flight, fd_room()),
             requests=load.requests,
             warm_connections=load.connections,
         )
     return ClosedLoad(endpoint, prepared, recorder, timeouts, load.effective_connections, load.requests)
-
-
-def raise_fd_limit(wanted: int) -> None:
-    """Each connection is a file descriptor; lift the soft limit toward the hard one when needed."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 class Runner:
@@ -146,12 +142,13 @@ class Runner:
         duration_s: float | None,
         grace_s: float,
         interval_s: float = 1.0,
-        fd_wanted: int = 1024,
         listener: SnapshotListener | None = None,
         finished_reason: str = "requests",
         sampler: ProbeSampler | None = None,
         services: Sequence[Service] = (),
         on_outcome: Callable[[RunOutcome], None] | None = None,
+        planned_end_s: float | None = None,
+        handle_signals: bool = False,
     ) -> None:
         self.finished_reason = finished_reason
         self.spec: RunSpec | None = None
@@ -168,12 +165,18 @@ class Runner:
         self.duration_s = duration_s
         self.grace_s = grace_s
         self.interval_s = interval_s
-        self.fd_wanted = fd_wanted
+        self.planned_end_s = planned_end_s if planned_end_s is not None else duration_s
+        """When the load should be over at the latest (before grace): the watchdog's deadline."""
         self.sampler = sampler
         """Probes sampled once per interval alongside the load, off the event loop."""
+        self.watchdog = LoopWatchdog(self._on_watchdog, handle_signals)
+        self.warnings: list[str] = []
         self._stop: asyncio.Event | None = None
         self._force: asyncio.Event | None = None
         self._stop_reason = "stopped"
+        self.overran = False
+        self._t0 = 0
+        self._started_at: datetime | None = None
 
     def request_stop(self, reason: str = "stopped") -> None:
         """First call: stop sending and let in-flight requests finish within the grace period.
@@ -186,9 +189,24 @@ class Runner:
         self._stop_reason = reason
         self._stop.set()
 
+    def _on_watchdog(self, reason: str) -> None:
+        if reason == "overrun":
+            self.overran = True
+            late_s = (perf_counter_ns() - self.watchdog.deadline_ns) / 1e9 if self.watchdog.deadline_ns else 0
+            self.warnings.append(
+                f"the run did not end by its deadline (duration + grace + {DEADLINE_MARGIN_S:g} s; "
+                f"{late_s:.1f} s late): it was stopped by force, in-flight work abandoned"
+            )
+            self.request_stop("duration")
+            self.request_stop("duration")  # the second call forces: the grace period is long gone
+        else:
+            self.request_stop(reason)
+
     def _cut(self, t0: int) -> None:
         d = self.driver
-        snap = self.recorder.cut(perf_counter_ns() - t0, d.in_flight(), d.connection_count())
+        snap = self.recorder.cut(
+            perf_counter_ns() - t0, d.in_flight(), d.connection_count(), self.watchdog.take_lags()
+        )
         row = self.aggregate.add(snap)
         if self.listener is not None:
             reason = self.listener(snap, row, self.aggregate)
@@ -208,28 +226,62 @@ class Runner:
     async def run(self) -> RunOutcome:
         self._stop = asyncio.Event()
         self._force = asyncio.Event()
-        raise_fd_limit(self.fd_wanted)
-        driver = self.driver
-        for service in self.services:
-            await service.start(self)
+        self.watchdog.start(asyncio.get_running_loop())
         try:
-            outcome = await self._run(driver)
-            if self.on_outcome is not None:
-                self.on_outcome(outcome)
-            return outcome
-        finally:
             for service in self.services:
-                await service.stop()
+                await service.start(self)
+            try:
+                outcome = await self._run(self.driver)
+                if self.on_outcome is not None:
+                    self.on_outcome(outcome)
+                return outcome
+            finally:
+                for service in self.services:
+                    await service.stop()
+        finally:
+            self.watchdog.close()
+
+    async def _prepared(self, driver: Load) -> bool:
+        """Set-up (connections, the scenario's ``setup()``), cancelled by a stop: False when stopped."""
+        assert self._stop is not None
+        prepare = asyncio.ensure_future(driver.prepare())
+        stop_wait = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({prepare, stop_wait}, return_when="FIRST_COMPLETED")
+        except RunInterrupted:
+            prepare.cancel()
+        finally:
+            stop_wait.cancel()
+        if not prepare.done():
+            prepare.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RunInterrupted, Exception):
+                await prepare
+            return False
+        exc = prepare.exception()
+        if isinstance(exc, RunInterrupted):
+            self._stop_reason = "interrupted"
+            return False
+        if exc is not None:
+            raise exc
+        return not self._stop.is_set()
 
     async def _run(self, driver: Load) -> RunOutcome:
         assert self._stop is not None and self._force is not None
-        await driver.prepare()
+        self._started_at = datetime.now(UTC)
+        if not await self._prepared(driver):
+            # Interrupted during set-up: the load never starts (no requests were measured).
+            self._t0 = perf_counter_ns()
+            return self._outcome("interrupted" if self._stop_reason == "stopped" else self._stop_reason)
         # Everything set up so far (VUs, connections, imports) lives for the whole run: collect once and
         # freeze it, so the cyclic GC never rescans it in a pause that would delay scheduled arrivals.
         gc.collect()
         gc.freeze()
-        started_at = datetime.now(UTC)
-        t0 = perf_counter_ns()
+        self._started_at = datetime.now(UTC)
+        t0 = self._t0 = perf_counter_ns()
+        if self.planned_end_s is not None:
+            self.watchdog.deadline_ns = t0 + int(
+                (self.planned_end_s + self.grace_s + DEADLINE_MARGIN_S) * 1e9
+            )
         driver.start(t0)
         ticker = asyncio.ensure_future(self._ticker(t0))
         probing = (
@@ -259,20 +311,34 @@ class Runner:
         ticker.cancel()
         if probing is not None:
             probing.cancel()
+        return self._outcome(ended_by)
+
+    def _outcome(self, ended_by: str) -> RunOutcome:
+        """The final cut and the outcome record (also what an interrupted run salvages)."""
         self._final = True
-        self._cut(t0)
+        self._cut(self._t0 or perf_counter_ns())
+        driver = self.driver
         return RunOutcome(
             spec=self.spec,
             plan=self.plan,
             aggregate=self.aggregate,
-            started_at=started_at,
+            started_at=self._started_at or datetime.now(UTC),
             ended_by=ended_by,
             abandoned=driver.abandoned,
             co_corrected=driver.co_corrected,
-            planned_s=self.plan.planned_s if self.plan is not None else duration,
-            warnings=[*getattr(driver, "warnings", []), *(self.sampler.warnings if self.sampler else [])],
+            planned_s=self.plan.planned_s if self.plan is not None else self.duration_s,
+            warnings=[
+                *self.warnings,
+                *getattr(driver, "warnings", []),
+                *(self.sampler.warnings if self.sampler else []),
+            ],
             abort_reason=self.abort_reason,
+            overran=self.overran,
         )
+
+    def salvage(self) -> RunOutcome:
+        """The outcome of a run whose loop was broken out of (an interrupt raised past every handler)."""
+        return self._outcome("interrupted")
 
 
 def event_loop_runner() -> asyncio.Runner:
@@ -290,23 +356,47 @@ def spec_runner(
     sampler: ProbeSampler | None = None,
     services: Sequence[Service] = (),
     on_outcome: Callable[[RunOutcome], None] | None = None,
+    handle_signals: bool = False,
 ) -> Runner:
-    recorder = Recorder()
     load = spec.load
+    warnings = _check_descriptors(spec)
+    recorder = Recorder()
     runner = Runner(
         build_driver(spec, recorder),
         recorder,
         duration_s=load.effective_duration_s,
         grace_s=spec.grace_s,
         interval_s=spec.interval_s,
-        fd_wanted=load.effective_max_in_flight if load.open_model else load.connections + 64,
         listener=listener,
         sampler=sampler,
         services=services,
         on_outcome=on_outcome,
+        handle_signals=handle_signals,
     )
+    runner.warnings.extend(warnings)
     runner.spec = spec
     return runner
+
+
+def _check_descriptors(spec: RunSpec) -> list[str]:
+    """Refuse connections the fd limit cannot hold (before any is opened); in the open model lower the
+    in-flight cap to what it can hold, with a warning. Returns the warnings."""
+    load = spec.load
+    try:
+        check_fd_limit(load.effective_connections, f"-c {load.effective_connections:,}")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    if not load.open_model:
+        return []
+    room = fd_room()
+    if load.effective_max_in_flight <= room:
+        check_fd_limit(load.effective_max_in_flight, "--max-in-flight")
+        return []
+    check_fd_limit(room, "--max-in-flight")
+    return [
+        f"--max-in-flight {load.effective_max_in_flight:,} lowered to {room:,}: the file descriptor limit "
+        "(ulimit -n) allows no more connections; arrivals beyond it are counted as dropped"
+    ]
 
 
 def plan_runner(
@@ -315,23 +405,31 @@ def plan_runner(
     sampler: ProbeSampler | None = None,
     services: Sequence[Service] = (),
     on_outcome: Callable[[RunOutcome], None] | None = None,
+    handle_signals: bool = False,
 ) -> Runner:
     from loadpulse.engine.scenario_load import ScenarioLoad
 
+    try:
+        check_fd_limit(plan.peak_vus, f"{plan.peak_vus:,} VUs")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     recorder = Recorder()
+    load = ScenarioLoad(plan, recorder)
     runner = Runner(
-        ScenarioLoad(plan, recorder),
+        load,
         recorder,
         duration_s=None,  # executors end by themselves (time, budget, graceful stop)
         grace_s=plan.grace_s,
         interval_s=plan.interval_s,
-        fd_wanted=plan.peak_vus + 64,
         listener=listener,
         finished_reason="completed",
         sampler=sampler,
         services=services,
         on_outcome=on_outcome,
+        planned_end_s=plan.latest_end_s,
+        handle_signals=handle_signals,
     )
+    load.attach(runner.watchdog)
     runner.plan = plan
     return runner
 
@@ -344,8 +442,8 @@ def execute(
     services: Sequence[Service] = (),
     on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> RunOutcome:
-    """Run ``spec`` to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
-    return _execute(lambda: spec_runner(spec, listener, sampler, services, on_outcome), handle_signals)
+    """Run ``spec`` to completion in a fresh event loop. SIGINT/SIGTERM/SIGHUP stop it gracefully."""
+    return _execute(lambda: spec_runner(spec, listener, sampler, services, on_outcome, handle_signals))
 
 
 def execute_plan(
@@ -356,24 +454,24 @@ def execute_plan(
     services: Sequence[Service] = (),
     on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> RunOutcome:
-    """Run a scenario plan to completion in a fresh event loop. SIGINT/SIGTERM stop it gracefully."""
-    return _execute(lambda: plan_runner(plan, listener, sampler, services, on_outcome), handle_signals)
+    """Run a scenario plan to completion in a fresh event loop. SIGINT/SIGTERM/SIGHUP stop it gracefully
+    (during ``setup()`` too: the load then never starts)."""
+    return _execute(lambda: plan_runner(plan, listener, sampler, services, on_outcome, handle_signals))
 
 
-def _execute(make: Callable[[], Runner], handle_signals: bool) -> RunOutcome:
-    with event_loop_runner() as runner:
-        loop = runner.get_loop()
+def _execute(make: Callable[[], Runner]) -> RunOutcome:
+    made: list[Runner] = []
 
-        async def main() -> RunOutcome:
-            run = make()
-            if handle_signals:
-                for sig in (signal.SIGINT, signal.SIGTERM):
-                    loop.add_signal_handler(sig, run.request_stop, "interrupted")
-            try:
-                return await run.run()
-            finally:
-                if handle_signals:
-                    for sig in (signal.SIGINT, signal.SIGTERM):
-                        loop.remove_signal_handler(sig)
+    async def main() -> RunOutcome:
+        made.append(make())
+        return await made[0].run()
 
-        return runner.run(main())
+    with event_loop_runner() as loop_runner:
+        try:
+            return loop_runner.run(main())
+        except RunInterrupted:
+            # Raised into code that blocked the loop and carried out of the main task: keep what was
+            # measured up to here.
+            if not made:
+                raise
+            return made[0].salvage()

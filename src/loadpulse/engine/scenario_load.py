@@ -13,6 +13,7 @@ from typing import Any
 from loadpulse.engine.arrivals import Arrivals
 from loadpulse.engine.executor import Executor, script_error_key
 from loadpulse.engine.vu_pool import VuPool
+from loadpulse.engine.watchdog import LoopWatchdog
 from loadpulse.errors import BadInput
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.client import HttpClient, HttpSession
@@ -56,6 +57,11 @@ class ScenarioLoad:
             return Ctx(http, vu, sc.name, self.recorder.metrics, self.data, self.plan.env)
 
         return new_ctx
+
+    def attach(self, watchdog: LoopWatchdog) -> None:
+        """Executors yield to the loop when it has not turned for a while (tasks that never await)."""
+        for e in self.executors:
+            e.watchdog = watchdog
 
     # Load interface (see engine.run.Load) -------------------------------------------------------------
     @property

@@ -12,6 +12,7 @@ import asyncio
 from time import perf_counter_ns
 
 from loadpulse.engine.executor import Executor, Slot, sleep_until
+from loadpulse.engine.watchdog import RunInterrupted
 from loadpulse.profiles.base import ClosedProfile
 
 TICK_S = 0.05
@@ -86,6 +87,10 @@ class VuPool(Executor):
                 await self.iteration(slot)
                 if think:
                     await asyncio.sleep(think)
+                elif self.loop_starved():
+                    await asyncio.sleep(0)
+        except RunInterrupted:
+            self.stopping = True
         finally:
             self.running -= 1
             self.rec.vus = self.running

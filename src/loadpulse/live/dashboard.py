@@ -3,15 +3,14 @@
 Routes: ``/`` the page (uPlot and its script inline: it works offline), ``/events`` the SSE stream (the whole
 series so far on connect, then one update per snapshot, then a ``final`` event with the summary),
 ``/stop`` (POST) ends the run gracefully with Ctrl-C semantics (exit 130, summary written), ``/summary``.
-With a token every request needs it (``?token=`` or ``Authorization: Bearer``); binding anything but
-loopback requires one.
+Every request passes :mod:`loadpulse.live.guard` (token when set, Host, Origin); binding anything but
+loopback requires a token.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -23,9 +22,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from loadpulse.errors import BadInput
+from loadpulse.live.guard import guarded
 from loadpulse.live.service import AsgiService, bind, is_loopback
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
-from loadpulse.outputs.redact import redact_values
+from loadpulse.redaction import redact_values
 from loadpulse.thresholds.verdict import ThresholdResult
 
 KEEPALIVE_S = 15.0
@@ -126,7 +126,9 @@ class Dashboard:
         self.linger_s = linger_s
         self.host = host
         self._stop_run: Any = None
-        self.service = AsgiService(self.app(), bind(host, port, "--dashboard"))
+        sock = bind(host, port, "--dashboard")
+        app = guarded(self.app(), token=token, bind_host=host, port=int(sock.getsockname()[1]))
+        self.service = AsgiService(app, sock)
 
     @property
     def url(self) -> str:
@@ -134,18 +136,8 @@ class Dashboard:
         query = f"?token={self.token}" if self.token else ""
         return f"http://{host}:{self.service.port}/{query}"
 
-    def _allowed(self, request: Request) -> bool:
-        if not self.token:
-            return True
-        given = request.query_params.get("token") or request.headers.get("authorization", "").removeprefix(
-            "Bearer "
-        )
-        return hmac.compare_digest(given.encode(), self.token.encode())
-
     def app(self) -> Starlette:
         async def page(request: Request) -> Response:
-            if not self._allowed(request):
-                return Response("dashboard token required\n", status_code=401)
             html = (
                 _static("loadpulse.live", "dashboard.html")
                 .replace("/*UPLOT_CSS*/", _static("loadpulse.outputs", "uPlot.min.css"))
@@ -156,22 +148,16 @@ class Dashboard:
             return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
         async def events(request: Request) -> Response:
-            if not self._allowed(request):
-                return Response("dashboard token required\n", status_code=401)
             return StreamingResponse(self._stream(request), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-store"})  # fmt: skip
 
         async def stop(request: Request) -> Response:
-            if not self._allowed(request):
-                return Response("dashboard token required\n", status_code=401)
             if self._stop_run is not None and self.state.status == "running":
                 self.state.status = "stopping"
                 self._stop_run("interrupted")
             return JSONResponse({"status": self.state.status})
 
         async def summary(request: Request) -> Response:
-            if not self._allowed(request):
-                return Response("dashboard token required\n", status_code=401)
             return JSONResponse(self.state.final or self.state.message(0))
 
         return Starlette(

@@ -9,10 +9,12 @@ library because it *is* the measured hot path: any per-value Python work here sh
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 
 import numpy as np
 
 from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import MetricsRecorder, ScenarioRecorder
 from loadpulse.metrics.snapshot import NameStats, Snapshot
 
@@ -110,9 +112,15 @@ class Recorder:
             rec = self.scenarios[name] = ScenarioRecorder()
         return rec
 
-    def cut(self, now_ns: int, in_flight: int = 0, connections: int = 0) -> Snapshot:
-        """Snapshot of everything since the previous cut; ``now_ns`` is relative to the run start."""
+    def cut(
+        self, now_ns: int, in_flight: int = 0, connections: int = 0, loop_lag_us: Sequence[int] = ()
+    ) -> Snapshot:
+        """Snapshot of everything since the previous cut; ``now_ns`` is relative to the run start;
+        ``loop_lag_us`` are the event loop's lags measured in the interval (the watchdog's ticks)."""
         checks, metrics = self.metrics.cut()
+        lag = Histogram.empty()
+        if loop_lag_us:
+            lag.record_many(np.asarray(loop_lag_us, dtype=np.int64))
         snap = Snapshot(
             seq=self._seq,
             start_ns=self._last_cut_ns,
@@ -126,6 +134,7 @@ class Recorder:
             metrics=metrics,
             probes=dict(self.probes),
             tags={tag: rec.cut() for tag, rec in self.tags.items()},
+            loop_lag=lag,
         )
         self.probes.clear()
         self.dropped = 0

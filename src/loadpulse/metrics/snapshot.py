@@ -106,6 +106,9 @@ class Snapshot:
     """Target probe values sampled in this interval (process CPU, queue length, ...)."""
     tags: dict[str, NameStats] = field(default_factory=dict)
     """'key=value' -> stats of the requests carrying that tag (they are also in ``names``)."""
+    loop_lag: Histogram = field(default_factory=Histogram.empty)
+    """How late the generator's event loop ran its timer ticks (µs): the generator's own delay, which
+    every measured latency may include."""
     version: int = SNAPSHOT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,6 +126,7 @@ class Snapshot:
             "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
             "probes": dict(self.probes),
             "tags": {k: v.to_dict() for k, v in self.tags.items()},
+            "loop_lag": self.loop_lag.to_sparse(),
         }
 
     @classmethod
@@ -143,4 +147,5 @@ class Snapshot:
             metrics={str(k): CustomMetric.from_dict(v) for k, v in d.get("metrics", {}).items()},
             probes={str(k): float(v) for k, v in d.get("probes", {}).items()},
             tags={str(k): NameStats.from_dict(v) for k, v in d.get("tags", {}).items()},
+            loop_lag=Histogram.from_sparse(d["loop_lag"]) if "loop_lag" in d else Histogram.empty(),
         )

@@ -50,6 +50,16 @@ def _headline(s: dict[str, Any]) -> str:
 def print_summary(console: Console, s: dict[str, Any]) -> None:
     req = s["requests"]
     console.print(_headline(s), highlight=False)
+    if not req["total"] and "scenarios" in s:
+        # A run whose work is not HTTP (SDK calls, database actions timed with trends): its figures are the
+        # iterations and metrics below, not an empty request table.
+        console.print(
+            "  no HTTP requests: the run's work is in the iterations and metrics below", highlight=False
+        )
+        _generator(console, s)
+        print_scenarios(console, s)
+        print_probes(console, s)
+        return
     ok_pct = 100.0 * req["ok"] / req["total"] if req["total"] else 0.0
     console.print(
         f"  requests  [bold]{fmt_count(req['total'])}[/]  "
@@ -66,8 +76,10 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         console.print(f"  dropped   {fmt_count(s['dropped'])} (arrivals with no free slot)", highlight=False)
     if s["abandoned"]:
         console.print(
-            f"  abandoned {fmt_count(s['abandoned'])} (still in flight at stop, not counted)", highlight=False
+            f"  unfinished {fmt_count(s['abandoned'])} (in flight when the run ended: counted as failed)",
+            highlight=False,
         )
+    _generator(console, s)
 
     table = Table(title=None, box=None, pad_edge=False, header_style="bold")
     table.add_column("latency")
@@ -105,6 +117,19 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     if "scenarios" in s:
         print_scenarios(console, s)
     print_probes(console, s)
+
+
+def _generator(console: Console, s: dict[str, Any]) -> None:
+    gen = s.get("generator")
+    if not gen:
+        return
+    lag = gen["loop_lag_ms"]
+    style = "red" if gen["limited"] else "dim"
+    console.print(
+        f"  [{style}]generator loop lag p50 {fmt_ms(lag['p50'])}  p99 {fmt_ms(lag['p99'])}  "
+        f"max {fmt_ms(lag['max'])}" + ("  GENERATOR-LIMITED" if gen["limited"] else "") + "[/]",
+        highlight=False,
+    )
 
 
 def _breakdown(console: Console, label: str, blocks: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loadpulse.outputs.format import fmt_count, fmt_ms
+from loadpulse.outputs.format import fmt_count, fmt_ms, fmt_number
 
 
 def _table(*cols: str) -> Table:
@@ -26,7 +26,7 @@ def print_probes(console: Console, s: dict[str, Any]) -> None:
         growth = f"{p['growth'] * 100:+.1f}%" if p["growth"] is not None else ""
         t.add_row(
             name,
-            *(f"{p[k]:,.6g}" if p[k] is not None else "" for k in ("first", "last", "min", "max", "avg")),
+            *(fmt_number(p[k]) for k in ("first", "last", "min", "max", "avg")),
             growth,
             fmt_count(p["samples"]),
         )
@@ -63,11 +63,12 @@ def print_scenarios(console: Console, s: dict[str, Any]) -> None:
         metrics = _table("metric", "kind", "value")
         for name, m in s["metrics"].items():
             if m["kind"] == "counter":
-                value = f"{m['value']:,.6g} ({m['rate']:,.1f}/s)"
+                value = f"{fmt_number(m['value'])} ({m['rate']:,.1f}/s)"
             elif m["kind"] == "rate":
                 value = f"{m['rate'] * 100:.2f}% of {fmt_count(m['total'])}"
             else:
-                value = f"p50 {m['p50']:,.6g}  p95 {m['p95']:,.6g}  max {m['max']:,.6g}  (n={m['count']})"
+                value = "  ".join(f"{k} {fmt_number(m.get(k))}" for k in ("min", "p50", "p95", "max"))
+                value += f"  (n={fmt_count(m['count'])})"
             metrics.add_row(name, m["kind"], value)
         console.print(metrics)
     for name, block in s["scenarios"].items():

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+NO_DATA = "\u2013"  # an en dash
+"""Shown where nothing was measured: a latency of no requests is unknown, not 0 µs."""
 
-def fmt_ms(ms: float) -> str:
+
+def fmt_ms(ms: float | None) -> str:
+    if ms is None:
+        return NO_DATA
     if ms >= 1000:
         return f"{ms / 1000:.2f} s"
     if ms >= 100:
@@ -15,6 +20,21 @@ def fmt_ms(ms: float) -> str:
 
 def fmt_count(n: float) -> str:
     return f"{n:,.0f}"
+
+
+def fmt_number(x: float | None) -> str:
+    """A measured value as a person copies it: thousands separators, never scientific notation, at most
+    three decimals (and as many significant digits as a small value needs)."""
+    if x is None:
+        return NO_DATA
+    if x != x or x in (float("inf"), float("-inf")):
+        return str(x)
+    if x == int(x) and abs(x) < 1e18:
+        return f"{int(x):,}"
+    if abs(x) >= 1:
+        return f"{x:,.3f}".rstrip("0").rstrip(".")
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("0", "-0") else f"{x:.3g}"
 
 
 def fmt_bytes(n: int) -> str:

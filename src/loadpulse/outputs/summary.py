@@ -16,19 +16,49 @@ from loadpulse.engine.run import RunOutcome, request_name
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import TREND_SCALE, CustomMetric, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
-from loadpulse.outputs.redact import redact_headers
+from loadpulse.redaction import redact_headers
 from loadpulse.thresholds.verdict import ThresholdResult, overall
 
 SCHEMA = "loadpulse.summary/1"
 PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0), ("p999", 99.9))
 
 
-def latency_ms(h: Histogram) -> dict[str, float]:
+LATENCY_KEYS = ("min", "mean", *(key for key, _ in PERCENTILES), "max")
+LAG_LIMIT_P99_MS = 10.0
+LAG_LIMIT_MAX_MS = 200.0
+"""Past either, the generator's own delay is a visible part of what it measured: generator-limited."""
+
+
+def latency_ms(h: Histogram) -> dict[str, float | None]:
+    """Percentiles in ms; every figure is None (JSON null) when nothing was measured, never a fake 0."""
+    if not h.total:
+        return dict.fromkeys(LATENCY_KEYS)
     values = h.percentiles(q for _, q in PERCENTILES)
     out = {"min": h.min_us / 1000, "mean": h.mean_us / 1000}
     out.update({key: v / 1000 for (key, _), v in zip(PERCENTILES, values, strict=True)})
     out["max"] = h.max_us / 1000
     return {k: round(v, 3) for k, v in out.items()}
+
+
+def generator_block(outcome: RunOutcome) -> dict[str, Any]:
+    """The generator's side of the truth: how late its event loop ran, and whether that makes the run
+    generator-limited (latencies then include the tool's own delay, and a rate may not have been held)."""
+    lag = outcome.aggregate.loop_lag
+    p50, p99 = (v / 1000 for v in lag.percentiles((50.0, 99.0))) if lag.total else (0.0, 0.0)
+    worst = lag.max_us / 1000 if lag.total else 0.0
+    reasons = []
+    if p99 > LAG_LIMIT_P99_MS or worst > LAG_LIMIT_MAX_MS:
+        reasons.append(
+            f"the event loop lagged up to {worst:,.1f} ms (p99 {p99:,.1f} ms): something held it, e.g. a "
+            "task that blocks (time.sleep, a synchronous SDK call) or more work than one process can do"
+        )
+    if outcome.overran:
+        reasons.append("the run overran its deadline and was stopped by force (the event loop was blocked)")
+    return {
+        "loop_lag_ms": {"p50": round(p50, 3), "p99": round(p99, 3), "max": round(worst, 3)},
+        "limited": bool(reasons),
+        "reasons": reasons,
+    }
 
 
 def stats_block(stats: NameStats, elapsed_s: float) -> dict[str, Any]:
@@ -75,6 +105,8 @@ def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) 
         "thresholds": [r.to_dict() for r in results],
         "aborted_by": outcome.abort_reason,
         "probes": {name: p.to_dict() for name, p in sorted(agg.probes.items())},
+        "generator": generator_block(outcome),
+        "warnings": list(outcome.warnings),
     }
     if outcome.spec is not None:
         summary.update(_one_liner(outcome))

@@ -14,10 +14,24 @@ from loadpulse.jsonpath import lookup, parse_json_path
 from loadpulse.probes.spec import ProbeSpec
 
 TIMEOUT_S = 2.0
+MESSAGE_CHARS = 200
+"""Remote text (an error, a value that is not a number) is cut to this in messages: a Redis INFO reply or
+an HTML error page is 30 KB, and a message is one line."""
 
 
 class ProbeError(Exception):
     """A probe could not read its value this time."""
+
+
+class ProbeMissing(ProbeError):
+    """The target answered but holds no value there yet (a key not set, a JSON field or a row not there,
+    a file not created): a gap in the series, not bad input, even at the start."""
+
+
+def short(text: object, limit: int = MESSAGE_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class Source:
@@ -27,6 +41,11 @@ class Source:
 
     def sample(self) -> dict[str, float]:
         raise NotImplementedError
+
+    def series(self) -> tuple[str, ...] | None:
+        """The series names this probe produces (for checking thresholds); None: ``name`` or any
+        ``name.KEY`` (a callable returning a mapping)."""
+        return (self.name,)
 
     def close(self) -> None:
         """Release connections (nothing by default)."""
@@ -52,6 +71,9 @@ class ProcessSource(Source):
             if p.pid != me and (p.info.get("name") == t or t in cmd):
                 return p
         raise ProbeError(f"no process named {t!r}")
+
+    def series(self) -> tuple[str, ...]:
+        return tuple(f"{self.name}.{k}" for k in ("cpu", "rss", "threads", "fds", "connections"))
 
     def sample(self) -> dict[str, float]:
         import psutil
@@ -84,6 +106,8 @@ class FileSource(Source):
     def sample(self) -> dict[str, float]:
         try:
             return {self.name: float(os.stat(self.spec.target).st_size)}
+        except FileNotFoundError:
+            raise ProbeMissing(f"{self.spec.target} does not exist (yet)") from None
         except OSError as exc:
             raise ProbeError(f"{self.spec.target}: {exc.strerror}") from None
 
@@ -98,11 +122,11 @@ class HttpSource(Source):
             with urllib.request.urlopen(self.spec.target, timeout=TIMEOUT_S) as resp:
                 doc = json.loads(resp.read())
         except (OSError, ValueError) as exc:
-            raise ProbeError(f"{self.spec.target} does not answer with JSON: {exc}") from None
+            raise ProbeError(f"{self.spec.target} does not answer with JSON: {short(exc)}") from None
         try:
             return {self.name: _number(lookup(doc, self.path), self.spec.selector)}
         except KeyError as exc:
-            raise ProbeError(f"{self.spec.selector}: {exc.args[0]}") from None
+            raise ProbeMissing(f"{self.spec.selector}: {short(exc.args[0])}") from None
 
 
 class SqlSource(Source):
@@ -110,9 +134,9 @@ class SqlSource(Source):
         super().__init__(spec)
         from sqlalchemy import create_engine
 
-        from loadpulse.store.history import shown
+        from loadpulse.redaction import redact_url
 
-        self.where = shown(spec.target)
+        self.where = redact_url(spec.target)
         url = spec.target.replace("postgresql://", "postgresql+psycopg://", 1)
         try:
             self.engine = create_engine(url, pool_pre_ping=True)
@@ -127,12 +151,17 @@ class SqlSource(Source):
             with self.engine.connect() as conn:
                 value = conn.execute(text(self.spec.selector)).scalar()
         except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise ProbeError(f"{self.where}: {detail}") from None
+            detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
+            raise ProbeError(f"{self.where}: {short(detail)}") from None
         return {self.name: _number(value, self.spec.selector)}
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def is_info(command: str) -> bool:
+    words = command.split(None, 1)
+    return bool(words) and words[0].upper() == "INFO"
 
 
 class RedisSource(Source):
@@ -147,7 +176,10 @@ class RedisSource(Source):
         self.client = redis.Redis.from_url(
             spec.target, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S
         )
-        self.command = shlex.split(spec.selector)
+        command, self.info_field = spec.selector, ""
+        if is_info(command):  # INFO SECTION#FIELD: one number out of INFO's mapping
+            command, _, self.info_field = command.partition("#")
+        self.command = shlex.split(command)
 
     def sample(self) -> dict[str, float]:
         import redis
@@ -155,12 +187,25 @@ class RedisSource(Source):
         try:
             value = self.client.execute_command(*self.command)  # type: ignore[no-untyped-call]
         except redis.RedisError as exc:
-            raise ProbeError(f"{self.spec.target} {self.spec.selector}: {exc}") from None
+            raise ProbeError(f"{self.spec.target} {self.spec.selector}: {short(exc)}") from None
+        if self.info_field:
+            return {self.name: self._info_value(value)}
         if isinstance(value, list | tuple | set):
             value = len(value)
         if isinstance(value, bytes):
-            value = value.decode()
+            value = value.decode("utf-8", "replace")
         return {self.name: _number(value, self.spec.selector)}
+
+    def _info_value(self, info: Any) -> float:
+        """One field of an INFO reply (redis-py parses it into a mapping), e.g. memory#used_memory."""
+        if not isinstance(info, dict):
+            raise ProbeError(f"{self.spec.selector}: INFO gave {short(repr(info), 60)}, not its fields")
+        if self.info_field not in info:
+            from loadpulse.profiles.registry import did_you_mean
+
+            hint = did_you_mean(self.info_field, sorted(map(str, info)))
+            raise ProbeError(short(f"INFO has no field {self.info_field!r}{hint}"))
+        return _number(info[self.info_field], self.info_field)
 
     def close(self) -> None:
         self.client.close()
@@ -177,19 +222,24 @@ class CallableSource(Source):
         try:
             value = self.fn()
         except Exception as exc:
-            raise ProbeError(f"{type(exc).__name__}: {exc}") from None
+            raise ProbeError(f"{type(exc).__name__}: {short(exc)}") from None
         if isinstance(value, dict):
             return {f"{self.name}.{k}": _number(v, str(k)) for k, v in value.items()}
         return {self.name: _number(value, self.spec.target)}
 
+    def series(self) -> None:
+        return None
+
 
 def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or value is None:
-        raise ProbeError(f"{what} gave {value!r}, not a number")
+    if value is None:  # a key not set, a NULL or no row, JSON null: nothing there yet
+        raise ProbeMissing(f"{short(what, 80)} gave no value")
+    if isinstance(value, bool):
+        raise ProbeError(f"{short(what, 80)} gave {value!r}, not a number")
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ProbeError(f"{what} gave {value!r}, not a number") from None
+        raise ProbeError(f"{short(what, 80)} gave {short(repr(value), 60)}, not a number") from None
 
 
 def make_source(spec: ProbeSpec) -> Source:

@@ -71,5 +71,10 @@ class Plan:
         return max(s.profile.start + s.profile.planned_s for s in self.scenarios)
 
     @property
+    def latest_end_s(self) -> float:
+        """When the last scenario must be over, its graceful stop included (the watchdog's deadline)."""
+        return max(s.profile.start + s.profile.planned_s + s.profile.graceful_stop for s in self.scenarios)
+
+    @property
     def peak_vus(self) -> int:
         return sum(s.profile.peak_vus for s in self.scenarios)

@@ -1,0 +1,76 @@
+"""What one loadpulse process can honour, checked before any load starts.
+
+A run asked for more than a process can do would not fail honestly: a rate of 1e12/s spins the scheduler
+forever, 100 million VUs exhaust memory before the first request, and a connection count above the file
+descriptor limit turns into a storm of failing connects. Every such request is refused up front with one
+line that names the limit. The numbers are per process: scale-out splits a larger load into segments that
+each stay within them.
+"""
+
+from __future__ import annotations
+
+import math
+import resource
+
+MAX_RATE = 1_000_000.0
+"""Arrivals per second one process can schedule (1 µs apart); measured throughput tops out far below."""
+MAX_VUS = 100_000
+"""VUs (or connections) one process keeps: each costs ~17 KiB and a socket."""
+MAX_IN_FLIGHT = 1_000_000
+MAX_REQUESTS = 10**12
+FD_RESERVE = 64
+"""Descriptors kept for everything that is not a connection (log files, the store, probes, the loop)."""
+
+
+def check_rate(value: float, what: str = "rate") -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{what} must be a finite number above 0 per second, not {value}")
+    if value > MAX_RATE:
+        raise ValueError(
+            f"{what} {value:g}/s cannot be honoured: one loadpulse process schedules at most "
+            f"{MAX_RATE:,.0f} arrivals/s"
+        )
+    return value
+
+
+def check_count(value: int, what: str, limit: int) -> int:
+    if value > limit:
+        raise ValueError(f"{what} {value:,} is more than one loadpulse process can hold (at most {limit:,})")
+    return value
+
+
+def check_seconds(value: float, what: str) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite duration, not {value}")
+    return value
+
+
+def check_fd_limit(wanted: int, what: str) -> None:
+    """Make room for ``wanted`` descriptors: raise the soft limit up to the hard one, else refuse.
+
+    Raises ValueError naming ``what`` (e.g. '-c 1015') and the limit, before any connection is opened.
+    """
+    need = wanted + FD_RESERVE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return
+    if hard != resource.RLIM_INFINITY and hard < need:
+        raise ValueError(
+            f"{what} needs about {need:,} file descriptors but this process may open at most {hard:,} "
+            f"(ulimit -n); raise the limit or ask for fewer connections"
+        )
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    except (ValueError, OSError) as exc:
+        raise ValueError(
+            f"{what} needs about {need:,} file descriptors; the limit is {soft:,} "
+            f"and raising it failed: {exc}"
+        ) from None
+
+
+def fd_room() -> int:
+    """How many connections the hard descriptor limit leaves room for."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        return MAX_IN_FLIGHT
+    return max(1, hard - FD_RESERVE)

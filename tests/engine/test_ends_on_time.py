@@ -1,0 +1,241 @@
+"""The run ends on time with a summary, whatever the scenario or the target does; SIGINT always works.
+
+Each case runs the real CLI in a subprocess (real signals, real fd limits) and must end within its
+duration + grace + 5 s with a summary and the documented exit code, and within 5 s of a SIGINT sent once
+the load is going.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SLACK_S = 5.0
+DURATION_S = 2.0
+GRACE_S = 1.0
+
+
+@contextlib.contextmanager
+def _server(handler: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
+    """A loopback server running ``handler`` per connection until the test ends (bounded by stop)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(512)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def accept_loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=_guarded, args=(handler, conn, stop), daemon=True).start()
+
+    thread = threading.Thread(target=accept_loop, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+
+
+def _guarded(
+    handler: Callable[[socket.socket, threading.Event], None], conn: socket.socket, stop: threading.Event
+) -> None:
+    with contextlib.suppress(OSError), conn:
+        conn.settimeout(0.2)
+        handler(conn, stop)
+
+
+def _blackhole(conn: socket.socket, stop: threading.Event) -> None:
+    """Accepts, reads, never answers; holds the connection until the client or the test gives up."""
+    while not stop.is_set():
+        try:
+            if not conn.recv(4096):
+                return
+        except TimeoutError:
+            continue
+
+
+def _endless_body(conn: socket.socket, stop: threading.Event) -> None:
+    """Answers with a chunked body that never ends."""
+    with contextlib.suppress(TimeoutError):
+        conn.recv(4096)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
+    deadline = time.monotonic() + 30
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            conn.sendall(chunk)
+        except TimeoutError:
+            continue
+
+
+SCENARIOS = {
+    "never_awaits": "async def t(ctx):\n    ctx.counter('n')\n",
+    "raises_at_once": "async def t(ctx):\n    raise RuntimeError('QueueFull')\n",
+    "blocks": "import time\n\nasync def t(ctx):\n    time.sleep(0.3)\n    ctx.counter('n')\n",
+}
+
+
+def _scenario_file(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "scenario.py"
+    path.write_text(
+        "from loadpulse import task\n"
+        f"profile = {{'profile': 'constant-vus', 'vus': 3, 'duration': '{DURATION_S}s', "
+        "'graceful_stop': '1s'}\n\n" + body.replace("async def t", "@task\nasync def t"),
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+@dataclass
+class Case:
+    argv: list[str]
+    code: int
+    """Exit code when it runs its course."""
+    fd_limit: int | None = None
+    budget_s: float = DURATION_S + GRACE_S + SLACK_S
+
+
+def _run(case: Case, tmp_path: Path, interrupt_after_s: float | None = None) -> tuple[int, float, str, str]:
+    json_path = tmp_path / "summary.json"
+    argv = [
+        sys.executable,
+        "-m",
+        "loadpulse",
+        *case.argv,
+        "--json",
+        str(json_path),
+        "--no-history",
+        "--no-progress",
+    ]
+
+    def limit() -> None:
+        if case.fd_limit is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (case.fd_limit, case.fd_limit))
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=limit, env=env
+    )
+    if interrupt_after_s is not None:
+        time.sleep(interrupt_after_s)
+        proc.send_signal(signal.SIGINT)
+        start = time.monotonic()
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    elapsed = time.monotonic() - start
+    summary = json_path.read_text(encoding="utf-8") if json_path.exists() else ""
+    return proc.returncode, elapsed, out + err, summary
+
+
+def _cases(tmp_path: Path, blackhole: str, endless: str) -> dict[str, Case]:
+    run = ["run", "--grace", f"{GRACE_S}s"]
+    http = ["http", "-d", f"{DURATION_S}s", "--grace", f"{GRACE_S}s"]
+    return {
+        **{name: Case([*run, _scenario_file(tmp_path, body)], 0) for name, body in SCENARIOS.items()},
+        "blackhole_target": Case([*http, "-c", "4", blackhole], 0),
+        "endless_body": Case([*http, "-c", "2", endless], 0),
+        "absurd_but_bounded_rate": Case([*http, "--rate", "200000", "--max-in-flight", "50", blackhole], 0),
+    }
+
+
+@pytest.fixture(scope="module")
+def targets() -> Iterator[tuple[str, str]]:
+    with _server(_blackhole) as blackhole, _server(_endless_body) as endless:
+        yield blackhole, endless
+
+
+CASE_NAMES = [*SCENARIOS, "blackhole_target", "endless_body", "absurd_but_bounded_rate"]
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_run_ends_on_time_with_a_summary(name: str, tmp_path: Path, targets: tuple[str, str]) -> None:
+    case = _cases(tmp_path, *targets)[name]
+    code, elapsed, output, summary = _run(case, tmp_path)
+    assert code == case.code, output
+    assert elapsed < case.budget_s, f"took {elapsed:.1f} s\n{output}"
+    assert "Traceback" not in output
+    doc = json.loads(summary)
+    assert doc["duration_s"] <= DURATION_S + GRACE_S + SLACK_S
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_sigint_ends_the_run_within_5_s(name: str, tmp_path: Path, targets: tuple[str, str]) -> None:
+    case = _cases(tmp_path, *targets)[name]
+    case.argv = [a.replace(f"{DURATION_S}s", "60s") for a in case.argv]
+    if case.argv[0] == "run":
+        Path(case.argv[-1]).write_text(
+            Path(case.argv[-1]).read_text(encoding="utf-8").replace(f"'{DURATION_S}s'", "'60s'"),
+            encoding="utf-8",
+        )
+    code, elapsed, output, summary = _run(case, tmp_path, interrupt_after_s=1.5)
+    assert code == 130, output
+    assert elapsed < 5.0, f"took {elapsed:.1f} s after SIGINT\n{output}"
+    assert "Traceback" not in output
+    assert json.loads(summary)["ended_by"] == "interrupted"
+
+
+def test_sighup_is_treated_like_sigterm(tmp_path: Path, targets: tuple[str, str]) -> None:
+    blackhole, _ = targets
+    json_path = tmp_path / "s.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "loadpulse",
+            "http",
+            blackhole,
+            "-d",
+            "60s",
+            "-c",
+            "2",
+            "--json",
+            str(json_path),
+            "--no-history",
+            "--no-progress",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130, err
+    assert json.loads(json_path.read_text(encoding="utf-8"))["ended_by"] == "interrupted"
+
+
+def test_fd_limit_below_connections_is_refused_before_the_load(
+    tmp_path: Path, targets: tuple[str, str]
+) -> None:
+    blackhole, _ = targets
+    case = Case(["http", "-d", "2s", "-c", "1015", blackhole], 2, fd_limit=1024)
+    code, elapsed, output, summary = _run(case, tmp_path)
+    assert code == 2
+    assert elapsed < 5
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "file descriptors" in lines[0] and "ulimit -n" in lines[0], output
+    assert summary == ""
