@@ -14,7 +14,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time they happen on first use
-    from loadpulse.engine.run import RunOutcome, execute, execute_plan
+    from loadpulse.engine.outcome import RunOutcome
+    from loadpulse.engine.run import execute, execute_plan
     from loadpulse.errors import BadInput
     from loadpulse.metrics.error_kinds import ErrorKind
     from loadpulse.metrics.histogram import Histogram
@@ -36,7 +37,7 @@ _EXPORTS = {
     "TimeoutSpec": "loadpulse.spec",
     "BadInput": "loadpulse.errors",
     "execute": "loadpulse.engine.run",
-    "RunOutcome": "loadpulse.engine.run",
+    "RunOutcome": "loadpulse.engine.outcome",
     "build_summary": "loadpulse.outputs.summary",
     "Histogram": "loadpulse.metrics.histogram",
     "ErrorKind": "loadpulse.metrics.error_kinds",

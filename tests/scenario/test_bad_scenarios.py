@@ -52,6 +52,23 @@ PY_CASES = [
         ":4: task 't' is not an async def",
     ),
     ("raises", "import os\n\nraise RuntimeError('nope')\n", ":3: RuntimeError while loading: nope"),
+    ("exits_at_import", "import sys\n\nsys.exit(0)\n", ":3: the scenario called exit(0) while loading"),
+    (
+        "absurd_vus",
+        GOOD_TASK + "profile = {'profile': 'constant-vus', 'vus': 100000000, 'duration': '3s'}\n",
+        "VUs 100,000,000 is more than one loadpulse process can hold",
+    ),
+    (
+        "absurd_rate",
+        GOOD_TASK + "profile = {'profile': 'constant-rate', 'rate': 1e12, 'duration': '3s'}\n",
+        "cannot be honoured",
+    ),
+    (
+        "infinite_stage",
+        GOOD_TASK
+        + "profile = {'profile': 'ramping-rate', 'stages': [{'duration': '1s', 'target': float('inf')}]}\n",
+        "finite",
+    ),
     (
         "badprofile",
         GOOD_TASK + "profile = {'profile': 'ramping-vu', 'stages': ['1s:1']}\n",

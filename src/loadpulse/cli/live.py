@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from loadpulse.engine.run import RunOutcome, Service
+from loadpulse.engine.outcome import RunOutcome
+from loadpulse.engine.run import Service
 from loadpulse.errors import BadInput
 from loadpulse.live.state import LiveState
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow

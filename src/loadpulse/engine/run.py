@@ -6,16 +6,15 @@ import asyncio
 import contextlib
 import gc
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter_ns
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from loadpulse.bounds import check_fd_limit, fd_room
 from loadpulse.engine.closed import ClosedLoad
 from loadpulse.engine.driver import LoadDriver, PreparedRequest, Timeouts
 from loadpulse.engine.open import OpenLoad
+from loadpulse.engine.outcome import RunOutcome
 from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
 from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
@@ -26,7 +25,7 @@ from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
 from loadpulse.protocols.http.request import encode_request
 from loadpulse.protocols.http.url import parse_url, resolve
 from loadpulse.scenario.model import Plan
-from loadpulse.spec import RequestSpec, RunSpec
+from loadpulse.spec import RunSpec, request_name
 
 DEADLINE_MARGIN_S = 5.0
 """How far past duration + grace the watchdog lets a run go before it stops it by force."""
@@ -57,34 +56,6 @@ class Load(Protocol):
     def in_flight(self) -> int: ...
     def connection_count(self) -> int: ...
     async def drain(self, grace_s: float) -> None: ...
-
-
-@dataclass(slots=True)
-class RunOutcome:
-    spec: RunSpec | None
-    """The one-liner's spec; None for a scenario run (see ``plan``)."""
-    aggregate: Aggregate
-    started_at: datetime
-    ended_by: str
-    """'requests' (budget done), 'completed' (scenario profiles done), 'duration', 'interrupted' or
-    'stopped' (asked to stop by a caller)."""
-    abandoned: int = 0
-    co_corrected: bool = False
-    planned_s: float | None = None
-    run_id: str = field(default="")
-    plan: Plan | None = None
-    warnings: list[str] = field(default_factory=list)
-    abort_reason: str | None = None
-    overran: bool = False
-    """The watchdog had to stop the run by force past its deadline (the event loop was blocked)."""
-
-    @property
-    def interrupted(self) -> bool:
-        return self.ended_by == "interrupted"
-
-
-def request_name(req: RequestSpec) -> str:
-    return req.name or f"{req.method} {urlsplit(req.url).path or '/'}"
 
 
 def build_driver(spec: RunSpec, recorder: Recorder) -> LoadDriver:

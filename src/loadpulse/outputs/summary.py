@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from loadpulse import __version__
-from loadpulse.engine.run import RunOutcome, request_name
+from loadpulse.engine.outcome import RunOutcome
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import TREND_SCALE, CustomMetric, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
 from loadpulse.redaction import redact_headers
+from loadpulse.spec import request_name
 from loadpulse.thresholds.verdict import ThresholdResult, overall
 
 SCHEMA = "loadpulse.summary/1"

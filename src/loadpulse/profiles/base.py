@@ -13,10 +13,11 @@ asks. Two families, like k6's executors:
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from loadpulse.bounds import MAX_VUS, check_count, check_rate
 from loadpulse.errors import BadInput
 from loadpulse.units import parse_duration
 
@@ -33,8 +34,8 @@ def _duration(value: Any) -> Any:
     return value
 
 
-Seconds = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
-PositiveSeconds = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
+Seconds = Annotated[float, BeforeValidator(_duration), Field(ge=0, allow_inf_nan=False)]
+PositiveSeconds = Annotated[float, BeforeValidator(_duration), Field(gt=0, allow_inf_nan=False)]
 
 
 def parse_stage(value: Any) -> Any:
@@ -53,7 +54,7 @@ def parse_stage(value: Any) -> Any:
 class Stage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     duration: Seconds
-    target: Annotated[float, Field(ge=0)]
+    target: Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 StageInput = Annotated[Stage, BeforeValidator(parse_stage)]
@@ -96,6 +97,17 @@ class ProfileConfig(BaseModel):
     def peak_vus(self) -> int:
         """The most VUs the profile can need at once."""
         raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> Self:
+        # What one process cannot honour is refused here, before anything is allocated (loadpulse.bounds).
+        check_count(self.peak_vus, "VUs", MAX_VUS)
+        if self.family == "open":
+            stages = getattr(self, "stages", ())
+            for rate in (getattr(self, "rate", None), *(st.target for st in stages)):
+                if rate:
+                    check_rate(rate, "rate")
+        return self
 
     def describe(self) -> dict[str, Any]:
         """The config as plain data (for summaries and reports)."""

@@ -1,0 +1,37 @@
+"""RunOutcome: the record a finished run hands to everything after it (reports, history, exit code).
+
+A record-only module below its users: outputs and stores import it without importing the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from loadpulse.metrics.aggregate import Aggregate
+from loadpulse.scenario.model import Plan
+from loadpulse.spec import RunSpec
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    spec: RunSpec | None
+    """The one-liner's spec; None for a scenario run (see ``plan``)."""
+    aggregate: Aggregate
+    started_at: datetime
+    ended_by: str
+    """'requests' (budget done), 'completed' (scenario profiles done), 'duration', 'interrupted' or
+    'stopped' (asked to stop by a caller)."""
+    abandoned: int = 0
+    co_corrected: bool = False
+    planned_s: float | None = None
+    run_id: str = field(default="")
+    plan: Plan | None = None
+    warnings: list[str] = field(default_factory=list)
+    abort_reason: str | None = None
+    overran: bool = False
+    """The watchdog had to stop the run by force past its deadline (the event loop was blocked)."""
+
+    @property
+    def interrupted(self) -> bool:
+        return self.ended_by == "interrupted"
