@@ -128,3 +128,34 @@ def test_callable_probe_in_a_scenario(cli: Callable[..., CliResult], demo_url: s
     probes = r.summary()["probes"]
     assert probes["ticks"]["first"] >= 10 and probes["ticks"]["last"] > probes["ticks"]["first"]
     assert "queue" in probes
+
+
+def test_redis_key_set_only_during_the_run_starts_as_a_gap(
+    cli: Callable[..., CliResult], nginx: object, redis_url: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    client.delete("jobs_done")
+    setter = threading.Timer(1.2, lambda: client.set("jobs_done", 42))
+    setter.start()
+    try:
+        r = cli(
+            "http", nginx.url, "-d", "3s", "-c", "2", "--no-history", "--json", "-", "--no-progress",  # type: ignore[attr-defined]
+            "--probe", f"done=redis:{redis_url}#GET jobs_done",
+            "--probe", f"mem=redis:{redis_url}#INFO memory#used_memory",
+        )  # fmt: skip
+    finally:
+        setter.cancel()
+        client.delete("jobs_done")
+        client.close()
+    assert r.code == 0, r.err
+    assert "probe 'done' has no value yet" in r.err
+    probes = r.summary()["probes"]
+    assert probes["done"]["last"] == 42 and probes["done"]["samples"] >= 1
+    assert probes["mem"]["min"] > 0  # INFO memory#used_memory: bytes used by the redis server
+
+
+def test_redis_info_field_typo_is_one_short_line(cli: Callable[..., CliResult], redis_url: str) -> None:
+    r = cli("http", "http://127.0.0.1:9/", "-n", "1", "--no-history",
+            "--probe", f"mem=redis:{redis_url}#INFO memory#used_memry")  # fmt: skip
+    assert r.code == 2 and "did you mean 'used_memory'" in r.err, r.err
+    assert len(r.err.strip()) < 400  # not INFO's 30 KB reply

@@ -30,6 +30,10 @@ from tests.conftest import CliResult
             "pending=redis:redis://127.0.0.1:6379/0#LLEN pending_messages",
             ProbeSpec("pending", "redis", "redis://127.0.0.1:6379/0", "LLEN pending_messages"),
         ),
+        (
+            "mem=redis:redis://127.0.0.1:6379#INFO memory#used_memory",
+            ProbeSpec("mem", "redis", "redis://127.0.0.1:6379", "INFO memory#used_memory"),
+        ),
     ],
 )
 def test_specs_parse(text: str, spec: ProbeSpec) -> None:
@@ -50,6 +54,7 @@ def test_specs_parse(text: str, spec: ProbeSpec) -> None:
         ("q=sql:sqlite:///x.db", "needs a query after '#'"),
         ("q=redis:127.0.0.1:6379#LLEN x", "needs a redis:// URL"),
         ("q=redis:redis://127.0.0.1:6379", "needs a command after '#'"),
+        ("q=redis:redis://127.0.0.1:6379#INFO memory", "names one field, like #INFO memory#used_memory"),
     ],
 )
 def test_bad_specs_exit_2_in_one_line(cli: Callable[..., CliResult], text: str, fragment: str) -> None:

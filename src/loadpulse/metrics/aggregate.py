@@ -56,9 +56,13 @@ class ProbeStats:
 
     @property
     def growth(self) -> float | None:
-        """(last - first) / first: e.g. 0.1 when the target's RSS grew 10 % over the run."""
-        if self.first is None or self.last is None or self.first == 0:
+        """How much the probe grew from its first sample to its last: relative, (last - first) / |first|
+        (0.1 when the target's RSS grew 10 %); from a first sample of 0 there is no ratio, so it is the
+        absolute growth, last - first (a queue from 0 to 500 grew 500). None only without samples."""
+        if self.first is None or self.last is None:
             return None
+        if self.first == 0:
+            return self.last - self.first
         return (self.last - self.first) / abs(self.first)
 
     def to_dict(self) -> dict[str, float | int | None]:

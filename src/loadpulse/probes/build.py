@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpulse.errors import BadInput
 from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.probes.sources import CallableSource, ProbeError, Source, make_source
 from loadpulse.probes.spec import parse_probe
+
+if TYPE_CHECKING:
+    from loadpulse.thresholds.objective import Objective
 
 
 def build_sampler(
@@ -43,3 +46,34 @@ def build_sampler(
     if not sources:
         return None
     return ProbeSampler(sources, warn)
+
+
+def check_probe_thresholds(objectives: Iterable[Objective], sampler: ProbeSampler | None) -> None:
+    """BadInput for the first threshold naming a probe series that no declared probe produces
+    (``probe.qeue.max`` when the probe is ``queue``), with the closest name: found before the load, not
+    as a FAIL with no data after it."""
+    from loadpulse.profiles.registry import did_you_mean
+
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    for s in sampler.sources if sampler is not None else []:
+        series = s.series()
+        if series is None:  # a callable: its own name, or NAME.KEY for each key of the mapping it returns
+            exact.add(s.name)
+            prefixes.add(s.name + ".")
+        else:
+            exact.update(series)
+    for o in objectives:
+        if o.metric.source != "probe":
+            continue
+        name = o.metric.subject or ""
+        if name in exact or any(name.startswith(p) for p in prefixes):
+            continue
+        if not exact:
+            raise BadInput(
+                f"threshold {o.expression!r}: no probe is declared; add --probe {name}=KIND:TARGET "
+                "or a probes: entry in the scenario file"
+            )
+        raise BadInput(
+            f"threshold {o.expression!r}: no probe series {name!r}{did_you_mean(name, sorted(exact))}"
+        )

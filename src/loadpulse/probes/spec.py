@@ -5,6 +5,7 @@ NAME=file:PATH              size in bytes (e.g. seed 000's SQLite database)
 NAME=http:URL#$.json.path   a number from a JSON endpoint (e.g. queue_length from /health, seed 004)
 NAME=sql:URL#QUERY          the first column of the first row (SQLAlchemy URL: sqlite or postgresql)
 NAME=redis:URL#COMMAND      e.g. redis://127.0.0.1:6379#LLEN pending_messages (seed 004)
+NAME=redis:URL#INFO SECTION#FIELD   one INFO field, e.g. #INFO memory#used_memory
 """
 
 from __future__ import annotations
@@ -66,5 +67,12 @@ def parse_probe(text: str) -> ProbeSpec:
         if not selector:
             raise BadInput(
                 f"--probe {text!r}: redis probe needs a command after '#', like #LLEN pending_messages"
+            )
+        command, _, field = selector.partition("#")
+        words = command.split()
+        if words and words[0].upper() == "INFO" and not field.strip():
+            raise BadInput(
+                f"--probe {text!r}: a redis INFO probe names one field, like #INFO memory#used_memory "
+                "(SECTION#FIELD); INFO's whole reply is not a number"
             )
     return ProbeSpec(name, kind, target, selector)
