@@ -40,10 +40,19 @@ def _static(package: str, name: str) -> str:
 class DashboardState:
     """What the page shows; the run updates it on every snapshot (same event loop, no locking)."""
 
-    def __init__(self, title: str, planned_s: float | None, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        title: str,
+        planned_s: float | None,
+        secrets: tuple[str, ...] = (),
+        planned_iterations: int | None = None,
+    ) -> None:
         self.title = title
         self.secrets = secrets
-        self.planned_s = planned_s
+        # An iteration budget ends the run, not the clock: its planned_s is only the safety limit
+        # (max_duration, 10 min by default), so the page shows the budget instead of "of 600 s".
+        self.planned_iterations = planned_iterations
+        self.planned_s = None if planned_iterations else planned_s
         self.rows: list[dict[str, Any]] = []
         self.totals: dict[str, Any] = {}
         self.thresholds: list[dict[str, Any]] = []
@@ -68,6 +77,7 @@ class DashboardState:
             "errors": dict(t.errors),
             "vus": agg.vus,
             "dropped": agg.dropped,
+            "iterations": sum(s.iterations for s in agg.scenarios.values()),
             "probes": {k: p.last for k, p in agg.probes.items()},
             "by_name": {
                 name: {
@@ -103,6 +113,7 @@ class DashboardState:
             "title": self.title,
             "status": self.status,
             "planned_s": self.planned_s,
+            "planned_iterations": self.planned_iterations,
             "rows": self.rows[since:],
             "totals": self.totals,
             "thresholds": self.thresholds,

@@ -1,5 +1,8 @@
 """The live progress line: rate, ok/failed, p95, elapsed and ETA, refreshed on every snapshot (1/s).
 
+With an iteration or request budget the bar counts it (``5,000/10,000 (50.0%)``, seed 004) rather than
+time; probe values are written as people copy them, never in scientific notation.
+
 On a terminal it redraws one line in place; elsewhere (CI logs, pipes) it prints a plain line every few
 seconds so logs stay readable.
 """
@@ -14,7 +17,7 @@ from rich.text import Text
 
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
-from loadpulse.outputs.format import fmt_count, fmt_duration, fmt_ms
+from loadpulse.outputs.format import fmt_count, fmt_duration, fmt_ms, fmt_number
 
 PLAIN_EVERY_S = 5.0
 BAR_WIDTH = 20
@@ -46,12 +49,18 @@ class ProgressLine:
             self._live.__exit__(None, None, None)
             self._live = None
 
-    def fraction(self, agg: Aggregate) -> float | None:
+    def budget(self, agg: Aggregate) -> tuple[int, int] | None:
+        """(done, planned) of an iteration or request budget; None when the plan is time-bound."""
         if self.planned_iterations:
-            done = sum(s.iterations for s in agg.scenarios.values())
-            return min(1.0, done / self.planned_iterations)
+            return sum(s.iterations for s in agg.scenarios.values()), self.planned_iterations
         if self.planned_requests:
-            return min(1.0, agg.total.requests / self.planned_requests)
+            return agg.total.requests, self.planned_requests
+        return None
+
+    def fraction(self, agg: Aggregate) -> float | None:
+        budget = self.budget(agg)
+        if budget is not None:
+            return min(1.0, budget[0] / budget[1])
         if self.planned_s:
             return min(1.0, agg.elapsed_s / self.planned_s)
         return None
@@ -64,7 +73,11 @@ class ProgressLine:
             filled = round(frac * BAR_WIDTH)
             text.append("━" * filled, style="green")
             text.append("━" * (BAR_WIDTH - filled), style="grey37")
-            text.append(f" {frac * 100:3.0f}%  ")
+            budget = self.budget(agg)
+            if budget is not None:
+                text.append(f" {budget[0]:,}/{budget[1]:,} ({frac * 100:.1f}%)  ")
+            else:
+                text.append(f" {frac * 100:3.0f}%  ")
         text.append(f"{fmt_count(row.rate)} req/s", style="bold")
         text.append("  ok ")
         text.append(fmt_count(agg.total.ok), style="green")
@@ -76,7 +89,7 @@ class ProgressLine:
             text.append(f"  dropped {fmt_count(agg.dropped)}", style="yellow")
         text.append(f"  p95 {fmt_ms(row.p95_ms)}")
         for name, value in list(row.probes.items())[:3]:  # the target's side, on the same line
-            text.append(f"  {name} {value:,.4g}", style="cyan")
+            text.append(f"  {name} {probe_value(value)}", style="cyan")
         text.append(f"  {fmt_duration(elapsed)}")
         if frac:
             eta = elapsed / frac - elapsed
@@ -92,3 +105,9 @@ class ProgressLine:
         if now - self._last_plain >= PLAIN_EVERY_S:
             self._last_plain = now
             self.console.print(line, soft_wrap=True)
+
+
+def probe_value(x: float) -> str:
+    """A probe's value with thousands separators and at most 3 decimals, never 1.2e+06 (issue 10, item
+    23); below a millionth it is 0."""
+    return fmt_number(x if abs(x) >= 1e-6 else 0.0)

@@ -44,7 +44,9 @@
     charts.forEach(function (u) { u.setData([cols.t].concat(u.keys.map(function (k) { return cols[k]; }))); });
     var t = msg.totals;
     if (t && t.requests !== undefined) {
-      $("elapsed").textContent = num(t.elapsed_s, 0) + " s" + (msg.planned_s ? " of " + num(msg.planned_s, 0) + " s" : "");
+      $("elapsed").textContent = num(t.elapsed_s, 0) + " s" + (msg.planned_iterations
+        ? ", iterations " + num(t.iterations, 0) + " of " + num(msg.planned_iterations, 0)
+        : (msg.planned_s ? " of " + num(msg.planned_s, 0) + " s" : ""));
       var cards = $("cards");
       cards.textContent = "";
       [["requests", num(t.requests, 0)], ["req/s", num(t.rate, 1)], ["ok", num(t.ok, 0)], ["failed", num(t.failed, 0)],
