@@ -180,6 +180,54 @@ def test_run_ends_on_time_with_a_summary(name: str, tmp_path: Path, targets: tup
     assert "Traceback" not in output
     doc = json.loads(summary)
     assert doc["duration_s"] <= DURATION_S + GRACE_S + SLACK_S
+    if name == "blocks":  # the generator's own stall is reported, not hidden in the latencies
+        assert doc["generator"]["limited"] and doc["generator"]["loop_lag_ms"]["max"] >= 250
+        assert "generator-limited" in output
+    if name == "blackhole_target":  # unanswered at the end: counted, failed, and latency unknown
+        assert doc["errors"]["unfinished"] == 4 and doc["requests"]["failed"] == 4
+        assert doc["latency_ms"]["p50"] is None and "0 µs" not in output
+
+
+def test_unfinished_requests_fail_an_error_threshold(tmp_path: Path, targets: tuple[str, str]) -> None:
+    blackhole, _ = targets
+    case = Case(["http", "-d", "1s", "--grace", "0.5s", "-c", "2", blackhole, "-t", "errors.count == 0"], 1)
+    code, _, output, summary = _run(case, tmp_path)
+    assert code == 1, output
+    assert json.loads(summary)["verdict"] == "FAIL"
+
+
+def test_a_healthy_run_is_not_generator_limited(tmp_path: Path, targets: tuple[str, str]) -> None:
+    path = tmp_path / "calm.py"
+    path.write_text(
+        "import asyncio\nfrom loadpulse import task\n"
+        "profile = {'profile': 'constant-vus', 'vus': 2, 'duration': '1s'}\n\n"
+        "@task\nasync def t(ctx):\n    await asyncio.sleep(0.01)\n",
+        encoding="utf-8",
+    )
+    code, _, output, summary = _run(Case(["run", str(path)], 0), tmp_path)
+    assert code == 0, output
+    gen = json.loads(summary)["generator"]
+    assert gen["limited"] is False and gen["reasons"] == [] and gen["loop_lag_ms"]["p99"] < 10
+
+
+@pytest.mark.parametrize("blocking", [True, False])
+def test_sigint_during_setup_never_starts_the_load(tmp_path: Path, blocking: bool) -> None:
+    """Ctrl-C in setup(), blocking (time.sleep) or awaiting, ends the run at once: exit 130, no load."""
+    wait = "time.sleep(30)" if blocking else "await asyncio.sleep(30)"
+    path = tmp_path / "slow_setup.py"
+    path.write_text(
+        "import asyncio, time\nfrom loadpulse import task\n"
+        "profile = {'profile': 'constant-vus', 'vus': 2, 'duration': '30s'}\n\n"
+        f"async def setup(ctx):\n    {wait}\n\n"
+        "@task\nasync def t(ctx):\n    ctx.counter('ran')\n",
+        encoding="utf-8",
+    )
+    code, elapsed, output, summary = _run(Case(["run", str(path)], 130), tmp_path, interrupt_after_s=1.5)
+    assert code == 130, output
+    assert elapsed < 5.0
+    doc = json.loads(summary)
+    assert doc["ended_by"] == "interrupted" and doc["scenarios"]["default"]["iterations"] == 0
+    assert "ran" not in doc["metrics"]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
