@@ -7,6 +7,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CliResult
 
 
@@ -74,18 +76,30 @@ def test_unknown_run_and_bad_store_are_bad_input(cli: Callable[..., CliResult], 
 
 
 def test_a_failing_store_never_loses_the_run(
-    cli: Callable[..., CliResult], nginx: object, tmp_path: Path
+    cli: Callable[..., CliResult], nginx: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from loadpulse.errors import BadInput
+    from loadpulse.store.history import RunStore
+
     path = tmp_path / "h.sqlite"
-    assert cli("history", "--store", f"sqlite:///{path}").code == 0  # creates the schema
-    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"  # opens fine, refuses the write at the end
     out, js = tmp_path / "r.json.gz", tmp_path / "s.json"
+    # A read-only store is refused before the load now (issue 10, item 18): nothing runs, nothing written.
+    assert cli("history", "--store", f"sqlite:///{path}").code == 0  # creates the schema
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    r = cli("http", nginx.url, "-n", "500", "--store", read_only, "--json", str(js))  # type: ignore[attr-defined]
+    assert r.code == 2 and "readonly database" in r.err and not js.exists() and r.out == ""
+
+    # A store that fails only when the row is saved (the disk filled during the run) loses nothing else.
+    def disk_full(*args: object) -> None:
+        raise BadInput(f"history store sqlite:///{path}: saving the run failed: database or disk is full")
+
+    monkeypatch.setattr(RunStore, "save", disk_full)
     r = cli(
         "http", nginx.url, "-n", "500", "-c", "2", "--no-progress",  # type: ignore[attr-defined]
-        "--store", read_only, "--out", str(out), "--json", str(js),
+        "--store", f"sqlite:///{path}", "--out", str(out), "--json", str(js),
     )  # fmt: skip
     assert r.code == 2
-    assert "readonly database" in r.err and "the run's files and summary were written" in r.err
+    assert "disk is full" in r.err and "the run's files and summary were written" in r.err
     assert json.loads(js.read_text())["requests"]["total"] == 500
     assert out.exists() and "requests" in r.out  # the console summary was printed too
 

@@ -53,7 +53,7 @@ def write(tmp_path: Path, name: str, data: bytes) -> str:
         (b"\x00\x01binary", "truncated or corrupt"),
         (b'{"schema": "loadpulse.results/7", "summary": {}}', "newer loadpulse (schema loadpulse.results/7)"),
         (b'{"schema": "loadpulse.summary/1"}', "not a loadpulse results file"),
-        (b'{"schema": "loadpulse.results/1", "summary": {}}', "is corrupt: KeyError"),
+        (b'{"schema": "loadpulse.results/1", "summary": {}}', "not a valid results file: summary.requests"),
         (b"[1, 2]", "not a loadpulse results file"),
     ],
 )

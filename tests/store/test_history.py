@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from loadpulse.errors import BadInput
-from loadpulse.store.history import RunStore, shown
+from loadpulse.redaction import redact_url
+from loadpulse.store.history import RunStore
 from loadpulse.store.schema import SCHEMA_VERSION
 from tests.outputs.results_factory import synthetic_results
 
@@ -105,7 +106,7 @@ def test_unreachable_and_wrong_urls_are_bad_input(tmp_path: Path, postgres_url: 
         RunStore("not a url").open()
     with pytest.raises(BadInput, match="no driver"):
         RunStore("mysql+nosuchdriver://127.0.0.1/x").open()
-    assert "secret" not in shown("postgresql://nobody:secret@127.0.0.1:9/nothing")
+    assert "secret" not in redact_url("postgresql://nobody:secret@127.0.0.1:9/nothing")
 
 
 def test_read_only_and_locked_sqlite_are_reported(tmp_path: Path) -> None:

@@ -58,6 +58,16 @@ app.command("compare")(compare)
 app.add_typer(target_app, name="target")
 
 
+def usage_line(exc: TyperException) -> str:
+    """One line for a usage error: the subcommand it is about (not the program name, which ``fail``
+    already prints) and click's message without its closing full stop."""
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else ""
+    sub = path.removeprefix(app.info.name or "loadpulse").strip()
+    where = f"{sub}: " if sub else ""
+    return f"{where}{exc.format_message().strip().rstrip('.')}; see --help"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: bad input is one line and exit 2, never a traceback."""
     args = expand_optional_values(sys.argv[1:] if argv is None else argv)
@@ -80,8 +90,6 @@ def main(argv: list[str] | None = None) -> None:
             hint = f" (did you mean {', '.join(possibilities)}?)" if possibilities else ""
             fail(f"no such option {option}{hint}; see --help")
         else:
-            ctx = getattr(exc, "ctx", None)
-            where = f"{ctx.command_path}: " if ctx is not None else ""
-            fail(f"{where}{exc.format_message()}; see --help")
+            fail(usage_line(exc))
         sys.exit(EXIT_BAD_INPUT)
     sys.exit(code if isinstance(code, int) else 0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from loadpulse.cli.console import stdout_console
 from loadpulse.cli.report_options import StoreOpt
 from loadpulse.errors import BadInput
 from loadpulse.outputs.comparison import comparison_markdown, print_comparison
+from loadpulse.outputs.files import check_writable, failure_line, write_text_atomic
 from loadpulse.store.compare import compare as compare_runs
 from loadpulse.store.compare import regressions
 
@@ -46,6 +46,7 @@ def compare(
     from loadpulse.store.history import load_ref
 
     effect = parse_effect(min_effect)
+    check_writable([("--markdown", markdown)])
     base = load_ref(baseline, store)
     cand = load_ref(candidate, store)
     deltas = compare_runs(base, cand, min_effect=effect)
@@ -56,5 +57,8 @@ def compare(
     else:
         print_comparison(console, base.run_id, cand.run_id, deltas)
     if markdown:
-        Path(markdown).write_text(comparison_markdown(base.run_id, cand.run_id, deltas), encoding="utf-8")
+        try:
+            write_text_atomic(markdown, comparison_markdown(base.run_id, cand.run_id, deltas))
+        except OSError as exc:
+            raise BadInput(failure_line("--markdown", markdown, exc)) from None
     return 1 if fail_on_regression and regressions(deltas) else 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,7 +11,11 @@ from rich.table import Table
 from loadpulse.cli.console import stdout_console
 from loadpulse.cli.report_options import StoreOpt
 from loadpulse.outputs.console import print_summary
+from loadpulse.outputs.format import NO_DATA
 from loadpulse.outputs.verdicts import print_verdicts
+
+if TYPE_CHECKING:
+    from loadpulse.store.history import RunRow
 
 
 def history(
@@ -37,24 +41,54 @@ def history(
             f"no runs in {rs.where}" + (" matching the filters" if name or tag else ""), highlight=False
         )
         return 0
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in ("run", "started", "name", "tags", "verdict", "requests", "req/s", "p95", "errors", "source"):
-        table.add_column(col, justify="right" if col in ("requests", "req/s", "p95", "errors") else "left")
-    for r in rows:
-        table.add_row(
-            r.run_id,
-            r.started_at.replace("T", " ")[:19],
-            r.name or "",
-            ",".join(r.tags),
-            r.verdict,
-            f"{r.requests:,}",
-            f"{r.rate:,.1f}",
-            f"{r.p95_ms:.2f} ms",
-            f"{r.error_rate * 100:.2f}%",
-            r.source or "",
-        )
-    console.print(table)
+    console.print(history_table(rows, console.width))
     return 0
+
+
+COLUMNS = ("run", "started", "verdict", "requests", "req/s", "p95", "errors", "name", "tags", "source")
+NUMERIC = ("requests", "req/s", "p95", "errors")
+DROPPED_FIRST = ("source", "tags", "name", "started")
+"""Columns left out, in this order, on a terminal too narrow for all (the run id holds the start time)."""
+
+
+def history_table(rows: list[RunRow], width: int) -> Table:
+    """The runs as a table whose run ids are never cut: an id is what ``show``/``compare`` take. Every
+    column is kept whole; on a narrow terminal the least needed columns are left out instead (``--json``
+    has them all), then what still does not fit folds."""
+    cells = [
+        {
+            "run": r.run_id,
+            "started": r.started_at.replace("T", " ")[:19],
+            "verdict": r.verdict,
+            "requests": f"{r.requests:,}",
+            "req/s": f"{r.rate:,.1f}",
+            "p95": f"{r.p95_ms:.2f} ms" if r.p95_ms is not None else NO_DATA,
+            "errors": f"{r.error_rate * 100:.2f}%",
+            "name": r.name or "",
+            "tags": ",".join(r.tags),
+            "source": r.source or "",
+        }
+        for r in rows
+    ]
+    widths = {col: max(len(col), *(len(c[col]) for c in cells)) for col in COLUMNS}
+    shown = list(COLUMNS)
+    for col in DROPPED_FIRST:
+        if sum(widths[c] for c in shown) + 2 * (len(shown) - 1) <= width:
+            break
+        shown.remove(col)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in shown:
+        keep = col in ("run", "verdict")  # never folded: an id or a verdict cut in two is no use
+        table.add_column(
+            col,
+            justify="right" if col in NUMERIC else "left",
+            no_wrap=keep,
+            min_width=widths[col] if keep else None,
+            overflow="fold",
+        )
+    for c in cells:
+        table.add_row(*(c[col] for col in shown))
+    return table
 
 
 def show(

@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
+from loadpulse.cli.console import fail
 from loadpulse.cli.report_options import StoreOpt
 from loadpulse.errors import BadInput
-from loadpulse.outputs.csv_export import write_csv
-from loadpulse.outputs.html_report import write_html
-from loadpulse.outputs.summary import write_summary
+from loadpulse.outputs.csv_export import series_csv
+from loadpulse.outputs.files import OutputBatch, check_writable, summary_json
+from loadpulse.outputs.html_report import render_html
 
 
 def report(
@@ -34,11 +35,12 @@ def report(
         raise BadInput("say what to write: --html PATH, --csv PATH and/or --json PATH")
     from loadpulse.store.history import load_ref
 
+    check_writable([("--html", html), ("--csv", csv), ("--json", json_out)])
     results = load_ref(run, store)
-    if html:
-        write_html(results, html)
-    if csv:
-        write_csv(results, csv)
-    if json_out:
-        write_summary(results.summary, json_out)
-    return 0
+    batch = OutputBatch()
+    batch.write("--html", html, lambda: render_html(results).encode())
+    batch.write("--csv", csv, lambda: series_csv(results).encode())
+    batch.write("--json", json_out, lambda: summary_json(results.summary).encode())
+    for line in batch.failures:
+        fail(line)
+    return 2 if batch.failures else 0  # an output not written is exit 2, as after a run

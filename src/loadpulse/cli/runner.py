@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -9,17 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.live import LiveOutputs
-from loadpulse.engine.run import RunOutcome, execute, execute_plan
+from loadpulse.engine.outcome import RunOutcome
+from loadpulse.engine.run import execute, execute_plan
 from loadpulse.errors import BadInput
 from loadpulse.live.progress import ProgressLine
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.outputs.console import print_summary
-from loadpulse.outputs.redact import redact_values
-from loadpulse.outputs.results import Results, read_results, results_of, write_results
-from loadpulse.outputs.summary import build_summary, write_summary
-from loadpulse.outputs.verdicts import print_verdicts, write_ci_outputs
+from loadpulse.outputs.files import OutputBatch, check_writable, summary_json
+from loadpulse.outputs.results import Results, read_results, results_bytes, results_of
+from loadpulse.outputs.summary import build_summary
+from loadpulse.outputs.verdicts import junit_xml, markdown, print_verdicts
 from loadpulse.probes.build import build_sampler
+from loadpulse.redaction import redact_values, run_secrets
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
 from loadpulse.thresholds.objective import Objective
@@ -147,13 +150,15 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     else:
         progress = ProgressLine(err, what.load.effective_duration_s, what.load.requests)
     watch = abort_watch(objectives)
-    # The history store and the baseline are checked before the load: a wrong URL is bad input, not a
-    # finding after a 10-minute run.
+    hidden = tuple(run_secrets_of(what, out.secrets))
+    # Output paths, the history store and the baseline are checked before the load: a wrong path or URL
+    # is bad input, not a finding after a 10-minute run.
+    check_writable(output_paths(out))
     store = None
     if out.history:  # SQLAlchemy is imported only when the history is on
         from loadpulse.store.history import RunStore
 
-        store = RunStore(out.store_url).open()
+        store = RunStore(out.store_url).open(writable=True)
     baseline = _baseline(out, store)
     sampler = build_sampler(
         out.probes,
@@ -161,7 +166,7 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
         warn=lambda message: err.print(f"[yellow]warning:[/] {message}", highlight=False),
     )
     planned_s = what.planned_s if isinstance(what, Plan) else what.load.effective_duration_s
-    title = redact_values(what.source if isinstance(what, Plan) else what.request.url, out.secrets)
+    title = redact_values(what.source if isinstance(what, Plan) else what.request.url, hidden)
     live = LiveOutputs(
         title,
         planned_s,
@@ -170,7 +175,7 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
         out.bind,
         out.token,
         out.linger_s,
-        out.secrets,
+        hidden,
     )
     if sampler is not None:
         sampler.check()
@@ -189,7 +194,7 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     def summarize(outcome: RunOutcome) -> dict[str, Any]:
         outcome.run_id = new_run_id(outcome)
         summary = build_summary(outcome, evaluate(objectives, outcome.aggregate))
-        finals["summary"] = redact_values(summary, out.secrets)
+        finals["summary"] = redact_values(summary, hidden)
         return finals["summary"]
 
     run_kw: dict[str, Any] = {
@@ -213,17 +218,15 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     if outcome.abort_reason:
         err.print(f"[red]aborted:[/] {outcome.abort_reason}", highlight=False)
     summary = finals.get("summary") or summarize(outcome)
+    for reason in summary["generator"]["reasons"]:
+        err.print(f"[yellow]warning:[/] generator-limited: {reason}", highlight=False)
     if not out.quiet:
         print_summary(human, summary)
         print_verdicts(human, summary)
-    if out.json_path:
-        write_summary(summary, out.json_path)
     results = results_of(outcome, summary)
-    if out.secrets:
-        results.settings = redact_values(results.settings, out.secrets)
-        results.names = {redact_values(k, out.secrets): v for k, v in results.names.items()}
-    write_reports(results, out)
-    write_ci_outputs(summary, out.junit_path, out.markdown_path)
+    results.settings = redact_values(results.settings, hidden)
+    results.names = {redact_values(k, hidden): v for k, v in results.names.items()}
+    written = write_reports(results, out)
     code = exit_code(outcome, summary["verdict"], out.fail_on_warn)
     if baseline is not None:
         from loadpulse.outputs.comparison import print_comparison
@@ -239,10 +242,25 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
         except BadInput as exc:
             # The run's own files are already written; the store failing is reported, never lost work.
             fail(f"{exc} (the run's files and summary were written)")
-            return EXIT_BAD_INPUT
-        if not out.quiet:
-            err.print(f"saved as run {results.run_id} in {store.where}", highlight=False)
-    return code
+            code = EXIT_BAD_INPUT
+        else:
+            if not out.quiet:
+                err.print(f"saved as run {results.run_id} in {store.where}", highlight=False)
+    # An output that could not be written is said once every other output and the history row are saved;
+    # the exit code is 2 whatever the verdict, so CI never reads a missing report as a PASS or a FAIL.
+    for line in written.failures:
+        fail(line)
+    return EXIT_BAD_INPUT if written.failures else code
+
+
+def run_secrets_of(what: RunSpec | Plan, given: Sequence[str]) -> list[str]:
+    """Every credential of the run (URL passwords, secret headers, secret --env values, --secret): what
+    every output replaces, wherever it appears."""
+    if isinstance(what, Plan):
+        return run_secrets([what.base_url or ""], what.headers, what.env, given)
+    return run_secrets(
+        [r.url for r in what.requests], [h for r in what.requests for h in r.headers], None, given
+    )
 
 
 def _baseline(out: OutputOptions, store: RunStore | None) -> Results | None:
@@ -257,14 +275,33 @@ def _baseline(out: OutputOptions, store: RunStore | None) -> Results | None:
     return store.load(out.baseline, out.run_name)
 
 
-def write_reports(results: Results, out: OutputOptions) -> None:
-    if out.out_path:
-        write_results(results, out.out_path)
-    if out.html_path:
-        from loadpulse.outputs.html_report import write_html
+def output_paths(out: OutputOptions) -> list[tuple[str, str | None]]:
+    """Every file output as (flag, path): checked before the load, written after it."""
+    return [
+        ("--json", out.json_path),
+        ("--out", out.out_path),
+        ("--html", out.html_path),
+        ("--csv", out.csv_path),
+        ("--junit", out.junit_path),
+        ("--markdown", out.markdown_path),
+    ]
 
-        write_html(results, out.html_path)
-    if out.csv_path:
-        from loadpulse.outputs.csv_export import write_csv
 
-        write_csv(results, out.csv_path)
+def write_reports(results: Results, out: OutputOptions) -> OutputBatch:
+    """Write every output asked for; one failing (a full disk) never stops the others."""
+    from loadpulse.outputs.csv_export import series_csv
+    from loadpulse.outputs.html_report import render_html
+
+    summary = results.summary
+    batch = OutputBatch()
+    batch.write("--json", out.json_path, lambda: summary_json(summary).encode())
+    if out.out_path is not None:
+        batch.write("--out", out.out_path, lambda: results_bytes(results, str(out.out_path)))
+    batch.write("--html", out.html_path, lambda: render_html(results).encode())
+    batch.write("--csv", out.csv_path, lambda: series_csv(results).encode())
+    batch.write("--junit", out.junit_path, lambda: junit_xml(summary))
+    batch.write("--markdown", out.markdown_path, lambda: markdown(summary).encode())
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:  # GitHub Actions: the Markdown summary also goes to the job summary
+        batch.append("GITHUB_STEP_SUMMARY", step_summary, markdown(summary) + "\n")
+    return batch

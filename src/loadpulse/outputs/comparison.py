@@ -8,8 +8,9 @@ from rich.console import Console
 from rich.table import Table
 
 from loadpulse.store.compare import IMPROVEMENT, REGRESSION, Delta
+from loadpulse.store.compare_custom import DECREASE, INCREASE
 
-STYLE = {REGRESSION: "red", IMPROVEMENT: "green"}
+STYLE = {REGRESSION: "red", IMPROVEMENT: "green", INCREASE: "yellow", DECREASE: "yellow"}
 
 
 def _value(d: Delta, v: float) -> str:
@@ -17,7 +18,9 @@ def _value(d: Delta, v: float) -> str:
         return f"{v:.3f} ms" if v < 10 else f"{v:,.1f} ms"
     if d.unit == "fraction":
         return f"{v * 100:.3f} %"
-    return f"{v:,.1f}/s"
+    if d.unit == "/s":
+        return f"{v:,.1f}/s"
+    return f"{v:,.6g}"  # a custom trend, in the script's own unit
 
 
 def _change(d: Delta) -> str:
@@ -29,7 +32,7 @@ def _change(d: Delta) -> str:
 def _evidence(d: Delta) -> str:
     if d.interval is not None:
         lo, hi = d.interval
-        return f"95% CI [{lo:+.3f}, {hi:+.3f}] ms"
+        return f"95% CI [{lo:+.3f}, {hi:+.3f}]" + (f" {d.unit}" if d.unit else "")
     return f"p = {d.p_value:.3g}" if d.p_value is not None else ""
 
 

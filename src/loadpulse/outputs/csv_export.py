@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from loadpulse.outputs.files import write_text_atomic
 from loadpulse.outputs.results import Results
 
 BASE_COLUMNS = (
@@ -60,4 +61,4 @@ def series_csv(results: Results) -> str:
 
 
 def write_csv(results: Results, path: str | Path) -> None:
-    Path(path).write_text(series_csv(results), encoding="utf-8")
+    write_text_atomic(path, series_csv(results))

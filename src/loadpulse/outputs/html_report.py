@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from loadpulse.metrics.aggregate import SeriesRow
+from loadpulse.outputs.files import write_text_atomic
 from loadpulse.outputs.results import Results
 
 SPECTRUM_X = [round(x, 3) for x in np.arange(0.0, 4.0001, 0.05)]
@@ -26,23 +28,31 @@ def _static(name: str) -> str:
 
 
 def _columns(results: Results) -> dict[str, Any]:
+    """The series as chart columns. Every count is charted per second of its interval's real length: the
+    last interval of a run is partial (a fraction of a second), and as a raw count it would be drawn as a
+    drop to almost nothing at the end of every chart."""
     rows = results.series
     kinds = sorted({k for r in rows for k in r.errors})
+
+    def per_s(count: float, r: SeriesRow) -> float:
+        return round(count / r.interval_s, 2)
+
     return {
         "t": [round(r.t_s, 3) for r in rows],
         "rate": [round(r.rate, 2) for r in rows],
-        "ok": [round(r.ok / r.interval_s, 2) for r in rows],
-        "failed": [round(r.failed / r.interval_s, 2) for r in rows],
+        "ok": [per_s(r.ok, r) for r in rows],
+        "failed": [per_s(r.failed, r) for r in rows],
+        "iterations": [per_s(r.iterations, r) for r in rows],
         "p50": [round(r.p50_ms, 3) for r in rows],
         "p90": [round(r.p90_ms, 3) for r in rows],
         "p95": [round(r.p95_ms, 3) for r in rows],
         "p99": [round(r.p99_ms, 3) for r in rows],
         "max": [round(r.max_ms, 3) for r in rows],
-        "errors": {k: [r.errors.get(k, 0) for r in rows] for k in kinds},
+        "errors": {k: [per_s(r.errors.get(k, 0), r) for r in rows] for k in kinds},
         "vus": [r.vus for r in rows],
         "in_flight": [r.in_flight for r in rows],
         "connections": [r.connections for r in rows],
-        "dropped": [r.dropped for r in rows],
+        "dropped": [per_s(r.dropped, r) for r in rows],
         "probes": {p: [r.probes.get(p) for r in rows] for p in sorted({p for r in rows for p in r.probes})},
     }
 
@@ -94,4 +104,4 @@ def render_html(results: Results) -> str:
 
 
 def write_html(results: Results, path: str | Path) -> None:
-    Path(path).write_text(render_html(results), encoding="utf-8")
+    write_text_atomic(path, render_html(results))

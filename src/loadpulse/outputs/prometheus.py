@@ -2,18 +2,21 @@
 
 A custom collector renders the live Aggregate at scrape time, so the hot path records nothing twice.
 Latency is exported both as a Prometheus histogram (cumulative counts at bucket bounds fit for HTTP, from
-loadpulse's own histogram) and as exact percentile gauges.
+loadpulse's own histogram) and as exact percentile gauges. Scenario runs also export what they did besides
+HTTP: iterations (count, duration, rate in the latest interval) and the script's custom metrics, labelled by
+metric name (a counter's total, a rate's true/total, a trend's percentiles in the script's own unit).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, make_asgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from loadpulse.live.state import LiveState
+from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.histogram import Histogram
 
 BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -21,8 +24,10 @@ QUANTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 STATE = {"PASS": 0, "WARN": 1, "FAIL": 2}
 
 
-def _hist_family(name: str, doc: str, per_name: dict[str, Histogram]) -> HistogramMetricFamily:
-    fam = HistogramMetricFamily(name, doc, labels=["name"], unit="seconds")
+def _hist_family(
+    name: str, doc: str, per_name: dict[str, Histogram], label: str = "name"
+) -> HistogramMetricFamily:
+    fam = HistogramMetricFamily(name, doc, labels=[label], unit="seconds")
     for req, h in per_name.items():
         counts = h.count_le([int(b * 1e6) for b in BUCKETS_S])
         buckets = [(str(b), float(c)) for b, c in zip(BUCKETS_S, counts, strict=True)]
@@ -77,10 +82,8 @@ class AggregateCollector:
         yield GaugeMetricFamily("loadpulse_vus", "Running virtual users.", value=agg.vus)
         yield GaugeMetricFamily("loadpulse_in_flight", "Requests in flight.", value=self.state.in_flight)
         yield CounterMetricFamily("loadpulse_dropped", "Open-model arrivals dropped.", value=agg.dropped)
-        it = CounterMetricFamily("loadpulse_iterations", "Scenario iterations.", labels=["scenario"])
-        for sc, sc_stats in agg.scenarios.items():
-            it.add_metric([sc], sc_stats.iterations)
-        yield it
+        yield from _iteration_families(agg)
+        yield from _custom_families(agg, self._label)
         checks = CounterMetricFamily(
             "loadpulse_checks", "Checks by name and result.", labels=["check", "result"]
         )
@@ -108,3 +111,61 @@ def prometheus_app(state: LiveState, secrets: tuple[str, ...] = ()) -> Any:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(AggregateCollector(state, secrets))
     return make_asgi_app(registry)
+
+
+def _iteration_families(agg: Aggregate) -> Iterator[Metric]:
+    it = CounterMetricFamily("loadpulse_iterations", "Scenario iterations.", labels=["scenario"])
+    for sc, sc_stats in agg.scenarios.items():
+        it.add_metric([sc], sc_stats.iterations)
+    yield it
+    yield _hist_family(
+        "loadpulse_iteration_duration", "Scenario iteration duration.",
+        {sc: st.duration for sc, st in agg.scenarios.items()}, label="scenario",
+    )  # fmt: skip
+    # The latest interval's rate, scaled by its real length (the last one of a run is partial).
+    last = agg.series[-1] if agg.series else None
+    rate = last.iterations / last.interval_s if last is not None and last.interval_s > 0 else 0.0
+    yield GaugeMetricFamily(
+        "loadpulse_iterations_per_second",
+        "Scenario iterations per second in the latest interval.",
+        value=rate,
+    )
+
+
+def _custom_families(agg: Aggregate, label: Callable[[str], str]) -> Iterator[Metric]:
+    """The script's ctx.counter / ctx.rate / ctx.trend metrics, one family per kind, the name a label."""
+    counters = CounterMetricFamily(
+        "loadpulse_custom_counter", "Custom counters (ctx.counter).", labels=["metric"]
+    )
+    rate_true = CounterMetricFamily(
+        "loadpulse_custom_rate_true", "Custom rates (ctx.rate): samples that were true.", labels=["metric"]
+    )
+    rate_all = CounterMetricFamily(
+        "loadpulse_custom_rate_samples", "Custom rates (ctx.rate): all samples.", labels=["metric"]
+    )
+    ratio = GaugeMetricFamily(
+        "loadpulse_custom_rate_ratio", "Custom rates (ctx.rate): share of true samples.", labels=["metric"]
+    )
+    trend = GaugeMetricFamily(
+        "loadpulse_custom_trend",
+        "Custom trends (ctx.trend): percentiles over the run so far, in the script's unit.",
+        labels=["metric", "quantile"],
+    )
+    trend_count = CounterMetricFamily(
+        "loadpulse_custom_trend_samples", "Custom trends (ctx.trend): samples.", labels=["metric"]
+    )
+    for name, m in sorted(agg.metrics.items()):
+        shown = label(name)
+        if m.kind == "counter":
+            counters.add_metric([shown], m.value)
+        elif m.kind == "rate":
+            rate_true.add_metric([shown], m.true)
+            rate_all.add_metric([shown], m.total)
+            if m.total:
+                ratio.add_metric([shown], m.true / m.total)
+        else:
+            trend_count.add_metric([shown], m.hist.total)
+            if m.hist.total:
+                for q, v in zip(QUANTILES, m.hist.percentiles(QUANTILES), strict=True):
+                    trend.add_metric([shown, f"{q / 100:g}"], v)
+    yield from (counters, rate_true, rate_all, ratio, trend, trend_count)

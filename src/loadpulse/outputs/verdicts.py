@@ -1,20 +1,44 @@
 """Threshold verdicts for people and CI: the console table, JUnit XML and a Markdown summary.
 
-All are functions of Summary JSON v1 (``summary["thresholds"]``), so a report regenerated later from the
-JSON says exactly what the run said.
+All are functions of Summary JSON v1 (``summary["thresholds"]``, ``summary["ended_by"]``), so a report
+regenerated later from the JSON says exactly what the run said. A run that did not run its course is never
+filed as a plain PASS: :func:`run_verdict` is INTERRUPTED or ABORTED for it (history, Markdown), and JUnit
+gets an ``<error>`` test case for an interruption.
 """
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-STYLE = {"PASS": "green", "WARN": "yellow", "FAIL": "red", "NONE": "dim"}
+from loadpulse.outputs.format import NO_DATA
+
+STYLE = {
+    "PASS": "green",
+    "WARN": "yellow",
+    "FAIL": "red",
+    "NONE": "dim",
+    "INTERRUPTED": "red",
+    "ABORTED": "red",
+}
+INTERRUPTED, ABORTED = "INTERRUPTED", "ABORTED"
+RUN_STATES = {"interrupted": INTERRUPTED, "aborted": ABORTED}
+"""``ended_by`` values that override the thresholds' verdict where a run is filed (history, Markdown)."""
+
+
+def run_verdict(s: dict[str, Any]) -> str:
+    """INTERRUPTED or ABORTED for a run that did not run its course, else the thresholds' verdict."""
+    return RUN_STATES.get(str(s.get("ended_by", "")), str(s["verdict"]))
+
+
+def interruption(s: dict[str, Any]) -> str:
+    """'interrupted after 3.2 s of 10 s' (the planned duration when there was one)."""
+    planned = (s.get("load") or {}).get("duration_s")
+    of = f" of {planned:g} s" if isinstance(planned, int | float) and planned > 0 else ""
+    return f"interrupted after {s['duration_s']:.1f} s{of}"
 
 
 def _bound(t: dict[str, Any], level: str) -> str:
@@ -44,20 +68,25 @@ def print_verdicts(console: Console, s: dict[str, Any]) -> None:
     line = f"verdict [bold {STYLE[verdict]}]{verdict}[/]"
     if s.get("aborted_by"):
         line += f"  (aborted: {s['aborted_by']})"
+    elif s.get("ended_by") == "interrupted":
+        line += f"  ({interruption(s)}: the thresholds saw part of the run)"
     console.print(line, highlight=False)
 
 
 def junit_xml(s: dict[str, Any]) -> bytes:
     """One testsuite, one testcase per objective; a FAIL is a <failure> with the measured value (a WARN
-    passes, with the value in system-out), in the common JUnit schema shape CI servers read."""
+    passes, with the value in system-out), in the common JUnit schema shape CI servers read. An interrupted
+    run adds a testcase "run" holding an <error> (the run itself did not complete: not a threshold failing,
+    and never a green build)."""
     results = s["thresholds"]
     failures = sum(1 for t in results if t["verdict"] == "FAIL")
+    interrupted = s.get("ended_by") == "interrupted"
     suite = ET.Element(
         "testsuite",
         name=f"loadpulse {s.get('load', {}).get('source') or s['target'].get('url') or ''}".strip(),
-        tests=str(len(results)),
+        tests=str(len(results) + interrupted),
         failures=str(failures),
-        errors="0",
+        errors=str(int(interrupted)),
         skipped="0",
         time=f"{s['duration_s']:.3f}",
         timestamp=s["started_at"].rstrip("Z"),
@@ -75,22 +104,47 @@ def junit_xml(s: dict[str, Any]) -> bytes:
             failure.text = f"{t['expression']}\nmeasured: {t['actual_text']}"
         else:
             ET.SubElement(case, "system-out").text = measured
+    if interrupted:
+        case = ET.SubElement(
+            suite, "testcase", classname="loadpulse.run", name="run", time=f"{s['duration_s']:.3f}"
+        )
+        error = ET.SubElement(case, "error", message=interruption(s), type="Interrupted")
+        error.text = f"{interruption(s)}; the numbers cover only that part of the run"
     return bytes(ET.tostring(suite, encoding="utf-8", xml_declaration=True))
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.2f} ms" if value is not None else NO_DATA
 
 
 def markdown(s: dict[str, Any]) -> str:
     """A summary fit for a pull-request comment or the GitHub Actions job summary."""
     req, lat = s["requests"], s["latency_ms"]
-    icon = {"PASS": ":white_check_mark:", "WARN": ":warning:", "FAIL": ":x:", "NONE": ":information_source:"}[
-        s["verdict"]
-    ]
+    verdict = run_verdict(s)
+    icon = {
+        "PASS": ":white_check_mark:",
+        "WARN": ":warning:",
+        "FAIL": ":x:",
+        "NONE": ":information_source:",
+        INTERRUPTED: ":stop_sign:",
+        ABORTED: ":x:",
+    }.get(verdict, ":grey_question:")
     what = s.get("load", {}).get("source") or s["target"].get("url") or "run"
+    iterations = sum(sc.get("iterations", 0) for sc in (s.get("scenarios") or {}).values())
+    if req["total"] or not iterations:
+        did = (
+            f"{req['total']:,} requests in {s['duration_s']:.1f} s ({req['rate']:,.1f}/s), "
+            f"{req['failed']:,} failed; p50 {_ms(lat['p50'])}, p95 {_ms(lat['p95'])}, p99 {_ms(lat['p99'])}"
+        )
+    else:  # a scenario without HTTP (SDK or database calls): say what it did, not "0 requests"
+        rate = iterations / s["duration_s"] if s["duration_s"] else 0.0
+        did = f"{iterations:,} iterations in {s['duration_s']:.1f} s ({rate:,.1f}/s), no HTTP requests"
     lines = [
-        f"### {icon} loadpulse: {s['verdict']} — `{what}`",
+        f"### {icon} loadpulse: {verdict} — `{what}`",
         "",
-        f"{req['total']:,} requests in {s['duration_s']:.1f} s ({req['rate']:,.1f}/s), "
-        f"{req['failed']:,} failed; p50 {lat['p50']:.2f} ms, p95 {lat['p95']:.2f} ms, p99 {lat['p99']:.2f} ms"
-        + (f"; **aborted**: {s['aborted_by']}" if s.get("aborted_by") else ""),
+        did
+        + (f"; **aborted**: {s['aborted_by']}" if s.get("aborted_by") else "")
+        + (f"; **{interruption(s)}**" if s.get("ended_by") == "interrupted" else ""),
         "",
     ]
     if s["thresholds"]:
@@ -110,16 +164,3 @@ def markdown(s: dict[str, Any]) -> str:
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         lines.append("")
     return "\n".join(lines)
-
-
-def write_ci_outputs(s: dict[str, Any], junit: str | None, md: str | None) -> None:
-    """--junit and --markdown files; in GitHub Actions (GITHUB_STEP_SUMMARY set) the Markdown summary is
-    also appended to the job summary."""
-    if junit:
-        Path(junit).write_bytes(junit_xml(s))
-    if md:
-        Path(md).write_text(markdown(s), encoding="utf-8")
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if step_summary:
-        with open(step_summary, "a", encoding="utf-8") as f:
-            f.write(markdown(s) + "\n")

@@ -7,6 +7,8 @@
   histograms: each run's bucket counts are resampled (multinomial, fixed seed) and the percentile
   difference's 95 % interval is taken; it is significant when the interval excludes zero.
 - **error rate**: the two-proportion z-test.
+- **iterations and custom metrics** (scenario runs): see :mod:`loadpulse.store.compare_custom`. The HTTP
+  rows are left out when neither run made an HTTP request (a "0.0/s vs 0.0/s" row says nothing).
 
 A change is a regression or an improvement only when it is significant (p < ``alpha`` or the interval
 excludes 0) *and* at least ``min_effect`` in size (relative; for error rates also at least 0.1 point).
@@ -17,11 +19,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from loadpulse.metrics.aggregate import SeriesRow
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.outputs.results import Results
 
@@ -100,8 +103,14 @@ def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:
     return math.erfc(z / math.sqrt(2))
 
 
+class Binned(Protocol):
+    """A distribution as (value, count) of its non-empty buckets: the latency Histogram, a trend's."""
+
+    def nonzero(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
+
+
 def _boot_percentiles(
-    h: Histogram, q: float, rng: np.random.Generator, n_boot: int
+    h: Binned, q: float, rng: np.random.Generator, n_boot: int, scale: float
 ) -> npt.NDArray[np.float64]:
     values, counts = h.nonzero()
     total = int(counts.sum())
@@ -109,21 +118,22 @@ def _boot_percentiles(
     cum = np.cumsum(draws, axis=1)
     rank = max(1, math.ceil(q / 100 * total))
     idx = (cum < rank).sum(axis=1)
-    picked: npt.NDArray[np.float64] = values[np.minimum(idx, len(values) - 1)] / 1000.0
+    picked: npt.NDArray[np.float64] = values[np.minimum(idx, len(values) - 1)] / scale
     return picked
 
 
 def bootstrap_interval(
-    base: Histogram, cand: Histogram, q: float, n_boot: int = 400, seed: int = 0
+    base: Binned, cand: Binned, q: float, n_boot: int = 400, seed: int = 0, scale: float = 1000.0
 ) -> tuple[float, float]:
-    """95 % interval (ms) of percentile ``q`` of ``cand`` minus that of ``base``."""
+    """95 % interval of percentile ``q`` of ``cand`` minus that of ``base``, in recorded units / ``scale``
+    (µs / 1000: ms for latencies)."""
     rng = np.random.default_rng(seed)
-    diff = _boot_percentiles(cand, q, rng, n_boot) - _boot_percentiles(base, q, rng, n_boot)
+    diff = _boot_percentiles(cand, q, rng, n_boot, scale) - _boot_percentiles(base, q, rng, n_boot, scale)
     lo, hi = np.percentile(diff, [2.5, 97.5])
     return float(lo), float(hi)
 
 
-def _classify(worse_if_higher: bool, base: float, cand: float, significant: bool, min_effect: float) -> str:
+def classify(worse_if_higher: bool, base: float, cand: float, significant: bool, min_effect: float) -> str:
     if not significant:
         return SAME
     change = abs(cand - base) / base if base else math.inf
@@ -133,22 +143,44 @@ def _classify(worse_if_higher: bool, base: float, cand: float, significant: bool
     return REGRESSION if higher == worse_if_higher else IMPROVEMENT
 
 
-def _steady_rates(r: Results) -> list[float]:
+def steady_rows(r: Results) -> list[SeriesRow]:
+    """The intervals that stand for the run's steady state: the first and last (partial) left out, and
+    any shorter than half a second."""
     rows = r.series
     inner = rows[1:-1] if len(rows) > 2 else rows
-    return [row.rate for row in inner if row.interval_s > 0.5]
+    return [row for row in inner if row.interval_s > 0.5]
+
+
+def _steady_rates(r: Results) -> list[float]:
+    return [row.rate for row in steady_rows(r)]
 
 
 def compare(
     base: Results, cand: Results, min_effect: float = 0.05, alpha: float = 0.01, seed: int = 0
 ) -> list[Delta]:
+    from loadpulse.store.compare_custom import custom_deltas, iteration_delta
+
+    out: list[Delta] = []
+    http = bool(base.total.requests or cand.total.requests)
+    if http:
+        out += _http_deltas(base, cand, min_effect, alpha, seed)
+    iterations = iteration_delta(base, cand, alpha, min_effect)
+    if iterations is not None:
+        out.append(iterations)
+    out += custom_deltas(base, cand, alpha, min_effect)
+    if not out:  # nothing measured on either side: still say so, with the one row every run has
+        out += _http_deltas(base, cand, min_effect, alpha, seed)
+    return out
+
+
+def _http_deltas(base: Results, cand: Results, min_effect: float, alpha: float, seed: int) -> list[Delta]:
     out: list[Delta] = []
     rb, rc = _steady_rates(base), _steady_rates(cand)
     mb = float(np.median(rb)) if rb else 0.0
     mc = float(np.median(rc)) if rc else 0.0
     p = mann_whitney_p(rb, rc)
     out.append(Delta("throughput (median req/s)", mb, mc, "/s", "Mann-Whitney U", p, None,
-                     _classify(False, mb, mc, p < alpha, min_effect)))  # fmt: skip
+                     classify(False, mb, mc, p < alpha, min_effect)))  # fmt: skip
 
     def latency(metric: str, hb: Histogram, hc: Histogram, q: float) -> None:
         if hb.total == 0 or hc.total == 0:
@@ -157,7 +189,7 @@ def compare(
         lo, hi = bootstrap_interval(hb, hc, q, seed=seed)
         significant = lo > 0 or hi < 0
         out.append(Delta(metric, vb, vc, "ms", "bootstrap", None, (lo, hi),
-                         _classify(True, vb, vc, significant, min_effect)))  # fmt: skip
+                         classify(True, vb, vc, significant, min_effect)))  # fmt: skip
 
     for q, label in ((50.0, "p50"), (95.0, "p95"), (99.0, "p99")):
         latency(f"latency {label}", base.total.latency, cand.total.latency, q)
@@ -167,7 +199,7 @@ def compare(
     p_err = two_proportion_p(tb.failed, tb.requests, tc.failed, tc.requests)
     verdict = SAME
     if p_err < alpha and abs(ec - eb) >= MIN_ERROR_POINTS:
-        verdict = _classify(True, eb, ec, True, min_effect)
+        verdict = classify(True, eb, ec, True, min_effect)
     out.append(Delta("error rate", eb, ec, "fraction", "two-proportion z", p_err, None, verdict))
     for name in sorted(set(base.names) & set(cand.names)):
         latency(f"{name}: p95", base.names[name].latency, cand.names[name].latency, 95.0)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import difflib
 import gzip
 import json
+import math
 import os
+import secrets
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,10 +24,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from loadpulse.errors import BadInput
-from loadpulse.outputs.results import Results, results_from_doc
+from loadpulse.outputs.results import Results, parse_document, results_from_doc
+from loadpulse.outputs.verdicts import run_verdict
+from loadpulse.redaction import redact_url
 from loadpulse.store.schema import runs, upgrade
 
 STORE_ENV = "LOADPULSE_STORE"
+COMPLETE_VERDICTS = ("PASS", "WARN", "NONE")
+"""Runs that 'best' may pick: no FAIL, and not INTERRUPTED or ABORTED (their numbers cover part of a run)."""
 
 
 def default_url() -> str:
@@ -36,14 +42,6 @@ def default_url() -> str:
 
     folder = Path(platformdirs.user_data_dir("loadpulse", appauthor=False))
     return f"sqlite:///{folder / 'history.sqlite'}"
-
-
-def shown(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +55,22 @@ class RunRow:
     verdict: str
     requests: int
     rate: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    """None where the run measured no latency (stored as 0: a measured latency is at least 1 µs)."""
     error_rate: float
     source: str | None
+    ended_by: str | None = None
+    """How the run ended; None for runs saved before schema version 3."""
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _row(d: dict[str, Any]) -> RunRow:
+    no_data = {k: None for k in ("p50_ms", "p95_ms", "p99_ms") if not d[k]}
+    return RunRow(**{**d, "tags": json.loads(d["tags"] or "[]"), **no_data})
 
 
 def git_commit(cwd: str | None = None) -> str | None:
@@ -81,7 +87,7 @@ def git_commit(cwd: str | None = None) -> str | None:
 class RunStore:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
-        self.where = shown(self.url)
+        self.where = redact_url(self.url)
         self.engine = self._engine()
 
     def _engine(self) -> Engine:
@@ -116,14 +122,43 @@ class RunStore:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         return BadInput(f"history store {self.where}: {doing} failed: {detail}")
 
-    def open(self) -> RunStore:
-        """Connect and bring the schema up to date (BadInput when unreachable, locked or read-only)."""
+    def open(self, writable: bool = False) -> RunStore:
+        """Connect, check the tables are ours and bring the schema up to date. ``writable``: also prove a
+        run can be saved (a run calls this before its load). BadInput when unreachable, locked, read-only,
+        not a database, or holding tables loadpulse did not create."""
         try:
             with self.engine.begin() as conn:
                 upgrade(conn, self.where)
+            if writable:
+                self._try_write()
         except SQLAlchemyError as exc:
             raise self._fail(exc, "opening") from None
         return self
+
+    def _try_write(self) -> None:
+        """Insert a row and roll it back: the only check that sees a read-only file or mount, a locked
+        database or a missing INSERT grant (file permission bits say nothing for root)."""
+        probe = {
+            # a random id: two runs starting at once never wait on each other's probe row
+            "run_id": f"write-check-{secrets.token_hex(6)}",
+            "tags": "[]",
+            "started_at": "",
+            "duration_s": 0.0,
+            "verdict": "NONE",
+            "requests": 0,
+            "rate": 0.0,
+            "p50_ms": 0.0,
+            "p95_ms": 0.0,
+            "p99_ms": 0.0,
+            "error_rate": 0.0,
+            "results": b"",
+        }
+        with self.engine.connect() as conn:
+            trans = conn.begin()
+            try:
+                conn.execute(runs.insert().values(**probe))
+            finally:
+                trans.rollback()
 
     # writing ----------------------------------------------------------------------------------------------
     def save(self, results: Results, name: str | None, tags: Sequence[str], commit: str | None) -> None:
@@ -137,12 +172,15 @@ class RunStore:
             "git_commit": commit,
             "started_at": s["started_at"],
             "duration_s": float(s["duration_s"]),
-            "verdict": s["verdict"],
+            # INTERRUPTED / ABORTED for a run that did not run its course: never listed as a PASS.
+            "verdict": run_verdict(s),
+            "ended_by": s.get("ended_by"),
             "requests": int(req["total"]),
             "rate": float(req["rate"]),
-            "p50_ms": float(s["latency_ms"]["p50"]),
-            "p95_ms": float(s["latency_ms"]["p95"]),
-            "p99_ms": float(s["latency_ms"]["p99"]),
+            # The columns are NOT NULL since version 1; "no data" (null in the summary) is kept as 0.
+            "p50_ms": float(s["latency_ms"]["p50"] or 0.0),
+            "p95_ms": float(s["latency_ms"]["p95"] or 0.0),
+            "p99_ms": float(s["latency_ms"]["p99"] or 0.0),
             "error_rate": req["failed"] / req["total"] if req["total"] else 0.0,
             "source": (s.get("load") or {}).get("source") or (s.get("target") or {}).get("url"),
             "results": blob,
@@ -169,7 +207,7 @@ class RunStore:
                 rows = conn.execute(q.limit(limit)).all()
         except SQLAlchemyError as exc:
             raise self._fail(exc, "reading") from None
-        return [RunRow(**{**r._asdict(), "tags": json.loads(r._asdict()["tags"] or "[]")}) for r in rows]
+        return [_row(r._asdict()) for r in rows]
 
     def resolve(self, ref: str, name: str | None = None) -> str:
         """A run id from a reference: an id (or unique prefix), 'last', 'best' (lowest p95 with no FAIL),
@@ -177,8 +215,10 @@ class RunStore:
         if ref == "last":
             found = self.list(name=name, limit=1)
         elif ref == "best":
-            candidates = [r for r in self.list(name=name, limit=10_000) if r.verdict != "FAIL" and r.requests]
-            found = sorted(candidates, key=lambda r: r.p95_ms)[:1]
+            candidates = [
+                r for r in self.list(name=name, limit=10_000) if r.verdict in COMPLETE_VERDICTS and r.requests
+            ]
+            found = sorted(candidates, key=lambda r: r.p95_ms if r.p95_ms is not None else math.inf)[:1]
         elif ref.startswith("tag:"):
             found = self.list(name=name, tag=ref[4:], limit=1)
         else:
@@ -214,11 +254,11 @@ class RunStore:
                 blob = conn.execute(select(runs.c.results).where(runs.c.run_id == run_id)).scalar_one()
         except SQLAlchemyError as exc:
             raise self._fail(exc, "reading") from None
-        try:
-            doc = json.loads(gzip.decompress(blob))
-        except (OSError, EOFError, ValueError):
-            raise BadInput(f"run {run_id} in history store {self.where} is corrupt") from None
-        return results_from_doc(doc, f"run {run_id}")
+        where = f"run {run_id} in history store {self.where}"
+        if not isinstance(blob, bytes) or blob[:2] != b"\x1f\x8b":
+            raise BadInput(f"{where} is corrupt: its results are not gzip data")
+        # The same capped, validated reading as a results file: a database is input like any file.
+        return results_from_doc(parse_document(blob, where), where)
 
 
 def load_ref(ref: str, store_url: str | None = None, name: str | None = None) -> Results:

@@ -2,7 +2,8 @@
 
 One code path for SQLite and PostgreSQL: only portable types. ``loadpulse_meta`` holds the schema version;
 opening a database applies every migration above its version in order, inside one transaction, and refuses
-a database written by a newer loadpulse instead of misreading it.
+a database written by a newer loadpulse, or holding tables of our names that loadpulse did not create,
+instead of misreading it.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
     select,
     text,
 )
 
 from loadpulse.errors import BadInput
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -46,7 +48,9 @@ runs = Table(
     Column("git_commit", String(64), nullable=True),
     Column("started_at", String(32), nullable=False),
     Column("duration_s", Float, nullable=False),
-    Column("verdict", String(8), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    # How the run ended (duration, requests, completed, interrupted, aborted, stopped); since version 3.
+    Column("ended_by", String(16), nullable=True),
     Column("requests", Integer, nullable=False),
     Column("rate", Float, nullable=False),
     Column("p50_ms", Float, nullable=False),
@@ -75,24 +79,64 @@ def _v2(conn: Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2}
+def _v3(conn: Connection) -> None:
+    """How a run ended (``ended_by``) and room in ``verdict`` for INTERRUPTED / ABORTED.
+
+    SQLite does not enforce VARCHAR lengths, so only PostgreSQL widens the column. A database created at
+    version 3 already has ``ended_by`` (v1 creates the table as declared)."""
+    if "ended_by" not in _columns(conn, runs.name):
+        conn.execute(text("ALTER TABLE loadpulse_runs ADD COLUMN ended_by VARCHAR(16)"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE loadpulse_runs ALTER COLUMN verdict TYPE VARCHAR(16)"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
+LATER_COLUMNS = {"ended_by"}
+"""Columns a migration after v1 adds: an older database of ours lacks them until it is upgraded."""
+
+
+def _columns(conn: Connection, table: str) -> set[str]:
+    return {c["name"] for c in inspect(conn).get_columns(table)}
+
+
+def check_ours(conn: Connection, where: str, tables: tuple[Table, ...] = (meta, runs)) -> None:
+    """BadInput when a table with one of our names exists but lacks our columns: another program's table
+    (or a damaged one) is refused before a run, not found when its row cannot be saved."""
+    for table in tables:
+        if not conn.dialect.has_table(conn, table.name):
+            continue
+        missing = {c.name for c in table.c} - LATER_COLUMNS - _columns(conn, table.name)
+        if missing:
+            raise BadInput(
+                f"history store {where} has a table {table.name!r} that loadpulse did not create "
+                f"(no column {', '.join(sorted(missing))}): use another store with --store"
+            )
 
 
 def current_version(conn: Connection) -> int:
     if not conn.dialect.has_table(conn, "loadpulse_meta"):
         return 0
     row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
-    return int(row[0]) if row else 0
+    if row is None:
+        return 0
+    if not str(row[0]).isdigit():
+        raise BadInput(f"schema version {row[0]!r} is not one loadpulse wrote")
+    return int(row[0])
 
 
 def upgrade(conn: Connection, where: str) -> int:
     """Bring the schema to SCHEMA_VERSION; returns the version found before."""
-    found = current_version(conn)
+    check_ours(conn, where, (meta,))
+    try:
+        found = current_version(conn)
+    except BadInput as exc:
+        raise BadInput(f"history store {where}: {exc}: use another store with --store") from None
     if found > SCHEMA_VERSION:
         raise BadInput(
             f"history store {where} has schema version {found}, newer than this loadpulse's "
             f"{SCHEMA_VERSION}: upgrade loadpulse, or use another store with --store"
         )
+    check_ours(conn, where, (runs,))
     for version in range(found + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[version](conn)
     if found != SCHEMA_VERSION:

@@ -72,19 +72,24 @@
     return LoadpulseCharts.lineChart(box, title, xs, series, opts);
   }
   var sr = data.series, t = sr.t;
-  chart("chart-throughput", "Throughput (requests/s)", t, [
-    { label: "all", values: sr.rate }, { label: "ok", values: sr.ok }, { label: "failed", values: sr.failed }]);
+  // every count below is per second of its interval's real length (the last interval is partial)
+  var throughput = [
+    { label: "all", values: sr.rate }, { label: "ok", values: sr.ok }, { label: "failed", values: sr.failed }];
+  if (sr.iterations && sr.iterations.some(function (v) { return v > 0; })) {
+    throughput.push({ label: "iterations", values: sr.iterations });
+  }
+  chart("chart-throughput", "Throughput (per second)", t, throughput);
   chart("chart-latency", "Latency (ms)", t, [
     { label: "p50", values: sr.p50 }, { label: "p90", values: sr.p90 }, { label: "p95", values: sr.p95 },
     { label: "p99", values: sr.p99 }, { label: "max", values: sr.max }]);
   var kinds = Object.keys(sr.errors);
-  chart("chart-errors", "Errors by kind (per interval)", t, kinds.length ? kinds.map(function (k) {
+  chart("chart-errors", "Errors by kind (per second)", t, kinds.length ? kinds.map(function (k) {
     return { label: k, values: sr.errors[k] };
   }) : [{ label: "no errors", values: t.map(function () { return 0; }) }]);
   chart("chart-vus", "VUs, in flight, connections", t, [
     { label: "VUs", values: sr.vus }, { label: "in flight", values: sr.in_flight },
     { label: "connections", values: sr.connections }]);
-  chart("chart-dropped", "Dropped arrivals (per interval)", t, [{ label: "dropped", values: sr.dropped, fill: true }]);
+  chart("chart-dropped", "Dropped arrivals (per second)", t, [{ label: "dropped", values: sr.dropped, fill: true }]);
 
   var probeNames = Object.keys(sr.probes || {});
   if (probeNames.length) {
