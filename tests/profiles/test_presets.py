@@ -62,6 +62,9 @@ def o(**kw: Any) -> Overrides:
         ("smoke", o(stages=("1s:5", "1s:0")), {"profile": "ramping-vus", "stages": ["1s:5", "1s:0"]}),
         ("sustained", o(stages=("1s:50",)), {"profile": "ramping-rate", "stages": ["1s:50"]}),
         ("sustained", o(iterations=30), {"profile": "shared-iterations", "iterations": 30}),
+        ("smoke", o(stages=("1s:5vus", "1s:0VU")), {"profile": "ramping-vus", "stages": ["1s:5", "1s:0"]}),
+        ("sustained", o(stages=("1s:50/s",)), {"profile": "ramping-rate", "stages": ["1s:50"]}),
+        ("smoke", o(stages=("1s:50/s",), rate=1.0), {"profile": "ramping-rate", "stages": ["1s:50"]}),
     ],
 )
 def test_overrides(base: str, overrides: Overrides, expect: dict[str, Any]) -> None:
@@ -88,3 +91,29 @@ def test_ramp_overrides_keep_the_shape() -> None:
 def test_contradictory_overrides(overrides: Overrides, fragment: str) -> None:
     with pytest.raises(BadInput, match=fragment):
         apply_overrides(preset_config("smoke"), overrides)
+
+
+@pytest.mark.parametrize(
+    ("base", "overrides", "fragment"),
+    [
+        ("sustained", o(stages=("30s:100vus",)), "'30s:100vus' is in VUs, but the profile 'constant-rate' is "
+         "a rate profile: its stages are in iterations/s (write 30s:100/s), or choose --profile ramping-vus"),
+        ("smoke", o(stages=("30s:100/s",)), "is in iterations/s, but the profile 'constant-vus' is a VU "
+         "profile: its stages are in VUs (write 30s:100vus)"),
+        ("smoke", o(stages=("30s:100vus",), rate=5.0), "--rate makes the stages arrival rates"),
+    ],
+)  # fmt: skip
+def test_stage_unit_that_contradicts_the_profile_family_is_bad_input(
+    base: str, overrides: Overrides, fragment: str
+) -> None:
+    with pytest.raises(BadInput) as err:
+        apply_overrides(preset_config(base), overrides)
+    assert fragment in str(err.value)
+
+
+def test_ramping_profiles_say_what_their_stages_count() -> None:
+    rate = build_profile(apply_overrides(preset_config("sustained"), o(stages=("1s:50",))))
+    vus = build_profile(apply_overrides(preset_config("smoke"), o(stages=("1s:5",))))
+    assert rate.stage_unit == "iterations/s" and rate.describe()["stage_unit"] == "iterations/s"
+    assert vus.stage_unit == "VUs" and vus.describe()["stage_unit"] == "VUs"
+    assert "stage_unit" not in build_profile(preset_config("smoke")).describe()

@@ -178,6 +178,7 @@ def test_bad_yaml_scenario(
         (["run", "{ok}", "--profile", "quick", "--preset", "quick"], "not both"),
         (["run", "{ok}", "--stage", "10s"], "is not DURATION:TARGET"),
         (["run", "{ok}", "--stage", "10s:5", "-d", "5s"], "the stages set the duration"),
+        (["run", "{ok}", "--stage", "10s:5/s"], "'10s:5/s' is in iterations/s, but the profile"),
         (["run", "{ok}", "--vus", "0"], "--vus must be greater than zero"),
         (["run", "{ok}", "-d", "-5s"], "must be greater than zero"),
         (["run", "{ok}", "--rate", "5", "-i", "3"], "do not go together"),

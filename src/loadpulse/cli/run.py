@@ -135,7 +135,11 @@ def run(
     stage: Annotated[
         list[str] | None,
         typer.Option(
-            "--stage", help="DURATION:TARGET ramp stage, e.g. 30s:100; repeatable (VUs, or /s with --rate)."
+            "--stage",
+            help="DURATION:TARGET ramp stage, repeatable. TARGET counts VUs for a VU profile (30s:100 or "
+            "30s:100vus) and iterations started per second for a rate profile or with --rate (30s:100 or "
+            "30s:100/s); a unit that contradicts the profile is refused. The summary's profile says which "
+            "(stage_unit).",
         ),
     ] = None,
     max_vus: Annotated[

@@ -13,6 +13,7 @@ asks. Two families, like k6's executors:
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -36,6 +37,21 @@ def _duration(value: Any) -> Any:
 
 Seconds = Annotated[float, BeforeValidator(_duration), Field(ge=0, allow_inf_nan=False)]
 PositiveSeconds = Annotated[float, BeforeValidator(_duration), Field(gt=0, allow_inf_nan=False)]
+
+
+STAGE_UNITS = {"vus": "VUs", "/s": "iterations/s"}
+"""What a stage's TARGET counts, by the suffix that says it on the command line (``30s:100vus``,
+``30s:100/s``); without a suffix it is the profile's own unit."""
+_STAGE_UNIT = re.compile(r"^(?P<stage>.*?)\s*(?P<unit>vus?|/s)$", re.IGNORECASE)
+
+
+def split_stage_unit(text: str) -> tuple[str, str | None]:
+    """'30s:100vus' -> ('30s:100', 'vus'); '30s:100/s' -> ('30s:100', '/s'); '30s:100' -> (it, None)."""
+    m = _STAGE_UNIT.match(text.strip())
+    if m is None or ":" not in m.group("stage"):
+        return text, None
+    unit = m.group("unit").lower()
+    return m.group("stage"), "/s" if unit == "/s" else "vus"
 
 
 def parse_stage(value: Any) -> Any:
@@ -82,6 +98,8 @@ class ProfileConfig(BaseModel):
     family: ClassVar[Literal["closed", "open"]]
     name: ClassVar[str]
     summary: ClassVar[str]
+    stage_unit: ClassVar[str | None] = None
+    """What the targets of its ``stages`` count ('VUs', 'iterations/s'); None without stages."""
 
     start: Seconds = 0.0
     """Offset from the run start (several scenarios in one run start at different times)."""
@@ -110,8 +128,9 @@ class ProfileConfig(BaseModel):
         return self
 
     def describe(self) -> dict[str, Any]:
-        """The config as plain data (for summaries and reports)."""
-        return {"profile": self.name, **self.model_dump(mode="json")}
+        """The config as plain data (for summaries and reports), with the unit of its stages if any."""
+        unit = {"stage_unit": self.stage_unit} if self.stage_unit else {}
+        return {"profile": self.name, **self.model_dump(mode="json"), **unit}
 
 
 class ClosedProfile(ProfileConfig):

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from loadpulse.errors import BadInput
-from loadpulse.profiles.base import Stage, parse_stage
+from loadpulse.profiles.base import STAGE_UNITS, Stage, parse_stage, split_stage_unit
 from loadpulse.profiles.registry import PROFILES, did_you_mean
 
 
@@ -137,7 +137,9 @@ def apply_overrides(config: dict[str, Any], o: Overrides) -> dict[str, Any]:
 
     Flags that do not fit the profile switch it to the nearest one that takes them: ``--rate`` makes a
     VU profile open (constant-rate, or ramping-rate with ``--stage``), ``--iterations`` makes an open or
-    timed profile shared-iterations, ``--stage`` makes a constant profile ramping.
+    timed profile shared-iterations, ``--stage`` makes a constant profile ramping. A stage's TARGET is in
+    the profile family's unit — VUs, or iterations/s for a rate profile or with ``--rate`` — and may say
+    so (``30s:100vus``, ``30s:100/s``); a unit that contradicts the family is BadInput, never reread.
     """
     if o.empty:
         return dict(config)
@@ -153,11 +155,12 @@ def apply_overrides(config: dict[str, Any], o: Overrides) -> dict[str, Any]:
         )
     if o.stages:
         open_model = o.rate is not None or (family == "open" and o.vus is None)
+        stages = _stages_in(o.stages, open_model, name, o.rate is not None)
         if open_model:
-            cfg = {"profile": "ramping-rate", "start_rate": 0, "stages": list(o.stages), **keep}
+            cfg = {"profile": "ramping-rate", "start_rate": 0, "stages": stages, **keep}
             cfg["max_vus"] = o.max_vus or o.vus or config.get("max_vus", 100)
         else:
-            cfg = {"profile": "ramping-vus", "start_vus": 0, "stages": list(o.stages), **keep}
+            cfg = {"profile": "ramping-vus", "start_vus": 0, "stages": stages, **keep}
         if o.duration_s is not None:
             raise BadInput("--duration and --stage do not go together: the stages set the duration")
         return cfg
@@ -194,6 +197,26 @@ def apply_overrides(config: dict[str, Any], o: Overrides) -> dict[str, Any]:
     if duration is not None:
         cfg["max_duration" if name in ("shared-iterations", "per-vu-iterations") else "duration"] = duration
     return cfg
+
+
+def _stages_in(stages: tuple[str, ...], open_model: bool, profile: str, by_rate: bool) -> list[str]:
+    """The --stage values without their units, once every unit agrees with the model they will ramp."""
+    want = "/s" if open_model else "vus"
+    out = []
+    for text in stages:
+        stage, unit = split_stage_unit(text)
+        if unit is not None and unit != want:
+            family = "a rate profile" if open_model else "a VU profile"
+            why = f"the profile {profile!r} is {family}"
+            if by_rate:
+                why = "--rate makes the stages arrival rates"
+            other = "ramping-vus" if unit == "vus" else "ramping-rate"
+            raise BadInput(
+                f"--stage {text!r} is in {STAGE_UNITS[unit]}, but {why}: its stages are in "
+                f"{STAGE_UNITS[want]} (write {stage}{want}), or choose --profile {other}"
+            )
+        out.append(stage)
+    return out
 
 
 def _rescale(stages: list[Any], peak: int | None, duration_s: float | None) -> list[dict[str, float]]:

@@ -19,6 +19,7 @@ from loadpulse.profiles.base import OpenProfile, Stages, interpolate, total_dura
 class RampingRate(OpenProfile):
     name: ClassVar[str] = "ramping-rate"
     summary: ClassVar[str] = "arrivals/s ramp linearly through STAGES (duration:rate) from START_RATE"
+    stage_unit: ClassVar[str | None] = "iterations/s"
 
     start_rate: Annotated[float, Field(ge=0)] = 0.0
     stages: Stages

@@ -16,6 +16,7 @@ from loadpulse.profiles.base import ClosedProfile, Stages, floor_eps, interpolat
 class RampingVus(ClosedProfile):
     name: ClassVar[str] = "ramping-vus"
     summary: ClassVar[str] = "VUs ramp linearly through STAGES (duration:target) from START_VUS"
+    stage_unit: ClassVar[str | None] = "VUs"
 
     start_vus: Annotated[int, Field(ge=0)] = 0
     stages: Stages
