@@ -25,9 +25,11 @@ PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0), ("p99
 
 
 LATENCY_KEYS = ("min", "mean", *(key for key, _ in PERCENTILES), "max")
-LAG_LIMIT_P99_MS = 10.0
-LAG_LIMIT_MAX_MS = 200.0
-"""Past either, the generator's own delay is a visible part of what it measured: generator-limited."""
+LAG_FLOOR_MS = 10.0
+LAG_SHARE = 0.25
+LAG_STALL_MS = 500.0
+"""Generator-limited: the loop's p99 lag is over LAG_FLOOR_MS *and* over LAG_SHARE of the p99 of what the
+run measured (so the tool's own delay is a visible part of it), or one stall reached LAG_STALL_MS."""
 
 
 def latency_ms(h: Histogram) -> dict[str, float | None]:
@@ -44,14 +46,22 @@ def latency_ms(h: Histogram) -> dict[str, float | None]:
 def generator_block(outcome: RunOutcome) -> dict[str, Any]:
     """The generator's side of the truth: how late its event loop ran, and whether that makes the run
     generator-limited (latencies then include the tool's own delay, and a rate may not have been held)."""
-    lag = outcome.aggregate.loop_lag
+    agg = outcome.aggregate
+    lag = agg.loop_lag
     p50, p99 = (v / 1000 for v in lag.percentiles((50.0, 99.0))) if lag.total else (0.0, 0.0)
     worst = lag.max_us / 1000 if lag.total else 0.0
+    # What the lag is compared with: the requests' p99, or the iterations' for a run without requests.
+    measured = agg.total.latency if agg.total.latency.total else None
+    if measured is None:
+        durations = [sc.duration for sc in agg.scenarios.values() if sc.duration.total]
+        measured = max(durations, key=lambda h: h.max_us) if durations else None
+    measured_p99 = measured.percentile(99.0) / 1000 if measured is not None else 0.0
     reasons = []
-    if p99 > LAG_LIMIT_P99_MS or worst > LAG_LIMIT_MAX_MS:
+    if (p99 > LAG_FLOOR_MS and p99 > LAG_SHARE * measured_p99) or worst >= LAG_STALL_MS:
         reasons.append(
-            f"the event loop lagged up to {worst:,.1f} ms (p99 {p99:,.1f} ms): something held it, e.g. a "
-            "task that blocks (time.sleep, a synchronous SDK call) or more work than one process can do"
+            f"the event loop lagged up to {worst:,.1f} ms (p99 {p99:,.1f} ms) against a measured p99 of "
+            f"{measured_p99:,.1f} ms: something held it, e.g. a task that blocks (time.sleep, a synchronous "
+            "SDK call), another process on the same core, or more work than one process can do"
         )
     if outcome.overran:
         reasons.append("the run overran its deadline and was stopped by force (the event loop was blocked)")

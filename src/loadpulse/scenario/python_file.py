@@ -67,7 +67,9 @@ def _exec_module(path: str) -> ModuleType:
         raise
     except SystemExit as exc:
         # exit() at import would end loadpulse itself, silently and with the file's own code.
-        raise BadInput(f"{where_in(path, exc)}: the scenario called exit({exc.code!r}) while loading") from None
+        raise BadInput(
+            f"{where_in(path, exc)}: the scenario called exit({exc.code!r}) while loading"
+        ) from None
     except Exception as exc:
         raise BadInput(f"{where_in(path, exc)}: {type(exc).__name__} while loading: {exc}") from None
     finally:
