@@ -1,14 +1,11 @@
 """Summary JSON v1 (docs/summary-json.md): the stable, documented record of a finished run.
 
-Pure: a function of the RunOutcome; writing it is in :func:`write_summary`.
+Pure: a function of the RunOutcome; the CLI writes it through :mod:`loadpulse.outputs.files`.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from loadpulse import __version__
@@ -223,13 +220,3 @@ def metric_block(m: CustomMetric, elapsed_s: float) -> dict[str, Any]:
         **{k: round(v / TREND_SCALE, 3) for k, v in out.items()},
         "count": m.hist.total,
     }
-
-
-def write_summary(summary: dict[str, Any], path: str) -> None:
-    """Write to ``path``, or to stdout for '-'."""
-    text = json.dumps(summary, indent=2)
-    if path == "-":
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
-    else:
-        Path(path).write_text(text + "\n", encoding="utf-8")

@@ -22,7 +22,7 @@
   chart("Throughput (req/s)", [["rate", "all"], ["ok", "ok"], ["failed", "failed"]]);
   chart("Latency (ms)", [["p50", "p50"], ["p95", "p95"], ["p99", "p99"]]);
   chart("VUs and in flight", [["vus", "VUs"], ["in_flight", "in flight"]]);
-  chart("Dropped (per interval)", [["dropped", "dropped"]]);
+  chart("Dropped /s", [["dropped", "dropped"]]);
 
   function card(label, value) {
     var c = document.createElement("div"), l = document.createElement("div"), v = document.createElement("div");
@@ -39,7 +39,7 @@
     msg.rows.forEach(function (r) {
       cols.t.push(r.t_s); cols.rate.push(r.rate); cols.ok.push(r.ok / r.interval_s); cols.failed.push(r.failed / r.interval_s);
       cols.p50.push(r.p50_ms); cols.p95.push(r.p95_ms); cols.p99.push(r.p99_ms);
-      cols.vus.push(r.vus); cols.in_flight.push(r.in_flight); cols.dropped.push(r.dropped);
+      cols.vus.push(r.vus); cols.in_flight.push(r.in_flight); cols.dropped.push(r.interval_s > 0 ? r.dropped / r.interval_s : r.dropped);  // the last interval is short
     });
     charts.forEach(function (u) { u.setData([cols.t].concat(u.keys.map(function (k) { return cols[k]; }))); });
     var t = msg.totals;
