@@ -370,3 +370,33 @@ def test_graceful_stop_and_ramp_down_interrupt_what_runs_too_long(tmp_path: Path
     assert s["scenarios"]["ramp"]["interrupted"] == 4
     assert s["abandoned"] == 7 and s["ended_by"] == "completed"
     assert s["duration_s"] < 3.0  # nobody waited for the 5 s sleeps
+
+
+def test_custom_trends_keep_zero_and_huge_values_exactly(
+    cli: Callable[..., CliResult], tmp_path: Path, demo_url: str
+) -> None:
+    path = tmp_path / "dup.py"
+    path.write_text(
+        textwrap.dedent(
+            """
+            from loadpulse import task
+
+            profile = {"profile": "shared-iterations", "vus": 2, "iterations": 20}
+            metrics = {"duplicates": "trend", "bytes": "trend", "delta": "trend"}
+            thresholds = ["duplicates.max == 0", "bytes.max == 1000000000000", "delta.min == -2.5"]
+
+            @task
+            async def t(ctx):
+                ctx.trend("duplicates", 0)
+                ctx.trend("bytes", 1e12 if ctx.vu.iteration == 1 else 7)
+                ctx.trend("delta", -2.5 if ctx.vu.iteration == 2 else 1)
+            """
+        )
+    )
+    result = cli("run", str(path), "-u", demo_url, "--json", "-", "--quiet", "--no-history")
+    s = result.summary()
+    assert result.code == 0 and s["verdict"] == "PASS", (result.err, s["thresholds"])
+    dup = s["metrics"]["duplicates"]
+    assert (dup["min"], dup["p50"], dup["p99"], dup["max"], dup["count"]) == (0, 0, 0, 0, 20)
+    assert s["metrics"]["bytes"]["max"] == 1e12 and s["metrics"]["bytes"]["p50"] == 7
+    assert s["metrics"]["delta"]["min"] == -2.5
