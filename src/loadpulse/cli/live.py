@@ -30,6 +30,7 @@ class LiveOutputs:
         token: str | None,
         linger_s: float,
         secrets: tuple[str, ...] = (),
+        planned_iterations: int | None = None,
     ) -> None:
         self.dashboard: Dashboard | None = None
         self.prometheus: AsgiService | None = None
@@ -50,7 +51,7 @@ class LiveOutputs:
         if dashboard_port is not None:
             from loadpulse.live.dashboard import Dashboard, DashboardState
 
-            state = DashboardState(title, planned_s, secrets)
+            state = DashboardState(title, planned_s, secrets, planned_iterations=planned_iterations)
             self.dashboard = Dashboard(state, host, dashboard_port, token, linger_s)
         self.host = host
 

@@ -21,7 +21,7 @@ from loadpulse.outputs.files import OutputBatch, check_writable, summary_json
 from loadpulse.outputs.results import Results, read_results, results_bytes, results_of
 from loadpulse.outputs.summary import build_summary
 from loadpulse.outputs.verdicts import junit_xml, markdown, print_verdicts
-from loadpulse.probes.build import build_sampler
+from loadpulse.probes.build import build_sampler, check_probe_thresholds
 from loadpulse.redaction import redact_values, run_secrets
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
@@ -176,9 +176,16 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
         out.token,
         out.linger_s,
         hidden,
+        planned_iterations(what) if isinstance(what, Plan) else None,
     )
-    if sampler is not None:
-        sampler.check()
+    try:
+        check_probe_thresholds(objectives, sampler)
+        if sampler is not None:
+            sampler.check()
+    except BadInput:
+        if sampler is not None:
+            sampler.close()
+        raise
     if not out.quiet:
         live.announce(err)
 

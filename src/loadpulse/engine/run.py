@@ -282,6 +282,10 @@ class Runner:
         ticker.cancel()
         if probing is not None:
             probing.cancel()
+        if self.sampler is not None:
+            # One sample after the load, so a probe's last value is the target's state at the end (a
+            # queue's backlog), not up to an interval before it. Bounded; a slow probe leaves a gap.
+            self.recorder.probes.update(await self.sampler.final_sample())
         return self._outcome(ended_by)
 
     def _outcome(self, ended_by: str) -> RunOutcome:

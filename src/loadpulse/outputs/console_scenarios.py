@@ -33,13 +33,19 @@ def print_probes(console: Console, s: dict[str, Any]) -> None:
     console.print(t)
 
 
+def _profile_label(profile: dict[str, Any]) -> str:
+    """'ramping-rate (stages in iterations/s)': what a stage target counts is never left to guess."""
+    unit = profile.get("stage_unit")
+    return f"{profile['profile']} (stages in {unit})" if unit else str(profile["profile"])
+
+
 def print_scenarios(console: Console, s: dict[str, Any]) -> None:
     sc = _table("scenario", "profile", "iterations", "it/s", "p50", "p95", "dropped", "interrupted")
     for name, block in s["scenarios"].items():
         it = block["iteration_ms"]
         sc.add_row(
             name,
-            block["profile"]["profile"],
+            _profile_label(block["profile"]),
             fmt_count(block["iterations"]),
             f"{block['iteration_rate']:,.1f}",
             fmt_ms(it["p50"]),

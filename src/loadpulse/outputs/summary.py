@@ -217,6 +217,7 @@ def metric_block(m: CustomMetric, elapsed_s: float) -> dict[str, Any]:
     out["max"] = m.hist.max_us
     return {
         "kind": "trend",
-        **{k: round(v / TREND_SCALE, 3) for k, v in out.items()},
+        # Trends are exact (to 4 significant digits): no rounding, a 0.0001 stays 0.0001.
+        **{k: v / TREND_SCALE for k, v in out.items()},
         "count": m.hist.total,
     }
