@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import (
     TREND_SCALE,
     CustomMetric,
@@ -103,6 +104,8 @@ class SeriesRow:
     """Custom metrics in this interval: a counter's sum, a rate's share of true, a trend's p95."""
     probes: dict[str, float] = field(default_factory=dict)
     """Probe values sampled in this interval (a probe that failed has no entry: a gap)."""
+    loop_lag_ms: float = 0.0
+    """The generator's worst event-loop lag in this interval."""
 
     def to_dict(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -127,6 +130,8 @@ class Aggregate:
     elapsed_ns: int = 0
     vus: int = 0
     """Running VUs at the latest interval's end."""
+    loop_lag: Histogram = field(default_factory=Histogram.empty)
+    """The generator's event-loop lag over the whole run (µs)."""
 
     def add(self, snap: Snapshot) -> SeriesRow:
         interval = NameStats()
@@ -150,6 +155,7 @@ class Aggregate:
         merge_checks(self.checks, snap.checks)
         merge_metrics(self.metrics, snap.metrics)
         self.dropped += snap.dropped
+        self.loop_lag.merge(snap.loop_lag)
         self.elapsed_ns = max(self.elapsed_ns, snap.end_ns)
         span_s = max((snap.end_ns - snap.start_ns) / 1e9, 1e-9)
         p50, p90, p95, p99 = (v / 1000.0 for v in interval.latency.percentiles(SERIES_PERCENTILES))
@@ -174,6 +180,7 @@ class Aggregate:
             checks_failed=sum(bad for _, bad in snap.checks.values()),
             metrics={name: interval_value(m) for name, m in snap.metrics.items()},
             probes=dict(snap.probes),
+            loop_lag_ms=snap.loop_lag.max_us / 1000.0 if snap.loop_lag.total else 0.0,
         )
         self.series.append(row)
         return row
