@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 
@@ -39,6 +41,23 @@ def serve(handler: Handler) -> Iterator[str]:
         stop.set()
         thread.join(2)
         listener.close()
+
+
+@contextlib.contextmanager
+def serve_apart(name: str, *args: str) -> Iterator[str]:
+    """Like :func:`serve` for the handler ``name`` of this module, but in a child process, so a server
+    doing thousands of connections does not share the GIL with the load it answers; yields the base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.engine.fault_servers", name, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.terminate()
+        proc.wait(5)
 
 
 def _guard(handler: Handler, conn: socket.socket, stop: threading.Event) -> None:
@@ -104,3 +123,98 @@ def closed_port() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def one_per_connection(conn: socket.socket) -> None:
+    """Answers one request, then closes without saying ``Connection: close`` (keep-alive churn)."""
+    if read_request(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+
+def limit_per_connection(limit: int) -> Handler:
+    """Answers ``limit`` requests on a connection, then closes it unannounced (nginx keepalive_requests)."""
+
+    def handler(conn: socket.socket) -> None:
+        for _ in range(limit):
+            if not read_request(conn):
+                return
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    return handler
+
+
+def eof_mid_body(conn: socket.socket) -> None:
+    """Promises 100 body bytes, sends 7 and closes cleanly (FIN, not RST)."""
+    if read_request(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+
+
+def status_999(conn: socket.socket) -> None:
+    if read_request(conn):
+        conn.sendall(b"HTTP/1.1 999 Whatever\r\nContent-Length: 2\r\n\r\nok")
+        with contextlib.suppress(OSError):
+            conn.recv(1)
+
+
+def huge_header(conn: socket.socket) -> None:
+    """A 20 MB header value: must be refused early, not buffered."""
+    if read_request(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Big: ")
+        block = b"a" * 65536
+        for _ in range(320):
+            conn.sendall(block)
+        conn.sendall(b"\r\nContent-Length: 0\r\n\r\n")
+
+
+def endless_chunked(conn: socket.socket) -> None:
+    """A chunked body that never ends: 64 KiB chunks until the client hangs up."""
+    if read_request(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+        while True:
+            conn.sendall(chunk)
+
+
+def big_body(size: int) -> Handler:
+    """Keep-alive responses with a ``size``-byte body (Content-Length), sent from one reused buffer."""
+    block = b"y" * 65536
+
+    def handler(conn: socket.socket) -> None:
+        while read_request(conn):
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
+            left = size
+            while left > 0:
+                n = min(left, len(block))
+                conn.sendall(block[:n] if n < len(block) else block)
+                left -= n
+
+    return handler
+
+
+def echo_auth(conn: socket.socket) -> None:
+    """Answers with the request's Authorization and Host headers in the body (``auth|host``)."""
+    while True:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        headers = {}
+        for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+        body = headers.get(b"authorization", b"-") + b"|" + headers.get(b"host", b"-")
+        status = b"200 OK" if b"authorization" in headers else b"401 Unauthorized"
+        conn.sendall(b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n%s" % (status, len(body), body))
+
+
+if __name__ == "__main__":
+    # python -m tests.engine.fault_servers HANDLER [ARG]: serve until terminated (see serve_apart).
+    import time
+
+    make = globals()[sys.argv[1]]
+    chosen: Handler = make(int(sys.argv[2])) if len(sys.argv) > 2 else make
+    with serve(chosen) as base:
+        print(base, flush=True)
+        time.sleep(3600)  # until terminated

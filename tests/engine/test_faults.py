@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.conftest import CliResult
@@ -12,7 +16,7 @@ from tests.engine import fault_servers as fs
 
 
 def run_json(cli: Callable[..., CliResult], url: str, *args: str) -> dict:  # type: ignore[type-arg]
-    result = cli("http", url + "/", *args, "--json", "-", "--quiet")
+    result = cli("http", url + "/", *args, "--json", "-", "--quiet", "--no-history")
     assert result.code == 0, result.err
     return result.summary()
 
@@ -21,8 +25,11 @@ def run_json(cli: Callable[..., CliResult], url: str, *args: str) -> dict:  # ty
     ("handler", "kind"),
     [
         (fs.reset_mid_response, "reset"),
+        (fs.eof_mid_body, "premature_eof"),
         (fs.garbage, "protocol"),
-        (fs.close_without_answer, "reset"),
+        (fs.status_999, "protocol"),
+        (fs.huge_header, "protocol"),
+        (fs.close_without_answer, "premature_eof"),
     ],
 )
 def test_faults_are_counted_by_kind(cli: Callable[..., CliResult], handler: fs.Handler, kind: str) -> None:
@@ -87,3 +94,63 @@ def test_summary_written_to_file_even_when_everything_failed(
     result = cli("http", fs.closed_port() + "/", "-n", "3", "--json", str(out), "--no-progress")
     assert result.code == 0 and out.exists()
     assert "connect_refused: 3" in result.out
+
+
+@contextmanager
+def rss_growth() -> Iterator[list[int]]:
+    """Samples this process's RSS every 20 ms; yields a list that holds the peak growth afterwards."""
+    proc = psutil.Process()
+    base = proc.memory_info().rss
+    peak = [base]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], proc.memory_info().rss)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    growth: list[int] = []
+    try:
+        yield growth
+    finally:
+        done.set()
+        thread.join()
+        growth.append(peak[0] - base)
+
+
+def test_endless_chunked_body_times_out_with_flat_memory(cli: Callable[..., CliResult]) -> None:
+    with fs.serve_apart("endless_chunked") as url, rss_growth() as growth:
+        t0 = time.monotonic()
+        s = run_json(cli, url, "-n", "2", "-c", "2", "--timeout", "1s")
+        took = time.monotonic() - t0
+    assert s["errors"] == {"timeout": 2} and s["requests"]["total"] == 2
+    assert s["bytes"]["received"] > 10_000_000  # it did stream: what was received was counted
+    assert growth[0] < 100 * 2**20 and took < 4
+
+
+def test_big_bodies_are_counted_not_kept(cli: Callable[..., CliResult]) -> None:
+    with fs.serve_apart("big_body", str(50 * 2**20)) as url, rss_growth() as growth:
+        s = run_json(cli, url, "-n", "8", "-c", "4", "--timeout", "20s")
+    assert s["requests"]["ok"] == 8 and s["errors"] == {}
+    assert s["bytes"]["received"] > 8 * 50 * 2**20
+    assert growth[0] < 100 * 2**20  # four 50 MB bodies in flight at once
+
+
+def test_refused_target_with_a_duration_ends_on_time(cli: Callable[..., CliResult]) -> None:
+    # A refused connect can fail without suspending: without a pause between failures the connect loop
+    # never yields and the run never ends.
+    t0 = time.monotonic()
+    s = run_json(cli, fs.closed_port(), "-d", "1s", "-c", "20", "--grace", "0.2s")
+    assert time.monotonic() - t0 < 4
+    assert set(s["errors"]) == {"connect_refused"}
+    assert s["errors"]["connect_refused"] < 20 * 15  # each slot backed off (10 ms doubling), not spun
+
+
+def test_open_model_against_a_refused_target_backs_off(cli: Callable[..., CliResult]) -> None:
+    t0 = time.monotonic()
+    s = run_json(cli, fs.closed_port(), "--rate", "2000", "-d", "1s", "-c", "5", "--grace", "0.2s")
+    assert time.monotonic() - t0 < 4
+    # Every arrival is counted (none delayed, none lost), under the refused connect's kind.
+    assert set(s["errors"]) == {"connect_refused"}
+    assert s["errors"]["connect_refused"] + s["dropped"] >= 1900

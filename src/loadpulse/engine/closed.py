@@ -6,11 +6,12 @@ new requests start and the stall is under-represented. Summaries say so; use the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from loadpulse.engine.driver import LoadDriver, PreparedRequest, Stream, Timeouts
 from loadpulse.metrics.recorder import Recorder
-from loadpulse.protocols.http.connect import Endpoint
+from loadpulse.protocols.http.connect import Endpoint, connect_backoff_s
 from loadpulse.protocols.http.connection import HttpConnection
 
 
@@ -54,13 +55,21 @@ class ClosedLoad(LoadDriver):
 
     async def _connect_and_send(self, stream: Stream | None = None) -> None:
         # A connect failure is a failed request: it consumes budget, so -n runs end against a dead target.
+        # Between failures the slot pauses (10 ms doubling to 1 s): a refused or EMFILE connect can fail
+        # without suspending, and a loop of them would starve the event loop (timers, Ctrl-C, the end).
+        failures = 0
         while stream is not None or self._take():
+            if failures:
+                await asyncio.sleep(connect_backoff_s(failures))
+                if self.stopping:
+                    break
             stream = stream or self.pick()
             conn = await self.connect(stream)
             if conn is not None:
                 self.send(conn, stream)
                 return
             stream = None
+            failures += 1
         self._slot_done(None)
 
     def next_after(self, conn: HttpConnection) -> None:

@@ -17,7 +17,7 @@ from loadpulse.engine.mix import mix_cycle
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import ConnectError, Endpoint, open_connection
-from loadpulse.protocols.http.connection import STALE, HttpConnection
+from loadpulse.protocols.http.connection import IDEMPOTENT, HttpConnection
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +33,14 @@ class PreparedRequest:
 class Stream:
     """A prepared request bound to its name's recorder buffers (cached bound methods: the hot path)."""
 
-    __slots__ = ("data", "head", "lat", "rec", "status", "svc", "ttfb")
+    __slots__ = ("data", "head", "idempotent", "lat", "rec", "status", "svc", "ttfb")
 
     def __init__(self, request: PreparedRequest, recorder: Recorder) -> None:
         rec = self.rec = recorder.for_name(request.name)
         self.data = request.data
         self.head = request.head
+        self.idempotent = request.data.split(b" ", 1)[0].decode("latin-1") in IDEMPOTENT
+        """May be resent after the keep-alive close race (see HttpConnection.is_stale)."""
         self.lat = rec.lat.append
         self.svc = rec.svc.append
         self.ttfb = rec.ttfb.append
@@ -78,6 +80,10 @@ class LoadDriver:
         self.stopping = False
         self.abandoned = 0
         self.t0_ns = 0
+        self.warnings: list[str] = []
+        """Said once each at the end of the run (e.g. why TLS failed); the runner prints them."""
+        self.last_connect_error = ""
+        """Error kind of the latest failed connect (what the open model's backoff counts arrivals as)."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._finished: asyncio.Future[None] | None = None
 
@@ -152,10 +158,10 @@ class LoadDriver:
 
     def on_failure(self, conn: HttpConnection, kind: str) -> None:
         self.conns.discard(conn)
-        if kind == STALE:
+        stream: Stream = conn.user  # type: ignore[assignment]
+        if stream.idempotent and conn.is_stale(kind):
             self.retry(conn)
             return
-        stream: Stream = conn.user  # type: ignore[assignment]
         if kind == ErrorKind.TIMEOUT.value:
             # A timed-out request stays in the latency record at the time it was given up on: dropping it
             # would hide exactly the stalls a load test exists to find.
@@ -164,6 +170,7 @@ class LoadDriver:
             stream.lat((now - start) // 1000)
             if self.co_corrected:
                 stream.svc((now - conn.sent_ns) // 1000)
+        stream.rec.bytes_in += conn.reader.rx  # what did arrive was on the wire (e.g. an endless body)
         stream.rec.error(kind)
         self.after_failure(conn)
 
@@ -201,6 +208,9 @@ class LoadDriver:
         try:
             conn = await open_connection(self.endpoint, self.new_connection)
         except ConnectError as exc:
+            self.last_connect_error = exc.kind
+            if exc.kind in (ErrorKind.TLS.value, ErrorKind.FD_LIMIT.value):
+                self.warn(f"{exc.kind} connecting to {self.endpoint.origin.host_header}: {exc.detail}")
             if count_failure:
                 stream.rec.error(exc.kind)
             return None
@@ -212,6 +222,11 @@ class LoadDriver:
             return None
         self.conns.add(conn)
         return conn
+
+    def warn(self, message: str) -> None:
+        """Add a warning for the end of the run, once however often it happens."""
+        if message not in self.warnings and len(self.warnings) < 20:
+            self.warnings.append(message)
 
     def send(self, conn: HttpConnection, stream: Stream) -> None:
         conn.user = stream

@@ -3,6 +3,12 @@
 Latency is measured from each arrival's *intended* start, so a stalling target shows up in full
 (coordinated-omission corrected); service time from the actual send is recorded beside it. An arrival that
 finds ``max_in_flight`` requests outstanding is counted as dropped, never queued or silently delayed.
+
+After a failed connect the driver backs off (10 ms doubling to 1 s, reset by a connect that works): an
+arrival that needs a new connection during the pause is counted as failed with the kind of the last
+connect failure, without trying. Arrivals are never delayed, and a refused or fd-limited target (EMFILE
+fails without suspending) costs one counter per arrival instead of a task and a socket each, so the event
+loop is never starved. A target that comes back is noticed within the pause (at most 1 s).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from time import perf_counter_ns
 from loadpulse.engine.driver import LoadDriver, PreparedRequest, Stream, Timeouts
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.profiles.constant_rate import due, intended_ns
-from loadpulse.protocols.http.connect import Endpoint
+from loadpulse.protocols.http.connect import Endpoint, connect_backoff_s
 from loadpulse.protocols.http.connection import HttpConnection
 
 
@@ -41,6 +47,10 @@ class OpenLoad(LoadDriver):
         self.connecting = 0
         self.busy_count = 0
         self.started = 0
+        self.connect_failures = 0
+        """Consecutive failed connects; sets the backoff pause."""
+        self.paused_until_ns = 0
+        """No new connection is attempted before this time (0: no pause)."""
 
     def begin(self) -> None:
         self.spawn(self._schedule())
@@ -83,6 +93,9 @@ class OpenLoad(LoadDriver):
         if self.busy_count + self.connecting >= self.max_in_flight:
             self.recorder.dropped += 1
             return
+        if self.paused_until_ns and perf_counter_ns() < self.paused_until_ns:
+            self.pick().rec.error(self.last_connect_error)
+            return
         self.spawn(self._connect_then_send(intended, self.pick()))
 
     async def _connect_then_send(self, intended: int, stream: Stream) -> None:
@@ -90,9 +103,14 @@ class OpenLoad(LoadDriver):
         conn = await self.connect(stream)
         self.connecting -= 1
         if conn is not None:
+            self.connect_failures = self.paused_until_ns = 0
             self.busy_count += 1
             conn.intended_ns = intended
             self.send(conn, stream)
+        elif not self.stopping:
+            self.connect_failures += 1
+            pause_ns = int(connect_backoff_s(self.connect_failures) * 1e9)
+            self.paused_until_ns = perf_counter_ns() + pause_ns
 
     def next_after(self, conn: HttpConnection) -> None:
         self.busy_count -= 1

@@ -37,6 +37,7 @@ class ScenarioLoad:
         self._finished: asyncio.Future[None] | None = None
         self._runs: list[asyncio.Task[None]] = []
         self.warnings: list[str] = []
+        self.session.warnings = self.warnings  # the client's (e.g. why TLS failed) are said with the run's
 
     def _session(self, recorder: Recorder) -> HttpSession:
         p = self.plan

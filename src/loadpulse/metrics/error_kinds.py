@@ -12,8 +12,14 @@ from enum import StrEnum
 class ErrorKind(StrEnum):
     CONNECT_REFUSED = "connect_refused"
     CONNECT_TIMEOUT = "connect_timeout"
+    FD_LIMIT = "fd_limit"
+    """The generator ran out of file descriptors (EMFILE/ENFILE) opening a connection: a local limit,
+    not the target's fault (raise ``ulimit -n`` or lower ``-c``/``--max-in-flight``)."""
     TIMEOUT = "timeout"
     RESET = "reset"
+    """The peer reset the connection (RST) while a response was awaited."""
+    PREMATURE_EOF = "premature_eof"
+    """The peer closed the connection (FIN) before the response was complete."""
     TLS = "tls"
     PROTOCOL = "protocol"
     HTTP_4XX = "http_4xx"

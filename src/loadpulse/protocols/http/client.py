@@ -6,7 +6,14 @@ browser or k6's VU does. Requests reuse the core's callback-driven :class:`HttpC
 cost over the load one-liner is one Future per request, which is what makes ``await`` possible.
 
 A failed request does not raise: it returns a :class:`Response` with ``status == 0`` and ``error`` set to
-the error kind, so a script's checks see it and the iteration goes on, as in k6.
+the error kind (``detail`` says why in words), so a script's checks see it and the iteration goes on, as
+in k6. After a failed connect the VU pauses before the failed Response comes back (10 ms doubling to 1 s
+while connects keep failing): a refused connect can fail without suspending, and a script looping on it
+would otherwise starve the event loop.
+
+Bodies are kept for the script up to ``max_body_bytes`` (default 10 MiB); past that the rest is counted but
+not kept and ``Response.truncated`` is set. URL userinfo (``http://user:pass@host/``, in a request URL or
+the base URL) is sent as ``Authorization: Basic …`` unless the request sets Authorization itself.
 """
 
 from __future__ import annotations
@@ -20,11 +27,17 @@ from typing import Any
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder, Recorder
-from loadpulse.protocols.http.connect import ConnectError, Endpoint, make_ssl_context, open_connection
-from loadpulse.protocols.http.connection import STALE, HttpConnection
-from loadpulse.protocols.http.request import encode_request
-from loadpulse.protocols.http.response import ResponseReader
-from loadpulse.protocols.http.url import Origin, parse_url, resolve
+from loadpulse.protocols.http.connect import (
+    ConnectError,
+    Endpoint,
+    connect_backoff_s,
+    make_ssl_context,
+    open_connection,
+)
+from loadpulse.protocols.http.connection import IDEMPOTENT, HttpConnection
+from loadpulse.protocols.http.request import check_framing_headers, encode_request
+from loadpulse.protocols.http.response import DEFAULT_MAX_BODY, ResponseReader
+from loadpulse.protocols.http.url import Origin, parse_url
 
 _ENCODED_CACHE_MAX = 4096
 
@@ -32,7 +45,7 @@ _ENCODED_CACHE_MAX = 4096
 class Response:
     """What a scripted request got back."""
 
-    __slots__ = ("_body", "elapsed_ms", "error", "headers", "name", "status", "url")
+    __slots__ = ("_body", "detail", "elapsed_ms", "error", "headers", "name", "status", "truncated", "url")
 
     def __init__(
         self,
@@ -43,6 +56,8 @@ class Response:
         url: str,
         name: str,
         error: str | None = None,
+        detail: str | None = None,
+        truncated: bool = False,
     ) -> None:
         self.status = status
         self.headers = headers
@@ -52,6 +67,10 @@ class Response:
         self.name = name
         self.error = error
         """Error kind (timeout, reset, connect_refused, ...) when no response came; None otherwise."""
+        self.detail = detail or error
+        """The failure in words when there is more to say than the kind (e.g. why TLS failed)."""
+        self.truncated = truncated
+        """The body was longer than the session's ``max_body_bytes``: ``body`` holds only its start."""
 
     @property
     def ok(self) -> bool:
@@ -67,7 +86,13 @@ class Response:
         return self._body.decode("utf-8", "replace")
 
     def json(self) -> Any:
-        """The body parsed as JSON; raises ValueError (a script error) when it is not JSON."""
+        """The body parsed as JSON; raises ValueError (a script error) when it is not JSON or was cut at
+        the session's body limit."""
+        if self.truncated:
+            raise ValueError(
+                f"{self.name}: body truncated at {len(self._body)} bytes (max_body_bytes); "
+                "raise the limit to parse it"
+            )
         return jsonlib.loads(self._body)
 
     def header(self, name: str) -> str | None:
@@ -98,9 +123,16 @@ class HttpSession:
         read_timeout_s: float = 10.0,
         total_timeout_s: float = 10.0,
         insecure: bool = False,
+        max_body_bytes: int = DEFAULT_MAX_BODY,
     ) -> None:
-        self.base = parse_url(base_url).origin if base_url else None
+        base = parse_url(base_url) if base_url else None
+        self.base = base.origin if base else None
+        self.base_auth = base.authorization if base else None
+        """``Basic …`` from the base URL's userinfo, sent with every relative request."""
         self.base_url = base_url.rstrip("/") if base_url else None
+        self.max_body_bytes = max_body_bytes
+        self.warnings: list[str] = []
+        """Said once each at the end of the run (e.g. why TLS failed)."""
         self.recorder = recorder
         self.connect_timeout_s = connect_timeout_s
         self.read_ns = int(read_timeout_s * 1e9)
@@ -158,31 +190,31 @@ class HttpSession:
     def endpoint(self, origin: Origin) -> Endpoint:
         ep = self._endpoints.get(origin)
         if ep is None:
-            family, address = resolve(origin)
-            ep = self._endpoints[origin] = Endpoint(
-                origin=origin,
-                family=family,
-                address=address,
-                ssl_context=make_ssl_context(self.insecure) if origin.tls else None,
-                connect_timeout_s=self.connect_timeout_s,
-            )
+            ssl_context = make_ssl_context(self.insecure) if origin.tls else None
+            ep = Endpoint.resolved(origin, ssl_context, self.connect_timeout_s)
+            self._endpoints[origin] = ep
         return ep
 
-    def target(self, url: str) -> tuple[Origin, str]:
+    def warn(self, message: str) -> None:
+        if message not in self.warnings and len(self.warnings) < 20:
+            self.warnings.append(message)
+
+    def target(self, url: str) -> tuple[Origin, str, str | None]:
+        """Origin, request target and Authorization from userinfo (or None) of a request URL."""
         if url.startswith("/"):
             if self.base is None:
                 raise ValueError(
                     f"relative URL {url!r} needs a base URL (--base-url or base_url in the file)"
                 )
-            return self.base, url
+            return self.base, url, self.base_auth
         if "://" not in url:
             if self.base is None:
                 raise ValueError(
                     f"relative URL {url!r} needs a base URL (--base-url or base_url in the file)"
                 )
-            return self.base, "/" + url
+            return self.base, "/" + url, self.base_auth
         t = parse_url(url)
-        return t.origin, t.path
+        return t.origin, t.path, t.authorization
 
     def encoded(
         self,
@@ -191,24 +223,30 @@ class HttpSession:
         path: str,
         headers: list[tuple[str, str]],
         body: bytes | None,
+        auth: str | None = None,
     ) -> bytes:
         if headers or body is not None:
+            check_framing_headers(headers, body, ValueError)
+            if auth is not None and not any(k.lower() == "authorization" for k, _ in headers):
+                headers = [*headers, ("Authorization", auth)]
             return encode_request(method, path, origin.host_header, headers, body)
         # Plain requests (most GETs) are encoded once per distinct URL, within a bounded cache. The base
-        # origin's key leaves the Origin out: hashing a dataclass per request shows up in profiles.
-        key = (method, path) if origin is self.base else (method, origin, path)
+        # origin's key leaves the Origin out (its auth is always the base's): hashing a dataclass per
+        # request shows up in profiles.
+        key = (method, path) if origin is self.base else (method, origin, path, auth)
         data = self._encoded.get(key)
         if data is None:
             if len(self._encoded) >= _ENCODED_CACHE_MAX:
                 self._encoded.clear()
-            data = self._encoded[key] = encode_request(method, path, origin.host_header)
+            extra = [("Authorization", auth)] if auth is not None else []
+            data = self._encoded[key] = encode_request(method, path, origin.host_header, extra)
         return data
 
 
 class HttpClient:
     """One VU's client. ``await ctx.http.get("/path", name="read")`` and friends."""
 
-    __slots__ = ("_conns", "_names", "headers", "intended_ns", "session")
+    __slots__ = ("_conn_failures", "_conns", "_names", "headers", "intended_ns", "session")
 
     def __init__(self, session: HttpSession, headers: Mapping[str, str] | None = None) -> None:
         self.session = session
@@ -216,6 +254,8 @@ class HttpClient:
         """Sent with every request of this VU (e.g. an Authorization set after logging in)."""
         self._conns: dict[Origin, HttpConnection] = {}
         self._names: dict[str, NameRecorder] = {}
+        self._conn_failures = 0
+        """Consecutive failed connects of this VU: how long it pauses after the next one."""
         self.intended_ns = 0
         """Set by the engine for an open-model iteration: the next request's latency counts from it."""
 
@@ -258,7 +298,7 @@ class HttpClient:
         """Send one request and wait for its response; stats go under ``name`` (default: METHOD path) and,
         for each tag, under ``key=value`` too (thresholds filter on them: ``http{kind=write}.p95``)."""
         session = self.session
-        origin, path = session.target(url)
+        origin, path, auth = session.target(url)
         name = name or f"{method} {path.split('?', 1)[0]}"
         rec = self._names.get(name)
         if rec is None:
@@ -271,7 +311,7 @@ class HttpClient:
                 hdrs.append(("Content-Type", "application/json"))
         elif isinstance(body, str):
             body = body.encode()
-        data = session.encoded(method, origin, path, hdrs, body)
+        data = session.encoded(method, origin, path, hdrs, body, auth)
         intended = self.intended_ns
         self.intended_ns = 0
         for attempt in (0, 1):
@@ -282,7 +322,12 @@ class HttpClient:
                 except ConnectError as exc:
                     for r in recs:
                         r.error(exc.kind)
-                    return Response(0, [], b"", 0.0, url, name, exc.kind)
+                    if exc.kind in (ErrorKind.TLS.value, ErrorKind.FD_LIMIT.value):
+                        session.warn(f"{exc.kind} connecting to {origin.host_header}: {exc.detail}")
+                    self._conn_failures += 1
+                    await asyncio.sleep(connect_backoff_s(self._conn_failures))
+                    return Response(0, [], b"", 0.0, url, name, exc.kind, exc.detail)
+                self._conn_failures = 0
             fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
             conn.user = fut
             session.busy.add(conn)
@@ -296,7 +341,7 @@ class HttpClient:
                 conn.user = None
                 conn.close()
                 raise
-            if failure == STALE and attempt == 0:
+            if attempt == 0 and failure is not None and method in IDEMPOTENT and conn.is_stale(failure):
                 continue  # the keep-alive connection was closed under us before any byte: resend once
             return self._finish(conn, recs, url, name, intended, failure)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -312,7 +357,10 @@ class HttpClient:
     async def _connect(self, origin: Origin, rec: NameRecorder | None) -> HttpConnection:
         session = self.session
         ep = session.endpoint(origin)
-        conn = await open_connection(ep, lambda: HttpConnection(session, capture_body=True))
+        max_body = session.max_body_bytes
+        conn = await open_connection(
+            ep, lambda: HttpConnection(session, capture_body=True, max_body=max_body)
+        )
         if rec is not None:
             rec.connect.append(conn.connect_us)
             if ep.ssl_context is not None:
@@ -333,14 +381,13 @@ class HttpClient:
         sent = conn.sent_ns
         start = intended or sent
         if failure is not None:
-            if failure == STALE:
-                failure = ErrorKind.RESET.value
             now = perf_counter_ns()
             for rec in recs:
                 if failure == ErrorKind.TIMEOUT.value:
                     # Timed-out requests stay in the latency record (see LoadDriver.on_failure).
                     rec.lat.append((now - start) // 1000)
                     rec.svc.append((now - sent) // 1000)
+                rec.bytes_in += conn.reader.rx
                 rec.error(failure)
             return Response(0, [], b"", (now - sent) / 1e6, url, name, failure)
         now = conn.last_rx_ns
@@ -353,4 +400,7 @@ class HttpClient:
             rec.ttfb.append(ttfb)
             rec.status.append(reader.status)
             rec.bytes_in += reader.rx
-        return Response(reader.status, reader.headers, reader.body, (now - sent) / 1e6, url, name)
+        elapsed = (now - sent) / 1e6
+        return Response(
+            reader.status, reader.headers, reader.body, elapsed, url, name, truncated=reader.truncated
+        )

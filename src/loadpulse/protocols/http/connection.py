@@ -13,22 +13,35 @@ from time import perf_counter_ns
 from typing import Protocol
 
 from loadpulse.metrics.error_kinds import ErrorKind
-from loadpulse.protocols.http.response import FastResponseReader, ProtocolError, ResponseReader
+from loadpulse.protocols.http.response import (
+    DEFAULT_MAX_BODY,
+    FastResponseReader,
+    ProtocolError,
+    ResponseReader,
+)
 
-STALE = "stale"
-"""Failure marker: a reused keep-alive connection was closed by the peer before any response byte arrived.
-The request never reached the application, so owners retry it on a fresh connection instead of counting
-an error (what browsers and every HTTP client library do)."""
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+"""Methods a client may resend after the keep-alive close race (RFC 9110 9.2.2); see
+:meth:`HttpConnection.is_stale`."""
+
+_RESET = ErrorKind.RESET.value
+_EOF = ErrorKind.PREMATURE_EOF.value
 
 
 class ConnectionOwner(Protocol):
+    """``on_failure``'s kind is an ErrorKind value; check :meth:`HttpConnection.is_stale` before counting
+    a ``reset`` or ``premature_eof``."""
+
     def on_response(self, conn: HttpConnection) -> None: ...
     def on_failure(self, conn: HttpConnection, kind: str) -> None: ...
     def on_idle_closed(self, conn: HttpConnection) -> None: ...
 
 
 def classify_exception(exc: BaseException | None) -> str:
-    """Error kind for an exception raised by the transport while a request is in flight."""
+    """Error kind for an exception raised by the transport while a request is in flight (None: the peer
+    closed cleanly, a FIN, before the response was complete)."""
+    if exc is None:
+        return _EOF
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         return ErrorKind.TLS.value
     if isinstance(exc, ConnectionRefusedError):
@@ -55,11 +68,18 @@ class HttpConnection(asyncio.Protocol):
         "user",
     )
 
-    def __init__(self, owner: ConnectionOwner, full: bool = False, capture_body: bool = False) -> None:
-        """``full``: keep response headers (scripted requests, HEAD); otherwise the lean hot-path reader."""
+    def __init__(
+        self,
+        owner: ConnectionOwner,
+        full: bool = False,
+        capture_body: bool = False,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        """``full``: keep response headers (scripted requests, HEAD); otherwise the lean hot-path reader.
+        ``capture_body``: keep up to ``max_body`` body bytes for a script to read."""
         self.owner = owner
         self.reader: ResponseReader | FastResponseReader = (
-            ResponseReader(capture_body) if full or capture_body else FastResponseReader()
+            ResponseReader(capture_body, max_body) if full or capture_body else FastResponseReader()
         )
         self.transport: asyncio.Transport | None = None
         self.busy = False
@@ -111,12 +131,24 @@ class HttpConnection(asyncio.Protocol):
         if exc is None and self.reader.feed_eof():
             self.served += 1
             self.owner.on_response(self)
-        elif exc is None and self.served and not self.reader.started:
-            self.owner.on_failure(self, STALE)
         else:
             self.owner.on_failure(self, classify_exception(exc))
 
     # owner API ------------------------------------------------------------------------------------------
+    def is_stale(self, kind: str) -> bool:
+        """True when a failure of ``kind`` is the keep-alive close race, not an answer from the target.
+
+        The connection had served a response and was then closed (FIN) or reset by the peer before any
+        byte of the next one: the server closed it as idle while the request was on its way (a
+        per-connection request limit, a keep-alive timeout, or closing after each response without
+        saying ``Connection: close``). The request almost surely never reached the application, so
+        owners resend it once on a fresh connection — only for :data:`IDEMPOTENT` methods, as browsers
+        and Go's net/http do: a POST may have been processed, and resending it could double its effect
+        (and show as duplicates in pipeline checks). A fresh connection is never stale, so a request is
+        resent at most once.
+        """
+        return kind in (_RESET, _EOF) and self.served > 0 and not self.reader.started
+
     def send(self, data: bytes, head: bool = False) -> None:
         """Write one request; the owner hears back through on_response or on_failure."""
         self.reader.expect(head)

@@ -24,6 +24,34 @@ def parse_header(raw: str) -> tuple[str, str]:
     return name, value
 
 
+def check_framing_headers(
+    headers: Sequence[tuple[str, str]],
+    body: bytes | None,
+    error: type[Exception] = BadInput,
+) -> None:
+    """Refuse user headers that would lie about the body's framing, raising ``error`` with one line.
+
+    The body is framed by the Content-Length loadpulse computes. A given ``Content-Length`` that differs
+    from the body's length makes the server wait for bytes that never come (every request hangs to the
+    timeout) or read the next request as body; a given ``Transfer-Encoding`` promises chunks that are
+    never sent. A Content-Length equal to the body's length is harmless and allowed.
+    """
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "transfer-encoding":
+            raise error(
+                f"header {name!r} cannot be set: loadpulse sends the body with a Content-Length; "
+                "drop the header"
+            )
+        if lower == "content-length":
+            size = len(body) if body is not None else 0
+            if value.strip() != str(size):
+                raise error(
+                    f"header 'Content-Length: {value}' does not match the body ({size} bytes); "
+                    "drop the header, loadpulse sets it"
+                )
+
+
 def encode_request(
     method: str,
     path: str,

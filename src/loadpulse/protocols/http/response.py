@@ -6,21 +6,58 @@ closing completes on EOF, and garbage becomes one ProtocolError.
 
 Two readers share that behaviour. :class:`ResponseReader` keeps headers (and the body when asked) for
 scripted requests. :class:`FastResponseReader` is for load one-liners, where every Python callback out of
-the parser costs throughput: it registers only ``on_message_complete`` and keeps the raw chunks of the
-current response, re-reading them with a full reader in the one rare case that needs headers (EOF).
+the parser costs throughput: it registers only ``on_message_complete`` and keeps the first raw bytes of the
+current response (the head), re-reading them with a full reader in the one rare case that needs headers
+(EOF). Body bytes are counted, never kept, so memory does not depend on what the target sends.
+
+Bounds (DESIGN.md "Memory is bounded"): a response head larger than :data:`MAX_HEAD_BYTES` is a
+ProtocolError; a kept body stops growing at ``max_body`` bytes (see :class:`ResponseReader`); a status
+outside 100-599 is a ProtocolError.
 """
 
 from __future__ import annotations
 
 import httptools
 
+MAX_HEAD_BYTES = 64 * 1024
+"""Status line plus headers of one response (nginx's and Node's defaults are 8-16 KiB; 64 KiB leaves room
+for fat cookies). Beyond it the response is a protocol error instead of a growing buffer."""
+
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+"""Most body bytes a scripted response keeps for the script to read."""
+
 
 class ProtocolError(Exception):
     """The peer sent something that is not a valid HTTP/1.1 response."""
 
 
+def _parser_error(exc: httptools.HttpParserError) -> ProtocolError:
+    # A ProtocolError raised inside a callback reaches us wrapped in HttpParserCallbackError.
+    cause = exc.__context__
+    if isinstance(cause, ProtocolError):
+        return cause
+    return ProtocolError(str(exc) or type(exc).__name__)
+
+
+def _bad_status(status: int) -> ProtocolError:
+    return ProtocolError(f"invalid status code {status}: HTTP statuses are 100-599")
+
+
+def _check_head(raw: list[bytes]) -> None:
+    """ProtocolError unless the response head ended within the first MAX_HEAD_BYTES."""
+    end = b"".join(raw).find(b"\r\n\r\n")
+    if end < 0 or end + 4 > MAX_HEAD_BYTES:
+        raise ProtocolError(f"response headers exceed {MAX_HEAD_BYTES // 1024} KiB")
+
+
 class ResponseReader:
-    """Reads one response at a time; call :meth:`expect` before each request is sent."""
+    """Reads one response at a time; call :meth:`expect` before each request is sent.
+
+    With ``capture_body`` the body is kept for the script, up to ``max_body`` bytes: past that the rest is
+    counted (``body_bytes``, ``rx``) but not kept, and ``truncated`` is set. Truncating rather than failing
+    keeps the measurement true (the target did answer, in full) while memory stays bounded; a script that
+    reads a truncated body is told so (see ``Response.json``).
+    """
 
     __slots__ = (
         "_head",
@@ -32,13 +69,17 @@ class ResponseReader:
         "headers",
         "headers_done",
         "keep_alive",
+        "max_body",
         "rx",
         "started",
         "status",
+        "truncated",
     )
 
-    def __init__(self, capture_body: bool = False) -> None:
+    def __init__(self, capture_body: bool = False, max_body: int = DEFAULT_MAX_BODY) -> None:
         self.capture = capture_body
+        self.max_body = max_body
+        self.truncated = False
         self._parser = httptools.HttpResponseParser(self)
         self._head = False
         self.status = 0
@@ -59,7 +100,7 @@ class ResponseReader:
         self.chunks = []
         self.body_bytes = 0
         self.rx = 0
-        self.started = self.headers_done = self.complete = False
+        self.started = self.headers_done = self.complete = self.truncated = False
 
     def feed(self, data: bytes) -> None:
         """Parse a chunk; sets ``complete`` when the response is whole. Raises ProtocolError on garbage."""
@@ -67,7 +108,9 @@ class ResponseReader:
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
-            raise ProtocolError(str(exc) or type(exc).__name__) from None
+            raise _parser_error(exc) from None
+        if not self.headers_done and self.rx > MAX_HEAD_BYTES:
+            raise ProtocolError(f"response headers exceed {MAX_HEAD_BYTES // 1024} KiB")
         if self.complete and self._head:
             # llhttp cannot be told a response answers HEAD and would wait for Content-Length body bytes
             # that never come; a fresh parser for the next response is the clean way out.
@@ -99,15 +142,24 @@ class ResponseReader:
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
-        self.status = self._parser.get_status_code()
+        self.status = status = self._parser.get_status_code()
+        if not 100 <= status <= 599:
+            raise _bad_status(status)
         if self._head and self.status >= 200:
             self.keep_alive = self._parser.should_keep_alive()
             self.complete = True
 
     def on_body(self, body: bytes) -> None:
-        self.body_bytes += len(body)
-        if self.capture:
-            self.chunks.append(body)
+        kept = self.body_bytes
+        self.body_bytes = kept + len(body)
+        if self.capture and not self.truncated:
+            room = self.max_body - kept
+            if len(body) <= room:
+                self.chunks.append(body)
+            else:
+                if room > 0:
+                    self.chunks.append(body[:room])
+                self.truncated = True
 
     def on_message_complete(self) -> None:
         status = self._parser.get_status_code()
@@ -124,7 +176,11 @@ class ResponseReader:
 
 
 class FastResponseReader:
-    """The lean reader of the load hot path; same contract as ResponseReader for status and completion."""
+    """The lean reader of the load hot path; same contract as ResponseReader for status and completion.
+
+    It keeps the raw chunks of the current response only while they may hold its head (the first
+    MAX_HEAD_BYTES): enough for :meth:`feed_eof` to re-read the headers, never the body.
+    """
 
     __slots__ = ("_parser", "_raw", "complete", "keep_alive", "rx", "status")
 
@@ -148,18 +204,28 @@ class FastResponseReader:
         self._raw.clear()
 
     def feed(self, data: bytes) -> None:
-        self.rx += len(data)
-        self._raw.append(data)
+        before = self.rx
+        self.rx = after = before + len(data)
+        if before < MAX_HEAD_BYTES:
+            self._raw.append(data)
+            if after > MAX_HEAD_BYTES:
+                # Checked once per response, when it first outgrows the head bound (big bodies only).
+                _check_head(self._raw)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
-            raise ProtocolError(str(exc) or type(exc).__name__) from None
+            raise _parser_error(exc) from None
 
     def on_message_complete(self) -> None:
         parser = self._parser
         status = parser.get_status_code()
-        if 100 <= status < 200 and status != 101:
-            return
+        if status < 200:
+            if status >= 100 and status != 101:
+                return  # interim response: the real one follows
+            if status < 100:
+                raise _bad_status(status)
+        elif status > 599:
+            raise _bad_status(status)
         self.status = status
         self.keep_alive = parser.should_keep_alive()
         self.complete = True

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from loadpulse.errors import BadInput
 
@@ -32,6 +33,23 @@ class Target:
     origin: Origin
     path: str
     """Request target as sent on the request line: path plus query, never empty."""
+    authorization: str | None = None
+    """``Basic …`` from the URL's userinfo (``http://user:pass@host/``), else None. The userinfo is
+    never part of the origin, so it reaches neither the Host header nor request names."""
+
+
+def basic_auth(url: str) -> str | None:
+    """The Authorization value for a URL's userinfo, as curl and k6 send it: ``Basic base64(user:pass)``,
+    percent-decoded, UTF-8; a user without a password gets an empty one. None when there is no userinfo."""
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+    except ValueError:
+        return None
+    if user is None:
+        return None
+    raw = f"{unquote(user)}:{unquote(password or '')}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
 def parse_url(url: str) -> Target:
@@ -53,18 +71,28 @@ def parse_url(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
-    return Target(Origin(scheme, parts.hostname, port or DEFAULT_PORTS[scheme]), path)
+    origin = Origin(scheme, parts.hostname, port or DEFAULT_PORTS[scheme])
+    return Target(origin, path, basic_auth(url) if "@" in parts.netloc else None)
 
 
-def resolve(origin: Origin) -> tuple[int, str]:
-    """Resolve the origin once before a run: (address family, address). BadInput when it does not resolve.
+def resolve_all(origin: Origin) -> tuple[tuple[int, str], ...]:
+    """Every (address family, address) the origin resolves to, in the resolver's preference order and
+    without repeats. BadInput when it does not resolve.
 
     Resolving up front keeps DNS off the hot path and turns a typo into bad input instead of a run of
-    connection errors.
+    connection errors. All addresses are kept because the first may not answer (``localhost`` giving
+    ``::1`` first while the server listens on 127.0.0.1 only): connects fall back to the next one.
     """
     try:
         infos = socket.getaddrinfo(origin.host, origin.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise BadInput(f"host {origin.host!r} does not resolve ({exc}); check the URL") from None
-    family, _, _, _, sockaddr = infos[0]
-    return int(family), str(sockaddr[0])
+    found: dict[tuple[int, str], None] = {}
+    for family, _, _, _, sockaddr in infos:
+        found[(int(family), str(sockaddr[0]))] = None
+    return tuple(found)
+
+
+def resolve(origin: Origin) -> tuple[int, str]:
+    """The preferred (address family, address) of :func:`resolve_all`."""
+    return resolve_all(origin)[0]
