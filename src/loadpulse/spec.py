@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Self, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from loadpulse import bounds
+from loadpulse.bounds import MAX_IN_FLIGHT, MAX_REQUESTS, MAX_VUS, check_count, check_rate, check_seconds
 from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import check_framing_headers
 from loadpulse.protocols.http.url import basic_auth
@@ -70,14 +71,14 @@ class LoadSpec(_Frozen):
             raise ValueError("--max-in-flight only applies with --rate (open model)")
         # Bounds before the load: what one process cannot honour is refused, never attempted.
         if self.rate is not None:
-            bounds.check_rate(self.rate, "--rate")
+            check_rate(self.rate, "--rate")
         if self.duration_s is not None:
-            bounds.check_seconds(self.duration_s, "--duration")
-        bounds.check_count(self.connections, "-c/--connections", bounds.MAX_VUS)
+            check_seconds(self.duration_s, "--duration")
+        check_count(self.connections, "-c/--connections", MAX_VUS)
         if self.max_in_flight is not None:
-            bounds.check_count(self.max_in_flight, "--max-in-flight", bounds.MAX_IN_FLIGHT)
+            check_count(self.max_in_flight, "--max-in-flight", MAX_IN_FLIGHT)
         if self.requests is not None:
-            bounds.check_count(self.requests, "--requests", bounds.MAX_REQUESTS)
+            check_count(self.requests, "--requests", MAX_REQUESTS)
         return self
 
     @property
@@ -121,6 +122,10 @@ class RunSpec(_Frozen):
     def request(self) -> RequestSpec:
         """The first (for a one-liner, the only) request."""
         return self.requests[0]
+
+
+def request_name(req: RequestSpec) -> str:
+    return req.name or f"{req.method} {urlsplit(req.url).path or '/'}"
 
 
 def validated(model: type[T], /, **values: object) -> T:

@@ -127,8 +127,12 @@ class LoadDriver:
             await asyncio.sleep(0.01)
         for conn in list(self.conns):
             if conn.busy:
+                # Unanswered at the end is a failure the thresholds must see (a blackhole target would
+                # otherwise PASS errors.count == 0 with no request counted at all).
                 self.abandoned += 1
                 conn.busy = False
+                if isinstance(conn.user, Stream):
+                    conn.user.rec.error(ErrorKind.UNFINISHED.value)
             conn.close()
         self.conns.clear()
         for task in list(self._tasks):

@@ -20,6 +20,8 @@ class ErrorKind(StrEnum):
     """The peer reset the connection (RST) while a response was awaited."""
     PREMATURE_EOF = "premature_eof"
     """The peer closed the connection (FIN) before the response was complete."""
+    UNFINISHED = "unfinished"
+    """Still in flight when the run ended (grace period over): a request that got no answer in time."""
     TLS = "tls"
     PROTOCOL = "protocol"
     HTTP_4XX = "http_4xx"
