@@ -287,3 +287,22 @@ def test_fd_limit_below_connections_is_refused_before_the_load(
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1 and "file descriptors" in lines[0] and "ulimit -n" in lines[0], output
     assert summary == ""
+
+
+def test_scenario_requests_unanswered_at_the_end_are_unfinished(
+    tmp_path: Path, targets: tuple[str, str]
+) -> None:
+    blackhole, _ = targets
+    path = tmp_path / "waits.py"
+    path.write_text(
+        "from loadpulse import task\n"
+        "profile = {'profile': 'constant-vus', 'vus': 3, 'duration': '1s', 'graceful_stop': '0.5s'}\n\n"
+        "@task\nasync def t(ctx):\n    await ctx.http.get('/', name='hang')\n",
+        encoding="utf-8",
+    )
+    code, _, output, summary = _run(
+        Case(["run", str(path), "-u", blackhole, "-t", "errors.count == 0"], 1), tmp_path
+    )
+    assert code == 1, output
+    doc = json.loads(summary)
+    assert doc["errors"]["unfinished"] == 3 and doc["by_name"]["hang"]["requests"]["failed"] == 3

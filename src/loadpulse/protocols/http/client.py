@@ -304,7 +304,7 @@ class HttpClient:
         if rec is None:
             rec = self._names[name] = session.recorder.for_name(name)
         recs = (rec, *(session.recorder.for_tag(k, str(v)) for k, v in tags.items())) if tags else (rec,)
-        hdrs = [*self.headers.items(), *(headers or {}).items()] if (self.headers or headers) else []
+        hdrs = _merged(self.headers, headers) if (self.headers or headers) else []
         if json is not None:
             body = jsonlib.dumps(json, separators=(",", ":")).encode()
             if not any(k.lower() == "content-type" for k, _ in hdrs):
@@ -337,6 +337,10 @@ class HttpClient:
             try:
                 failure = await fut
             except asyncio.CancelledError:
+                # The run ended (or the VU was retired) with this request unanswered: a failure the
+                # thresholds must see, like the one-liner's requests still in flight at the end.
+                for r in recs:
+                    r.error(ErrorKind.UNFINISHED.value)
                 session.busy.discard(conn)
                 conn.user = None
                 conn.close()
@@ -404,3 +408,12 @@ class HttpClient:
         return Response(
             reader.status, reader.headers, reader.body, elapsed, url, name, truncated=reader.truncated
         )
+
+
+def _merged(defaults: Mapping[str, str], given: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """The VU's default headers overridden by the request's own, by case-insensitive name: a header in
+    both is sent once, with the request's value."""
+    if not given:
+        return list(defaults.items())
+    overridden = {k.lower() for k in given}
+    return [*((k, v) for k, v in defaults.items() if k.lower() not in overridden), *given.items()]
