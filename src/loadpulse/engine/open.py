@@ -67,9 +67,17 @@ class OpenLoad(LoadDriver):
         t0 = self.t0_ns
         while not self.stopping:
             n, wait_ns = due(perf_counter_ns() - t0, self.started, self.rate, self.limit)
-            for _ in range(n):
+            # Arrivals beyond every idle connection and every free in-flight slot are dropped in one step:
+            # a schedule far behind (a stalled loop) must not cost one loop step per lost arrival, and a
+            # batch must not start more connects than max_in_flight allows.
+            room = len(self.idle) + max(0, self.max_in_flight - self.busy_count - self.connecting)
+            take = min(n, room)
+            for _ in range(take):
                 self._arrive(t0 + intended_ns(self.started, self.rate))
                 self.started += 1
+            if n > take:
+                self.recorder.dropped += n - take
+                self.started += n - take
             if wait_ns < 0:
                 break
             # uvloop timers have 1 ms resolution; sleep(0) still yields so responses get processed.
