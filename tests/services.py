@@ -62,32 +62,25 @@ def _wait_http(url: str, timeout_s: float = 10.0) -> None:
             time.sleep(0.05)
 
 
+def self_signed_cert(work: Path) -> tuple[Path, Path]:
+    """(cert.pem, key.pem) in ``work``: self-signed for CN/DNS localhost, valid two days."""
+    cert, key = work / "cert.pem", work / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
 @pytest.fixture(scope="session")
 def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
         pytest.fail("nginx is not installed: run ./scripts/test (it installs Debian's nginx-light)")
     work = tmp_path_factory.mktemp("nginx")
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            str(work / "key.pem"),
-            "-out",
-            str(work / "cert.pem"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    self_signed_cert(work)
     port, tls_port = free_port(), free_port()
     (work / "nginx.conf").write_text(NGINX_CONF.format(dir=work, port=port, tls_port=tls_port))
     proc = subprocess.Popen([binary, "-c", str(work / "nginx.conf")], stderr=subprocess.PIPE)

@@ -191,19 +191,24 @@ def big_body(size: int) -> Handler:
     return handler
 
 
+def read_headers(conn: socket.socket) -> dict[bytes, bytes] | None:
+    """The next request's headers (lower-case names), or None once the client closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return None
+        data += chunk
+    headers = {}
+    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip()
+    return headers
+
+
 def echo_auth(conn: socket.socket) -> None:
     """Answers with the request's Authorization and Host headers in the body (``auth|host``)."""
-    while True:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(4096)
-            if not chunk:
-                return
-            data += chunk
-        headers = {}
-        for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            headers[name.strip().lower()] = value.strip()
+    while (headers := read_headers(conn)) is not None:
         body = headers.get(b"authorization", b"-") + b"|" + headers.get(b"host", b"-")
         status = b"200 OK" if b"authorization" in headers else b"401 Unauthorized"
         conn.sendall(b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n%s" % (status, len(body), body))

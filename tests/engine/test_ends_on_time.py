@@ -15,59 +15,28 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.engine import fault_servers as fs
 
 SLACK_S = 5.0
 DURATION_S = 2.0
 GRACE_S = 1.0
 
 
-@contextlib.contextmanager
-def _server(handler: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
-    """A loopback server running ``handler`` per connection until the test ends (bounded by stop)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(512)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-
-    def accept_loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=_guarded, args=(handler, conn, stop), daemon=True).start()
-
-    thread = threading.Thread(target=accept_loop, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
+HOLD_S = 20.0
+"""How long the misbehaving servers keep a connection at most (they end by themselves)."""
 
 
-def _guarded(
-    handler: Callable[[socket.socket, threading.Event], None], conn: socket.socket, stop: threading.Event
-) -> None:
-    with contextlib.suppress(OSError), conn:
-        conn.settimeout(0.2)
-        handler(conn, stop)
-
-
-def _blackhole(conn: socket.socket, stop: threading.Event) -> None:
-    """Accepts, reads, never answers; holds the connection until the client or the test gives up."""
-    while not stop.is_set():
+def _blackhole(conn: socket.socket) -> None:
+    """Accepts, reads, never answers; holds the connection until the client gives up (or HOLD_S)."""
+    deadline = time.monotonic() + HOLD_S
+    while time.monotonic() < deadline:
         try:
             if not conn.recv(4096):
                 return
@@ -75,18 +44,15 @@ def _blackhole(conn: socket.socket, stop: threading.Event) -> None:
             continue
 
 
-def _endless_body(conn: socket.socket, stop: threading.Event) -> None:
-    """Answers with a chunked body that never ends."""
-    with contextlib.suppress(TimeoutError):
-        conn.recv(4096)
+def _endless_body(conn: socket.socket) -> None:
+    """Answers with a chunked body that never ends (for HOLD_S)."""
+    fs.read_request(conn)
     conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
     chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
-    deadline = time.monotonic() + 30
-    while not stop.is_set() and time.monotonic() < deadline:
-        try:
+    deadline = time.monotonic() + HOLD_S
+    while time.monotonic() < deadline:
+        with contextlib.suppress(TimeoutError):
             conn.sendall(chunk)
-        except TimeoutError:
-            continue
 
 
 SCENARIOS = {
@@ -164,8 +130,8 @@ def _cases(tmp_path: Path, blackhole: str, endless: str) -> dict[str, Case]:
 
 @pytest.fixture(scope="module")
 def targets() -> Iterator[tuple[str, str]]:
-    with _server(_blackhole) as blackhole, _server(_endless_body) as endless:
-        yield blackhole, endless
+    with fs.serve(_blackhole) as blackhole, fs.serve(_endless_body) as endless:
+        yield blackhole + "/", endless + "/"
 
 
 CASE_NAMES = [*SCENARIOS, "blackhole_target", "endless_body", "absurd_but_bounded_rate"]

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import socket
 import ssl
-import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -16,6 +15,7 @@ from loadpulse.protocols.http.client import HttpClient, HttpSession
 from loadpulse.protocols.http.url import parse_url
 from tests.conftest import CliResult
 from tests.engine import fault_servers as fs
+from tests.services import self_signed_cert
 
 REASON = "certificate verify failed: self-signed certificate (use -k to skip verification)"
 
@@ -24,24 +24,7 @@ REASON = "certificate verify failed: self-signed certificate (use -k to skip ver
 def self_signed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """https://localhost:PORT served with a self-signed certificate for CN=localhost."""
     work = tmp_path_factory.mktemp("tls")
-    cert, key = work / "cert.pem", work / "key.pem"
-    openssl = [
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=localhost",
-    ]
-    subprocess.run(
-        [*openssl, "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_cert(work)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
 

@@ -25,18 +25,8 @@ def recording_server() -> Iterator[tuple[str, list[tuple[str, str]]]]:
     seen: list[tuple[str, str]] = []
 
     def handler(conn: socket.socket) -> None:
-        while True:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                data += chunk
-            headers = {}
-            for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                headers[name.strip().lower().decode()] = value.strip().decode()
-            seen.append((headers.get("authorization", ""), headers.get("host", "")))
+        while (headers := fs.read_headers(conn)) is not None:
+            seen.append((headers.get(b"authorization", b"").decode(), headers.get(b"host", b"").decode()))
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
     with fs.serve(handler) as url:

@@ -24,7 +24,7 @@ from loadpulse.metrics.aggregate import SeriesRow
 from loadpulse.metrics.scenario_stats import CustomMetric
 from loadpulse.metrics.trend import TrendHistogram
 from loadpulse.outputs.results import Results
-from loadpulse.store.compare import (
+from loadpulse.store.statistics import (
     SAME,
     Delta,
     bootstrap_interval,
