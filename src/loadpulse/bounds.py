@@ -14,6 +14,10 @@ import resource
 
 MAX_RATE = 1_000_000.0
 """Arrivals per second one process can schedule (1 µs apart); measured throughput tops out far below."""
+MIN_RATE = 0.001
+"""One arrival per 1,000 s: anything slower is not a load (and 1e-300/s overflows every schedule)."""
+MAX_DURATION_S = 30 * 86_400.0
+"""A month: longer is a typo, not a soak test."""
 MAX_VUS = 100_000
 """VUs (or connections) one process keeps: each costs ~17 KiB and a socket."""
 MAX_IN_FLIGHT = 1_000_000
@@ -25,6 +29,10 @@ FD_RESERVE = 64
 def check_rate(value: float, what: str = "rate") -> float:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{what} must be a finite number above 0 per second, not {value}")
+    if value < MIN_RATE:
+        raise ValueError(
+            f"{what} {value:g}/s is below the smallest rate loadpulse schedules ({MIN_RATE:g}/s)"
+        )
     if value > MAX_RATE:
         raise ValueError(
             f"{what} {value:g}/s cannot be honoured: one loadpulse process schedules at most "
@@ -42,6 +50,8 @@ def check_count(value: int, what: str, limit: int) -> int:
 def check_seconds(value: float, what: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{what} must be a finite duration, not {value}")
+    if value > MAX_DURATION_S:
+        raise ValueError(f"{what} {value:g} s is longer than loadpulse runs (at most 30 days)")
     return value
 
 

@@ -55,6 +55,14 @@ def _endless_body(conn: socket.socket) -> None:
             conn.sendall(chunk)
 
 
+BLOCKING_DEFAULT_GRACEFUL_STOP = (
+    "import time\nfrom loadpulse import task\n"
+    f"profile = {{'profile': 'constant-vus', 'vus': 2, 'duration': '{DURATION_S}s'}}\n\n"
+    "@task\nasync def t(ctx):\n    time.sleep(3600)\n"
+)
+"""A task that blocks for good, under k6's default 30 s graceful stop: a blocked loop cannot stop
+gracefully, so the run still ends at duration + grace + a second."""
+
 SCENARIOS = {
     "never_awaits": "async def t(ctx):\n    ctx.counter('n')\n",
     "raises_at_once": "async def t(ctx):\n    raise RuntimeError('QueueFull')\n",
@@ -152,6 +160,76 @@ def test_run_ends_on_time_with_a_summary(name: str, tmp_path: Path, targets: tup
     if name == "blackhole_target":  # unanswered at the end: counted, failed, and latency unknown
         assert doc["errors"]["unfinished"] == 4 and doc["requests"]["failed"] == 4
         assert doc["latency_ms"]["p50"] is None and " 0 µs" not in output
+
+
+def test_a_task_blocking_for_good_ends_on_time_despite_graceful_stop(tmp_path: Path) -> None:
+    path = tmp_path / "forever.py"
+    path.write_text(BLOCKING_DEFAULT_GRACEFUL_STOP, encoding="utf-8")
+    code, elapsed, output, summary = _run(Case(["run", str(path), "--grace", f"{GRACE_S}s"], 0), tmp_path)
+    assert code == 0, output
+    assert elapsed < DURATION_S + GRACE_S + SLACK_S, f"took {elapsed:.1f} s"
+    assert "Traceback" not in output
+    doc = json.loads(summary)
+    assert doc["generator"]["limited"] and doc["scenarios"]["default"]["interrupted"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("hooks", "fragment"),
+    [
+        (
+            "setup_timeout = '1s'\n\ndef setup(ctx):\n    time.sleep(30)\n",
+            "setup() did not finish within 1 s",
+        ),
+        ("setup_timeout = '1s'\n\nasync def setup(ctx):\n    await asyncio.sleep(30)\n", "within 1 s"),
+        ("def setup(ctx):\n    sys.exit(0)\n", "setup() failed: SystemExit"),
+    ],
+)
+def test_setup_that_hangs_or_exits_is_bad_input(tmp_path: Path, hooks: str, fragment: str) -> None:
+    path = tmp_path / "hooks.py"
+    path.write_text(
+        "import asyncio, sys, time\nfrom loadpulse import task\n"
+        "profile = {'profile': 'constant-vus', 'vus': 1, 'duration': '1s'}\n\n"
+        + hooks
+        + "\n@task\nasync def t(ctx):\n    ctx.counter('ran')\n",
+        encoding="utf-8",
+    )
+    code, elapsed, output, _ = _run(Case(["run", str(path)], 2), tmp_path)
+    assert code == 2, output
+    assert elapsed < 5
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and fragment in lines[0], output
+
+
+def test_a_blocking_teardown_is_interrupted_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "teardown.py"
+    path.write_text(
+        "import time\nfrom loadpulse import task\n"
+        "profile = {'profile': 'constant-vus', 'vus': 1, 'duration': '1s'}\n\n"
+        "def teardown(ctx, data):\n    time.sleep(3600)\n\n"
+        "@task\nasync def t(ctx):\n    ctx.counter('ran')\n",
+        encoding="utf-8",
+    )
+    code, elapsed, output, summary = _run(Case(["run", str(path), "--grace", "1s"], 0), tmp_path)
+    assert code == 0, output
+    assert elapsed < 1 + 1 + SLACK_S, f"took {elapsed:.1f} s"
+    assert "Traceback" not in output and "never retrieved" not in output
+    assert any("teardown() was interrupted" in w for w in json.loads(summary)["warnings"])
+
+
+@pytest.mark.parametrize("raised", ["asyncio.CancelledError()", "GeneratorExit()", "SystemExit(3)"])
+def test_control_flow_exceptions_in_a_task_are_script_errors(tmp_path: Path, raised: str) -> None:
+    path = tmp_path / "raises.py"
+    path.write_text(
+        "import asyncio\nfrom loadpulse import task\n"
+        "profile = {'profile': 'constant-vus', 'vus': 2, 'duration': '1s'}\n\n"
+        f"@task\nasync def t(ctx):\n    await asyncio.sleep(0.01)\n    raise {raised}\n",
+        encoding="utf-8",
+    )
+    code, _, output, summary = _run(Case(["run", str(path)], 0), tmp_path)
+    assert code == 0, output
+    assert "Traceback" not in output and "never retrieved" not in output
+    doc = json.loads(summary)
+    assert doc["errors"]["script_error"] >= 10 and doc["scenarios"]["default"]["iterations"] >= 10
 
 
 def test_unfinished_requests_fail_an_error_threshold(tmp_path: Path, targets: tuple[str, str]) -> None:

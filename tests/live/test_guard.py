@@ -44,6 +44,7 @@ def test_curl_stop_without_origin_is_allowed() -> None:
         {"origin": "null"},
         {"sec_fetch_site": "cross-site"},
         {"sec_fetch_site": "same-site"},
+        {"referer": "http://evil.example/page"},
     ],
 )
 def test_cross_site_stop_is_refused(headers: dict[str, str]) -> None:

@@ -32,6 +32,8 @@ from loadpulse.units import parse_duration
 
 
 def positive(value: float | None, flag: str) -> None:
+    if value is not None and value != value:
+        raise BadInput(f"{flag} must be a number, not nan")
     if value is not None and value <= 0:
         raise BadInput(f"{flag} must be greater than zero (got {value:g})")
 

@@ -36,7 +36,7 @@ SecretOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--secret",
-        help="A value (token, password) to replace with [redacted] in every output: console, JSON, "
+        help="A value (token, password) to replace with \\[redacted] in every output: console, JSON, "
         "reports, history; repeatable. Authorization/Cookie headers are always redacted.",
         envvar="LOADPULSE_SECRETS",
     ),

@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
+
 from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.live import LiveOutputs
 from loadpulse.engine.outcome import RunOutcome
@@ -163,7 +165,7 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     sampler = build_sampler(
         out.probes,
         what.probes if isinstance(what, Plan) else None,
-        warn=lambda message: err.print(f"[yellow]warning:[/] {message}", highlight=False),
+        warn=lambda message: err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False),
     )
     planned_s = what.planned_s if isinstance(what, Plan) else what.load.effective_duration_s
     title = redact_values(what.source if isinstance(what, Plan) else what.request.url, hidden)
@@ -221,12 +223,12 @@ def run_and_report(what: RunSpec | Plan, out: OutputOptions, objectives: Sequenc
     probe_warnings = set(sampler.warnings) if sampler is not None else set()
     for warning in outcome.warnings:
         if warning not in probe_warnings:  # those were printed as they happened
-            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if outcome.abort_reason:
-        err.print(f"[red]aborted:[/] {outcome.abort_reason}", highlight=False)
+        err.print(f"[red]aborted:[/] {escape(outcome.abort_reason)}", highlight=False)
     summary = finals.get("summary") or summarize(outcome)
     for reason in summary["generator"]["reasons"]:
-        err.print(f"[yellow]warning:[/] generator-limited: {reason}", highlight=False)
+        err.print(f"[yellow]warning:[/] generator-limited: {escape(reason)}", highlight=False)
     if not out.quiet:
         print_summary(human, summary)
         print_verdicts(human, summary)

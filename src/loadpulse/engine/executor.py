@@ -109,8 +109,11 @@ class Executor:
         t = perf_counter_ns()
         try:
             await fn(ctx)
-        except asyncio.CancelledError:
-            raise
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # we are being cancelled (stop, ramp-down): not the script's doing
+            self.rec.script_error(script_error_key(exc, self.source))
         except RunInterrupted:
             # Raised by the watchdog into a task that blocked the loop past a stop: that iteration is
             # interrupted, and the run's stop request is already on its way.
@@ -119,9 +122,9 @@ class Executor:
             self.rec.interrupted += 1
             self.stopping = True
             return
-        except (Exception, SystemExit, KeyboardInterrupt) as exc:
-            # SystemExit and KeyboardInterrupt raised by a task would otherwise escape the event loop
-            # and end the whole run with nothing reported.
+        except (Exception, SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+            # SystemExit and KeyboardInterrupt raised by a task would otherwise escape the event loop and
+            # end the whole run with nothing reported; GeneratorExit would silently kill the VU.
             self.rec.script_error(script_error_key(exc, self.source))
         finally:
             slot.busy = False

@@ -15,7 +15,7 @@ from loadpulse.engine.closed import ClosedLoad
 from loadpulse.engine.driver import LoadDriver, PreparedRequest, Timeouts
 from loadpulse.engine.open import OpenLoad
 from loadpulse.engine.outcome import RunOutcome
-from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
+from loadpulse.engine.watchdog import STALL_S, LoopWatchdog, RunInterrupted
 from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.recorder import Recorder
@@ -119,6 +119,8 @@ class Runner:
         services: Sequence[Service] = (),
         on_outcome: Callable[[RunOutcome], None] | None = None,
         planned_end_s: float | None = None,
+        stall_end_s: float | None = None,
+        setup_timeout_s: float | None = None,
         handle_signals: bool = False,
     ) -> None:
         self.finished_reason = finished_reason
@@ -138,6 +140,10 @@ class Runner:
         self.interval_s = interval_s
         self.planned_end_s = planned_end_s if planned_end_s is not None else duration_s
         """When the load should be over at the latest (before grace): the watchdog's deadline."""
+        self.stall_end_s = stall_end_s
+        """When the load is planned to end, graceful stops not included: past it (+ grace + margin) a
+        stuck loop is interrupted."""
+        self.setup_timeout_s = setup_timeout_s
         self.sampler = sampler
         """Probes sampled once per interval alongside the load, off the event loop."""
         self.watchdog = LoopWatchdog(self._on_watchdog, handle_signals)
@@ -163,13 +169,14 @@ class Runner:
     def _on_watchdog(self, reason: str) -> None:
         if reason == "overrun":
             self.overran = True
-            late_s = (perf_counter_ns() - self.watchdog.deadline_ns) / 1e9 if self.watchdog.deadline_ns else 0
             self.warnings.append(
-                f"the run did not end by its deadline (duration + grace + {DEADLINE_MARGIN_S:g} s; "
-                f"{late_s:.1f} s late): it was stopped by force, in-flight work abandoned"
+                f"the run did not end by its deadline (duration + grace + {DEADLINE_MARGIN_S:g} s, or its "
+                "graceful stops while the event loop ran): it was stopped by force, in-flight work abandoned"
             )
             self.request_stop("duration")
             self.request_stop("duration")  # the second call forces: the grace period is long gone
+        elif reason == "setup_timeout":
+            self.request_stop("interrupted")
         else:
             self.request_stop(reason)
 
@@ -215,6 +222,8 @@ class Runner:
     async def _prepared(self, driver: Load) -> bool:
         """Set-up (connections, the scenario's ``setup()``), cancelled by a stop: False when stopped."""
         assert self._stop is not None
+        if self.setup_timeout_s is not None:
+            self.watchdog.arm(perf_counter_ns() + int(self.setup_timeout_s * 1e9), "setup_timeout")
         prepare = asyncio.ensure_future(driver.prepare())
         stop_wait = asyncio.ensure_future(self._stop.wait())
         try:
@@ -223,18 +232,30 @@ class Runner:
             prepare.cancel()
         finally:
             stop_wait.cancel()
+        self.watchdog.arm(0, "overrun")
+        # A scenario's setup() may have replaced or ignored our signal handlers: take them back.
+        self.watchdog.install_signals()
         if not prepare.done():
             prepare.cancel()
             with contextlib.suppress(asyncio.CancelledError, RunInterrupted, Exception):
                 await prepare
+            self._check_setup_time()
             return False
-        exc = prepare.exception()
+        exc = prepare.exception()  # retrieved first: a setup that timed out still must not log it later
+        self._check_setup_time()
         if isinstance(exc, RunInterrupted):
             self._stop_reason = "interrupted"
             return False
         if exc is not None:
             raise exc
         return not self._stop.is_set()
+
+    def _check_setup_time(self) -> None:
+        if self.watchdog.fired == "setup_timeout":
+            raise BadInput(
+                f"setup() did not finish within {self.setup_timeout_s:g} s (set setup_timeout in the "
+                "scenario file for a longer one); the load was not started"
+            )
 
     async def _run(self, driver: Load) -> RunOutcome:
         assert self._stop is not None and self._force is not None
@@ -250,8 +271,13 @@ class Runner:
         self._started_at = datetime.now(UTC)
         t0 = self._t0 = perf_counter_ns()
         if self.planned_end_s is not None:
-            self.watchdog.deadline_ns = t0 + int(
-                (self.planned_end_s + self.grace_s + DEADLINE_MARGIN_S) * 1e9
+            # A loop stuck past duration + grace (+ margin) is interrupted; a live one gets its graceful stops
+            # (planned_end_s includes them) before the run is stopped by force.
+            stall_end_s = self.stall_end_s or self.planned_end_s
+            self.watchdog.arm(
+                t0 + int((self.planned_end_s + self.grace_s + DEADLINE_MARGIN_S) * 1e9),
+                "overrun",
+                t0 + int((stall_end_s + self.grace_s + STALL_S) * 1e9),
             )
         driver.start(t0)
         ticker = asyncio.ensure_future(self._ticker(t0))
@@ -402,6 +428,8 @@ def plan_runner(
         services=services,
         on_outcome=on_outcome,
         planned_end_s=plan.latest_end_s,
+        stall_end_s=plan.planned_s,
+        setup_timeout_s=plan.setup_timeout_s,
         handle_signals=handle_signals,
     )
     load.attach(runner.watchdog)

@@ -13,7 +13,7 @@ from typing import Any
 from loadpulse.engine.arrivals import Arrivals
 from loadpulse.engine.executor import Executor, script_error_key
 from loadpulse.engine.vu_pool import VuPool
-from loadpulse.engine.watchdog import LoopWatchdog
+from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
 from loadpulse.errors import BadInput
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.client import HttpClient, HttpSession
@@ -37,6 +37,7 @@ class ScenarioLoad:
         self._finished: asyncio.Future[None] | None = None
         self._runs: list[asyncio.Task[None]] = []
         self.warnings: list[str] = []
+        self._torn_down = False
         self.session.warnings = self.warnings  # the client's (e.g. why TLS failed) are said with the run's
 
     def _session(self, recorder: Recorder) -> HttpSession:
@@ -112,11 +113,17 @@ class ScenarioLoad:
             run.cancel()
         self.session.close()
         self._finish()
-        if self.plan.teardown is not None:
+        if self.plan.teardown is not None and not self._torn_down:
+            # Once only: a forced stop cancels this drain and drains again with no grace.
+            self._torn_down = True
             try:
                 await self._call_hook(self.plan.teardown, "teardown", self.data)
             except BadInput as exc:
                 self.warnings.append(str(exc))
+            except RunInterrupted:
+                self.warnings.append(
+                    "teardown() was interrupted: it blocked past the run's deadline or a signal"
+                )
 
     async def _call_hook(self, fn: Any, what: str, *extra: Any) -> Any:
         """Run setup/teardown (sync or async) with a client whose requests are not recorded."""
@@ -128,7 +135,8 @@ class ScenarioLoad:
             if inspect.isawaitable(result):
                 result = await result
             return result
-        except Exception as exc:
+        except (Exception, SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+            # exit() in setup() must not end loadpulse itself with the script's exit code and no summary.
             key = script_error_key(exc, self.plan.source)
             key = key.replace(" at ", " at " + _folder(self.plan.source))
             raise BadInput(f"{what}() failed: {key}: {exc}") from None

@@ -55,8 +55,14 @@ class LoopWatchdog:
         """Lag of each tick in µs since the last :meth:`take_lags`."""
         self.last_turn_ns = perf_counter_ns()
         self.deadline_ns = 0
-        """Past this the run must already have ended (duration + grace + margin); 0 = none yet."""
+        """Past this the run must already have ended (its graceful stops included); 0 = none yet."""
+        self.deadline_reason = "overrun"
+        self.stall_deadline_ns = 0
+        """Past this (duration + grace + margin, no graceful stop), a loop that is stuck is interrupted:
+        a blocked loop cannot let iterations finish gracefully anyway."""
         self.stop_pending_ns = 0
+        self.fired = ""
+        """The deadline reason that asked for the stop ('overrun', 'setup_timeout'), '' for none."""
         self.signals = 0
         self._loop: AbstractEventLoop | None = None
         self._timer: TimerHandle | None = None
@@ -72,11 +78,25 @@ class LoopWatchdog:
         self._loop = loop
         self.last_turn_ns = perf_counter_ns()
         self._schedule()
-        if self.handle_signals and threading.current_thread() is threading.main_thread():
-            for sig in STOP_SIGNALS:
-                self._previous[sig] = signal.signal(sig, self._on_signal)
+        self.install_signals()
         self._thread = threading.Thread(target=self._watch, name="loadpulse-watchdog", daemon=True)
         self._thread.start()
+
+    def install_signals(self) -> None:
+        """Take SIGINT/SIGTERM/SIGHUP (again: a scenario's setup() may have replaced or ignored them)."""
+        if not self.handle_signals or threading.current_thread() is not threading.main_thread():
+            return
+        for sig in STOP_SIGNALS:
+            previous = signal.signal(sig, self._on_signal)
+            self._previous.setdefault(sig, previous)
+
+    def arm(self, deadline_ns: int, reason: str, stall_deadline_ns: int = 0) -> None:
+        """Set the deadline past which a stop is asked for with ``reason`` (0 disarms)."""
+        self.deadline_ns, self.deadline_reason, self.stall_deadline_ns = (
+            deadline_ns,
+            reason,
+            stall_deadline_ns,
+        )
 
     def close(self) -> None:
         self._closed.set()
@@ -129,8 +149,13 @@ class LoopWatchdog:
         poked_ns = 0
         while not self._closed.wait(0.1):
             now = perf_counter_ns()
-            if self.deadline_ns and now > self.deadline_ns and not self.stop_pending_ns:
-                self.request_stop("overrun")
+            stuck = now - self.last_turn_ns >= STALL_S * 1e9
+            if not self.stop_pending_ns and (
+                (self.deadline_ns and now > self.deadline_ns)
+                or (self.stall_deadline_ns and now > self.stall_deadline_ns and stuck)
+            ):
+                self.fired = self.deadline_reason
+                self.request_stop(self.deadline_reason)
             pending = self.stop_pending_ns
             if not pending or now - self.last_turn_ns < STALL_S * 1e9:
                 continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from loadpulse.live.service import is_loopback
 
@@ -47,6 +47,11 @@ def refusal(
         origin = headers.get(b"origin")
         if origin is not None and origin.decode("latin-1").lower() != f"http://{host}":
             return 403, "cross-origin request refused"
+        referer = headers.get(b"referer")
+        if origin is None and referer is not None:
+            parts = urlsplit(referer.decode("latin-1"))
+            if f"{parts.scheme}://{parts.netloc}".lower() != f"http://{host}":
+                return 403, "cross-origin request refused"
         site = headers.get(b"sec-fetch-site")
         if site is not None and site not in (b"same-origin", b"none"):
             return 403, "cross-site request refused"
@@ -58,14 +63,18 @@ def guarded(app: Any, *, token: str | None, bind_host: str, port: int) -> Any:
 
     async def guard(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            refused = refusal(
-                scope.get("method", "GET"),
-                dict(scope.get("headers") or []),
-                scope.get("query_string", b""),
-                token=token,
-                bind_host=bind_host,
-                port=port,
-            )
+            raw = list(scope.get("headers") or [])
+            if sum(1 for name, _ in raw if name == b"host") > 1:
+                refused: tuple[int, str] | None = (400, "more than one Host header")
+            else:
+                refused = refusal(
+                    scope.get("method", "GET"),
+                    dict(raw),
+                    scope.get("query_string", b""),
+                    token=token,
+                    bind_host=bind_host,
+                    port=port,
+                )
             if refused is not None:
                 status, reason = refused
                 await send(

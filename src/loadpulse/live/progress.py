@@ -87,7 +87,8 @@ class ProgressLine:
             text.append(f"  VUs {row.vus}")
         if agg.dropped:
             text.append(f"  dropped {fmt_count(agg.dropped)}", style="yellow")
-        text.append(f"  p95 {fmt_ms(row.p95_ms)}")
+        # Latencies are at least 1 µs: 0 means no response in the interval, shown as unknown, not as fast.
+        text.append(f"  p95 {fmt_ms(row.p95_ms or None)}")
         for name, value in list(row.probes.items())[:3]:  # the target's side, on the same line
             text.append(f"  {name} {probe_value(value)}", style="cyan")
         text.append(f"  {fmt_duration(elapsed)}")

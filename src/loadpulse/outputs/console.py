@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
-from loadpulse.outputs.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms
+from loadpulse.outputs.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms, markup_safe
 
 LATENCY_COLUMNS = ("min", "mean", "p50", "p90", "p95", "p99", "p999", "max")
 ENDED_BY = {
@@ -48,6 +48,7 @@ def _headline(s: dict[str, Any]) -> str:
 
 
 def print_summary(console: Console, s: dict[str, Any]) -> None:
+    s = markup_safe(s)
     req = s["requests"]
     console.print(_headline(s), highlight=False)
     if not req["total"] and "scenarios" in s:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.markup import escape
+
 NO_DATA = "\u2013"  # an en dash
 """Shown where nothing was measured: a latency of no requests is unknown, not 0 µs."""
 
@@ -57,3 +61,15 @@ def fmt_duration(seconds: float) -> str:
         return f"{m}m{s:02d}s"
     h, m = divmod(m, 60)
     return f"{h}h{m:02d}m"
+
+
+def markup_safe(obj: Any) -> Any:
+    """``obj`` (JSON-like) with every string escaped for rich markup, keys included: a request name, URL or
+    check name holding ``[redacted]`` or ``[bold]`` is shown as written, not taken as a style."""
+    if isinstance(obj, str):
+        return escape(obj)
+    if isinstance(obj, dict):
+        return {escape(k) if isinstance(k, str) else k: markup_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [markup_safe(v) for v in obj]
+    return obj

@@ -54,7 +54,11 @@ def generator_block(outcome: RunOutcome) -> dict[str, Any]:
         measured = max(durations, key=lambda h: h.max_us) if durations else None
     measured_p99 = measured.percentile(99.0) / 1000 if measured is not None else 0.0
     reasons = []
-    if (p99 > LAG_FLOOR_MS and p99 > LAG_SHARE * measured_p99) or worst >= LAG_STALL_MS:
+    # The p99 rule needs a measurement to compare with and enough ticks (half a second) to be a p99.
+    lagging = (
+        measured is not None and lag.total >= 50 and p99 > LAG_FLOOR_MS and p99 > LAG_SHARE * measured_p99
+    )
+    if lagging or worst >= LAG_STALL_MS:
         reasons.append(
             f"the event loop lagged up to {worst:,.1f} ms (p99 {p99:,.1f} ms) against a measured p99 of "
             f"{measured_p99:,.1f} ms: something held it, e.g. a task that blocks (time.sleep, a synchronous "

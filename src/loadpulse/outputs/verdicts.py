@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loadpulse.outputs.format import NO_DATA
+from loadpulse.outputs.format import NO_DATA, markup_safe
 
 STYLE = {
     "PASS": "green",
@@ -47,6 +47,7 @@ def _bound(t: dict[str, Any], level: str) -> str:
 
 
 def print_verdicts(console: Console, s: dict[str, Any]) -> None:
+    s = markup_safe(s)
     results = s["thresholds"]
     if not results:
         return

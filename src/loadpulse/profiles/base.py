@@ -18,7 +18,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from loadpulse.bounds import MAX_VUS, check_count, check_rate
+from loadpulse.bounds import MAX_REQUESTS, MAX_VUS, check_count, check_rate, check_seconds
 from loadpulse.errors import BadInput
 from loadpulse.units import parse_duration
 
@@ -120,6 +120,11 @@ class ProfileConfig(BaseModel):
     def _within_bounds(self) -> Self:
         # What one process cannot honour is refused here, before anything is allocated (loadpulse.bounds).
         check_count(self.peak_vus, "VUs", MAX_VUS)
+        check_seconds(self.start + self.planned_s, "the profile's duration")
+        for budget in ("iterations", "shared_iterations"):
+            value = getattr(self, budget, None)
+            if isinstance(value, int):
+                check_count(value, budget, MAX_REQUESTS)
         if self.family == "open":
             stages = getattr(self, "stages", ())
             for rate in (getattr(self, "rate", None), *(st.target for st in stages)):

@@ -18,6 +18,9 @@ TeardownFn = Callable[["SetupCtx", Any], Any]
 DEFAULT_SCENARIO = "default"
 
 
+DEFAULT_SETUP_TIMEOUT_S = 60.0
+
+
 @dataclass(frozen=True, slots=True)
 class TaskDef:
     """One weighted task: each iteration of a VU runs one task, picked by weight."""
@@ -64,6 +67,8 @@ class Plan:
     """How long in-flight iterations may finish after an interrupt (the profiles' graceful_stop applies
     when their own time is up)."""
     interval_s: float = 1.0
+    setup_timeout_s: float = DEFAULT_SETUP_TIMEOUT_S
+    """``setup()`` longer than this is bad input: the load never starts (k6's setupTimeout)."""
 
     @property
     def planned_s(self) -> float:

@@ -10,7 +10,7 @@ Module-level names the loader reads (all optional except at least one task):
 - ``metrics``: ``{name: "counter" | "trend" | "rate"}`` declares custom metrics thresholds can name;
 - ``probes``: ``{name: "http:URL#$.path" | "process:NAME" | ... | function}`` sampled once a second;
 - ``setup()`` / ``teardown(data)``: run once before / after the load (sync or async); what ``setup``
-  returns reaches every VU as ``ctx.data``.
+  returns reaches every VU as ``ctx.data``; ``setup_timeout`` (default 60s) bounds ``setup()``.
 
 Problems are reported as ``file:line: what is wrong`` with exit code 2, never a traceback.
 """
@@ -28,8 +28,9 @@ from typing import Any
 
 from loadpulse.errors import BadInput
 from loadpulse.scenario.api import TASK_MARK
-from loadpulse.scenario.model import DEFAULT_SCENARIO, TaskDef
+from loadpulse.scenario.model import DEFAULT_SCENARIO, DEFAULT_SETUP_TIMEOUT_S, TaskDef
 from loadpulse.scenario.source import ScenarioSource
+from loadpulse.units import parse_duration
 
 _loaded = 0
 
@@ -153,4 +154,15 @@ def load_python(path: str) -> ScenarioSource:
         thresholds=tuple(thresholds),
         setup=_optional_callable(module, "setup", path),
         teardown=_optional_callable(module, "teardown", path),
+        setup_timeout_s=_setup_timeout(module, path),
     )
+
+
+def _setup_timeout(module: ModuleType, path: str) -> float:
+    value = getattr(module, "setup_timeout", None)
+    if value is None:
+        return DEFAULT_SETUP_TIMEOUT_S
+    try:
+        return parse_duration(str(value), "setup_timeout")
+    except BadInput as exc:
+        raise BadInput(f"{path}: {exc}") from None

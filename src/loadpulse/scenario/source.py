@@ -10,7 +10,15 @@ from loadpulse.errors import BadInput
 from loadpulse.profiles.base import ProfileConfig
 from loadpulse.profiles.presets import PRESETS, Overrides, apply_overrides, preset_config
 from loadpulse.profiles.registry import PROFILES, build_profile, did_you_mean
-from loadpulse.scenario.model import DEFAULT_SCENARIO, Plan, ScenarioDef, SetupFn, TaskDef, TeardownFn
+from loadpulse.scenario.model import (
+    DEFAULT_SCENARIO,
+    DEFAULT_SETUP_TIMEOUT_S,
+    Plan,
+    ScenarioDef,
+    SetupFn,
+    TaskDef,
+    TeardownFn,
+)
 from loadpulse.units import parse_duration
 
 DEFAULT_PROFILE: dict[str, Any] = {"profile": "constant-vus", "vus": 10, "duration": 10}
@@ -32,6 +40,7 @@ class ScenarioSource:
     probes: dict[str, Any] = field(default_factory=dict)
     setup: SetupFn | None = None
     teardown: TeardownFn | None = None
+    setup_timeout_s: float = DEFAULT_SETUP_TIMEOUT_S
 
 
 def named_profile(name: str, where: str = "--profile") -> dict[str, Any]:
@@ -121,4 +130,5 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
         connect_timeout_s=opts.connect_timeout_s,
         timeout_s=opts.timeout_s,
         grace_s=opts.grace_s,
+        setup_timeout_s=src.setup_timeout_s,
     )
