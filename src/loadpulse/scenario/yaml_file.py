@@ -52,20 +52,6 @@ def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
 
-class CheckSpec(_Strict):
-    status: int | list[int] | None = None
-    body_contains: str | None = None
-    json_: Annotated[dict[str, Any] | None, Field(alias="json")] = None
-    max_ms: Annotated[float, Field(gt=0)] | None = None
-
-    @field_validator("json_")
-    @classmethod
-    def _paths(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        for path in value or {}:
-            parse_json_path(path)
-        return value
-
-
 class UntilSpec(_Strict):
     """What a polled response must show: any of status, body text, JSON values (all must hold)."""
 
@@ -79,6 +65,12 @@ class UntilSpec(_Strict):
         for path in value or {}:
             parse_json_path(path)
         return value
+
+
+class CheckSpec(UntilSpec):
+    """A response check: what ``until`` can say, plus a latency bound."""
+
+    max_ms: Annotated[float, Field(gt=0)] | None = None
 
 
 class PollSpec(_Strict):
