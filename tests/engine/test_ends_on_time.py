@@ -244,14 +244,17 @@ def test_a_healthy_run_is_not_generator_limited(tmp_path: Path, targets: tuple[s
     path = tmp_path / "calm.py"
     path.write_text(
         "import asyncio\nfrom loadpulse import task\n"
-        "profile = {'profile': 'constant-vus', 'vus': 2, 'duration': '1s'}\n\n"
-        "@task\nasync def t(ctx):\n    await asyncio.sleep(0.01)\n",
+        "profile = {'profile': 'constant-vus', 'vus': 2, 'duration': '2s'}\n\n"
+        "@task\nasync def t(ctx):\n    await asyncio.sleep(0.05)\n",
         encoding="utf-8",
     )
     code, _, output, summary = _run(Case(["run", str(path)], 0), tmp_path)
     assert code == 0, output
+    # Iterations of ~50 ms: a lag must be over 12.5 ms at p99 (or one stall of 500 ms) to count, which a
+    # loop that only sleeps never shows, even on a busy machine.
     gen = json.loads(summary)["generator"]
-    assert gen["limited"] is False and gen["reasons"] == [] and gen["loop_lag_ms"]["p99"] < 10
+    assert gen["limited"] is False and gen["reasons"] == []
+    assert "generator-limited" not in output
 
 
 @pytest.mark.parametrize("blocking", [True, False])
