@@ -14,8 +14,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time they happen on first use
+    from loadpulse.engine.execute import execute, execute_plan
     from loadpulse.engine.outcome import RunOutcome
-    from loadpulse.engine.run import execute, execute_plan
     from loadpulse.errors import BadInput
     from loadpulse.metrics.error_kinds import ErrorKind
     from loadpulse.metrics.histogram import Histogram
@@ -36,7 +36,7 @@ _EXPORTS = {
     "LoadSpec": "loadpulse.spec",
     "TimeoutSpec": "loadpulse.spec",
     "BadInput": "loadpulse.errors",
-    "execute": "loadpulse.engine.run",
+    "execute": "loadpulse.engine.execute",
     "RunOutcome": "loadpulse.engine.outcome",
     "build_summary": "loadpulse.outputs.summary",
     "Histogram": "loadpulse.metrics.histogram",
@@ -50,7 +50,7 @@ _EXPORTS = {
     "load_scenario": "loadpulse.scenario.loader",
     "build_plan": "loadpulse.scenario.source",
     "RunOptions": "loadpulse.scenario.source",
-    "execute_plan": "loadpulse.engine.run",
+    "execute_plan": "loadpulse.engine.execute",
 }
 
 __all__ = [  # noqa: RUF022 - grouped like _EXPORTS

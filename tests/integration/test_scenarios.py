@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from loadpulse.engine.run import execute_plan
+from loadpulse.engine.execute import execute_plan
 from loadpulse.outputs.summary import build_summary
 from loadpulse.profiles.presets import Overrides
 from loadpulse.scenario.loader import load_scenario

@@ -12,8 +12,8 @@ from rich.markup import escape
 
 from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.live import LiveOutputs
+from loadpulse.engine.execute import execute, execute_plan
 from loadpulse.engine.outcome import RunOutcome
-from loadpulse.engine.run import execute, execute_plan
 from loadpulse.errors import BadInput
 from loadpulse.live.progress import ProgressLine
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow

@@ -1,0 +1,205 @@
+"""Building and running a run in a fresh event loop: the one-liner's driver from a RunSpec, a scenario
+plan's load, the descriptor checks before either, and the entry points ``execute``/``execute_plan``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from loadpulse.bounds import check_fd_limit, fd_room
+from loadpulse.engine.closed import ClosedLoad
+from loadpulse.engine.driver import LoadDriver, PreparedRequest, Timeouts
+from loadpulse.engine.open import OpenLoad
+from loadpulse.engine.outcome import RunOutcome
+from loadpulse.engine.run import Runner, Service, SnapshotListener
+from loadpulse.engine.watchdog import RunInterrupted
+from loadpulse.errors import BadInput
+from loadpulse.metrics.recorder import Recorder
+from loadpulse.probes.sampler import ProbeSampler
+from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
+from loadpulse.protocols.http.request import encode_request
+from loadpulse.protocols.http.url import parse_url, resolve
+from loadpulse.scenario.model import Plan
+from loadpulse.spec import RunSpec, request_name
+
+
+def build_driver(spec: RunSpec, recorder: Recorder) -> LoadDriver:
+    """Validate what only the network can tell (name resolution) and wire the driver for the spec."""
+    targets = [parse_url(r.url) for r in spec.requests]
+    origin = targets[0].origin
+    for req, target in zip(spec.requests, targets, strict=True):
+        if target.origin != origin:
+            raise BadInput(
+                f"request {req.url!r} is on another origin than {spec.request.url!r}; "
+                "one run targets one origin"
+            )
+    family, address = resolve(origin)
+    endpoint = Endpoint(
+        origin=origin,
+        family=family,
+        address=address,
+        ssl_context=make_ssl_context(spec.insecure) if origin.tls else None,
+        connect_timeout_s=spec.timeouts.connect_s,
+    )
+    prepared = [
+        PreparedRequest(
+            request_name(req),
+            encode_request(req.method, target.path, origin.host_header, req.headers, req.body),
+            head=req.method == "HEAD",
+            weight=req.weight,
+        )
+        for req, target in zip(spec.requests, targets, strict=True)
+    ]
+    t = spec.timeouts
+    timeouts = Timeouts(connect_s=t.connect_s, read_s=t.read_s, total_s=t.total_s)
+    load = spec.load
+    if load.rate is not None:
+        return OpenLoad(
+            endpoint,
+            prepared,
+            recorder,
+            timeouts,
+            rate=load.rate,
+            max_in_flight=min(load.effective_max_in_flight, fd_room()),
+            requests=load.requests,
+            warm_connections=load.connections,
+        )
+    return ClosedLoad(endpoint, prepared, recorder, timeouts, load.effective_connections, load.requests)
+
+
+def event_loop_runner() -> asyncio.Runner:
+    """An asyncio.Runner on uvloop where available (the fast path), the default loop otherwise."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop
+        return asyncio.Runner()
+    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+
+
+def spec_runner(
+    spec: RunSpec,
+    listener: SnapshotListener | None = None,
+    sampler: ProbeSampler | None = None,
+    services: Sequence[Service] = (),
+    on_outcome: Callable[[RunOutcome], None] | None = None,
+    handle_signals: bool = False,
+) -> Runner:
+    load = spec.load
+    warnings = _check_descriptors(spec)
+    recorder = Recorder()
+    runner = Runner(
+        build_driver(spec, recorder),
+        recorder,
+        duration_s=load.effective_duration_s,
+        grace_s=spec.grace_s,
+        interval_s=spec.interval_s,
+        listener=listener,
+        sampler=sampler,
+        services=services,
+        on_outcome=on_outcome,
+        handle_signals=handle_signals,
+    )
+    runner.warnings.extend(warnings)
+    runner.spec = spec
+    return runner
+
+
+def _check_descriptors(spec: RunSpec) -> list[str]:
+    """Refuse connections the fd limit cannot hold (before any is opened); in the open model lower the
+    in-flight cap to what it can hold, with a warning. Returns the warnings."""
+    load = spec.load
+    try:
+        check_fd_limit(load.effective_connections, f"-c {load.effective_connections:,}")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    if not load.open_model:
+        return []
+    room = fd_room()
+    if load.effective_max_in_flight <= room:
+        check_fd_limit(load.effective_max_in_flight, "--max-in-flight")
+        return []
+    check_fd_limit(room, "--max-in-flight")
+    return [
+        f"--max-in-flight {load.effective_max_in_flight:,} lowered to {room:,}: the file descriptor limit "
+        "(ulimit -n) allows no more connections; arrivals beyond it are counted as dropped"
+    ]
+
+
+def plan_runner(
+    plan: Plan,
+    listener: SnapshotListener | None = None,
+    sampler: ProbeSampler | None = None,
+    services: Sequence[Service] = (),
+    on_outcome: Callable[[RunOutcome], None] | None = None,
+    handle_signals: bool = False,
+) -> Runner:
+    from loadpulse.engine.scenario_load import ScenarioLoad
+
+    try:
+        check_fd_limit(plan.peak_vus, f"{plan.peak_vus:,} VUs")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    recorder = Recorder()
+    load = ScenarioLoad(plan, recorder)
+    runner = Runner(
+        load,
+        recorder,
+        duration_s=None,  # executors end by themselves (time, budget, graceful stop)
+        grace_s=plan.grace_s,
+        interval_s=plan.interval_s,
+        listener=listener,
+        finished_reason="completed",
+        sampler=sampler,
+        services=services,
+        on_outcome=on_outcome,
+        planned_end_s=plan.latest_end_s,
+        stall_end_s=plan.planned_s,
+        setup_timeout_s=plan.setup_timeout_s,
+        handle_signals=handle_signals,
+    )
+    load.attach(runner.watchdog)
+    runner.plan = plan
+    return runner
+
+
+def execute(
+    spec: RunSpec,
+    listener: SnapshotListener | None = None,
+    handle_signals: bool = True,
+    sampler: ProbeSampler | None = None,
+    services: Sequence[Service] = (),
+    on_outcome: Callable[[RunOutcome], None] | None = None,
+) -> RunOutcome:
+    """Run ``spec`` to completion in a fresh event loop. SIGINT/SIGTERM/SIGHUP stop it gracefully."""
+    return _execute(lambda: spec_runner(spec, listener, sampler, services, on_outcome, handle_signals))
+
+
+def execute_plan(
+    plan: Plan,
+    listener: SnapshotListener | None = None,
+    handle_signals: bool = True,
+    sampler: ProbeSampler | None = None,
+    services: Sequence[Service] = (),
+    on_outcome: Callable[[RunOutcome], None] | None = None,
+) -> RunOutcome:
+    """Run a scenario plan to completion in a fresh event loop. SIGINT/SIGTERM/SIGHUP stop it gracefully
+    (during ``setup()`` too: the load then never starts)."""
+    return _execute(lambda: plan_runner(plan, listener, sampler, services, on_outcome, handle_signals))
+
+
+def _execute(make: Callable[[], Runner]) -> RunOutcome:
+    made: list[Runner] = []
+
+    async def main() -> RunOutcome:
+        made.append(make())
+        return await made[0].run()
+
+    with event_loop_runner() as loop_runner:
+        try:
+            return loop_runner.run(main())
+        except RunInterrupted:
+            # Raised into code that blocked the loop and carried out of the main task: keep what was
+            # measured up to here.
+            if not made:
+                raise
+            return made[0].salvage()
