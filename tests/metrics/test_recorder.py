@@ -5,10 +5,11 @@ import msgpack
 from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.protocols.http.status import http_status_kind
 
 
 def _record(rec: Recorder, name: str, latencies: list[int], statuses: list[int]) -> None:
-    r = rec.for_name(name)
+    r = rec.for_name(name, http_status_kind)
     for lat, status in zip(latencies, statuses, strict=True):
         r.lat.append(lat)
         r.ttfb.append(lat // 2)

@@ -9,11 +9,12 @@ from loadpulse.metrics.aggregate import Aggregate, ProbeStats
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.protocols.http.status import http_status_kind
 
 
 def recorded() -> Recorder:
     rec = Recorder()
-    n = rec.for_name("create")
+    n = rec.for_name("create", http_status_kind)
     n.lat.extend([1000, 2000, 3000])
     n.status.extend([200, 200, 503])
     rec.for_tag("kind", "write").lat.append(1500)

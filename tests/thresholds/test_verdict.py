@@ -7,13 +7,14 @@ import pytest
 
 from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.recorder import Recorder
+from loadpulse.protocols.http.status import http_status_kind
 from loadpulse.thresholds.objective import build_objective
 from loadpulse.thresholds.verdict import FAIL, NONE, PASS, WARN, evaluate, judge, measure, overall
 
 
 def synthetic(latencies_ms: list[float], statuses: list[int], seconds: float = 10.0) -> Aggregate:
     rec = Recorder()
-    n = rec.for_name("create")
+    n = rec.for_name("create", http_status_kind)
     for v, st in zip(latencies_ms, statuses, strict=True):
         n.lat.append(int(v * 1000))
         n.status.append(st)

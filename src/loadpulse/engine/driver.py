@@ -18,6 +18,7 @@ from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import ConnectError, Endpoint, open_connection
 from loadpulse.protocols.http.connection import IDEMPOTENT, HttpConnection
+from loadpulse.protocols.http.status import http_status_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class Stream:
     __slots__ = ("data", "head", "idempotent", "lat", "rec", "status", "svc", "ttfb")
 
     def __init__(self, request: PreparedRequest, recorder: Recorder) -> None:
-        rec = self.rec = recorder.for_name(request.name)
+        rec = self.rec = recorder.for_name(request.name, http_status_kind)
         self.data = request.data
         self.head = request.head
         self.idempotent = request.data.split(b" ", 1)[0].decode("latin-1") in IDEMPOTENT

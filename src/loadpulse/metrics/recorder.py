@@ -9,22 +9,41 @@ library because it *is* the measured hot path: any per-value Python work here sh
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import MetricsRecorder, ScenarioRecorder
 from loadpulse.metrics.snapshot import NameStats, Snapshot
+
+StatusKind = Callable[[int], str | None]
+"""A protocol's classifier: the error kind a status code counts as, or None for a success."""
+
+
+def _no_failing_status(status: int) -> str | None:
+    return None
 
 
 class NameRecorder:
     """Raw per-request values for one request name. Callers append directly to the public buffers."""
 
-    __slots__ = ("bytes_in", "bytes_out", "connect", "errors", "lat", "status", "svc", "tls", "ttfb")
+    __slots__ = (
+        "bytes_in",
+        "bytes_out",
+        "connect",
+        "errors",
+        "lat",
+        "status",
+        "status_kind",
+        "svc",
+        "tls",
+        "ttfb",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, status_kind: StatusKind = _no_failing_status) -> None:
+        self.status_kind = status_kind
+        """Supplied by the protocol, applied at :meth:`cut` once per distinct status code."""
         self.lat = array("q")
         """Latency in µs: from the intended start (open model) or from the send (closed model)."""
         self.svc = array("q")
@@ -58,17 +77,17 @@ class NameRecorder:
             codes, counts = np.unique(np.frombuffer(self.status, dtype=np.uint16), return_counts=True)
             stats.statuses = {int(c): int(n) for c, n in zip(codes, counts, strict=True)}
         errors = dict(self.errors)
-        n4 = sum(n for c, n in stats.statuses.items() if 400 <= c < 500)
-        n5 = sum(n for c, n in stats.statuses.items() if c >= 500)
-        if n4:
-            errors[ErrorKind.HTTP_4XX.value] = errors.get(ErrorKind.HTTP_4XX.value, 0) + n4
-        if n5:
-            errors[ErrorKind.HTTP_5XX.value] = errors.get(ErrorKind.HTTP_5XX.value, 0) + n5
+        failed_statuses = 0
+        for code, n in stats.statuses.items():
+            kind = self.status_kind(code)
+            if kind is not None:
+                errors[kind] = errors.get(kind, 0) + n
+                failed_statuses += n
         stats.errors = errors
         responses = len(self.status)
         other_errors = sum(self.errors.values())
         stats.requests = responses + other_errors
-        stats.failed = n4 + n5 + other_errors
+        stats.failed = failed_statuses + other_errors
         stats.ok = stats.requests - stats.failed
         stats.bytes_in, stats.bytes_out = self.bytes_in, self.bytes_out
         # Empty in place: connections hold bound ``append`` methods of these very buffers.
@@ -93,17 +112,19 @@ class Recorder:
         self._seq = 0
         self._last_cut_ns = 0
 
-    def for_name(self, name: str) -> NameRecorder:
+    def for_name(self, name: str, status_kind: StatusKind = _no_failing_status) -> NameRecorder:
+        """The buffers of ``name``; ``status_kind`` is the protocol's classifier of its status codes."""
         rec = self.names.get(name)
         if rec is None:
-            rec = self.names[name] = NameRecorder()
+            rec = self.names[name] = NameRecorder(status_kind)
         return rec
 
-    def for_tag(self, key: str, value: str) -> NameRecorder:
+    def for_tag(self, key: str, value: str, like: NameRecorder | None = None) -> NameRecorder:
+        """The buffers of tag ``key=value``, classifying statuses as ``like`` (the request's name) does."""
         tag = f"{key}={value}"
         rec = self.tags.get(tag)
         if rec is None:
-            rec = self.tags[tag] = NameRecorder()
+            rec = self.tags[tag] = NameRecorder(like.status_kind if like else _no_failing_status)
         return rec
 
     def for_scenario(self, name: str) -> ScenarioRecorder:

@@ -37,6 +37,7 @@ from loadpulse.protocols.http.connect import (
 from loadpulse.protocols.http.connection import IDEMPOTENT, HttpConnection
 from loadpulse.protocols.http.request import check_framing_headers, encode_request
 from loadpulse.protocols.http.response import DEFAULT_MAX_BODY, ResponseReader
+from loadpulse.protocols.http.status import http_status_kind
 from loadpulse.protocols.http.url import Origin, parse_url
 
 _ENCODED_CACHE_MAX = 4096
@@ -302,8 +303,8 @@ class HttpClient:
         name = name or f"{method} {path.split('?', 1)[0]}"
         rec = self._names.get(name)
         if rec is None:
-            rec = self._names[name] = session.recorder.for_name(name)
-        recs = (rec, *(session.recorder.for_tag(k, str(v)) for k, v in tags.items())) if tags else (rec,)
+            rec = self._names[name] = session.recorder.for_name(name, http_status_kind)
+        recs = (rec, *(session.recorder.for_tag(k, str(v), rec) for k, v in tags.items())) if tags else (rec,)
         hdrs = _merged(self.headers, headers) if (self.headers or headers) else []
         if json is not None:
             body = jsonlib.dumps(json, separators=(",", ":")).encode()
