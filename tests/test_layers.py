@@ -1,4 +1,5 @@
-"""Data flows one way (DESIGN.md): no import circles, and the pure cores import no I/O layer.
+"""Data flows one way (DESIGN.md): no import circles, the pure cores import no I/O layer, and the
+import-linter contract in pyproject.toml (the lint step) holds and fails on an upward import.
 
 Computed from the source with ``ast`` over every import, lazy ones inside functions included (a lazy import
 still ties the layers together); imports under ``if TYPE_CHECKING:`` are left out (types only).
@@ -7,11 +8,17 @@ still ties the layers together); imports under ``if TYPE_CHECKING:`` are left ou
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parent.parent / "src"
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 PURE = ("loadpulse.profiles", "loadpulse.metrics", "loadpulse.thresholds")
 IO_LAYERS = ("loadpulse.engine", "loadpulse.protocols", "loadpulse.outputs", "loadpulse.live",
              "loadpulse.store", "loadpulse.cli", "loadpulse.probes")  # fmt: skip
@@ -97,3 +104,47 @@ def test_pure_cores_import_no_io_layer(pure: str) -> None:
         if d.startswith(IO_LAYERS)
     }
     assert not bad
+
+
+def _lint_imports(src: Path, config: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(config), "--no-cache", "--no-logo"],
+        cwd=config.parent, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def _copy_package(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    shutil.copytree(
+        SRC / "loadpulse", src / "loadpulse", ignore=shutil.ignore_patterns("static", "__pycache__")
+    )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return src
+
+
+def test_import_contract_holds_on_the_source(tmp_path: Path) -> None:
+    result = _lint_imports(_copy_package(tmp_path), tmp_path / "pyproject.toml")
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "upward", "contract"),
+    [
+        ("results/outcome.py", "loadpulse.outputs.console", "Layers import downward only"),
+        ("store/statistics.py", "loadpulse.live.progress", "Layers import downward only"),
+        ("metrics/aggregate.py", "loadpulse.engine.run", "Pure cores"),
+    ],
+)
+def test_import_contract_fails_on_an_upward_import(
+    tmp_path: Path, module: str, upward: str, contract: str
+) -> None:
+    """The lint step's contract, run on a copy of the package with one upward import inserted: broken."""
+    src = _copy_package(tmp_path)
+    path = src / "loadpulse" / module
+    # A lazy import inside a function counts as much as a top-level one.
+    path.write_text(path.read_text(encoding="utf-8") + f"\n\ndef _upward() -> None:\n    import {upward}\n")
+    result = _lint_imports(src, tmp_path / "pyproject.toml")
+    assert result.returncode == 1
+    assert f"{contract}" in result.stdout and "BROKEN" in result.stdout
+    assert upward in result.stdout

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time they happen on first use
     from loadpulse.engine.execute import execute, execute_plan
-    from loadpulse.engine.outcome import RunOutcome
     from loadpulse.errors import BadInput
     from loadpulse.metrics.error_kinds import ErrorKind
     from loadpulse.metrics.histogram import Histogram
-    from loadpulse.outputs.summary import build_summary
     from loadpulse.protocols.http.client import Response
+    from loadpulse.results.outcome import RunOutcome
+    from loadpulse.results.summary import build_summary
     from loadpulse.scenario.api import task
     from loadpulse.scenario.ctx import Ctx, SetupCtx, Vu
     from loadpulse.scenario.loader import load_scenario
@@ -37,8 +37,8 @@ _EXPORTS = {
     "TimeoutSpec": "loadpulse.spec",
     "BadInput": "loadpulse.errors",
     "execute": "loadpulse.engine.execute",
-    "RunOutcome": "loadpulse.engine.outcome",
-    "build_summary": "loadpulse.outputs.summary",
+    "RunOutcome": "loadpulse.results.outcome",
+    "build_summary": "loadpulse.results.summary",
     "Histogram": "loadpulse.metrics.histogram",
     "ErrorKind": "loadpulse.metrics.error_kinds",
     "task": "loadpulse.scenario.api",

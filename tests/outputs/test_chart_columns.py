@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from loadpulse.outputs.html_report import report_data
-from tests.outputs.results_factory import scenario_results, synthetic_results
+from tests.results.results_factory import scenario_results, synthetic_results
 
 
 def test_the_partial_last_interval_is_drawn_at_the_runs_pace() -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from loadpulse.outputs.verdicts import junit_xml, markdown, run_verdict
-from tests.outputs.results_factory import synthetic_results
+from loadpulse.outputs.verdicts import junit_xml, markdown
+from loadpulse.results.verdict import run_verdict
+from tests.results.results_factory import synthetic_results
 
 
 def summary(ended_by: str, planned: float | None = 10.0) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def test_run_verdicts_and_markdown() -> None:
 
 
 def test_markdown_of_a_run_without_http_says_what_it_did() -> None:
-    from tests.outputs.results_factory import scenario_results
+    from tests.results.results_factory import scenario_results
 
     s = scenario_results(seconds=4, iterations_per_s=100).summary
     s["scenarios"] = {"default": {"iterations": 400}}

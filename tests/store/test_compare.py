@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loadpulse.store.compare import IMPROVEMENT, REGRESSION, SAME, compare, mann_whitney_p, two_proportion_p
-from tests.outputs.results_factory import synthetic_results
+from tests.results.results_factory import synthetic_results
 
 
 def verdicts(

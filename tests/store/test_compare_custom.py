@@ -10,11 +10,11 @@ from pathlib import Path
 from rich.console import Console
 
 from loadpulse.outputs.comparison import comparison_markdown, print_comparison
-from loadpulse.outputs.results import write_results
+from loadpulse.outputs.files import write_results
 from loadpulse.store.compare import IMPROVEMENT, SAME, compare
 from loadpulse.store.compare_custom import DECREASE, INCREASE
 from tests.conftest import CliResult
-from tests.outputs.results_factory import scenario_results, synthetic_results
+from tests.results.results_factory import scenario_results, synthetic_results
 
 
 def by_metric(deltas: list) -> dict:  # type: ignore[type-arg]

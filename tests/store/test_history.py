@@ -13,7 +13,7 @@ from loadpulse.errors import BadInput
 from loadpulse.redaction import redact_url
 from loadpulse.store.history import RunStore
 from loadpulse.store.schema import SCHEMA_VERSION
-from tests.outputs.results_factory import synthetic_results
+from tests.results.results_factory import synthetic_results
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

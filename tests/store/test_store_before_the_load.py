@@ -16,7 +16,7 @@ from loadpulse.errors import BadInput
 from loadpulse.store.history import RunStore
 from loadpulse.store.schema import SCHEMA_VERSION
 from tests.conftest import CliResult
-from tests.outputs.results_factory import synthetic_results
+from tests.results.results_factory import synthetic_results
 
 BLACKHOLE = "http://127.0.0.1:9/"
 

@@ -11,8 +11,8 @@ from rich.table import Table
 from loadpulse.cli.console import stdout_console
 from loadpulse.cli.report_options import StoreOpt
 from loadpulse.outputs.console import print_summary
-from loadpulse.outputs.format import NO_DATA
 from loadpulse.outputs.verdicts import print_verdicts
+from loadpulse.results.format import NO_DATA
 
 if TYPE_CHECKING:
     from loadpulse.store.history import RunRow

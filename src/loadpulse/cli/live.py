@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from loadpulse.engine.outcome import RunOutcome
 from loadpulse.engine.run import Service
 from loadpulse.errors import BadInput
 from loadpulse.live.state import LiveState
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
+from loadpulse.results.outcome import RunOutcome
 from loadpulse.thresholds.verdict import ThresholdResult
 
 if TYPE_CHECKING:
@@ -38,8 +38,8 @@ class LiveOutputs:
         # starlette, uvicorn and prometheus-client are imported only when asked for: a plain run stays lean.
         if prometheus_port is not None:
             from loadpulse.live.guard import guarded
+            from loadpulse.live.prometheus import prometheus_app
             from loadpulse.live.service import AsgiService, bind, is_loopback
-            from loadpulse.outputs.prometheus import prometheus_app
 
             if not is_loopback(host) and not token:
                 raise BadInput(f"--bind {host} is not loopback: give --dashboard-token to protect /metrics")

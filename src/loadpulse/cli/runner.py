@@ -13,18 +13,19 @@ from rich.markup import escape
 from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.live import LiveOutputs
 from loadpulse.engine.execute import execute, execute_plan
-from loadpulse.engine.outcome import RunOutcome
 from loadpulse.errors import BadInput
 from loadpulse.live.progress import ProgressLine
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.outputs.console import print_summary
 from loadpulse.outputs.files import OutputBatch, check_writable, summary_json
-from loadpulse.outputs.results import Results, read_results, results_bytes, results_of
-from loadpulse.outputs.summary import build_summary
 from loadpulse.outputs.verdicts import junit_xml, markdown, print_verdicts
 from loadpulse.probes.build import build_sampler, check_probe_thresholds
 from loadpulse.redaction import redact_values, run_secrets
+from loadpulse.results.document import Results, results_of
+from loadpulse.results.file import read_results, results_bytes
+from loadpulse.results.outcome import RunOutcome
+from loadpulse.results.summary import build_summary
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
 from loadpulse.thresholds.objective import Objective

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
-from loadpulse.outputs.format import fmt_count, fmt_duration, fmt_ms, fmt_number
+from loadpulse.results.format import fmt_count, fmt_duration, fmt_ms, fmt_number
 
 PLAIN_EVERY_S = 5.0
 BAR_WIDTH = 20

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
-from loadpulse.outputs.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms, markup_safe
+from loadpulse.results.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms, markup_safe
 
 LATENCY_COLUMNS = ("min", "mean", "p50", "p90", "p95", "p99", "p999", "max")
 ENDED_BY = {

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loadpulse.outputs.format import fmt_count, fmt_ms, fmt_number
+from loadpulse.results.format import fmt_count, fmt_ms, fmt_number
 
 
 def _table(*cols: str) -> Table:

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from loadpulse.outputs.files import write_text_atomic
-from loadpulse.outputs.results import Results
+from loadpulse.results.document import Results
 
 BASE_COLUMNS = (
     "t_s",

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from loadpulse.errors import BadInput
+from loadpulse.results.document import Results
+from loadpulse.results.file import results_bytes
 
 STDOUT = "-"
 """``--json -``: the Summary JSON goes to stdout, which is never checked or written atomically."""
@@ -137,3 +139,8 @@ class OutputBatch:
                 f.write(text)
         except OSError as exc:
             self.failures.append(failure_line(what, path, exc))
+
+
+def write_results(results: Results, path: str | Path) -> None:
+    """The results file (``--out``), written atomically."""
+    write_atomic(path, results_bytes(results, path))

@@ -17,7 +17,7 @@ import numpy as np
 
 from loadpulse.metrics.aggregate import SeriesRow
 from loadpulse.outputs.files import write_text_atomic
-from loadpulse.outputs.results import Results
+from loadpulse.results.document import Results
 
 SPECTRUM_X = [round(x, 3) for x in np.arange(0.0, 4.0001, 0.05)]
 """Percentile spectrum abscissa: x = -log10(1 - q), 0 (p0) to 4 (p99.99)."""

@@ -14,7 +14,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loadpulse.outputs.format import NO_DATA, markup_safe
+from loadpulse.results.format import NO_DATA, markup_safe
+from loadpulse.results.verdict import ABORTED, INTERRUPTED, interruption, run_verdict
 
 STYLE = {
     "PASS": "green",
@@ -24,21 +25,6 @@ STYLE = {
     "INTERRUPTED": "red",
     "ABORTED": "red",
 }
-INTERRUPTED, ABORTED = "INTERRUPTED", "ABORTED"
-RUN_STATES = {"interrupted": INTERRUPTED, "aborted": ABORTED}
-"""``ended_by`` values that override the thresholds' verdict where a run is filed (history, Markdown)."""
-
-
-def run_verdict(s: dict[str, Any]) -> str:
-    """INTERRUPTED or ABORTED for a run that did not run its course, else the thresholds' verdict."""
-    return RUN_STATES.get(str(s.get("ended_by", "")), str(s["verdict"]))
-
-
-def interruption(s: dict[str, Any]) -> str:
-    """'interrupted after 3.2 s of 10 s' (the planned duration when there was one)."""
-    planned = (s.get("load") or {}).get("duration_s")
-    of = f" of {planned:g} s" if isinstance(planned, int | float) and planned > 0 else ""
-    return f"interrupted after {s['duration_s']:.1f} s{of}"
 
 
 def _bound(t: dict[str, Any], level: str) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from loadpulse.metrics.histogram import Histogram
-from loadpulse.outputs.results import Results
+from loadpulse.results.document import Results
 from loadpulse.store.compare_custom import custom_deltas, iteration_delta
 from loadpulse.store.statistics import (
     IMPROVEMENT,

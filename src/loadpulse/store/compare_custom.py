@@ -23,7 +23,7 @@ import numpy.typing as npt
 from loadpulse.metrics.aggregate import SeriesRow
 from loadpulse.metrics.scenario_stats import CustomMetric
 from loadpulse.metrics.trend import TrendHistogram
-from loadpulse.outputs.results import Results
+from loadpulse.results.document import Results
 from loadpulse.store.statistics import (
     SAME,
     Delta,

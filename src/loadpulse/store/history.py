@@ -24,9 +24,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from loadpulse.errors import BadInput
-from loadpulse.outputs.results import Results, parse_document, results_from_doc
-from loadpulse.outputs.verdicts import run_verdict
 from loadpulse.redaction import redact_url
+from loadpulse.results.document import Results
+from loadpulse.results.file import parse_document, results_from_doc
+from loadpulse.results.verdict import run_verdict
 from loadpulse.store.schema import runs, upgrade
 
 STORE_ENV = "LOADPULSE_STORE"
@@ -263,7 +264,7 @@ class RunStore:
 
 def load_ref(ref: str, store_url: str | None = None, name: str | None = None) -> Results:
     """A results file path (if it exists or looks like one) or a history reference."""
-    from loadpulse.outputs.results import read_results
+    from loadpulse.results.file import read_results
 
     p = Path(ref)
     if p.exists() or ref.endswith((".json", ".json.gz")):

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loadpulse.metrics.aggregate import SeriesRow
-from loadpulse.outputs.results import Results
+from loadpulse.results.document import Results
 
 REGRESSION, IMPROVEMENT, SAME = "regression", "improvement", "no significant change"
 MIN_ERROR_POINTS = 0.001

@@ -1,9 +1,8 @@
-"""The results file (``--out PATH``): everything a run measured, from which every report is regenerated.
+"""The results file (``--out PATH``) as bytes: written as JSON (gzip-compressed when the path ends in
+``.gz``), read back with every check a file from anywhere needs.
 
-Format ``loadpulse.results/1``: JSON (gzip-compressed when the path ends in ``.gz``) holding the Summary JSON,
-the per-interval series, the final histograms (overall, per request name, per scenario), checks, custom
-metrics and the run's settings with secrets redacted. Readers refuse a newer schema by name instead of
-misreading it; a truncated or corrupt file is one clear error.
+Readers refuse a newer schema by name instead of misreading it; a truncated, corrupt or oversized file
+(a gzip bomb) is one clear error.
 """
 
 from __future__ import annotations
@@ -13,129 +12,21 @@ import io
 import json
 import os
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadpulse.engine.outcome import RunOutcome
 from loadpulse.errors import BadInput
-from loadpulse.metrics.aggregate import SeriesRow
-from loadpulse.metrics.scenario_stats import CustomMetric, ScenarioStats
-from loadpulse.metrics.snapshot import NameStats
-from loadpulse.outputs.files import write_atomic
-from loadpulse.outputs.results_schema import schema_problem
-from loadpulse.redaction import redact_headers
+from loadpulse.results.document import RESULTS_SCHEMA, SCHEMA_PREFIX, SCHEMA_VERSION, Results
+from loadpulse.results.schema import schema_problem
 
-RESULTS_SCHEMA = "loadpulse.results/1"
-SCHEMA_PREFIX = "loadpulse.results/"
-SCHEMA_VERSION = 1
 MAX_BYTES_ENV = "LOADPULSE_RESULTS_MAX_MB"
 DEFAULT_MAX_BYTES = 512 << 20
-
-
-@dataclass(slots=True)
-class Results:
-    summary: dict[str, Any]
-    series: list[SeriesRow]
-    total: NameStats
-    names: dict[str, NameStats] = field(default_factory=dict)
-    scenarios: dict[str, ScenarioStats] = field(default_factory=dict)
-    metrics: dict[str, CustomMetric] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=dict)
-    tags: dict[str, NameStats] = field(default_factory=dict)
-
-    @property
-    def run_id(self) -> str:
-        return str(self.summary["run_id"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema": RESULTS_SCHEMA,
-            "summary": self.summary,
-            "series": [r.to_dict() for r in self.series],
-            "histograms": {
-                "total": self.total.to_dict(),
-                "by_name": {k: v.to_dict() for k, v in self.names.items()},
-                "by_tag": {k: v.to_dict() for k, v in self.tags.items()},
-            },
-            "scenarios": {k: v.to_dict() for k, v in self.scenarios.items()},
-            "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
-            "settings": self.settings,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Results:
-        h = d["histograms"]
-        return cls(
-            summary=dict(d["summary"]),
-            series=[SeriesRow.from_dict(r) for r in d["series"]],
-            total=NameStats.from_dict(h["total"]),
-            names={str(k): NameStats.from_dict(v) for k, v in h["by_name"].items()},
-            scenarios={str(k): ScenarioStats.from_dict(v) for k, v in d.get("scenarios", {}).items()},
-            metrics={str(k): CustomMetric.from_dict(v) for k, v in d.get("metrics", {}).items()},
-            settings=dict(d.get("settings", {})),
-            tags={str(k): NameStats.from_dict(v) for k, v in h.get("by_tag", {}).items()},
-        )
-
-
-def settings_of(outcome: RunOutcome) -> dict[str, Any]:
-    """What the run was asked to do, with secret headers redacted (bodies are summarized, not kept)."""
-    if outcome.spec is not None:
-        spec = outcome.spec
-        return {
-            "kind": "http",
-            "requests": [
-                {
-                    "url": r.url,
-                    "method": r.method,
-                    "headers": [list(h) for h in redact_headers(r.headers)],
-                    "body_bytes": len(r.body) if r.body else 0,
-                    "weight": r.weight,
-                }
-                for r in spec.requests
-            ],
-            "load": spec.load.model_dump(mode="json"),
-            "timeouts": spec.timeouts.model_dump(mode="json"),
-            "insecure": spec.insecure,
-            "grace_s": spec.grace_s,
-        }
-    plan = outcome.plan
-    assert plan is not None
-    return {
-        "kind": "scenario",
-        "source": plan.source,
-        "base_url": plan.base_url,
-        "headers": [list(h) for h in redact_headers(plan.headers)],
-        "env": {k: "[redacted]" for k in plan.env},
-        "scenarios": {s.name: s.profile.describe() for s in plan.scenarios},
-        "thresholds": list(plan.thresholds),
-        "timeout_s": plan.timeout_s,
-        "insecure": plan.insecure,
-    }
-
-
-def results_of(outcome: RunOutcome, summary: dict[str, Any]) -> Results:
-    agg = outcome.aggregate
-    return Results(
-        summary=summary,
-        series=list(agg.series),
-        total=agg.total,
-        names=dict(agg.names),
-        scenarios=dict(agg.scenarios),
-        metrics=dict(agg.metrics),
-        settings=settings_of(outcome),
-        tags=dict(agg.tags),
-    )
 
 
 def results_bytes(results: Results, path: str | Path) -> bytes:
     """The file's bytes: JSON, gzip-compressed when ``path`` ends in ``.gz``."""
     data = json.dumps(results.to_dict(), separators=(",", ":")).encode()
     return gzip.compress(data, 6) if Path(path).name.endswith(".gz") else data
-
-
-def write_results(results: Results, path: str | Path) -> None:
-    write_atomic(path, results_bytes(results, path))
 
 
 def max_results_bytes() -> int:

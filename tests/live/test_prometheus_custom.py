@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, generate_latest
 
+from loadpulse.live.prometheus import AggregateCollector
 from loadpulse.live.state import LiveState
-from loadpulse.outputs.prometheus import AggregateCollector
-from tests.outputs.results_factory import scenario_results
+from tests.results.results_factory import scenario_results
 
 
 def scrape(secrets: tuple[str, ...] = ()) -> str:

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from loadpulse.engine.outcome import RunOutcome
 from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.recorder import Recorder
-from loadpulse.outputs.results import Results, results_of
-from loadpulse.outputs.summary import build_summary
+from loadpulse.protocols.http.status import http_status_kind
+from loadpulse.results.document import Results, results_of
+from loadpulse.results.outcome import RunOutcome
+from loadpulse.results.summary import build_summary
 from loadpulse.spec import LoadSpec, RequestSpec, RunSpec
 
 
@@ -26,7 +27,7 @@ def synthetic_results(
     """``seconds`` intervals of ~``rate`` requests, lognormal latencies around ``median_ms``."""
     rng = np.random.default_rng(seed)
     rec = Recorder()
-    n = rec.for_name(name)
+    n = rec.for_name(name, http_status_kind)
     agg = Aggregate()
     for s in range(1, seconds + 1):
         count = int(rng.normal(rate, rate * 0.03))

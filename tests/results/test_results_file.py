@@ -11,9 +11,10 @@ import pytest
 
 from loadpulse.errors import BadInput
 from loadpulse.outputs.csv_export import series_csv
-from loadpulse.outputs.results import read_results, write_results
+from loadpulse.outputs.files import write_results
+from loadpulse.results.file import read_results
 from tests.conftest import CliResult
-from tests.outputs.results_factory import synthetic_results
+from tests.results.results_factory import synthetic_results
 
 
 @pytest.mark.parametrize("name", ["r.json", "r.json.gz"])

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 
 from loadpulse.errors import BadInput
-from loadpulse.outputs.results import read_results, write_results
+from loadpulse.outputs.files import write_results
+from loadpulse.results.file import read_results
 from loadpulse.store.history import RunStore
 from tests.conftest import CliResult
-from tests.outputs.results_factory import synthetic_results
+from tests.results.results_factory import synthetic_results
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from loadpulse import __version__
-from loadpulse.engine.outcome import RunOutcome
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import TREND_SCALE, CustomMetric, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
 from loadpulse.redaction import redact_headers
+from loadpulse.results.outcome import RunOutcome
 from loadpulse.spec import request_name
 from loadpulse.thresholds.verdict import ThresholdResult, overall
 
