@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from loadpulse.engine.execute import execute_plan
-from loadpulse.outputs.summary import build_summary
 from loadpulse.profiles.presets import Overrides
+from loadpulse.results.summary import build_summary
 from loadpulse.scenario.loader import load_scenario
 from loadpulse.scenario.source import RunOptions, build_plan
 from tests.conftest import CliResult

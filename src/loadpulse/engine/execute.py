@@ -10,7 +10,6 @@ from loadpulse.bounds import check_fd_limit, fd_room
 from loadpulse.engine.closed import ClosedLoad
 from loadpulse.engine.driver import LoadDriver, PreparedRequest, Timeouts
 from loadpulse.engine.open import OpenLoad
-from loadpulse.engine.outcome import RunOutcome
 from loadpulse.engine.run import Runner, Service, SnapshotListener
 from loadpulse.engine.watchdog import RunInterrupted
 from loadpulse.errors import BadInput
@@ -19,6 +18,7 @@ from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
 from loadpulse.protocols.http.request import encode_request
 from loadpulse.protocols.http.url import parse_url, resolve
+from loadpulse.results.outcome import RunOutcome
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec, request_name
 

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from time import perf_counter_ns
 from typing import Protocol
 
-from loadpulse.engine.outcome import RunOutcome
 from loadpulse.engine.watchdog import STALL_S, LoopWatchdog, RunInterrupted
 from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.probes.sampler import ProbeSampler
+from loadpulse.results.outcome import RunOutcome
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
 
