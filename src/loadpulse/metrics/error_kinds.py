@@ -26,15 +26,8 @@ class ErrorKind(StrEnum):
     PROTOCOL = "protocol"
     HTTP_4XX = "http_4xx"
     HTTP_5XX = "http_5xx"
+    """Which statuses are failures is the protocol's call: ``protocols/http/status.py`` for HTTP."""
     CHECK_FAILED = "check_failed"
     SCRIPT_ERROR = "script_error"
     DROPPED = "dropped"
 
-
-def status_kind(status: int) -> ErrorKind | None:
-    """The error kind an HTTP status counts as, or None when it is a success."""
-    if status >= 500:
-        return ErrorKind.HTTP_5XX
-    if status >= 400:
-        return ErrorKind.HTTP_4XX
-    return None

@@ -2,9 +2,13 @@
 
 Values are integer microseconds from 1 µs to 1 h. Below 2**SUB_BITS every value has its own bucket; above,
 each power of two is split into 2**(SUB_BITS-1) equal buckets, so a bucket is never wider than 1/1024 of
-its value: better than 3 significant digits everywhere. Counts live in one fixed int64 array, so memory is
-constant however many values are recorded, and two histograms merge by adding counts (merge(a, b) is
-exactly the histogram of both value streams). Min, max and sum are tracked exactly beside the buckets.
+its value: better than 3 significant digits everywhere. Only the buckets in use are stored (a sorted array
+of bucket indexes and one of their counts): a dense array of all N_BUCKETS would cost 184 KiB per
+histogram, five per request name per interval, and a run requesting many distinct URLs would have its
+memory set by the target's URL space. Memory is bounded by N_BUCKETS however many values are recorded,
+and is usually a few hundred buckets. Two histograms merge by adding counts bucket by bucket
+(merge(a, b) is exactly the histogram of both value streams). Min, max and sum are tracked exactly
+beside the buckets.
 
 Pure: no I/O, no clocks. Recording single values is for tests and slow paths; the hot path hands whole
 numpy arrays to :meth:`Histogram.record_many`, where bucketing is vectorized.
@@ -13,7 +17,6 @@ numpy arrays to :meth:`Histogram.record_many`, where bucketing is vectorized.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -55,6 +58,7 @@ def _bucket_bounds() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
 _LOW, _WIDTH = _bucket_bounds()
 # A bucket's representative value is its midpoint: the unbiased estimate for values spread inside it.
 _MID = _LOW + (_WIDTH - 1) / 2
+_UPPER = _LOW + _WIDTH - 1
 
 
 class Distribution(Protocol):
@@ -73,25 +77,74 @@ class Distribution(Protocol):
     def percentiles(self, qs: Iterable[float]) -> list[float]: ...
 
 
-@dataclass(slots=True)
-class Histogram:
-    """Mergeable latency histogram; see the module docstring for the bucket layout."""
+_EMPTY: IntArray = np.empty(0, dtype=np.int64)
+_EMPTY.flags.writeable = False  # shared by every empty histogram; replaced, never written, on first use
 
-    counts: IntArray
-    total: int = 0
-    sum_us: int = 0
-    min_us: int = 0
-    max_us: int = 0
+
+class Histogram:
+    """Mergeable latency histogram; see the module docstring for the bucket layout.
+
+    Invariant: ``idx`` is strictly increasing and every count in ``n`` is positive. ``n`` is owned by this
+    histogram (it is added into in place); ``idx`` is never written, so copies may share it.
+    """
+
+    __slots__ = ("idx", "max_us", "min_us", "n", "sum_us", "total")
+
+    def __init__(
+        self,
+        idx: IntArray = _EMPTY,
+        n: IntArray = _EMPTY,
+        total: int = 0,
+        sum_us: int = 0,
+        min_us: int = 0,
+        max_us: int = 0,
+    ) -> None:
+        self.idx = idx
+        """Indexes of the non-empty buckets, increasing."""
+        self.n = n
+        """Count of each bucket in ``idx``."""
+        self.total = total
+        self.sum_us = sum_us
+        self.min_us = min_us
+        self.max_us = max_us
 
     @classmethod
     def empty(cls) -> Histogram:
-        return cls(np.zeros(N_BUCKETS, dtype=np.int64))
+        return cls()
 
     @classmethod
     def of(cls, values_us: Iterable[int] | IntArray) -> Histogram:
         h = cls.empty()
         h.record_many(np.asarray(list(values_us) if not isinstance(values_us, np.ndarray) else values_us))
         return h
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Histogram):
+            return NotImplemented
+        return (self.total, self.sum_us, self.min_us, self.max_us) == (
+            other.total,
+            other.sum_us,
+            other.min_us,
+            other.max_us,
+        ) and (np.array_equal(self.idx, other.idx) and np.array_equal(self.n, other.n))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        span = f"min_us={self.min_us}, max_us={self.max_us}"
+        return f"Histogram(total={self.total}, buckets={self.idx.size}, {span})"
+
+    @property
+    def buckets(self) -> int:
+        """How many buckets are in use: what this histogram's memory is proportional to."""
+        return int(self.idx.size)
+
+    @property
+    def counts(self) -> IntArray:
+        """Dense counts over all N_BUCKETS (a new 184 KiB array: for tests and one-off readers)."""
+        dense = np.zeros(N_BUCKETS, dtype=np.int64)
+        dense[self.idx] = self.n
+        return dense
 
     def record(self, value_us: int) -> None:
         self.record_many(np.array([value_us], dtype=np.int64))
@@ -100,25 +153,48 @@ class Histogram:
         if values_us.size == 0:
             return
         v = np.clip(values_us.astype(np.int64, copy=False), MIN_VALUE_US, MAX_VALUE_US)
-        self.counts += np.bincount(bucket_index(v), minlength=N_BUCKETS)
+        # bincount over the used index range beats a sort (np.unique) for interval-sized buffers; the
+        # dense temporary lives only for this call.
+        dense = np.bincount(bucket_index(v))
+        idx = np.flatnonzero(dense)
+        self._add(idx, dense[idx], owned=True)
         lo, hi = int(v.min()), int(v.max())
         self.min_us = lo if self.total == 0 else min(self.min_us, lo)
         self.max_us = max(self.max_us, hi)
         self.total += int(v.size)
         self.sum_us += int(v.sum())
 
+    def _add(self, idx: IntArray, n: IntArray, owned: bool) -> None:
+        """Add counts ``n`` at sorted unique bucket indexes ``idx``; ``owned``: ``n`` may be kept as is."""
+        if idx.size == 0:
+            return
+        if self.idx.size == 0:
+            self.idx, self.n = idx, (n if owned else n.copy())
+            return
+        pos = np.searchsorted(self.idx, idx)
+        if pos[-1] < self.idx.size and np.array_equal(self.idx[np.minimum(pos, self.idx.size - 1)], idx):
+            # Every bucket already in use (the common case once an interval has warmed up): add in place.
+            self.n[pos] += n
+            return
+        union = np.union1d(self.idx, idx)
+        counts = np.zeros(union.size, dtype=np.int64)
+        counts[np.searchsorted(union, self.idx)] = self.n
+        counts[np.searchsorted(union, idx)] += n
+        self.idx, self.n = union, counts
+
     def merge(self, other: Histogram) -> None:
         """Add ``other`` into this histogram in place."""
         if other.total == 0:
             return
-        self.counts += other.counts
+        self._add(other.idx, other.n, owned=False)
         self.min_us = other.min_us if self.total == 0 else min(self.min_us, other.min_us)
         self.max_us = max(self.max_us, other.max_us)
         self.total += other.total
         self.sum_us += other.sum_us
 
     def copy(self) -> Histogram:
-        return Histogram(self.counts.copy(), self.total, self.sum_us, self.min_us, self.max_us)
+        n = self.n.copy() if self.n.size else _EMPTY
+        return Histogram(self.idx, n, self.total, self.sum_us, self.min_us, self.max_us)
 
     @property
     def mean_us(self) -> float:
@@ -133,12 +209,12 @@ class Histogram:
         qlist = list(qs)
         if self.total == 0:
             return [0.0 for _ in qlist]
-        cum = np.cumsum(self.counts)
+        cum = np.cumsum(self.n)
         out: list[float] = []
         for q in qlist:
             rank = max(1, int(np.ceil(q / 100.0 * self.total)))
             i = int(np.searchsorted(cum, rank, side="left"))
-            out.append(float(min(max(_MID[i], self.min_us), self.max_us)))
+            out.append(float(min(max(_MID[self.idx[i]], self.min_us), self.max_us)))
         return out
 
     def percentile(self, q: float) -> float:
@@ -146,38 +222,35 @@ class Histogram:
 
     def count_le(self, bounds_us: Iterable[int]) -> list[int]:
         """How many values are <= each bound (by bucket: a bucket counts once its upper edge is within)."""
-        cum = np.cumsum(self.counts)
-        upper = _LOW + _WIDTH - 1
+        cum = np.cumsum(self.n)
         out = []
         for b in bounds_us:
-            i = int(np.searchsorted(upper, b, side="right")) - 1
-            out.append(int(cum[i]) if i >= 0 else 0)
+            last = int(np.searchsorted(_UPPER, b, side="right")) - 1  # last bucket wholly within b
+            k = int(np.searchsorted(self.idx, last, side="right"))  # used buckets up to it
+            out.append(int(cum[k - 1]) if k > 0 else 0)
         return out
 
     def nonzero(self) -> tuple[npt.NDArray[np.float64], IntArray]:
         """(representative value in µs, count) of every non-empty bucket, in increasing order."""
-        nz = np.flatnonzero(self.counts)
-        return np.clip(_MID[nz], self.min_us, self.max_us), self.counts[nz]
+        return np.clip(_MID[self.idx], self.min_us, self.max_us), self.n.copy()
 
     def binned(self, bins: int = 60) -> tuple[list[float], list[int]]:
         """(left edges in µs, counts) over ``bins`` log-spaced bins from min to max (for a chart)."""
         if self.total == 0:
             return [], []
-        nz = np.flatnonzero(self.counts)
-        mids = np.clip(_MID[nz], self.min_us, self.max_us)
+        mids = np.clip(_MID[self.idx], self.min_us, self.max_us)
         lo, hi = max(float(self.min_us), 1.0), max(float(self.max_us), 1.0)
         if hi <= lo:
             return [lo], [self.total]
         edges = np.geomspace(lo, hi * 1.0000001, bins + 1)
-        counts, _ = np.histogram(mids, bins=edges, weights=self.counts[nz])
+        counts, _ = np.histogram(mids, bins=edges, weights=self.n)
         return [float(e) for e in edges[:-1]], [int(c) for c in counts]
 
     def to_sparse(self) -> dict[str, object]:
         """Compact, serializable form: only non-empty buckets travel."""
-        nz = np.flatnonzero(self.counts)
         return {
-            "idx": nz.astype(np.int64).tolist(),
-            "n": self.counts[nz].tolist(),
+            "idx": self.idx.tolist(),
+            "n": self.n.tolist(),
             "total": self.total,
             "sum": self.sum_us,
             "min": self.min_us,
@@ -186,14 +259,28 @@ class Histogram:
 
     @classmethod
     def from_sparse(cls, data: dict[str, object]) -> Histogram:
-        h = cls.empty()
+        """Read :meth:`to_sparse`'s form; indexes may come in any order and repeat (their counts add).
+        Raises ValueError for data no histogram could have produced."""
         idx = np.asarray(data["idx"], dtype=np.int64)
         n = np.asarray(data["n"], dtype=np.int64)
+        if idx.ndim != 1 or idx.shape != n.shape:
+            raise ValueError("histogram data: 'idx' and 'n' must be lists of the same length")
         if idx.size and (idx.min() < 0 or idx.max() >= N_BUCKETS or n.min() < 0):
             raise ValueError("histogram data out of range")
-        h.counts[idx] = n
-        h.total = int(data["total"])  # type: ignore[call-overload]
-        h.sum_us = int(data["sum"])  # type: ignore[call-overload]
-        h.min_us = int(data["min"])  # type: ignore[call-overload]
-        h.max_us = int(data["max"])  # type: ignore[call-overload]
+        h = cls(
+            total=int(data["total"]),  # type: ignore[call-overload]
+            sum_us=int(data["sum"]),  # type: ignore[call-overload]
+            min_us=int(data["min"]),  # type: ignore[call-overload]
+            max_us=int(data["max"]),  # type: ignore[call-overload]
+        )
+        if int(n.sum()) != h.total:
+            raise ValueError(f"histogram data: counts add up to {int(n.sum())}, not its total {h.total}")
+        keep = n > 0
+        idx, n = idx[keep], n[keep]
+        if idx.size > 1 and not np.all(np.diff(idx) > 0):
+            unique, where = np.unique(idx, return_inverse=True)
+            summed = np.zeros(unique.size, dtype=np.int64)
+            np.add.at(summed, where, n)
+            idx, n = unique, summed
+        h.idx, h.n = idx, n
         return h
