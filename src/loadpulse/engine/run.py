@@ -282,6 +282,7 @@ class Runner:
                 *self.warnings,
                 *getattr(driver, "warnings", []),
                 *(self.sampler.warnings if self.sampler else []),
+                *self.aggregate.warnings(),
             ],
             abort_reason=self.abort_reason,
             overran=self.overran,

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from loadpulse.metrics.cardinality import OTHER, Overflow
 from loadpulse.metrics.histogram import Histogram
+from loadpulse.metrics.name_template import templates
 from loadpulse.metrics.scenario_stats import (
     TREND_SCALE,
     CustomMetric,
@@ -132,6 +134,8 @@ class Aggregate:
     """Running VUs at the latest interval's end."""
     loop_lag: Histogram = field(default_factory=Histogram.empty)
     """The generator's event-loop lag over the whole run (µs)."""
+    overflow: dict[str, Overflow] = field(default_factory=dict)
+    """Name families that went past their cap in any process (see metrics/cardinality.py)."""
 
     def add(self, snap: Snapshot) -> SeriesRow:
         interval = NameStats()
@@ -156,6 +160,8 @@ class Aggregate:
         merge_metrics(self.metrics, snap.metrics)
         self.dropped += snap.dropped
         self.loop_lag.merge(snap.loop_lag)
+        for family, over in snap.overflow.items():
+            self.overflow.setdefault(family, Overflow()).merge(over)
         self.elapsed_ns = max(self.elapsed_ns, snap.end_ns)
         span_s = max((snap.end_ns - snap.start_ns) / 1e9, 1e-9)
         p50, p90, p95, p99 = (v / 1000.0 for v in interval.latency.percentiles(SERIES_PERCENTILES))
@@ -192,3 +198,31 @@ class Aggregate:
     @property
     def rate(self) -> float:
         return self.total.requests / self.elapsed_s if self.elapsed_ns else 0.0
+
+    def warnings(self) -> list[str]:
+        """One line per name family that went past its cap: how many names, where the rest went, how to
+        group them (a ``name=`` template made from the grouped examples)."""
+        out = []
+        for family, (what, other) in _FAMILIES.items():
+            over = self.overflow.get(family)
+            if over is None:
+                continue
+            count = f"{'more than ' if over.saturated else ''}{over.distinct:,}"
+            line = f"{count} distinct {what}; past the first {over.cap:,} the rest are grouped under {other}"
+            if family == "names":
+                hint = templates(over.examples, limit=1)
+                example = f", e.g. name='{hint[0]}'" if hint else ""
+                line += f" — use name= to group URLs{example}"
+            elif over.examples:
+                line += f" (e.g. {', '.join(repr(e) for e in over.examples[:3])})"
+            out.append(line)
+        return out
+
+
+_FAMILIES = {
+    "names": ("request names", f"'{OTHER}'"),
+    "tags": ("tag values", f"'key={OTHER}'"),
+    "checks": ("check names", f"'{OTHER}'"),
+    "metrics": ("custom metric names", "'(other counters|rates|trends)'"),
+}
+"""Overflow family -> (what is counted, where the rest went), for :meth:`Aggregate.warnings`."""

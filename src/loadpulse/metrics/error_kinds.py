@@ -30,4 +30,3 @@ class ErrorKind(StrEnum):
     CHECK_FAILED = "check_failed"
     SCRIPT_ERROR = "script_error"
     DROPPED = "dropped"
-

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from loadpulse.metrics.cardinality import MAX_CUSTOM, MAX_NAMES, MAX_TAGS, OTHER, Cap, Overflow
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import MetricsRecorder, ScenarioRecorder
 from loadpulse.metrics.snapshot import NameStats, Snapshot
@@ -32,6 +33,7 @@ class NameRecorder:
         "bytes_in",
         "bytes_out",
         "connect",
+        "done",
         "errors",
         "lat",
         "status",
@@ -53,8 +55,26 @@ class NameRecorder:
         self.tls = array("q")
         self.status = array("H")
         self.errors: dict[str, int] = {}
+        self.done = 0
+        """Successes without a status code (protocols that have none, e.g. a timed block of Python)."""
         self.bytes_in = 0
         self.bytes_out = 0
+
+    @property
+    def active(self) -> bool:
+        """Whether anything was recorded since the last cut (idle names get no entry in a Snapshot)."""
+        return bool(
+            self.lat
+            or self.status
+            or self.errors
+            or self.done
+            or self.connect
+            or self.tls
+            or self.ttfb
+            or self.svc
+            or self.bytes_in
+            or self.bytes_out
+        )
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -84,7 +104,7 @@ class NameRecorder:
                 errors[kind] = errors.get(kind, 0) + n
                 failed_statuses += n
         stats.errors = errors
-        responses = len(self.status)
+        responses = len(self.status) + self.done
         other_errors = sum(self.errors.values())
         stats.requests = responses + other_errors
         stats.failed = failed_statuses + other_errors
@@ -93,22 +113,34 @@ class NameRecorder:
         # Empty in place: connections hold bound ``append`` methods of these very buffers.
         del self.lat[:], self.svc[:], self.ttfb[:], self.status[:], self.connect[:], self.tls[:]
         self.errors.clear()
-        self.bytes_in = self.bytes_out = 0
+        self.bytes_in = self.bytes_out = self.done = 0
         return stats
 
 
 class Recorder:
-    """All name recorders of one process, cut into numbered Snapshots."""
+    """All name recorders of one process, cut into numbered Snapshots.
 
-    def __init__(self) -> None:
+    Memory is bounded by ``max_names``, ``max_tags`` and ``max_custom``, never by the target's URL
+    space: past a cap, new names share one :data:`~loadpulse.metrics.cardinality.OTHER` entry and each
+    Snapshot says how many were grouped. Callers cache the recorder they get per name, so the cap costs
+    nothing per request.
+    """
+
+    def __init__(
+        self, max_names: int = MAX_NAMES, max_tags: int = MAX_TAGS, max_custom: int = MAX_CUSTOM
+    ) -> None:
         self.names: dict[str, NameRecorder] = {}
+        self._name_cap = Cap(max_names)
+        self._tag_cap = Cap(max_tags)
         self.tags: dict[str, NameRecorder] = {}
         """'key=value' -> the same measurements again, for requests carrying that tag (not in totals)."""
         self.scenarios: dict[str, ScenarioRecorder] = {}
-        self.metrics = MetricsRecorder()
+        self.metrics = MetricsRecorder(max_custom)
         self.probes: dict[str, float] = {}
         """Probe values sampled since the last cut (set from the probe sampler)."""
         self.dropped = 0
+        self._tag_others = 0
+        """How many of ``tags`` are a key's OTHER entry (one per key at most: not counted by the cap)."""
         self._seq = 0
         self._last_cut_ns = 0
 
@@ -116,7 +148,12 @@ class Recorder:
         """The buffers of ``name``; ``status_kind`` is the protocol's classifier of its status codes."""
         rec = self.names.get(name)
         if rec is None:
-            rec = self.names[name] = NameRecorder(status_kind)
+            if self._name_cap.full(len(self.names) - (OTHER in self.names)):
+                self._name_cap.group(name)
+                name = OTHER
+                rec = self.names.get(name)
+            if rec is None:
+                rec = self.names[name] = NameRecorder(status_kind)
         return rec
 
     def for_tag(self, key: str, value: str, like: NameRecorder | None = None) -> NameRecorder:
@@ -124,7 +161,13 @@ class Recorder:
         tag = f"{key}={value}"
         rec = self.tags.get(tag)
         if rec is None:
-            rec = self.tags[tag] = NameRecorder(like.status_kind if like else _no_failing_status)
+            if self._tag_cap.full(len(self.tags) - self._tag_others):
+                self._tag_cap.group(tag)
+                tag = f"{key}={OTHER}"
+                rec = self.tags.get(tag)
+            if rec is None:
+                rec = self.tags[tag] = NameRecorder(like.status_kind if like else _no_failing_status)
+                self._tag_others += tag.endswith(f"={OTHER}")
         return rec
 
     def for_scenario(self, name: str) -> ScenarioRecorder:
@@ -146,7 +189,7 @@ class Recorder:
             seq=self._seq,
             start_ns=self._last_cut_ns,
             end_ns=now_ns,
-            names={name: rec.cut() for name, rec in self.names.items()},
+            names={name: rec.cut() for name, rec in self.names.items() if rec.active},
             dropped=self.dropped,
             in_flight=in_flight,
             connections=connections,
@@ -154,11 +197,23 @@ class Recorder:
             checks=checks,
             metrics=metrics,
             probes=dict(self.probes),
-            tags={tag: rec.cut() for tag, rec in self.tags.items()},
+            tags={tag: rec.cut() for tag, rec in self.tags.items() if rec.active},
             loop_lag=lag,
+            overflow=self._overflow(),
         )
         self.probes.clear()
         self.dropped = 0
         self._seq += 1
         self._last_cut_ns = now_ns
         return snap
+
+    def _overflow(self) -> dict[str, Overflow]:
+        out: dict[str, Overflow] = {}
+        names = self._name_cap.overflow(len(self.names) - (OTHER in self.names))
+        if names is not None:
+            out["names"] = names
+        tags = self._tag_cap.overflow(len(self.tags) - self._tag_others)
+        if tags is not None:
+            out["tags"] = tags
+        out.update(self.metrics.overflow())
+        return out

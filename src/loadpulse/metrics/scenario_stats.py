@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from loadpulse.metrics.cardinality import MAX_CUSTOM, OTHER, Cap, Overflow
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.trend import TrendHistogram
 
@@ -144,12 +145,21 @@ class ScenarioRecorder:
         return stats
 
 
+_OTHER_METRIC: dict[MetricKind, str] = {k: f"(other {k}s)" for k in ("counter", "rate", "trend")}
+"""Where custom metrics past the cap are counted: one per kind, since a metric has one kind."""
+
+
 class MetricsRecorder:
-    """Checks and custom metrics of a process, as cheap dict updates until the interval is cut."""
+    """Checks and custom metrics of a process, as cheap dict updates until the interval is cut.
 
-    __slots__ = ("checks", "counters", "kinds", "rates", "trends")
+    Check names and metric names are capped (:data:`~loadpulse.metrics.cardinality.MAX_CUSTOM` each): a
+    name built from data would otherwise add an entry to every Snapshot for the rest of the run."""
 
-    def __init__(self) -> None:
+    __slots__ = ("_check_cap", "_metric_cap", "checks", "counters", "kinds", "rates", "trends")
+
+    def __init__(self, max_custom: int = MAX_CUSTOM) -> None:
+        self._check_cap = Cap(max_custom)
+        self._metric_cap = Cap(max_custom)
         self.checks: dict[str, list[int]] = {}
         """name -> [passed, failed]"""
         self.kinds: dict[str, MetricKind] = {}
@@ -160,18 +170,44 @@ class MetricsRecorder:
     def check(self, name: str, ok: bool) -> None:
         slot = self.checks.get(name)
         if slot is None:
-            slot = self.checks[name] = [0, 0]
+            if self._check_cap.full(len(self.checks) - (OTHER in self.checks)):
+                self._check_cap.group(name)
+                name = OTHER
+                slot = self.checks.get(name)
+            if slot is None:
+                slot = self.checks[name] = [0, 0]
         slot[0 if ok else 1] += 1
 
     def declare(self, name: str, kind: MetricKind) -> None:
+        if name not in self.kinds and self._metric_cap.full(len(self.kinds) - self._other_metrics()):
+            self._metric_cap.group(name)
+            name = _OTHER_METRIC[kind]
         known = self.kinds.setdefault(name, kind)
         if known != kind:
             raise ValueError(f"metric {name!r} is already a {known}, not a {kind}")
 
+    def _other_metrics(self) -> int:
+        return sum(other in self.kinds for other in _OTHER_METRIC.values())
+
+    def overflow(self) -> dict[str, Overflow]:
+        """Overflows of check and metric names, keyed ``checks`` and ``metrics`` (absent when none)."""
+        out: dict[str, Overflow] = {}
+        checks = self._check_cap.overflow(len(self.checks) - (OTHER in self.checks))
+        if checks is not None:
+            out["checks"] = checks
+        metrics = self._metric_cap.overflow(len(self.kinds) - self._other_metrics())
+        if metrics is not None:
+            out["metrics"] = metrics
+        return out
+
     def add_counter(self, name: str, value: float) -> None:
+        if name not in self.kinds:  # grouped past the cap by declare()
+            name = _OTHER_METRIC["counter"]
         self.counters[name] = self.counters.get(name, 0.0) + value
 
     def add_rate(self, name: str, value: bool) -> None:
+        if name not in self.kinds:
+            name = _OTHER_METRIC["rate"]
         slot = self.rates.get(name)
         if slot is None:
             slot = self.rates[name] = [0, 0]
@@ -181,6 +217,8 @@ class MetricsRecorder:
     def add_trend(self, name: str, value: float) -> None:
         if not math.isfinite(value):  # raised in the user's ctx.trend() call: a script error at their line
             raise ValueError(f"trend {name!r}: {value!r} is not a finite number")
+        if name not in self.kinds:
+            name = _OTHER_METRIC["trend"]
         buf = self.trends.get(name)
         if buf is None:
             buf = self.trends[name] = array("d")

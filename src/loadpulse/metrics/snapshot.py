@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from loadpulse.metrics.cardinality import Overflow
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import CustomMetric, ScenarioStats
 
@@ -89,7 +90,9 @@ class NameStats:
 
 @dataclass(slots=True)
 class Snapshot:
-    """One interval of one process. Times are nanoseconds since the run's start (monotonic clock)."""
+    """One interval of one process. Times are nanoseconds since the run's start (monotonic clock).
+
+    ``names`` and ``tags`` hold only what recorded something in the interval: readers use ``.get``."""
 
     seq: int
     start_ns: int
@@ -109,6 +112,9 @@ class Snapshot:
     loop_lag: Histogram = field(default_factory=Histogram.empty)
     """How late the generator's event loop ran its timer ticks (µs): the generator's own delay, which
     every measured latency may include."""
+    overflow: dict[str, Overflow] = field(default_factory=dict)
+    """Families of names past their cap ('names', 'tags', 'checks', 'metrics'), cumulative over the run
+    so far: what the warning about names grouped under '(other)' is made of. Empty in most runs."""
     version: int = SNAPSHOT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +133,7 @@ class Snapshot:
             "probes": dict(self.probes),
             "tags": {k: v.to_dict() for k, v in self.tags.items()},
             "loop_lag": self.loop_lag.to_sparse(),
+            **({"overflow": {k: v.to_dict() for k, v in self.overflow.items()}} if self.overflow else {}),
         }
 
     @classmethod
@@ -148,4 +155,5 @@ class Snapshot:
             probes={str(k): float(v) for k, v in d.get("probes", {}).items()},
             tags={str(k): NameStats.from_dict(v) for k, v in d.get("tags", {}).items()},
             loop_lag=Histogram.from_sparse(d["loop_lag"]) if "loop_lag" in d else Histogram.empty(),
+            overflow={str(k): Overflow.from_dict(v) for k, v in d.get("overflow", {}).items()},
         )
