@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from loadpulse.errors import BadInput
-from loadpulse.profiles.base import ClosedProfile, OpenProfile, pace
-from loadpulse.profiles.constant_rate import ConstantRate
+from loadpulse.profiles.base import ClosedProfile, OpenProfile
 from loadpulse.profiles.iterations import PerVuIterations, SharedIterations
 from loadpulse.profiles.ramping_rate import RampingRate
 from loadpulse.profiles.ramping_vus import RampingVus
@@ -81,22 +78,6 @@ def test_constant_rate_schedule_is_timed_from_the_start() -> None:
     assert p.rate_at(0.5) == 4 and p.rate_at(1.0) == 0
 
 
-@pytest.mark.parametrize(
-    ("elapsed", "started", "due", "wait"),
-    [
-        (0.0, 0, 1, 0.1),  # the first arrival is due at once
-        (0.05, 1, 0, 0.05),
-        (0.35, 1, 3, 0.05),  # a late caller gets every missed arrival at once, nothing drifts
-        (0.95, 10, 0, None),  # 10 arrivals in 1 s at 10/s: done
-    ],
-)
-def test_pace_table(elapsed: float, started: int, due: int, wait: float | None) -> None:
-    p = opened({"profile": "constant-rate", "rate": 10, "duration": 1})
-    n, w = pace(p, elapsed, started)
-    assert n == due
-    assert (w is None) if wait is None else w == pytest.approx(wait)
-
-
 def test_ramping_rate_matches_the_integral_of_its_rate() -> None:
     # 0 -> 100/s over 10 s (500 arrivals), hold 100/s for 5 s (500), drop to 0 over 10 s (500).
     p = opened({"profile": "ramping-rate", "stages": ["10s:100", "5s:100", "10s:0"], "max_vus": 50})
@@ -120,14 +101,6 @@ def test_burst_stages_jump_and_pause() -> None:
     times = arrivals_until(p, 10)
     assert len(times) == pytest.approx(200, abs=1)
     assert not [t for t in times if 1.0 < t < 3.0]  # the pause has no arrivals
-
-
-@given(st.floats(min_value=0.5, max_value=5000), st.floats(min_value=0.1, max_value=10))
-def test_constant_rate_count_is_rate_times_duration(rate: float, duration: float) -> None:
-    p = ConstantRate(rate=rate, duration=duration)
-    n, _ = pace(p, duration, 0)
-    # arrivals at k/rate for k/rate < duration, plus the one exactly at 0
-    assert abs(n - rate * duration) <= 1.0
 
 
 def test_every_profile_builds_from_its_defaults_or_minimal_config() -> None:

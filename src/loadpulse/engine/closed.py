@@ -6,10 +6,10 @@ new requests start and the stall is under-represented. Summaries say so; use the
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
-from loadpulse.engine.driver import LoadDriver, PreparedRequest, Stream, Timeouts
+from loadpulse.clock import REAL_CLOCK, Clock
+from loadpulse.engine.driver import BoundRequest, LoadDriver, PreparedRequest, Timeouts
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import Endpoint, connect_backoff_s
 from loadpulse.protocols.http.connection import HttpConnection
@@ -24,8 +24,9 @@ class ClosedLoad(LoadDriver):
         timeouts: Timeouts,
         connections: int,
         requests: int | None,
+        clock: Clock = REAL_CLOCK,
     ) -> None:
-        super().__init__(endpoint, requests_mix, recorder, timeouts)
+        super().__init__(endpoint, requests_mix, recorder, timeouts, clock)
         self.connections = connections
         self.remaining = requests
         self.active = 0
@@ -53,22 +54,22 @@ class ClosedLoad(LoadDriver):
         if self.active <= 0:
             self.finish()
 
-    async def _connect_and_send(self, stream: Stream | None = None) -> None:
+    async def _connect_and_send(self, request: BoundRequest | None = None) -> None:
         # A connect failure is a failed request: it consumes budget, so -n runs end against a dead target.
         # Between failures the slot pauses (10 ms doubling to 1 s): a refused or EMFILE connect can fail
         # without suspending, and a loop of them would starve the event loop (timers, Ctrl-C, the end).
         failures = 0
-        while stream is not None or self._take():
+        while request is not None or self._take():
             if failures:
-                await asyncio.sleep(connect_backoff_s(failures))
+                await self.clock.sleep(connect_backoff_s(failures))
                 if self.stopping:
                     break
-            stream = stream or self.pick()
-            conn = await self.connect(stream)
+            request = request or self.pick()
+            conn = await self.connect(request)
             if conn is not None:
-                self.send(conn, stream)
+                self.send(conn, request)
                 return
-            stream = None
+            request = None
             failures += 1
         self._slot_done(None)
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from time import perf_counter_ns
 
+from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.engine.mix import mix_cycle
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import ConnectError, Endpoint, open_connection
 from loadpulse.protocols.http.connection import IDEMPOTENT, HttpConnection
+from loadpulse.protocols.http.recording import RequestRecording
 from loadpulse.protocols.http.status import http_status_kind
+from loadpulse.protocols.http.timeouts import TimeoutWatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,21 +33,17 @@ class PreparedRequest:
     weight: float = 1.0
 
 
-class Stream:
-    """A prepared request bound to its name's recorder buffers (cached bound methods: the hot path)."""
+class BoundRequest(RequestRecording):
+    """A prepared request bound to its name's recorder buffers (see RequestRecording: the hot path)."""
 
-    __slots__ = ("data", "head", "idempotent", "lat", "rec", "status", "svc", "ttfb")
+    __slots__ = ("data", "head", "idempotent")
 
-    def __init__(self, request: PreparedRequest, recorder: Recorder) -> None:
-        rec = self.rec = recorder.for_name(request.name, http_status_kind)
+    def __init__(self, request: PreparedRequest, recorder: Recorder, service: bool) -> None:
+        super().__init__(recorder.for_name(request.name, http_status_kind), service)
         self.data = request.data
         self.head = request.head
         self.idempotent = request.data.split(b" ", 1)[0].decode("latin-1") in IDEMPOTENT
         """May be resent after the keep-alive close race (see HttpConnection.is_stale)."""
-        self.lat = rec.lat.append
-        self.svc = rec.svc.append
-        self.ttfb = rec.ttfb.append
-        self.status = rec.status.append
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +52,8 @@ class Timeouts:
     read_s: float = 10.0
     """Longest silence while waiting for response bytes."""
     total_s: float = 10.0
-    """Longest a request may take from its send (or intended start, open model) to the last byte."""
+    """Longest a request may take from its intended start (open model), else its send, to the last byte
+    (the one rule, in protocols/http/timeouts.py)."""
 
 
 class LoadDriver:
@@ -67,13 +66,15 @@ class LoadDriver:
         requests: Sequence[PreparedRequest],
         recorder: Recorder,
         timeouts: Timeouts,
+        clock: Clock = REAL_CLOCK,
     ) -> None:
         if not requests:
             raise ValueError("a driver needs at least one request")
         self.endpoint = endpoint
         self.recorder = recorder
         self.timeouts = timeouts
-        self.streams = [Stream(r, recorder) for r in requests]
+        self.clock = clock
+        self.requests = [BoundRequest(r, recorder, self.co_corrected) for r in requests]
         self._full_readers = any(r.head for r in requests)
         self._cycle = mix_cycle([r.weight for r in requests]) if len(requests) > 1 else [0]
         self._next = 0
@@ -95,7 +96,8 @@ class LoadDriver:
     def start(self, t0_ns: int) -> None:
         self.t0_ns = t0_ns
         self._finished = asyncio.get_running_loop().create_future()
-        self.spawn(self._watchdog())
+        watch = TimeoutWatch(self.timeouts.read_s, self.timeouts.total_s, self.clock)
+        self.spawn(watch.sweep(lambda: self.conns))
         self.begin()
 
     def begin(self) -> None:
@@ -123,16 +125,17 @@ class LoadDriver:
     async def drain(self, grace_s: float) -> None:
         """Wait up to ``grace_s`` for in-flight requests, then abandon the rest and close everything."""
         self.stop()
-        deadline = perf_counter_ns() + int(grace_s * 1e9)
-        while self.in_flight() and perf_counter_ns() < deadline:
-            await asyncio.sleep(0.01)
+        clock = self.clock
+        deadline = clock.now_ns() + int(grace_s * 1e9)
+        while self.in_flight() and clock.now_ns() < deadline:
+            await clock.sleep(0.01)
         for conn in list(self.conns):
             if conn.busy:
                 # Unanswered at the end is a failure the thresholds must see (a blackhole target would
                 # otherwise PASS errors.count == 0 with no request counted at all).
                 self.abandoned += 1
                 conn.busy = False
-                if isinstance(conn.user, Stream):
+                if isinstance(conn.user, BoundRequest):
                     conn.user.rec.error(ErrorKind.UNFINISHED.value)
             conn.close()
         self.conns.clear()
@@ -147,36 +150,16 @@ class LoadDriver:
 
     # ConnectionOwner ------------------------------------------------------------------------------------
     def on_response(self, conn: HttpConnection) -> None:
-        now = conn.last_rx_ns  # when the last chunk arrived: before parsing it, and one clock read saved
-        sent = conn.sent_ns
-        stream: Stream = conn.user  # type: ignore[assignment]
-        if self.co_corrected:
-            stream.lat((now - conn.intended_ns) // 1000)
-            stream.svc((now - sent) // 1000)
-        else:
-            stream.lat((now - sent) // 1000)
-        stream.ttfb((conn.first_byte_ns - sent) // 1000)
-        reader = conn.reader
-        stream.status(reader.status)
-        stream.rec.bytes_in += reader.rx
+        conn.user.response(conn)  # type: ignore[attr-defined]  # a BoundRequest: see send()
         self.next_after(conn)
 
     def on_failure(self, conn: HttpConnection, kind: str) -> None:
         self.conns.discard(conn)
-        stream: Stream = conn.user  # type: ignore[assignment]
-        if stream.idempotent and conn.is_stale(kind):
+        request: BoundRequest = conn.user  # type: ignore[assignment]
+        if request.idempotent and conn.is_stale(kind):
             self.retry(conn)
             return
-        if kind == ErrorKind.TIMEOUT.value:
-            # A timed-out request stays in the latency record at the time it was given up on: dropping it
-            # would hide exactly the stalls a load test exists to find.
-            now = perf_counter_ns()
-            start = conn.intended_ns if self.co_corrected else conn.sent_ns
-            stream.lat((now - start) // 1000)
-            if self.co_corrected:
-                stream.svc((now - conn.sent_ns) // 1000)
-        stream.rec.bytes_in += conn.reader.rx  # what did arrive was on the wire (e.g. an endless body)
-        stream.rec.error(kind)
+        request.failure(conn, kind, self.clock.now_ns())
         self.after_failure(conn)
 
     def on_idle_closed(self, conn: HttpConnection) -> None:
@@ -198,18 +181,18 @@ class LoadDriver:
 
     # helpers --------------------------------------------------------------------------------------------
     def new_connection(self) -> HttpConnection:
-        return HttpConnection(self, full=self._full_readers)
+        return HttpConnection(self, full=self._full_readers, now_ns=self.clock.now_ns)
 
-    def pick(self) -> Stream:
+    def pick(self) -> BoundRequest:
         """The next request of the mix."""
         cycle = self._cycle
         i = self._next
         self._next = i + 1 if i + 1 < len(cycle) else 0
-        return self.streams[cycle[i]]
+        return self.requests[cycle[i]]
 
-    async def connect(self, stream: Stream, count_failure: bool = True) -> HttpConnection | None:
-        """A fresh connection (its connect/TLS times recorded under ``stream``'s name), or None after
-        recording the connect failure as a failed ``stream`` request when ``count_failure``."""
+    async def connect(self, request: BoundRequest, count_failure: bool = True) -> HttpConnection | None:
+        """A fresh connection (its connect/TLS times recorded under ``request``'s name), or None after
+        recording the connect failure as a failed ``request`` when ``count_failure``."""
         try:
             conn = await open_connection(self.endpoint, self.new_connection)
         except ConnectError as exc:
@@ -217,11 +200,9 @@ class LoadDriver:
             if exc.kind in (ErrorKind.TLS.value, ErrorKind.FD_LIMIT.value):
                 self.warn(f"{exc.kind} connecting to {self.endpoint.origin.host_header}: {exc.detail}")
             if count_failure:
-                stream.rec.error(exc.kind)
+                request.rec.error(exc.kind)
             return None
-        stream.rec.connect.append(conn.connect_us)
-        if self.endpoint.ssl_context is not None:
-            stream.rec.tls.append(conn.tls_us)
+        request.connected(conn, self.endpoint.ssl_context is not None)
         if self.stopping:
             conn.close()
             return None
@@ -233,21 +214,7 @@ class LoadDriver:
         if message not in self.warnings and len(self.warnings) < 20:
             self.warnings.append(message)
 
-    def send(self, conn: HttpConnection, stream: Stream) -> None:
-        conn.user = stream
-        stream.rec.bytes_out += len(stream.data)
-        conn.send(stream.data, stream.head)
-
-    async def _watchdog(self) -> None:
-        t = self.timeouts
-        total_ns, read_ns = int(t.total_s * 1e9), int(t.read_s * 1e9)
-        period = min(0.1, t.total_s / 10, t.read_s / 10)
-        while True:
-            await asyncio.sleep(period)
-            now = perf_counter_ns()
-            for conn in list(self.conns):
-                if not conn.busy:
-                    continue
-                start = conn.intended_ns if self.co_corrected else conn.sent_ns
-                if now - start > total_ns or now - conn.last_rx_ns > read_ns:
-                    conn.fail(ErrorKind.TIMEOUT.value)
+    def send(self, conn: HttpConnection, request: BoundRequest) -> None:
+        conn.user = request
+        request.rec.bytes_out += len(request.data)
+        conn.send(request.data, request.head)

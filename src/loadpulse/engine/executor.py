@@ -14,6 +14,7 @@ from pathlib import Path
 from time import perf_counter_ns
 from typing import Any
 
+from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.engine.mix import mix_cycle
 from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
 from loadpulse.metrics.recorder import Recorder
@@ -66,8 +67,10 @@ class Executor:
         new_ctx: CtxFactory,
         source: str,
         first_vu_id: int = 1,
+        clock: Clock = REAL_CLOCK,
     ) -> None:
         self.scenario = scenario
+        self.clock = clock
         self.profile = scenario.profile
         self.rec = recorder.for_scenario(scenario.name)
         self.recorder = recorder
@@ -104,9 +107,10 @@ class Executor:
         fn = self._fns[cycle[i]]
         ctx = slot.ctx
         slot.vu.iteration += 1
-        ctx.http.intended_ns = intended_ns
+        ctx.begin_iteration(intended_ns)
         slot.busy = True
-        t = perf_counter_ns()
+        now_ns = self.clock.now_ns
+        t = now_ns()
         try:
             await fn(ctx)
         except asyncio.CancelledError as exc:
@@ -130,7 +134,7 @@ class Executor:
             slot.busy = False
         rec = self.rec
         rec.iterations += 1
-        rec.duration.append((perf_counter_ns() - (intended_ns or t)) // 1000)
+        rec.duration.append((now_ns() - (intended_ns or t)) // 1000)
 
     def stop(self) -> None:
         self.stopping = True
@@ -138,6 +142,7 @@ class Executor:
     def loop_starved(self) -> bool:
         """True when the event loop has not turned for YIELD_AFTER_NS: the caller must yield."""
         wd = self.watchdog
+        # Real time, like the watchdog's own: starving the loop is about the machine, not the schedule.
         return wd is not None and perf_counter_ns() - wd.last_turn_ns > YIELD_AFTER_NS
 
     def busy_slots(self) -> list[Slot]:
@@ -146,9 +151,10 @@ class Executor:
     async def wind_down(self, grace_s: float) -> None:
         """Stop starting iterations; let running ones finish within ``grace_s``, then interrupt them."""
         self.stop()
-        deadline = perf_counter_ns() + int(grace_s * 1e9)
-        while self.busy_slots() and perf_counter_ns() < deadline:
-            await asyncio.sleep(0.01)
+        clock = self.clock
+        deadline = clock.now_ns() + int(grace_s * 1e9)
+        while self.busy_slots() and clock.now_ns() < deadline:
+            await clock.sleep(0.01)
         self.cancel_all()
         await asyncio.sleep(0)
 
@@ -167,9 +173,3 @@ class Executor:
 
     async def run(self, t0_ns: int) -> None:
         raise NotImplementedError
-
-
-async def sleep_until(deadline_ns: int) -> None:
-    delay = deadline_ns - perf_counter_ns()
-    if delay > 0:
-        await asyncio.sleep(delay / 1e9)

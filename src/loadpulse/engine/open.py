@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from time import perf_counter_ns
 
-from loadpulse.engine.driver import LoadDriver, PreparedRequest, Stream, Timeouts
+from loadpulse.clock import REAL_CLOCK, Clock
+from loadpulse.engine.driver import BoundRequest, LoadDriver, PreparedRequest, Timeouts
+from loadpulse.engine.schedule import ArrivalScheduler
 from loadpulse.metrics.recorder import Recorder
-from loadpulse.profiles.constant_rate import due, intended_ns
+from loadpulse.profiles.constant_rate import SteadyRate
 from loadpulse.protocols.http.connect import Endpoint, connect_backoff_s
 from loadpulse.protocols.http.connection import HttpConnection
 
@@ -37,8 +38,9 @@ class OpenLoad(LoadDriver):
         max_in_flight: int,
         requests: int | None,
         warm_connections: int,
+        clock: Clock = REAL_CLOCK,
     ) -> None:
-        super().__init__(endpoint, requests_mix, recorder, timeouts)
+        super().__init__(endpoint, requests_mix, recorder, timeouts, clock)
         self.rate = rate
         self.max_in_flight = max_in_flight
         self.limit = requests
@@ -46,7 +48,6 @@ class OpenLoad(LoadDriver):
         self.idle: list[HttpConnection] = []
         self.connecting = 0
         self.busy_count = 0
-        self.started = 0
         self.connect_failures = 0
         """Consecutive failed connects; sets the backoff pause."""
         self.paused_until_ns = 0
@@ -59,37 +60,30 @@ class OpenLoad(LoadDriver):
         """Open the ``-c`` connections before the clock starts, so the first arrivals find them ready."""
         # Pre-opened connections are not requests: a failure here is not counted (the first arrival that
         # finds no idle connection connects itself and counts it).
-        first = self.streams[0]
+        first = self.requests[0]
         conns = await asyncio.gather(*(self.connect(first, count_failure=False) for _ in range(self.warm)))
         self.idle.extend(c for c in conns if c is not None)
 
     async def _schedule(self) -> None:
-        t0 = self.t0_ns
-        while not self.stopping:
-            n, wait_ns = due(perf_counter_ns() - t0, self.started, self.rate, self.limit)
-            # Arrivals beyond every idle connection and every free in-flight slot are dropped in one step:
-            # a schedule far behind (a stalled loop) must not cost one loop step per lost arrival, and a
-            # batch must not start more connects than max_in_flight allows.
-            room = len(self.idle) + max(0, self.max_in_flight - self.busy_count - self.connecting)
-            take = min(n, room)
-            for _ in range(take):
-                self._arrive(t0 + intended_ns(self.started, self.rate))
-                self.started += 1
-            if n > take:
-                self.recorder.dropped += n - take
-                self.started += n - take
-            if wait_ns < 0:
-                break
-            # uvloop timers have 1 ms resolution; sleep(0) still yields so responses get processed.
-            await asyncio.sleep(wait_ns / 1e9 if wait_ns >= 1_000_000 else 0)
+        scheduler = ArrivalScheduler(SteadyRate(self.rate), self.t0_ns, self.clock, self.limit)
+        await scheduler.run(self)
         await self._wait_idle()
         self.finish()
 
+    # ArrivalSink ----------------------------------------------------------------------------------------
+    def room(self) -> int:
+        # Arrivals beyond every idle connection and every free in-flight slot are dropped in one step, and
+        # a batch must not start more connects than max_in_flight allows.
+        return len(self.idle) + max(0, self.max_in_flight - self.busy_count - self.connecting)
+
+    def drop(self, n: int) -> None:
+        self.recorder.dropped += n
+
     async def _wait_idle(self) -> None:
         while (self.busy_count or self.connecting) and not self.stopping:
-            await asyncio.sleep(0.005)
+            await self.clock.sleep(0.005)
 
-    def _arrive(self, intended: int) -> None:
+    def arrive(self, intended: int) -> None:
         idle = self.idle
         while idle:
             conn = idle.pop()
@@ -101,24 +95,24 @@ class OpenLoad(LoadDriver):
         if self.busy_count + self.connecting >= self.max_in_flight:
             self.recorder.dropped += 1
             return
-        if self.paused_until_ns and perf_counter_ns() < self.paused_until_ns:
+        if self.paused_until_ns and self.clock.now_ns() < self.paused_until_ns:
             self.pick().rec.error(self.last_connect_error)
             return
         self.spawn(self._connect_then_send(intended, self.pick()))
 
-    async def _connect_then_send(self, intended: int, stream: Stream) -> None:
+    async def _connect_then_send(self, intended: int, request: BoundRequest) -> None:
         self.connecting += 1
-        conn = await self.connect(stream)
+        conn = await self.connect(request)
         self.connecting -= 1
         if conn is not None:
             self.connect_failures = self.paused_until_ns = 0
             self.busy_count += 1
             conn.intended_ns = intended
-            self.send(conn, stream)
+            self.send(conn, request)
         elif not self.stopping:
             self.connect_failures += 1
             pause_ns = int(connect_backoff_s(self.connect_failures) * 1e9)
-            self.paused_until_ns = perf_counter_ns() + pause_ns
+            self.paused_until_ns = self.clock.now_ns() + pause_ns
 
     def next_after(self, conn: HttpConnection) -> None:
         self.busy_count -= 1
@@ -131,7 +125,7 @@ class OpenLoad(LoadDriver):
         self.busy_count -= 1
 
     def after_idle_closed(self, conn: HttpConnection) -> None:
-        pass  # popped and skipped lazily in _arrive
+        pass  # popped and skipped lazily in arrive
 
     def retry(self, conn: HttpConnection) -> None:
         self.busy_count -= 1

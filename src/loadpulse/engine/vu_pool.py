@@ -9,9 +9,8 @@ the scenario early; when its time is up, running iterations get ``graceful_stop`
 from __future__ import annotations
 
 import asyncio
-from time import perf_counter_ns
 
-from loadpulse.engine.executor import Executor, Slot, sleep_until
+from loadpulse.engine.executor import Executor, Slot
 from loadpulse.engine.watchdog import RunInterrupted
 from loadpulse.profiles.base import ClosedProfile
 
@@ -25,17 +24,18 @@ class VuPool(Executor):
         start = t0_ns + int(profile.start * 1e9)
         self._shared_left = profile.shared_iterations
         self._per_vu = profile.iterations_per_vu
-        await sleep_until(start)
+        clock = self.clock
+        await clock.sleep_until(start)
         ramp_down_ns = int(profile.graceful_ramp_down * 1e9)
         while not self.stopping:
-            now = perf_counter_ns()
+            now = clock.now_ns()
             t = (now - start) / 1e9
             if t >= profile.planned_s:
                 break
             if self._budget_spent() and not self.busy_slots():
                 break
             self._resize(profile.vus_at(t), now, ramp_down_ns)
-            await asyncio.sleep(TICK_S)
+            await clock.sleep(TICK_S)
         await self.wind_down(profile.graceful_stop)
 
     def _budget_spent(self) -> bool:
@@ -86,7 +86,7 @@ class VuPool(Executor):
             while not self.stopping and not slot.retire_at and self._claim(slot):
                 await self.iteration(slot)
                 if think:
-                    await asyncio.sleep(think)
+                    await self.clock.sleep(think)
                 elif self.loop_starved():
                     await asyncio.sleep(0)
         except RunInterrupted:

@@ -5,16 +5,17 @@ asks. Two families, like k6's executors:
 
 - **closed** (VU-based): ``vus_at(t)`` says how many virtual users should be running at ``t`` seconds into
   the scenario; each VU runs iterations back to back. Iteration budgets (shared or per VU) end it early.
-- **open** (arrival-based): ``arrival_s(k)`` says when iteration ``k`` (0-based) is due, timed from the
-  scenario start, never from the previous arrival; :func:`pace` turns that into "how many are due now and
-  how long until the next". An arrival that finds no free VU is dropped by the engine, not delayed.
+- **open** (arrival-based): ``arrival_ns(k)`` says when iteration ``k`` (0-based) is due, timed from the
+  scenario start, never from the previous arrival, and ``arrivals_by(t)`` how many are due by ``t``;
+  :func:`pace` turns that into "how many are due now and how long until the next". An arrival that finds
+  no free VU is dropped by the engine, not delayed.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Protocol, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -23,6 +24,7 @@ from loadpulse.errors import BadInput
 from loadpulse.units import parse_duration
 
 DEFAULT_GRACEFUL_STOP_S = 30.0
+NS_PER_S = 1_000_000_000
 
 
 def _duration(value: Any) -> Any:
@@ -172,29 +174,61 @@ class OpenProfile(ProfileConfig):
     def initial_vus(self) -> int:
         return min(self.pre_allocated_vus or self.max_vus, self.max_vus)
 
-    def arrival_s(self, k: int) -> float | None:
-        """When arrival ``k`` (0-based) is due, in seconds from the profile's start; None if never."""
+    def arrival_ns(self, k: int) -> int | None:
+        """When arrival ``k`` (0-based) is due, in ns from the profile's start; None if never."""
         raise NotImplementedError
+
+    def arrivals_by(self, elapsed_ns: int) -> int:
+        """How many arrivals are due by ``elapsed_ns`` (arithmetic: no walk over the arrivals)."""
+        raise NotImplementedError
+
+    def arrival_s(self, k: int) -> float | None:
+        """When arrival ``k`` is due, in seconds from the profile's start; None if never."""
+        at = self.arrival_ns(k)
+        return None if at is None else at / NS_PER_S
 
     def rate_at(self, t_s: float) -> float:
         """Arrivals per second wanted at ``t_s`` (for display)."""
         raise NotImplementedError
 
 
-def pace(profile: OpenProfile, elapsed_s: float, started: int) -> tuple[int, float | None]:
-    """(arrivals due now, seconds until the next one) after ``started`` arrivals; None: no more will come.
+class ArrivalSchedule(Protocol):
+    """What :func:`pace` needs of an open profile (or of the one-liner's steady rate)."""
+
+    def arrival_ns(self, k: int) -> int | None: ...
+    def arrivals_by(self, elapsed_ns: int) -> int: ...
+
+
+def pace(
+    schedule: ArrivalSchedule, elapsed_ns: int, started: int, limit: int | None = None
+) -> tuple[int, int | None]:
+    """(arrivals due now, ns until the next one) after ``started`` arrivals; None: no more will come.
 
     Like vegeta's pacer: a pure function of elapsed time and count, so a late caller gets every arrival it
-    missed at once (each with its own intended time) instead of a schedule that drifts.
+    missed at once (each with its own intended time) instead of a schedule that drifts, and however far
+    behind it is this costs the same few steps (the engine drops what it cannot start in one count).
+    ``limit`` caps the total number of arrivals.
     """
-    n = 0
-    while True:
-        at = profile.arrival_s(started + n)
-        if at is None:
-            return n, None
-        if at > elapsed_s:
-            return n, at - elapsed_s
-        n += 1
+    if elapsed_ns < 0:
+        return 0, -elapsed_ns
+    total = schedule.arrivals_by(elapsed_ns)
+    # arrivals_by is arithmetic on floats; arrival_ns is the definition. Settle the boundary on it, so an
+    # arrival is never handed out before its time nor waited for after it (a step or two at most).
+    while total > 0 and _later(schedule.arrival_ns(total - 1), elapsed_ns):
+        total -= 1
+    while not _later(schedule.arrival_ns(total), elapsed_ns):
+        total += 1
+    if limit is not None:
+        total = min(total, limit)
+    n = max(0, total - started)
+    after = started + n
+    next_at = None if limit is not None and after >= limit else schedule.arrival_ns(after)
+    return n, None if next_at is None else max(0, next_at - elapsed_ns)
+
+
+def _later(at: int | None, elapsed_ns: int) -> bool:
+    """True when an arrival at ``at`` (None: never) is not yet due at ``elapsed_ns``."""
+    return at is None or at > elapsed_ns
 
 
 def interpolate(start: float, stages: tuple[Stage, ...], t_s: float) -> float | None:

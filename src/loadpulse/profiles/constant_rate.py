@@ -1,40 +1,38 @@
-"""Constant arrival rate pacing (pure).
+"""Constant arrival rate (pure).
 
-Arrival i is due at i / rate seconds after the start: always timed from the start, never from the previous
+Arrival k is due k / rate seconds after the start: always timed from the start, never from the previous
 tick, so a late tick makes several arrivals due at once instead of drifting the schedule.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from loadpulse.profiles.base import OpenProfile, PositiveSeconds
-
-NS_PER_S = 1_000_000_000
+from loadpulse.profiles.base import NS_PER_S, OpenProfile, PositiveSeconds
 
 
-def intended_ns(i: int, rate_per_s: float) -> int:
-    """Offset of arrival ``i`` (0-based) from the run start, in nanoseconds."""
-    return int(i * NS_PER_S / rate_per_s)
+@dataclass(frozen=True, slots=True)
+class SteadyRate:
+    """``rate`` arrivals per second from 0 to ``duration_ns`` (None: until stopped), as an
+    :class:`~loadpulse.profiles.base.ArrivalSchedule`. The one-liner's ``--rate`` is one of these."""
 
+    rate: float
+    duration_ns: int | None = None
 
-def due(elapsed_ns: int, started: int, rate_per_s: float, limit: int | None = None) -> tuple[int, int]:
-    """(arrivals due now, ns to wait until the next one) after ``started`` arrivals.
+    def arrival_ns(self, k: int) -> int | None:
+        at = int(k * NS_PER_S / self.rate)
+        return at if self.duration_ns is None or at < self.duration_ns else None
 
-    ``limit`` caps the total number of arrivals; once reached the wait is -1 (nothing more will come).
-    """
-    if elapsed_ns < 0:
-        return 0, -elapsed_ns
-    total_due = int(elapsed_ns * rate_per_s / NS_PER_S) + 1
-    if limit is not None:
-        total_due = min(total_due, limit)
-    n = max(0, total_due - started)
-    after = started + n
-    if limit is not None and after >= limit:
-        return n, -1
-    return n, max(0, intended_ns(after, rate_per_s) - elapsed_ns)
+    def arrivals_by(self, elapsed_ns: int) -> int:
+        due = math.floor(elapsed_ns * self.rate / NS_PER_S) + 1
+        if self.duration_ns is not None:
+            due = min(due, math.ceil(self.duration_ns * self.rate / NS_PER_S))
+        return max(0, due)
 
 
 class ConstantRate(OpenProfile):
@@ -50,9 +48,15 @@ class ConstantRate(OpenProfile):
     def planned_s(self) -> float:
         return self.duration
 
-    def arrival_s(self, k: int) -> float | None:
-        at = k / self.rate
-        return at if at < self.duration else None
+    @cached_property
+    def _steady(self) -> SteadyRate:
+        return SteadyRate(self.rate, round(self.duration * NS_PER_S))
+
+    def arrival_ns(self, k: int) -> int | None:
+        return self._steady.arrival_ns(k)
+
+    def arrivals_by(self, elapsed_ns: int) -> int:
+        return self._steady.arrivals_by(elapsed_ns)
 
     def rate_at(self, t_s: float) -> float:
         return self.rate if 0 <= t_s < self.duration else 0.0

@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from loadpulse.profiles.base import OpenProfile, Stages, interpolate, total_duration
+from loadpulse.profiles.base import NS_PER_S, OpenProfile, Stages, interpolate, total_duration
 
 
 class RampingRate(OpenProfile):
@@ -47,7 +47,11 @@ class RampingRate(OpenProfile):
     def _counts(self) -> list[float]:
         return [s[1] for s in self._segments]
 
-    def arrival_s(self, k: int) -> float | None:
+    @cached_property
+    def _starts(self) -> list[float]:
+        return [s[0] for s in self._segments]
+
+    def arrival_ns(self, k: int) -> int | None:
         segs = self._segments
         i = bisect.bisect_right(self._counts, k) - 1
         if i >= len(segs) - 1 or i < 0:
@@ -59,7 +63,16 @@ class RampingRate(OpenProfile):
         else:
             disc = max(r0 * r0 + 2 * slope * need, 0.0)
             u = (math.sqrt(disc) - r0) / slope
-        return t0 + min(max(u, 0.0), d)
+        return round((t0 + min(max(u, 0.0), d)) * NS_PER_S)
+
+    def arrivals_by(self, elapsed_ns: int) -> int:
+        t = elapsed_ns / NS_PER_S
+        segs = self._segments
+        i = max(bisect.bisect_right(self._starts, t) - 1, 0)
+        t0, a0, r0, slope, d = segs[i]
+        u = min(t - t0, d)
+        count = a0 + r0 * u + slope * u * u / 2
+        return max(0, min(math.floor(count) + 1, math.ceil(self._counts[-1])))
 
     def rate_at(self, t_s: float) -> float:
         value = interpolate(self.start_rate, self.stages, t_s)

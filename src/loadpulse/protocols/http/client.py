@@ -22,11 +22,11 @@ import asyncio
 import contextlib
 import json as jsonlib
 from collections.abc import Coroutine, Mapping
-from time import perf_counter_ns
 from typing import Any
 
+from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.metrics.error_kinds import ErrorKind
-from loadpulse.metrics.recorder import NameRecorder, Recorder
+from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import (
     ConnectError,
     Endpoint,
@@ -35,9 +35,11 @@ from loadpulse.protocols.http.connect import (
     open_connection,
 )
 from loadpulse.protocols.http.connection import IDEMPOTENT, HttpConnection
+from loadpulse.protocols.http.recording import RequestRecording
 from loadpulse.protocols.http.request import check_framing_headers, encode_request
 from loadpulse.protocols.http.response import DEFAULT_MAX_BODY, ResponseReader
 from loadpulse.protocols.http.status import http_status_kind
+from loadpulse.protocols.http.timeouts import TimeoutWatch
 from loadpulse.protocols.http.url import Origin, parse_url
 
 _ENCODED_CACHE_MAX = 4096
@@ -125,6 +127,7 @@ class HttpSession:
         total_timeout_s: float = 10.0,
         insecure: bool = False,
         max_body_bytes: int = DEFAULT_MAX_BODY,
+        clock: Clock = REAL_CLOCK,
     ) -> None:
         base = parse_url(base_url) if base_url else None
         self.base = base.origin if base else None
@@ -136,8 +139,8 @@ class HttpSession:
         """Said once each at the end of the run (e.g. why TLS failed)."""
         self.recorder = recorder
         self.connect_timeout_s = connect_timeout_s
-        self.read_ns = int(read_timeout_s * 1e9)
-        self.total_ns = int(total_timeout_s * 1e9)
+        self.clock = clock
+        self.timeouts = TimeoutWatch(read_timeout_s, total_timeout_s, clock)
         self.insecure = insecure
         self._endpoints: dict[Origin, Endpoint] = {}
         self._encoded: dict[tuple[Any, ...], bytes] = {}
@@ -148,7 +151,7 @@ class HttpSession:
 
     # lifecycle ------------------------------------------------------------------------------------------
     def start(self) -> None:
-        self._watchdog = asyncio.ensure_future(self._sweep())
+        self._watchdog = asyncio.ensure_future(self.timeouts.sweep(lambda: self.busy))
 
     def close(self) -> None:
         self.closing = True
@@ -160,15 +163,6 @@ class HttpSession:
 
     def in_flight(self) -> int:
         return len(self.busy)
-
-    async def _sweep(self) -> None:
-        period = min(0.1, self.read_ns / 1e10, self.total_ns / 1e10)
-        while True:
-            await asyncio.sleep(period)
-            now = perf_counter_ns()
-            for conn in list(self.busy):
-                if now - conn.sent_ns > self.total_ns or now - conn.last_rx_ns > self.read_ns:
-                    conn.fail(ErrorKind.TIMEOUT.value)
 
     # ConnectionOwner ------------------------------------------------------------------------------------
     def on_response(self, conn: HttpConnection) -> None:
@@ -254,7 +248,7 @@ class HttpClient:
         self.headers: dict[str, str] = dict(headers or {})
         """Sent with every request of this VU (e.g. an Authorization set after logging in)."""
         self._conns: dict[Origin, HttpConnection] = {}
-        self._names: dict[str, NameRecorder] = {}
+        self._names: dict[str, RequestRecording] = {}
         self._conn_failures = 0
         """Consecutive failed connects of this VU: how long it pauses after the next one."""
         self.intended_ns = 0
@@ -303,8 +297,10 @@ class HttpClient:
         name = name or f"{method} {path.split('?', 1)[0]}"
         rec = self._names.get(name)
         if rec is None:
-            rec = self._names[name] = session.recorder.for_name(name, http_status_kind)
-        recs = (rec, *(session.recorder.for_tag(k, str(v), rec) for k, v in tags.items())) if tags else (rec,)
+            rec = self._names[name] = RequestRecording(
+                session.recorder.for_name(name, http_status_kind), True
+            )
+        recs = (rec, *_tagged(session.recorder, tags, rec)) if tags else (rec,)
         hdrs = _merged(self.headers, headers) if (self.headers or headers) else []
         if json is not None:
             body = jsonlib.dumps(json, separators=(",", ":")).encode()
@@ -322,18 +318,19 @@ class HttpClient:
                     conn = await self._connect(origin, rec)
                 except ConnectError as exc:
                     for r in recs:
-                        r.error(exc.kind)
+                        r.rec.error(exc.kind)
                     if exc.kind in (ErrorKind.TLS.value, ErrorKind.FD_LIMIT.value):
                         session.warn(f"{exc.kind} connecting to {origin.host_header}: {exc.detail}")
                     self._conn_failures += 1
-                    await asyncio.sleep(connect_backoff_s(self._conn_failures))
+                    await session.clock.sleep(connect_backoff_s(self._conn_failures))
                     return Response(0, [], b"", 0.0, url, name, exc.kind, exc.detail)
                 self._conn_failures = 0
             fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
             conn.user = fut
+            conn.intended_ns = intended
             session.busy.add(conn)
             for r in recs:
-                r.bytes_out += len(data)
+                r.rec.bytes_out += len(data)
             conn.send(data, method == "HEAD")
             try:
                 failure = await fut
@@ -341,14 +338,14 @@ class HttpClient:
                 # The run ended (or the VU was retired) with this request unanswered: a failure the
                 # thresholds must see, like the one-liner's requests still in flight at the end.
                 for r in recs:
-                    r.error(ErrorKind.UNFINISHED.value)
+                    r.rec.error(ErrorKind.UNFINISHED.value)
                 session.busy.discard(conn)
                 conn.user = None
                 conn.close()
                 raise
             if attempt == 0 and failure is not None and method in IDEMPOTENT and conn.is_stale(failure):
                 continue  # the keep-alive connection was closed under us before any byte: resend once
-            return self._finish(conn, recs, url, name, intended, failure)
+            return self._finish(conn, recs, url, name, failure)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def warm(self) -> None:
@@ -359,17 +356,15 @@ class HttpClient:
             with contextlib.suppress(ConnectError):
                 await self._connect(base, None)
 
-    async def _connect(self, origin: Origin, rec: NameRecorder | None) -> HttpConnection:
+    async def _connect(self, origin: Origin, rec: RequestRecording | None) -> HttpConnection:
         session = self.session
         ep = session.endpoint(origin)
-        max_body = session.max_body_bytes
+        max_body, now_ns = session.max_body_bytes, session.clock.now_ns
         conn = await open_connection(
-            ep, lambda: HttpConnection(session, capture_body=True, max_body=max_body)
+            ep, lambda: HttpConnection(session, capture_body=True, max_body=max_body, now_ns=now_ns)
         )
         if rec is not None:
-            rec.connect.append(conn.connect_us)
-            if ep.ssl_context is not None:
-                rec.tls.append(conn.tls_us)
+            rec.connected(conn, ep.ssl_context is not None)
         self._conns[origin] = conn
         session.conns.add(conn)
         return conn
@@ -377,38 +372,32 @@ class HttpClient:
     def _finish(
         self,
         conn: HttpConnection,
-        recs: tuple[NameRecorder, ...],
+        recs: tuple[RequestRecording, ...],
         url: str,
         name: str,
-        intended: int,
         failure: str | None,
     ) -> Response:
         sent = conn.sent_ns
-        start = intended or sent
         if failure is not None:
-            now = perf_counter_ns()
+            now = self.session.clock.now_ns()
             for rec in recs:
-                if failure == ErrorKind.TIMEOUT.value:
-                    # Timed-out requests stay in the latency record (see LoadDriver.on_failure).
-                    rec.lat.append((now - start) // 1000)
-                    rec.svc.append((now - sent) // 1000)
-                rec.bytes_in += conn.reader.rx
-                rec.error(failure)
+                rec.failure(conn, failure, now)
             return Response(0, [], b"", (now - sent) / 1e6, url, name, failure)
-        now = conn.last_rx_ns
+        for rec in recs:
+            rec.response(conn)
         reader = conn.reader
         assert isinstance(reader, ResponseReader)
-        lat, svc, ttfb = (now - start) // 1000, (now - sent) // 1000, (conn.first_byte_ns - sent) // 1000
-        for rec in recs:
-            rec.lat.append(lat)
-            rec.svc.append(svc)
-            rec.ttfb.append(ttfb)
-            rec.status.append(reader.status)
-            rec.bytes_in += reader.rx
-        elapsed = (now - sent) / 1e6
+        elapsed = (conn.last_rx_ns - sent) / 1e6
         return Response(
             reader.status, reader.headers, reader.body, elapsed, url, name, truncated=reader.truncated
         )
+
+
+def _tagged(
+    recorder: Recorder, tags: Mapping[str, str], like: RequestRecording
+) -> tuple[RequestRecording, ...]:
+    """The recordings of a tagged request's ``key=value`` entries (allocated only when tags are used)."""
+    return tuple(RequestRecording(recorder.for_tag(k, str(v), like.rec), True) for k, v in tags.items())
 
 
 def _merged(defaults: Mapping[str, str], given: Mapping[str, str] | None) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable
 from time import perf_counter_ns
 from typing import Protocol
 
@@ -59,6 +60,7 @@ class HttpConnection(asyncio.Protocol):
         "first_byte_ns",
         "intended_ns",
         "last_rx_ns",
+        "now_ns",
         "owner",
         "reader",
         "sent_ns",
@@ -74,10 +76,13 @@ class HttpConnection(asyncio.Protocol):
         full: bool = False,
         capture_body: bool = False,
         max_body: int = DEFAULT_MAX_BODY,
+        now_ns: Callable[[], int] = perf_counter_ns,
     ) -> None:
         """``full``: keep response headers (scripted requests, HEAD); otherwise the lean hot-path reader.
-        ``capture_body``: keep up to ``max_body`` body bytes for a script to read."""
+        ``capture_body``: keep up to ``max_body`` body bytes for a script to read. ``now_ns``: the owner's
+        clock (:mod:`loadpulse.clock`), which stamps sends and received bytes."""
         self.owner = owner
+        self.now_ns = now_ns
         self.reader: ResponseReader | FastResponseReader = (
             ResponseReader(capture_body, max_body) if full or capture_body else FastResponseReader()
         )
@@ -87,6 +92,8 @@ class HttpConnection(asyncio.Protocol):
         self.served = 0
         self.sent_ns = 0
         self.intended_ns = 0
+        """When the request in flight should have started (open model), 0 when it has no such time: its
+        latency and total timeout count from here (see recording.py and timeouts.py)."""
         self.first_byte_ns = 0
         self.last_rx_ns = 0
         self.connect_us = 0
@@ -103,7 +110,7 @@ class HttpConnection(asyncio.Protocol):
             # Bytes nobody asked for: the connection's framing can no longer be trusted.
             self.close()
             return
-        now = perf_counter_ns()
+        now = self.now_ns()
         if not self.first_byte_ns:
             self.first_byte_ns = now
         self.last_rx_ns = now
@@ -154,7 +161,7 @@ class HttpConnection(asyncio.Protocol):
         self.reader.expect(head)
         self.busy = True
         self.first_byte_ns = 0
-        self.sent_ns = self.last_rx_ns = perf_counter_ns()
+        self.sent_ns = self.last_rx_ns = self.now_ns()
         self.transport.write(data)  # type: ignore[union-attr]
 
     def fail(self, kind: str) -> None:
