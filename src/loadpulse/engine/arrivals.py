@@ -36,6 +36,9 @@ class Arrivals(Executor):
         assert isinstance(profile, OpenProfile)
         start = t0_ns + int(profile.start * 1e9)
         await ArrivalScheduler(profile, start, self.clock).run(self)
+        if not self.stopping:
+            # The graceful stop counts from the end of the profile's time, not from its last arrival.
+            await self.clock.sleep_until(start + int(profile.planned_s * 1e9))
         await self.wind_down(profile.graceful_stop)
 
     # ArrivalSink ----------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from loadpulse.engine.vu_pool import VuPool
 from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
 from loadpulse.errors import BadInput
 from loadpulse.metrics.recorder import Recorder
-from loadpulse.protocols.http.client import HttpClient, HttpSession
+from loadpulse.protocols.session import SessionSettings
+from loadpulse.protocols.sessions import Sessions
 from loadpulse.scenario.ctx import Ctx, SetupCtx, Vu
 from loadpulse.scenario.model import Plan, ScenarioDef
 
@@ -26,7 +27,8 @@ class ScenarioLoad:
         self.plan = plan
         self.recorder = recorder
         self.co_corrected = all(s.profile.family == "open" for s in plan.scenarios)
-        self.session = self._session(recorder)
+        self.warnings: list[str] = []
+        self.sessions = self._sessions(recorder)
         self.data: Any = None
         self.executors: list[Executor] = []
         next_id = 1
@@ -36,27 +38,25 @@ class ScenarioLoad:
             next_id += sc.profile.peak_vus
         self._finished: asyncio.Future[None] | None = None
         self._runs: list[asyncio.Task[None]] = []
-        self.warnings: list[str] = []
         self._torn_down = False
-        self.session.warnings = self.warnings  # the client's (e.g. why TLS failed) are said with the run's
 
-    def _session(self, recorder: Recorder) -> HttpSession:
+    def _sessions(self, recorder: Recorder) -> Sessions:
+        """The protocol sessions VUs open as they use them; protocol warnings (e.g. why TLS failed) are
+        said with the run's."""
         p = self.plan
-        return HttpSession(
-            p.base_url,
-            recorder,
+        settings = SessionSettings(
+            base_url=p.base_url,
+            headers=p.headers,
             connect_timeout_s=p.connect_timeout_s,
-            read_timeout_s=p.timeout_s,
-            total_timeout_s=p.timeout_s,
+            timeout_s=p.timeout_s,
             insecure=p.insecure,
+            warnings=self.warnings,
         )
+        return Sessions(settings, recorder)
 
     def _ctx_factory(self, sc: ScenarioDef) -> Any:
-        headers = dict(self.plan.headers)
-
         def new_ctx(vu: Vu) -> Ctx:
-            http = HttpClient(self.session, headers)
-            return Ctx(http, vu, sc.name, self.recorder.metrics, self.data, self.plan.env)
+            return Ctx(self.sessions, vu, sc.name, self.recorder.metrics, self.data, self.plan.env)
 
         return new_ctx
 
@@ -71,8 +71,7 @@ class ScenarioLoad:
         return sum(e.interrupted for e in self.executors)
 
     async def prepare(self) -> None:
-        if self.plan.base_url:
-            self.session.endpoint(self.session.base)  # type: ignore[arg-type]  # DNS errors now, as bad input
+        await self.sessions.prepare()
         if self.plan.setup is not None:
             self.data = await self._call_hook(self.plan.setup, "setup")
         await asyncio.gather(*(e.prepare() for e in self.executors))
@@ -80,7 +79,7 @@ class ScenarioLoad:
     def start(self, t0_ns: int) -> None:
         loop = asyncio.get_running_loop()
         self._finished = loop.create_future()
-        self.session.start()
+        self.sessions.start()
         self._runs = [asyncio.ensure_future(e.run(t0_ns)) for e in self.executors]
         gathered = asyncio.gather(*self._runs, return_exceptions=True)
         gathered.add_done_callback(lambda _: self._finish())
@@ -99,10 +98,10 @@ class ScenarioLoad:
             e.stop()
 
     def in_flight(self) -> int:
-        return self.session.in_flight()
+        return self.sessions.in_flight()
 
     def connection_count(self) -> int:
-        return len(self.session.conns)
+        return self.sessions.connection_count()
 
     def vus(self) -> int:
         return sum(e.running for e in self.executors)
@@ -111,7 +110,7 @@ class ScenarioLoad:
         await asyncio.gather(*(e.wind_down(grace_s) for e in self.executors))
         for run in self._runs:
             run.cancel()
-        self.session.close()
+        self.sessions.close()
         self._finish()
         if self.plan.teardown is not None and not self._torn_down:
             # Once only: a forced stop cancels this drain and drains again with no grace.
@@ -126,10 +125,10 @@ class ScenarioLoad:
                 )
 
     async def _call_hook(self, fn: Any, what: str, *extra: Any) -> Any:
-        """Run setup/teardown (sync or async) with a client whose requests are not recorded."""
-        session = self._session(Recorder())
-        session.start()
-        ctx = SetupCtx(HttpClient(session, dict(self.plan.headers)), self.plan.env)
+        """Run setup/teardown (sync or async) with clients whose requests are not recorded."""
+        sessions = self._sessions(Recorder())
+        sessions.start()
+        ctx = SetupCtx(sessions, self.plan.env)
         try:
             result = fn(ctx, *extra)
             if inspect.isawaitable(result):
@@ -141,7 +140,7 @@ class ScenarioLoad:
             key = key.replace(" at ", " at " + _folder(self.plan.source))
             raise BadInput(f"{what}() failed: {key}: {exc}") from None
         finally:
-            session.close()
+            sessions.close()
 
 
 def _folder(source: str) -> str:

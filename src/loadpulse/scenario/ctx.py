@@ -1,13 +1,20 @@
-"""The API user code gets: ``ctx.http``, ``ctx.check``, ``ctx.sleep``, ``ctx.vu``, custom metrics."""
+"""The API user code gets: ``ctx.http`` (and every other protocol by name), ``ctx.check``, ``ctx.sleep``,
+``ctx.vu``, custom metrics."""
 
 from __future__ import annotations
 
 import asyncio
+import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpulse.metrics.scenario_stats import MetricsRecorder
-from loadpulse.protocols.http.client import HttpClient
+from loadpulse.protocols import registry
+from loadpulse.protocols.sessions import Sessions
+
+if TYPE_CHECKING:
+    from loadpulse.protocols.http.client import HttpClient
+    from loadpulse.protocols.timed import Timer
 
 
 @dataclass(slots=True)
@@ -19,21 +26,64 @@ class Vu:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-class Ctx:
-    """Given to every task call. One per VU, reused across its iterations."""
+class ProtocolAccess:
+    """``ctx.<protocol>``: this VU's client for a protocol, made on first use and then kept as a plain
+    attribute (so the hot path is one dict lookup, not a call)."""
 
-    __slots__ = ("_metrics", "data", "env", "http", "scenario", "vu")
+    if TYPE_CHECKING:  # what editors and type checkers see; at run time every protocol is looked up by name
+        http: HttpClient
+        timed: Timer
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+        self._clients: list[Any] = []
+        self._intended_ns = 0
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names that are not attributes yet; private and dunder names (copy, pickle,
+        # IPython probing) must stay plain AttributeErrors.
+        if name.startswith("_") or not registry.known(name):
+            public = [n for n in (*registry.names(), *dir(self)) if not n.startswith("_")]
+            close = [] if name.startswith("_") else difflib.get_close_matches(name, public, n=1)
+            hint = f"; did you mean ctx.{close[0]}?" if close else ""
+            raise AttributeError(f"ctx has no attribute {name!r}{hint}")
+        client = self._sessions.client(name)
+        if self._intended_ns and hasattr(client, "intended_ns"):
+            client.intended_ns, self._intended_ns = self._intended_ns, 0
+        self._clients.append(client)
+        setattr(self, name, client)
+        return client
+
+    def begin_iteration(self, intended_ns: int) -> None:
+        """Open model: the iteration's intended start, which the next request's latency counts from (the
+        coordinated-omission correction). A client made later in the iteration gets it if none took it."""
+        self._intended_ns = intended_ns
+        for client in self._clients:
+            if hasattr(client, "intended_ns"):
+                client.intended_ns = intended_ns
+                self._intended_ns = 0
+
+    async def warm(self) -> None:
+        """Connect the clients of the protocols already open (the base URL's) before the clock starts."""
+        for name in list(self._sessions.open):
+            warm = getattr(getattr(self, name), "warm", None)
+            if warm is not None:
+                await warm()
+
+
+class Ctx(ProtocolAccess):
+    """Given to every task call. One per VU, reused across its iterations."""
 
     def __init__(
         self,
-        http: HttpClient,
+        sessions: Sessions,
         vu: Vu,
         scenario: str,
         metrics: MetricsRecorder,
         data: Any = None,
         env: dict[str, str] | None = None,
     ) -> None:
-        self.http = http
+        super().__init__(sessions)
         self.vu = vu
         self.scenario = scenario
         self.data = data
@@ -68,11 +118,9 @@ class Ctx:
         self._metrics.add_rate(name, value)
 
 
-class SetupCtx:
-    """Given to ``setup()`` and ``teardown()``: an HTTP client (its requests are not in the results)."""
+class SetupCtx(ProtocolAccess):
+    """Given to ``setup()`` and ``teardown()``: protocol clients whose requests are not in the results."""
 
-    __slots__ = ("env", "http")
-
-    def __init__(self, http: HttpClient, env: dict[str, str]) -> None:
-        self.http = http
+    def __init__(self, sessions: Sessions, env: dict[str, str]) -> None:
+        super().__init__(sessions)
         self.env = env

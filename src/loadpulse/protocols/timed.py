@@ -1,0 +1,105 @@
+"""``ctx.timed(name)``: any block of Python measured as a named request (a database call, an SDK call).
+
+    async with ctx.timed("insert order"):
+        await db.execute(...)
+
+The block's duration goes into the same per-name statistics as HTTP requests (latency percentiles,
+thresholds like ``insert order.p95 < 50ms``); a block that raises counts as a failed request
+(``script_error``, or ``unfinished`` when the run ended inside it) and the exception goes on to the
+script. It is a protocol like any other (see :mod:`loadpulse.protocols.session`), which is all it takes
+for the engine to carry it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from time import perf_counter_ns
+from types import TracebackType
+
+from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.metrics.recorder import NameRecorder, Recorder
+from loadpulse.protocols.session import SessionSettings
+
+
+class TimedProtocol:
+    def __init__(self, settings: SessionSettings, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.running = 0
+
+    async def prepare(self) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def client(self) -> Timer:
+        return Timer(self)
+
+    def in_flight(self) -> int:
+        return self.running
+
+    def connection_count(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+class Timer:
+    """One VU's ``ctx.timed``: call it with a name for a context manager (``with`` or ``async with``)."""
+
+    __slots__ = ("_names", "intended_ns", "session")
+
+    def __init__(self, session: TimedProtocol) -> None:
+        self.session = session
+        self._names: dict[str, NameRecorder] = {}
+        self.intended_ns = 0
+        """Set by the engine for an open-model iteration: the next block's latency counts from it."""
+
+    def __call__(self, name: str) -> TimedBlock:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"ctx.timed needs a name for the block, not {name!r}")
+        rec = self._names.get(name)
+        if rec is None:
+            rec = self._names[name] = self.session.recorder.for_name(name)
+        intended, self.intended_ns = self.intended_ns, 0
+        return TimedBlock(self.session, rec, intended)
+
+
+class TimedBlock:
+    __slots__ = ("_intended", "_rec", "_sent", "_session")
+
+    def __init__(self, session: TimedProtocol, rec: NameRecorder, intended_ns: int) -> None:
+        self._session = session
+        self._rec = rec
+        self._intended = intended_ns
+        self._sent = 0
+
+    def __enter__(self) -> TimedBlock:
+        self._sent = perf_counter_ns()
+        self._session.running += 1
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        now = perf_counter_ns()
+        self._session.running -= 1
+        rec = self._rec
+        if kind is None:
+            # Failed blocks stay out of the latency record, like failed HTTP requests.
+            rec.lat.append((now - (self._intended or self._sent)) // 1000)
+            rec.svc.append((now - self._sent) // 1000)
+            rec.done += 1
+        elif issubclass(kind, asyncio.CancelledError):
+            rec.error(ErrorKind.UNFINISHED.value)
+        else:
+            rec.error(ErrorKind.SCRIPT_ERROR.value)
+
+    async def __aenter__(self) -> TimedBlock:
+        return self.__enter__()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.__exit__(kind, exc, tb)
