@@ -1,4 +1,7 @@
-"""RunSpec: the validated description of a run. Everything downstream of the CLI takes a RunSpec."""
+"""RunSpec: the validated description of a one-liner run (``loadpulse http``): the URLs or request mix,
+the load and the timeouts. Scripted scenario runs are described by a
+:class:`~loadpulse.scenario.model.Plan` instead (and cross process boundaries as a
+:class:`~loadpulse.scenario.plan_ref.PlanRef`)."""
 
 from __future__ import annotations
 

@@ -55,7 +55,8 @@ class ThresholdError(ValueError):
         self.message = message
 
     def render(self) -> str:
-        """One line: the message, the expression and a caret under the position (for the CLI)."""
+        """One line for the CLI: the expression, the message and the column; :meth:`caret` draws the
+        expression again with a caret under that column, for the line after it."""
         return f"threshold {self.expression!r}: {self.message} (column {self.pos + 1})"
 
     def caret(self) -> str:
