@@ -13,7 +13,7 @@ import typer
 from loadpulse.cli.console import stderr_console
 from loadpulse.cli.report_options import HtmlOpt, NoHistoryOpt, OutOpt, StoreOpt
 from loadpulse.cli.run import make_plan
-from loadpulse.cli.runner import OutputOptions, run_and_report
+from loadpulse.cli.runner import run_and_report
 
 DRAIN_WAIT_S = 10.0
 DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "demo" / "scenario.py"
@@ -59,17 +59,17 @@ def demo(
                 f"(copy it from `loadpulse demo --show-scenario`)…",
                 highlight=False,
             )
-        out = OutputOptions(
-            json_path=json_out,
-            progress=not no_progress,
-            quiet=quiet,
-            out_path=out_file,
-            html_path=html,
-            history=not no_history,
-            store_url=store,
-            run_name="demo",
-        )
-        code = run_and_report(plan, out)
+        flags = {
+            "json_out": json_out,
+            "no_progress": no_progress,
+            "quiet": quiet,
+            "out_file": out_file,
+            "html": html,
+            "no_history": no_history,
+            "store": store,
+            "run_name": "demo",
+        }
+        code = run_and_report(plan, flags)
         if not quiet:
             drained_s, health = _wait_drained(base_url, DRAIN_WAIT_S)
             drained = (

@@ -8,21 +8,8 @@ from typing import Annotated
 
 import typer
 
-from loadpulse.cli.live_options import BindOpt, DashboardOpt, LingerOpt, PrometheusOpt, TokenOpt
-from loadpulse.cli.report_options import (
-    BaselineOpt,
-    CsvOpt,
-    HtmlOpt,
-    NoHistoryOpt,
-    OutOpt,
-    ProbeOpt,
-    RunNameOpt,
-    SecretOpt,
-    StoreOpt,
-    TagOpt,
-)
-from loadpulse.cli.runner import output_options, run_and_report
-from loadpulse.cli.verdict_options import AbortOpt, FailOnWarnOpt, JunitOpt, MarkdownOpt, ThresholdOpt
+from loadpulse.cli.run_options import Flags, with_run_options
+from loadpulse.cli.runner import run_and_report
 from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import parse_header
 from loadpulse.protocols.http.url import parse_url
@@ -69,6 +56,7 @@ def _read_file(path: str, flag: str) -> bytes:
         raise BadInput(f"{flag} file {path!r} cannot be read: {exc.strerror}") from None
 
 
+@with_run_options
 def http(
     url: Annotated[str, typer.Argument(help="Absolute http:// or https:// URL to load.", show_default=False)],
     requests: Annotated[
@@ -134,35 +122,11 @@ def http(
     insecure: Annotated[
         bool, typer.Option("--insecure", "-k", help="Skip TLS certificate verification.")
     ] = False,
-    json_out: Annotated[
-        str | None,
-        typer.Option("--json", help="Write Summary JSON v1 to this path ('-' for stdout).", metavar="PATH"),
-    ] = None,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no console summary.")] = False,
-    threshold: ThresholdOpt = None,
-    abort_on_fail: AbortOpt = False,
-    fail_on_warn: FailOnWarnOpt = False,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    out_file: OutOpt = None,
-    html: HtmlOpt = None,
-    csv: CsvOpt = None,
-    no_history: NoHistoryOpt = False,
-    store: StoreOpt = None,
-    run_name: RunNameOpt = None,
-    tag: TagOpt = None,
-    baseline: BaselineOpt = None,
-    probe: ProbeOpt = None,
-    secret: SecretOpt = None,
-    dashboard: DashboardOpt = None,
-    prometheus: PrometheusOpt = None,
-    bind_host: BindOpt = "127.0.0.1",
-    dashboard_token: TokenOpt = None,
-    dashboard_linger: LingerOpt = "0s",
+    *,
+    flags: Flags,
 ) -> int:
     """Load one URL, wrk-style: closed model with -c connections, or open model with --rate."""
-    goals = objectives(threshold or [], abort_on_fail=abort_on_fail)
+    thresholds = objectives(flags["threshold"] or [], abort_on_fail=flags["abort_on_fail"])
     parse_url(url)
     positive(requests, "-n/--requests")
     positive(connections, "-c/--connections")
@@ -199,5 +163,4 @@ def http(
         insecure=insecure,
         grace_s=parse_duration(grace, "--grace"),
     )
-    out = output_options(locals())
-    return run_and_report(spec, out, goals)
+    return run_and_report(spec, flags, thresholds)

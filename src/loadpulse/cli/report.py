@@ -1,4 +1,5 @@
-"""`loadpulse report RUN|FILE`: regenerate the HTML report, CSV or JSON of a saved run or results file."""
+"""`loadpulse report RUN|FILE`: regenerate any report of a saved run or results file (HTML, CSV, Summary
+JSON, JUnit, Markdown), through the same outputs a run writes them with."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from loadpulse.cli.console import fail
+from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.report_options import StoreOpt
 from loadpulse.errors import BadInput
-from loadpulse.outputs.csv_export import series_csv
-from loadpulse.outputs.files import OutputBatch, check_writable, summary_json
-from loadpulse.outputs.html_report import render_html
+from loadpulse.outputs.contract import Finished, OutputParams
+from loadpulse.outputs.output_set import OutputSet
+from loadpulse.outputs.registry import build_outputs
 
 
 def report(
@@ -28,19 +29,27 @@ def report(
         str | None,
         typer.Option("--json", help="Write the Summary JSON here ('-' for stdout).", metavar="PATH"),
     ] = None,
+    junit: Annotated[
+        str | None, typer.Option("--junit", help="Write the JUnit XML report here.", metavar="PATH")
+    ] = None,
+    markdown: Annotated[
+        str | None, typer.Option("--markdown", help="Write the Markdown summary here.", metavar="PATH")
+    ] = None,
     store: StoreOpt = None,
 ) -> int:
     """Regenerate reports from a saved run or a results file (--out)."""
-    if not (html or csv or json_out):
-        raise BadInput("say what to write: --html PATH, --csv PATH and/or --json PATH")
+    flags = {"html": html, "csv": csv, "json_out": json_out, "junit": junit, "markdown": markdown}
+    # Without a run, only the outputs that work from saved results alone are built (params.run is None).
+    outputs = OutputSet(build_outputs(OutputParams(flags, stdout_console(), stderr_console())))
+    if not outputs.outputs:
+        raise BadInput(
+            "say what to write: --html PATH, --csv PATH, --json PATH, --junit PATH and/or --markdown PATH"
+        )
     from loadpulse.store.history import load_ref
 
-    check_writable([("--html", html), ("--csv", csv), ("--json", json_out)])
+    outputs.check_files()
     results = load_ref(run, store)
-    batch = OutputBatch()
-    batch.write("--html", html, lambda: render_html(results).encode())
-    batch.write("--csv", csv, lambda: series_csv(results).encode())
-    batch.write("--json", json_out, lambda: summary_json(results.summary).encode())
-    for line in batch.failures:
+    problems = outputs.stop(Finished(results))
+    for line in problems:
         fail(line)
-    return 2 if batch.failures else 0  # an output not written is exit 2, as after a run
+    return 2 if problems else 0  # an output not written is exit 2, as after a run

@@ -7,21 +7,8 @@ from typing import Annotated
 import typer
 
 from loadpulse.cli.http import positive
-from loadpulse.cli.live_options import BindOpt, DashboardOpt, LingerOpt, PrometheusOpt, TokenOpt
-from loadpulse.cli.report_options import (
-    BaselineOpt,
-    CsvOpt,
-    HtmlOpt,
-    NoHistoryOpt,
-    OutOpt,
-    ProbeOpt,
-    RunNameOpt,
-    SecretOpt,
-    StoreOpt,
-    TagOpt,
-)
-from loadpulse.cli.runner import output_options, run_and_report
-from loadpulse.cli.verdict_options import AbortOpt, FailOnWarnOpt, JunitOpt, MarkdownOpt, ThresholdOpt
+from loadpulse.cli.run_options import Flags, with_run_options
+from loadpulse.cli.runner import run_and_report
 from loadpulse.errors import BadInput
 from loadpulse.profiles.presets import PRESETS, Overrides
 from loadpulse.protocols.http.url import parse_url
@@ -105,6 +92,7 @@ def make_plan(
     return plan
 
 
+@with_run_options
 def run(
     file: Annotated[
         str, typer.Argument(help="Scenario file: Python (.py) or YAML (.yaml/.yml).", show_default=False)
@@ -162,32 +150,8 @@ def run(
     insecure: Annotated[
         bool, typer.Option("--insecure", "-k", help="Skip TLS certificate verification.")
     ] = False,
-    json_out: Annotated[
-        str | None,
-        typer.Option("--json", help="Write Summary JSON v1 to this path ('-' for stdout).", metavar="PATH"),
-    ] = None,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no console summary.")] = False,
-    threshold: ThresholdOpt = None,
-    abort_on_fail: AbortOpt = False,
-    fail_on_warn: FailOnWarnOpt = False,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    out_file: OutOpt = None,
-    html: HtmlOpt = None,
-    csv: CsvOpt = None,
-    no_history: NoHistoryOpt = False,
-    store: StoreOpt = None,
-    run_name: RunNameOpt = None,
-    tag: TagOpt = None,
-    baseline: BaselineOpt = None,
-    probe: ProbeOpt = None,
-    secret: SecretOpt = None,
-    dashboard: DashboardOpt = None,
-    prometheus: PrometheusOpt = None,
-    bind_host: BindOpt = "127.0.0.1",
-    dashboard_token: TokenOpt = None,
-    dashboard_linger: LingerOpt = "0s",
+    *,
+    flags: Flags,
 ) -> int:
     """Run a Python or YAML scenario under a load profile or preset (see docs/profiles.md)."""
     plan = make_plan(
@@ -206,8 +170,7 @@ def run(
         connect_timeout=connect_timeout,
         grace=grace,
         insecure=insecure,
-        thresholds=threshold,
+        thresholds=flags["threshold"],
     )
-    goals = objectives(plan.thresholds, plan.metrics, abort_on_fail)
-    out = output_options(locals())
-    return run_and_report(plan, out, goals)
+    thresholds = objectives(plan.thresholds, plan.metrics, flags["abort_on_fail"])
+    return run_and_report(plan, flags, thresholds)

@@ -41,14 +41,14 @@ class AggregateCollector:
         self.state = state
         self.secrets = secrets
 
-    def _label(self, text: str) -> str:
+    def _redacted(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
         return text
 
     def collect(self) -> Iterator[Metric]:
         agg = self.state.aggregate
-        names = {self._label(n): st for n, st in agg.names.items()} if self.secrets else agg.names
+        names = {self._redacted(n): st for n, st in agg.names.items()} if self.secrets else agg.names
         req = CounterMetricFamily("loadpulse_requests", "Requests ended, by request name.", labels=["name"])
         resp = CounterMetricFamily(
             "loadpulse_responses", "Responses by request name and HTTP status.", labels=["name", "status"]
@@ -83,7 +83,7 @@ class AggregateCollector:
         yield GaugeMetricFamily("loadpulse_in_flight", "Requests in flight.", value=self.state.in_flight)
         yield CounterMetricFamily("loadpulse_dropped", "Open-model arrivals dropped.", value=agg.dropped)
         yield from _iteration_families(agg)
-        yield from _custom_families(agg, self._label)
+        yield from _custom_families(agg, self._redacted)
         checks = CounterMetricFamily(
             "loadpulse_checks", "Checks by name and result.", labels=["check", "result"]
         )
@@ -99,7 +99,7 @@ class AggregateCollector:
         th = GaugeMetricFamily(
             "loadpulse_threshold_state", "Threshold verdicts: 0 PASS, 1 WARN, 2 FAIL.", labels=["objective"]
         )
-        for r in self.state.thresholds:
+        for r in self.state.verdicts:
             th.add_metric([r.objective.expression], STATE[r.verdict])
         yield th
 
@@ -132,7 +132,7 @@ def _iteration_families(agg: Aggregate) -> Iterator[Metric]:
     )
 
 
-def _custom_families(agg: Aggregate, label: Callable[[str], str]) -> Iterator[Metric]:
+def _custom_families(agg: Aggregate, redact: Callable[[str], str]) -> Iterator[Metric]:
     """The script's ctx.counter / ctx.rate / ctx.trend metrics, one family per kind, the name a label."""
     counters = CounterMetricFamily(
         "loadpulse_custom_counter", "Custom counters (ctx.counter).", labels=["metric"]
@@ -155,17 +155,17 @@ def _custom_families(agg: Aggregate, label: Callable[[str], str]) -> Iterator[Me
         "loadpulse_custom_trend_samples", "Custom trends (ctx.trend): samples.", labels=["metric"]
     )
     for name, m in sorted(agg.metrics.items()):
-        shown = label(name)
+        redacted_name = redact(name)
         if m.kind == "counter":
-            counters.add_metric([shown], m.value)
+            counters.add_metric([redacted_name], m.value)
         elif m.kind == "rate":
-            rate_true.add_metric([shown], m.true)
-            rate_all.add_metric([shown], m.total)
+            rate_true.add_metric([redacted_name], m.true)
+            rate_all.add_metric([redacted_name], m.total)
             if m.total:
-                ratio.add_metric([shown], m.true / m.total)
+                ratio.add_metric([redacted_name], m.true / m.total)
         else:
-            trend_count.add_metric([shown], m.hist.total)
+            trend_count.add_metric([redacted_name], m.hist.total)
             if m.hist.total:
                 for q, v in zip(QUANTILES, m.hist.percentiles(QUANTILES), strict=True):
-                    trend.add_metric([shown, f"{q / 100:g}"], v)
+                    trend.add_metric([redacted_name, f"{q / 100:g}"], v)
     yield from (counters, rate_true, rate_all, ratio, trend, trend_count)

@@ -1,4 +1,7 @@
-"""What the live outputs (Prometheus endpoint, dashboard) read: updated by the run on every snapshot."""
+"""What the Prometheus endpoint renders at scrape time, updated on every interval of the run.
+
+The dashboard keeps its own, richer state (:class:`loadpulse.live.dashboard.DashboardState`).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,8 @@ from loadpulse.thresholds.verdict import ThresholdResult
 
 
 class LiveState:
-    """What the exporter (and the dashboard) read: updated by the run on every snapshot."""
-
     def __init__(self) -> None:
         self.aggregate = Aggregate()
         self.in_flight = 0
-        self.thresholds: list[ThresholdResult] = []
-        self.status = "starting"
-        self.run_id = ""
+        self.verdicts: list[ThresholdResult] = []
+        """The thresholds evaluated on the aggregate so far."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
+from loadpulse.outputs.contract import Finished, Output, OutputParams
+from loadpulse.outputs.verdicts import print_verdicts
 from loadpulse.results.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms, markup_safe
 
 LATENCY_COLUMNS = ("min", "mean", "p50", "p90", "p95", "p99", "p999", "max")
@@ -148,3 +151,19 @@ def _breakdown(console: Console, label: str, blocks: dict[str, Any]) -> None:
             *(fmt_ms(lat[c]) for c in ("p50", "p95", "p99", "max")),
         )
     console.print(table)
+
+
+class ConsoleSummary(Output):
+    """The summary and the thresholds' table, printed for people once the run is over."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def stop(self, finished: Finished) -> Sequence[str]:
+        print_summary(self.console, finished.summary)
+        print_verdicts(self.console, finished.summary)
+        return ()
+
+
+def create(params: OutputParams) -> ConsoleSummary | None:
+    return None if params.run is None or params.quiet else ConsoleSummary(params.human)

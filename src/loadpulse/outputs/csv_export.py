@@ -6,6 +6,8 @@ import csv
 import io
 from pathlib import Path
 
+from loadpulse.outputs.contract import OutputParams
+from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import write_text_atomic
 from loadpulse.results.document import Results
 
@@ -62,3 +64,7 @@ def series_csv(results: Results) -> str:
 
 def write_csv(results: Results, path: str | Path) -> None:
     write_text_atomic(path, series_csv(results))
+
+
+def create(params: OutputParams) -> FileReport | None:
+    return FileReport.asked(params, "csv", "--csv", lambda r: series_csv(r).encode())

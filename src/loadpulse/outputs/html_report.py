@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from loadpulse.metrics.aggregate import SeriesRow
+from loadpulse.outputs.contract import OutputParams
+from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import write_text_atomic
 from loadpulse.results.document import Results
 
@@ -105,3 +107,7 @@ def render_html(results: Results) -> str:
 
 def write_html(results: Results, path: str | Path) -> None:
     write_text_atomic(path, render_html(results))
+
+
+def create(params: OutputParams) -> FileReport | None:
+    return FileReport.asked(params, "html", "--html", lambda r: render_html(r).encode())

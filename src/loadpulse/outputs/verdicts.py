@@ -8,12 +8,17 @@ gets an ``<error>`` test case for an interruption.
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from loadpulse.outputs.contract import Finished, Output, OutputParams
+from loadpulse.outputs.file_report import FileReport
+from loadpulse.outputs.files import OutputBatch
 from loadpulse.results.format import NO_DATA, markup_safe
 from loadpulse.results.verdict import ABORTED, INTERRUPTED, interruption, run_verdict
 
@@ -151,3 +156,30 @@ def markdown(s: dict[str, Any]) -> str:
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def create_junit(params: OutputParams) -> FileReport | None:
+    """``--junit PATH``: one testsuite, one testcase per threshold."""
+    return FileReport.asked(params, "junit", "--junit", lambda r: junit_xml(r.summary))
+
+
+def create_markdown(params: OutputParams) -> FileReport | None:
+    """``--markdown PATH``: the summary for a pull-request comment."""
+    return FileReport.asked(params, "markdown", "--markdown", lambda r: markdown(r.summary).encode())
+
+
+class StepSummary(Output):
+    """GitHub Actions: the Markdown summary appended to the job summary (never replacing what is there)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def stop(self, finished: Finished) -> Sequence[str]:
+        batch = OutputBatch()
+        batch.append("GITHUB_STEP_SUMMARY", self.path, markdown(finished.summary) + "\n")
+        return batch.failures
+
+
+def create_step_summary(params: OutputParams) -> StepSummary | None:
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    return StepSummary(path) if path and params.run is not None else None
