@@ -50,6 +50,8 @@ def endpoint() -> Endpoint:
 class MockNet:
     serve: Serve
     connections: int = 0
+    attempts: int = 0
+    """Connects tried, refused ones included."""
     requests: list[bytes] = field(default_factory=list)
     refuse: bool = False
 
@@ -114,6 +116,7 @@ class MockNetLoop(VirtualTimeLoop):
         self, protocol_factory: Callable[[], asyncio.Protocol], *args: Any, **kwargs: Any
     ) -> tuple[asyncio.Transport, asyncio.Protocol]:
         await asyncio.sleep(0)
+        self.net.attempts += 1
         if self.net.refuse:
             raise ConnectionRefusedError(111, "Connection refused")
         protocol = protocol_factory()
