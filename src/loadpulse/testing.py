@@ -97,7 +97,7 @@ def run_load(
                 extra_thresholds=tuple(thresholds),
             ),
         )
-        goals = objectives(plan.thresholds, plan.metrics)
+        parsed_thresholds = objectives(plan.thresholds, plan.metrics)
         outcome = execute_plan(plan, handle_signals=False)
     else:
         spec = validated(
@@ -107,9 +107,9 @@ def run_load(
                 LoadSpec, connections=connections, requests=requests, duration_s=duration, rate=rate
             ),
         )
-        goals = objectives(thresholds)
+        parsed_thresholds = objectives(thresholds)
         outcome = execute(spec, handle_signals=False)
-    return LoadResult(build_summary(outcome, evaluate(goals, outcome.aggregate)))
+    return LoadResult(build_summary(outcome, evaluate(parsed_thresholds, outcome.aggregate)))
 
 
 @pytest.fixture

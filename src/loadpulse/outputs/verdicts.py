@@ -39,13 +39,13 @@ def _bound(t: dict[str, Any], level: str) -> str:
 
 def print_verdicts(console: Console, s: dict[str, Any]) -> None:
     s = markup_safe(s)
-    results = s["thresholds"]
-    if not results:
+    thresholds = s["thresholds"]
+    if not thresholds:
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("objective", "target", "acceptable", "critical", "actual", "verdict"):
         table.add_column(col, justify="left" if col == "objective" else "right")
-    for t in results:
+    for t in thresholds:
         style = STYLE[t["verdict"]]
         table.add_row(
             t["metric"] + (" (abort on fail)" if t["abort_on_fail"] else ""),
@@ -66,17 +66,17 @@ def print_verdicts(console: Console, s: dict[str, Any]) -> None:
 
 
 def junit_xml(s: dict[str, Any]) -> bytes:
-    """One testsuite, one testcase per objective; a FAIL is a <failure> with the measured value (a WARN
+    """One testsuite, one testcase per threshold; a FAIL is a <failure> with the measured value (a WARN
     passes, with the value in system-out), in the common JUnit schema shape CI servers read. An interrupted
     run adds a testcase "run" holding an <error> (the run itself did not complete: not a threshold failing,
     and never a green build)."""
-    results = s["thresholds"]
-    failures = sum(1 for t in results if t["verdict"] == "FAIL")
+    thresholds = s["thresholds"]
+    failures = sum(1 for t in thresholds if t["verdict"] == "FAIL")
     interrupted = s.get("ended_by") == "interrupted"
     suite = ET.Element(
         "testsuite",
         name=f"loadpulse {s.get('load', {}).get('source') or s['target'].get('url') or ''}".strip(),
-        tests=str(len(results) + interrupted),
+        tests=str(len(thresholds) + interrupted),
         failures=str(failures),
         errors=str(int(interrupted)),
         skipped="0",
@@ -86,7 +86,7 @@ def junit_xml(s: dict[str, Any]) -> bytes:
     props = ET.SubElement(suite, "properties")
     for name, value in (("run_id", s["run_id"]), ("verdict", s["verdict"]), ("ended_by", s["ended_by"])):
         ET.SubElement(props, "property", name=name, value=str(value))
-    for t in results:
+    for t in thresholds:
         case = ET.SubElement(
             suite, "testcase", classname="loadpulse.thresholds", name=t["expression"], time="0"
         )

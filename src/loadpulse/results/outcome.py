@@ -20,8 +20,11 @@ class RunOutcome:
     aggregate: Aggregate
     started_at: datetime
     ended_by: str
-    """'requests' (budget done), 'completed' (scenario profiles done), 'duration', 'interrupted' or
-    'stopped' (asked to stop by a caller)."""
+    """Why the load ended: 'requests' (the one-liner's -n budget done), 'completed' (every scenario profile
+    done), 'duration' (the planned duration reached, or the watchdog stopped an overrunning run: see
+    ``overran``), 'aborted' (an abort_on_fail threshold at FAIL: see ``abort_reason``), 'interrupted'
+    (Ctrl-C, the dashboard's stop button, a setup() past its timeout, or any stop during set-up) or
+    'stopped' (``Runner.request_stop()`` called by a library caller without a reason)."""
     abandoned: int = 0
     co_corrected: bool = False
     planned_s: float | None = None
