@@ -4,6 +4,8 @@ stop), and `loadpulse report` regenerates every report format from a saved resul
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -107,3 +109,22 @@ def test_report_with_nothing_to_write_says_what_it_can_write(cli: Callable[..., 
     result = cli("report", "last")
     assert result.code == 2
     assert "--junit PATH" in result.err and "--markdown PATH" in result.err
+
+
+def test_building_a_runs_outputs_imports_no_optional_server_or_database() -> None:
+    """The registry imports an output's module only to build it, and a module imports its heavy
+    dependencies (starlette, uvicorn, prometheus-client, SQLAlchemy) only when it starts."""
+    code = """
+import sys
+from rich.console import Console
+from loadpulse.outputs.contract import OutputParams, RunInfo
+from loadpulse.outputs.registry import build_outputs
+flags = {"dashboard": 0, "prometheus": 0, "no_history": False, "json_out": "s.json", "html": "r.html"}
+built = build_outputs(OutputParams(flags, Console(), Console(), RunInfo("t", 1.0)))
+heavy = sorted(m for m in ("starlette", "uvicorn", "prometheus_client", "sqlalchemy") if m in sys.modules)
+print(len(built), heavy)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split(maxsplit=1) == ["7", "[]\n"], done.stdout

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from rich.console import Console
 from rich.markup import escape
 
 from loadpulse.cli.console import fail, stderr_console, stdout_console
@@ -77,7 +78,8 @@ def run_and_report(description: RunDescription, flags: Flags, thresholds: Sequen
     # With the JSON on stdout, everything for humans goes to stderr so the JSON stays parseable.
     human = err if flags.get("json_out") == "-" else stdout_console()
     hidden = tuple(run_secrets_of(description, flags.get("secret") or ()))
-    params = OutputParams(flags, human, err, run_info(description, hidden), thresholds, hidden)
+    run = run_info(description, hidden)
+    params = OutputParams(flags, human, err, run, thresholds, hidden)
 
     def finish(outcome: RunOutcome) -> Finished:
         outcome.run_id = new_run_id(outcome)
@@ -88,14 +90,13 @@ def run_and_report(description: RunDescription, flags: Flags, thresholds: Sequen
         return Finished(results, outcome)
 
     outputs = OutputSet(build_outputs(params), thresholds, finish)
-    # Output paths, the history store, the baseline and the ports are checked before the load: a wrong
-    # path or URL is bad input, not a finding after a 10-minute run.
+    # Output paths, the probes, the history store, the baseline and the ports are checked before the load:
+    # a wrong path or URL is bad input, not a finding after a 10-minute run.
     outputs.check_files()
     sampler = _sampler(description, flags, thresholds, err)
-    try:
-        with outputs:
-            assert params.run is not None
-            outputs.start(params.run)
+    with outputs:
+        try:
+            outputs.start(run)
             kw: dict[str, Any] = {
                 "sampler": sampler,
                 "services": outputs.services,
@@ -105,12 +106,12 @@ def run_and_report(description: RunDescription, flags: Flags, thresholds: Sequen
                 outcome = execute_plan(description, outputs.listener, **kw)
             else:
                 outcome = execute(description, outputs.listener, **kw)
-            finished = outputs.finished or finish(outcome)
-            _warn(outcome, finished, sampler, err)
-            problems = outputs.stop(finished)
-    finally:
-        if sampler is not None:
-            sampler.close()
+        finally:
+            if sampler is not None:
+                sampler.close()
+        finished = outputs.finished or finish(outcome)
+        _warn(outcome, finished, sampler, err)
+        problems = outputs.stop(finished)
     code = exit_code(outcome, finished.summary["verdict"], bool(flags.get("fail_on_warn")))
     # An output that could not be written is said once every other output and the history row are saved;
     # the exit code is 2 whatever the verdict, so CI never reads a missing report as a PASS or a FAIL.
@@ -128,7 +129,7 @@ def run_info(description: RunDescription, hidden: Sequence[str]) -> RunInfo:
 
 
 def _sampler(
-    description: RunDescription, flags: Flags, thresholds: Sequence[Objective], err: Any
+    description: RunDescription, flags: Flags, thresholds: Sequence[Objective], err: Console
 ) -> ProbeSampler | None:
     """The target probes (--probe, a scenario's probes), checked before the load."""
     sampler = build_sampler(
@@ -147,7 +148,7 @@ def _sampler(
     return sampler
 
 
-def _warn(outcome: RunOutcome, finished: Finished, sampler: ProbeSampler | None, err: Any) -> None:
+def _warn(outcome: RunOutcome, finished: Finished, sampler: ProbeSampler | None, err: Console) -> None:
     """What went wrong in the run itself, before its summary."""
     probe_warnings = set(sampler.warnings) if sampler is not None else set()
     for warning in outcome.warnings:

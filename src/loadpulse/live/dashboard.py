@@ -22,8 +22,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from loadpulse.errors import BadInput
-from loadpulse.live.guard import guarded
-from loadpulse.live.service import AsgiService, bind, is_loopback
+from loadpulse.live.guard import guarded, is_loopback
+from loadpulse.live.service import AsgiService, bind
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.redaction import redact_values
 from loadpulse.thresholds.verdict import ThresholdResult

@@ -13,13 +13,21 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from loadpulse.live.service import is_loopback
-
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def refusal(

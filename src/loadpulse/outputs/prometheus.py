@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from loadpulse.errors import BadInput
-from loadpulse.live.service import is_loopback
+from loadpulse.live.guard import is_loopback
 from loadpulse.live.state import LiveState
 from loadpulse.outputs.contract import Interval, Output, OutputParams, RunInfo
 
