@@ -54,6 +54,8 @@ class MockNet:
     """Connects tried, refused ones included."""
     requests: list[bytes] = field(default_factory=list)
     refuse: bool = False
+    hang: bool = False
+    """Connects never complete (a target that swallows SYNs)."""
 
 
 class MockTransport(asyncio.Transport):
@@ -117,6 +119,8 @@ class MockNetLoop(VirtualTimeLoop):
     ) -> tuple[asyncio.Transport, asyncio.Protocol]:
         await asyncio.sleep(0)
         self.net.attempts += 1
+        if self.net.hang:
+            await asyncio.sleep(3600)
         if self.net.refuse:
             raise ConnectionRefusedError(111, "Connection refused")
         protocol = protocol_factory()

@@ -108,3 +108,19 @@ def test_server_errors_are_recorded_by_status(driver: Driver) -> None:
     net = MockNet(lambda conn, i, req: [b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n"])
     out = driver(net, 2, Timeouts())
     assert out.statuses == [503, 503]
+
+
+def test_a_connect_that_never_completes_is_a_connect_timeout(driver: Driver) -> None:
+    net = MockNet(lambda conn, i, req: [ok()], hang=True)
+    out = driver(net, 1, Timeouts())
+    assert (out.statuses, out.errors, net.attempts) == ([], {"connect_timeout": 1}, 1)
+
+
+def test_a_refused_connect_is_counted_and_the_next_request_connects_afresh(driver: Driver) -> None:
+    def serve(conn: int, i: int, req: bytes) -> list[Step]:
+        net.refuse = True  # the target goes away after its first answer
+        return [ok(extra=b"Connection: close\r\n")]
+
+    net = MockNet(serve)
+    out = driver(net, 2, Timeouts())
+    assert (out.statuses, out.errors, net.attempts) == ([200], {"connect_refused": 1}, 2)
