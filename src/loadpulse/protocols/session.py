@@ -15,6 +15,11 @@ from typing import Any, Protocol
 
 from loadpulse.metrics.recorder import Recorder
 
+NAME_CACHE_MAX = 2048
+"""How many request names a VU's client keeps the recorder of at hand: twice the recorder's cap on distinct
+names, so every name with an entry of its own is cached, and a script inventing a name per request (a URL
+per item) costs one lookup each instead of memory without bound."""
+
 
 @dataclass(frozen=True, slots=True)
 class SessionSettings:

@@ -18,7 +18,7 @@ from types import TracebackType
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder, Recorder
-from loadpulse.protocols.session import SessionSettings
+from loadpulse.protocols.session import NAME_CACHE_MAX, SessionSettings
 
 
 class TimedProtocol:
@@ -61,7 +61,9 @@ class Timer:
             raise ValueError(f"ctx.timed needs a name for the block, not {name!r}")
         rec = self._names.get(name)
         if rec is None:
-            rec = self._names[name] = self.session.recorder.for_name(name)
+            rec = self.session.recorder.for_name(name)
+            if len(self._names) < NAME_CACHE_MAX:  # per VU: bounded whatever names the script makes up
+                self._names[name] = rec
         intended, self.intended_ns = self.intended_ns, 0
         return TimedBlock(self.session, rec, intended)
 

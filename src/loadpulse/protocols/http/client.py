@@ -41,6 +41,7 @@ from loadpulse.protocols.http.response import DEFAULT_MAX_BODY, ResponseReader
 from loadpulse.protocols.http.status import http_status_kind
 from loadpulse.protocols.http.timeouts import TimeoutWatch
 from loadpulse.protocols.http.url import Origin, parse_url
+from loadpulse.protocols.session import NAME_CACHE_MAX
 
 _ENCODED_CACHE_MAX = 4096
 
@@ -297,9 +298,9 @@ class HttpClient:
         name = name or f"{method} {path.split('?', 1)[0]}"
         rec = self._names.get(name)
         if rec is None:
-            rec = self._names[name] = RequestRecording(
-                session.recorder.for_name(name, http_status_kind), True
-            )
+            rec = RequestRecording(session.recorder.for_name(name, http_status_kind), True)
+            if len(self._names) < NAME_CACHE_MAX:  # per VU: bounded however many URLs the script makes up
+                self._names[name] = rec
         recs = (rec, *_tagged(session.recorder, tags, rec)) if tags else (rec,)
         hdrs = _merged(self.headers, headers) if (self.headers or headers) else []
         if json is not None:
