@@ -21,12 +21,6 @@ MS = 1_000_000
 CLOCK = VirtualClock()
 
 
-def virtual(load: ScenarioLoad) -> ScenarioLoad:
-    for e in load.executors:
-        e.clock = CLOCK
-    return load
-
-
 async def run_load(load: ScenarioLoad, interrupt_after_s: float | None = None, grace_s: float = 0) -> int:
     await load.prepare()
     load.start(CLOCK.now_ns())
@@ -57,7 +51,7 @@ def test_scenarios_run_side_by_side_each_on_its_own_schedule() -> None:
         ),
     )
     recorder = Recorder()
-    load = virtual(ScenarioLoad(plan, recorder))
+    load = ScenarioLoad(plan, recorder, CLOCK)
     ended = run_virtual(lambda: run_load(load))
     assert recorder.for_scenario("browse").iterations == 14  # 2 VUs from 0 to 1.8 s
     assert recorder.for_scenario("buy").iterations == 5
@@ -87,7 +81,7 @@ def test_an_interrupt_stops_every_scenario_and_teardown_gets_setup_s_data() -> N
         teardown=teardown,
     )
     recorder = Recorder()
-    load = virtual(ScenarioLoad(plan, recorder))
+    load = ScenarioLoad(plan, recorder, CLOCK)
     ended = run_virtual(lambda: run_load(load, interrupt_after_s=1.0, grace_s=0.5))
     assert seen == [{"token": 7}] * 3 + [("teardown", {"token": 7})]
     assert load.abandoned == 3 and recorder.for_scenario("s").interrupted == 3

@@ -10,6 +10,7 @@ import asyncio
 import inspect
 from typing import Any
 
+from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.engine.arrivals import Arrivals
 from loadpulse.engine.executor import Executor, script_error_key
 from loadpulse.engine.vu_pool import VuPool
@@ -23,8 +24,9 @@ from loadpulse.scenario.model import Plan, ScenarioDef
 
 
 class ScenarioLoad:
-    def __init__(self, plan: Plan, recorder: Recorder) -> None:
+    def __init__(self, plan: Plan, recorder: Recorder, clock: Clock = REAL_CLOCK) -> None:
         self.plan = plan
+        self.clock = clock
         self.recorder = recorder
         self.co_corrected = all(s.profile.family == "open" for s in plan.scenarios)
         self.warnings: list[str] = []
@@ -34,7 +36,7 @@ class ScenarioLoad:
         next_id = 1
         for sc in plan.scenarios:
             cls = Arrivals if sc.profile.family == "open" else VuPool
-            self.executors.append(cls(sc, recorder, self._ctx_factory(sc), plan.source, next_id))
+            self.executors.append(cls(sc, recorder, self._ctx_factory(sc), plan.source, next_id, clock))
             next_id += sc.profile.peak_vus
         self._finished: asyncio.Future[None] | None = None
         self._runs: list[asyncio.Task[None]] = []
@@ -51,6 +53,7 @@ class ScenarioLoad:
             timeout_s=p.timeout_s,
             insecure=p.insecure,
             warnings=self.warnings,
+            clock=self.clock,
         )
         return Sessions(settings, recorder)
 
@@ -124,7 +127,7 @@ class ScenarioLoad:
                     "teardown() was interrupted: it blocked past the run's deadline or a signal"
                 )
 
-    async def _call_hook(self, fn: Any, what: str, *extra: Any) -> Any:
+    async def _call_hook(self, fn: Any, hook: str, *extra: Any) -> Any:
         """Run setup/teardown (sync or async) with clients whose requests are not recorded."""
         sessions = self._sessions(Recorder())
         sessions.start()
@@ -138,7 +141,7 @@ class ScenarioLoad:
             # exit() in setup() must not end loadpulse itself with the script's exit code and no summary.
             key = script_error_key(exc, self.plan.source)
             key = key.replace(" at ", " at " + _folder(self.plan.source))
-            raise BadInput(f"{what}() failed: {key}: {exc}") from None
+            raise BadInput(f"{hook}() failed: {key}: {exc}") from None
         finally:
             sessions.close()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.metrics.recorder import Recorder
 
 NAME_CACHE_MAX = 2048
@@ -35,6 +36,8 @@ class SessionSettings:
     """Skip TLS certificate verification."""
     warnings: list[str] = field(default_factory=list)
     """Where a session says what the user must hear at the end of the run (said once each)."""
+    clock: Clock = REAL_CLOCK
+    """What timeouts and timings read (a virtual clock in tests)."""
 
 
 class ProtocolSession(Protocol):

@@ -16,6 +16,7 @@ class HttpProtocol:
             read_timeout_s=settings.timeout_s,
             total_timeout_s=settings.timeout_s,
             insecure=settings.insecure,
+            clock=settings.clock,
         )
         # The client says why TLS failed and the like once each, with the run's other warnings.
         self.http.warnings = settings.warnings
