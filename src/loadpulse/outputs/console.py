@@ -20,7 +20,10 @@ ENDED_BY = {
     "interrupted": "interrupted",
     "stopped": "stopped",
     "completed": "profiles completed",
+    "aborted": "aborted by a threshold",
 }
+MAX_BREAKDOWN_ROWS = 25
+"""Rows of the per-name (per-tag) table a terminal shows; the JSON summary has them all."""
 
 
 def _latency_row(label: str, lat: dict[str, float]) -> list[str]:
@@ -141,7 +144,12 @@ def _breakdown(console: Console, label: str, blocks: dict[str, Any]) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in (label, "requests", "failed", "req/s", "p50", "p95", "p99", "max"):
         table.add_column(col, justify="left" if col == label else "right")
-    for key, n in blocks.items():
+    rows = list(blocks.items())
+    if len(rows) > MAX_BREAKDOWN_ROWS:
+        # The busiest first, so what matters is on screen; '(other)' always shows where it exists.
+        rows.sort(key=lambda kv: (not kv[0].endswith("(other)"), -kv[1]["requests"]["total"]))
+        rows = rows[:MAX_BREAKDOWN_ROWS]
+    for key, n in rows:
         lat = n["latency_ms"]
         table.add_row(
             key,
@@ -151,6 +159,13 @@ def _breakdown(console: Console, label: str, blocks: dict[str, Any]) -> None:
             *(fmt_ms(lat[c]) for c in ("p50", "p95", "p99", "max")),
         )
     console.print(table)
+    if len(blocks) > len(rows):
+        more = len(blocks) - len(rows)
+        console.print(
+            f"  [dim]… {fmt_count(more)} more {label}s, busiest shown; every one is in the JSON summary "
+            "(--json)[/]",
+            highlight=False,
+        )
 
 
 class ConsoleSummary(Output):
