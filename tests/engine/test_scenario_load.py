@@ -1,36 +1,20 @@
-"""Several scenarios in one run (engine/scenario_load.py), in virtual time.
-
-ScenarioLoad takes no clock yet, so each test hands its executors the virtual one after construction.
-"""
+"""Several scenarios in one run (engine/scenario_load.py), in virtual time (ScenarioLoad takes the clock)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from loadpulse.clock import VirtualClock
 from loadpulse.engine.scenario_load import ScenarioLoad
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.profiles.constant_rate import ConstantRate
 from loadpulse.profiles.constant_vus import ConstantVus
 from loadpulse.scenario.model import Plan, ScenarioDef, TaskDef
+from tests.engine.load_fakes import CLOCK, run_load
 from tests.protocols.mock_net import run_virtual
 
 S = 1_000_000_000
 MS = 1_000_000
-CLOCK = VirtualClock()
-
-
-async def run_load(load: ScenarioLoad, interrupt_after_s: float | None = None, grace_s: float = 0) -> int:
-    await load.prepare()
-    load.start(CLOCK.now_ns())
-    if interrupt_after_s is None:
-        await load.finished
-    else:
-        await CLOCK.sleep(interrupt_after_s)
-        load.stop()
-    await load.drain(grace_s)
-    return CLOCK.now_ns()
 
 
 def test_scenarios_run_side_by_side_each_on_its_own_schedule() -> None:
@@ -82,7 +66,7 @@ def test_an_interrupt_stops_every_scenario_and_teardown_gets_setup_s_data() -> N
     )
     recorder = Recorder()
     load = ScenarioLoad(plan, recorder, CLOCK)
-    ended = run_virtual(lambda: run_load(load, interrupt_after_s=1.0, grace_s=0.5))
+    ended = run_virtual(lambda: run_load(load, stop_after_s=1.0, grace_s=0.5))
     assert seen == [{"token": 7}] * 3 + [("teardown", {"token": 7})]
     assert load.abandoned == 3 and recorder.for_scenario("s").interrupted == 3
     assert 1500 * MS <= ended <= 1520 * MS  # the grace, then interrupted
