@@ -29,7 +29,7 @@ def test_plugin_fixture_passes_and_fails_readably(pytester: pytest.Pytester, ngi
     out.assert_outcomes(passed=1, failed=1)
     out.stdout.fnmatch_lines(
         [
-            "*loadpulse verdict FAIL: 1 of 1 objectives failed*",
+            "*loadpulse verdict FAIL: 1 of 1 thresholds failed*",
             "*requests.count > 1000: measured 100 (FAIL)*",
         ]
     )

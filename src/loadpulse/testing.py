@@ -3,7 +3,7 @@
     def test_health_is_fast(loadpulse_run):
         result = loadpulse_run("http://127.0.0.1:8000/health", requests=2000, connections=20,
                                thresholds=["p95 < 50ms", "errors.rate < 1%"])
-        result.assert_passed()          # readable failure: which objective, what was measured
+        result.assert_passed()          # readable failure: which threshold, what was measured
         assert result.latency.p99 < 200
 
 ``loadpulse_run`` runs in-process, on its own event loop (so not from inside a running asyncio loop), a URL
@@ -26,7 +26,7 @@ from loadpulse.results.summary import build_summary
 from loadpulse.scenario.loader import load_scenario
 from loadpulse.scenario.source import RunOptions, build_plan
 from loadpulse.spec import LoadSpec, RequestSpec, RunSpec, validated
-from loadpulse.thresholds.declared import objectives
+from loadpulse.thresholds.declared import parse_thresholds
 from loadpulse.thresholds.verdict import evaluate
 
 
@@ -53,11 +53,11 @@ class LoadResult:
         return [t for t in self.thresholds if t["verdict"] in bad]
 
     def assert_passed(self, fail_on_warn: bool = False) -> None:
-        """AssertionError naming every objective that failed and what was measured."""
+        """AssertionError naming every threshold that failed and what was measured."""
         failed = self.failures(fail_on_warn)
         if failed:
             lines = [
-                f"loadpulse verdict {self.verdict}: {len(failed)} of {len(self.thresholds)} objectives failed"
+                f"loadpulse verdict {self.verdict}: {len(failed)} of {len(self.thresholds)} thresholds failed"
             ]
             lines += [f"  {t['expression']}: measured {t['actual_text']} ({t['verdict']})" for t in failed]
             raise AssertionError("\n".join(lines))
@@ -97,7 +97,7 @@ def run_load(
                 extra_thresholds=tuple(thresholds),
             ),
         )
-        parsed_thresholds = objectives(plan.thresholds, plan.metrics)
+        parsed_thresholds = parse_thresholds(plan.thresholds, plan.metrics)
         outcome = execute_plan(plan, handle_signals=False)
     else:
         spec = validated(
@@ -107,7 +107,7 @@ def run_load(
                 LoadSpec, connections=connections, requests=requests, duration_s=duration, rate=rate
             ),
         )
-        parsed_thresholds = objectives(thresholds)
+        parsed_thresholds = parse_thresholds(thresholds)
         outcome = execute(spec, handle_signals=False)
     return LoadResult(build_summary(outcome, evaluate(parsed_thresholds, outcome.aggregate)))
 

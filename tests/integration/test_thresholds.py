@@ -51,7 +51,7 @@ def test_verdicts_in_json_and_console(cli: Callable[..., CliResult], nginx: obje
     )
     assert by_metric["p99"]["target"] == "1ms" and by_metric["p99"]["comparators"]["acceptable"] == "<"
     assert "verdict FAIL" in r.err  # with --json -, the human summary goes to stderr
-    assert "objective" in r.err and "acceptable" in r.err
+    assert "threshold" in r.err and "acceptable" in r.err
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def test_a_registered_output_receives_start_every_interval_and_stop(
     assert sum(i.row.requests for i in out.intervals) == out.finished.summary["requests"]["total"]
     assert len({id(i.snapshot) for i in out.intervals}) == len(out.intervals)  # one snapshot each
     # The thresholds are evaluated once per interval and handed to every output.
-    assert all([v.objective.expression for v in i.verdicts] == ["p99 < 10s"] for i in out.intervals)
+    assert all([v.threshold.expression for v in i.verdicts] == ["p99 < 10s"] for i in out.intervals)
     assert out.finished.summary == json.loads((tmp_path / "s.json").read_text())
 
 

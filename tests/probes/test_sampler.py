@@ -15,7 +15,7 @@ from loadpulse.probes import sampler as sampler_module
 from loadpulse.probes.build import build_sampler, check_probe_thresholds
 from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.probes.sources import MESSAGE_CHARS, CallableSource, ProbeError, ProbeMissing, short
-from loadpulse.thresholds.declared import objectives
+from loadpulse.thresholds.declared import parse_thresholds
 
 
 def sequence(*values: Any) -> CallableSource:
@@ -79,14 +79,14 @@ def test_growth_from_a_first_sample_of_zero_is_absolute() -> None:
 
 def test_threshold_on_an_undeclared_probe_is_bad_input_with_did_you_mean() -> None:
     sampler = build_sampler(["queue=file:/dev/null", "web=process:1"], {"jobs": lambda: {"done": 1}})
-    ok = objectives(["probe.queue.max < 5", "probe.web.rss.growth < 10%", "probe.jobs.done.last > 0"])
+    ok = parse_thresholds(["probe.queue.max < 5", "probe.web.rss.growth < 10%", "probe.jobs.done.last > 0"])
     check_probe_thresholds(ok, sampler)
     with pytest.raises(BadInput, match=r"no probe series 'qeue'; did you mean 'queue'\?"):
-        check_probe_thresholds(objectives(["probe.qeue.max < 5"]), sampler)
+        check_probe_thresholds(parse_thresholds(["probe.qeue.max < 5"]), sampler)
     with pytest.raises(BadInput, match=r"no probe series 'web\.rsss'; did you mean 'web\.rss'"):
-        check_probe_thresholds(objectives(["probe.web.rsss.max < 5"]), sampler)
+        check_probe_thresholds(parse_thresholds(["probe.web.rsss.max < 5"]), sampler)
     with pytest.raises(BadInput, match="no probe is declared"):
-        check_probe_thresholds(objectives(["probe.queue.max < 5"]), None)
+        check_probe_thresholds(parse_thresholds(["probe.queue.max < 5"]), None)
 
 
 def test_messages_from_remote_data_are_capped() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loadpulse.thresholds.objective import COUNT, DURATION, PER_SECOND, RATIO, build_objective
 from loadpulse.thresholds.parser import ThresholdError
+from loadpulse.thresholds.threshold import COUNT, DURATION, PER_SECOND, RATIO, build_threshold
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "thresholds.md"
 
@@ -47,10 +47,10 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "thresholds.md"
         ),
     ],
 )
-def test_objectives_parse(
+def test_thresholds_parse(
     expr: str, source: str, field: str, kind: str, levels: dict[str, tuple[str, float]]
 ) -> None:
-    o = build_objective(expr)
+    o = build_threshold(expr)
     assert (o.metric.source, o.metric.field, o.metric.kind) == (source, field, kind)
     got = {k: (b.comparator, b.value) for k, b in o.levels.items()}
     assert got.keys() == levels.keys()
@@ -59,20 +59,20 @@ def test_objectives_parse(
 
 
 def test_filters_and_abort_option() -> None:
-    o = build_objective("http{name=GET /api/messages/1}.p99 < 500ms abort_on_fail=10s")
+    o = build_threshold("http{name=GET /api/messages/1}.p99 < 500ms abort_on_fail=10s")
     assert o.metric.filter == ("name", "GET /api/messages/1")
     assert o.abort_on_fail and o.abort_delay_s == 10.0
-    assert build_objective("errors{name='create, bulk'}.rate < 1%").metric.filter == ("name", "create, bulk")
-    assert build_objective("p95 < 1s", abort_on_fail=True).abort_on_fail
+    assert build_threshold("errors{name='create, bulk'}.rate < 1%").metric.filter == ("name", "create, bulk")
+    assert build_threshold("p95 < 1s", abort_on_fail=True).abort_on_fail
 
 
 def test_custom_metrics_need_declaring() -> None:
     custom = {"queue_length": "trend", "sent": "counter", "found": "rate"}
-    assert build_objective("queue_length.p95 < 1000", custom).metric.subject == "queue_length"
-    assert build_objective("sent.count > 10", custom).metric.field == "count"
-    assert build_objective("found.rate > 90%", custom).metric.kind == RATIO
+    assert build_threshold("queue_length.p95 < 1000", custom).metric.subject == "queue_length"
+    assert build_threshold("sent.count > 10", custom).metric.field == "count"
+    assert build_threshold("found.rate > 90%", custom).metric.kind == RATIO
     with pytest.raises(ThresholdError, match=r"unknown metric 'queue_length\.p95'"):
-        build_objective("queue_length.p95 < 1000")
+        build_threshold("queue_length.p95 < 1000")
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_custom_metrics_need_declaring() -> None:
 )
 def test_bad_expressions_point_at_the_problem(expr: str, fragment: str, column: int) -> None:
     with pytest.raises(ThresholdError) as info:
-        build_objective(expr)
+        build_threshold(expr)
     err = info.value
     assert fragment in err.message, err.message
     assert err.pos + 1 == column, (err.pos, err.render())
@@ -123,4 +123,4 @@ def test_every_example_in_the_docs_parses() -> None:
     assert len(examples) >= 10
     custom = {"queue_length": "trend", "messages_sent": "counter"}
     for expr in examples:
-        build_objective(expr, custom)
+        build_threshold(expr, custom)

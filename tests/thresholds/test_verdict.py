@@ -8,7 +8,7 @@ import pytest
 from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.status import http_status_kind
-from loadpulse.thresholds.objective import build_objective
+from loadpulse.thresholds.threshold import build_threshold
 from loadpulse.thresholds.verdict import FAIL, NONE, PASS, WARN, evaluate, judge, measure, overall
 
 
@@ -64,18 +64,18 @@ def agg() -> Aggregate:
 )
 def test_verdicts(agg: Aggregate, expr: str, verdict: str) -> None:
     custom = {"queue": "trend"}
-    (result,) = evaluate([build_objective(expr, custom)], agg)
+    (result,) = evaluate([build_threshold(expr, custom)], agg)
     assert result.verdict == verdict, (expr, result.actual)
 
 
 def test_measure_units(agg: Aggregate) -> None:
-    assert measure(build_objective("p50 < 1s").metric, agg) == pytest.approx(50.5, rel=0.01)
-    assert measure(build_objective("errors.rate < 1").metric, agg) == pytest.approx(0.02)
-    assert measure(build_objective("queue.max < 1", {"queue": "trend"}).metric, agg) == pytest.approx(40.0)
+    assert measure(build_threshold("p50 < 1s").metric, agg) == pytest.approx(50.5, rel=0.01)
+    assert measure(build_threshold("errors.rate < 1").metric, agg) == pytest.approx(0.02)
+    assert measure(build_threshold("queue.max < 1", {"queue": "trend"}).metric, agg) == pytest.approx(40.0)
 
 
 def test_overall_is_the_worst() -> None:
-    o = build_objective("p95 < 1ms")
+    o = build_threshold("p95 < 1ms")
     from loadpulse.thresholds.verdict import ThresholdResult
 
     def r(v: str) -> ThresholdResult:

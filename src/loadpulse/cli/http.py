@@ -14,7 +14,7 @@ from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import parse_header
 from loadpulse.protocols.http.url import parse_url
 from loadpulse.spec import DEFAULT_DURATION_S, METHODS, LoadSpec, RequestSpec, RunSpec, TimeoutSpec, validated
-from loadpulse.thresholds.declared import objectives
+from loadpulse.thresholds.declared import parse_thresholds
 from loadpulse.units import parse_duration
 
 
@@ -126,7 +126,7 @@ def http(
     flags: Flags,
 ) -> int:
     """Load one URL, wrk-style: closed model with -c connections, or open model with --rate."""
-    thresholds = objectives(flags["threshold"] or [], abort_on_fail=flags["abort_on_fail"])
+    thresholds = parse_thresholds(flags["threshold"] or [], abort_on_fail=flags["abort_on_fail"])
     parse_url(url)
     positive(requests, "-n/--requests")
     positive(connections, "-c/--connections")

@@ -15,7 +15,7 @@ from loadpulse.protocols.http.url import parse_url
 from loadpulse.scenario.loader import load_scenario
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.source import RunOptions, build_plan
-from loadpulse.thresholds.declared import objectives
+from loadpulse.thresholds.declared import parse_thresholds
 from loadpulse.units import parse_duration
 
 PRESET_HELP = "; ".join(f"{p.name}: {p.purpose}" for p in PRESETS.values())
@@ -172,5 +172,5 @@ def run(
         insecure=insecure,
         thresholds=flags["threshold"],
     )
-    thresholds = objectives(plan.thresholds, plan.metrics, flags["abort_on_fail"])
+    thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
     return run_and_report(plan, flags, thresholds)

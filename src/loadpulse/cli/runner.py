@@ -25,7 +25,7 @@ from loadpulse.results.outcome import RunOutcome
 from loadpulse.results.summary import build_summary
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
-from loadpulse.thresholds.objective import Objective
+from loadpulse.thresholds.threshold import Threshold
 from loadpulse.thresholds.verdict import FAIL, WARN, evaluate
 
 EXIT_OK = 0
@@ -70,7 +70,7 @@ RunDescription = RunSpec | Plan
 """What a run does: the one-liner's RunSpec or a scenario's Plan."""
 
 
-def run_and_report(description: RunDescription, flags: Flags, thresholds: Sequence[Objective] = ()) -> int:
+def run_and_report(description: RunDescription, flags: Flags, thresholds: Sequence[Threshold] = ()) -> int:
     """Run, then show and write what was measured, even when interrupted or aborted. Returns the exit
     code. ``flags``: the command's output flags (see cli.run_options); ``thresholds`` are evaluated every
     interval (for abort_on_fail and the live outputs) and on the final aggregate."""
@@ -129,7 +129,7 @@ def run_info(description: RunDescription, hidden: Sequence[str]) -> RunInfo:
 
 
 def _sampler(
-    description: RunDescription, flags: Flags, thresholds: Sequence[Objective], err: Console
+    description: RunDescription, flags: Flags, thresholds: Sequence[Threshold], err: Console
 ) -> ProbeSampler | None:
     """The target probes (--probe, a scenario's probes), checked before the load."""
     sampler = build_sampler(

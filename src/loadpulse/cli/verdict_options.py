@@ -11,19 +11,19 @@ ThresholdOpt = Annotated[
     typer.Option(
         "--threshold",
         "-t",
-        help="SLO objective, e.g. 'p95 < 200ms', 'errors.rate < 1%', 'http{name=create}.p99 < 500ms', "
+        help="SLO threshold, e.g. 'p95 < 200ms', 'errors.rate < 1%', 'http{name=create}.p99 < 500ms', "
         "'p95: target<10ms acceptable<20ms critical<50ms', 'p99 < 1s abort_on_fail=10s'; repeatable "
         "(see docs/thresholds.md).",
     ),
 ]
 AbortOpt = Annotated[
     bool,
-    typer.Option("--abort-on-fail", help="Stop the run (exit 3) as soon as any objective is at FAIL."),
+    typer.Option("--abort-on-fail", help="Stop the run (exit 3) as soon as any threshold is at FAIL."),
 ]
 FailOnWarnOpt = Annotated[bool, typer.Option("--fail-on-warn", help="Exit 1 on WARN as well as on FAIL.")]
 JunitOpt = Annotated[
     str | None,
-    typer.Option("--junit", help="Write a JUnit XML report (one testcase per objective).", metavar="PATH"),
+    typer.Option("--junit", help="Write a JUnit XML report (one testcase per threshold).", metavar="PATH"),
 ]
 MarkdownOpt = Annotated[
     str | None,

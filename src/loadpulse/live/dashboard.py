@@ -89,7 +89,7 @@ class DashboardState:
             },
         }
         self.thresholds = [
-            {"expression": r.objective.expression, "verdict": r.verdict, "actual": r.actual_text}
+            {"expression": r.threshold.expression, "verdict": r.verdict, "actual": r.actual_text}
             for r in results
         ]
         self._notify()

@@ -100,7 +100,7 @@ class AggregateCollector:
             "loadpulse_threshold_state", "Threshold verdicts: 0 PASS, 1 WARN, 2 FAIL.", labels=["objective"]
         )
         for r in self.state.verdicts:
-            th.add_metric([r.objective.expression], STATE[r.verdict])
+            th.add_metric([r.threshold.expression], STATE[r.verdict])
         yield th
 
     def describe(self) -> Iterable[Metric]:

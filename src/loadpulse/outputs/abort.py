@@ -6,20 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from loadpulse.outputs.contract import Interval, Output, OutputParams
-from loadpulse.thresholds.objective import Objective
+from loadpulse.thresholds.threshold import Threshold
 from loadpulse.thresholds.verdict import FAIL
 
 
 class AbortOnFail(Output):
     live = True
 
-    def __init__(self, thresholds: Sequence[Objective]) -> None:
+    def __init__(self, thresholds: Sequence[Threshold]) -> None:
         self.watched = [t for t in thresholds if t.abort_on_fail]
 
     def add(self, interval: Interval) -> str | None:
         agg = interval.aggregate
         for result in interval.verdicts:
-            t = result.objective
+            t = result.threshold
             if t.abort_on_fail and result.verdict == FAIL and agg.elapsed_s >= t.abort_delay_s:
                 return f"{t.expression!r} failed at {agg.elapsed_s:.1f} s (actual {result.actual_text})"
         return None

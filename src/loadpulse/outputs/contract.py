@@ -35,7 +35,7 @@ from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.results.document import Results
 from loadpulse.results.outcome import RunOutcome
-from loadpulse.thresholds.objective import Objective
+from loadpulse.thresholds.threshold import Threshold
 from loadpulse.thresholds.verdict import ThresholdResult
 
 
@@ -62,7 +62,7 @@ class OutputParams:
     err: Console
     run: RunInfo | None = None
     """None when regenerating reports from a saved results file (``loadpulse report``)."""
-    thresholds: Sequence[Objective] = ()
+    thresholds: Sequence[Threshold] = ()
     secrets: tuple[str, ...] = ()
     """Values every output replaces with [redacted]."""
 

@@ -12,7 +12,7 @@ from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.outputs.contract import Finished, Interval, Output, RunInfo
 from loadpulse.outputs.files import check_writable
 from loadpulse.results.outcome import RunOutcome
-from loadpulse.thresholds.objective import Objective
+from loadpulse.thresholds.threshold import Threshold
 from loadpulse.thresholds.verdict import evaluate
 
 
@@ -20,7 +20,7 @@ class OutputSet:
     def __init__(
         self,
         outputs: Sequence[Output],
-        thresholds: Sequence[Objective] = (),
+        thresholds: Sequence[Threshold] = (),
         finish: Callable[[RunOutcome], Finished] | None = None,
     ) -> None:
         self.outputs = list(outputs)

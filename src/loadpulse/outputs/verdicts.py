@@ -43,8 +43,8 @@ def print_verdicts(console: Console, s: dict[str, Any]) -> None:
     if not thresholds:
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in ("objective", "target", "acceptable", "critical", "actual", "verdict"):
-        table.add_column(col, justify="left" if col == "objective" else "right")
+    for col in ("threshold", "target", "acceptable", "critical", "actual", "verdict"):
+        table.add_column(col, justify="left" if col == "threshold" else "right")
     for t in thresholds:
         style = STYLE[t["verdict"]]
         table.add_row(
@@ -141,7 +141,7 @@ def markdown(s: dict[str, Any]) -> str:
     ]
     if s["thresholds"]:
         lines += [
-            "| objective | target | acceptable | critical | actual | verdict |",
+            "| threshold | target | acceptable | critical | actual | verdict |",
             "|---|---|---|---|---|---|",
         ]
         for t in s["thresholds"]:

@@ -11,7 +11,7 @@ from loadpulse.probes.sources import CallableSource, ProbeError, Source, make_so
 from loadpulse.probes.spec import parse_probe
 
 if TYPE_CHECKING:
-    from loadpulse.thresholds.objective import Objective
+    from loadpulse.thresholds.threshold import Threshold
 
 
 def build_sampler(
@@ -48,7 +48,7 @@ def build_sampler(
     return ProbeSampler(sources, warn)
 
 
-def check_probe_thresholds(objectives: Iterable[Objective], sampler: ProbeSampler | None) -> None:
+def check_probe_thresholds(thresholds: Iterable[Threshold], sampler: ProbeSampler | None) -> None:
     """BadInput for the first threshold naming a probe series that no declared probe produces
     (``probe.qeue.max`` when the probe is ``queue``), with the closest name: found before the load, not
     as a FAIL with no data after it."""
@@ -63,7 +63,7 @@ def check_probe_thresholds(objectives: Iterable[Objective], sampler: ProbeSample
             prefixes.add(s.name + ".")
         else:
             exact.update(series)
-    for o in objectives:
+    for o in thresholds:
         if o.metric.source != "probe":
             continue
         name = o.metric.subject or ""

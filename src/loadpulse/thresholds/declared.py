@@ -1,22 +1,22 @@
-"""Turning the thresholds a user declared (CLI, scenario file) into objectives, or one BadInput."""
+"""Turning the thresholds a user declared (CLI, scenario file) into thresholds, or one BadInput."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
 from loadpulse.errors import BadInput
-from loadpulse.thresholds.objective import Objective, build_objective
 from loadpulse.thresholds.parser import ThresholdError
+from loadpulse.thresholds.threshold import Threshold, build_threshold
 
 
-def objectives(
+def parse_thresholds(
     expressions: Iterable[str], custom: Mapping[str, str] | None = None, abort_on_fail: bool = False
-) -> list[Objective]:
+) -> list[Threshold]:
     """Every expression parsed and resolved; the first bad one is BadInput with a caret picture."""
     out = []
     for expr in expressions:
         try:
-            out.append(build_objective(expr, dict(custom or {}), abort_on_fail))
+            out.append(build_threshold(expr, dict(custom or {}), abort_on_fail))
         except ThresholdError as exc:
             raise BadInput(exc.render(), exc.caret()) from None
     return out

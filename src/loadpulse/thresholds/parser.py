@@ -2,10 +2,10 @@
 
 Grammar (whitespace allowed between tokens)::
 
-    objective  := metric ( comparison | ":" level+ ) option*
+    threshold  := metric ( comparison | ":" level+ ) option*
     comparison := COMPARATOR value
     level      := ("target" | "acceptable" | "critical") COMPARATOR value
-    option     := "abort_on_fail" [ "=" DURATION ]           # stop the run once this objective FAILs
+    option     := "abort_on_fail" [ "=" DURATION ]           # stop the run once this threshold FAILs
     metric     := IDENT [ filter ] ( "." IDENT | "." PERCENTILE )*
     filter     := "{" IDENT "=" TEXT ( "," IDENT "=" TEXT )* "}"
     value      := NUMBER [ UNIT ]
@@ -210,7 +210,7 @@ class RawLevel:
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """The syntax of one objective; :mod:`loadpulse.thresholds.objective` gives it meaning."""
+    """The syntax of one threshold; :mod:`loadpulse.thresholds.threshold` gives it meaning."""
 
     expression: str
     metric: MetricRef
@@ -253,5 +253,5 @@ def parse(expr: str) -> Parsed:
                 p.take()
                 delay = p.value()
             continue
-        raise p.error(tok, f"unexpected {tok.text!r} after the objective")
+        raise p.error(tok, f"unexpected {tok.text!r} after the threshold")
     return Parsed(expr, metric, tuple(levels), single, abort, delay)

@@ -1,8 +1,8 @@
-"""Evaluating objectives against a running or final Aggregate, and the verdict logic (pure).
+"""Evaluating thresholds against a running or final Aggregate, and the verdict logic (pure).
 
-Per objective: PASS when the target holds (or the lone bound of a plain comparison); WARN when the target
+Per threshold: PASS when the target holds (or the lone bound of a plain comparison); WARN when the target
 is missed but the failing bound (critical, else acceptable) still holds; FAIL otherwise, or when the metric
-has no data at all (a latency objective over a run that got no response must not pass). Overall: the worst.
+has no data at all (a latency threshold over a run that got no response must not pass). Overall: the worst.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.histogram import Distribution
 from loadpulse.metrics.scenario_stats import TREND_SCALE, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
-from loadpulse.thresholds.objective import DURATION, PER_SECOND, RATIO, Metric, Objective
+from loadpulse.thresholds.threshold import DURATION, PER_SECOND, RATIO, Metric, Threshold
 
 PASS, WARN, FAIL, NONE = "PASS", "WARN", "FAIL", "NONE"
 _RANK = {NONE: 0, PASS: 1, WARN: 2, FAIL: 3}
@@ -23,16 +23,16 @@ _RANK = {NONE: 0, PASS: 1, WARN: 2, FAIL: 3}
 
 @dataclass(frozen=True, slots=True)
 class ThresholdResult:
-    objective: Objective
+    threshold: Threshold
     actual: float | None
     verdict: str
 
     @property
     def actual_text(self) -> str:
-        return format_value(self.actual, self.objective.metric.kind)
+        return format_value(self.actual, self.threshold.metric.kind)
 
     def to_dict(self) -> dict[str, Any]:
-        o = self.objective
+        o = self.threshold
         return {
             "expression": o.expression,
             "metric": o.label,
@@ -157,12 +157,12 @@ def measure(metric: Metric, agg: Aggregate) -> float | None:
     return _hist_value(m.hist, field, TREND_SCALE)
 
 
-def judge(objective: Objective, actual: float | None) -> str:
+def judge(threshold: Threshold, actual: float | None) -> str:
     """PASS when the tightest bound given holds (the target, usually), WARN when only the loosest one
     (critical, else acceptable) holds, FAIL otherwise; with one bound it is PASS or FAIL."""
     if actual is None:
         return FAIL
-    given = [objective.levels[n] for n in ("target", "acceptable", "critical") if n in objective.levels]
+    given = [threshold.levels[n] for n in ("target", "acceptable", "critical") if n in threshold.levels]
     if given[0].holds(actual):
         return PASS
     if len(given) > 1 and given[-1].holds(actual):
@@ -170,16 +170,16 @@ def judge(objective: Objective, actual: float | None) -> str:
     return FAIL
 
 
-def evaluate(objectives: Sequence[Objective], agg: Aggregate) -> list[ThresholdResult]:
+def evaluate(thresholds: Sequence[Threshold], agg: Aggregate) -> list[ThresholdResult]:
     out = []
-    for o in objectives:
+    for o in thresholds:
         actual = measure(o.metric, agg)
         out.append(ThresholdResult(o, actual, judge(o, actual)))
     return out
 
 
 def overall(results: Sequence[ThresholdResult]) -> str:
-    """The worst verdict; NONE when no objective was declared."""
+    """The worst verdict; NONE when no threshold was declared."""
     worst = NONE
     for r in results:
         if _RANK[r.verdict] > _RANK[worst]:

@@ -58,7 +58,7 @@
   // thresholds -----------------------------------------------------------------------------------------
   if (s.thresholds && s.thresholds.length) {
     add(root, el("h2", null, "Thresholds"));
-    table(root, ["objective", "target", "acceptable", "critical", "actual", "verdict"], s.thresholds.map(function (t) {
+    table(root, ["threshold", "target", "acceptable", "critical", "actual", "verdict"], s.thresholds.map(function (t) {
       function b(level) { return t[level] ? t.comparators[level] + " " + t[level] : ""; }
       return [t.expression, b("target"), b("acceptable"), b("critical"), t.actual_text, { badge: t.verdict }];
     }));

@@ -104,7 +104,7 @@ class Metric:
 
 
 @dataclass(frozen=True, slots=True)
-class Objective:
+class Threshold:
     expression: str
     metric: Metric
     label: str
@@ -254,9 +254,9 @@ def _bound(raw: RawLevel, kind: str, expr: str) -> Bound:
     return Bound(raw.comparator, v.number * factors[v.unit], v.text)
 
 
-def build_objective(
+def build_threshold(
     expr: str, custom: dict[str, str] | None = None, abort_on_fail: bool = False
-) -> Objective:
+) -> Threshold:
     """Parse and resolve ``expr``; ThresholdError (with a position) when it does not make sense."""
     parsed: Parsed = parse(expr)
     metric = resolve_metric(parsed.metric, expr, custom or {})
@@ -269,7 +269,7 @@ def build_objective(
         if factor is None or d.number < 0:
             raise ThresholdError(expr, d.pos, "abort_on_fail delay must be a duration like 10s")
         delay = d.number * factor
-    return Objective(
+    return Threshold(
         expression=expr,
         metric=metric,
         label=str(parsed.metric),
