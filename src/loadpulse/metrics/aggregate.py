@@ -138,10 +138,9 @@ class Aggregate:
     """Name families that went past their cap in any process (see metrics/cardinality.py)."""
 
     def add(self, snap: Snapshot) -> SeriesRow:
-        interval = NameStats()
         for name, stats in snap.names.items():
-            self.names.setdefault(name, NameStats()).merge(stats)
-            interval.merge(stats)
+            _merge_into(self.names, name, stats)
+        interval = NameStats.sum_of(list(snap.names.values()))
         self.total.merge(interval)
         vus = iterations = 0
         for name, sc in snap.scenarios.items():
@@ -153,7 +152,7 @@ class Aggregate:
             iterations += sc.iterations
         self.vus = vus
         for tag, stats in snap.tags.items():
-            self.tags.setdefault(tag, NameStats()).merge(stats)
+            _merge_into(self.tags, tag, stats)
         for name, value in snap.probes.items():
             self.probes.setdefault(name, ProbeStats()).add(value)
         merge_checks(self.checks, snap.checks)
@@ -217,6 +216,16 @@ class Aggregate:
                 line += f" (e.g. {', '.join(repr(e) for e in over.examples[:3])})"
             out.append(line)
         return out
+
+
+def _merge_into(entries: dict[str, NameStats], key: str, stats: NameStats) -> None:
+    mine = entries.get(key)
+    if mine is None:
+        # A copy rather than the Snapshot's own: the run's totals are added into in place, and a snapshot
+        # may still be read elsewhere (outputs, other consumers).
+        entries[key] = stats.copy()
+    else:
+        mine.merge(stats)
 
 
 _FAMILIES = {

@@ -7,6 +7,7 @@ pickle or JSON all carry them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,10 @@ class NameStats:
         self.ttfb.merge(other.ttfb)
         self.connect.merge(other.connect)
         self.tls.merge(other.tls)
+        self.merge_counts(other)
+
+    def merge_counts(self, other: NameStats) -> None:
+        """Add everything of ``other`` but its histograms."""
         self.requests += other.requests
         self.ok += other.ok
         self.failed += other.failed
@@ -53,6 +58,36 @@ class NameStats:
             self.errors[kind] = self.errors.get(kind, 0) + n
         self.bytes_in += other.bytes_in
         self.bytes_out += other.bytes_out
+
+    @classmethod
+    def sum_of(cls, stats: Sequence[NameStats]) -> NameStats:
+        """All of ``stats`` merged into one new NameStats (each histogram in one pass over all of them)."""
+        out = cls(
+            latency=Histogram.sum_of([s.latency for s in stats]),
+            service=Histogram.sum_of([s.service for s in stats]),
+            ttfb=Histogram.sum_of([s.ttfb for s in stats]),
+            connect=Histogram.sum_of([s.connect for s in stats]),
+            tls=Histogram.sum_of([s.tls for s in stats]),
+        )
+        for s in stats:
+            out.merge_counts(s)
+        return out
+
+    def copy(self) -> NameStats:
+        return NameStats(
+            latency=self.latency.copy(),
+            service=self.service.copy(),
+            ttfb=self.ttfb.copy(),
+            connect=self.connect.copy(),
+            tls=self.tls.copy(),
+            requests=self.requests,
+            ok=self.ok,
+            failed=self.failed,
+            statuses=dict(self.statuses),
+            errors=dict(self.errors),
+            bytes_in=self.bytes_in,
+            bytes_out=self.bytes_out,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
