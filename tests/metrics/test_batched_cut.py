@@ -212,3 +212,7 @@ def test_recorder_cut_equals_the_per_name_cut_with_caps_and_tags(
     single_run.add(want)
     assert batched_run.names == single_run.names and batched_run.total == single_run.total
     assert got.names == want.names  # adding a snapshot to the run's totals leaves the snapshot as it was
+    for stats in [*batched_run.names.values(), *batched_run.tags.values(), batched_run.total]:
+        for h in (stats.latency, stats.service, stats.ttfb, stats.connect, stats.tls):
+            # The run's totals hold no view into a batch's arrays, which would keep each interval alive.
+            assert h.idx.base is None or h.idx.base.size == h.idx.size

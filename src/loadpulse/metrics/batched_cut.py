@@ -45,7 +45,8 @@ def histograms(bufs: Sequence[array[int]]) -> list[Histogram | None]:
     maxs = np.maximum.reduceat(values, starts).tolist()
     sums = np.add.reduceat(values, starts).tolist()
     trusted = Histogram.trusted
-    # Views: Histogram adds into ``n`` in place, and these slices of one fresh array never overlap.
+    # Views of one array per kind, not copies: these slices never overlap (Histogram adds into ``n`` in
+    # place), and a Snapshot lives one interval; what outlives it (the run's totals) is copied.
     for j, i in enumerate(full):
         lo, hi = bounds[j], bounds[j + 1]
         out[i] = trusted(idx[lo:hi], counts[lo:hi], lengths[i], sums[j], mins[j], maxs[j])
@@ -94,10 +95,10 @@ def _statuses(bufs: Sequence[array[int]]) -> list[dict[int, int]]:
     sizes = np.array([len(bufs[i]) for i in full], dtype=np.int64)
     codes = np.frombuffer(b"".join([bufs[i] for i in full]), dtype=np.uint16).astype(np.int64)
     keys, counts, bounds = _count(codes, sizes, _starts(sizes), 1 << 16)
-    keys_l, counts_l = keys.tolist(), counts.tolist()
-    for j, i in enumerate(full):
-        lo, hi = bounds[j], bounds[j + 1]
-        out[i] = dict(zip(keys_l[lo:hi], counts_l[lo:hi], strict=True))
+    owners = np.repeat(np.array(full, dtype=np.int64), np.diff(bounds)).tolist()
+    # One flat loop over (name, code) pairs: most names have one or two codes.
+    for i, code, n in zip(owners, keys.tolist(), counts.tolist(), strict=True):
+        out[i][code] = n
     return out
 
 

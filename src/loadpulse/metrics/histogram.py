@@ -92,7 +92,7 @@ class Histogram:
     """Mergeable latency histogram; see the module docstring for the bucket layout.
 
     Invariant: ``idx`` is strictly increasing and every count in ``n`` is positive. ``n`` is owned by this
-    histogram (it is added into in place); ``idx`` is never written, so copies may share it.
+    histogram (it is added into in place); ``idx`` is never written.
     """
 
     __slots__ = ("idx", "max_us", "min_us", "n", "sum_us", "total")
@@ -186,10 +186,12 @@ class Histogram:
         if idx.size == 0:
             return
         if self.idx.size == 0:
-            self.idx, self.n = idx, (n if owned else n.copy())
+            self.idx, self.n = (idx, n) if owned else (idx.copy(), n.copy())
             return
         pos = self.idx.searchsorted(idx)
-        if pos[-1] < self.idx.size and not (self.idx[pos] != idx).any():
+        # Compared as bytes: exact for these int64 arrays (another dtype just takes the general path
+        # below), and several times cheaper than numpy's comparison on arrays this small.
+        if pos[-1] < self.idx.size and self.idx[pos].tobytes() == idx.tobytes():
             # Every bucket already in use (the common case once an interval has warmed up): add in place.
             self.n[pos] += n
             return
@@ -229,8 +231,11 @@ class Histogram:
         )
 
     def copy(self) -> Histogram:
-        n = self.n.copy() if self.n.size else _EMPTY
-        return Histogram(self.idx, n, self.total, self.sum_us, self.min_us, self.max_us)
+        """An independent copy; ``idx`` too, as it may be a view into a whole batch's array (see
+        :func:`~loadpulse.metrics.batched_cut.histograms`) that a long-lived copy must not keep alive."""
+        if not self.idx.size:
+            return Histogram(total=self.total, sum_us=self.sum_us, min_us=self.min_us, max_us=self.max_us)
+        return Histogram(self.idx.copy(), self.n.copy(), self.total, self.sum_us, self.min_us, self.max_us)
 
     @property
     def mean_us(self) -> float:
