@@ -1,9 +1,10 @@
 """Recording on the hot path, bucketing off it.
 
 A request costs a few ``array.append`` calls (C-level, amortized, no Python objects kept); once per interval
-:meth:`Recorder.cut` turns the buffers into numpy arrays, buckets them in one vectorized pass and empties
-them in place, so memory is bounded by one interval's worth of raw values. Hand-written rather than a
-library because it *is* the measured hot path: any per-value Python work here shows up in requests/s.
+:meth:`Recorder.cut` turns the buffers into numpy arrays, buckets them in one vectorized pass over all names
+(:mod:`~loadpulse.metrics.batched_cut`) and empties them in place, so memory is bounded by one interval's
+worth of raw values. Hand-written rather than a library because it *is* the measured hot path: any
+per-value Python work here shows up in requests/s.
 """
 
 from __future__ import annotations
@@ -81,7 +82,11 @@ class NameRecorder:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
     def cut(self) -> NameStats:
-        """Move everything recorded so far into a NameStats and start empty again."""
+        """Move everything recorded so far into a NameStats and start empty again.
+
+        :meth:`Recorder.cut` does this for all names at once with
+        :func:`~loadpulse.metrics.batched_cut.cut_all`, which must give the same result; this one-name form
+        is the reference it is tested against."""
         stats = NameStats()
         lat = np.frombuffer(self.lat, dtype=np.int64).copy() if self.lat else np.empty(0, np.int64)
         stats.latency.record_many(lat)
@@ -187,10 +192,11 @@ class Recorder:
         """Snapshot of everything since the previous cut; ``now_ns`` is relative to the run start;
         ``loop_lag_us`` are the event loop's lags measured in the interval (the watchdog's ticks)."""
         checks, metrics = self.metrics.cut()
-        names = [(name, rec) for name, rec in self.names.items() if rec.active]
-        tags = [(tag, rec) for tag, rec in self.tags.items() if rec.active]
-        # Names and tags in one batch: the cost is then nearly independent of how many there are.
-        stats = cut_all([rec for _, rec in names] + [rec for _, rec in tags])
+        names = [name for name, rec in self.names.items() if rec.active]
+        tags = [tag for tag, rec in self.tags.items() if rec.active]
+        # Names and tags in one batch (this runs on the load generator's event loop): the cost is then
+        # nearly independent of how many names there are.
+        stats = cut_all([self.names[name] for name in names] + [self.tags[tag] for tag in tags])
         lag = Histogram.empty()
         if loop_lag_us:
             lag.record_many(np.asarray(loop_lag_us, dtype=np.int64))
@@ -198,7 +204,7 @@ class Recorder:
             seq=self._seq,
             start_ns=self._last_cut_ns,
             end_ns=now_ns,
-            names={name: s for (name, _), s in zip(names, stats, strict=False)},
+            names=dict(zip(names, stats[: len(names)], strict=True)),
             dropped=self.dropped,
             in_flight=in_flight,
             connections=connections,
@@ -206,7 +212,7 @@ class Recorder:
             checks=checks,
             metrics=metrics,
             probes=dict(self.probes),
-            tags={tag: s for (tag, _), s in zip(tags, stats[len(names) :], strict=True)},
+            tags=dict(zip(tags, stats[len(names) :], strict=True)),
             loop_lag=lag,
             overflow=self._overflow(),
         )
