@@ -4,7 +4,7 @@
         await db.execute(...)
 
 The block's duration goes into the same per-name statistics as HTTP requests (latency percentiles,
-thresholds like ``insert order.p95 < 50ms``); a block that raises counts as a failed request
+thresholds like ``http{name=insert order}.p95 < 50ms``); a block that raises counts as a failed request
 (``script_error``, or ``unfinished`` when the run ended inside it) and the exception goes on to the
 script. It is a protocol like any other (see :mod:`loadpulse.protocols.session`), which is all it takes
 for the engine to carry it.
