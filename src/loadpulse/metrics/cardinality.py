@@ -32,7 +32,24 @@ MAX_EXAMPLES = 5
 """Grouped names shipped as examples: enough to suggest a ``name=`` template, small enough per Snapshot."""
 
 TRACK_LIMIT = 100_000
-"""Distinct grouped names remembered to count them exactly (a few MB); past it the count says 'at least'."""
+"""Distinct grouped names remembered to count them exactly; past it the count says 'at least'. They are
+remembered by a 64-bit digest, not by text, so this costs a few MB whatever the names' length (a 10 KB
+URL costs 8 bytes, not 10 KB)."""
+
+MAX_EXAMPLE_CHARS = 200
+"""An example name is cut to this: it is shown to a person, and must not carry a 10 KB URL around."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeptNames:
+    """Names that always get their own entry, cap or not: those a threshold or a declaration points at
+    (see ``thresholds/named.py``). As few as the thresholds, so the bound still follows the settings."""
+
+    names: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    """``key=value``"""
+    checks: frozenset[str] = frozenset()
+    metrics: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -80,26 +97,29 @@ class Cap:
     """Admits the first ``cap`` distinct names of a family and counts the rest (called once per new name,
     never per request: callers cache what they were given)."""
 
-    __slots__ = ("_grouped", "cap", "examples")
+    __slots__ = ("_grouped", "cap", "examples", "keep")
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, keep: frozenset[str] = frozenset()) -> None:
         if cap < 1:
             raise ValueError(f"a cardinality cap must be at least 1, not {cap}")
         self.cap = cap
-        self._grouped: set[str] = set()
+        self.keep = keep
+        """Names never grouped (see :class:`KeptNames`)."""
+        self._grouped: set[int] = set()
         self.examples: list[str] = []
 
-    def full(self, kept: int) -> bool:
-        """Whether a family already holding ``kept`` distinct names must group a new one."""
-        return kept >= self.cap
+    def full(self, kept: int, name: str | None = None) -> bool:
+        """Whether a family already holding ``kept`` distinct names must group ``name``, a new one."""
+        return kept >= self.cap and name not in self.keep
 
     def group(self, name: str) -> None:
         """Note that ``name`` was counted under :data:`OTHER`."""
-        if name in self._grouped or len(self._grouped) >= TRACK_LIMIT:
+        digest = hash(name)
+        if digest in self._grouped or len(self._grouped) >= TRACK_LIMIT:
             return
-        self._grouped.add(name)
+        self._grouped.add(digest)
         if len(self.examples) < MAX_EXAMPLES:
-            self.examples.append(name)
+            self.examples.append(name[:MAX_EXAMPLE_CHARS])
 
     def overflow(self, kept: int) -> Overflow | None:
         """The family's Overflow when it has grouped anything (``kept`` names kept apart), else None."""
