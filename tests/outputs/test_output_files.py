@@ -54,7 +54,7 @@ def full_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.mark.parametrize(
     ("paths", "fragment"),
     [
-        ([("--html", "/nonexistent/x.html")], "folder '/nonexistent' does not exist"),
+        ([("--html", "{tmp}/missing/x.html")], "folder '.*/missing' does not exist"),
         ([("--html", "{tmp}")], "is a folder"),
         ([("--json", "{tmp}/a.json"), ("--out", "{tmp}/a.json")], "--json and --out both write"),
         ([("--csv", "")], "--csv needs a file path"),
@@ -89,9 +89,10 @@ def test_html_into_a_missing_folder_is_exit_2_before_any_load(
 ) -> None:
     start = time.monotonic()
     r = cli("http", BLACKHOLE, "-d", "30s", "--no-history", "--json", str(tmp_path / "s.json"),
-            "--html", "/nonexistent/x.html")  # fmt: skip
+            "--html", str(tmp_path / "missing" / "x.html"))  # fmt: skip
     assert r.code == 2 and time.monotonic() - start < 5
-    expected = "--html '/nonexistent/x.html': folder '/nonexistent' does not exist (create it first)"
+    missing = tmp_path / "missing"
+    expected = f"--html '{missing / 'x.html'}': folder '{missing}' does not exist (create it first)"
     assert r.err == f"loadpulse: error: {expected}\n"
     assert not (tmp_path / "s.json").exists() and r.out == ""
 
