@@ -62,7 +62,12 @@ def test_baseline_after_the_run_and_fail_on_regression(
     # the baseline's run compared with itself: nothing changes
     same = cli("compare", str(base), str(base), "--fail-on-regression", "--json")
     assert same.code == 0
-    assert {d["verdict"] for d in json.loads(same.out)["deltas"]} == {"no significant change"}
+    deltas = json.loads(same.out)["deltas"]
+    # a sub-second run has too few steady seconds for a throughput test: it says so instead of 'no change'
+    assert {d["verdict"] for d in deltas if not d["metric"].startswith("throughput")} == {
+        "no significant change"
+    }
+    assert {d["verdict"] for d in deltas} <= {"no significant change", "too few samples"}
 
 
 def test_unknown_run_and_bad_store_are_bad_input(cli: Callable[..., CliResult], tmp_path: Path) -> None:

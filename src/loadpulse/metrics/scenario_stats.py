@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from loadpulse.metrics.cardinality import MAX_CUSTOM, OTHER, Cap, Overflow
+from loadpulse.metrics.cardinality import MAX_CUSTOM, OTHER, Cap, KeptNames, Overflow
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.trend import TrendHistogram
 
@@ -147,6 +147,7 @@ class ScenarioRecorder:
 
 _OTHER_METRIC: dict[MetricKind, str] = {k: f"(other {k}s)" for k in ("counter", "rate", "trend")}
 """Where custom metrics past the cap are counted: one per kind, since a metric has one kind."""
+OTHER_METRICS = frozenset(_OTHER_METRIC.values())
 
 
 class MetricsRecorder:
@@ -157,9 +158,9 @@ class MetricsRecorder:
 
     __slots__ = ("_check_cap", "_metric_cap", "checks", "counters", "kinds", "rates", "trends")
 
-    def __init__(self, max_custom: int = MAX_CUSTOM) -> None:
-        self._check_cap = Cap(max_custom)
-        self._metric_cap = Cap(max_custom)
+    def __init__(self, max_custom: int = MAX_CUSTOM, keep: KeptNames = KeptNames()) -> None:
+        self._check_cap = Cap(max_custom, keep.checks)
+        self._metric_cap = Cap(max_custom, keep.metrics)
         self.checks: dict[str, list[int]] = {}
         """name -> [passed, failed]"""
         self.kinds: dict[str, MetricKind] = {}
@@ -170,7 +171,7 @@ class MetricsRecorder:
     def check(self, name: str, ok: bool) -> None:
         slot = self.checks.get(name)
         if slot is None:
-            if self._check_cap.full(len(self.checks) - (OTHER in self.checks)):
+            if self._check_cap.full(len(self.checks) - (OTHER in self.checks), name):
                 self._check_cap.group(name)
                 name = OTHER
                 slot = self.checks.get(name)
@@ -179,7 +180,7 @@ class MetricsRecorder:
         slot[0 if ok else 1] += 1
 
     def declare(self, name: str, kind: MetricKind) -> None:
-        if name not in self.kinds and self._metric_cap.full(len(self.kinds) - self._other_metrics()):
+        if name not in self.kinds and self._metric_cap.full(len(self.kinds) - self._other_metrics(), name):
             self._metric_cap.group(name)
             name = _OTHER_METRIC[kind]
         known = self.kinds.setdefault(name, kind)

@@ -1,16 +1,42 @@
-"""A comparison of two runs for people (console table) and for pull requests (Markdown)."""
+"""A comparison of two runs for people (console table) and for pull requests (Markdown).
+
+Run-wide rows are always shown; per-name rows (one per request name or custom metric) are capped at
+:data:`MAX_NAME_ROWS`, changed ones and the largest changes first, so a run with thousands of URLs gives a
+readable table. ``compare --json`` keeps every row.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
 
-from loadpulse.store.compare import IMPROVEMENT, REGRESSION, Delta
+from loadpulse.results.format import markup_safe
+from loadpulse.store.compare import IMPROVEMENT, REGRESSION, TOO_FEW, Delta
 from loadpulse.store.compare_custom import DECREASE, INCREASE
 
-STYLE = {REGRESSION: "red", IMPROVEMENT: "green", INCREASE: "yellow", DECREASE: "yellow"}
+STYLE = {REGRESSION: "red", IMPROVEMENT: "green", INCREASE: "yellow", DECREASE: "yellow", TOO_FEW: "dim"}
+MAX_NAME_ROWS = 20
+"""Per-name rows shown; the rest are counted on one line."""
+_CHANGED = (REGRESSION, IMPROVEMENT, INCREASE, DECREASE)
+
+
+def shown_rows(deltas: Sequence[Delta], limit: int = MAX_NAME_ROWS) -> tuple[list[Delta], int]:
+    """The rows to show, in their order, and how many per-name rows were left out: every run-wide row,
+    and the ``limit`` per-name rows that matter most (a verdict of change first, then the largest
+    relative change)."""
+    named = [d for d in deltas if d.name is not None]
+    if len(named) <= limit:
+        return list(deltas), 0
+
+    def weight(d: Delta) -> tuple[bool, float]:
+        change = d.change
+        return d.verdict not in _CHANGED, -(math.inf if change is None else abs(change))
+
+    kept = {id(d) for d in sorted(named, key=weight)[:limit]}
+    return [d for d in deltas if d.name is None or id(d) in kept], len(named) - limit
 
 
 def _value(d: Delta, v: float) -> str:
@@ -30,6 +56,8 @@ def _change(d: Delta) -> str:
 
 
 def _evidence(d: Delta) -> str:
+    if d.verdict == TOO_FEW and d.samples is not None:
+        return f"n = {d.samples[0]:,} vs {d.samples[1]:,}"
     if d.interval is not None:
         lo, hi = d.interval
         return f"95% CI [{lo:+.3f}, {hi:+.3f}]" + (f" {d.unit}" if d.unit else "")
@@ -41,10 +69,11 @@ def print_comparison(console: Console, base_id: str, cand_id: str, deltas: Seque
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("metric", "baseline", "candidate", "change", "test", "evidence", "verdict"):
         table.add_column(col, justify="left" if col in ("metric", "verdict", "test") else "right")
-    for d in deltas:
+    rows, left_out = shown_rows(deltas)
+    for d in rows:
         style = STYLE.get(d.verdict, "")
         table.add_row(
-            d.metric,
+            markup_safe(d.metric),
             _value(d, d.baseline),
             _value(d, d.candidate),
             _change(d),
@@ -53,6 +82,8 @@ def print_comparison(console: Console, base_id: str, cand_id: str, deltas: Seque
             f"[{style}]{d.verdict}[/]" if style else d.verdict,
         )
     console.print(table)
+    if left_out:
+        console.print(f"… {left_out:,} more per-name rows (all of them with --json)", highlight=False)
 
 
 def comparison_markdown(base_id: str, cand_id: str, deltas: Sequence[Delta]) -> str:
@@ -66,7 +97,10 @@ def comparison_markdown(base_id: str, cand_id: str, deltas: Sequence[Delta]) -> 
         "| metric | baseline | candidate | change | evidence | verdict |",
         "|---|---|---|---|---|---|",
     ]
-    for d in deltas:
+    rows, left_out = shown_rows(deltas)
+    for d in rows:
         cells = [d.metric, _value(d, d.baseline), _value(d, d.candidate), _change(d), _evidence(d), d.verdict]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    if left_out:
+        lines += ["", f"… {left_out:,} more per-name rows (`loadpulse compare --json` lists them all)"]
     return "\n".join(lines) + "\n"

@@ -10,6 +10,8 @@ A run that makes no HTTP request (SDK calls, database jobs) is compared on what 
 
 loadpulse cannot know whether more of a custom metric is good (jobs done) or bad (retries), so their
 verdicts say only the direction: ``significant increase`` / ``significant decrease``, never a regression.
+Like the HTTP rows, too few values on either side give ``too few samples`` and no test; the grouped
+``(other …)`` metrics of a capped run are left out.
 """
 
 from __future__ import annotations
@@ -25,10 +27,14 @@ from loadpulse.metrics.scenario_stats import CustomMetric
 from loadpulse.metrics.trend import TrendHistogram
 from loadpulse.results.document import Results
 from loadpulse.store.statistics import (
+    MIN_INTERVALS,
     SAME,
+    TOO_FEW,
     Delta,
     bootstrap_interval,
     classify,
+    enough,
+    is_grouped,
     mann_whitney_p,
     steady_rows,
     two_proportion_p,
@@ -74,9 +80,12 @@ def iteration_delta(base: Results, cand: Results, alpha: float, min_effect: floa
     rb = _per_second(base, lambda row: row.iterations)
     rc = _per_second(cand, lambda row: row.iterations)
     mb, mc = _median(rb), _median(rc)
+    n = (len(rb), len(rc))
+    if not enough(n, MIN_INTERVALS):
+        return Delta("iterations (median it/s)", mb, mc, "/s", "Mann-Whitney U", None, None, TOO_FEW, n)
     p = mann_whitney_p(rb, rc)
     verdict = classify(False, mb, mc, p < alpha, min_effect)
-    return Delta("iterations (median it/s)", mb, mc, "/s", "Mann-Whitney U", p, None, verdict)
+    return Delta("iterations (median it/s)", mb, mc, "/s", "Mann-Whitney U", p, None, verdict, n)
 
 
 def _metric_delta(
@@ -86,24 +95,33 @@ def _metric_delta(
         rb = _per_second(base, lambda row: row.metrics.get(name, 0.0))
         rc = _per_second(cand, lambda row: row.metrics.get(name, 0.0))
         vb, vc = _median(rb), _median(rc)
+        n = (len(rb), len(rc))
+        if not enough(n, MIN_INTERVALS):
+            return Delta(f"{name} (median /s)", vb, vc, "/s", "Mann-Whitney U", None, None, TOO_FEW, n, name)
         p = mann_whitney_p(rb, rc)
-        return Delta(
-            f"{name} (median /s)", vb, vc, "/s", "Mann-Whitney U", p, None, neutral(vb, vc, p < alpha, me)
-        )
+        verdict = neutral(vb, vc, p < alpha, me)
+        return Delta(f"{name} (median /s)", vb, vc, "/s", "Mann-Whitney U", p, None, verdict, n, name)
     if mb.kind == "rate":
         if not mb.total or not mc.total:
             return None
         vb, vc = mb.true / mb.total, mc.true / mc.total
+        n = (mb.total, mc.total)
+        if not enough(n):
+            return Delta(
+                f"{name} (rate)", vb, vc, "fraction", "two-proportion z", None, None, TOO_FEW, n, name
+            )
         p = two_proportion_p(mb.true, mb.total, mc.true, mc.total)
-        return Delta(
-            f"{name} (rate)", vb, vc, "fraction", "two-proportion z", p, None, neutral(vb, vc, p < alpha, me)
-        )
+        verdict = neutral(vb, vc, p < alpha, me)
+        return Delta(f"{name} (rate)", vb, vc, "fraction", "two-proportion z", p, None, verdict, n, name)
     if not mb.hist.total or not mc.hist.total:
         return None
     vb, vc = mb.hist.percentile(95.0), mc.hist.percentile(95.0)
+    n = (mb.hist.total, mc.hist.total)
+    if not enough(n):
+        return Delta(f"{name} p95", vb, vc, "", "bootstrap", None, None, TOO_FEW, n, name)
     lo, hi = bootstrap_interval(TrendBins(mb.hist), TrendBins(mc.hist), 95.0, scale=1.0)
-    significant = lo > 0 or hi < 0
-    return Delta(f"{name} p95", vb, vc, "", "bootstrap", None, (lo, hi), neutral(vb, vc, significant, me))
+    verdict = neutral(vb, vc, lo > 0 or hi < 0, me)
+    return Delta(f"{name} p95", vb, vc, "", "bootstrap", None, (lo, hi), verdict, n, name)
 
 
 def custom_deltas(base: Results, cand: Results, alpha: float, min_effect: float) -> list[Delta]:
@@ -111,7 +129,7 @@ def custom_deltas(base: Results, cand: Results, alpha: float, min_effect: float)
     out: list[Delta] = []
     for name in sorted(set(base.metrics) & set(cand.metrics)):
         mb, mc = base.metrics[name], cand.metrics[name]
-        if mb.kind != mc.kind:
+        if mb.kind != mc.kind or is_grouped(name):
             continue
         delta = _metric_delta(name, base, cand, mb, mc, alpha, min_effect)
         if delta is not None:

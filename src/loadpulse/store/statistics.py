@@ -15,10 +15,21 @@ import numpy as np
 import numpy.typing as npt
 
 from loadpulse.metrics.aggregate import SeriesRow
+from loadpulse.metrics.cardinality import OTHER
+from loadpulse.metrics.scenario_stats import OTHER_METRICS
 from loadpulse.results.document import Results
 
 REGRESSION, IMPROVEMENT, SAME = "regression", "improvement", "no significant change"
+TOO_FEW = "too few samples"
 MIN_ERROR_POINTS = 0.001
+MIN_SAMPLES = 20
+"""Recorded values (requests, trend values, rate samples) each run needs before a percentile or a share
+is compared. Below it a bootstrap resamples the same one or two values and its interval collapses to a
+point ([x, x]): any difference would look certain. Twenty keeps a p95 off the single largest value."""
+MIN_INTERVALS = 6
+"""Steady intervals (seconds) each run needs for a Mann-Whitney test over per-second rates. Six a side is
+the fewest at which the test can reach p < 0.01 at all (complete separation: p = 0.012 at five, 0.005 at
+six); with fewer, 'no significant change' would only mean 'could not have told'."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +43,10 @@ class Delta:
     interval: tuple[float, float] | None
     """95 % interval of candidate - baseline (bootstrap), in the metric's unit."""
     verdict: str
+    samples: tuple[int, int] | None = None
+    """How many values each side's test saw (requests, intervals, trend values), baseline first."""
+    name: str | None = None
+    """The request or metric name a per-name row is about; None for the run-wide rows."""
 
     @property
     def change(self) -> float | None:
@@ -49,6 +64,8 @@ class Delta:
             "p_value": self.p_value,
             "interval": list(self.interval) if self.interval else None,
             "verdict": self.verdict,
+            "samples": list(self.samples) if self.samples else None,
+            "name": self.name,
         }
 
 
@@ -130,6 +147,17 @@ def classify(worse_if_higher: bool, base: float, cand: float, significant: bool,
         return SAME
     higher = cand > base
     return REGRESSION if higher == worse_if_higher else IMPROVEMENT
+
+
+def enough(samples: tuple[int, int], minimum: int = MIN_SAMPLES) -> bool:
+    """Whether both sides hold at least ``minimum`` values: below it no verdict is given (:data:`TOO_FEW`)."""
+    return min(samples) >= minimum
+
+
+def is_grouped(name: str) -> bool:
+    """A catch-all entry of a capped run ('(other)', 'GET (other)', '(other counters)'): each run grouped
+    different names there, so comparing it run to run means nothing."""
+    return name.endswith(OTHER) or name in OTHER_METRICS
 
 
 def steady_rows(r: Results) -> list[SeriesRow]:
