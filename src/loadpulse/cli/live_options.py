@@ -8,6 +8,7 @@ import typer
 
 DEFAULT_DASHBOARD_PORT = 8089
 DEFAULT_PROMETHEUS_PORT = 9464
+MAX_PORT = 65535
 OPTIONAL_VALUE_FLAGS = {
     "--dashboard": str(DEFAULT_DASHBOARD_PORT),
     "--prometheus": str(DEFAULT_PROMETHEUS_PORT),
@@ -20,6 +21,8 @@ DashboardOpt = Annotated[
         help=f"Serve a live web dashboard while the run goes on (port {DEFAULT_DASHBOARD_PORT} "
         "unless --dashboard=PORT; 0 picks a free one).",
         show_default=False,
+        min=0,
+        max=MAX_PORT,
     ),
 ]
 PrometheusOpt = Annotated[
@@ -27,8 +30,10 @@ PrometheusOpt = Annotated[
     typer.Option(
         "--prometheus",
         help=f"Serve Prometheus metrics on /metrics (port {DEFAULT_PROMETHEUS_PORT} "
-        "unless --prometheus=PORT).",
+        "unless --prometheus=PORT; 0 picks a free one).",
         show_default=False,
+        min=0,
+        max=MAX_PORT,
     ),
 ]
 BindOpt = Annotated[

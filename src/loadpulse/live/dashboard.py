@@ -29,6 +29,9 @@ from loadpulse.redaction import redact_values
 from loadpulse.thresholds.verdict import ThresholdResult
 
 KEEPALIVE_S = 15.0
+LINGER_POLL_S = 0.1
+"""How often the linger looks for a stop signal: the watchdog's handler only counts it once the run is
+over (the runner it would stop has finished), so the linger watches the count."""
 MAX_NAMES = 30
 """Request names shown live (a scenario with hundreds of distinct URLs would flood the page)."""
 
@@ -137,6 +140,8 @@ class Dashboard:
         self.linger_s = linger_s
         self.host = host
         self._stop_run: Any = None
+        self._watchdog: Any = None
+        self._signals_at_finish: int | None = None
         sock = bind(host, port, "--dashboard")
         app = guarded(self.app(), token=token, bind_host=host, port=int(sock.getsockname()[1]))
         self.service = AsgiService(app, sock)
@@ -195,9 +200,32 @@ class Dashboard:
 
     async def start(self, runner: Any) -> None:
         self._stop_run = runner.request_stop
+        self._watchdog = getattr(runner, "watchdog", None)
         await self.service.start()
 
+    def finish(self, summary: dict[str, Any]) -> None:
+        """The run is over: show its summary. A signal from now on ends the linger; counting from here
+        (not from the linger's first line) keeps one that lands in between from being missed."""
+        self._signals_at_finish = self._signals()
+        self.state.finish(summary)
+
     async def stop(self) -> None:
-        if self.linger_s > 0:
-            await asyncio.sleep(self.linger_s)
+        await self.linger()
         await self.service.stop()
+
+    def _signals(self) -> int:
+        return int(getattr(self._watchdog, "signals", 0))
+
+    async def linger(self) -> None:
+        """Keep the final summary served for ``linger_s``; Ctrl-C, SIGTERM or SIGHUP ends it at once.
+
+        The run is over by then, so a signal changes nothing of its outcome or exit code: it only stops
+        the waiting. Without the run's signal handling (a library caller), KeyboardInterrupt ends the
+        sleep as it ends anything else."""
+        if self.linger_s <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.linger_s
+        seen = self._signals() if self._signals_at_finish is None else self._signals_at_finish
+        while (left := end - loop.time()) > 0 and self._signals() == seen:
+            await asyncio.sleep(min(LINGER_POLL_S, left))

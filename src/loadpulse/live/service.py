@@ -16,6 +16,8 @@ import uvicorn
 
 from loadpulse.errors import BadInput
 
+MAX_PORT = 65535
+
 
 class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
@@ -36,6 +38,9 @@ def free_port_near(host: str, port: int) -> int | None:
 
 def bind(host: str, port: int, flag: str) -> socket.socket:
     """A listening socket, or BadInput naming the port and a free one nearby."""
+    if not 0 <= port <= MAX_PORT:
+        # The CLI refuses it while parsing; a library caller would otherwise get socket's OverflowError.
+        raise BadInput(f"{flag}: {port} is not a port (0 to {MAX_PORT}; 0 picks a free one)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

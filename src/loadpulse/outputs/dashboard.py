@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from loadpulse.bounds import check_seconds
+from loadpulse.errors import BadInput
 from loadpulse.outputs.contract import Finished, Interval, Output, OutputParams, RunInfo
 from loadpulse.units import parse_duration
 
@@ -54,13 +56,17 @@ class DashboardOutput(Output):
 
     def stop(self, finished: Finished) -> Sequence[str]:
         if self.dashboard is not None:
-            self.dashboard.state.finish(finished.summary)
+            self.dashboard.finish(finished.summary)
         return ()
 
 
 def create(params: OutputParams) -> DashboardOutput | None:
     # The linger is checked even without --dashboard: a typo in a flag is bad input wherever it is.
     linger_s = parse_duration(params.flag("dashboard_linger", "0s"), "--dashboard-linger", allow_zero=True)
+    try:
+        check_seconds(linger_s, "--dashboard-linger")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     port = params.flag("dashboard")
     if params.run is None or port is None:
         return None
