@@ -21,6 +21,8 @@ from loadpulse.protocols.http.url import parse_url, resolve
 from loadpulse.results.outcome import RunOutcome
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec, request_name
+from loadpulse.thresholds.declared import parse_thresholds
+from loadpulse.thresholds.named import kept_names
 
 
 def build_driver(spec: RunSpec, recorder: Recorder) -> LoadDriver:
@@ -139,7 +141,10 @@ def plan_runner(
         check_fd_limit(plan.peak_vus, f"{plan.peak_vus:,} VUs")
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    recorder = Recorder()
+    # Names the thresholds are about keep their own entries past the cardinality caps (they would read
+    # "no data" otherwise); the expressions were checked when the plan was built.
+    thresholds = parse_thresholds(plan.thresholds, plan.metrics)
+    recorder = Recorder(keep=kept_names(thresholds, plan.metrics))
     load = ScenarioLoad(plan, recorder)
     runner = Runner(
         load,

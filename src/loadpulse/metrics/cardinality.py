@@ -52,6 +52,9 @@ class KeptNames:
     metrics: frozenset[str] = frozenset()
 
 
+KEEP_NOTHING = KeptNames()
+
+
 @dataclass(slots=True)
 class Overflow:
     """What one family of names lost to :data:`OTHER` so far in a run (cumulative, not per interval)."""

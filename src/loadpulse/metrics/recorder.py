@@ -15,7 +15,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from loadpulse.metrics.batched_cut import cut_all
-from loadpulse.metrics.cardinality import MAX_CUSTOM, MAX_NAMES, MAX_TAGS, OTHER, Cap, Overflow
+from loadpulse.metrics.cardinality import (
+    KEEP_NOTHING,
+    MAX_CUSTOM,
+    MAX_NAMES,
+    MAX_TAGS,
+    OTHER,
+    Cap,
+    KeptNames,
+    Overflow,
+)
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import MetricsRecorder, ScenarioRecorder
 from loadpulse.metrics.snapshot import NameStats, Snapshot
@@ -137,15 +146,19 @@ class Recorder:
     """
 
     def __init__(
-        self, max_names: int = MAX_NAMES, max_tags: int = MAX_TAGS, max_custom: int = MAX_CUSTOM
+        self,
+        max_names: int = MAX_NAMES,
+        max_tags: int = MAX_TAGS,
+        max_custom: int = MAX_CUSTOM,
+        keep: KeptNames = KEEP_NOTHING,
     ) -> None:
         self.names: dict[str, NameRecorder] = {}
-        self._name_cap = Cap(max_names)
-        self._tag_cap = Cap(max_tags)
+        self._name_cap = Cap(max_names, keep.names)
+        self._tag_cap = Cap(max_tags, keep.tags)
         self.tags: dict[str, NameRecorder] = {}
         """'key=value' -> the same measurements again, for requests carrying that tag (not in totals)."""
         self.scenarios: dict[str, ScenarioRecorder] = {}
-        self.metrics = MetricsRecorder(max_custom)
+        self.metrics = MetricsRecorder(max_custom, keep)
         self.probes: dict[str, float] = {}
         """Probe values sampled since the last cut (set from the probe sampler)."""
         self.dropped = 0
@@ -158,7 +171,7 @@ class Recorder:
         """The buffers of ``name``; ``status_kind`` is the protocol's classifier of its status codes."""
         rec = self.names.get(name)
         if rec is None:
-            if self._name_cap.full(len(self.names) - (OTHER in self.names)):
+            if self._name_cap.full(len(self.names) - (OTHER in self.names), name):
                 self._name_cap.group(name)
                 name = OTHER
                 rec = self.names.get(name)
@@ -171,7 +184,7 @@ class Recorder:
         tag = f"{key}={value}"
         rec = self.tags.get(tag)
         if rec is None:
-            if self._tag_cap.full(len(self.tags) - self._tag_others):
+            if self._tag_cap.full(len(self.tags) - self._tag_others, tag):
                 self._tag_cap.group(tag)
                 tag = f"{key}={OTHER}"
                 rec = self.tags.get(tag)
