@@ -87,6 +87,8 @@ def run_and_report(description: RunDescription, flags: Flags, thresholds: Sequen
         results = results_of(outcome, summary)
         results.settings = redact_values(results.settings, hidden)
         results.names = {redact_values(k, hidden): v for k, v in results.names.items()}
+        for st in results.scenarios.values():  # a script error's message may quote a token
+            st.script_error_messages = redact_values(st.script_error_messages, hidden)
         return Finished(results, outcome)
 
     outputs = OutputSet(build_outputs(params), thresholds, finish)
