@@ -65,6 +65,11 @@ def usage_line(exc: TyperException) -> str:
     path = ctx.command_path if ctx is not None else ""
     sub = path.removeprefix(app.info.name or "loadpulse").strip()
     where = f"{sub}: " if sub else ""
+    # A group called without its command: the help (printed already, to stdout) is the message, so the
+    # line says what is missing instead of an empty reason. Matched by name: typer vendors click.
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        names = ", ".join(getattr(ctx.command, "list_commands", lambda c: [])(ctx))
+        return f"{where}name a command" + (f" ({names})" if names else "") + "; see the help above"
     return f"{where}{exc.format_message().strip().rstrip('.')}; see --help"
 
 

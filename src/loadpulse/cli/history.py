@@ -10,12 +10,16 @@ from rich.table import Table
 
 from loadpulse.cli.console import stdout_console
 from loadpulse.cli.report_options import StoreOpt
+from loadpulse.errors import BadInput
 from loadpulse.outputs.console import print_summary
 from loadpulse.outputs.verdicts import print_verdicts
 from loadpulse.results.format import NO_DATA
 
 if TYPE_CHECKING:
     from loadpulse.store.history import RunRow
+
+MAX_LISTED_RUNS = 1_000_000
+"""Far past any screen or script's need, and within every database's integer (SQLite's is 64-bit)."""
 
 
 def history(
@@ -30,6 +34,10 @@ def history(
     from loadpulse.store.history import RunStore
 
     positive(limit, "--limit")
+    if limit > MAX_LISTED_RUNS:
+        raise BadInput(
+            f"--limit {limit:,} is more runs than history lists at once (at most {MAX_LISTED_RUNS:,})"
+        )
     rs = RunStore(store).open()
     rows = rs.list(name=name, tag=tag, limit=limit)
     console = stdout_console()

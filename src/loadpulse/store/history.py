@@ -266,6 +266,10 @@ def load_ref(ref: str, store_url: str | None = None, name: str | None = None) ->
     """A results file path (if it exists or looks like one) or a history reference."""
     from loadpulse.results.file import read_results
 
+    if not ref.strip():  # Path("") is "." (a folder): say what is wrong instead
+        raise BadInput(
+            "the run to load is empty: give a run id, 'last', 'best', 'tag:NAME' or a results file"
+        )
     p = Path(ref)
     if p.exists() or ref.endswith((".json", ".json.gz")):
         return read_results(p)
