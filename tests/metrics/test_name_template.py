@@ -31,3 +31,14 @@ def test_templates_are_distinct_and_most_frequent_first() -> None:
     assert templates(names) == ["GET /item/{id}", "GET /user/{id}", "GET /about"]
     assert templates(names, limit=1) == ["GET /item/{id}"]
     assert templates([]) == []
+
+
+def test_numbers_inside_a_segment_are_folded_by_comparing_the_examples() -> None:
+    alice = ["GET /u/alice1000/orders", "GET /u/alice1001/orders", "GET /u/alice1002/orders"]
+    assert templates(alice) == ["GET /u/alice{id}/orders"]
+    assert templates(["GET /x-5.html", "GET /x-77.html"]) == ["GET /x-{id}.html"]
+    assert templates(["GET /v1/item/1", "GET /v1/item/2"]) == ["GET /v1/item/{id}"]  # shared: kept
+    assert templates(["GET /item/1", "GET /item/2", "GET /other/path"]) == [
+        "GET /item/{id}",
+        "GET /other/path",
+    ]

@@ -40,9 +40,28 @@ def template(name: str) -> str:
 
 
 def templates(names: Iterable[str], limit: int = 3) -> list[str]:
-    """Distinct templates of ``names``, most frequent first (ties in order of first appearance)."""
+    """Distinct templates of ``names``, most frequent first (ties in order of first appearance). Names that
+    keep apart only by numbers inside a segment (``/u/alice1/orders``, ``/u/alice2/orders``, ``/x-7.html``)
+    are folded by comparing them with each other, which one name alone cannot show."""
     counts: dict[str, int] = {}
-    for name in names:
-        t = template(name)
+    for t in _folded([template(name) for name in names]):
         counts[t] = counts.get(t, 0) + 1
     return sorted(counts, key=lambda t: -counts[t])[:limit]
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _folded(names: list[str]) -> list[str]:
+    """Names of the same shape once numbers are set aside are folded into one template: a segment they all
+    share stays as it is (``v1``), one where they differ gets ``{id}`` for its numbers."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(_DIGITS.sub("{id}", name), []).append(name)
+    folded: dict[str, str] = {}
+    for members in groups.values():
+        split = [m.split("/") for m in members]
+        segments = zip(*split, strict=True)
+        template = "/".join(s[0] if len(set(s)) == 1 else _DIGITS.sub("{id}", s[0]) for s in segments)
+        folded.update(dict.fromkeys(members, template))
+    return [folded[name] for name in names]
