@@ -232,6 +232,6 @@ _FAMILIES = {
     "names": ("request names", f"'{OTHER}'"),
     "tags": ("tag values", f"'key={OTHER}'"),
     "checks": ("check names", f"'{OTHER}'"),
-    "metrics": ("custom metric names", "'(other counters|rates|trends)'"),
+    "metrics": ("custom metric names", "'(other counters)', '(other rates)' and '(other trends)' by kind"),
 }
 """Overflow family -> (what is counted, where the rest went), for :meth:`Aggregate.warnings`."""
