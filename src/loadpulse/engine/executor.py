@@ -117,7 +117,7 @@ class Executor:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
                 raise  # we are being cancelled (stop, ramp-down): not the script's doing
-            self.rec.script_error(script_error_key(exc, self.source))
+            self.rec.script_error(script_error_key(exc, self.source), exc)
         except RunInterrupted:
             # Raised by the watchdog into a task that blocked the loop past a stop: that iteration is
             # interrupted, and the run's stop request is already on its way.
@@ -129,7 +129,7 @@ class Executor:
         except (Exception, SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
             # SystemExit and KeyboardInterrupt raised by a task would otherwise escape the event loop and
             # end the whole run with nothing reported; GeneratorExit would silently kill the VU.
-            self.rec.script_error(script_error_key(exc, self.source))
+            self.rec.script_error(script_error_key(exc, self.source), exc)
         finally:
             slot.busy = False
         rec = self.rec

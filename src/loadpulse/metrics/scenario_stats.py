@@ -13,14 +13,35 @@ from typing import Any, Literal
 
 import numpy as np
 
-from loadpulse.metrics.cardinality import MAX_CUSTOM, OTHER, Cap, KeptNames, Overflow
+from loadpulse.metrics.cardinality import KEEP_NOTHING, MAX_CUSTOM, OTHER, Cap, KeptNames, Overflow
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.trend import TrendHistogram
+from loadpulse.redaction import redact_text
 
 MetricKind = Literal["counter", "trend", "rate"]
 TREND_SCALE = 1
 """Trend values are kept exactly, in the user's own units (see metrics/trend.py). Readers still divide by
 this (it was 1000 when trends lived in the latency histogram as value*1000), so it stays, at 1."""
+MAX_SCRIPT_ERRORS = 100
+"""Script-error keys kept apart per scenario and process; later ones count under :data:`OTHER`. A key is
+a type and a line of the script, so a real run has a handful: the cap only bounds a script that makes
+exception types from data."""
+MAX_MESSAGE = 200
+"""Characters kept of a script error's message: enough for 'ctx has no attribute ...; did you mean ...'."""
+
+
+def error_message(exc: BaseException) -> str:
+    """What ``exc`` says, on one line, at most :data:`MAX_MESSAGE` characters, control characters escaped
+    and URL passwords and secret query values redacted ('' when it says nothing). Run-wide secrets
+    (``--secret``, header values) are replaced later, where every output is redacted."""
+    try:
+        text = str(exc)[: MAX_MESSAGE * 4]  # a message holding a whole response body is cut before any work
+    except Exception:  # a user __str__ that raises: the key still says the type and line
+        return ""
+    text = " ".join(text.split())
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    text = redact_text(text)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 @dataclass(slots=True)
@@ -80,6 +101,9 @@ class ScenarioStats:
     """Running VUs at the end of the interval (a gauge: merging across processes adds)."""
     script_errors: dict[str, int] = field(default_factory=dict)
     """'ExceptionType at file.py:LINE' -> count."""
+    script_error_messages: dict[str, str] = field(default_factory=dict)
+    """The first message seen for a key of :attr:`script_errors` (see :func:`error_message`); keys whose
+    exceptions said nothing are absent."""
 
     def merge(self, other: ScenarioStats, gauge: bool = True) -> None:
         self.iterations += other.iterations
@@ -90,6 +114,10 @@ class ScenarioStats:
             self.vus += other.vus
         for k, n in other.script_errors.items():
             self.script_errors[k] = self.script_errors.get(k, 0) + n
+        if other.script_error_messages:
+            messages = self.script_error_messages
+            for k, message in other.script_error_messages.items():
+                messages.setdefault(k, message)  # the first seen: merges run in time order
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +127,7 @@ class ScenarioStats:
             "interrupted": self.interrupted,
             "vus": self.vus,
             "script_errors": dict(self.script_errors),
+            "script_error_messages": dict(self.script_error_messages),
         }
 
     @classmethod
@@ -110,24 +139,59 @@ class ScenarioStats:
             interrupted=int(d["interrupted"]),
             vus=int(d["vus"]),
             script_errors={str(k): int(v) for k, v in d["script_errors"].items()},
+            # absent from results files written before messages were kept
+            script_error_messages={
+                str(k): str(v)[:MAX_MESSAGE] for k, v in d.get("script_error_messages", {}).items()
+            },
         )
 
 
 class ScenarioRecorder:
     """Hot-path buffers of one scenario; the engine appends, :meth:`cut` empties."""
 
-    __slots__ = ("dropped", "duration", "interrupted", "iterations", "script_errors", "vus")
+    __slots__ = (
+        "_error_cap",
+        "_error_keys",
+        "dropped",
+        "duration",
+        "interrupted",
+        "iterations",
+        "script_error_messages",
+        "script_errors",
+        "vus",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, max_script_errors: int = MAX_SCRIPT_ERRORS) -> None:
         self.iterations = 0
         self.duration = array("q")
         self.dropped = 0
         self.interrupted = 0
         self.vus = 0
         self.script_errors: dict[str, int] = {}
+        self.script_error_messages: dict[str, str] = {}
+        self._error_cap = max_script_errors
+        self._error_keys: set[str] = set()
+        """Keys admitted so far in the run (the cap is on the run, not on one interval)."""
 
-    def script_error(self, where: str) -> None:
-        self.script_errors[where] = self.script_errors.get(where, 0) + 1
+    def script_error(self, where: str, exc: BaseException | None = None) -> None:
+        """Count one script error at ``where``; ``exc``'s message is kept when ``where`` is new this
+        interval (so a failing line costs one ``str(exc)`` per interval, not one per iteration)."""
+        n = self.script_errors.get(where)
+        if n is None:
+            label = where
+            if where not in self._error_keys:
+                if len(self._error_keys) >= self._error_cap:
+                    where = OTHER
+                else:
+                    self._error_keys.add(where)
+            n = self.script_errors.get(where, 0)
+            if exc is not None and where not in self.script_error_messages:
+                message = error_message(exc)
+                if where == OTHER:  # the catch-all says which error its message is about
+                    message = f"{label}: {message}" if message else label
+                if message:
+                    self.script_error_messages[where] = message
+        self.script_errors[where] = n + 1
 
     def cut(self) -> ScenarioStats:
         stats = ScenarioStats(
@@ -136,12 +200,14 @@ class ScenarioRecorder:
             interrupted=self.interrupted,
             vus=self.vus,
             script_errors=dict(self.script_errors),
+            script_error_messages=dict(self.script_error_messages),
         )
         if self.duration:
             stats.duration.record_many(np.frombuffer(self.duration, dtype=np.int64).copy())
         del self.duration[:]
         self.iterations = self.dropped = self.interrupted = 0
         self.script_errors.clear()
+        self.script_error_messages.clear()
         return stats
 
 
@@ -158,7 +224,7 @@ class MetricsRecorder:
 
     __slots__ = ("_check_cap", "_metric_cap", "checks", "counters", "kinds", "rates", "trends")
 
-    def __init__(self, max_custom: int = MAX_CUSTOM, keep: KeptNames = KeptNames()) -> None:
+    def __init__(self, max_custom: int = MAX_CUSTOM, keep: KeptNames = KEEP_NOTHING) -> None:
         self._check_cap = Cap(max_custom, keep.checks)
         self._metric_cap = Cap(max_custom, keep.metrics)
         self.checks: dict[str, list[int]] = {}

@@ -9,6 +9,9 @@ from rich.table import Table
 
 from loadpulse.results.format import fmt_count, fmt_ms, fmt_number
 
+MAX_SCRIPT_ERROR_LINES = 10
+"""Script errors printed, the most frequent first; the JSON summary has them all."""
+
 
 def _table(*cols: str) -> Table:
     t = Table(box=None, pad_edge=False, header_style="bold")
@@ -77,6 +80,24 @@ def print_scenarios(console: Console, s: dict[str, Any]) -> None:
                 value += f"  (n={fmt_count(m['count'])})"
             metrics.add_row(name, m["kind"], value)
         console.print(metrics)
-    for name, block in s["scenarios"].items():
-        for where, n in block["script_errors"].items():
-            console.print(f"  [red]script error[/] {name}: {where} x{fmt_count(n)}", highlight=False)
+    print_script_errors(console, s)
+
+
+def print_script_errors(console: Console, s: dict[str, Any]) -> None:
+    """One line per script error (scenario, type and line, count, first message), most frequent first.
+    ``s`` is already escaped for markup (console.print_summary); control characters were escaped when the
+    message was recorded (metrics.scenario_stats.error_message)."""
+    found = [
+        (n, name, where, block.get("script_error_messages", {}).get(where, ""))
+        for name, block in s["scenarios"].items()
+        for where, n in block["script_errors"].items()
+    ]
+    found.sort(key=lambda e: -e[0])
+    for n, name, where, message in found[:MAX_SCRIPT_ERROR_LINES]:
+        # A YAML flow's error names itself: its message would repeat the key.
+        said = f": {message}" if message and message != where else ""
+        line = f"  [red]script error[/] {name}: {where} x{fmt_count(n)}{said}"
+        console.print(line, highlight=False)
+    if len(found) > MAX_SCRIPT_ERROR_LINES:
+        more = len(found) - MAX_SCRIPT_ERROR_LINES
+        console.print(f"  … {more:,} more script errors (all of them in --json)", highlight=False)

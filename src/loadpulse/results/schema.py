@@ -104,6 +104,8 @@ class ScenarioDoc(_Strict):
     interrupted: Count
     vus: Count
     script_errors: dict[str, Count]
+    script_error_messages: dict[str, str] = {}
+    """The first message per key of ``script_errors`` (absent from files written before it was kept)."""
 
 
 class TrendDoc(_Strict):

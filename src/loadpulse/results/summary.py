@@ -173,6 +173,7 @@ def scenario_blocks(outcome: RunOutcome) -> dict[str, Any]:
             "dropped": st.dropped,
             "interrupted": st.interrupted,
             "script_errors": dict(sorted(st.script_errors.items())),
+            "script_error_messages": dict(sorted(st.script_error_messages.items())),
         }
     checks: dict[str, dict[str, Any]] = {
         name: {"passed": ok, "failed": bad, "rate": round(ok / (ok + bad), 6) if ok + bad else 0.0}
