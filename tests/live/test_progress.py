@@ -57,3 +57,10 @@ def test_dashboard_shows_the_iteration_budget_not_the_safety_limit() -> None:
     msg = state.message(0)
     assert msg["planned_s"] is None and msg["planned_iterations"] == 1000
     assert DashboardState("t", 30.0).message(0)["planned_s"] == 30.0
+
+
+def test_a_probe_name_with_control_characters_is_escaped_on_the_progress_line() -> None:
+    line = ProgressLine(Console(file=io.StringIO()), planned_s=8.0, planned_requests=None)
+    text = line.render(row(**{"q\x1b[2J\nverdict PASS": 1.0}), aggregate(5)).plain
+    assert "\x1b" not in text and "\n" not in text
+    assert "q\\x1b[2J\\nverdict PASS 1" in text

@@ -13,7 +13,7 @@ from loadpulse.cli.report_options import StoreOpt
 from loadpulse.errors import BadInput
 from loadpulse.outputs.console import print_summary
 from loadpulse.outputs.verdicts import print_verdicts
-from loadpulse.results.format import NO_DATA
+from loadpulse.results.format import NO_DATA, markup_safe
 
 if TYPE_CHECKING:
     from loadpulse.store.history import RunRow
@@ -72,9 +72,11 @@ def history_table(rows: list[RunRow], width: int) -> Table:
             "req/s": f"{r.rate:,.1f}",
             "p95": f"{r.p95_ms:.2f} ms" if r.p95_ms is not None else NO_DATA,
             "errors": f"{r.error_rate * 100:.2f}%",
-            "name": r.name or "",
-            "tags": ",".join(r.tags),
-            "source": r.source or "",
+            # Names, tags and sources are the user's (a scenario's): shown as written, never as markup
+            # or terminal control sequences.
+            "name": markup_safe(r.name or ""),
+            "tags": markup_safe(",".join(r.tags)),
+            "source": markup_safe(r.source or ""),
         }
         for r in rows
     ]

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
 from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.run_options import Flags
@@ -21,6 +20,7 @@ from loadpulse.probes.build import build_sampler, check_probe_thresholds
 from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.redaction import redact_values, run_secrets
 from loadpulse.results.document import results_of
+from loadpulse.results.format import markup_safe
 from loadpulse.results.outcome import RunOutcome
 from loadpulse.results.summary import build_summary
 from loadpulse.scenario.model import Plan
@@ -137,7 +137,7 @@ def _sampler(
     sampler = build_sampler(
         tuple(flags.get("probe") or ()),
         description.probes if isinstance(description, Plan) else None,
-        warn=lambda message: err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False),
+        warn=lambda message: err.print(f"[yellow]warning:[/] {markup_safe(message)}", highlight=False),
     )
     try:
         check_probe_thresholds(thresholds, sampler)
@@ -155,11 +155,11 @@ def _warn(outcome: RunOutcome, finished: Finished, sampler: ProbeSampler | None,
     probe_warnings = set(sampler.warnings) if sampler is not None else set()
     for warning in outcome.warnings:
         if warning not in probe_warnings:  # those were printed as they happened
-            err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+            err.print(f"[yellow]warning:[/] {markup_safe(warning)}", highlight=False)
     if outcome.abort_reason:
-        err.print(f"[red]aborted:[/] {escape(outcome.abort_reason)}", highlight=False)
+        err.print(f"[red]aborted:[/] {markup_safe(outcome.abort_reason)}", highlight=False)
     for reason in finished.summary["generator"]["reasons"]:
-        err.print(f"[yellow]warning:[/] generator-limited: {escape(reason)}", highlight=False)
+        err.print(f"[yellow]warning:[/] generator-limited: {markup_safe(reason)}", highlight=False)
 
 
 def run_secrets_of(description: RunDescription, given: Sequence[str]) -> list[str]:

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
-from loadpulse.results.format import fmt_count, fmt_duration, fmt_ms, fmt_number
+from loadpulse.results.format import control_safe, fmt_count, fmt_duration, fmt_ms, fmt_number
 
 PLAIN_EVERY_S = 5.0
 BAR_WIDTH = 20
@@ -90,7 +90,7 @@ class ProgressLine:
         # Latencies are at least 1 µs: 0 means no response in the interval, shown as unknown, not as fast.
         text.append(f"  p95 {fmt_ms(row.p95_ms or None)}")
         for name, value in list(row.probes.items())[:3]:  # the target's side, on the same line
-            text.append(f"  {name} {probe_value(value)}", style="cyan")
+            text.append(f"  {control_safe(name)} {probe_value(value)}", style="cyan")
         text.append(f"  {fmt_duration(elapsed)}")
         if frac:
             eta = elapsed / frac - elapsed

@@ -1,7 +1,9 @@
-"""Human formatting of numbers shared by the terminal outputs (pure)."""
+"""Human formatting of numbers shared by the terminal outputs, and the escaping of the names they print
+(pure)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.markup import escape
@@ -63,13 +65,30 @@ def fmt_duration(seconds: float) -> str:
     return f"{h}h{m:02d}m"
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or f"\\x{ord(char):02x}"
+
+
+def control_safe(text: str) -> str:
+    """``text`` with every control character (C0, DEL, C1; ESC and newline among them) written as its
+    escape (``\\x1b``, ``\\n``): a name chosen by a scenario cannot clear the screen, move the cursor or
+    start a line of its own (a fake ``verdict PASS``) on the terminal that shows it."""
+    return _CONTROL.sub(_visible, text)
+
+
 def markup_safe(obj: Any) -> Any:
-    """``obj`` (JSON-like) with every string escaped for rich markup, keys included: a request name, URL or
-    check name holding ``[redacted]`` or ``[bold]`` is shown as written, not taken as a style."""
+    """``obj`` (JSON-like) with every string made safe to print, keys included: control characters escaped
+    (:func:`control_safe`) and rich markup escaped, so a request name, URL or check name holding
+    ``[redacted]`` or ``[bold]`` is shown as written, not taken as a style."""
     if isinstance(obj, str):
-        return escape(obj)
+        return escape(control_safe(obj))
     if isinstance(obj, dict):
-        return {escape(k) if isinstance(k, str) else k: markup_safe(v) for k, v in obj.items()}
+        return {escape(control_safe(k)) if isinstance(k, str) else k: markup_safe(v) for k, v in obj.items()}
     if isinstance(obj, list):
         return [markup_safe(v) for v in obj]
     return obj
