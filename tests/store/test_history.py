@@ -19,6 +19,7 @@ from tests.results.results_factory import synthetic_results
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunStore]:
     if request.param == "sqlite":
+        (tmp_path / "h").mkdir()
         url = f"sqlite:///{tmp_path / 'h' / 'history.sqlite'}"
     else:
         url = request.getfixturevalue("postgres_url")
@@ -123,3 +124,18 @@ def test_read_only_and_locked_sqlite_are_reported(tmp_path: Path) -> None:
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_a_store_in_a_missing_folder_is_refused_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "history.sqlite"
+    with pytest.raises(BadInput, match="does not exist; create it first"):
+        RunStore(f"sqlite:///{missing}")
+    assert not missing.parent.exists()
+
+
+def test_a_sqlite_uri_creates_no_folder_named_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "h.sqlite"
+    RunStore(f"sqlite:///{path}").open()
+    RunStore(f"sqlite:///file:{path}?mode=ro&uri=true").open()
+    assert not (tmp_path / "file:").exists()

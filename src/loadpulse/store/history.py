@@ -89,23 +89,31 @@ class RunStore:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
         self.where = redact_url(self.url)
-        self.engine = self._engine()
+        self.engine = self._engine(create_folder=url is None)
 
-    def _engine(self) -> Engine:
+    def _engine(self, create_folder: bool) -> Engine:
         try:
             parsed = make_url(self.url)
         except ArgumentError:
             raise BadInput(
                 f"--store {self.url!r} is not a database URL (sqlite:///path or postgresql://…)"
             ) from None
-        if parsed.drivername.startswith("sqlite") and parsed.database:
-            folder = Path(parsed.database).expanduser().parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
+        database = parsed.database or ""
+        # A file: URI (sqlite's uri=true mode) or :memory: names no folder of ours to check or create.
+        if parsed.drivername.startswith("sqlite") and database and not database.startswith(("file:", ":")):
+            folder = Path(database).expanduser().parent
+            if create_folder:  # the default history in the user's data folder: made on first use
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise BadInput(
+                        f"history store {self.where}: cannot create {folder}: {exc.strerror}"
+                    ) from None
+            elif not folder.is_dir():
+                # Like an output path: a mistyped folder is refused, never silently created.
                 raise BadInput(
-                    f"history store {self.where}: cannot create {folder}: {exc.strerror}"
-                ) from None
+                    f"history store {self.where}: folder {str(folder)!r} does not exist; create it first"
+                )
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
         args: dict[str, Any] = {"connect_timeout": 5} if parsed.drivername.startswith("postgresql") else {}
