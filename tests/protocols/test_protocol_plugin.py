@@ -195,3 +195,45 @@ def test_ctx_timed_measures_blocks_of_python_as_named_requests(tmp_path: Path) -
     assert by_name["flaky"]["requests"]["failed"] == 2 and by_name["flaky"]["errors"] == {"script_error": 2}
     [(key, n)] = summary["scenarios"]["default"]["script_errors"].items()
     assert n == 2 and key.startswith("RuntimeError")
+
+
+CALLS = """
+import asyncio, threading, time
+from loadpulse import task
+
+profile = {"profile": "per-vu-iterations", "vus": 4, "iterations": 3}
+loop_threads = set()
+
+def write(n):
+    time.sleep(0.03)  # a blocking driver call: must not stall the event loop
+    if n == 2:
+        raise OSError("disk full")
+    return threading.current_thread().name
+
+@task
+async def t(ctx):
+    loop_threads.add(threading.current_thread().name)
+    try:
+        where = await ctx.call("write", write, ctx.vu.iteration)
+        ctx.check(where.startswith("loadpulse-call"), "ran in a pool thread")
+    except OSError:
+        pass
+    read = ctx.timed("read")(asyncio.sleep)
+    await read(0.001)
+"""
+
+
+def test_ctx_call_runs_blocking_functions_in_threads_and_times_them(tmp_path: Path) -> None:
+    path = tmp_path / "calls.py"
+    path.write_text(textwrap.dedent(CALLS))
+    plan = build_plan(load_scenario(str(path)), RunOptions())
+    summary = build_summary(execute_plan(plan, handle_signals=False))
+    write = summary["by_name"]["write"]
+    assert write["requests"]["total"] == 12 and write["requests"]["failed"] == 4
+    assert write["errors"] == {"script_error": 4}
+    assert write["latency_ms"]["min"] >= 25.0  # the 30 ms call, measured whole
+    assert summary["checks"]["ran in a pool thread"] == {
+        **summary["checks"]["ran in a pool thread"],
+        "failed": 0,
+    }
+    assert summary["by_name"]["read"]["requests"]["total"] == 12  # the decorator form times every call

@@ -20,6 +20,7 @@ DEFAULT = "http"
 _PROTOCOLS: dict[str, str | SessionFactory] = {
     "http": "loadpulse.protocols.http.plugin:HttpProtocol",
     "timed": "loadpulse.protocols.timed:TimedProtocol",
+    "call": "loadpulse.protocols.call:CallProtocol",
 }
 
 

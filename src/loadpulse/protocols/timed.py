@@ -3,6 +3,9 @@
     async with ctx.timed("insert order"):
         await db.execute(...)
 
+    insert = ctx.timed("insert order")(db.execute)   # or as a decorator: each call is timed
+    await insert(...)
+
 The block's duration goes into the same per-name statistics as HTTP requests (latency percentiles,
 thresholds like ``http{name=insert order}.p95 < 50ms``); a block that raises counts as a failed request
 (``script_error``, or ``unfinished`` when the run ended inside it) and the exception goes on to the
@@ -13,8 +16,12 @@ for the engine to carry it.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
+from collections.abc import Callable
 from time import perf_counter_ns
 from types import TracebackType
+from typing import Any
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder, Recorder
@@ -64,20 +71,25 @@ class Timer:
             rec = self.session.recorder.for_name(name)
             if len(self._names) < NAME_CACHE_MAX:  # per VU: bounded whatever names the script makes up
                 self._names[name] = rec
-        intended, self.intended_ns = self.intended_ns, 0
-        return TimedBlock(self.session, rec, intended)
+        return TimedBlock(self, name, rec)
 
 
 class TimedBlock:
-    __slots__ = ("_intended", "_rec", "_sent", "_session")
+    """One timed block (``with``/``async with``), or a decorator timing every call of a function."""
 
-    def __init__(self, session: TimedProtocol, rec: NameRecorder, intended_ns: int) -> None:
-        self._session = session
+    __slots__ = ("_intended", "_name", "_rec", "_sent", "_session", "_timer")
+
+    def __init__(self, timer: Timer, name: str, rec: NameRecorder) -> None:
+        self._timer = timer
+        self._name = name
+        self._session = timer.session
         self._rec = rec
-        self._intended = intended_ns
+        self._intended = 0
         self._sent = 0
 
     def __enter__(self) -> TimedBlock:
+        # The iteration's intended start goes to the first block entered, not the first one made.
+        self._intended, self._timer.intended_ns = self._timer.intended_ns, 0
         self._sent = perf_counter_ns()
         self._session.running += 1
         return self
@@ -105,3 +117,24 @@ class TimedBlock:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.__exit__(kind, exc, tb)
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """``ctx.timed(name)(fn)``: ``fn`` with every call timed under ``name`` (async or plain)."""
+        if not callable(fn):
+            raise TypeError(f"ctx.timed({self._name!r}) decorates a function, not {fn!r}")
+        timer, name = self._timer, self._name
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def timed_coroutine(*args: Any, **kwargs: Any) -> Any:
+                async with timer(name):
+                    return await fn(*args, **kwargs)
+
+            return timed_coroutine
+
+        @functools.wraps(fn)
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            with timer(name):
+                return fn(*args, **kwargs)
+
+        return timed_call

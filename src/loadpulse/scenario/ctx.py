@@ -13,6 +13,7 @@ from loadpulse.protocols import registry
 from loadpulse.protocols.sessions import Sessions
 
 if TYPE_CHECKING:
+    from loadpulse.protocols.call import Caller
     from loadpulse.protocols.http.client import HttpClient
     from loadpulse.protocols.timed import Timer
 
@@ -33,6 +34,7 @@ class ProtocolAccess:
     if TYPE_CHECKING:  # what editors and type checkers see; at run time every protocol is looked up by name
         http: HttpClient
         timed: Timer
+        call: Caller
 
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
