@@ -116,6 +116,9 @@ def show(
     if as_json:
         console.out(json.dumps(results.summary, indent=2), highlight=False)
         return 0
+    for warning in results.summary.get("warnings") or []:
+        # What the run warned about (grouped names, TLS reasons, a forced stop) belongs with its figures.
+        console.print(f"[yellow]warning:[/] {markup_safe(str(warning))}", highlight=False)
     print_summary(console, results.summary)
     print_verdicts(console, results.summary)
     return 0
