@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -38,6 +39,10 @@ def report(tmp_path_factory: pytest.TempPathFactory, demo_url: str) -> tuple[Pat
             @task(weight=1)
             async def missing(ctx):
                 await ctx.http.get("/api/messages/999999999", name="missing")
+
+            @task(weight=1)
+            async def broken(ctx):
+                raise ValueError(NAME)
             """
         )
     )
@@ -94,4 +99,27 @@ def test_hostile_text_stays_inert_text(browser: Any, report: tuple[Path, dict[st
     assert cells.count(HOSTILE) >= 3  # per-name, checks and custom metric tables, as plain text
     body = page.evaluate("document.body.innerText")
     assert "p95 < 1s" in body and "PASS" in body and "http_4xx" in body
+    assert "Script errors" in body and "ValueError at hostile.py:" in body  # with its message, as text
+    assert cells.count(HOSTILE) >= 4
+    page.close()
+
+
+def test_the_runs_warnings_head_the_report(browser: Any, tmp_path: Path, demo_url: str) -> None:
+    out = tmp_path / "r.json.gz"
+    subprocess.run(
+        [sys.executable, "-m", "loadpulse", "http", f"{demo_url}/health", "-n", "20", "-c", "1", "--quiet",
+         "--no-history", "--out", str(out)],
+        check=True,
+    )  # fmt: skip
+    doc = json.loads(gzip.decompress(out.read_bytes()))
+    doc["summary"]["warnings"] = [f"1,234 distinct request names; {HOSTILE}"]
+    out.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    html = tmp_path / "r.html"
+    subprocess.run([sys.executable, "-m", "loadpulse", "report", str(out), "--html", str(html)], check=True)
+    page = browser.new_page()
+    page.goto(html.as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    shown = page.evaluate("[...document.querySelectorAll('.warning')].map(d => d.textContent)")
+    assert shown == [f"warning: 1,234 distinct request names; {HOSTILE}"]
+    assert page.evaluate("window.__pwned") is None
     page.close()

@@ -54,6 +54,7 @@
   card("failed", num(req.failed, 0));
   card("p50", ms(lat.p50)); card("p95", ms(lat.p95)); card("p99", ms(lat.p99)); card("max", ms(lat.max));
   card("dropped", num(s.dropped, 0));
+  (s.warnings || []).forEach(function (w) { add(root, el("div", { "class": "warning" }, "warning: " + w)); });
 
   // thresholds -----------------------------------------------------------------------------------------
   if (s.thresholds && s.thresholds.length) {
@@ -150,6 +151,20 @@
         return [n, b.profile.profile, num(b.iterations, 0), num(b.iteration_rate, 1), ms(b.iteration_ms.p50),
                 ms(b.iteration_ms.p95), num(b.dropped, 0), num(b.interrupted, 0), errs];
       }));
+    var errorRows = [];
+    Object.keys(s.scenarios).forEach(function (n) {
+      var b = s.scenarios[n], messages = b.script_error_messages || {};
+      Object.keys(b.script_errors).forEach(function (k) {
+        errorRows.push([b.script_errors[k], n, k, messages[k] || ""]);
+      });
+    });
+    if (errorRows.length) {
+      add(root, el("h2", null, "Script errors"));
+      errorRows.sort(function (a, b) { return b[0] - a[0]; });  // the most frequent first
+      table(root, ["scenario", "error", "count", "first message"], errorRows.slice(0, 50).map(function (r) {
+        return [r[1], r[2], num(r[0], 0), r[3]];
+      }));
+    }
   }
   var probeStats = Object.keys(s.probes || {});
   if (probeStats.length) {
