@@ -117,3 +117,10 @@ def test_ramping_profiles_say_what_their_stages_count() -> None:
     assert rate.stage_unit == "iterations/s" and rate.describe()["stage_unit"] == "iterations/s"
     assert vus.stage_unit == "VUs" and vus.describe()["stage_unit"] == "VUs"
     assert "stage_unit" not in build_profile(preset_config("smoke")).describe()
+
+
+def test_rate_with_stages_ramps_from_that_rate() -> None:
+    cfg = apply_overrides({"profile": "constant-vus", "vus": 5}, Overrides(rate=50, stages=("2s:0/s",)))
+    assert cfg["profile"] == "ramping-rate" and cfg["start_rate"] == 50
+    profile: Any = build_profile(cfg)
+    assert profile.rate_at(0.0) == 50 and profile.rate_at(1.0) == 25 and profile.rate_at(2.0) == 0

@@ -157,7 +157,8 @@ def apply_overrides(config: dict[str, Any], o: Overrides) -> dict[str, Any]:
         open_model = o.rate is not None or (family == "open" and o.vus is None)
         stages = _stages_in(o.stages, open_model, name, o.rate is not None)
         if open_model:
-            cfg = {"profile": "ramping-rate", "start_rate": 0, "stages": stages, **keep}
+            # With --rate the ramp starts from that rate (it would otherwise be silently ignored).
+            cfg = {"profile": "ramping-rate", "start_rate": o.rate or 0, "stages": stages, **keep}
             cfg["max_vus"] = o.max_vus or o.vus or config.get("max_vus", 100)
         else:
             cfg = {"profile": "ramping-vus", "start_vus": 0, "stages": stages, **keep}
