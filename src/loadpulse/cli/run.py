@@ -10,6 +10,7 @@ from loadpulse.cli.http import positive
 from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
 from loadpulse.errors import BadInput
+from loadpulse.metrics.cardinality import MAX_NAMES, MAX_NAMES_LIMIT
 from loadpulse.profiles.presets import PRESETS, Overrides
 from loadpulse.protocols.http.url import parse_url
 from loadpulse.scenario.loader import load_scenario
@@ -49,6 +50,7 @@ def make_plan(
     grace: str = "2s",
     insecure: bool = False,
     thresholds: list[str] | None = None,
+    max_names: int = MAX_NAMES,
 ) -> Plan:
     """Everything the command line says, checked, on top of what the file declares."""
     if profile is not None and preset is not None:
@@ -61,6 +63,8 @@ def make_plan(
     positive(rate, "--rate")
     positive(iterations, "--iterations")
     positive(max_vus, "--max-vus")
+    if not 1 <= max_names <= MAX_NAMES_LIMIT:
+        raise BadInput(f"--max-names {max_names}: keep 1 to {MAX_NAMES_LIMIT:,} distinct request names")
     if base_url is not None:
         parse_url(base_url)
     overrides = Overrides(
@@ -85,6 +89,7 @@ def make_plan(
             connect_timeout_s=parse_duration(connect_timeout, "--connect-timeout"),
             grace_s=parse_duration(grace, "--grace", allow_zero=True),
             extra_thresholds=tuple(thresholds or ()),
+            max_names=max_names,
         ),
     )
     if plan.base_url is not None:
@@ -150,6 +155,14 @@ def run(
     insecure: Annotated[
         bool, typer.Option("--insecure", "-k", help="Skip TLS certificate verification.")
     ] = False,
+    max_names: Annotated[
+        int,
+        typer.Option(
+            "--max-names",
+            help="Distinct request names kept apart, per process (a memory bound); later ones are counted "
+            "under '(other)' with a warning. Names that thresholds point at are always kept.",
+        ),
+    ] = MAX_NAMES,
     *,
     flags: Flags,
 ) -> int:
@@ -171,6 +184,7 @@ def run(
         grace=grace,
         insecure=insecure,
         thresholds=flags["threshold"],
+        max_names=max_names,
     )
     thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
     return run_and_report(plan, flags, thresholds)

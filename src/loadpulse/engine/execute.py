@@ -144,7 +144,7 @@ def plan_runner(
     # Names the thresholds are about keep their own entries past the cardinality caps (they would read
     # "no data" otherwise); the expressions were checked when the plan was built.
     thresholds = parse_thresholds(plan.thresholds, plan.metrics)
-    recorder = Recorder(keep=kept_names(thresholds, plan.metrics))
+    recorder = Recorder(max_names=plan.max_names, keep=kept_names(thresholds, plan.metrics))
     load = ScenarioLoad(plan, recorder)
     runner = Runner(
         load,

@@ -21,6 +21,10 @@ MAX_NAMES = 1000
 thousand leaves room for both while bounding the per-interval stats (about 0.7 KB each when idle, a few
 KB with traffic) to a few MB."""
 
+MAX_NAMES_LIMIT = 100_000
+"""The most ``--max-names`` may ask for: each kept name costs a few KB per interval with traffic, so this
+is the most one process can hold apart without its memory depending on the run's URLs again."""
+
 MAX_TAGS = 1000
 """``key=value`` tag entries kept apart per process: the same reasoning as :data:`MAX_NAMES`."""
 

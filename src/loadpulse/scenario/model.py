@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from loadpulse.metrics.cardinality import MAX_NAMES
 from loadpulse.profiles.base import ProfileConfig
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ class Plan:
     interval_s: float = 1.0
     setup_timeout_s: float = DEFAULT_SETUP_TIMEOUT_S
     """``setup()`` longer than this is bad input: the load never starts (k6's setupTimeout)."""
+    max_names: int = MAX_NAMES
+    """Distinct request names the recorder keeps apart (``--max-names``); the rest go under '(other)'."""
 
     @property
     def planned_s(self) -> float:

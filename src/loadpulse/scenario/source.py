@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadpulse.errors import BadInput
+from loadpulse.metrics.cardinality import MAX_NAMES
 from loadpulse.profiles.base import ProfileConfig
 from loadpulse.profiles.presets import PRESETS, Overrides, apply_overrides, preset_config
 from loadpulse.profiles.registry import PROFILES, build_profile, did_you_mean
@@ -66,6 +67,7 @@ class RunOptions:
     connect_timeout_s: float = 5.0
     grace_s: float = 2.0
     extra_thresholds: tuple[str, ...] = ()
+    max_names: int = MAX_NAMES
 
 
 def think_time_s(value: Any, where: str) -> float:
@@ -131,4 +133,5 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
         timeout_s=opts.timeout_s,
         grace_s=opts.grace_s,
         setup_timeout_s=src.setup_timeout_s,
+        max_names=opts.max_names,
     )
