@@ -237,3 +237,17 @@ def test_ctx_call_runs_blocking_functions_in_threads_and_times_them(tmp_path: Pa
         "failed": 0,
     }
     assert summary["by_name"]["read"]["requests"]["total"] == 12  # the decorator form times every call
+
+
+def test_ctx_timed_called_without_with_is_named_in_the_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "bare.py"
+    path.write_text(
+        "from loadpulse import task\n"
+        "profile = {'profile': 'per-vu-iterations', 'vus': 1, 'iterations': 3}\n"
+        "@task\nasync def t(ctx):\n    ctx.timed('forgot the with')\n"
+        "    with ctx.timed('kept'):\n        pass\n"
+    )
+    plan = build_plan(load_scenario(str(path)), RunOptions())
+    summary = build_summary(execute_plan(plan, handle_signals=False))
+    assert summary["by_name"]["kept"]["requests"]["total"] == 3
+    assert any("ctx.timed(...) was called 3 times without" in w for w in summary["warnings"])

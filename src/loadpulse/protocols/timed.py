@@ -32,6 +32,9 @@ class TimedProtocol:
     def __init__(self, settings: SessionSettings, recorder: Recorder) -> None:
         self.recorder = recorder
         self.running = 0
+        self.made = self.used = 0
+        """Blocks handed out and blocks entered or decorating: the difference measured nothing."""
+        self.warnings = settings.warnings
 
     async def prepare(self) -> None:
         pass
@@ -49,7 +52,13 @@ class TimedProtocol:
         return 0
 
     def close(self) -> None:
-        pass
+        unused = self.made - self.used
+        if unused:
+            # `ctx.timed("x")` on its own line looks like it times something and silently does not.
+            self.warnings.append(
+                f"ctx.timed(...) was called {unused:,} times without `with`/`async with` (or decorating a "
+                "function): those calls measured nothing"
+            )
 
 
 class Timer:
@@ -71,6 +80,7 @@ class Timer:
             rec = self.session.recorder.for_name(name)
             if len(self._names) < NAME_CACHE_MAX:  # per VU: bounded whatever names the script makes up
                 self._names[name] = rec
+        self.session.made += 1
         return TimedBlock(self, name, rec)
 
 
@@ -90,6 +100,7 @@ class TimedBlock:
     def __enter__(self) -> TimedBlock:
         # The iteration's intended start goes to the first block entered, not the first one made.
         self._intended, self._timer.intended_ns = self._timer.intended_ns, 0
+        self._session.used += 1
         self._sent = perf_counter_ns()
         self._session.running += 1
         return self
@@ -122,6 +133,7 @@ class TimedBlock:
         """``ctx.timed(name)(fn)``: ``fn`` with every call timed under ``name`` (async or plain)."""
         if not callable(fn):
             raise TypeError(f"ctx.timed({self._name!r}) decorates a function, not {fn!r}")
+        self._session.used += 1
         timer, name = self._timer, self._name
         if inspect.iscoroutinefunction(fn):
 
