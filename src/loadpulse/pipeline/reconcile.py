@@ -1,0 +1,319 @@
+"""Reconciling what was sent (:class:`~loadpulse.pipeline.tracking.Tracker`) with what sinks observed.
+
+Fed incrementally: each poll hands :meth:`Reconciler.observe` only its new observations (a sink that can
+only re-read everything diffs before calling). Feeding in any chunking gives the result of feeding all at
+once, given observations in arrival order overall; within a batch they are ordered by arrival time (``at``
+when given, else when observed), which is what out-of-order counting compares.
+
+Memory: one byte per tracked item (seen: never, in progress, delivered) beside each tracker's own 9, plus
+what the settings bound: the e2e histogram, ids kept as examples (``max_ids`` per kind), workers
+(``max_workers``), items in a non-final status (``max_in_progress``), distinct unexpected ids remembered
+(``max_unexpected``), and one count per interval cut. Pure: every time comes from the caller, in ns.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from loadpulse.metrics.histogram import Histogram
+from loadpulse.pipeline.anchor import At, ClockAnchor
+from loadpulse.pipeline.groups import GroupCounts
+from loadpulse.pipeline.result import IntervalCount, PipelineResult
+from loadpulse.pipeline.tracking import ACCEPTED, REJECTED, UNSET, Tracker, check_ns, normalize_id
+
+UNSEEN, IN_PROGRESS, DELIVERED = 0, 1, 2
+
+IN_PROGRESS_STATUSES = frozenset(
+    ("new", "pending", "queued", "enqueued", "scheduled", "waiting", "claimed", "started", "running",
+     "processing", "in_progress", "in-progress", "active", "retrying", "retry")
+)  # fmt: skip
+"""Statuses (compared case-insensitively) of items not done yet; any other status is final."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileSettings:
+    stuck_after_ns: int = 60_000_000_000
+    max_ids: int = 20
+    """Ids kept per kind (lost, duplicates, unexpected, stuck)."""
+    max_workers: int = 1000
+    max_in_progress: int = 100_000
+    max_unexpected: int = 100_000
+    workers: int | None = None
+    """Workers expected, so an idle worker counts against fairness though it never appears in a sink."""
+    in_progress_statuses: frozenset[str] = IN_PROGRESS_STATUSES
+    count_rejected: bool = False
+    """Count items whose request failed as sent (they may have been stored anyway)."""
+
+    def __post_init__(self) -> None:
+        check_ns("stuck_after_ns", self.stuck_after_ns)
+        for name in ("max_ids", "max_workers", "max_in_progress", "max_unexpected"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One sighting of an item in a sink: ``observed_ns`` is the poll's monotonic time."""
+
+    id: str | int | bytes
+    observed_ns: int
+    at: At | None = None
+    worker: str | int | None = None
+    status: str | None = None
+
+
+class _Sent:
+    """Per-tracker reconciliation state: the seen byte per slot."""
+
+    __slots__ = ("seen", "tracker")
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        self.seen: npt.NDArray[np.uint8] = np.zeros(max(len(tracker), 1024), dtype=np.uint8)
+
+    def fit(self) -> None:
+        n = len(self.tracker)
+        if n > self.seen.size:
+            grown = np.zeros(max(n, self.seen.size * 2), dtype=np.uint8)
+            grown[: self.seen.size] = self.seen
+            self.seen = grown
+
+
+def _bounded_add(ids: list[str], item: str, limit: int) -> None:
+    if len(ids) < limit and item not in ids:
+        ids.append(item)
+
+
+class Reconciler:
+    def __init__(
+        self,
+        trackers: Iterable[Tracker] = (),
+        settings: ReconcileSettings | None = None,
+        anchor: ClockAnchor | None = None,
+    ) -> None:
+        self.settings = settings or ReconcileSettings()
+        self.anchor = anchor
+        self._sent: dict[str, _Sent] = {}
+        for tracker in trackers:
+            self.add_tracker(tracker)
+        self.e2e = Histogram()
+        self._e2e_from_at = 0
+        self._delivered_total = 0
+        self._duplicates = 0
+        self._duplicate_ids: list[str] = []
+        self._unexpected = 0
+        self._unexpected_seen: set[int] = set()
+        self._unexpected_ids: list[str] = []
+        self._workers = GroupCounts(self.settings.max_workers)
+        self._in_progress: dict[tuple[str, int], tuple[str, int]] = {}
+        """(prefix, slot) -> (status, since ns), for at most max_in_progress items."""
+        self._in_progress_dropped = False
+        self._out_of_order = 0
+        self._order_t: int | None = None
+        self._order_max_before = -1
+        self._order_max_here = -1
+        self._last_arrival_ns: int | None = None
+        self._load_end_ns: int | None = None
+        self._failing = False
+        self._intervals: list[IntervalCount] = []
+        self._cut_delivered = 0
+
+    def add_tracker(self, tracker: Tracker) -> None:
+        """Reconcile against ``tracker`` too; a tracker with a known prefix replaces the older copy (a
+        process shipping its tracker again as it grows), keeping what was seen."""
+        known = self._sent.get(tracker.prefix)
+        if known is None:
+            self._sent[tracker.prefix] = _Sent(tracker)
+        else:
+            known.tracker = tracker
+            known.fit()
+
+    def load_ended(self, end_ns: int) -> None:
+        self._load_end_ns = check_ns("end_ns", end_ns)
+
+    def sink_failed(self) -> None:
+        """The last poll failed: items not seen so far are unverified, not lost, until a poll succeeds."""
+        self._failing = True
+
+    def _locate(self, item: str) -> tuple[_Sent, int] | None:
+        head, sep, tail = item.rpartition("-")
+        if sep:
+            sent = self._sent.get(head)
+            if sent is not None:
+                slot = sent.tracker.generated_slot(tail)
+                if slot is not None:
+                    return sent, slot
+        for sent in self._sent.values():
+            slot = sent.tracker.key_slot(item)
+            if slot is not None:
+                return sent, slot
+        return None
+
+    def _arrival(self, obs: Observation) -> tuple[int, bool]:
+        if obs.at is None:
+            return obs.observed_ns, False
+        if self.anchor is None:
+            raise ValueError("a persist time ('at') needs the run's clock anchor (Reconciler(anchor=...))")
+        return self.anchor.to_mono_ns(obs.at), True
+
+    def observe(self, observations: Iterable[Observation]) -> None:
+        """Take one poll's new observations. Checked whole first: a ValueError changes nothing."""
+        batch: list[tuple[int, bool, str, Observation]] = []
+        for obs in observations:
+            if not isinstance(obs, Observation):
+                raise ValueError(f"observe takes Observation objects, not {type(obs).__name__}")
+            check_ns("observed_ns", obs.observed_ns)
+            t, from_at = self._arrival(obs)
+            if obs.status is not None and not isinstance(obs.status, str):
+                raise ValueError(f"a status must be text, not {type(obs.status).__name__}")
+            if obs.worker is not None and (
+                isinstance(obs.worker, bool) or not isinstance(obs.worker, str | int)
+            ):
+                raise ValueError(f"a worker must be text or an int, not {type(obs.worker).__name__}")
+            batch.append((t, from_at, normalize_id(obs.id), obs))
+        self._failing = False
+        for sent in self._sent.values():
+            sent.fit()
+        batch.sort(key=lambda row: row[0])  # stable: equal times keep the sink's order
+        latencies: list[int] = []
+        for t, from_at, item, obs in batch:
+            found = self._locate(item)
+            if found is None:
+                self._note_unexpected(item)
+                continue
+            sent, slot = found
+            seen = sent.seen[slot]
+            if obs.status is not None and obs.status.lower() in self.settings.in_progress_statuses:
+                if seen == UNSEEN:
+                    sent.seen[slot] = IN_PROGRESS
+                    self._note_in_progress(sent.tracker.prefix, slot, obs.status, t)
+                elif seen == IN_PROGRESS:
+                    self._note_in_progress(sent.tracker.prefix, slot, obs.status, t)
+                continue
+            if seen == DELIVERED:
+                self._duplicates += 1
+                _bounded_add(self._duplicate_ids, item, self.settings.max_ids)
+                continue
+            sent.seen[slot] = DELIVERED
+            self._in_progress.pop((sent.tracker.prefix, slot), None)
+            self._delivered_total += 1
+            sent_ns = int(sent.tracker.sent_ns[slot])
+            if sent_ns != UNSET:
+                latencies.append(max(0, t - sent_ns) // 1000)
+                self._e2e_from_at += from_at
+                self._note_order(t, sent_ns)
+            if obs.worker is not None:
+                self._workers.add(str(obs.worker))
+            if self._last_arrival_ns is None or t > self._last_arrival_ns:
+                self._last_arrival_ns = t
+        if latencies:
+            self.e2e.record_many(np.asarray(latencies, dtype=np.int64))
+
+    def _note_unexpected(self, item: str) -> None:
+        digest = zlib.crc32(item.encode()) ^ (len(item) << 32)
+        if digest in self._unexpected_seen:
+            return
+        if len(self._unexpected_seen) < self.settings.max_unexpected:
+            self._unexpected_seen.add(digest)
+        self._unexpected += 1
+        _bounded_add(self._unexpected_ids, item, self.settings.max_ids)
+
+    def _note_in_progress(self, prefix: str, slot: int, status: str, t: int) -> None:
+        key = (prefix, slot)
+        known = self._in_progress.get(key)
+        if known is not None and known[0] == status:
+            return  # unchanged: still stuck since the first sighting of this status
+        if known is None and len(self._in_progress) >= self.settings.max_in_progress:
+            self._in_progress_dropped = True
+            return
+        self._in_progress[key] = (status, t)
+
+    def _note_order(self, t: int, sent_ns: int) -> None:
+        """An item arriving after one sent later had already arrived is out of order (ties in arrival
+        time are not an order)."""
+        if t != self._order_t:
+            self._order_max_before = max(self._order_max_before, self._order_max_here)
+            self._order_max_here = -1
+            self._order_t = t
+        if sent_ns < self._order_max_before:
+            self._out_of_order += 1
+        self._order_max_here = max(self._order_max_here, sent_ns)
+
+    def _counted(self, sent: _Sent) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.uint8]]:
+        outcomes = sent.tracker.outcomes
+        counted = outcomes == ACCEPTED
+        if self.settings.count_rejected:
+            counted |= outcomes == REJECTED
+        return counted, sent.seen[: outcomes.size]
+
+    def sent_total(self) -> int:
+        return sum(int(np.count_nonzero(self._counted(s)[0])) for s in self._sent.values())
+
+    def cut(self, now_ns: int) -> IntervalCount:
+        """Close an interval at ``now_ns``: its deliveries and the backlog, kept for the run's timeline."""
+        point = IntervalCount(
+            check_ns("now_ns", now_ns),
+            self._delivered_total - self._cut_delivered,
+            self.sent_total(),
+            self._delivered_total,
+        )
+        self._cut_delivered = self._delivered_total
+        self._intervals.append(point)
+        return point
+
+    def result(self, now_ns: int) -> PipelineResult:
+        check_ns("now_ns", now_ns)
+        sent = delivered = in_progress = undelivered = rejected = 0
+        lost_ids: list[str] = []
+        limit = self.settings.max_ids
+        for state in self._sent.values():
+            counted, seen = self._counted(state)
+            sent += int(np.count_nonzero(counted))
+            delivered += int(np.count_nonzero(counted & (seen == DELIVERED)))
+            in_progress += int(np.count_nonzero(counted & (seen == IN_PROGRESS)))
+            missing = np.flatnonzero(counted & (seen == UNSEEN))
+            undelivered += int(missing.size)
+            rejected += state.tracker.count(REJECTED)
+            if len(lost_ids) < limit and missing.size:
+                lost_ids.extend(state.tracker.ids_of(missing[: limit - len(lost_ids)]))
+        stuck_ids: list[str] = []
+        stuck = 0
+        for (prefix, slot), (_status, since) in self._in_progress.items():
+            if now_ns - since > self.settings.stuck_after_ns:
+                stuck += 1
+                if len(stuck_ids) < limit:
+                    stuck_ids.append(self._sent[prefix].tracker.id_of(slot))
+        lost, unverified = (0, undelivered) if self._failing else (undelivered, 0)
+        drained = undelivered == 0 and in_progress == 0
+        drain_s: float | None = None
+        if self._load_end_ns is not None:
+            end = max(self._last_arrival_ns or 0, self._load_end_ns) if drained else now_ns
+            drain_s = max(0, end - self._load_end_ns) / 1e9
+        return PipelineResult(
+            sent=sent,
+            delivered=delivered,
+            lost=lost,
+            rejected=rejected,
+            in_progress=in_progress,
+            unverified=unverified,
+            duplicates=self._duplicates,
+            unexpected=self._unexpected,
+            out_of_order=self._out_of_order,
+            stuck=stuck,
+            e2e=self.e2e.copy(),
+            e2e_from_at=self._e2e_from_at,
+            drain_s=drain_s,
+            drained=drained,
+            by_worker=dict(self._workers.counts),
+            fairness_pct=self._workers.imbalance_pct(self.settings.workers),
+            lost_ids=tuple(lost_ids if not self._failing else ()),
+            duplicate_ids=tuple(self._duplicate_ids),
+            unexpected_ids=tuple(self._unexpected_ids),
+            stuck_ids=tuple(stuck_ids),
+            intervals=tuple(self._intervals),
+        )

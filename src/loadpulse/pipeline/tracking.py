@@ -1,0 +1,197 @@
+"""What a run sent into a pipeline: one :class:`Tracker` per process, ids and send times in flat arrays.
+
+Every tracked item gets a *slot*, a counter from 0. A generated id is the process prefix, ``-`` and the slot
+in lowercase hex (``r4k2p0-1f3a``): short, URL and JSON safe, unique across runs and processes as long as
+prefixes are, and parsed back to its slot by :meth:`Tracker.slot` without any per-item lookup table. An id
+the system assigned (:meth:`Tracker.track`) takes the next slot too, and only those keys live in a dict.
+
+Per slot the tracker keeps the send time (int64 ns) and a state byte (pending, accepted, rejected, keyed):
+9 bytes. Measured with tracemalloc (tests/pipeline/test_tracking.py checks the bound):
+
+- 1,000,000 generated ids: about 9.4 MB (arrays double as they grow, so up to 2x while filling; a peak of
+  about 14 MB while the last doubling copies). The returned id strings belong to the caller.
+- 1,000,000 system-assigned keys (36-character UUID text): about 157 MB, of which 85 MB is the key text
+  (72 MB when the caller keeps the texts alive anyway): the dict entry and the slot number as Python
+  objects. Generated ids are the cheap path; a table of 64-bit digests in arrays would bring a key near
+  80 B if a pipeline ever tracks millions of system-assigned ids.
+
+Pure: times come from the caller (monotonic ns: the intended start in open-model runs, else the send).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+PENDING = 0
+ACCEPTED = 1
+REJECTED = 2
+_OUTCOME = 3
+"""Mask of the outcome bits in a state byte."""
+KEYED = 4
+"""State bit: the slot holds a system-assigned key, not a generated id."""
+UNSET = -1
+"""Send time of an item whose send is not known yet (see :meth:`Tracker.sent_at`)."""
+
+_PREFIX = re.compile(r"[A-Za-z0-9_]{1,32}")
+_SEP = "-"
+_HEX = frozenset("0123456789abcdef")
+
+
+def check_ns(name: str, value: object) -> int:
+    """``value`` as a non-negative int of nanoseconds, or ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an int of nanoseconds, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative (got {value} ns)")
+    return int(value)
+
+
+def normalize_id(item: object) -> str:
+    """An item id as text: str as is, int in decimal, bytes as UTF-8; ValueError for anything else."""
+    if isinstance(item, str):
+        text = item
+    elif isinstance(item, bool):
+        raise ValueError("an item id must be a str, int or bytes, not bool")
+    elif isinstance(item, int | np.integer):
+        text = str(int(item))
+    elif isinstance(item, bytes | bytearray | memoryview):
+        try:
+            text = bytes(item).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"an item id in bytes must be UTF-8 text ({exc.reason})") from None
+    else:
+        raise ValueError(f"an item id must be a str, int or bytes, not {type(item).__name__}")
+    if not text:
+        raise ValueError("an item id must not be empty")
+    return text
+
+
+class Tracker:
+    """Items one process sent, by slot; see the module docstring for the id format and memory."""
+
+    __slots__ = ("_keys", "_n", "_sent", "_state", "prefix", "repeated")
+
+    def __init__(self, prefix: str, capacity: int = 1024) -> None:
+        if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
+            raise ValueError(
+                f"a tracker prefix must be 1-32 letters, digits or _ (it starts every id), not {prefix!r}"
+            )
+        if capacity < 1:
+            raise ValueError(f"a tracker capacity must be at least 1, not {capacity}")
+        self.prefix = prefix
+        self._sent: npt.NDArray[np.int64] = np.full(capacity, UNSET, dtype=np.int64)
+        self._state: npt.NDArray[np.uint8] = np.zeros(capacity, dtype=np.uint8)
+        self._n = 0
+        self._keys: dict[str, int] = {}
+        self.repeated = 0
+        """System-assigned keys tracked again: the first send time is kept, the repeat only counted."""
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _take(self, sent_ns: int, state: int) -> int:
+        slot = self._n
+        if slot == self._sent.size:
+            grown = slot * 2
+            sent = np.full(grown, UNSET, dtype=np.int64)
+            sent[:slot] = self._sent
+            states = np.zeros(grown, dtype=np.uint8)
+            states[:slot] = self._state
+            self._sent, self._state = sent, states
+        self._sent[slot] = sent_ns
+        self._state[slot] = state
+        self._n = slot + 1
+        return slot
+
+    def new_id(self, sent_ns: int = UNSET) -> str:
+        """A fresh id, remembered as sent at ``sent_ns`` (leave it out and call :meth:`sent_at` later)."""
+        if sent_ns != UNSET:
+            check_ns("sent_ns", sent_ns)
+        return f"{self.prefix}{_SEP}{self._take(sent_ns, PENDING):x}"
+
+    def track(self, key: str | int | bytes, sent_ns: int = UNSET) -> str:
+        """Track an id the system assigned, sent at ``sent_ns``; returns it as text (how sinks match it)."""
+        text = normalize_id(key)
+        if sent_ns != UNSET:
+            check_ns("sent_ns", sent_ns)
+        if text in self._keys:
+            self.repeated += 1
+            return text
+        self._keys[text] = self._take(sent_ns, PENDING | KEYED)
+        return text
+
+    def slot(self, item: str) -> int | None:
+        """The slot of ``item`` (a generated id of this tracker or a tracked key), None when unknown."""
+        slot = self._keys.get(item)
+        if slot is not None:
+            return slot
+        head, sep, tail = item.rpartition(_SEP)
+        if not sep or head != self.prefix:
+            return None
+        return self.generated_slot(tail)
+
+    def key_slot(self, key: str) -> int | None:
+        """The slot of a system-assigned key, None when it was not tracked."""
+        return self._keys.get(key)
+
+    def generated_slot(self, tail: str) -> int | None:
+        """The slot named by the hex part of a generated id, None unless this tracker generated it."""
+        # Only the exact form new_id writes: "0A", "00a" or "_a" would parse to a slot but were never sent.
+        if not tail or (tail[0] == "0" and len(tail) > 1) or not _HEX.issuperset(tail):
+            return None
+        slot = int(tail, 16)
+        if slot >= self._n or self._state[slot] & KEYED:
+            return None
+        return slot
+
+    def id_of(self, slot: int) -> str:
+        if self._state[slot] & KEYED:
+            for key, at in self._keys.items():
+                if at == slot:
+                    return key
+        return f"{self.prefix}{_SEP}{slot:x}"
+
+    def ids_of(self, slots: npt.NDArray[np.intp]) -> Iterator[str]:
+        """The ids of ``slots`` (one pass over the keys, whatever their number, when any slot is keyed)."""
+        keyed = {int(s) for s in slots if self._state[s] & KEYED}
+        names = {at: key for key, at in self._keys.items() if at in keyed} if keyed else {}
+        for s in slots:
+            yield names[int(s)] if int(s) in names else f"{self.prefix}{_SEP}{int(s):x}"
+
+    def _resolve(self, item: str | int | bytes) -> int:
+        text = normalize_id(item)
+        slot = self.slot(text)
+        if slot is None:
+            raise ValueError(f"{text!r} was not tracked by this tracker (prefix {self.prefix!r})")
+        return slot
+
+    def sent_at(self, item: str | int | bytes, sent_ns: int) -> None:
+        """Set when ``item`` was sent, for ids made before their request was sent."""
+        self._sent[self._resolve(item)] = check_ns("sent_ns", sent_ns)
+
+    def accepted(self, item: str | int | bytes) -> None:
+        """The request carrying ``item`` succeeded: it counts as sent."""
+        slot = self._resolve(item)
+        self._state[slot] = (self._state[slot] & KEYED) | ACCEPTED
+
+    def rejected(self, item: str | int | bytes) -> None:
+        """The request carrying ``item`` failed: counted as rejected, never as sent or lost."""
+        slot = self._resolve(item)
+        self._state[slot] = (self._state[slot] & KEYED) | REJECTED
+
+    @property
+    def sent_ns(self) -> npt.NDArray[np.int64]:
+        """Send time per slot (a view; :data:`UNSET` where unknown)."""
+        return self._sent[: self._n]
+
+    @property
+    def outcomes(self) -> npt.NDArray[np.uint8]:
+        """:data:`PENDING`, :data:`ACCEPTED` or :data:`REJECTED` per slot (a new array)."""
+        return np.bitwise_and(self._state[: self._n], np.uint8(_OUTCOME))
+
+    def count(self, outcome: int) -> int:
+        return int(np.count_nonzero(self.outcomes == outcome))
