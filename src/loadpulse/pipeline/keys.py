@@ -1,0 +1,102 @@
+"""A compact table of text keys (ids a system assigned), each mapped to the order it was added in.
+
+A ``dict[str, int]`` costs about 157 B per 36-character UUID key: the text, the dict entry and the value as
+Python objects. Here a key costs its UTF-8 bytes in one ``bytearray``, its end offset (8 B), and one entry
+of an open-addressing hash table of 64-bit digests (16 B at most 70 % full, so 23-46 B): about 80 B for
+a UUID. Lookups compare the stored text, so two keys with the same digest stay apart. The digest is
+blake2b, not ``hash()``: the table is shipped to another process, where ``hash()`` is salted differently.
+Growing rehashes with numpy (vectorized linear probing), so a key added at a million does not stall the
+caller for a Python loop over the table.
+"""
+
+from __future__ import annotations
+
+from array import array
+from hashlib import blake2b
+
+import numpy as np
+import numpy.typing as npt
+
+_MAX_LOAD = 0.7
+
+
+def _digest(data: bytes) -> int:
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
+
+
+class KeyTable:
+    """Text keys, each numbered 0, 1, 2 ... in the order added."""
+
+    __slots__ = ("_digests", "_ends", "_mask", "_ordinals", "_text")
+
+    def __init__(self, capacity: int = 64) -> None:
+        size = 1 << max(4, (int(capacity / _MAX_LOAD) + 1).bit_length())
+        self._mask = size - 1
+        self._digests: npt.NDArray[np.uint64] = np.zeros(size, dtype=np.uint64)
+        self._ordinals: npt.NDArray[np.int64] = np.full(size, -1, dtype=np.int64)
+        self._text = bytearray()
+        self._ends = array("q")
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def key(self, ordinal: int) -> str:
+        start = self._ends[ordinal - 1] if ordinal else 0
+        return self._text[start : self._ends[ordinal]].decode("utf-8", "surrogatepass")
+
+    def _probe(self, data: bytes, digest: int) -> tuple[int, int]:
+        """(table position, ordinal) of ``data``; ordinal -1 and the free position when absent."""
+        pos = digest & self._mask
+        digests, ordinals, ends, text = self._digests, self._ordinals, self._ends, self._text
+        while True:
+            ordinal = int(ordinals[pos])
+            if ordinal < 0:
+                return pos, -1
+            if int(digests[pos]) == digest:
+                start = ends[ordinal - 1] if ordinal else 0
+                if text[start : ends[ordinal]] == data:
+                    return pos, ordinal
+            pos = (pos + 1) & self._mask
+
+    def get(self, key: str) -> int | None:
+        data = key.encode("utf-8", "surrogatepass")
+        ordinal = self._probe(data, _digest(data))[1]
+        return None if ordinal < 0 else ordinal
+
+    def add(self, key: str) -> tuple[int, bool]:
+        """(ordinal of ``key``, whether it was new)."""
+        data = key.encode("utf-8", "surrogatepass")
+        digest = _digest(data)
+        pos, ordinal = self._probe(data, digest)
+        if ordinal >= 0:
+            return ordinal, False
+        ordinal = len(self._ends)
+        self._text += data
+        self._ends.append(len(self._text))
+        self._digests[pos] = digest
+        self._ordinals[pos] = ordinal
+        if len(self._ends) > _MAX_LOAD * (self._mask + 1):
+            self._grow()
+        return ordinal, True
+
+    def _grow(self) -> None:
+        used = self._ordinals >= 0
+        digests, ordinals = self._digests[used], self._ordinals[used]
+        size = (self._mask + 1) * 2
+        self._mask = size - 1
+        self._digests = np.zeros(size, dtype=np.uint64)
+        self._ordinals = np.full(size, -1, dtype=np.int64)
+        pos = (digests & np.uint64(self._mask)).astype(np.int64)
+        # Linear probing, all keys at once: each round places, at every free position wanted, the first
+        # key wanting it; the others move one step on. A key only moves past a filled position, so each
+        # stays reachable from its home position as one-at-a-time insertion would leave it.
+        while pos.size:
+            free = self._ordinals[pos] < 0
+            _, first = np.unique(pos[free], return_index=True)
+            placed = np.flatnonzero(free)[first]
+            self._digests[pos[placed]] = digests[placed]
+            self._ordinals[pos[placed]] = ordinals[placed]
+            rest = np.ones(pos.size, dtype=bool)
+            rest[placed] = False
+            digests, ordinals = digests[rest], ordinals[rest]
+            pos = (pos[rest] + 1) & self._mask
