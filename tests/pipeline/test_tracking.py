@@ -6,6 +6,7 @@ import re
 import tracemalloc
 from urllib.parse import quote
 
+import numpy as np
 import pytest
 
 from loadpulse.pipeline.reconcile import Observation, Reconciler
@@ -37,6 +38,13 @@ def test_ids_map_back_to_their_send_time() -> None:
     key = t.track("job-42", 30)
     assert [t.slot(first), t.slot(second), t.slot(key)] == [0, 1, 2]
     assert t.sent_ns.tolist() == [10, 20, 30]
+
+
+def test_numpy_times_are_taken() -> None:
+    t = Tracker("p")
+    t.new_id(np.int64(7))  # type: ignore[arg-type]
+    t.track("k", np.int64(8))  # type: ignore[arg-type]
+    assert t.sent_ns.tolist() == [7, 8]
 
 
 def test_send_time_can_be_set_after_the_id_is_made() -> None:

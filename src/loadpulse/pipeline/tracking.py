@@ -77,7 +77,7 @@ def normalize_id(item: object) -> str:
 class Tracker:
     """Items one process sent, by slot; see the module docstring for the id format and memory."""
 
-    __slots__ = ("_key_slots", "_keys", "_n", "_sent", "_state", "prefix", "repeated")
+    __slots__ = ("_head", "_key_slots", "_keys", "_n", "_sent", "_state", "prefix", "repeated")
 
     def __init__(self, prefix: str, capacity: int = 1024) -> None:
         if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
@@ -87,6 +87,7 @@ class Tracker:
         if capacity < 1:
             raise ValueError(f"a tracker capacity must be at least 1, not {capacity}")
         self.prefix = prefix
+        self._head = prefix + _SEP
         self._sent: npt.NDArray[np.int64] = np.full(capacity, UNSET, dtype=np.int64)
         self._state: npt.NDArray[np.uint8] = np.zeros(capacity, dtype=np.uint8)
         self._n = 0
@@ -99,15 +100,18 @@ class Tracker:
     def __len__(self) -> int:
         return self._n
 
+    def _grow(self) -> None:
+        slot = self._n
+        sent = np.full(slot * 2, UNSET, dtype=np.int64)
+        sent[:slot] = self._sent
+        states = np.zeros(slot * 2, dtype=np.uint8)
+        states[:slot] = self._state
+        self._sent, self._state = sent, states
+
     def _take(self, sent_ns: int, state: int) -> int:
         slot = self._n
         if slot == self._sent.size:
-            grown = slot * 2
-            sent = np.full(grown, UNSET, dtype=np.int64)
-            sent[:slot] = self._sent
-            states = np.zeros(grown, dtype=np.uint8)
-            states[:slot] = self._state
-            self._sent, self._state = sent, states
+            self._grow()
         self._sent[slot] = sent_ns
         self._state[slot] = state
         self._n = slot + 1
@@ -115,9 +119,15 @@ class Tracker:
 
     def new_id(self, sent_ns: int = UNSET) -> str:
         """A fresh id, remembered as sent at ``sent_ns`` (leave it out and call :meth:`sent_at` later)."""
-        if sent_ns != UNSET:
+        # Called once per request a scenario tracks: the common case costs one type check and no call.
+        if (type(sent_ns) is not int or sent_ns < 0) and sent_ns != UNSET:
             check_ns("sent_ns", sent_ns)
-        return f"{self.prefix}{_SEP}{self._take(sent_ns, PENDING):x}"
+        slot = self._n
+        if slot == self._sent.size:
+            self._grow()
+        self._sent[slot] = sent_ns  # the state byte of a fresh slot is already PENDING (0)
+        self._n = slot + 1
+        return f"{self._head}{slot:x}"
 
     def track(self, key: str | int | bytes, sent_ns: int = UNSET) -> str:
         """Track an id the system assigned, sent at ``sent_ns``; returns it as text (how sinks match it)."""
