@@ -260,3 +260,11 @@ def test_callable_sink_bad_input() -> None:
         "counts() fails: it returned dict; return an iterable of ids or mappings with an 'id'"
     )
     assert bad_input(broken).endswith("broken() fails: RuntimeError: no database configured")
+
+
+def test_postgres_poll_without_check_picks_the_first_bound_itself(pg: tuple[str, sa.Connection, str]) -> None:
+    url, conn, table = pg
+    sink = open_sink(parse_sink(f"sql:{url}#SELECT id, done_at AS at FROM {table} WHERE done_at >= :since"))
+    conn.execute(sa.text(f"INSERT INTO {table} (done_at) VALUES ('2026-11-23T10:00:00Z')"))
+    assert [r.id for r in sink.poll()] == ["1"]
+    sink.close()

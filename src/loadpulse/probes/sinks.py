@@ -101,8 +101,13 @@ class SqlSink(Sink):
         connect_args = {"connect_timeout": int(TIMEOUT_S)} if url.startswith("postgresql") else {}
         try:
             self.engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        except ModuleNotFoundError:
+            raise BadInput(
+                f"{self.label}: a PostgreSQL sink needs psycopg: pip install 'loadpulse[postgres]'"
+            ) from None
         except Exception as exc:
             raise BadInput(f"{self.label}: {short(exc)}") from None
+        self._checked = False
 
     def _execute(self, since: Any) -> tuple[list[str], list[Any]]:
         from sqlalchemy.exc import SQLAlchemyError
@@ -117,6 +122,7 @@ class SqlSink(Sink):
             raise SinkError(f"{self.where}: {short(detail)}") from None
 
     def check(self) -> None:
+        self._checked = True
         try:
             columns, _ = self._execute(self._since)
         except SinkError as first:
@@ -142,6 +148,11 @@ class SqlSink(Sink):
             )
 
     def poll(self) -> list[SinkRow]:
+        if not self._checked:  # check() picks the first :since (0, or the epoch as a timestamp)
+            try:
+                self.check()
+            except BadInput as exc:
+                raise SinkError(short(exc)) from None
         columns, records = self._execute(self._since)
         if "id" not in columns:
             raise SinkError(f"{self.where}: the query returns no 'id' column any more")
@@ -194,7 +205,7 @@ class HttpSink(Sink):
         try:
             items = lookup(json.loads(body), self.path)
         except ValueError as exc:
-            raise SinkError(f"{self.where} does not answer with JSON: {short(exc)}") from None
+            raise SinkError(f"{self.where}: the response is not JSON ({short(exc)})") from None
         except KeyError as exc:
             raise SinkError(f"{self.spec.selector}: {short(exc.args[0])}") from None
         if not isinstance(items, list):

@@ -124,7 +124,10 @@ class WebhookSink(Sink):
         server.sink = self
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="loadpulse-webhook-sink", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},  # how long close() waits for the server loop to notice
+            name="loadpulse-webhook-sink",
+            daemon=True,
         )
         self._thread.start()
 
