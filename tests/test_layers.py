@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PURE = ("loadpulse.profiles", "loadpulse.metrics", "loadpulse.thresholds")
+PURE = ("loadpulse.profiles", "loadpulse.metrics", "loadpulse.thresholds", "loadpulse.pipeline")
 IO_LAYERS = ("loadpulse.engine", "loadpulse.protocols", "loadpulse.outputs", "loadpulse.live",
              "loadpulse.store", "loadpulse.cli", "loadpulse.probes")  # fmt: skip
 

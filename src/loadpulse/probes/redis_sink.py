@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from loadpulse.errors import BadInput
+from loadpulse.probes.sink_base import TIMEOUT_S, Sink, SinkError
 from loadpulse.probes.sink_rows import BadRow, ReadDiff, SinkRow, row_from, row_from_mapping
 from loadpulse.probes.sink_spec import SinkSpec
-from loadpulse.probes.sinks import TIMEOUT_S, Sink, SinkError
 from loadpulse.probes.sources import short
 
 TYPES = ("list", "set", "zset", "stream")

@@ -19,59 +19,14 @@ from typing import Any
 
 from loadpulse.errors import BadInput
 from loadpulse.jsonpath import lookup, parse_json_path
-from loadpulse.probes.sink_rows import BadRow, ReadDiff, SinkRow, row_from, row_from_mapping
+from loadpulse.probes.sink_base import TIMEOUT_S, Sink, SinkError
+from loadpulse.probes.sink_rows import BadRow, ReadDiff, SinkRow, row_from_mapping
 from loadpulse.probes.sink_spec import SinkSpec
 from loadpulse.probes.sources import short
 from loadpulse.redaction import redact_url
 
-TIMEOUT_S = 5.0
-"""Connect and read timeout of one poll; a sink read returns every new row, more than a probe's number."""
 MAX_HTTP_BYTES = 256 * 2**20
 """An http sink's response is cut off (a failed poll) beyond this: memory is bounded by settings."""
-
-
-class SinkError(Exception):
-    """A poll failed this time (the database is down, the key was deleted): a warning and a gap."""
-
-
-class Sink:
-    def __init__(self, spec: SinkSpec) -> None:
-        self.spec = spec
-        self.skipped = 0
-        """Entries that were not items (no id, an id of the wrong type, invalid JSON)."""
-        self.first_problem: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.spec.label
-
-    def check(self) -> None:
-        """Before the load: BadInput (one line) when the sink cannot be read."""
-        raise NotImplementedError
-
-    def poll(self) -> list[SinkRow]:
-        """The rows that arrived since the last poll (as far as the sink can tell); SinkError on failure."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release connections, servers and threads."""
-
-    def _skip(self, problem: BadRow) -> None:
-        self.skipped += 1
-        if self.first_problem is None:
-            self.first_problem = short(problem)
-
-    def _rows(self, values: Iterable[Any], default_at: Any = None) -> list[SinkRow]:
-        rows: list[SinkRow] = []
-        for value in values:
-            try:
-                rows.append(row_from(value, default_at))
-            except BadRow as exc:
-                self._skip(exc)
-        return rows
-
-    def _unanswered(self, exc: SinkError) -> BadInput:
-        return BadInput(f"{self.label} does not answer: {exc}")
 
 
 class SqlSink(Sink):

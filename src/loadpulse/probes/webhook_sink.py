@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from loadpulse.errors import BadInput
+from loadpulse.probes.sink_base import Sink, SinkError
 from loadpulse.probes.sink_rows import BadRow, SinkRow, row_from
 from loadpulse.probes.sink_spec import SinkSpec
-from loadpulse.probes.sinks import Sink, SinkError
 from loadpulse.probes.sources import short
 
 HOST = "127.0.0.1"
