@@ -100,3 +100,19 @@ def test_values_are_replaced_everywhere_keys_included() -> None:
 
 def test_tiny_values_are_not_scrubbed_as_text() -> None:
     assert redact_values({"a": "a value"}, ["a"]) == {"a": "a value"}
+
+
+def test_a_secret_cut_short_at_the_end_of_a_text_is_still_redacted() -> None:
+    secret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2FkIn0.abcdefghijklmnop"
+    message = ("upstream said: " + "x" * 130 + " token=" + secret)[:199] + "…"
+    out = redact_values({"m": message}, [secret])["m"]
+    assert secret[:5] not in out and out.endswith("[redacted]…")
+    assert redact_values({"m": "all fine…"}, [secret])["m"] == "all fine…"  # no prefix of it: untouched
+
+
+def test_a_secret_one_lined_or_escaped_is_still_redacted() -> None:
+    secret = "pass  word\twith\nspace"
+    squeezed = "login failed for pass word with space"
+    escaped = "login failed for pass  word\\twith\\nspace"
+    out = redact_values([squeezed, escaped], [secret])
+    assert out == ["login failed for [redacted]", "login failed for [redacted]"]

@@ -51,6 +51,21 @@ def redact_text(text: str, secrets: Sequence[str] = ()) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    return _cut_secret_tail(text, secrets) if text.endswith(TRUNCATED) and secrets else text
+
+
+TRUNCATED = "…"
+"""How a text cut short ends (script error messages, long names): what precedes it may be part of a secret."""
+
+
+def _cut_secret_tail(text: str, secrets: Sequence[str]) -> str:
+    """A text cut short in the middle of a secret ends with the secret's first characters, which a whole-
+    secret match misses: they are redacted too (from 3 characters on; redacting too much is the safe way)."""
+    body = text[: -len(TRUNCATED)]
+    for secret in secrets:
+        for k in range(len(secret) - 1, MIN_SECRET_LEN - 1, -1):
+            if body.endswith(secret[:k]):
+                return body[:-k] + REDACTED + TRUNCATED
     return text
 
 
@@ -62,7 +77,10 @@ def redact_url(url: str) -> str:
 def redact_values(obj: Any, secrets: Sequence[str] = ()) -> Any:
     """``obj`` (plain JSON-like data) with :func:`redact_text` applied to every string, keys included (a
     token in a URL becomes part of a request name)."""
-    wanted = sorted({s for s in secrets if len(s) >= MIN_SECRET_LEN}, key=len, reverse=True)
+    # Texts that reached an output one-lined (whitespace runs squeezed) or with control characters escaped
+    # carry the secret in that form too.
+    forms = {f for s in secrets for f in (s, " ".join(s.split()), _escaped(s))}
+    wanted = sorted({s for s in forms if len(s) >= MIN_SECRET_LEN}, key=len, reverse=True)
 
     def walk(value: Any) -> Any:
         if isinstance(value, str):
@@ -74,6 +92,10 @@ def redact_values(obj: Any, secrets: Sequence[str] = ()) -> Any:
         return value
 
     return walk(obj)
+
+
+def _escaped(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def url_secrets(url: str) -> list[str]:

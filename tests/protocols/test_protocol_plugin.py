@@ -251,3 +251,23 @@ def test_ctx_timed_called_without_with_is_named_in_the_warnings(tmp_path: Path) 
     summary = build_summary(execute_plan(plan, handle_signals=False))
     assert summary["by_name"]["kept"]["requests"]["total"] == 3
     assert any("ctx.timed(...) was called 3 times without" in w for w in summary["warnings"])
+
+
+def test_a_hung_ctx_call_does_not_hold_the_process_open(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "hung.py"
+    path.write_text(
+        "import time\nfrom loadpulse import task\n"
+        "profile = {'profile': 'constant-vus', 'vus': 2, 'duration': '1s', 'graceful_stop': '0.5s'}\n"
+        "@task\nasync def t(ctx):\n    await ctx.call('sdk', time.sleep, 120)\n"
+    )
+    # A 120 s call abandoned at the end of a 1.5 s run: the process must exit long before it returns.
+    done = subprocess.run(
+        [sys.executable, "-m", "loadpulse", "run", str(path), "--no-history", "--quiet", "--json", "-"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["by_name"]["sdk"]["errors"] == {"unfinished": 2}
