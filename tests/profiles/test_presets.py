@@ -124,3 +124,10 @@ def test_rate_with_stages_ramps_from_that_rate() -> None:
     assert cfg["profile"] == "ramping-rate" and cfg["start_rate"] == 50
     profile: Any = build_profile(cfg)
     assert profile.rate_at(0.0) == 50 and profile.rate_at(1.0) == 25 and profile.rate_at(2.0) == 0
+
+
+@pytest.mark.parametrize("rate", [1e12, float("inf"), 1e308])
+def test_a_starting_rate_past_what_one_process_can_honour_is_refused(rate: float) -> None:
+    cfg = apply_overrides({"profile": "constant-vus", "vus": 5}, Overrides(rate=rate, stages=("1s:10/s",)))
+    with pytest.raises(BadInput):
+        build_profile(cfg)

@@ -271,3 +271,33 @@ def test_a_hung_ctx_call_does_not_hold_the_process_open(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["by_name"]["sdk"]["errors"] == {"unfinished": 2}
+
+
+AWAITABLES = """
+import asyncio
+from loadpulse import task
+
+profile = {"profile": "per-vu-iterations", "vus": 1, "iterations": 2}
+
+class Client:
+    async def __call__(self, s):
+        await asyncio.sleep(s)
+        return s
+
+@task
+async def t(ctx):
+    assert await ctx.timed("object")(Client())(0.02) == 0.02
+    assert await ctx.timed("lambda")(lambda: asyncio.sleep(0.02, "x"))() == "x"
+    ctx.timed("never entered")  # takes no name slot and is only warned about
+"""
+
+
+def test_the_decorator_times_whatever_the_call_returns_until_it_is_awaited(tmp_path: Path) -> None:
+    path = tmp_path / "awaitables.py"
+    path.write_text(textwrap.dedent(AWAITABLES))
+    plan = build_plan(load_scenario(str(path)), RunOptions())
+    summary = build_summary(execute_plan(plan, handle_signals=False))
+    for name in ("object", "lambda"):
+        assert summary["by_name"][name]["requests"]["total"] == 2
+        assert summary["by_name"][name]["latency_ms"]["min"] >= 15.0  # the awaited sleep, not making it
+    assert "never entered" not in summary["by_name"]

@@ -139,3 +139,9 @@ def test_a_sqlite_uri_creates_no_folder_named_file(tmp_path: Path, monkeypatch: 
     RunStore(f"sqlite:///{path}").open()
     RunStore(f"sqlite:///file:{path}?mode=ro&uri=true").open()
     assert not (tmp_path / "file:").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite:///", "sqlite:///:memory:", "sqlite://"])
+def test_an_in_memory_history_is_refused(url: str) -> None:
+    with pytest.raises(BadInput, match="give the sqlite file's path"):
+        RunStore(url)

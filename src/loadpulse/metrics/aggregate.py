@@ -210,8 +210,10 @@ class Aggregate:
             line = f"{count} distinct {what}; past the first {over.cap:,} the rest are grouped under {other}"
             if family == "names":
                 hint = templates(over.examples, limit=1)
-                example = f", e.g. name='{hint[0]}'" if hint else ""
-                line += f" — use name= to group URLs{example}"
+                if hint and "/" in hint[0]:  # a URL template; for other names (ctx.timed) it means nothing
+                    line += f" — use name= to group URLs, e.g. name='{hint[0]}'"
+                else:
+                    line += f" (e.g. {', '.join(repr(e) for e in over.examples[:3])})"
             elif over.examples:
                 line += f" (e.g. {', '.join(repr(e) for e in over.examples[:3])})"
             out.append(line)

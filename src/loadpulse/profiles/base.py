@@ -129,7 +129,11 @@ class ProfileConfig(BaseModel):
                 check_count(value, budget, MAX_REQUESTS)
         if self.family == "open":
             stages = getattr(self, "stages", ())
-            for rate in (getattr(self, "rate", None), *(st.target for st in stages)):
+            for rate in (
+                getattr(self, "rate", None),
+                getattr(self, "start_rate", None),
+                *(st.target for st in stages),
+            ):
                 if rate:
                     check_rate(rate, "rate")
         return self

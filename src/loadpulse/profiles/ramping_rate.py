@@ -21,7 +21,7 @@ class RampingRate(OpenProfile):
     summary: ClassVar[str] = "arrivals/s ramp linearly through STAGES (duration:rate) from START_RATE"
     stage_unit: ClassVar[str | None] = "iterations/s"
 
-    start_rate: Annotated[float, Field(ge=0)] = 0.0
+    start_rate: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
     stages: Stages
 
     @property

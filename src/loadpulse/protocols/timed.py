@@ -15,10 +15,9 @@ for the engine to carry it.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
 from types import TracebackType
 from typing import Any
@@ -75,13 +74,17 @@ class Timer:
     def __call__(self, name: str) -> TimedBlock:
         if not isinstance(name, str) or not name:
             raise ValueError(f"ctx.timed needs a name for the block, not {name!r}")
+        self.session.made += 1
+        return TimedBlock(self, name)
+
+    def recorder_of(self, name: str) -> NameRecorder:
+        """Looked up when a block is entered, so a block never entered takes no name (and no cap slot)."""
         rec = self._names.get(name)
         if rec is None:
             rec = self.session.recorder.for_name(name)
             if len(self._names) < NAME_CACHE_MAX:  # per VU: bounded whatever names the script makes up
                 self._names[name] = rec
-        self.session.made += 1
-        return TimedBlock(self, name, rec)
+        return rec
 
 
 class TimedBlock:
@@ -89,11 +92,11 @@ class TimedBlock:
 
     __slots__ = ("_intended", "_name", "_rec", "_sent", "_session", "_timer")
 
-    def __init__(self, timer: Timer, name: str, rec: NameRecorder) -> None:
+    def __init__(self, timer: Timer, name: str) -> None:
         self._timer = timer
         self._name = name
         self._session = timer.session
-        self._rec = rec
+        self._rec: NameRecorder | None = None
         self._intended = 0
         self._sent = 0
 
@@ -101,6 +104,7 @@ class TimedBlock:
         # The iteration's intended start goes to the first block entered, not the first one made.
         self._intended, self._timer.intended_ns = self._timer.intended_ns, 0
         self._session.used += 1
+        self._rec = self._timer.recorder_of(self._name)
         self._sent = perf_counter_ns()
         self._session.running += 1
         return self
@@ -111,15 +115,17 @@ class TimedBlock:
         now = perf_counter_ns()
         self._session.running -= 1
         rec = self._rec
+        assert rec is not None, "__exit__ without __enter__"
         if kind is None:
             # Failed blocks stay out of the latency record, like failed HTTP requests.
             rec.lat.append((now - (self._intended or self._sent)) // 1000)
             rec.svc.append((now - self._sent) // 1000)
             rec.done += 1
-        elif issubclass(kind, asyncio.CancelledError):
-            rec.error(ErrorKind.UNFINISHED.value)
-        else:
+        elif issubclass(kind, Exception):
             rec.error(ErrorKind.SCRIPT_ERROR.value)
+        else:
+            # Cancelled at the end of the run, or interrupted by the watchdog while it blocked the loop.
+            rec.error(ErrorKind.UNFINISHED.value)
 
     async def __aenter__(self) -> TimedBlock:
         return self.__enter__()
@@ -135,18 +141,30 @@ class TimedBlock:
             raise TypeError(f"ctx.timed({self._name!r}) decorates a function, not {fn!r}")
         self._session.used += 1
         timer, name = self._timer, self._name
-        if inspect.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def timed_coroutine(*args: Any, **kwargs: Any) -> Any:
-                async with timer(name):
-                    return await fn(*args, **kwargs)
-
-            return timed_coroutine
 
         @functools.wraps(fn)
         def timed_call(*args: Any, **kwargs: Any) -> Any:
-            with timer(name):
-                return fn(*args, **kwargs)
+            # Decided per call, not by inspecting fn: an object with an async __call__ or a lambda
+            # returning a coroutine is timed until its result is awaited, not until the coroutine exists.
+            block = timer(name).__enter__()
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                block.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+            if not inspect.isawaitable(result):
+                block.__exit__(None, None, None)
+                return result
+            return _finish(block, result)
 
         return timed_call
+
+
+async def _finish(block: TimedBlock, awaitable: Awaitable[Any]) -> Any:
+    try:
+        value = await awaitable
+    except BaseException as exc:
+        block.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    block.__exit__(None, None, None)
+    return value

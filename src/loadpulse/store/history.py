@@ -99,6 +99,11 @@ class RunStore:
                 f"--store {self.url!r} is not a database URL (sqlite:///path or postgresql://…)"
             ) from None
         database = parsed.database or ""
+        if parsed.drivername.startswith("sqlite") and database in ("", ":memory:"):
+            # An in-memory history is thrown away with the process: the run would say "saved" and not be.
+            raise BadInput(
+                f"--store {self.where}: give the sqlite file's path, e.g. sqlite:///runs/history.sqlite"
+            )
         # A file: URI (sqlite's uri=true mode) or :memory: names no folder of ours to check or create.
         if parsed.drivername.startswith("sqlite") and database and not database.startswith(("file:", ":")):
             folder = Path(database).expanduser().parent
