@@ -136,6 +136,8 @@ class Aggregate:
     """The generator's event-loop lag over the whole run (µs)."""
     overflow: dict[str, Overflow] = field(default_factory=dict)
     """Name families that went past their cap in any process (see metrics/cardinality.py)."""
+    pipeline: dict[str, Any] | None = None
+    """The pipeline check so far (``PipelineResult.to_dict()``: sent vs. arrived), None without sinks."""
 
     def add(self, snap: Snapshot) -> SeriesRow:
         for name, stats in snap.names.items():
