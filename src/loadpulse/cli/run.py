@@ -51,6 +51,9 @@ def make_plan(
     insecure: bool = False,
     thresholds: list[str] | None = None,
     max_names: int = MAX_NAMES,
+    sink: list[str] | None = None,
+    drain_timeout: str | None = None,
+    stuck_after: str | None = None,
 ) -> Plan:
     """Everything the command line says, checked, on top of what the file declares."""
     if profile is not None and preset is not None:
@@ -90,6 +93,11 @@ def make_plan(
             grace_s=parse_duration(grace, "--grace", allow_zero=True),
             extra_thresholds=tuple(thresholds or ()),
             max_names=max_names,
+            sinks=tuple(sink or ()),
+            drain_timeout_s=parse_duration(drain_timeout, "--drain-timeout", allow_zero=True)
+            if drain_timeout is not None
+            else None,
+            stuck_after_s=parse_duration(stuck_after, "--stuck-after") if stuck_after is not None else None,
         ),
     )
     if plan.base_url is not None:
@@ -163,6 +171,23 @@ def run(
             "under '(other)' with a warning. Names that thresholds point at are always kept.",
         ),
     ] = MAX_NAMES,
+    sink: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sink",
+            help="Where items sent with ctx.track() show up, checked for loss, duplicates and end-to-end "
+            "latency: sql:URL#QUERY (a :since parameter polls incrementally), redis:URL#KEY, "
+            "http:URL#$.path or webhook:PORT; repeatable.",
+        ),
+    ] = None,
+    drain_timeout: Annotated[
+        str | None,
+        typer.Option("--drain-timeout", help="After the load, how long to wait for tracked items (30s)."),
+    ] = None,
+    stuck_after: Annotated[
+        str | None,
+        typer.Option("--stuck-after", help="An item in a non-final status this long is stuck (60s)."),
+    ] = None,
     *,
     flags: Flags,
 ) -> int:
@@ -185,6 +210,9 @@ def run(
         insecure=insecure,
         thresholds=flags["threshold"],
         max_names=max_names,
+        sink=sink,
+        drain_timeout=drain_timeout,
+        stuck_after=stuck_after,
     )
     thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
     return run_and_report(plan, flags, thresholds)

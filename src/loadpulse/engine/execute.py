@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from loadpulse.bounds import check_fd_limit, fd_room
 from loadpulse.engine.closed import ClosedLoad
@@ -23,6 +24,9 @@ from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec, request_name
 from loadpulse.thresholds.declared import parse_thresholds
 from loadpulse.thresholds.named import kept_names
+
+if TYPE_CHECKING:
+    from loadpulse.engine.pipeline_check import PipelineCheck
 
 
 def build_driver(spec: RunSpec, recorder: Recorder) -> LoadDriver:
@@ -127,6 +131,21 @@ def _check_descriptors(spec: RunSpec) -> list[str]:
     ]
 
 
+def _pipeline_check(plan: Plan) -> PipelineCheck | None:
+    """The run's pipeline check, its sinks answering (BadInput before the load when one does not)."""
+    if plan.pipeline is None:
+        return None
+    from loadpulse.engine.pipeline_check import PipelineCheck
+
+    check = PipelineCheck(plan.pipeline)
+    try:
+        check.check()
+    except BaseException:
+        check.close()
+        raise
+    return check
+
+
 def plan_runner(
     plan: Plan,
     listener: SnapshotListener | None = None,
@@ -145,7 +164,8 @@ def plan_runner(
     # "no data" otherwise); the expressions were checked when the plan was built.
     thresholds = parse_thresholds(plan.thresholds, plan.metrics)
     recorder = Recorder(max_names=plan.max_names, keep=kept_names(thresholds, plan.metrics))
-    load = ScenarioLoad(plan, recorder)
+    pipeline = _pipeline_check(plan)
+    load = ScenarioLoad(plan, recorder, tracker=pipeline.tracker if pipeline is not None else None)
     runner = Runner(
         load,
         recorder,
@@ -161,6 +181,7 @@ def plan_runner(
         stall_end_s=plan.planned_s,
         setup_timeout_s=plan.setup_timeout_s,
         handle_signals=handle_signals,
+        pipeline=pipeline,
     )
     load.attach(runner.watchdog)
     runner.plan = plan

@@ -9,7 +9,7 @@ import gc
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from time import perf_counter_ns
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from loadpulse.engine.watchdog import STALL_S, LoopWatchdog, RunInterrupted
 from loadpulse.errors import BadInput
@@ -20,6 +20,9 @@ from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.results.outcome import RunOutcome
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
+
+if TYPE_CHECKING:
+    from loadpulse.engine.pipeline_check import PipelineCheck
 
 DEADLINE_MARGIN_S = 5.0
 """How far past duration + grace the watchdog lets a run go before it stops it by force."""
@@ -72,8 +75,11 @@ class Runner:
         stall_end_s: float | None = None,
         setup_timeout_s: float | None = None,
         handle_signals: bool = False,
+        pipeline: PipelineCheck | None = None,
     ) -> None:
         self.finished_reason = finished_reason
+        self.pipeline = pipeline
+        """Sinks polled alongside the load and drained after it (scenario runs with ``ctx.track``)."""
         self.spec: RunSpec | None = None
         self.plan: Plan | None = None
         self.services = list(services)
@@ -136,6 +142,8 @@ class Runner:
             perf_counter_ns() - t0, d.in_flight(), d.connection_count(), self.watchdog.take_lags()
         )
         row = self.aggregate.add(snap)
+        if self.pipeline is not None:
+            self.aggregate.pipeline = self.pipeline.latest
         if self.listener is not None:
             reason = self.listener(snap, row, self.aggregate)
             if reason is not None and self.abort_reason is None and not self._final:
@@ -166,6 +174,8 @@ class Runner:
             finally:
                 for service in self.services:
                     await service.stop()
+                if self.pipeline is not None:
+                    self.pipeline.close()
         finally:
             self.watchdog.close()
 
@@ -224,8 +234,10 @@ class Runner:
             # A loop stuck past duration + grace (+ margin) is interrupted; a live one gets its graceful stops
             # (planned_end_s includes them) before the run is stopped by force.
             stall_end_s = self.stall_end_s or self.planned_end_s
+            # Waiting for a pipeline's last items is part of the run's time (duration + grace + drain).
+            drain_s = self.pipeline.spec.drain_timeout_s if self.pipeline is not None else 0.0
             self.watchdog.arm(
-                t0 + int((self.planned_end_s + self.grace_s + DEADLINE_MARGIN_S) * 1e9),
+                t0 + int((self.planned_end_s + self.grace_s + drain_s + DEADLINE_MARGIN_S) * 1e9),
                 "overrun",
                 t0 + int((stall_end_s + self.grace_s + STALL_S) * 1e9),
             )
@@ -235,6 +247,9 @@ class Runner:
             asyncio.ensure_future(self.sampler.run(self.interval_s, self.recorder.probes.update))
             if self.sampler is not None
             else None
+        )
+        polling = (
+            asyncio.ensure_future(self.pipeline.run(self.interval_s)) if self.pipeline is not None else None
         )
         stop_wait = asyncio.ensure_future(self._stop.wait())
         duration = self.duration_s
@@ -258,6 +273,11 @@ class Runner:
         ticker.cancel()
         if probing is not None:
             probing.cancel()
+        if polling is not None:
+            polling.cancel()
+        if self.pipeline is not None:
+            # The run is over for the load, not for the items it sent: wait for them (bounded).
+            await self.pipeline.drain(self._force)
         if self.sampler is not None:
             # One sample after the load, so a probe's last value is the target's state at the end (a
             # queue's backlog), not up to an interval before it. Bounded; a slow probe leaves a gap.
@@ -282,6 +302,7 @@ class Runner:
                 *self.warnings,
                 *getattr(driver, "warnings", []),
                 *(self.sampler.warnings if self.sampler else []),
+                *(self.pipeline.warnings if self.pipeline else []),
                 *self.aggregate.warnings(),
             ],
             abort_reason=self.abort_reason,

@@ -17,6 +17,7 @@ from loadpulse.engine.vu_pool import VuPool
 from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
 from loadpulse.errors import BadInput
 from loadpulse.metrics.recorder import Recorder
+from loadpulse.pipeline.tracking import Tracker
 from loadpulse.protocols.session import SessionSettings
 from loadpulse.protocols.sessions import Sessions
 from loadpulse.scenario.ctx import Ctx, SetupCtx, Vu
@@ -24,8 +25,12 @@ from loadpulse.scenario.model import Plan, ScenarioDef
 
 
 class ScenarioLoad:
-    def __init__(self, plan: Plan, recorder: Recorder, clock: Clock = REAL_CLOCK) -> None:
+    def __init__(
+        self, plan: Plan, recorder: Recorder, clock: Clock = REAL_CLOCK, tracker: Tracker | None = None
+    ) -> None:
         self.plan = plan
+        self.tracker = tracker
+        """Where ``ctx.track`` records what was sent (None: the run checks no pipeline)."""
         self.clock = clock
         self.recorder = recorder
         self.co_corrected = all(s.profile.family == "open" for s in plan.scenarios)
@@ -59,7 +64,9 @@ class ScenarioLoad:
 
     def _ctx_factory(self, sc: ScenarioDef) -> Any:
         def new_ctx(vu: Vu) -> Ctx:
-            return Ctx(self.sessions, vu, sc.name, self.recorder.metrics, self.data, self.plan.env)
+            return Ctx(
+                self.sessions, vu, sc.name, self.recorder.metrics, self.data, self.plan.env, self.tracker
+            )
 
         return new_ctx
 

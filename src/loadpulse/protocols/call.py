@@ -106,6 +106,14 @@ class Caller:
         self._timer = Timer(session)
 
     @property
+    def on_done(self) -> Callable[[bool], None] | None:
+        return self._timer.on_done
+
+    @on_done.setter
+    def on_done(self, value: Callable[[bool], None] | None) -> None:
+        self._timer.on_done = value
+
+    @property
     def intended_ns(self) -> int:
         return self._timer.intended_ns
 

@@ -63,11 +63,13 @@ class TimedProtocol:
 class Timer:
     """One VU's ``ctx.timed``: call it with a name for a context manager (``with`` or ``async with``)."""
 
-    __slots__ = ("_names", "intended_ns", "session")
+    __slots__ = ("_names", "intended_ns", "on_done", "session")
 
     def __init__(self, session: TimedProtocol) -> None:
         self.session = session
         self._names: dict[str, NameRecorder] = {}
+        self.on_done: Callable[[bool], None] | None = None
+        """Told whether each block ended without an exception (what ``ctx.track`` made: sent or rejected)."""
         self.intended_ns = 0
         """Set by the engine for an open-model iteration: the next block's latency counts from it."""
 
@@ -116,6 +118,8 @@ class TimedBlock:
         self._session.running -= 1
         rec = self._rec
         assert rec is not None, "__exit__ without __enter__"
+        if self._timer.on_done is not None:
+            self._timer.on_done(kind is None)
         if kind is None:
             # Failed blocks stay out of the latency record, like failed HTTP requests.
             rec.lat.append((now - (self._intended or self._sent)) // 1000)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 from dataclasses import dataclass, field
+from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 from loadpulse.metrics.scenario_stats import MetricsRecorder
@@ -13,8 +14,9 @@ from loadpulse.protocols import registry
 from loadpulse.protocols.sessions import Sessions
 
 if TYPE_CHECKING:
+    from loadpulse.pipeline.tracking import Tracker
     from loadpulse.protocols.call import Caller
-    from loadpulse.protocols.http.client import HttpClient
+    from loadpulse.protocols.http.client import HttpClient, Response
     from loadpulse.protocols.timed import Timer
 
 
@@ -40,6 +42,11 @@ class ProtocolAccess:
         self._sessions = sessions
         self._clients: list[Any] = []
         self._intended_ns = 0
+        self._iteration_ns = 0
+        """The current iteration's intended start (open model), kept for ``ctx.track``."""
+        self._pending: list[str] = []
+        """Items ``ctx.track`` made for the next request: it says whether they were sent or rejected."""
+        self._tracker: Tracker | None = None
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for names that are not attributes yet; private and dunder names (copy, pickle,
@@ -50,6 +57,8 @@ class ProtocolAccess:
             hint = f"; did you mean ctx.{close[0]}?" if close else ""
             raise AttributeError(f"ctx has no attribute {name!r}{hint}")
         client = self._sessions.client(name)
+        if hasattr(client, "on_done"):
+            client.on_done = self._settle
         if self._intended_ns and hasattr(client, "intended_ns"):
             client.intended_ns, self._intended_ns = self._intended_ns, 0
         self._clients.append(client)
@@ -59,11 +68,44 @@ class ProtocolAccess:
     def begin_iteration(self, intended_ns: int) -> None:
         """Open model: the iteration's intended start, which the next request's latency counts from (the
         coordinated-omission correction). A client made later in the iteration gets it if none took it."""
-        self._intended_ns = intended_ns
+        self._intended_ns = self._iteration_ns = intended_ns
         for client in self._clients:
             if hasattr(client, "intended_ns"):
                 client.intended_ns = intended_ns
                 self._intended_ns = 0
+
+    def _settle(self, accepted: bool) -> None:
+        if self._pending and self._tracker is not None:
+            mark = self._tracker.accepted if accepted else self._tracker.rejected
+            for item in self._pending:
+                mark(item)
+            self._pending.clear()
+
+    def track(self, key: str | int | None = None, *, since: Response | None = None) -> str:
+        """A fresh id to put into what the next request sends (or ``key``, an id the system gave), checked
+        against the run's pipeline sinks: lost, duplicated, end-to-end latency. It counts as sent when that
+        request is accepted (2xx/3xx), as rejected when it fails. ``since=response``: the item was sent
+        by that request (an id the system assigned, read from its answer)."""
+        tracker = self._tracker
+        if tracker is None:
+            raise RuntimeError(
+                "ctx.track() needs somewhere to look for the items: pipeline = {'sink': ...} in the "
+                "scenario file, or --sink"
+            )
+        if since is not None:
+            if key is None:
+                raise ValueError("ctx.track(key, since=response) needs the key the system gave the item")
+            elapsed_ms = getattr(since, "elapsed_ms", None)
+            if not isinstance(elapsed_ms, int | float) or not hasattr(since, "ok"):
+                raise TypeError(f"since= takes the Response of the request that sent the item, not {since!r}")
+            item = tracker.track(key, perf_counter_ns() - int(elapsed_ms * 1e6))
+            (tracker.accepted if since.ok else tracker.rejected)(item)
+            return item
+        sent = self._iteration_ns or perf_counter_ns()  # open model: from the intended start, like latency
+        self._iteration_ns = 0
+        item = tracker.new_id(sent) if key is None else tracker.track(key, sent)
+        self._pending.append(item)
+        return item
 
     async def warm(self) -> None:
         """Connect the clients of the protocols already open (the base URL's) before the clock starts."""
@@ -84,8 +126,10 @@ class Ctx(ProtocolAccess):
         metrics: MetricsRecorder,
         data: Any = None,
         env: dict[str, str] | None = None,
+        tracker: Tracker | None = None,
     ) -> None:
         super().__init__(sessions)
+        self._tracker = tracker
         self.vu = vu
         self.scenario = scenario
         self.data = data

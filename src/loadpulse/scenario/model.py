@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from loadpulse.metrics.cardinality import MAX_NAMES
 from loadpulse.profiles.base import ProfileConfig
+from loadpulse.scenario.pipeline_spec import PipelineSpec
 
 if TYPE_CHECKING:
     from loadpulse.scenario.ctx import Ctx, SetupCtx
@@ -72,6 +73,8 @@ class Plan:
     """``setup()`` longer than this is bad input: the load never starts (k6's setupTimeout)."""
     max_names: int = MAX_NAMES
     """Distinct request names the recorder keeps apart (``--max-names``); the rest go under '(other)'."""
+    pipeline: PipelineSpec | None = None
+    """Where tracked items show up (``ctx.track``), checked against what was sent; None: no check."""
 
     @property
     def planned_s(self) -> float:

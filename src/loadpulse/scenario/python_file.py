@@ -29,6 +29,7 @@ from typing import Any
 from loadpulse.errors import BadInput
 from loadpulse.scenario.api import TASK_MARK
 from loadpulse.scenario.model import DEFAULT_SCENARIO, DEFAULT_SETUP_TIMEOUT_S, TaskDef
+from loadpulse.scenario.pipeline_spec import pipeline_from_file
 from loadpulse.scenario.source import ScenarioSource
 from loadpulse.units import parse_duration
 
@@ -155,6 +156,7 @@ def load_python(path: str) -> ScenarioSource:
         setup=_optional_callable(module, "setup", path),
         teardown=_optional_callable(module, "teardown", path),
         setup_timeout_s=_setup_timeout(module, path),
+        pipeline=pipeline_from_file(getattr(module, "pipeline", None), path),
     )
 
 

@@ -20,6 +20,7 @@ from loadpulse.scenario.model import (
     TaskDef,
     TeardownFn,
 )
+from loadpulse.scenario.pipeline_spec import PipelineSpec, with_command_line
 from loadpulse.units import parse_duration
 
 DEFAULT_PROFILE: dict[str, Any] = {"profile": "constant-vus", "vus": 10, "duration": 10}
@@ -42,6 +43,7 @@ class ScenarioSource:
     setup: SetupFn | None = None
     teardown: TeardownFn | None = None
     setup_timeout_s: float = DEFAULT_SETUP_TIMEOUT_S
+    pipeline: PipelineSpec | None = None
 
 
 def named_profile(name: str, where: str = "--profile") -> dict[str, Any]:
@@ -68,6 +70,9 @@ class RunOptions:
     grace_s: float = 2.0
     extra_thresholds: tuple[str, ...] = ()
     max_names: int = MAX_NAMES
+    sinks: tuple[str, ...] = ()
+    drain_timeout_s: float | None = None
+    stuck_after_s: float | None = None
 
 
 def think_time_s(value: Any, where: str) -> float:
@@ -134,4 +139,5 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
         grace_s=opts.grace_s,
         setup_timeout_s=src.setup_timeout_s,
         max_names=opts.max_names,
+        pipeline=with_command_line(src.pipeline, opts.sinks, opts.drain_timeout_s, opts.stuck_after_s),
     )

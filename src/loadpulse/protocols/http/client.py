@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json as jsonlib
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from loadpulse.clock import REAL_CLOCK, Clock
@@ -242,7 +242,7 @@ class HttpSession:
 class HttpClient:
     """One VU's client. ``await ctx.http.get("/path", name="read")`` and friends."""
 
-    __slots__ = ("_conn_failures", "_conns", "_names", "headers", "intended_ns", "session")
+    __slots__ = ("_conn_failures", "_conns", "_names", "headers", "intended_ns", "on_done", "session")
 
     def __init__(self, session: HttpSession, headers: Mapping[str, str] | None = None) -> None:
         self.session = session
@@ -252,6 +252,8 @@ class HttpClient:
         self._names: dict[str, RequestRecording] = {}
         self._conn_failures = 0
         """Consecutive failed connects of this VU: how long it pauses after the next one."""
+        self.on_done: Callable[[bool], None] | None = None
+        """Told whether each request was accepted (2xx/3xx): what ``ctx.track`` made is sent or rejected."""
         self.intended_ns = 0
         """Set by the engine for an open-model iteration: the next request's latency counts from it."""
 
@@ -324,6 +326,8 @@ class HttpClient:
                         session.warn(f"{exc.kind} connecting to {origin.host_header}: {exc.detail}")
                     self._conn_failures += 1
                     await session.clock.sleep(connect_backoff_s(self._conn_failures))
+                    if self.on_done is not None:
+                        self.on_done(False)
                     return Response(0, [], b"", 0.0, url, name, exc.kind, exc.detail)
                 self._conn_failures = 0
             fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
@@ -346,7 +350,10 @@ class HttpClient:
                 raise
             if attempt == 0 and failure is not None and method in IDEMPOTENT and conn.is_stale(failure):
                 continue  # the keep-alive connection was closed under us before any byte: resend once
-            return self._finish(conn, recs, url, name, failure)
+            response = self._finish(conn, recs, url, name, failure)
+            if self.on_done is not None:
+                self.on_done(response.ok)
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def warm(self) -> None:

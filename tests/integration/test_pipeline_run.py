@@ -1,0 +1,105 @@
+"""A run checks its pipeline: what ctx.track() sent against what a real sink holds (SQLite here)."""
+
+from __future__ import annotations
+
+import sqlite3
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from loadpulse.engine.execute import execute_plan
+from loadpulse.results.summary import build_summary
+from loadpulse.scenario.loader import load_scenario
+from loadpulse.scenario.source import RunOptions, build_plan
+from tests.conftest import CliResult
+
+SCENARIO = """
+import sqlite3, time
+from loadpulse import task
+
+DB = {db!r}
+profile = {{"profile": "per-vu-iterations", "vus": 2, "iterations": 10}}
+pipeline = {{"sink": "sql:sqlite:///" + DB + "#SELECT id, at, worker FROM items WHERE at >= :since",
+             "drain_timeout": "1s", "workers": 2}}
+
+def store(item, worker, copies):
+    with sqlite3.connect(DB) as db:
+        for _ in range(copies):
+            db.execute("INSERT INTO items VALUES (?, ?, ?)", (item, time.time(), worker))
+
+@task
+async def send(ctx):
+    item = ctx.track()
+    n = ctx.vu.iteration
+    copies = 0 if n == 5 else 2 if n == 7 else 1  # one lost and one duplicated per VU
+    await ctx.call("store", store, item, f"w{{ctx.vu.id}}", copies)
+"""
+
+
+def _db(tmp_path: Path) -> Path:
+    db = tmp_path / "items.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE items (id TEXT, at REAL, worker TEXT)")
+    return db
+
+
+def test_lost_duplicated_and_delivered_items_are_counted(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    path = tmp_path / "pipe.py"
+    path.write_text(textwrap.dedent(SCENARIO.format(db=str(db))))
+    plan = build_plan(load_scenario(str(path)), RunOptions())
+    outcome = execute_plan(plan, handle_signals=False)
+    pipeline = outcome.aggregate.pipeline
+    assert pipeline is not None
+    assert (pipeline["sent"], pipeline["delivered"]) == (20, 18)
+    assert pipeline["lost"]["count"] == 2 and len(pipeline["lost_ids"]) == 2
+    assert pipeline["duplicates"]["count"] == 2
+    assert pipeline["by_worker"] == {"w1": 9, "w2": 9} and pipeline["fairness_pct"] == 0
+    assert pipeline["e2e_ms"]["max"] is not None and pipeline["e2e_ms"]["max"] < 5_000
+    assert pipeline["drained"] is False  # two never arrive: the drain gave up after its timeout
+    stored = {row[0] for row in sqlite3.connect(db).execute("SELECT id FROM items")}
+    assert not stored & set(pipeline["lost_ids"])
+    assert build_summary(outcome).get("pipeline", pipeline) == pipeline
+
+
+def test_a_sink_that_cannot_answer_is_bad_input_before_the_load(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    path = tmp_path / "pipe.py"
+    path.write_text(textwrap.dedent(SCENARIO.format(db=str(tmp_path / "missing.db"))))
+    r = cli("run", str(path), "--no-history", "--quiet")
+    assert r.code == 2 and "Traceback" not in r.err and len(r.err.strip().splitlines()) == 1, r.err
+
+
+def test_ctx_track_without_a_sink_says_how_to_give_one(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    path = tmp_path / "nosink.py"
+    path.write_text(
+        "from loadpulse import task\n"
+        "profile = {'profile': 'per-vu-iterations', 'vus': 1, 'iterations': 1}\n"
+        "@task\nasync def t(ctx):\n    ctx.track()\n"
+    )
+    r = cli("run", str(path), "--no-history", "--quiet", "--json", "-")
+    assert r.code == 0, r.err
+    (message,) = r.summary()["scenarios"]["default"]["script_error_messages"].values()
+    assert "pipeline = {'sink': ...}" in message and "--sink" in message
+
+
+def test_bad_pipeline_input_is_one_line_and_exit_2(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    task = "from loadpulse import task\n@task\nasync def t(ctx):\n    pass\n"
+    cases = {
+        "pipeline = {'sinc': 'sql:x'}\n": "unknown key 'sinc'",
+        "pipeline = {'drain_timeout': '1s'}\n": "needs a 'sink'",
+        "pipeline = {'sink': 'sqll:sqlite:///x.db#SELECT 1'}\n": "did you mean 'sql'",
+        "pipeline = {'sink': 'webhook:0', 'workers': 0}\n": "workers",
+    }
+    for i, (head, fragment) in enumerate(cases.items()):
+        path = tmp_path / f"bad{i}.py"
+        path.write_text(head + task)
+        r = cli("run", str(path), "--no-history", "--quiet")
+        assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and fragment in r.err, (head, r.err)
+    path = tmp_path / "ok.py"
+    path.write_text(task)
+    r = cli("run", str(path), "--drain-timeout", "5s", "--no-history", "--quiet")
+    assert r.code == 2 and "need a sink" in r.err
+    r = cli("run", str(path), "--sink", "redis:redis://127.0.0.1:1/0#k", "--no-history", "--quiet")
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
