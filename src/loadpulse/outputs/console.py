@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from loadpulse.outputs.console_pipeline import print_pipeline
 from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
 from loadpulse.outputs.contract import Finished, Output, OutputParams
 from loadpulse.outputs.verdicts import print_verdicts
@@ -66,6 +67,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         _generator(console, s)
         print_scenarios(console, s)
         print_probes(console, s)
+        print_pipeline(console, s)
         return
     ok_pct = 100.0 * req["ok"] / req["total"] if req["total"] else 0.0
     console.print(
@@ -124,6 +126,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     if "scenarios" in s:
         print_scenarios(console, s)
     print_probes(console, s)
+    print_pipeline(console, s)
 
 
 def _generator(console: Console, s: dict[str, Any]) -> None:

@@ -189,6 +189,47 @@ class ThresholdDoc(_Open):
     abort_on_fail: bool = False
 
 
+class CountIdsDoc(_Open):
+    count: Count
+    ids: list[str]
+
+
+class LostDoc(_Open):
+    count: Count
+    rate: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class E2eDoc(_Open):
+    p50: Ms
+    p90: Ms
+    p95: Ms
+    p99: Ms
+    max: Ms
+
+
+class PipelineDoc(_Open):
+    """The Summary JSON ``pipeline`` object (``PipelineResult.to_dict()``): every field the console and
+    reports read, checked; fields added later within v1 are kept."""
+
+    sent: Count
+    delivered: Count
+    lost: LostDoc
+    duplicates: CountIdsDoc
+    unexpected: CountIdsDoc
+    rejected: Count
+    e2e_ms: E2eDoc
+    drain_s: Seconds | None
+    by_worker: dict[str, Count]
+    fairness_pct: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None
+    stuck: CountIdsDoc
+    lost_ids: list[str]
+    in_progress: Count = 0
+    unverified: Count = 0
+    out_of_order: Count = 0
+    drained: bool = False
+    e2e_basis: dict[str, Count] = {}
+
+
 class SummaryDoc(StatsBlockDoc):
     schema_: str = Field(alias="schema")
     run_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -206,6 +247,8 @@ class SummaryDoc(StatsBlockDoc):
     checks: dict[str, dict[str, Any]] = {}
     metrics: dict[str, dict[str, Any]] = {}
     probes: dict[str, dict[str, Any]] = {}
+    pipeline: PipelineDoc | None = None
+    """Absent from runs without sinks and from files written before pipeline checks."""
 
 
 class ResultsDoc(_Strict):

@@ -5,6 +5,7 @@ Pure: a function of the RunOutcome; the CLI writes it through :mod:`loadpulse.ou
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,6 +121,9 @@ def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) 
         "generator": generator_block(outcome),
         "warnings": list(outcome.warnings),
     }
+    if agg.pipeline is not None:
+        # A copy: the summary is redacted and written after the run; the aggregate's object is the engine's.
+        summary["pipeline"] = copy.deepcopy(agg.pipeline)
     if outcome.spec is not None:
         summary.update(_one_liner(outcome))
     if outcome.plan is not None:

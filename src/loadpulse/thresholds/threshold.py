@@ -15,6 +15,7 @@ dropped.count                         count       ``{scenario=...}``
 iterations.count / .rate / .pNN       count, /s, duration  ``{scenario=...}``
 probe.<name>.max|min|avg|first|last   number      none
 probe.<name>.growth                   ratio       none   ((last - first) / first)
+pipeline.<field> (PIPELINE_FIELDS)    by field    none
 <custom>.count|value|rate|pNN|...     by kind     none
 ====================================  ==========  ==========================================
 
@@ -65,7 +66,40 @@ KNOWN_ROOTS = (
     "dropped",
     "iterations",
     "probe",
+    "pipeline",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineField:
+    """Where a ``pipeline.*`` metric's value is in the Summary JSON ``pipeline`` object
+    (``PipelineResult.to_dict()``) and the factor to the metric's base unit."""
+
+    kind: str
+    path: tuple[str, ...]
+    factor: float = 1.0
+
+
+PIPELINE_FIELDS: dict[str, PipelineField] = {
+    "sent.count": PipelineField(COUNT, ("sent",)),
+    "delivered.count": PipelineField(COUNT, ("delivered",)),
+    "lost.count": PipelineField(COUNT, ("lost", "count")),
+    "lost.rate": PipelineField(RATIO, ("lost", "rate")),
+    "duplicates.count": PipelineField(COUNT, ("duplicates", "count")),
+    "unexpected.count": PipelineField(COUNT, ("unexpected", "count")),
+    "stuck.count": PipelineField(COUNT, ("stuck", "count")),
+    "rejected.count": PipelineField(COUNT, ("rejected",)),
+    "unverified.count": PipelineField(COUNT, ("unverified",)),
+    **{f"e2e.{k}": PipelineField(DURATION, ("e2e_ms", k)) for k in ("p50", "p90", "p95", "p99", "max")},
+    # drain_s is seconds and durations are compared in ms; fairness_pct is a percent and ratios are
+    # compared as fractions, so `pipeline.fairness < 20%` means 20 percent.
+    "drain": PipelineField(DURATION, ("drain_s",), 1000.0),
+    "fairness": PipelineField(RATIO, ("fairness_pct",), 0.01),
+}
+"""``pipeline.<field>`` metrics, by the path after ``pipeline.``."""
+PERCENT_ONLY = frozenset({"fairness"})
+"""Known to everyone as a percent: a bare ``20`` (2000 % as a fraction) would be a silent pass, so the
+bound must say ``%``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +127,7 @@ class Metric:
 
     source: str
     """'latency', 'ttfb', 'service', 'requests', 'errors', 'error_kind', 'checks', 'dropped',
-    'iterations', 'custom'."""
+    'iterations', 'probe', 'pipeline', 'custom'."""
     field: str
     """'p95', 'avg', 'count', 'rate', ..."""
     kind: str
@@ -203,6 +237,17 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
         if field not in PROBE_FIELDS:
             raise bad(f"probe aggregate {field!r} is not one of {', '.join(PROBE_FIELDS)}")
         return Metric("probe", field, RATIO if field == "growth" else NUMBER, ".".join(parts[1:-1]))
+    if head == "pipeline":
+        only()
+        path = ".".join(parts[1:])
+        found = PIPELINE_FIELDS.get(path)
+        if found is None:
+            # Matched without the shared 'pipeline.' prefix, which would make every field look close.
+            close = difflib.get_close_matches(path, list(PIPELINE_FIELDS), n=1, cutoff=0.6)
+            names = ", ".join(f"pipeline.{p}" for p in PIPELINE_FIELDS)
+            hint = f"; did you mean 'pipeline.{close[0]}'?" if close else f" (one of {names})"
+            raise bad(f"unknown pipeline metric {str(ref)!r}{hint}")
+        return Metric("pipeline", path, found.kind)
     if head in custom and len(parts) == 2:
         only()
         kind, field = custom[head], parts[1]
@@ -238,6 +283,7 @@ def _unknown(ref: MetricRef, expr: str, known: list[str]) -> Metric:
         "iterations.rate",
         "http.p95",
         "ttfb.p95",
+        *(f"pipeline.{p}" for p in PIPELINE_FIELDS),
     ]
     hint = _suggest(".".join(ref.parts), full) or _suggest(ref.parts[0], known)
     raise ThresholdError(expr, ref.pos, f"unknown metric {text!r}{hint}")
@@ -261,6 +307,14 @@ def build_threshold(
     parsed: Parsed = parse(expr)
     metric = resolve_metric(parsed.metric, expr, custom or {})
     levels = {raw.name: _bound(raw, metric.kind, expr) for raw in parsed.levels}
+    if metric.source == "pipeline" and metric.field in PERCENT_ONLY:
+        for raw in parsed.levels:
+            if raw.value.unit != "%":
+                raise ThresholdError(
+                    expr,
+                    raw.value.pos,
+                    f"{parsed.metric} is a percentage: write the bound with %, like < 20%",
+                )
     _check_order(parsed, levels, expr)
     delay = 0.0
     if parsed.abort_delay is not None:

@@ -15,7 +15,14 @@ from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.histogram import Distribution
 from loadpulse.metrics.scenario_stats import TREND_SCALE, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
-from loadpulse.thresholds.threshold import DURATION, PER_SECOND, RATIO, Metric, Threshold
+from loadpulse.thresholds.threshold import (
+    DURATION,
+    PER_SECOND,
+    PIPELINE_FIELDS,
+    RATIO,
+    Metric,
+    Threshold,
+)
 
 PASS, WARN, FAIL, NONE = "PASS", "WARN", "FAIL", "NONE"
 _RANK = {NONE: 0, PASS: 1, WARN: 2, FAIL: 3}
@@ -147,6 +154,8 @@ def measure(metric: Metric, agg: Aggregate) -> float | None:
         value = {"max": p.max, "min": p.min, "avg": p.avg, "first": p.first, "last": p.last,
                  "growth": p.growth}[field]  # fmt: skip
         return None if value is None else float(value)
+    if src == "pipeline":
+        return _pipeline_value(agg.pipeline, field)
     m = agg.metrics.get(metric.subject or "")
     if m is None:
         return None
@@ -155,6 +164,25 @@ def measure(metric: Metric, agg: Aggregate) -> float | None:
     if m.kind == "rate":
         return m.true / m.total if m.total else None
     return _hist_value(m.hist, field, TREND_SCALE)
+
+
+def _pipeline_value(pipeline: dict[str, Any] | None, field: str) -> float | None:
+    """A ``pipeline.*`` figure in its base unit; None without sinks, or where the figure is not known:
+    no arrival yet (e2e), no worker named (fairness), a drain not over or never completed (drain: the
+    time waited is a lower bound, so ``drain < 10s`` must not pass on it), and the loss while items are
+    unverified (the sink failed at its last poll: ``lost == 0`` would pass on a check that could not
+    look)."""
+    if pipeline is None:
+        return None
+    spec = PIPELINE_FIELDS[field]
+    if field == "drain" and not pipeline.get("drained", False):
+        return None
+    if field.startswith("lost.") and pipeline.get("unverified", 0):
+        return None
+    value: Any = pipeline
+    for key in spec.path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return None if value is None else float(value) * spec.factor
 
 
 def judge(threshold: Threshold, actual: float | None) -> str:

@@ -1,0 +1,97 @@
+"""Console summary of the pipeline check: what was sent against what arrived (Summary JSON ``pipeline``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+
+from loadpulse.results.format import NO_DATA, fmt_count, fmt_ms
+
+MAX_WORKERS_SHOWN = 10
+"""Workers listed: past it the busiest and the idlest half each, since fairness is about the extremes."""
+MAX_IDS_SHOWN = 5
+"""Lost (and stuck) ids listed; the JSON summary has up to 20."""
+
+
+def _count(label: str, n: int, bad: bool) -> str:
+    text = f"{label} {fmt_count(n)}"
+    return f"[red]{text}[/]" if bad and n else text
+
+
+def _ids(ids: list[str], total: int) -> str:
+    shown = ", ".join(ids[:MAX_IDS_SHOWN])
+    return shown + (f" … ({fmt_count(total)} in all)" if total > min(len(ids), MAX_IDS_SHOWN) else "")
+
+
+def _basis(basis: dict[str, int]) -> str:
+    at, seen = basis.get("persist_time", 0), basis.get("first_seen", 0)
+    if seen and at:
+        return f"  [dim]({fmt_count(at)} to the persist time, {fmt_count(seen)} to the poll that saw them)[/]"
+    if seen:
+        return "  [dim](to the poll that first saw each item)[/]"
+    return "  [dim](to the persist time)[/]" if at else ""
+
+
+def _drain(p: dict[str, Any]) -> str:
+    if p["drain_s"] is None:
+        return f"drain     {NO_DATA} (the load had not ended)"
+    if p.get("drained"):
+        return f"drain     {fmt_ms(p['drain_s'] * 1000)} (load end to the last arrival)"
+    waiting = p["sent"] - p["delivered"]
+    after = fmt_ms(p["drain_s"] * 1000)
+    return f"drain     [red]not drained after {after}[/] ({fmt_count(waiting)} still missing)"
+
+
+def _workers(p: dict[str, Any]) -> str | None:
+    by_worker: dict[str, int] = p["by_worker"]
+    if not by_worker:
+        return None
+    rows = sorted(by_worker.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(rows) > MAX_WORKERS_SHOWN:
+        half = MAX_WORKERS_SHOWN // 2
+        more = len(rows) - MAX_WORKERS_SHOWN
+        shown = [*rows[:half], (f"… {fmt_count(more)} more …", None), *rows[-half:]]
+    else:
+        shown = [(name, n) for name, n in sorted(rows)]
+    text = "  ".join(name if n is None else f"{name} {fmt_count(n)}" for name, n in shown)
+    fairness = p["fairness_pct"]
+    if fairness is not None:
+        text += f"  [bold]fairness {fairness:.1f}%[/] off an even share"
+    return f"workers   {text}"
+
+
+def print_pipeline(console: Console, s: dict[str, Any]) -> None:
+    """The ``pipeline`` block of summary ``s``, nothing when the run had no sink. ``s`` is already escaped
+    for markup (console.print_summary): ids and worker names are printed as the sink wrote them."""
+    p = s.get("pipeline")
+    if not p:
+        return
+    lost = p["lost"]
+    counts = [
+        f"sent {fmt_count(p['sent'])}",
+        f"delivered {fmt_count(p['delivered'])}",
+        _count("lost", lost["count"], True) + (f" ({lost['rate'] * 100:.2f}%)" if lost["count"] else ""),
+        _count("duplicates", p["duplicates"]["count"], True),
+        f"unexpected {fmt_count(p['unexpected']['count'])}",
+        f"rejected {fmt_count(p['rejected'])}",
+    ]
+    if p.get("unverified"):
+        counts.append(f"[yellow]unverified {fmt_count(p['unverified'])} (the sink was failing)[/]")
+    lines = ["pipeline  " + "  ".join(counts)]
+    e2e = p["e2e_ms"]
+    lines.append(
+        "e2e       "
+        + "  ".join(f"{k} {fmt_ms(e2e[k])}" for k in ("p50", "p95", "p99", "max"))
+        + _basis(p.get("e2e_basis") or {})
+    )
+    lines.append(_drain(p))
+    workers = _workers(p)
+    if workers:
+        lines.append(workers)
+    if p["stuck"]["count"]:
+        lines.append(f"[red]stuck[/]     {_ids(p['stuck']['ids'], p['stuck']['count'])}")
+    if lost["count"] and p["lost_ids"]:
+        lines.append(f"[red]lost ids[/]  {_ids(p['lost_ids'], lost['count'])}")
+    for line in lines:
+        console.print("  " + line, highlight=False)
