@@ -103,3 +103,26 @@ def test_bad_pipeline_input_is_one_line_and_exit_2(cli: Callable[..., CliResult]
     assert r.code == 2 and "need a sink" in r.err
     r = cli("run", str(path), "--sink", "redis:redis://127.0.0.1:1/0#k", "--no-history", "--quiet")
     assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+
+
+def test_items_still_on_their_way_during_the_load_are_not_lost(tmp_path: Path) -> None:
+    from loadpulse.engine.pipeline_check import PipelineCheck
+    from loadpulse.scenario.pipeline_spec import PipelineSpec
+
+    db = _db(tmp_path)
+    check = PipelineCheck(
+        PipelineSpec(
+            (f"sql:sqlite:///{db}#SELECT id FROM items",),
+        )
+    )
+    try:
+        check.check()
+        item = check.tracker.new_id(1)
+        check.tracker.accepted(item)
+        during = check.poll()
+        assert during["sent"] == 1 and during["lost"]["count"] == 0 and during["lost_ids"] == []
+        check._load_ended = True
+        check.reconciler.load_ended(2)
+        assert check.poll()["lost_ids"] == [item]
+    finally:
+        check.close()

@@ -80,6 +80,7 @@ class PlanRef:
         overrides = dict(opts.pop("overrides"))
         overrides["stages"] = tuple(overrides.get("stages", ()))
         opts["extra_thresholds"] = tuple(opts.get("extra_thresholds", ()))
+        opts["sinks"] = tuple(opts.get("sinks", ()))
         options = RunOptions(overrides=Overrides(**overrides), **opts)
         return cls(
             str(d["path"]),
