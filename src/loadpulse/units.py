@@ -34,3 +34,14 @@ def parse_duration(text: str, what: str = "duration", allow_zero: bool = False) 
     if value < 0 or (value == 0 and not allow_zero):
         raise BadInput(f"{what} {text!r} must be greater than zero")
     return value
+
+
+def duration_value(value: object, what: str) -> float:
+    """Seconds in a scenario file's duration: a number of seconds (not negative) or text like '100ms'."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadInput(f"{what} must be a duration like 100ms, not {value!r}")
+    if isinstance(value, int | float):
+        if value < 0 or value != value or value == float("inf"):
+            raise BadInput(f"{what} {value!r} must be a finite duration, not negative")
+        return float(value)
+    return parse_duration(value, what, allow_zero=True)

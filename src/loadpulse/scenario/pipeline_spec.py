@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadpulse.errors import BadInput
-from loadpulse.units import parse_duration
+from loadpulse.units import duration_value
 
 DEFAULT_DRAIN_TIMEOUT_S = 30.0
 DEFAULT_STUCK_AFTER_S = 60.0
@@ -29,16 +29,6 @@ class PipelineSpec:
     """An item seen in a non-final status and unchanged this long is stuck."""
     workers: int | None = None
     """How many workers should share the items, so one that got none counts against fairness."""
-
-
-def _seconds(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise BadInput(f"{where} must be a duration like 30s, not {value!r}")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise BadInput(f"{where} {value!r} must not be negative")
-        return float(value)
-    return parse_duration(value, where, allow_zero=True)
 
 
 def pipeline_from_file(value: Any, path: str) -> PipelineSpec | None:
@@ -66,8 +56,8 @@ def pipeline_from_file(value: Any, path: str) -> PipelineSpec | None:
         raise BadInput(f"{where}.workers must be a whole number of workers, at least 1, not {workers!r}")
     return PipelineSpec(
         tuple(sinks),
-        _seconds(value.get("drain_timeout", DEFAULT_DRAIN_TIMEOUT_S), f"{where}.drain_timeout"),
-        _seconds(value.get("stuck_after", DEFAULT_STUCK_AFTER_S), f"{where}.stuck_after"),
+        duration_value(value.get("drain_timeout", DEFAULT_DRAIN_TIMEOUT_S), f"{where}.drain_timeout"),
+        duration_value(value.get("stuck_after", DEFAULT_STUCK_AFTER_S), f"{where}.stuck_after"),
         workers,
     )
 

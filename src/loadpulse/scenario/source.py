@@ -21,7 +21,7 @@ from loadpulse.scenario.model import (
     TeardownFn,
 )
 from loadpulse.scenario.pipeline_spec import PipelineSpec, with_command_line
-from loadpulse.units import parse_duration
+from loadpulse.units import duration_value
 
 DEFAULT_PROFILE: dict[str, Any] = {"profile": "constant-vus", "vus": 10, "duration": 10}
 
@@ -76,15 +76,7 @@ class RunOptions:
 
 
 def think_time_s(value: Any, where: str) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise BadInput(f"{where}: think_time must be a duration like 100ms, not {value!r}")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise BadInput(f"{where}: think_time {value!r} must not be negative")
-        return float(value)
-    return parse_duration(value, f"{where}", allow_zero=True)
+    return 0.0 if value is None else duration_value(value, f"{where}: think_time")
 
 
 def _profile_for(src: ScenarioSource, name: str, opts: RunOptions) -> tuple[ProfileConfig, float]:
