@@ -121,7 +121,6 @@ def test_items_still_on_their_way_during_the_load_are_not_lost(tmp_path: Path) -
         check.tracker.accepted(item)
         during = check.poll()
         assert during["sent"] == 1 and during["lost"]["count"] == 0 and during["lost_ids"] == []
-        check._load_ended = True
         check.reconciler.load_ended(2)
         assert check.poll()["lost_ids"] == [item]
     finally:

@@ -44,7 +44,6 @@ class PipelineCheck:
         self.warnings: list[str] = []
         self._warn = warn
         self._failing: set[int] = set()
-        self._load_ended = False
         self._lock = threading.Lock()
         """One poll at a time: a poll cut off by the end of the run may still be in its thread."""
 
@@ -87,7 +86,7 @@ class PipelineCheck:
                 self._report(f"a sink poll was left out: {exc}")
             self.reconciler.cut(now)
             latest = self.reconciler.result(now).to_dict()
-            if not self._load_ended:
+            if self.reconciler.load_end_ns is None:
                 # While the load runs, an item not seen yet is on its way (the backlog), not lost: a
                 # `pipeline.lost.count == 0 abort_on_fail` threshold must not stop a healthy run.
                 latest["lost"] = {"count": 0, "rate": 0.0}
@@ -105,7 +104,6 @@ class PipelineCheck:
         """After the load: poll until every sent item arrived, ``drain_timeout`` passed or a second Ctrl-C."""
         end = perf_counter_ns()
         self.reconciler.load_ended(end)
-        self._load_ended = True
         deadline = end + int(self.spec.drain_timeout_s * 1e9)
         while True:
             try:

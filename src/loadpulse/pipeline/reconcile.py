@@ -137,6 +137,11 @@ class Reconciler:
     def load_ended(self, end_ns: int) -> None:
         self._load_end_ns = check_ns("end_ns", end_ns)
 
+    @property
+    def load_end_ns(self) -> int | None:
+        """When the load ended (None while it runs)."""
+        return self._load_end_ns
+
     def sink_failed(self) -> None:
         """The last poll failed: items not seen so far are unverified, not lost, until a poll succeeds."""
         self._failing = True

@@ -57,7 +57,8 @@ class ProtocolAccess:
             hint = f"; did you mean ctx.{close[0]}?" if close else ""
             raise AttributeError(f"ctx has no attribute {name!r}{hint}")
         client = self._sessions.client(name)
-        if hasattr(client, "on_done"):
+        if self._tracker is not None and hasattr(client, "on_done"):
+            # Only a run that tracks items pays for being told how each request ended.
             client.on_done = self._settle
         if self._intended_ns and hasattr(client, "intended_ns"):
             client.intended_ns, self._intended_ns = self._intended_ns, 0
