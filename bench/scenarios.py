@@ -17,6 +17,7 @@ created by ../shared/bench/anchors.sh). Everything targets 127.0.0.1 and stops b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -142,17 +144,14 @@ def locust(work: Path, url: str, users: int, duration: int, wait: float = 0) -> 
     return rps, rss
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--duration", type=int, default=8)
-    ap.add_argument("--rates", default="20000,17500,15000,12500,10000,7500,5000")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,rate,rss")
-    args = ap.parse_args()
-    skip = set(filter(None, args.skip.split(",")))
+@contextlib.contextmanager
+def nginx_target(conf_edit: Callable[[str], str] = lambda c: c) -> Iterator[tuple[Path, str]]:
+    """A loopback nginx pinned to core 1 from the anchors' config (``conf_edit`` may change it); yields
+    (a scratch folder, the URL) and removes both afterwards."""
     work = Path(tempfile.mkdtemp(prefix="loadpulse-bench-"))
     port = free_port()
     conf = NGINX_CONF_IN.read_text().replace("@DIR@", str(work)).replace("@PORT@", str(port))
-    (work / "nginx.conf").write_text(conf)
+    (work / "nginx.conf").write_text(conf_edit(conf))
     nginx = subprocess.Popen(
         ["taskset", "-c", "1", shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(work / "nginx.conf")]
     )
@@ -164,6 +163,21 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
+        yield work, url
+    finally:
+        nginx.terminate()
+        nginx.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--duration", type=int, default=8)
+    ap.add_argument("--rates", default="20000,17500,15000,12500,10000,7500,5000")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,rate,rss")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    with nginx_target() as (work, url):
         d = args.duration
         if "throughput" not in skip:
             s, _ = lp_run(work, LP_SCENARIO, url, "--vus", "50", "-d", f"{d}s")
@@ -221,10 +235,6 @@ def main() -> None:
             print(f"loadpulse run  {lp_rss:7.1f} MiB  ({s['requests']['rate']:.0f} req/s)")  # type: ignore[index]
             print(f"k6             {k6_rss:7.1f} MiB")
             print(f"locust (Fast)  {lc_rss:7.1f} MiB")
-    finally:
-        nginx.terminate()
-        nginx.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -125,3 +125,18 @@ def test_items_still_on_their_way_during_the_load_are_not_lost(tmp_path: Path) -
         assert check.poll()["lost_ids"] == [item]
     finally:
         check.close()
+
+
+def test_waiting_for_the_last_items_is_not_counted_as_load_time(tmp_path: Path) -> None:
+    """The drain (here its whole 1 s timeout: two items never arrive) comes after the load: the run's
+    duration and every rate are over the load alone."""
+    db = _db(tmp_path)
+    path = tmp_path / "pipe.py"
+    path.write_text(textwrap.dedent(SCENARIO.format(db=str(db))))
+    plan = build_plan(load_scenario(str(path)), RunOptions())
+    outcome = execute_plan(plan, handle_signals=False)
+    summary = build_summary(outcome)
+    assert summary["pipeline"]["drained"] is False and summary["pipeline"]["drain_s"] >= 1.0
+    # 20 local calls take milliseconds; with the drain counted the run would last more than a second.
+    assert summary["duration_s"] < 0.9, summary["duration_s"]
+    assert summary["requests"]["rate"] > summary["requests"]["total"]

@@ -109,6 +109,7 @@ class Runner:
         self._stop_reason = "stopped"
         self.overran = False
         self._t0 = 0
+        self._load_end_ns = 0
         self._started_at: datetime | None = None
 
     def request_stop(self, reason: str = "stopped") -> None:
@@ -138,9 +139,10 @@ class Runner:
 
     def _cut(self, t0: int) -> None:
         d = self.driver
-        snap = self.recorder.cut(
-            perf_counter_ns() - t0, d.in_flight(), d.connection_count(), self.watchdog.take_lags()
-        )
+        # After the load, the clock stops at its end: the drain of a pipeline and the final probe sample
+        # are not load time, and counting them would understate every rate (requests/s, iterations/s).
+        now = self._load_end_ns or perf_counter_ns()
+        snap = self.recorder.cut(now - t0, d.in_flight(), d.connection_count(), self.watchdog.take_lags())
         row = self.aggregate.add(snap)
         if self.pipeline is not None:
             self.aggregate.pipeline = self.pipeline.latest
@@ -275,6 +277,7 @@ class Runner:
             probing.cancel()
         if polling is not None:
             polling.cancel()
+        self._load_end_ns = perf_counter_ns()
         if self.pipeline is not None:
             # The run is over for the load, not for the items it sent: wait for them (bounded).
             await self.pipeline.drain(self._force)
