@@ -43,6 +43,11 @@ DOCUMENTED = [
     "out_of_order",
     "drained",
     "e2e_basis",
+    "e2e_resolution_s",
+    "e2e_distribution",
+    "workers_expected",
+    "load_end_s",
+    "timeline",
 ]
 
 

@@ -243,6 +243,8 @@ class Runner:
                 "overrun",
                 t0 + int((stall_end_s + self.grace_s + STALL_S) * 1e9),
             )
+        if self.pipeline is not None:
+            self.pipeline.reconciler.load_started(t0)  # its timeline shares the series' time axis
         driver.start(t0)
         ticker = asyncio.ensure_future(self._ticker(t0))
         probing = (

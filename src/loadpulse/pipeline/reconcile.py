@@ -23,6 +23,7 @@ from loadpulse.metrics.histogram import Histogram
 from loadpulse.pipeline.anchor import At, ClockAnchor
 from loadpulse.pipeline.groups import GroupCounts
 from loadpulse.pipeline.result import IntervalCount, PipelineResult
+from loadpulse.pipeline.timeline import Timeline
 from loadpulse.pipeline.tracking import ACCEPTED, REJECTED, UNSET, Tracker, check_ns, normalize_id
 
 UNSEEN, IN_PROGRESS, DELIVERED = 0, 1, 2
@@ -122,6 +123,7 @@ class Reconciler:
         self._load_end_ns: int | None = None
         self._failing = False
         self._intervals: list[IntervalCount] = []
+        self._timeline = Timeline()
         self._cut_delivered = 0
 
     def add_tracker(self, tracker: Tracker) -> None:
@@ -133,6 +135,10 @@ class Reconciler:
         else:
             known.tracker = tracker
             known.fit()
+
+    def load_started(self, start_ns: int) -> None:
+        """The load's start: the origin of the timeline (the run's per-interval series starts there too)."""
+        self._timeline.start(check_ns("start_ns", start_ns))
 
     def load_ended(self, end_ns: int) -> None:
         self._load_end_ns = check_ns("end_ns", end_ns)
@@ -270,6 +276,7 @@ class Reconciler:
         )
         self._cut_delivered = self._delivered_total
         self._intervals.append(point)
+        self._timeline.add(point)
         return point
 
     def result(self, now_ns: int) -> PipelineResult:
@@ -322,4 +329,7 @@ class Reconciler:
             unexpected_ids=tuple(self._unexpected_ids),
             stuck_ids=tuple(stuck_ids),
             intervals=tuple(self._intervals),
+            timeline=self._timeline.columns(),
+            load_end_s=self._timeline.seconds(self._load_end_ns),
+            workers_expected=self.settings.workers,
         )

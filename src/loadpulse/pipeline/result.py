@@ -3,7 +3,7 @@
 :meth:`PipelineResult.to_dict` is the Summary JSON ``pipeline`` object (DESIGN.md). Fields a threshold
 addresses are objects (``lost.count``, ``lost.rate``, ``duplicates.count``, ``stuck.count``); ``e2e_ms``
 values are None when nothing arrived, ``drain_s`` when the load has not ended, ``fairness_pct`` when no
-sink row named a worker.
+sink row named a worker. ``timeline`` and ``e2e_distribution`` are what a report charts.
 """
 
 from __future__ import annotations
@@ -12,22 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadpulse.metrics.histogram import Histogram
+from loadpulse.pipeline.timeline import IntervalCount, TimelineColumns
 
 E2E_PERCENTILES = (50.0, 90.0, 95.0, 99.0)
+E2E_DISTRIBUTION = (
+    0.0, 10.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 70.0, 75.0, 80.0, 90.0, 95.0, 97.5, 99.0, 99.5, 99.9,
+    99.95, 99.99, 100.0,
+)  # fmt: skip
+"""Percentiles of ``e2e_distribution``, dense in the tail where trouble shows; 100 is the max."""
 
-
-@dataclass(frozen=True, slots=True)
-class IntervalCount:
-    """Deliveries in one interval, and the backlog (sent and not yet arrived) at its end."""
-
-    t_ns: int
-    delivered: int
-    sent_total: int
-    delivered_total: int
-
-    @property
-    def backlog(self) -> int:
-        return max(0, self.sent_total - self.delivered_total)
+__all__ = ["E2E_DISTRIBUTION", "E2E_PERCENTILES", "IntervalCount", "PipelineResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +55,11 @@ class PipelineResult:
     unexpected_ids: tuple[str, ...]
     stuck_ids: tuple[str, ...]
     intervals: tuple[IntervalCount, ...] = field(default=())
+    timeline: TimelineColumns = field(default=TimelineColumns())
+    load_end_s: float | None = None
+    """When the load ended, on the timeline's axis (seconds from the load start); None while it runs."""
+    workers_expected: int | None = None
+    """Workers the settings say there are (idle ones never show in :attr:`by_worker`)."""
 
     @property
     def loss_rate(self) -> float:
@@ -71,6 +70,13 @@ class PipelineResult:
             return {"p50": None, "p90": None, "p95": None, "p99": None, "max": None}
         p50, p90, p95, p99 = (v / 1000.0 for v in self.e2e.percentiles(E2E_PERCENTILES))
         return {"p50": p50, "p90": p90, "p95": p95, "p99": p99, "max": self.e2e.max_us / 1000.0}
+
+    def e2e_distribution(self) -> list[list[float]]:
+        """``[percentile, ms]`` pairs at :data:`E2E_DISTRIBUTION`; empty when nothing arrived."""
+        if self.e2e.total == 0:
+            return []
+        values = self.e2e.percentiles(E2E_DISTRIBUTION)
+        return [[q, round(v / 1000.0, 3)] for q, v in zip(E2E_DISTRIBUTION, values, strict=True)]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,4 +97,9 @@ class PipelineResult:
             "out_of_order": self.out_of_order,
             "drained": self.drained,
             "e2e_basis": {"persist_time": self.e2e_from_at, "first_seen": self.e2e.total - self.e2e_from_at},
+            "e2e_resolution_s": self.timeline.longest_gap_s,
+            "e2e_distribution": self.e2e_distribution(),
+            "workers_expected": self.workers_expected,
+            "load_end_s": self.load_end_s,
+            "timeline": self.timeline.to_dict(),
         }

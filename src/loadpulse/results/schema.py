@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    ValidationError,
+    model_validator,
+)
 
 from loadpulse.metrics.histogram import N_BUCKETS
 
@@ -207,6 +215,36 @@ class E2eDoc(_Open):
     max: Ms
 
 
+class TimelineDoc(_Strict):
+    """``pipeline.timeline``: one entry per sink poll in each column, all columns as long."""
+
+    t_s: list[Seconds]
+    delivered: list[Count]
+    sent: list[Count]
+    delivered_total: list[Count]
+    backlog: list[Count]
+
+    @model_validator(mode="after")
+    def _same_length(self) -> TimelineDoc:
+        n = len(self.t_s)
+        for name in ("delivered", "sent", "delivered_total", "backlog"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"column {name!r} has {len(getattr(self, name))} entries but t_s {n}")
+        return self
+
+
+def _check_distribution(points: list[list[float]]) -> list[list[float]]:
+    for i, point in enumerate(points):
+        if len(point) != 2:
+            raise ValueError(f"entry {i} must be [percentile, ms], not {len(point)} numbers")
+        q, ms = point
+        if not 0 <= q <= 100:
+            raise ValueError(f"entry {i}: percentile {q} is not within 0..100")
+        if ms < 0:
+            raise ValueError(f"entry {i}: latency {ms} ms is negative")
+    return points
+
+
 class PipelineDoc(_Open):
     """The Summary JSON ``pipeline`` object (``PipelineResult.to_dict()``): every field the console and
     reports read, checked; fields added later within v1 are kept."""
@@ -228,6 +266,12 @@ class PipelineDoc(_Open):
     out_of_order: Count = 0
     drained: bool = False
     e2e_basis: dict[str, Count] = {}
+    # Chart data, absent from files written before the HTML report drew the pipeline.
+    e2e_resolution_s: Seconds | None = None
+    e2e_distribution: Annotated[list[list[FiniteFloat]], AfterValidator(_check_distribution)] = []
+    workers_expected: Annotated[int, Field(ge=1, le=INT64_MAX)] | None = None
+    load_end_s: Seconds | None = None
+    timeline: TimelineDoc | None = None
 
 
 class SummaryDoc(StatsBlockDoc):
