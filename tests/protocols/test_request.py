@@ -70,3 +70,31 @@ def test_parse_header(raw: str, expected: tuple[str, str]) -> None:
 def test_parse_header_rejects(raw: str) -> None:
     with pytest.raises(BadInput):
         parse_header(raw)
+
+
+@pytest.mark.parametrize(
+    ("base", "url"),
+    [
+        ("http://127.0.0.1:8000", "/?id=r1a-0"),
+        ("http://u:p@127.0.0.1:8000", "/item/7?x=1"),
+        ("http://127.0.0.1:8000", "http://localhost:9/other?q=1"),
+        ("http://127.0.0.1:8000", "http://a:b@localhost:9/x"),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_a_session_encodes_each_url_like_encode_request(base: str, url: str, method: str) -> None:
+    """Paths made per request are filled into bytes made once per method and origin: the result must be
+    byte for byte what encoding the whole request gives, first time and from the cache."""
+    from loadpulse.metrics.recorder import Recorder
+    from loadpulse.protocols.http.client import HttpSession
+
+    session = HttpSession(base, Recorder())
+    origin, path, auth = session.target(url)
+    extra = [("Authorization", auth)] if auth else []
+    want = encode_request(method, path, origin.host_header, extra)
+    assert session.encoded(method, origin, path, [], None, auth) == want
+    assert session.encoded(method, origin, path, [], None, auth) == want
+    other = path + "&n=2" if "?" in path else path + "?n=2"
+    assert session.encoded(method, origin, other, [], None, auth) == encode_request(
+        method, other, origin.host_header, extra
+    )

@@ -176,18 +176,30 @@ class Reconciler:
     def observe(self, observations: Iterable[Observation]) -> None:
         """Take one poll's new observations. Checked whole first: a ValueError changes nothing."""
         batch: list[tuple[int, bool, str, Observation]] = []
+        # This loop runs in the generator's process for every item a sink returns (tens of thousands a
+        # second): the usual types (int ns, float or no ``at``, str id/worker/status) take the short checks.
+        anchor = self.anchor
         for obs in observations:
-            if not isinstance(obs, Observation):
+            if type(obs) is not Observation and not isinstance(obs, Observation):
                 raise ValueError(f"observe takes Observation objects, not {type(obs).__name__}")
-            check_ns("observed_ns", obs.observed_ns)
-            t, from_at = self._arrival(obs)
-            if obs.status is not None and not isinstance(obs.status, str):
-                raise ValueError(f"a status must be text, not {type(obs.status).__name__}")
-            if obs.worker is not None and (
-                isinstance(obs.worker, bool) or not isinstance(obs.worker, str | int)
+            observed, at, status, worker, item = obs.observed_ns, obs.at, obs.status, obs.worker, obs.id
+            if type(observed) is not int or observed < 0:
+                check_ns("observed_ns", observed)
+            if at is None:
+                t, from_at = observed, False
+            elif type(at) is float and anchor is not None and 0.0 <= at < 1e11:
+                t, from_at = anchor.mono_ns + round((at - anchor.wall_s) * 1e9), True
+            else:
+                t, from_at = self._arrival(obs)
+            if status is not None and type(status) is not str and not isinstance(status, str):
+                raise ValueError(f"a status must be text, not {type(status).__name__}")
+            if (
+                worker is not None
+                and type(worker) is not str
+                and (isinstance(worker, bool) or not isinstance(worker, str | int))
             ):
-                raise ValueError(f"a worker must be text or an int, not {type(obs.worker).__name__}")
-            batch.append((t, from_at, normalize_id(obs.id), obs))
+                raise ValueError(f"a worker must be text or an int, not {type(worker).__name__}")
+            batch.append((t, from_at, item if type(item) is str and item else normalize_id(item), obs))
         self._failing = False
         for sent in self._sent.values():
             sent.fit()

