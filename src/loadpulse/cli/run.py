@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from loadpulse.cli.http import positive
+from loadpulse.cli.pipeline_options import DrainTimeoutOpt, SinkOpt, StuckAfterOpt, pipeline_durations
 from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
 from loadpulse.errors import BadInput
@@ -79,6 +80,7 @@ def make_plan(
         max_vus=max_vus,
     )
     total_s = parse_duration(timeout, "--timeout")
+    drain_s, stuck_s = pipeline_durations(drain_timeout, stuck_after)
     source = load_scenario(file)
     plan = build_plan(
         source,
@@ -94,10 +96,8 @@ def make_plan(
             extra_thresholds=tuple(thresholds or ()),
             max_names=max_names,
             sinks=tuple(sink or ()),
-            drain_timeout_s=parse_duration(drain_timeout, "--drain-timeout", allow_zero=True)
-            if drain_timeout is not None
-            else None,
-            stuck_after_s=parse_duration(stuck_after, "--stuck-after") if stuck_after is not None else None,
+            drain_timeout_s=drain_s,
+            stuck_after_s=stuck_s,
         ),
     )
     if plan.base_url is not None:
@@ -171,23 +171,9 @@ def run(
             "under '(other)' with a warning. Names that thresholds point at are always kept.",
         ),
     ] = MAX_NAMES,
-    sink: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--sink",
-            help="Where items sent with ctx.track() show up, checked for loss, duplicates and end-to-end "
-            "latency: sql:URL#QUERY (a :since parameter polls incrementally), redis:URL#KEY, "
-            "http:URL#$.path or webhook:PORT; repeatable.",
-        ),
-    ] = None,
-    drain_timeout: Annotated[
-        str | None,
-        typer.Option("--drain-timeout", help="After the load, how long to wait for tracked items (30s)."),
-    ] = None,
-    stuck_after: Annotated[
-        str | None,
-        typer.Option("--stuck-after", help="An item in a non-final status this long is stuck (60s)."),
-    ] = None,
+    sink: SinkOpt = None,
+    drain_timeout: DrainTimeoutOpt = None,
+    stuck_after: StuckAfterOpt = None,
     *,
     flags: Flags,
 ) -> int:

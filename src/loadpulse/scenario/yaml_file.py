@@ -4,6 +4,7 @@
     variables: {channel: 7}
     profile: quick                     # a preset name, or {profile: constant-vus, vus: 10, duration: 30s}
     thresholds: ["p95 < 200ms"]
+    pipeline: {sink: "sql:sqlite:///app.db#SELECT id, at FROM done", drain_timeout: 10s}   # pipeline_spec.py
     scenarios:
       - name: write
         weight: 70                     # share of iterations among scenarios without their own profile
@@ -14,6 +15,7 @@
             name: create
             json: {channel_id: "{{ channel }}", content: "hello from VU {{ vu }}"}
             capture: {id: $.id}        # JSON path into the response -> variable
+            track: {from: $.id}        # ... or as a pipeline item (yaml_track.py; track: NAME for a fresh id)
             check: {status: 202, json: {$.status: queued}}
           - url: /api/messages/{{ id }}
 
@@ -23,8 +25,9 @@
 A scenario entry with its own ``profile`` runs as a separate scenario under that profile (k6's
 ``scenarios``). ``{{ name }}`` is replaced by a variable, a capture, ``vu``, ``iteration``, ``uuid`` or
 ``env.KEY`` (from ``--env``), in requests and in the file-level ``headers:``; a whole-string template keeps
-the captured value's JSON type. Errors name the YAML path: ``scenarios[1].requests[3].method: unknown
-method 'GTE'``. Running the flows is yaml_flow.py; reading the file within bounds is yaml_limits.py.
+the captured value's JSON type. Errors name the line and the YAML path: ``file.yaml:14:
+scenarios[1].requests[3].method: unknown method 'GTE'`` (yaml_lines.py). Running the flows is
+yaml_flow.py; reading the file within bounds is yaml_limits.py.
 """
 
 from __future__ import annotations
@@ -36,11 +39,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from loadpulse.errors import BadInput
 from loadpulse.jsonpath import parse_json_path
-from loadpulse.profiles.registry import validation_message
+from loadpulse.profiles.registry import format_loc, validation_message
 from loadpulse.scenario.model import DEFAULT_SCENARIO, TaskDef
+from loadpulse.scenario.pipeline_spec import PipelineSpec, pipeline_from_file
 from loadpulse.scenario.source import ScenarioSource, named_profile, think_time_s
 from loadpulse.scenario.yaml_flow import compile_flow, refs
-from loadpulse.scenario.yaml_limits import read_yaml
+from loadpulse.scenario.yaml_limits import read_yaml_document
+from loadpulse.scenario.yaml_lines import YamlLines
+from loadpulse.scenario.yaml_track import TrackSpec, parse_track
 from loadpulse.spec import METHODS
 
 
@@ -95,6 +101,7 @@ class RequestStep(_Strict):
     poll: PollSpec | None = None
     tags: dict[str, str] = {}
     think_time: float | str | None = None
+    track: Annotated[TrackSpec | None, BeforeValidator(parse_track)] = None
 
     @field_validator("method")
     @classmethod
@@ -127,6 +134,8 @@ class YamlFile(_Strict):
     thresholds: list[str] = []
     probes: dict[str, str] = {}
     think_time: float | str | None = None
+    pipeline: Any = None
+    """Checked by scenario/pipeline_spec.py, the same as a Python file's ``pipeline = {...}``."""
     scenarios: Annotated[list[FlowSpec], Field(min_length=1)]
 
 
@@ -134,14 +143,15 @@ def load_yaml(path: str) -> ScenarioSource:
     file = Path(path)
     if not file.is_file():
         raise BadInput(f"scenario file {path!r} not found")
-    raw = read_yaml(file, path)
+    raw, root = read_yaml_document(file, path)
+    lines = YamlLines(path, root)
     if not isinstance(raw, dict):
-        raise BadInput(f"{path}: the top level must be a mapping (base_url:, scenarios:, ...)")
+        raise BadInput(f"{lines.at()}: the top level must be a mapping (base_url:, scenarios:, ...)")
     try:
         spec = YamlFile.model_validate(raw)
     except ValidationError as exc:
-        raise BadInput(f"{path}: {validation_message(exc, '')}") from None
-    default_think = think_time_s(spec.think_time, f"{path}: think_time")
+        raise BadInput(_validation_line(exc, lines)) from None
+    default_think = think_time_s(spec.think_time, f"{lines.at('think_time')}: think_time")
     # File-level headers: static ones no request overrides are the run's (sent as they are, shown in the
     # summary); templated or overridden ones go with each request, rendered and merged like its own.
     overridden = {k.lower() for flow in spec.scenarios for step in flow.requests for k in step.headers}
@@ -151,11 +161,11 @@ def load_yaml(path: str) -> ScenarioSource:
     configs: dict[str, dict[str, Any]] = {}
     for i, flow in enumerate(spec.scenarios):
         name = flow.name or f"scenario {i + 1}"
-        fn = compile_flow(flow, i, spec.variables, per_request, default_think, path)
+        fn = compile_flow(flow, i, spec.variables, per_request, default_think, lines)
         group = DEFAULT_SCENARIO
         if flow.profile is not None:
             group = name
-            where = f"{path}: scenarios[{i}].profile"
+            where = f"{lines.at('scenarios', i, 'profile')}: scenarios[{i}].profile"
             configs[name] = (
                 named_profile(flow.profile, where) if isinstance(flow.profile, str) else dict(flow.profile)
             )
@@ -165,9 +175,37 @@ def load_yaml(path: str) -> ScenarioSource:
         path=path,
         tasks=tasks,
         configs=configs,
-        profile=named_profile(profile, f"{path}: profile") if isinstance(profile, str) else profile,
+        profile=named_profile(profile, f"{lines.at('profile')}: profile")
+        if isinstance(profile, str)
+        else profile,
         base_url=spec.base_url,
         headers=static,
         thresholds=tuple(spec.thresholds),
         probes=dict(spec.probes),
+        pipeline=_pipeline(spec.pipeline, lines),
     )
+
+
+def _validation_line(exc: ValidationError, lines: YamlLines) -> str:
+    """pydantic's most telling error as ``file:line: path: problem``; a ``track:`` outside a request
+    says where it goes."""
+    errors = exc.errors()
+    extra = [e for e in errors if e["type"] == "extra_forbidden"]
+    err = extra[0] if extra else errors[0]  # the one validation_message picks
+    loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden" and loc[-1] == "track":
+        return (
+            f"{lines.at(*loc)}: {format_loc(loc)}: track goes on a request (an entry under a scenario's "
+            "requests:), next to its url:"
+        )
+    return f"{lines.at(*loc)}: {validation_message(exc, '')}"
+
+
+def _pipeline(value: Any, lines: YamlLines) -> PipelineSpec | None:
+    """``pipeline:``, checked as a Python file's ``pipeline = {...}`` is."""
+    if value is not None and not isinstance(value, dict):
+        raise BadInput(
+            f"{lines.at('pipeline')}: pipeline: must be a mapping, like "
+            "pipeline: {sink: 'sql:sqlite:///app.db#SELECT id, at FROM items', drain_timeout: 10s}"
+        )
+    return pipeline_from_file(value, lines.at("pipeline"))

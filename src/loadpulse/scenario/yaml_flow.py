@@ -24,9 +24,11 @@ from loadpulse.scenario.source import think_time_s
 if TYPE_CHECKING:
     from loadpulse.protocols.http.client import Response
     from loadpulse.scenario.yaml_file import CheckSpec, FlowSpec, PollSpec, RequestStep, UntilSpec
+    from loadpulse.scenario.yaml_lines import YamlLines
 
 TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 BUILTINS = ("vu", "iteration", "uuid")
+_NO_SINK = "no sink to look for tracked items in: add pipeline: {sink: ...} to the file, or give --sink"
 _MISSING = object()
 
 
@@ -103,7 +105,7 @@ class _Condition:
         if self.max_ms is not None:
             out.append((f"{label}: under {self.max_ms:g} ms", r.elapsed_ms <= self.max_ms))
         if self.json:
-            doc = _json_or_missing(r)
+            doc = json_or_missing(r)
             for p, parts, want in self.json:
                 try:
                     got = lookup(doc, parts) if doc is not _MISSING else _MISSING
@@ -123,7 +125,7 @@ class _Condition:
         return " and ".join(parts) or "a response"
 
 
-def _json_or_missing(r: Response) -> Any:
+def json_or_missing(r: Response) -> Any:
     try:
         return r.json() if r.body else _MISSING
     except ValueError:
@@ -151,6 +153,10 @@ class _Step:
     check: _Condition | None
     poll: _Poll | None
     pause_s: float
+    track_var: str | None
+    """``track: NAME``: a fresh tracked id goes into this variable before the request."""
+    track_from: tuple[str, list[str | int]] | None
+    """``track: {from: PATH}``: (where, for messages; the parsed path) of the id tracked from the response."""
 
 
 def merged_headers(
@@ -178,33 +184,42 @@ def compile_flow(
     variables: dict[str, Any],
     file_headers: Mapping[str, str],
     default_think: float,
-    path: str,
+    lines: YamlLines,
 ) -> TaskFn:
-    """The flow as a task; BadInput (with the YAML path) for a template naming nothing known."""
+    """The flow as a task; BadInput (with file:line and the YAML path) for a template naming nothing
+    known."""
     captured_anywhere = {var for step in flow.requests for var in step.capture}
+    captured_anywhere |= {step.track.var for step in flow.requests if step.track and step.track.var}
     known = set(variables) | set(BUILTINS)
     for key, value in file_headers.items():
         for ref in refs(value):
             if not _known(ref, known | captured_anywhere):
                 raise BadInput(
-                    f"{path}: headers.{key}: '{{{{ {ref} }}}}' is not a variable, a capture of "
-                    f"scenarios[{index}], or one of vu, iteration, uuid, env.KEY"
+                    f"{lines.at('headers', key)}: headers.{key}: '{{{{ {ref} }}}}' is not a variable, "
+                    f"a capture or tracked id of scenarios[{index}], or one of vu, iteration, uuid, env.KEY"
                 )
     steps: list[_Step] = []
     for j, step in enumerate(flow.requests):
         where = f"scenarios[{index}].requests[{j}]"
+        at = lines.at("scenarios", index, "requests", j)
+        track_var = step.track.var if step.track is not None else None
+        if track_var is not None:
+            known.add(track_var)  # the request that tracks it sends it
         texts = [step.url, step.body or "", *step.headers.values(), repr(step.json_)]
         for text in texts:
             for ref in refs(text):
                 if not _known(ref, known):
                     raise BadInput(
-                        f"{path}: {where}: '{{{{ {ref} }}}}' is not a variable, an earlier capture, "
-                        "or one of vu, iteration, uuid, env.KEY"
+                        f"{at}: {where}: '{{{{ {ref} }}}}' is not a variable, an earlier capture or "
+                        "tracked id, or one of vu, iteration, uuid, env.KEY"
                     )
         headers = merged_headers(file_headers, step.headers, known)
         poll = None
         if step.poll is not None:
-            poll = _compile_poll(step.poll, f"{path}: {where}.poll")
+            poll = _compile_poll(
+                step.poll, f"{lines.at('scenarios', index, 'requests', j, 'poll')}: {where}.poll"
+            )
+        track_path = step.track.path if step.track is not None else None
         steps.append(
             _Step(
                 step,
@@ -215,12 +230,14 @@ def compile_flow(
                 tuple((var, p, parse_json_path(p)) for var, p in step.capture.items()),
                 _Condition.of(step.check) if step.check is not None else None,
                 poll,
-                think_time_s(step.think_time, f"{path}: {where}.think_time"),
+                think_time_s(step.think_time, f"{at}: {where}.think_time"),
+                track_var,
+                (f"{where}.track.from: {track_path}", parse_json_path(track_path)) if track_path else None,
             )
         )
         known |= set(step.capture)
     think = (
-        think_time_s(flow.think_time, f"{path}: scenarios[{index}].think_time")
+        think_time_s(flow.think_time, f"{lines.at('scenarios', index)}: scenarios[{index}].think_time")
         if flow.think_time
         else default_think
     )
@@ -228,16 +245,20 @@ def compile_flow(
     async def run_flow(ctx: Ctx) -> None:
         env = _Env(variables, ctx)
         for s in steps:
+            if s.track_var is not None:
+                env[s.track_var] = track_new(ctx, f"{s.where}.track")
             r = await _send(ctx, s, env)
             if s.poll is not None:
                 r = await _poll(ctx, s, s.poll, env, r)
             if s.check is not None:
                 for name, ok in s.check.results(r, r.name):
                     ctx.check(ok, name)
-            if s.captures:
-                doc = _json_or_missing(r)
+            if s.captures or s.track_from is not None:
+                doc = json_or_missing(r)
                 for var, p, parts in s.captures:
                     env[var] = _capture(doc, parts, f"{s.where}.capture.{var}: {p}")
+                if s.track_from is not None:
+                    track_response(ctx, r, doc, s.track_from[1], s.track_from[0])
             if s.pause_s:
                 await ctx.sleep(s.pause_s)
         if think:
@@ -303,3 +324,32 @@ def _capture(doc: Any, parts: list[str | int], where: str) -> Any:
         return lookup(doc, parts)
     except KeyError:
         raise FlowError(f"{where} not found in the response") from None
+
+
+def track_new(ctx: Ctx, where: str) -> str:
+    """A fresh tracked id for the next request (``track: NAME``, the one-liner's ``{{ track }}``)."""
+    try:
+        return ctx.track()
+    except RuntimeError:
+        raise FlowError(f"{where}: {_NO_SINK}") from None
+
+
+def track_response(ctx: Ctx, r: Response, doc: Any, parts: list[str | int], where: str) -> None:
+    """Track the id at ``parts`` of the response as sent by its request (``ctx.track(id, since=r)``). A
+    failed request without an id in its answer has nothing to track: its failure is counted already."""
+    if doc is _MISSING:
+        if r.ok:
+            raise FlowError(f"{where}: the response is not JSON")
+        return
+    try:
+        key = lookup(doc, parts)
+    except KeyError:
+        if r.ok:
+            raise FlowError(f"{where} not found in the response") from None
+        return
+    if isinstance(key, bool) or not isinstance(key, str | int) or key == "":
+        raise FlowError(f"{where}: not an id (a string or a whole number) in the response")
+    try:
+        ctx.track(key, since=r)
+    except RuntimeError:
+        raise FlowError(f"{where}: {_NO_SINK}") from None

@@ -25,6 +25,11 @@ _MIB = 2**20
 def read_yaml(file: Path, path: str) -> Any:
     """The file's YAML document as Python data; BadInput when it is too big, expands too far, or is not
     YAML (with the line where PyYAML stopped)."""
+    return read_yaml_document(file, path)[0]
+
+
+def read_yaml_document(file: Path, path: str) -> tuple[Any, yaml.Node | None]:
+    """:func:`read_yaml`'s data and the composed node graph it came from (where each value sits)."""
     size = file.stat().st_size
     if size > MAX_FILE_BYTES:
         raise BadInput(
@@ -45,14 +50,14 @@ def read_yaml(file: Path, path: str) -> Any:
     try:
         node = loader.get_single_node()
         if node is None:
-            return None
+            return None, None
         size_expanded = expanded_size(node)
         if size_expanded > MAX_EXPANDED:
             raise BadInput(
                 f"{path}: its aliases (*name) expand to over {MAX_EXPANDED:,} nodes and characters "
                 "(an alias bomb?); write the values out or reuse fewer anchors"
             )
-        return loader.construct_document(node)
+        return loader.construct_document(node), node
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise BadInput(f"{path}:{line}: YAML syntax error: {exc.problem}") from None
