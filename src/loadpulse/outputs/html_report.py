@@ -19,6 +19,7 @@ from loadpulse.metrics.aggregate import SeriesRow
 from loadpulse.outputs.contract import OutputParams
 from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import write_text_atomic
+from loadpulse.outputs.html_pipeline import pipeline_chart_data
 from loadpulse.results.document import Results
 
 SPECTRUM_X = [round(x, 3) for x in np.arange(0.0, 4.0001, 0.05)]
@@ -63,9 +64,15 @@ def report_data(results: Results) -> dict[str, Any]:
     lat = results.total.latency
     qs = [100.0 * (1 - 10.0 ** (-x)) for x in SPECTRUM_X]
     edges, counts = lat.binned(60)
+    pipeline = pipeline_chart_data(results.summary)
+    if pipeline is not None and pipeline["over_time"] is not None:
+        # The pipeline chart's x axis spans the run's, so its seconds line up with the charts above.
+        ends = [r.t_s for r in results.series[-1:]] + pipeline["over_time"]["t"][-1:]
+        pipeline["x_max"] = round(max(ends), 3)
     return {
         "summary": results.summary,
         "series": _columns(results),
+        "pipeline": pipeline,
         "spectrum": {"x": SPECTRUM_X, "ms": [round(v / 1000, 4) for v in lat.percentiles(qs)]},
         "histogram": {"ms": [round(e / 1000, 4) for e in edges], "count": counts},
         "settings": results.settings,
@@ -98,6 +105,7 @@ def render_html(results: Results) -> str:
             f"<script>/* uPlot {_static('uPlot.LICENSE').splitlines()[0]} (MIT, see below) */\n"
             f"{_static('uPlot.iife.min.js')}</script>",
             f"<script>{_static('charts.js')}</script>",
+            f"<script>{_static('report_pipeline.js')}</script>",
             f"<script>{_static('report.js')}</script>",
             f"<!-- uPlot licence:\n{html.escape(_static('uPlot.LICENSE'))}\n-->",
             "</body></html>",

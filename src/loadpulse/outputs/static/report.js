@@ -65,6 +65,11 @@
     }));
   }
 
+  // pipeline check (only for runs with a sink) ---------------------------------------------------------
+  if (s.pipeline && data.pipeline) {
+    LoadpulsePipeline.render(root, data, { el: el, add: add, num: num, ms: ms, table: table });
+  }
+
   // charts ---------------------------------------------------------------------------------------------
   add(root, el("h2", null, "Over time"));
   var grid = add(root, el("div", { "class": "charts" }));
