@@ -1,24 +1,53 @@
-"""`loadpulse demo`: the demo target plus the bundled demo scenario against it, in one command."""
+"""`loadpulse demo`: the demo pipeline plus the bundled demo scenario against it, in one command, with the
+pipeline check attached: every message the scenario sends is tracked and looked up in the target's SQLite
+database, so the verdict covers loss, duplicates, stuck messages and how fairly the workers shared them."""
 
 from __future__ import annotations
 
-import json
-import time
-import urllib.request
+import dataclasses
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from loadpulse.cli.console import stderr_console
-from loadpulse.cli.report_options import HtmlOpt, NoHistoryOpt, OutOpt, StoreOpt
 from loadpulse.cli.run import make_plan
+from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
+from loadpulse.cli.target import (
+    DuplicateRateOpt,
+    ErrorRateOpt,
+    LatencyOpt,
+    LossRateOpt,
+    SlowWorkerOpt,
+    StallEveryOpt,
+    StallForOpt,
+    StopWorkerOpt,
+    StuckRateOpt,
+    check_workers,
+    knob_args,
+    make_knobs,
+)
+from loadpulse.demo.store import sink_spec
+from loadpulse.thresholds.declared import parse_thresholds
 
-DRAIN_WAIT_S = 10.0
 DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "demo" / "scenario.py"
 
+DEMO_THRESHOLDS = (
+    "pipeline.lost.count == 0",
+    "pipeline.duplicates.count == 0",
+    "pipeline.stuck.count == 0",
+    "pipeline.fairness < 20%",
+)
+"""The demo's verdict: every accepted message stored once, none stuck, the workers sharing them evenly."""
 
+DEMO_DRAIN_TIMEOUT = "5s"
+"""The demo's workers store a message within ~50 ms: waiting 30 s (the default) for a lost one is too long."""
+DEMO_STUCK_AFTER = "2s"
+
+
+@with_run_options
 def demo(
     duration: Annotated[str, typer.Option("-d", "--duration", help="How long to run the load.")] = "10s",
     vus: Annotated[int, typer.Option("--vus", "-c", help="Virtual users (each keeps one connection).")] = 20,
@@ -28,66 +57,81 @@ def demo(
     show: Annotated[
         bool, typer.Option("--show-scenario", help="Print the bundled scenario file's path and exit.")
     ] = False,
-    json_out: Annotated[
-        str | None, typer.Option("--json", help="Write Summary JSON v1 to this path ('-' for stdout).")
-    ] = None,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no console summary.")] = False,
-    out_file: OutOpt = None,
-    html: HtmlOpt = None,
-    no_history: NoHistoryOpt = False,
-    store: StoreOpt = None,
+    target_workers: Annotated[
+        int,
+        typer.Option("--target-workers", help="Worker tasks in the demo target storing the queued messages."),
+    ] = 4,
+    latency_ms: LatencyOpt = 0.0,
+    error_rate: ErrorRateOpt = 0.0,
+    stall_every: StallEveryOpt = 0.0,
+    stall_for: StallForOpt = 0.0,
+    loss_rate: LossRateOpt = 0.0,
+    duplicate_rate: DuplicateRateOpt = 0.0,
+    stuck_rate: StuckRateOpt = 0.0,
+    slow_worker_ms: SlowWorkerOpt = 0.0,
+    stop_worker: StopWorkerOpt = "0s",
+    drain_timeout: Annotated[
+        str,
+        typer.Option(
+            "--drain-timeout", help="After the load, how long to wait for every message to be stored."
+        ),
+    ] = DEMO_DRAIN_TIMEOUT,
+    stuck_after: Annotated[
+        str,
+        typer.Option(
+            "--stuck-after", help="A message still 'running' this long after it was stored is stuck."
+        ),
+    ] = DEMO_STUCK_AFTER,
+    *,
+    flags: Flags,
 ) -> int:
-    """Start the embedded demo target on a free port, run the bundled demo scenario, print the summary."""
+    """Start the embedded demo pipeline on a free port, run the bundled demo scenario, check what reached its
+    database (lost, duplicated, stuck, worker fairness) and print the summary and the verdict. The knobs
+    make the target misbehave, each failing one verdict."""
     from loadpulse.demo.server import demo_target
 
     if show:
         typer.echo(str(DEMO_SCENARIO))
         return 0
+    check_workers(target_workers, "--target-workers")
+    knobs = make_knobs(
+        latency_ms,
+        error_rate,
+        stall_every,
+        stall_for,
+        loss_rate,
+        duplicate_rate,
+        stuck_rate,
+        slow_worker_ms,
+        stop_worker,
+    )
     err = stderr_console()
-    with demo_target() as base_url:
+    with tempfile.TemporaryDirectory(prefix="loadpulse-demo-") as tmp:
+        db = Path(tmp) / "messages.db"
+        # The plan is checked (durations, profile, thresholds) before the target starts: bad input is quick.
         plan = make_plan(
             str(DEMO_SCENARIO),
             profile=profile,
             duration=duration if profile is None else None,
             vus=vus if profile is None else None,
-            base_url=base_url,
+            base_url="http://127.0.0.1:1",  # replaced by the target's own once it listens
+            thresholds=[*DEMO_THRESHOLDS, *(flags["threshold"] or ())],
+            sink=[sink_spec(db)],
+            drain_timeout=drain_timeout,
+            stuck_after=stuck_after,
         )
-        if not quiet:
-            err.print(
-                f"demo target up at {base_url} (loopback only); running {DEMO_SCENARIO.name} "
-                f"(copy it from `loadpulse demo --show-scenario`)…",
-                highlight=False,
-            )
-        flags = {
-            "json_out": json_out,
-            "no_progress": no_progress,
-            "quiet": quiet,
-            "out_file": out_file,
-            "html": html,
-            "no_history": no_history,
-            "store": store,
-            "run_name": "demo",
-        }
-        code = run_and_report(plan, flags)
-        if not quiet:
-            drained_s, health = _wait_drained(base_url, DRAIN_WAIT_S)
-            drained = (
-                f"queue drained {drained_s:.1f} s after the load"
-                if health["queue_length"] == 0
-                else f"{health['queue_length']} still queued after {DRAIN_WAIT_S:g} s"
-            )
-            err.print(f"target after the run: {health['stored']} messages stored, {drained}")
-    return code
-
-
-def _wait_drained(base_url: str, limit_s: float) -> tuple[float, dict[str, int]]:
-    """Poll the target's queue until the batch writer caught up (or ``limit_s``): seed 004's drain time."""
-    start = time.monotonic()
-    while True:
-        with urllib.request.urlopen(f"{base_url}/health", timeout=5) as resp:
-            health: dict[str, int] = json.loads(resp.read())
-        waited = time.monotonic() - start
-        if health["queue_length"] == 0 or waited >= limit_s:
-            return waited, health
-        time.sleep(0.05)
+        assert plan.pipeline is not None
+        # The target's workers are known: one that stores nothing counts against fairness too.
+        pipeline = dataclasses.replace(plan.pipeline, workers=target_workers)
+        thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
+        args = ["--db", str(db), "--workers", str(target_workers), *knob_args(knobs)]
+        with demo_target(*args) as base_url:
+            plan = dataclasses.replace(plan, base_url=base_url, pipeline=pipeline)
+            if not flags["quiet"]:
+                err.print(
+                    f"demo target up at {base_url} (loopback only): {target_workers} workers storing "
+                    f"messages into SQLite; running {DEMO_SCENARIO.name} (copy it from "
+                    "`loadpulse demo --show-scenario`) and checking what reached the database…",
+                    highlight=False,
+                )
+            return run_and_report(plan, {**flags, "run_name": flags["run_name"] or "demo"}, thresholds)

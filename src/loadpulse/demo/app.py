@@ -1,4 +1,4 @@
-"""The demo target's HTTP API (starlette)."""
+"""The demo target's HTTP API (starlette): the front door of its pipeline (demo/workers.py)."""
 
 from __future__ import annotations
 
@@ -18,19 +18,22 @@ from starlette.routing import Route
 
 from loadpulse.demo.knobs import Knobs
 from loadpulse.demo.store import MessageStore
+from loadpulse.demo.workers import WorkerPool
 
 MAX_MESSAGE_BYTES = 64 * 1024
 
 
-def create_app(db_path: Path, knobs: Knobs | None = None, batch_size: int = 100, seed: int = 0) -> Starlette:
+def create_app(
+    db_path: Path, knobs: Knobs | None = None, batch_size: int = 100, seed: int = 0, workers: int = 4
+) -> Starlette:
     state_knobs = knobs or Knobs()
     state_knobs.validate()
     started = time.monotonic()
     rng = random.Random(seed)
-    store_box: dict[str, MessageStore] = {}
+    pool_box: dict[str, WorkerPool] = {}
 
-    def store() -> MessageStore:
-        return store_box["store"]
+    def pool() -> WorkerPool:
+        return pool_box["pool"]
 
     async def faults() -> Response | None:
         delay = state_knobs.delay_s(time.monotonic() - started)
@@ -42,12 +45,12 @@ def create_app(db_path: Path, knobs: Knobs | None = None, batch_size: int = 100,
 
     async def index(request: Request) -> Response:
         return PlainTextResponse(
-            "loadpulse demo target: GET /health, POST /api/messages, GET /api/messages/{id}\n"
+            "loadpulse demo target: GET /health, POST /api/messages, GET /api/messages/{id}, "
+            "GET|PUT /_knobs\n"
         )
 
     async def health(request: Request) -> Response:
-        s = store()
-        return JSONResponse({"status": "healthy", "queue_length": len(s.pending), "stored": s.stored})
+        return JSONResponse({"status": "healthy", **pool().health()})
 
     async def post_message(request: Request) -> Response:
         if (failed := await faults()) is not None:
@@ -61,7 +64,7 @@ def create_app(db_path: Path, knobs: Knobs | None = None, batch_size: int = 100,
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
         if not isinstance(payload, dict):
             return JSONResponse({"error": "body must be a JSON object"}, status_code=400)
-        message_id = store().accept(json.dumps(payload, separators=(",", ":")))
+        message_id = pool().accept(json.dumps(payload, separators=(",", ":")))
         return JSONResponse({"id": message_id, "queued": True}, status_code=202)
 
     async def get_message(request: Request) -> Response:
@@ -71,7 +74,10 @@ def create_app(db_path: Path, knobs: Knobs | None = None, batch_size: int = 100,
             message_id = int(request.path_params["id"])
         except ValueError:
             return JSONResponse({"error": "id must be an integer"}, status_code=400)
-        found = store().get(message_id)
+        queued = pool().queued.get(message_id)
+        if queued is not None:
+            return JSONResponse({"id": queued.id, "payload": queued.payload, "stored": False})
+        found = pool().store.get(message_id)
         if found is None:
             return JSONResponse({"error": "not found"}, status_code=404)
         return JSONResponse(found)
@@ -88,20 +94,20 @@ def create_app(db_path: Path, knobs: Knobs | None = None, batch_size: int = 100,
             return JSONResponse({"error": str(exc)}, status_code=400)
         for key, value in asdict(candidate).items():
             setattr(state_knobs, key, value)
+        if "stop_worker_s" in changes:
+            pool().arm_stop()
         return JSONResponse(asdict(state_knobs))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        s = store_box["store"] = MessageStore(db_path, batch_size=batch_size)
-        writer = asyncio.create_task(s.run_writer())
+        store = MessageStore(db_path)
+        p = pool_box["pool"] = WorkerPool(store, state_knobs, workers, batch_size, seed=seed)
+        p.start()
         try:
             yield
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-            await s.flush()
-            s.close()
+            await p.stop()
+            store.close()
 
     return Starlette(
         routes=[

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,7 @@ import uvicorn
 
 from loadpulse.demo.app import create_app
 from loadpulse.demo.knobs import Knobs
+from loadpulse.demo.store import prepare
 from loadpulse.errors import BadInput
 
 READY_PREFIX = "loadpulse demo target listening on "
@@ -41,19 +43,25 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(host: str, port: int, knobs: Knobs, db_path: Path | None, batch_size: int = 100) -> None:
+def serve(
+    host: str, port: int, knobs: Knobs, db_path: Path | None, batch_size: int = 100, workers: int = 4
+) -> None:
     """Serve until SIGINT/SIGTERM; prints one ready line with the URL once accepting."""
     sock = bind(host, port)
     real_port = sock.getsockname()[1]
     with tempfile.TemporaryDirectory(prefix="loadpulse-demo-") as tmp:
         path = db_path or Path(tmp) / "messages.db"
-        app = create_app(path, knobs, batch_size=batch_size)
+        try:
+            prepare(path)
+        except sqlite3.Error as exc:
+            raise BadInput(f"--db {path}: cannot use it as the demo's SQLite database ({exc})") from None
+        app = create_app(path, knobs, batch_size=batch_size, workers=workers)
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, loop="auto", http="auto", lifespan="on"
         )
         server = uvicorn.Server(config)
         shown = f"[{host}]" if ":" in host else host
-        print(f"{READY_PREFIX}http://{shown}:{real_port}/ (database {path})", flush=True)
+        print(f"{READY_PREFIX}http://{shown}:{real_port}/ (database {path}, {workers} workers)", flush=True)
         server.run(sockets=[sock])
 
 

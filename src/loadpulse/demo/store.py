@@ -1,24 +1,53 @@
-"""In-memory queue drained into SQLite in batches by a background writer (seed 004's ingestor shape)."""
+"""The demo target's SQLite table: one row per stored item, with the worker that stored it and when.
+
+``id`` is the item's id as the API gave it (not unique: a duplicated item has two rows); ``stored_at`` is
+the commit time in epoch seconds, the persist time a pipeline sink reads as ``at``; ``status`` is 'done',
+or 'running' for an item left stuck. The sink query ``loadpulse demo`` attaches is :data:`SINK_QUERY`.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import sqlite3
+import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
-    payload TEXT NOT NULL,
-    received_at REAL NOT NULL,
-    stored_at REAL NOT NULL
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS messages (
+        seq INTEGER PRIMARY KEY,
+        id INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        worker TEXT NOT NULL,
+        status TEXT NOT NULL,
+        received_at REAL NOT NULL,
+        stored_at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS messages_id ON messages (id)",
+    # The sink's incremental poll reads `stored_at >= :since`: an index keeps it from scanning every row.
+    "CREATE INDEX IF NOT EXISTS messages_stored_at ON messages (stored_at)",
 )
-"""
+
+SINK_QUERY = "SELECT id, stored_at AS at, worker, status FROM messages WHERE stored_at >= :since"
+"""What a pipeline sink reads from the demo's database: incremental, with the persist time and worker."""
+
+
+def sink_spec(db_path: Path) -> str:
+    """The ``--sink`` spec for a demo target writing to ``db_path``."""
+    return f"sql:sqlite:///{db_path.resolve()}#{SINK_QUERY}"
+
+
+def prepare(db_path: Path) -> None:
+    """Create the table (if needed) before the target says it is ready: a sink is checked right then."""
+    db = sqlite3.connect(db_path)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        for statement in SCHEMA:
+            db.execute(statement)
+        db.commit()
+    finally:
+        db.close()
 
 
 @dataclass(slots=True)
@@ -28,64 +57,46 @@ class Message:
     received_at: float
 
 
+Row = tuple[int, str, str, str, float]
+"""(id, payload, worker, status, received_at): one row to insert; the commit gives ``stored_at``."""
+
+
 class MessageStore:
-    """Accepts messages at once; a writer task persists them in batches of up to ``batch_size``."""
+    """The table, written by the workers one batch (one transaction) at a time from worker threads and read
+    by the API on its own connection."""
 
-    def __init__(self, db_path: Path, batch_size: int = 100, flush_interval_s: float = 0.05) -> None:
+    def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self.batch_size = batch_size
-        self.flush_interval_s = flush_interval_s
-        self.pending: deque[Message] = deque()
-        self.pending_by_id: dict[int, Message] = {}
-        self.next_id = 1
-        self.stored = 0
+        prepare(db_path)
         self._db = sqlite3.connect(db_path, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(SCHEMA)
-        self._db.commit()
-        self._wake = asyncio.Event()
+        # WAL with NORMAL is still durable against a crash of the process, which is all the demo needs.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._reader = sqlite3.connect(db_path, check_same_thread=False)
+        self._write_lock = threading.Lock()
+        self.stored = 0
 
-    def accept(self, payload: str) -> int:
-        msg = Message(self.next_id, payload, time.time())
-        self.next_id += 1
-        self.pending.append(msg)
-        self.pending_by_id[msg.id] = msg
-        if len(self.pending) >= self.batch_size:
-            self._wake.set()
-        return msg.id
+    def write(self, rows: list[Row]) -> None:
+        """Insert one batch in one transaction (blocking: called in a worker thread)."""
+        with self._write_lock:
+            now = time.time()
+            self._db.executemany(
+                "INSERT INTO messages (id, payload, worker, status, received_at, stored_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(*row, now) for row in rows],
+            )
+            self._db.commit()
+            self.stored += len(rows)
 
     def get(self, message_id: int) -> dict[str, Any] | None:
-        msg = self.pending_by_id.get(message_id)
-        if msg is not None:
-            return {"id": msg.id, "payload": msg.payload, "stored": False}
-        row = self._db.execute("SELECT id, payload FROM messages WHERE id = ?", (message_id,)).fetchone()
-        return None if row is None else {"id": row[0], "payload": row[1], "stored": True}
-
-    def _write(self, batch: list[Message]) -> None:
-        now = time.time()
-        self._db.executemany(
-            "INSERT INTO messages (id, payload, received_at, stored_at) VALUES (?, ?, ?, ?)",
-            [(m.id, m.payload, m.received_at, now) for m in batch],
-        )
-        self._db.commit()
-
-    async def run_writer(self) -> None:
-        """Flush every ``flush_interval_s`` or as soon as a full batch waits; runs until cancelled."""
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.flush_interval_s)
-            self._wake.clear()
-            await self.flush()
-
-    async def flush(self) -> None:
-        while self.pending:
-            n = min(self.batch_size, len(self.pending))
-            batch = [self.pending[i] for i in range(n)]
-            await asyncio.to_thread(self._write, batch)
-            for _ in range(n):
-                msg = self.pending.popleft()
-                del self.pending_by_id[msg.id]
-            self.stored += n
+        row = self._reader.execute(
+            "SELECT id, payload, worker, status FROM messages WHERE id = ? ORDER BY seq LIMIT 1",
+            (message_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "payload": row[1], "stored": True, "worker": row[2], "status": row[3]}
 
     def close(self) -> None:
-        self._db.close()
+        with self._write_lock:  # a write cut off by shutdown may still be running in its thread
+            self._reader.close()
+            self._db.close()
