@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -129,3 +130,101 @@ def test_signal_stops_gracefully_writes_summary_and_exits_130(
     s = json.loads(out.read_text())
     assert s["ended_by"] == "interrupted" and s["requests"]["ok"] > 0 and s["duration_s"] < 10
     assert "interrupted" in stdout and "Traceback" not in stderr
+
+
+def _demo(cli: Callable[..., CliResult], *knobs: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    r = cli("demo", "-d", "1s", "--drain-timeout", "0.5s", "--json", "-", "--quiet", "--no-history", *knobs)
+    s = r.summary()
+    verdicts = {t["metric"]: t["verdict"] for t in s["thresholds"]}
+    assert r.code == (1 if s["verdict"] == "FAIL" else 0), r.err
+    return r.code, {**s["pipeline"], "verdicts": verdicts}
+
+
+def test_lost_messages_fail_the_lost_verdict(cli: Callable[..., CliResult]) -> None:
+    code, p = _demo(cli, "--loss-rate", "1")
+    assert code == 1 and p["verdicts"]["pipeline.lost.count"] == "FAIL"
+    assert p["sent"] > 0 and p["lost"]["count"] == p["sent"] and p["delivered"] == 0
+    assert len(p["lost_ids"]) == 20 and p["lost"]["rate"] == 1.0
+
+
+def test_duplicated_messages_fail_the_duplicates_verdict(cli: Callable[..., CliResult]) -> None:
+    code, p = _demo(cli, "--duplicate-rate", "1")
+    assert code == 1 and p["verdicts"]["pipeline.duplicates.count"] == "FAIL"
+    assert p["sent"] > 0 and p["duplicates"]["count"] == p["delivered"] == p["sent"]
+    assert p["verdicts"]["pipeline.lost.count"] == "PASS"
+
+
+def test_stuck_messages_fail_the_stuck_verdict(cli: Callable[..., CliResult]) -> None:
+    code, p = _demo(cli, "--stuck-rate", "1", "--stuck-after", "0.2s")
+    assert code == 1 and p["verdicts"]["pipeline.stuck.count"] == "FAIL"
+    assert p["sent"] > 0 and p["stuck"]["count"] == p["in_progress"] == p["sent"]
+    assert p["delivered"] == 0 and p["lost"]["count"] == 0 and not p["drained"]
+
+
+def test_a_slow_worker_fails_the_fairness_verdict(cli: Callable[..., CliResult]) -> None:
+    code, p = _demo(cli, "--slow-worker-ms", "5")
+    assert code == 1 and p["verdicts"] == {
+        "pipeline.lost.count": "PASS",
+        "pipeline.duplicates.count": "PASS",
+        "pipeline.stuck.count": "PASS",
+        "pipeline.fairness": "FAIL",
+    }
+    slowest = min(p["by_worker"], key=p["by_worker"].get)
+    assert slowest == "worker-1" and p["fairness_pct"] > 20
+
+
+def test_a_stopped_worker_fails_fairness_and_holds_its_batch_past_the_drain(
+    cli: Callable[..., CliResult],
+) -> None:
+    code, p = _demo(cli, "--stop-worker", "5s")
+    assert code == 1 and p["verdicts"]["pipeline.fairness"] == "FAIL"
+    assert "worker-4" not in p["by_worker"] and p["fairness_pct"] == 100.0  # 4 expected, one stored none
+    assert p["lost"]["count"] > 0 and not p["drained"]  # its batch was still held when the drain gave up
+    assert p["verdicts"]["pipeline.lost.count"] == "FAIL"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["demo", "--loss-rate", "1.5"], "--loss-rate must be between 0 and 1"),
+        (["demo", "--duplicate-rate", "-0.1"], "--duplicate-rate must be between 0 and 1"),
+        (["demo", "--stuck-rate", "0.6", "--loss-rate", "0.6"], "at most 1"),
+        (["demo", "--slow-worker-ms", "-1"], "--slow-worker-ms must be >= 0"),
+        (["demo", "--stop-worker", "soon"], "--stop-worker 'soon' is not a duration"),
+        (["demo", "--target-workers", "0"], "--target-workers 0"),
+        (["demo", "--stuck-after", "x"], "--stuck-after"),
+        (["target", "demo", "--workers", "1000"], "--workers 1000"),
+        (["target", "demo", "--loss-rate", "2"], "--loss-rate must be between 0 and 1"),
+        (["target", "demo", "--stop-worker", "-3s"], "--stop-worker"),
+        (["target", "demo", "--db", "/nonexistent/dir/m.db", "--port", "0"], "--db"),
+    ],
+)
+def test_bad_knobs_are_one_line_and_exit_2(
+    cli: Callable[..., CliResult], args: list[str], fragment: str
+) -> None:
+    r = cli(*args)
+    assert r.code == 2 and fragment in r.err, r.err
+    assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+
+
+def test_pipeline_knobs_change_at_run_time(demo_url: str) -> None:
+    knobs = get_json(f"{demo_url}/_knobs")
+    assert knobs["loss_rate"] == knobs["stop_worker_s"] == 0
+    with pytest.raises(urllib.error.HTTPError) as bad:
+        get_json(f"{demo_url}/_knobs", "PUT", b'{"duplicate_rate": 2}')
+    assert bad.value.code == 400 and b"duplicate_rate" in bad.value.read()
+    changed = get_json(f"{demo_url}/_knobs", "PUT", b'{"loss_rate": 1}')
+    try:
+        assert changed["loss_rate"] == 1
+        lost = get_json(f"{demo_url}/api/messages", "POST", b'{"content": "gone"}')["id"]
+        deadline = time.monotonic() + 5
+        while get_json(f"{demo_url}/health")["in_flight"] + get_json(f"{demo_url}/health")["queue_length"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        get_json(f"{demo_url}/_knobs", "PUT", b'{"loss_rate": 0}')
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        get_json(f"{demo_url}/api/messages/{lost}")
+    assert missing.value.code == 404
+    kept = get_json(f"{demo_url}/api/messages", "POST", b'{"content": "kept"}')["id"]
+    assert get_json(f"{demo_url}/api/messages/{kept}")["id"] == kept
