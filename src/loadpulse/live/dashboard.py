@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from loadpulse.errors import BadInput
 from loadpulse.live.guard import guarded, is_loopback
+from loadpulse.live.pipeline_figures import pipeline_figures
 from loadpulse.live.service import AsgiService, bind
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.redaction import redact_values
@@ -67,7 +68,13 @@ class DashboardState:
         t = agg.total
         lat = t.latency
         p50, p95, p99 = (v / 1000 for v in lat.percentiles((50.0, 95.0, 99.0)))
-        self.rows.append(row.to_dict())
+        pipeline = pipeline_figures(agg.pipeline)
+        line = row.to_dict()
+        if pipeline is not None:
+            # Each row carries the pipeline's counts at its end: the page draws them over time.
+            line.update(pipeline_sent=pipeline.sent, pipeline_delivered=pipeline.delivered,
+                        pipeline_backlog=pipeline.backlog)  # fmt: skip
+        self.rows.append(line)
         self.totals = {
             "elapsed_s": agg.elapsed_s,
             "requests": t.requests,
@@ -82,6 +89,7 @@ class DashboardState:
             "dropped": agg.dropped,
             "iterations": sum(s.iterations for s in agg.scenarios.values()),
             "probes": {k: p.last for k, p in agg.probes.items()},
+            "pipeline": pipeline.to_dict() if pipeline is not None else None,
             "by_name": {
                 name: {
                     "requests": st.requests,

@@ -1,9 +1,12 @@
 """The live progress line: rate, ok/failed, p95, elapsed and ETA, refreshed on every snapshot (1/s).
 
 With an iteration or request budget the bar counts it (``5,000/10,000 (50.0%)``, seed 004) rather than
-time; probe values are written as people copy them, never in scientific notation.
+time; probe values are written as people copy them, never in scientific notation. A run that checks a
+pipeline shows its backlog (``backlog 1,234``: sent, not arrived yet), and lost and duplicated items once
+there are any.
 
-On a terminal it redraws one line in place; elsewhere (CI logs, pipes) it prints a plain line every few
+On a terminal it redraws one line in place, never wider than the terminal (the least needed fields are left
+out first); elsewhere (CI logs, pipes) it prints a plain line every few
 seconds so logs stay readable.
 """
 
@@ -15,12 +18,17 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from loadpulse.live.pipeline_figures import pipeline_figures
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.results.format import control_safe, fmt_count, fmt_duration, fmt_ms, fmt_number
 
 PLAIN_EVERY_S = 5.0
 BAR_WIDTH = 20
+KEEP, DROP_ETA, DROP_VUS, DROP_BAR, DROP_PROBES = 0, 1, 2, 3, 4
+"""How soon a field is left out of a line too wide for the terminal: probes first (the last one first),
+then the bar (its percentage stays), the VU count and the ETA. Counts, p95, the pipeline's backlog and the
+elapsed time stay."""
 
 
 class ProgressLine:
@@ -65,50 +73,86 @@ class ProgressLine:
             return min(1.0, agg.elapsed_s / self.planned_s)
         return None
 
-    def render(self, row: SeriesRow, agg: Aggregate) -> Text:
+    def render(self, row: SeriesRow, agg: Aggregate, width: int | None = None) -> Text:
+        """The line; with ``width`` (a terminal's), the least needed fields are left out until it fits."""
         frac = self.fraction(agg)
         elapsed = agg.elapsed_s
-        text = Text()
+        fields: list[tuple[int, Text]] = []
+
+        def add(drop: int, *parts: str | tuple[str, str]) -> None:
+            fields.append((drop, Text.assemble(*parts)))
+
         if frac is not None:
             filled = round(frac * BAR_WIDTH)
-            text.append("━" * filled, style="green")
-            text.append("━" * (BAR_WIDTH - filled), style="grey37")
+            add(DROP_BAR, ("━" * filled, "green"), ("━" * (BAR_WIDTH - filled), "grey37"))
             budget = self.budget(agg)
             if budget is not None:
-                text.append(f" {budget[0]:,}/{budget[1]:,} ({frac * 100:.1f}%)  ")
+                add(KEEP, f"{budget[0]:,}/{budget[1]:,} ({frac * 100:.1f}%)")
             else:
-                text.append(f" {frac * 100:3.0f}%  ")
-        text.append(f"{fmt_count(row.rate)} req/s", style="bold")
-        text.append("  ok ")
-        text.append(fmt_count(agg.total.ok), style="green")
-        text.append("  failed ")
-        text.append(fmt_count(agg.total.failed), style="red" if agg.total.failed else "")
+                add(KEEP, f"{frac * 100:3.0f}%")
+        add(KEEP, (f"{fmt_count(row.rate)} req/s", "bold"))
+        add(KEEP, "ok ", (fmt_count(agg.total.ok), "green"))
+        add(KEEP, "failed ", (fmt_count(agg.total.failed), "red" if agg.total.failed else ""))
         if agg.scenarios:
-            text.append(f"  VUs {row.vus}")
+            add(DROP_VUS, f"VUs {row.vus}")
         if agg.dropped:
-            text.append(f"  dropped {fmt_count(agg.dropped)}", style="yellow")
+            add(KEEP, (f"dropped {fmt_count(agg.dropped)}", "yellow"))
         # Latencies are at least 1 µs: 0 means no response in the interval, shown as unknown, not as fast.
-        text.append(f"  p95 {fmt_ms(row.p95_ms or None)}")
-        for name, value in list(row.probes.items())[:3]:  # the target's side, on the same line
-            text.append(f"  {control_safe(name)} {probe_value(value)}", style="cyan")
-        text.append(f"  {fmt_duration(elapsed)}")
+        add(KEEP, f"p95 {fmt_ms(row.p95_ms or None)}")
+        fields += pipeline_fields(agg)
+        for i, (name, value) in enumerate(list(row.probes.items())[:3]):  # the target's side, same line
+            add(DROP_PROBES + 2 - i, (f"{control_safe(name)} {probe_value(value)}", "cyan"))
+        add(KEEP, fmt_duration(elapsed))
         if frac:
-            eta = elapsed / frac - elapsed
-            text.append(f"  ETA {fmt_duration(eta)}")
-        return text
+            add(DROP_ETA, f"ETA {fmt_duration(elapsed / frac - elapsed)}")
+        if width is not None:
+            fields = fit(fields, width)
+        # Never a second line: a line that wraps leaves copies of itself on the terminal as it redraws.
+        return Text("  ", no_wrap=True, overflow="ellipsis").join(t for _, t in fields)
 
     def update(self, snap: Snapshot, row: SeriesRow, agg: Aggregate) -> None:
-        line = self.render(row, agg)
         if self._live is not None:
+            line = self.render(row, agg, self.console.width)
             self._live.update(line, refresh=True)
             return
         now = time.monotonic()
         if now - self._last_plain >= PLAIN_EVERY_S:
             self._last_plain = now
-            self.console.print(line, soft_wrap=True)
+            # A log line keeps every field: it may be as long as it needs.
+            self.console.print(self.render(row, agg), soft_wrap=True)
 
 
 def probe_value(x: float) -> str:
     """A probe's value with thousands separators and at most 3 decimals, never 1.2e+06 (issue 10, item
     23); below a millionth it is 0."""
     return fmt_number(x if abs(x) >= 1e-6 else 0.0)
+
+
+def pipeline_fields(agg: Aggregate) -> list[tuple[int, Text]]:
+    """The pipeline's backlog (sent, not arrived yet), and lost and duplicated items once there are any:
+    lost is known only after the load (until then an unseen item is on its way)."""
+    figures = pipeline_figures(agg.pipeline)
+    if figures is None:
+        return []
+    out: list[tuple[int, Text]] = []
+    # After the load the missing items are shown as lost, and only what is left besides them as backlog.
+    if figures.pending or not figures.after_load:
+        out.append((KEEP, Text.assemble("backlog ", (fmt_count(figures.pending), "cyan"))))
+    if figures.lost:
+        out.append((KEEP, Text(f"lost {fmt_count(figures.lost)}", style="red")))
+    if figures.duplicates:
+        out.append((KEEP, Text(f"dup {fmt_count(figures.duplicates)}", style="red")))
+    return out
+
+
+def fit(fields: list[tuple[int, Text]], width: int) -> list[tuple[int, Text]]:
+    """``fields`` without the most droppable ones (the later first among equals) until they fit in
+    ``width`` columns, two spaces apart."""
+    kept = list(fields)
+    while sum(t.cell_len for _, t in kept) + 2 * (len(kept) - 1) > width:
+        rank = max(drop for drop, _ in kept)
+        if rank == KEEP:
+            break
+        last = max(i for i, (drop, _) in enumerate(kept) if drop == rank)
+        del kept[last]
+    return kept

@@ -5,6 +5,8 @@ Latency is exported both as a Prometheus histogram (cumulative counts at bucket 
 loadpulse's own histogram) and as exact percentile gauges. Scenario runs also export what they did besides
 HTTP: iterations (count, duration, rate in the latest interval) and the script's custom metrics, labelled by
 metric name (a counter's total, a rate's true/total, a trend's percentiles in the script's own unit).
+A run that checks a pipeline (sinks) exports its counts and end-to-end latency as ``loadpulse_pipeline_*``
+gauges; other runs have none.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, make_asgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
+from loadpulse.live.pipeline_figures import pipeline_figures
 from loadpulse.live.state import LiveState
 from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.histogram import Histogram
@@ -84,6 +87,7 @@ class AggregateCollector:
         yield CounterMetricFamily("loadpulse_dropped", "Open-model arrivals dropped.", value=agg.dropped)
         yield from _iteration_families(agg)
         yield from _custom_families(agg, self._redacted)
+        yield from _pipeline_families(agg)
         checks = CounterMetricFamily(
             "loadpulse_checks", "Checks by name and result.", labels=["check", "result"]
         )
@@ -169,3 +173,33 @@ def _custom_families(agg: Aggregate, redact: Callable[[str], str]) -> Iterator[M
                 for q, v in zip(QUANTILES, m.hist.percentiles(QUANTILES), strict=True):
                     trend.add_metric([redacted_name, f"{q / 100:g}"], v)
     yield from (counters, rate_true, rate_all, ratio, trend, trend_count)
+
+
+E2E_QUANTILES = (("p50", "0.5"), ("p90", "0.9"), ("p95", "0.95"), ("p99", "0.99"), ("max", "1"))
+
+
+def _pipeline_families(agg: Aggregate) -> Iterator[Metric]:
+    """The pipeline check so far. Gauges, not counters: the check re-reads the sinks, so a figure is its
+    latest verdict (lost stays 0 during the load, while unseen items are the backlog, and is set after it)."""
+    figures = pipeline_figures(agg.pipeline)
+    if figures is None:
+        return
+    for name, doc, value in (
+        ("sent", "Tracked items the system accepted.", figures.sent),
+        ("delivered", "Sent items that arrived in the sink.", figures.delivered),
+        ("backlog", "Sent items not arrived yet (sent - delivered).", figures.backlog),
+        ("lost", "Sent items that never arrived (0 until the load is over).", figures.lost),
+        ("duplicates", "Items that arrived more than once.", figures.duplicates),
+        ("stuck", "Items seen in a non-final status for longer than --stuck-after.", figures.stuck),
+    ):
+        yield GaugeMetricFamily(f"loadpulse_pipeline_{name}", doc, value=value)
+    e2e = GaugeMetricFamily(
+        "loadpulse_pipeline_e2e_seconds",
+        "End-to-end latency of arrived items, send to persist time (or first seen); quantile 1 is the max.",
+        labels=["quantile"],
+    )
+    for key, quantile in E2E_QUANTILES:
+        ms = figures.e2e_ms.get(key)
+        if ms is not None:
+            e2e.add_metric([quantile], ms / 1000)
+    yield e2e

@@ -4,15 +4,17 @@
   "use strict";
   var token = new URLSearchParams(location.search).get("token");
   var q = token ? "?token=" + encodeURIComponent(token) : "";
-  var cols = { t: [], rate: [], ok: [], failed: [], p50: [], p95: [], p99: [], vus: [], in_flight: [], dropped: [] };
-  var charts = [];
+  var cols = { t: [], rate: [], ok: [], failed: [], p50: [], p95: [], p99: [], vus: [], in_flight: [], dropped: [],
+              psent: [], pdelivered: [], pbacklog: [] };
+  var charts = [], pipelineShown = false;
   function $(id) { return document.getElementById(id); }
   function num(v, d) { return v === null || v === undefined ? "–" : Number(v).toLocaleString("en-US", { maximumFractionDigits: d === undefined ? 1 : d }); }
 
-  function chart(title, keys) {
+  function ms(v) { return v === null || v === undefined ? "–" : v >= 1000 ? num(v / 1000, 2) + " s" : num(v, 2) + " ms"; }
+  function chart(title, keys, where) {
     var box = document.createElement("div");
     box.className = "chart";
-    $("charts").appendChild(box);
+    $(where || "charts").appendChild(box);
     var u = LoadpulseCharts.lineChart(box, title, cols.t, keys.map(function (k) {
       return { label: k[1], values: cols[k[0]] };
     }), { height: 220 });
@@ -24,12 +26,37 @@
   chart("VUs and in flight", [["vus", "VUs"], ["in_flight", "in flight"]]);
   chart("Dropped /s", [["dropped", "dropped"]]);
 
-  function card(label, value) {
+  function card(label, value, note, bad) {
     var c = document.createElement("div"), l = document.createElement("div"), v = document.createElement("div");
-    c.className = "card"; l.className = "label"; v.className = "value";
+    c.className = bad ? "card bad" : "card"; l.className = "label"; v.className = "value";
     l.textContent = label; v.textContent = value;
     c.appendChild(l); c.appendChild(v);
+    if (note) { var n = document.createElement("div"); n.className = "note"; n.textContent = note; c.appendChild(n); }
     return c;
+  }
+  /* Shown once the run reports a pipeline (a run with sinks); its charts are made when it is visible, so
+     they get the panel's width. Lost is known only after the load: until then a missing item is backlog. */
+  function renderPipeline(p) {
+    if (!p) return;
+    if (!pipelineShown) {
+      pipelineShown = true;
+      $("pipeline").hidden = false;
+      chart("Items (total so far)", [["psent", "sent"], ["pdelivered", "arrived"]], "pipeline-charts");
+      chart("Backlog (sent, not arrived yet)", [["pbacklog", "backlog"]], "pipeline-charts");
+    }
+    var box = $("pipeline-cards");
+    box.textContent = "";
+    var missing = p.after_load ? (p.drained ? "" : "not arrived by the end of the drain") : "known after the load";
+    [card("sent", num(p.sent, 0)), card("arrived", num(p.delivered, 0)),
+     // after the load the missing items are lost: the backlog card keeps only the rest (not counted twice)
+     card("backlog", num(p.pending, 0), p.after_load ? (p.pending ? "in progress or unverified" : "none left") : "sent, not arrived yet"),
+     card("lost", p.after_load ? num(p.lost, 0) : "–", p.after_load && !p.lost ? "" : missing, p.lost > 0),
+     card("duplicates", num(p.duplicates, 0), "", p.duplicates > 0),
+     card("e2e p95", ms(p.e2e_p95_ms), "send to arrival")].forEach(function (c) { box.appendChild(c); });
+    if (p.after_load && p.drain_s !== null) {
+      box.appendChild(card("drain", num(p.drain_s, 2) + " s", p.drained ? "load end to last arrival" : "waited, then gave up", !p.drained));
+    }
+    if (p.stuck) box.appendChild(card("stuck", num(p.stuck, 0), "not final for too long", true));
   }
   function render(msg) {
     $("title").textContent = msg.title;
@@ -40,7 +67,12 @@
       cols.t.push(r.t_s); cols.rate.push(r.rate); cols.ok.push(r.ok / r.interval_s); cols.failed.push(r.failed / r.interval_s);
       cols.p50.push(r.p50_ms); cols.p95.push(r.p95_ms); cols.p99.push(r.p99_ms);
       cols.vus.push(r.vus); cols.in_flight.push(r.in_flight); cols.dropped.push(r.interval_s > 0 ? r.dropped / r.interval_s : r.dropped);  // the last interval is short
+      // null before the pipeline's first poll: a gap, not a zero
+      cols.psent.push(r.pipeline_sent === undefined ? null : r.pipeline_sent);
+      cols.pdelivered.push(r.pipeline_delivered === undefined ? null : r.pipeline_delivered);
+      cols.pbacklog.push(r.pipeline_backlog === undefined ? null : r.pipeline_backlog);
     });
+    if (msg.totals) renderPipeline(msg.totals.pipeline);
     charts.forEach(function (u) { u.setData([cols.t].concat(u.keys.map(function (k) { return cols[k]; }))); });
     var t = msg.totals;
     if (t && t.requests !== undefined) {
@@ -91,7 +123,7 @@
     $("stop").disabled = true;
     $("final-title").hidden = false; $("final").hidden = false;
     $("final").textContent = JSON.stringify({ requests: s.requests, latency_ms: s.latency_ms, errors: s.errors,
-      ended_by: s.ended_by, verdict: s.verdict, thresholds: s.thresholds }, null, 2);
+      ended_by: s.ended_by, verdict: s.verdict, thresholds: s.thresholds, pipeline: s.pipeline }, null, 2);
     document.body.setAttribute("data-final", "1");
     source.close();
   });
