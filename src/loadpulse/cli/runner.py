@@ -140,9 +140,9 @@ def _sampler(
         warn=lambda message: err.print(f"[yellow]warning:[/] {markup_safe(message)}", highlight=False),
     )
     try:
-        check_probe_thresholds(thresholds, sampler)
         if sampler is not None:
-            sampler.check()
+            sampler.check()  # first: a SQL or Redis probe knows whether it gives groups once it answered
+        check_probe_thresholds(thresholds, sampler)
     except BadInput:
         if sampler is not None:
             sampler.close()

@@ -146,6 +146,8 @@ class Runner:
         row = self.aggregate.add(snap)
         if self.pipeline is not None:
             self.aggregate.pipeline = self.pipeline.latest
+        if self.sampler is not None:
+            self.aggregate.probe_groups = self.sampler.groups
         if self.listener is not None:
             reason = self.listener(snap, row, self.aggregate)
             if reason is not None and self.abort_reason is None and not self._final:

@@ -138,6 +138,8 @@ class Aggregate:
     """Name families that went past their cap in any process (see metrics/cardinality.py)."""
     pipeline: dict[str, Any] | None = None
     """The pipeline check so far (``PipelineResult.to_dict()``: sent vs. arrived), None without sinks."""
+    probe_groups: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Each group probe's values by group at its latest sample (bounded by the probe's group cap)."""
 
     def add(self, snap: Snapshot) -> SeriesRow:
         for name, stats in snap.names.items():

@@ -34,6 +34,19 @@ def print_probes(console: Console, s: dict[str, Any]) -> None:
             fmt_count(p["samples"]),
         )
     console.print(t)
+    for name, p in probes.items():
+        if p.get("by_group"):
+            console.print(_groups_line(name, p["by_group"], probes.get(f"{name}.imbalance")), highlight=False)
+
+
+def _groups_line(name: str, groups: dict[str, float], imbalance: dict[str, Any] | None) -> str:
+    """A group probe's last sample: every group up to 10, else the 5 largest and the 5 smallest."""
+    ranked = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ranked if len(ranked) <= 10 else [*ranked[:5], ("…", None), *ranked[-5:]]
+    cells = " · ".join(k if v is None else f"{k} {fmt_number(v)}" for k, v in shown)
+    pct = imbalance.get("last") if imbalance else None
+    spread = f", imbalance {pct:.1f}%" if pct is not None else ""
+    return f"  {name} by group ({fmt_count(len(groups))}{spread}): {cells}"
 
 
 def _profile_label(profile: dict[str, Any]) -> str:

@@ -8,9 +8,49 @@ That is the figure a guide means by "workers share load evenly (±20 %)", and wh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from loadpulse.metrics.cardinality import OTHER
+
+
+class Spread:
+    """Running count, total, least and largest of non-negative group values: all that
+    :func:`imbalance_pct` needs, so a probe can stream a million groups without keeping them."""
+
+    __slots__ = ("high", "low", "n", "total")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.total = 0.0
+        self.low = math.inf
+        self.high = 0.0
+
+    def add(self, value: float) -> None:
+        if not value >= 0 or math.isinf(value):  # NaN fails >= too
+            raise ValueError(f"a group value must be a finite number >= 0, not {value!r}")
+        self.n += 1
+        self.total += value
+        self.low = min(self.low, value)
+        self.high = max(self.high, value)
+
+    def merge(self, other: Spread) -> None:
+        self.n += other.n
+        self.total += other.total
+        self.low = min(self.low, other.low)
+        self.high = max(self.high, other.high)
+
+    def imbalance_pct(self, groups: int | None = None) -> float | None:
+        """Largest deviation from the even share in %; None with nothing counted. ``groups``: how many
+        groups there should be; those never added count as zeros."""
+        if groups is not None and groups < 1:
+            raise ValueError(f"the number of groups must be at least 1, not {groups}")
+        n = max(self.n, groups or 0)
+        if n == 0 or self.total == 0:
+            return None
+        mean = self.total / n
+        low = 0.0 if n > self.n else self.low
+        return max(self.high - mean, mean - low) / mean * 100.0
 
 
 def imbalance_pct(counts: Mapping[str, int], groups: int | None = None) -> float | None:
@@ -20,23 +60,13 @@ def imbalance_pct(counts: Mapping[str, int], groups: int | None = None) -> float
     appear in ``counts`` weigh in as zeros. The :data:`~loadpulse.metrics.cardinality.OTHER` catch-all is
     not a group and is left out.
     """
-    values = []
+    spread = Spread()
     for name, value in counts.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"group {name!r}: a count must be a non-negative int, not {value!r}")
         if name != OTHER:
-            values.append(value)
-    if groups is not None and groups < 1:
-        raise ValueError(f"the number of groups must be at least 1, not {groups}")
-    n = max(len(values), groups or 0)
-    total = sum(values)
-    if n == 0 or total == 0:
-        return None
-    mean = total / n
-    deviation = max(abs(v - mean) for v in values)
-    if n > len(values):
-        deviation = max(deviation, mean)  # a group missing from counts did nothing
-    return deviation / mean * 100.0
+            spread.add(value)
+    return spread.imbalance_pct(groups)
 
 
 class GroupCounts:

@@ -24,8 +24,12 @@ class ProbeSampler:
     def __init__(self, sources: Sequence[Source], warn: Callable[[str], None] | None = None) -> None:
         self.sources = list(sources)
         self.latest: dict[str, float] = {}
+        self.groups: dict[str, dict[str, float]] = {}
+        """Each group probe's values by group at its latest good sample. Replaced whole, never changed
+        in place: the engine hands it to the aggregate while a sample may be running in its thread."""
         self.warnings: list[str] = []
         self._failing: set[str] = set()
+        self._noted: set[str] = set()
         self._warn = warn
         self._lock = threading.Lock()
         """One sample at a time: a sample cut off by the end of the run may still be in its thread."""
@@ -36,12 +40,21 @@ class ProbeSampler:
         for s in self.sources:
             try:
                 self.latest.update(s.sample())
+                self._took(s)
             except ProbeMissing as exc:
                 self._failing.add(s.name)
                 self._report(f"probe {s.name!r} has no value yet: {exc} (a gap until it has one)")
             except ProbeError as exc:
                 self.close()
                 raise BadInput(f"probe {s.name!r} ({s.spec.kind}) does not answer: {exc}") from None
+
+    def _took(self, s: Source) -> None:
+        """After a good sample of ``s``: its groups, and its note said once."""
+        if s.groups is not None:
+            self.groups = {**self.groups, s.name: s.groups}
+        if s.note is not None and s.name not in self._noted:  # once per probe: the count in it moves
+            self._noted.add(s.name)
+            self._report(s.note)
 
     def _report(self, message: str) -> None:
         self.warnings.append(message)
@@ -54,6 +67,7 @@ class ProbeSampler:
             for s in self.sources:
                 try:
                     values.update(s.sample())
+                    self._took(s)
                     self._failing.discard(s.name)
                 except ProbeError as exc:
                     if s.name not in self._failing:

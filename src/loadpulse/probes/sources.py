@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loadpulse.jsonpath import lookup, parse_json_path
+from loadpulse.probes.group_values import GroupReading, group_name, group_series
 from loadpulse.probes.spec import ProbeSpec
 
 TIMEOUT_S = 2.0
@@ -38,6 +39,11 @@ class Source:
     def __init__(self, spec: ProbeSpec) -> None:
         self.spec = spec
         self.name = spec.name
+        self.groups: dict[str, float] | None = None
+        """A group probe's values by group at its latest good sample (at most GROUP_CAP); None for a
+        probe of one value."""
+        self.note: str | None = None
+        """Something the sampler should say once (a reading cut at the group cap); set by sample()."""
 
     def sample(self) -> dict[str, float]:
         raise NotImplementedError
@@ -45,10 +51,15 @@ class Source:
     def series(self) -> tuple[str, ...] | None:
         """The series names this probe produces (for checking thresholds); None: ``name`` or any
         ``name.KEY`` (a callable returning a mapping)."""
-        return (self.name,)
+        return group_series(self.name) if self.groups is not None else (self.name,)
 
     def close(self) -> None:
         """Release connections (nothing by default)."""
+
+    def _grouped(self, reading: GroupReading) -> dict[str, float]:
+        self.groups = reading.kept
+        self.note = reading.note
+        return reading.series()
 
 
 class ProcessSource(Source):
@@ -143,17 +154,41 @@ class SqlSource(Source):
         except Exception as exc:
             raise ProbeError(f"{self.where}: {exc}") from None
 
+    columns: int | None = None
+    """The query's width once it ran: 1, a value (the first row's); 2, a (group, value) per row."""
+
     def sample(self) -> dict[str, float]:
         from sqlalchemy import text
         from sqlalchemy.exc import SQLAlchemyError
 
+        query = self.spec.selector
         try:
             with self.engine.connect() as conn:
-                value = conn.execute(text(self.spec.selector)).scalar()
+                result = conn.execute(text(query))
+                width = len(result.keys())
+                if width not in (1, 2):
+                    result.close()
+                    raise ProbeError(
+                        f"{short(query, 80)} returns {width} columns; a probe query returns one (a value) "
+                        "or two (a group and its value, one row per group)"
+                    )
+                self.columns = width
+                if width == 1:
+                    return {self.name: _number(result.scalar(), query)}
+                reading = GroupReading(self.name)
+                for part in result.partitions(500):  # streamed: a million groups never sit in memory
+                    for key, value in part:
+                        reading.add(key, _number(value, f"{short(query, 60)} group {group_name(key)!r}"))
         except SQLAlchemyError as exc:
             detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
             raise ProbeError(f"{self.where}: {short(detail)}") from None
-        return {self.name: _number(value, self.spec.selector)}
+        return self._grouped(reading)
+
+    def series(self) -> tuple[str, ...]:
+        if self.columns == 1:
+            return (self.name,)
+        # Two columns, or not run yet (the sampler checks thresholds after its first sample when it can).
+        return group_series(self.name)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -190,6 +225,13 @@ class RedisSource(Source):
             raise ProbeError(f"{self.spec.target} {self.spec.selector}: {short(exc)}") from None
         if self.info_field:
             return {self.name: self._info_value(value)}
+        if isinstance(value, dict):  # HGETALL: a value per field
+            reading = GroupReading(self.name)
+            for key, v in value.items():
+                if isinstance(v, bytes):
+                    v = v.decode("utf-8", "replace")
+                reading.add(key, _number(v, f"{self.spec.selector} field {group_name(key)!r}"))
+            return self._grouped(reading)
         if isinstance(value, list | tuple | set):
             value = len(value)
         if isinstance(value, bytes):

@@ -117,7 +117,10 @@ def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) 
         "by_tag": {tag: stats_block(s, elapsed) for tag, s in sorted(agg.tags.items())},
         "thresholds": [r.to_dict() for r in results],
         "aborted_by": outcome.abort_reason,
-        "probes": {name: p.to_dict() for name, p in sorted(agg.probes.items())},
+        "probes": {
+            name: {**p.to_dict(), **_by_group(agg.probe_groups.get(name))}
+            for name, p in sorted(agg.probes.items())
+        },
         "generator": generator_block(outcome),
         "warnings": list(outcome.warnings),
     }
@@ -130,6 +133,11 @@ def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) 
         summary.update(scenario_blocks(outcome))
     summary["tool"] = {"name": "loadpulse", "version": __version__}
     return summary
+
+
+def _by_group(groups: dict[str, float] | None) -> dict[str, Any]:
+    """A group probe's values by group at its last sample, under its total's entry."""
+    return {} if groups is None else {"by_group": dict(groups)}
 
 
 def _one_liner(outcome: RunOutcome) -> dict[str, Any]:

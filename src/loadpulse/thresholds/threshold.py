@@ -15,6 +15,7 @@ dropped.count                         count       ``{scenario=...}``
 iterations.count / .rate / .pNN       count, /s, duration  ``{scenario=...}``
 probe.<name>.max|min|avg|first|last   number      none
 probe.<name>.growth                   ratio       none   ((last - first) / first)
+probe.<name>.imbalance[.max|min|...]  ratio (%)   none   (a group probe; bare: the last sample)
 pipeline.<field> (PIPELINE_FIELDS)    by field    none
 <custom>.count|value|rate|pNN|...     by kind     none
 ====================================  ==========  ==========================================
@@ -44,6 +45,9 @@ DURATION, RATIO, COUNT, PER_SECOND, NUMBER = "duration", "ratio", "count", "per_
 LATENCY_SOURCES = ("http", "latency", "ttfb", "service")
 AGGREGATES = ("avg", "mean", "min", "max")
 PROBE_FIELDS = ("max", "min", "avg", "first", "last", "growth")
+IMBALANCE = "imbalance"
+"""A group probe's series NAME.imbalance holds percents (as pipeline fairness_pct does): its thresholds are
+ratios, written with %, and measured as value / 100."""
 _PCT = re.compile(r"p(\d+(?:\.\d+)?)")
 _UNIT_FACTOR: dict[str, dict[str | None, float]] = {
     DURATION: {None: 1.0, "ms": 1.0, "s": 1000.0, "us": 1e-3, "µs": 1e-3},
@@ -149,6 +153,12 @@ class Threshold:
     abort_delay_s: float = 0.0
 
 
+def is_percent_probe(metric: Metric) -> bool:
+    """A threshold on a group probe's imbalance (a series of percents)."""
+    subject = metric.subject or ""
+    return metric.source == "probe" and metric.field != "growth" and subject.endswith("." + IMBALANCE)
+
+
 def _percentile(field: str) -> bool:
     m = _PCT.fullmatch(field)
     return m is not None and 0 < float(m.group(1)) <= 100
@@ -234,6 +244,10 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
     if head == "probe" and len(parts) >= 3:
         only()
         field = parts[-1]
+        if field == IMBALANCE:  # probe.NAME.imbalance: the group probe's imbalance at its last sample
+            return Metric("probe", "last", RATIO, ".".join(parts[1:]))
+        if parts[-2] == IMBALANCE and field in PROBE_FIELDS and field != "growth":
+            return Metric("probe", field, RATIO, ".".join(parts[1:-1]))
         if field not in PROBE_FIELDS:
             raise bad(f"probe aggregate {field!r} is not one of {', '.join(PROBE_FIELDS)}")
         return Metric("probe", field, RATIO if field == "growth" else NUMBER, ".".join(parts[1:-1]))
@@ -307,7 +321,7 @@ def build_threshold(
     parsed: Parsed = parse(expr)
     metric = resolve_metric(parsed.metric, expr, custom or {})
     levels = {raw.name: _bound(raw, metric.kind, expr) for raw in parsed.levels}
-    if metric.source == "pipeline" and metric.field in PERCENT_ONLY:
+    if (metric.source == "pipeline" and metric.field in PERCENT_ONLY) or is_percent_probe(metric):
         for raw in parsed.levels:
             if raw.value.unit != "%":
                 raise ThresholdError(

@@ -22,6 +22,7 @@ from loadpulse.thresholds.threshold import (
     RATIO,
     Metric,
     Threshold,
+    is_percent_probe,
 )
 
 PASS, WARN, FAIL, NONE = "PASS", "WARN", "FAIL", "NONE"
@@ -153,7 +154,9 @@ def measure(metric: Metric, agg: Aggregate) -> float | None:
             return None
         value = {"max": p.max, "min": p.min, "avg": p.avg, "first": p.first, "last": p.last,
                  "growth": p.growth}[field]  # fmt: skip
-        return None if value is None else float(value)
+        if value is None:
+            return None
+        return float(value) / 100.0 if is_percent_probe(metric) else float(value)
     if src == "pipeline":
         return _pipeline_value(agg.pipeline, field)
     m = agg.metrics.get(metric.subject or "")
