@@ -8,11 +8,14 @@ from typing import Annotated
 
 import typer
 
+from loadpulse.cli.http_tracked import tracked_plan, tracking_of
+from loadpulse.cli.pipeline_options import DrainTimeoutOpt, SinkOpt, StuckAfterOpt, pipeline_durations
 from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
 from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import parse_header
 from loadpulse.protocols.http.url import parse_url
+from loadpulse.scenario.pipeline_spec import with_command_line
 from loadpulse.spec import DEFAULT_DURATION_S, METHODS, LoadSpec, RequestSpec, RunSpec, TimeoutSpec, validated
 from loadpulse.thresholds.declared import parse_thresholds
 from loadpulse.units import parse_duration
@@ -122,12 +125,30 @@ def http(
     insecure: Annotated[
         bool, typer.Option("--insecure", "-k", help="Skip TLS certificate verification.")
     ] = False,
+    sink: SinkOpt = None,
+    track_from: Annotated[
+        str | None,
+        typer.Option(
+            "--track-from",
+            help="With --sink: track the id each response gives at this JSON path ('$.id'), like "
+            "ctx.track(id, since=response). Or put {{ track }} in the URL, a header or the body: each "
+            "request then carries a fresh tracked id.",
+            metavar="PATH",
+        ),
+    ] = None,
+    drain_timeout: DrainTimeoutOpt = None,
+    stuck_after: StuckAfterOpt = None,
     *,
     flags: Flags,
 ) -> int:
-    """Load one URL, wrk-style: closed model with -c connections, or open model with --rate."""
+    """Load one URL, wrk-style: closed model with -c connections, or open model with --rate.
+
+    With --sink the one-liner checks the pipeline behind the URL (each request's item tracked through \
+{{ track }} or --track-from) and runs through the scenario engine instead of the fast path: the same \
+load, at the scenario engine's (lower) top speed."""
     thresholds = parse_thresholds(flags["threshold"] or [], abort_on_fail=flags["abort_on_fail"])
-    parse_url(url)
+    drain_s, stuck_s = pipeline_durations(drain_timeout, stuck_after)
+    pipeline = with_command_line(None, tuple(sink or ()), drain_s, stuck_s)
     positive(requests, "-n/--requests")
     positive(connections, "-c/--connections")
     positive(rate, "--rate")
@@ -137,6 +158,9 @@ def http(
     payload, content_type = read_body(body, json_body)
     if content_type and not any(n.lower() == "content-type" for n, _ in headers):
         headers.append(("Content-Type", content_type))
+    tracking = tracking_of(url, headers, payload, track_from, pipeline)
+    if tracking is None:
+        parse_url(url)
     verb = (method or ("POST" if payload is not None else "GET")).upper()
     if verb not in METHODS:
         raise BadInput(f"unknown method {verb!r}: use one of {', '.join(METHODS)}")
@@ -163,4 +187,7 @@ def http(
         insecure=insecure,
         grace_s=parse_duration(grace, "--grace"),
     )
+    if tracking is not None and pipeline is not None:
+        plan = tracked_plan(spec, url, tracking, pipeline, tuple(flags["threshold"] or ()))
+        return run_and_report(plan, flags, thresholds)
     return run_and_report(spec, flags, thresholds)
