@@ -45,12 +45,17 @@ def _handler(db: Path) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         """POST /items (id in the JSON body, the X-Item header or the path /items/ID) -> 202 {}; POST
         /assign -> 202 {"id": n}, n chosen here. Either way the item goes into SQLite, the LOST_NTH not
-        at all and the DOUBLED_NTH twice."""
+        at all and the DOUBLED_NTH twice. POST /full -> 503, nothing stored."""
 
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == "/full":  # refuses everything: what was tracked for it is rejected
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             with lock:
                 received[0] += 1
                 n = received[0]
@@ -190,3 +195,27 @@ def test_track_without_any_sink_is_a_script_error_saying_how_to_give_one(
     (message,) = summary["scenarios"]["default"]["script_error_messages"].values()
     assert "requests[0].track" in message and "pipeline: {sink: ...}" in message and "--sink" in message
     assert ingest.stored() == []  # the flow stops before sending an item nobody would look for
+
+
+def test_items_of_failed_requests_are_rejected_not_sent(
+    cli: Callable[..., CliResult], tmp_path: Path, ingest: Ingest
+) -> None:
+    text = FRESH_IDS.format(url=ingest.url, sink=ingest.sink).replace("url: /items", "url: /full")
+    path = tmp_path / "full.yaml"
+    path.write_text(textwrap.dedent(text))
+    pipeline = _run(cli, path)
+    assert (pipeline["sent"], pipeline["rejected"], pipeline["lost"]["count"]) == (0, 10, 0)
+
+
+def test_an_accepted_response_without_the_id_is_a_script_error_named_by_its_path(
+    cli: Callable[..., CliResult], tmp_path: Path, ingest: Ingest
+) -> None:
+    text = SYSTEM_IDS.format(url=ingest.url, sink=ingest.sink).replace("url: /assign", "url: /items")
+    path = tmp_path / "noid.yaml"
+    path.write_text(textwrap.dedent(text).replace("{content: hi}", "{id: x}"))
+    r = cli("run", str(path), "--no-history", "--quiet", "--json", "-")
+    assert r.code == 0, r.err
+    summary = r.summary()
+    assert summary["pipeline"]["sent"] == 0
+    errors = summary["scenarios"]["default"]["script_error_messages"]
+    assert list(errors) == ["scenarios[0].requests[0].track.from: $.id not found in the response"]
