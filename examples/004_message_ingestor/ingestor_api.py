@@ -17,6 +17,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import uvicorn
+from lifeline import exit_with_parent
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -92,13 +93,11 @@ def create_app(redis_url: str) -> Starlette:
 
 
 def main() -> None:
+    exit_with_parent()  # first: a launcher killed while this one starts up is noticed too
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
-    from lifeline import exit_with_parent
-
-    exit_with_parent()
     # 127.0.0.1 only: a load-test target is never exposed beyond this machine.
     uvicorn.run(
         create_app(args.redis_url), host="127.0.0.1", port=args.port, log_level="warning", access_log=False

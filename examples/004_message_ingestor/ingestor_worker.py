@@ -26,6 +26,7 @@ from typing import Any
 
 import psycopg
 import redis
+from lifeline import exit_with_parent
 
 QUEUE = "pending_messages"
 Raw = bytes | str
@@ -135,21 +136,19 @@ class Worker:
 
 
 def main() -> None:
+    exit_with_parent()  # first: a launcher killed while this one starts up is noticed too
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", default="worker-1")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--batch-size", type=int, default=50)
-    parser.add_argument("--batch-timeout", type=float, default=0.2)
+    parser.add_argument("--batch-timeout", type=float, default=0.05)
     parser.add_argument("--log-batches", action="store_true", help="one line per batch written")
     args = parser.parse_args()
-    from lifeline import exit_with_parent
-
     worker = Worker(args.name, args.redis_url, args.database_url, args.batch_size, args.batch_timeout)
     worker.log_batches = args.log_batches
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
-    exit_with_parent()
     worker.run()
 
 

@@ -25,6 +25,8 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
+from lifeline import LAUNCHER_PID
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = "postgresql://ingestor@127.0.0.1:5432/messages_db"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -97,7 +99,10 @@ class Target:
         # A session of its own: a Ctrl-C in the terminal reaches the launcher only, which stops the
         # children in order (API first, then the workers) instead of all at once.
         return subprocess.Popen(
-            [sys.executable, str(HERE / script), *options], cwd=HERE, start_new_session=True
+            [sys.executable, str(HERE / script), *options],
+            cwd=HERE,
+            start_new_session=True,
+            env={**os.environ, LAUNCHER_PID: str(os.getpid())},
         )
 
     def start(self) -> None:
@@ -154,7 +159,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--batch-size", type=int, default=50, help="messages per batch (default 50)")
     parser.add_argument(
-        "--batch-timeout", type=float, default=0.2, help="seconds a batch waits to fill (default 0.2)"
+        "--batch-timeout", type=float, default=0.05, help="seconds a batch waits to fill (default 0.05)"
     )
     parser.add_argument("--redis-url", default=os.environ.get("INGESTOR_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument(
