@@ -56,8 +56,10 @@ def test_a_fresh_id_per_request(
 
 def test_a_fresh_id_in_the_url_at_a_steady_rate(cli: Callable[..., CliResult], ingest: Ingest) -> None:
     url = f"{ingest.url}/items/{{{{ track }}}}"
-    r = cli("http", url, "-m", "POST", "--rate", "100", "-n", "10", "--sink", ingest.sink, *QUIET)
-    assert_known_counts(_pipeline(r), ingest.stored())
+    lossless = ("--threshold", "pipeline.lost.count == 0")
+    r = cli("http", url, "-m", "POST", "--rate", "100", "-n", "10", "--sink", ingest.sink, *lossless, *QUIET)
+    assert r.code == 1 and r.summary()["verdict"] == "FAIL", r.err  # one item lost by construction
+    assert_known_counts(r.summary()["pipeline"], ingest.stored())
     assert list(r.summary()["by_name"]) == ["POST /items/{{ track }}"]  # one name, not one per id
 
 

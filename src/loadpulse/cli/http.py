@@ -14,7 +14,6 @@ from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
 from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import parse_header
-from loadpulse.protocols.http.url import parse_url
 from loadpulse.scenario.pipeline_spec import with_command_line
 from loadpulse.spec import DEFAULT_DURATION_S, METHODS, LoadSpec, RequestSpec, RunSpec, TimeoutSpec, validated
 from loadpulse.thresholds.declared import parse_thresholds
@@ -158,9 +157,7 @@ load, at the scenario engine's (lower) top speed."""
     payload, content_type = read_body(body, json_body)
     if content_type and not any(n.lower() == "content-type" for n, _ in headers):
         headers.append(("Content-Type", content_type))
-    tracking = tracking_of(url, headers, payload, track_from, pipeline)
-    if tracking is None:
-        parse_url(url)
+    tracking = tracking_of(url, headers, payload, track_from, pipeline)  # checks the URL too
     verb = (method or ("POST" if payload is not None else "GET")).upper()
     if verb not in METHODS:
         raise BadInput(f"unknown method {verb!r}: use one of {', '.join(METHODS)}")
