@@ -3,8 +3,10 @@
 NAME=process:PID            NAME=process:NAME          CPU %, RSS (MiB), open files, connections, threads
 NAME=file:PATH              size in bytes (e.g. seed 000's SQLite database)
 NAME=http:URL#$.json.path   a number from a JSON endpoint (e.g. queue_length from /health, seed 004)
-NAME=sql:URL#QUERY          the first column of the first row (SQLAlchemy URL: sqlite or postgresql)
-NAME=redis:URL#COMMAND      e.g. redis://127.0.0.1:6379#LLEN pending_messages (seed 004)
+NAME=sql:URL#QUERY          one column: the first row's value (SQLAlchemy URL: sqlite or postgresql);
+                            two columns: (group, value) per row, a group probe (probes/group_values.py)
+NAME=redis:URL#COMMAND      e.g. redis://127.0.0.1:6379#LLEN pending_messages (seed 004); a hash
+                            reply (HGETALL) is a group probe
 NAME=redis:URL#INFO SECTION#FIELD   one INFO field, e.g. #INFO memory#used_memory
 """
 
