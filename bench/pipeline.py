@@ -10,7 +10,9 @@ what is measured: it runs in a thread of the generator's process). Two parts:
 1. throughput, 50 VUs, closed loop: one GET per iteration, without a pipeline vs. with ``ctx.track()`` on
    every request and the sink polled every second; runs alternate (A B A B ...) and the ratio of the
    medians is printed (the issue asks for a cost under 10 %);
-2. constant rate with the sink attached: ``--rate`` held within 1 % with 0 dropped, with and without.
+2. constant rate with the sink attached: ``--rate`` held within 1 % with 0 dropped, with and without;
+3. memory (``--memory``, no nginx needed): peak RSS of a run that tracks 1,000,000 items (every other one
+   delivered through a sink, the rest lost) against the same run tracking none.
 
 Everything targets 127.0.0.1 and stops by itself.
 """
@@ -18,7 +20,9 @@ Everything targets 127.0.0.1 and stops by itself.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
+import tempfile
 from pathlib import Path
 
 from scenarios import lp_run, nginx_target
@@ -67,12 +71,64 @@ async def get(ctx):
 """
 
 
+MEMORY = """
+from loadpulse import task
+
+TRACK = {track}
+profile = {{"profile": "per-vu-iterations", "vus": 10, "iterations": 100}}
+_arrived = []
+
+
+def arrived():
+    # Runs in a thread while the VUs append: swap the list (one bytecode store) rather than copy-then-clear.
+    global _arrived
+    rows, _arrived = _arrived, []
+    return rows
+
+
+pipeline = {{"sink": arrived, "drain_timeout": "0s"}}
+
+
+@task
+async def batch(ctx):
+    # 1,000 items an iteration, 1,000 iterations: 1,000,000 tracked; every other one arrives.
+    for i in range(1000 if TRACK else 0):
+        item = ctx.track()
+        if i % 2:
+            _arrived.append(item)
+    async with ctx.timed("send"):
+        pass
+"""
+
+
+def memory() -> None:
+    work = Path(tempfile.mkdtemp(prefix="loadpulse-bench-"))
+    try:
+        print("## memory: peak RSS of a run, 1,000,000 tracked items (half delivered) vs none")
+        peaks = {}
+        for track in (False, True):
+            s, rss = lp_run(work, MEMORY.format(track=track), "http://127.0.0.1:9")
+            peaks[track] = rss
+            p = s.get("pipeline", {})
+            print(
+                f"  tracked={track!s:5}  peak RSS {rss:7.1f} MiB  sent {p.get('sent')}  lost "
+                f"{p.get('lost', {}).get('count')}"
+            )
+        print(f"  1,000,000 tracked items cost {peaks[True] - peaks[False]:.1f} MiB of peak RSS")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--pairs", type=int, default=3)
     ap.add_argument("--rate", type=float, default=5000)
+    ap.add_argument("--memory", action="store_true", help="only the memory part")
     args = ap.parse_args()
+    if args.memory:
+        memory()
+        return
     log_holder: dict[str, Path] = {}
 
     def with_log(conf: str) -> str:

@@ -7,6 +7,8 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from loadpulse.engine.execute import execute_plan
 from loadpulse.results.summary import build_summary
 from loadpulse.scenario.loader import load_scenario
@@ -140,3 +142,45 @@ def test_waiting_for_the_last_items_is_not_counted_as_load_time(tmp_path: Path) 
     # 20 local calls take milliseconds; with the drain counted the run would last more than a second.
     assert summary["duration_s"] < 0.9, summary["duration_s"]
     assert summary["requests"]["rate"] > summary["requests"]["total"]
+
+
+SLOW_SINK = """
+import time
+from loadpulse import task
+
+profile = {"profile": "per-vu-iterations", "vus": 2, "iterations": 5}
+_arrived = []
+
+
+def slow():
+    global _arrived
+    time.sleep(1.5)  # longer than a drain poll may take (shortened to 1 s by the test)
+    rows, _arrived = _arrived, []
+    return rows
+
+
+pipeline = {"sink": slow, "drain_timeout": "0s"}
+
+
+@task
+async def send(ctx):
+    _arrived.append(ctx.track())
+    async with ctx.timed("send"):
+        pass
+"""
+
+
+def test_the_verdict_includes_a_drain_poll_that_outlived_its_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drain stops waiting for a slow poll, but the poll goes on in its thread: the result must be
+    the one after it, not the poll before (which saw none of the items)."""
+    from loadpulse.engine import pipeline_check
+
+    monkeypatch.setattr(pipeline_check, "DRAIN_POLL_S", 0.05)
+    path = tmp_path / "slow.py"
+    path.write_text(SLOW_SINK)
+    outcome = execute_plan(build_plan(load_scenario(str(path)), RunOptions()), handle_signals=False)
+    pipeline = outcome.aggregate.pipeline
+    assert pipeline is not None
+    assert (pipeline["sent"], pipeline["delivered"], pipeline["lost"]["count"]) == (10, 10, 0), pipeline

@@ -27,6 +27,8 @@ from loadpulse.scenario.pipeline_spec import PipelineSpec
 
 DRAIN_POLL_S = 0.25
 """How often sinks are polled while waiting for the last items after the load: the drain time's resolution."""
+FINAL_WAIT_S = 10.0
+"""How long the verdict waits, after the drain, for a sink poll still reconciling a large read."""
 
 
 class PipelineCheck:
@@ -46,6 +48,11 @@ class PipelineCheck:
         self._failing: set[int] = set()
         self._lock = threading.Lock()
         """One poll at a time: a poll cut off by the end of the run may still be in its thread."""
+
+    @property
+    def longest_drain_s(self) -> float:
+        """The most the drain can take: its timeout, a last poll cut off, and the wait for its verdict."""
+        return self.spec.drain_timeout_s + DRAIN_POLL_S * 20 + FINAL_WAIT_S
 
     def check(self) -> None:
         """Before the load: every sink answers (BadInput, one line, naming the first that does not)."""
@@ -111,8 +118,21 @@ class PipelineCheck:
             except TimeoutError:
                 latest = self.latest or {}
             if latest.get("drained") or perf_counter_ns() >= deadline or force.is_set():
-                return
+                break
             await asyncio.sleep(min(DRAIN_POLL_S, max(0.0, (deadline - perf_counter_ns()) / 1e9)))
+        # A poll cut off above is still reconciling in its thread: the verdict must include what it read,
+        # not stop at the poll before it (which may predate most of the run's items).
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self._settle), FINAL_WAIT_S)
+        except TimeoutError:
+            self._report(
+                f"a sink poll was still running {FINAL_WAIT_S:g} s after the drain: the pipeline result is "
+                "from the poll before it"
+            )
+
+    def _settle(self) -> None:
+        with self._lock:
+            self.latest = self.reconciler.result(perf_counter_ns()).to_dict()
 
     def close(self) -> None:
         with self._lock:

@@ -239,7 +239,7 @@ class Runner:
             # (planned_end_s includes them) before the run is stopped by force.
             stall_end_s = self.stall_end_s or self.planned_end_s
             # Waiting for a pipeline's last items is part of the run's time (duration + grace + drain).
-            drain_s = self.pipeline.spec.drain_timeout_s if self.pipeline is not None else 0.0
+            drain_s = self.pipeline.longest_drain_s if self.pipeline is not None else 0.0
             self.watchdog.arm(
                 t0 + int((self.planned_end_s + self.grace_s + drain_s + DEADLINE_MARGIN_S) * 1e9),
                 "overrun",
