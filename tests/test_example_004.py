@@ -106,6 +106,10 @@ def test_quick_at_smoke_scale_delivers_every_message_once(
             assert verdicts[metric]["verdict"] == "PASS", verdicts[metric]
         assert all(t["actual"] is not None for t in s["thresholds"]), s["thresholds"]
         assert s["probes"]["queue_depth"]["last"] == 0
+        # the guide's distribution by channel: a group probe over this run's rows, read after the drain
+        by_channel = s["probes"]["per_channel"]["by_group"]
+        assert sum(by_channel.values()) == 300 and all(1 <= int(c) <= 100 for c in by_channel)
+        assert s["probes"]["per_channel.imbalance"]["last"] > 0
 
         with psycopg.connect(database) as db:
             users, channels, contents = db.execute(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-import time
 from typing import Any
 
 from loadpulse import Ctx
@@ -54,36 +53,53 @@ async def send_message(ctx: Ctx) -> None:
     ctx.check(r.status == 202, "queued")
 
 
-def pipeline_check() -> dict[str, Any]:
+def pipeline_check(since: float) -> dict[str, Any]:
     """The sink: this run's rows of ``messages``, ``at`` = the commit time, so e2e is send -> DB commit.
 
-    Only rows committed since this scenario was loaded are read: messages of earlier runs against the same
-    table are not this run's (they would count as unexpected)."""
-    loaded = time.time()
+    ``since`` (epoch seconds, the scenario's load time) scopes it to this run: messages of earlier runs
+    against the same table are not this run's (they would count as unexpected)."""
     query = (
         "SELECT split_part(content, ' #', 2) AS id, committed_at AS at, worker FROM messages "
-        f"WHERE committed_at >= GREATEST(:since - interval '{LOOKBACK_S} seconds', "
-        f"to_timestamp({loaded:.6f}))"
+        f"WHERE committed_at >= GREATEST(:since - interval '{LOOKBACK_S} seconds', to_timestamp({since:.6f}))"
     )
     return {"sink": f"sql:{database_url()}#{query}", "drain_timeout": "30s"}
 
 
-def target_probes() -> dict[str, str]:
-    """Sampled every second: the queue depth (the guide's ``LLEN pending_messages``) and the p95 latency
-    the worker itself publishes for the dashboard (last 100 messages, API receipt -> commit)."""
+def target_probes(since: float) -> dict[str, str]:
+    """Sampled every second: the queue depth (the guide's ``LLEN pending_messages``), the p95 latency the
+    worker itself publishes for the dashboard (last 100 messages, API receipt -> commit), and the guide's
+    "distribution by channel" over this run's rows (a group probe: per channel, and its imbalance)."""
+    per_channel = (
+        "SELECT channel_id, count(*) FROM messages "
+        f"WHERE committed_at >= to_timestamp({since:.6f}) GROUP BY channel_id"
+    )
     return {
         "queue_depth": f"redis:{redis_url()}#LLEN {QUEUE}",
         "worker_p95_ms": f"redis:{redis_url()}#GET p95_latency_ms",
+        "per_channel": f"sql:{database_url()}#{per_channel}",
     }
 
 
-def guide_targets(*, success_pct: float, throughput: float, e2e_p95: str) -> list[str]:
-    """One row of the guide's "Expected Results" as thresholds, plus what "100 % delivered" means."""
+def guide_targets(
+    *,
+    success_pct: float,
+    e2e_p95: str,
+    throughput: float | None = None,
+    channel_imbalance_pct: float | None = None,
+) -> list[str]:
+    """One row of the guide's "Expected Results" as thresholds, plus what "100 % delivered" means.
+
+    ``channel_imbalance_pct``: how far the busiest or idlest channel may be from an even share. Channels
+    are drawn at random, so only enough messages per channel make a bound fair: at 500 per channel
+    (extreme) 20 % is 4.5 standard deviations; at 100 (stress) it is 2, and a healthy run would fail."""
+    extra = [] if throughput is None else [f"requests{{name={SEND}}}.rate >= {throughput:g}/s"]  # msg/s
+    if channel_imbalance_pct is not None:
+        extra.append(f"probe.per_channel.imbalance < {channel_imbalance_pct:g}%")
     return [
         f"checks{{name=queued}}.rate > {success_pct}%",  # success rate
-        f"requests{{name={SEND}}}.rate >= {throughput:g}/s",  # throughput, messages accepted per second
         f"pipeline.e2e.p95 < {e2e_p95}",  # latency, send -> DB commit
         "pipeline.lost.count == 0",  # every accepted message reached the table
         "pipeline.duplicates.count == 0",  # and only once
         "probe.queue_depth.last == 0",  # the queue drained (no "Queue Building Up")
+        *extra,
     ]

@@ -9,14 +9,17 @@ from each message's send to its row's commit time. Every accepted message must b
 
 from __future__ import annotations
 
+import time
+
 from ingest_load import guide_targets, pipeline_check, send_message, target_probes
 
 from loadpulse import Ctx, task
 
 base_url = "http://127.0.0.1:8000"
 profile = "quick"  # shared-iterations: 1,000 iterations on 50 VUs
-pipeline = pipeline_check()
-probes = target_probes()
+since = time.time()  # this run's messages are those committed from now on
+pipeline = pipeline_check(since)
+probes = target_probes(since)
 thresholds = guide_targets(success_pct=99, throughput=100, e2e_p95="200ms")
 
 
