@@ -1,11 +1,12 @@
 """What seed 004's load tests share: the randomized message, where the messages show up (the PostgreSQL
 sink), the queue probes and the guide's targets as thresholds. The entry files (quick.py, stress.py,
-extreme.py) each add a profile and their row of the guide's "Expected Results".
+extreme.py, burst.py) each add a profile and their row of the guide's "Expected Results".
 
 The target's addresses come from the environment, the same variables ``target.py`` reads:
 ``INGESTOR_DATABASE_URL`` (default postgresql://ingestor@127.0.0.1:5432/messages_db) and
-``INGESTOR_REDIS_URL`` (default redis://127.0.0.1:6379/0). The API is the file's ``base_url``
-(http://127.0.0.1:8000; ``--base-url`` overrides it).
+``INGESTOR_REDIS_URL`` (default redis://127.0.0.1:6379/0). Not ``--env``: that reaches ``ctx.env`` in
+tasks only, while a file's sink and probes are fixed when it is loaded. The API is the file's
+``base_url`` (http://127.0.0.1:8000; ``--base-url`` overrides it).
 """
 
 from __future__ import annotations
