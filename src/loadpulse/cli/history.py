@@ -13,7 +13,7 @@ from loadpulse.cli.report_options import StoreOpt
 from loadpulse.errors import BadInput
 from loadpulse.outputs.console import print_summary
 from loadpulse.outputs.verdicts import print_verdicts
-from loadpulse.results.format import NO_DATA, markup_safe
+from loadpulse.results.format import NO_DATA, fmt_ms, markup_safe
 
 if TYPE_CHECKING:
     from loadpulse.store.history import RunRow
@@ -53,10 +53,25 @@ def history(
     return 0
 
 
-COLUMNS = ("run", "started", "verdict", "requests", "req/s", "p95", "errors", "name", "tags", "source")
-NUMERIC = ("requests", "req/s", "p95", "errors")
-DROPPED_FIRST = ("source", "tags", "name", "started")
+COLUMNS = ("run", "started", "verdict", "requests", "req/s", "p95", "errors", "e2e p95", "lost", "name",
+           "tags", "source")  # fmt: skip
+NUMERIC = ("requests", "req/s", "p95", "errors", "e2e p95", "lost")
+PIPELINE = ("e2e p95", "lost")
+"""A pipeline check's end-to-end p95 and loss rate: shown when a listed run has one."""
+DROPPED_FIRST = ("source", "tags", "name", "started", "e2e p95", "lost")
 """Columns left out, in this order, on a terminal too narrow for all (the run id holds the start time)."""
+
+
+def _e2e(r: RunRow) -> str:
+    if r.pipeline_e2e_p95_ms is None:
+        return NO_DATA
+    return fmt_ms(r.pipeline_e2e_p95_ms)
+
+
+def _lost(r: RunRow) -> str:
+    if r.pipeline_loss_rate is None:
+        return NO_DATA
+    return f"{r.pipeline_loss_rate * 100:.2f}%"
 
 
 def history_table(rows: list[RunRow], width: int) -> Table:
@@ -72,6 +87,8 @@ def history_table(rows: list[RunRow], width: int) -> Table:
             "req/s": f"{r.rate:,.1f}",
             "p95": f"{r.p95_ms:.2f} ms" if r.p95_ms is not None else NO_DATA,
             "errors": f"{r.error_rate * 100:.2f}%",
+            "e2e p95": _e2e(r),
+            "lost": _lost(r),
             # Names, tags and sources are the user's (a scenario's): shown as written, never as markup
             # or terminal control sequences.
             "name": markup_safe(r.name or ""),
@@ -81,11 +98,13 @@ def history_table(rows: list[RunRow], width: int) -> Table:
         for r in rows
     ]
     widths = {col: max(len(col), *(len(c[col]) for c in cells)) for col in COLUMNS}
-    shown = list(COLUMNS)
+    has_pipeline = any(r.pipeline_sent is not None for r in rows)
+    shown = [col for col in COLUMNS if has_pipeline or col not in PIPELINE]
     for col in DROPPED_FIRST:
         if sum(widths[c] for c in shown) + 2 * (len(shown) - 1) <= width:
             break
-        shown.remove(col)
+        if col in shown:
+            shown.remove(col)
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in shown:
         keep = col in ("run", "verdict")  # never folded: an id or a verdict cut in two is no use

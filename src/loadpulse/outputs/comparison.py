@@ -14,10 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from loadpulse.results.format import markup_safe
-from loadpulse.store.compare import IMPROVEMENT, REGRESSION, TOO_FEW, Delta
+from loadpulse.store.compare import IMPROVEMENT, REGRESSION, TOO_FEW, UNTESTED, Delta
 from loadpulse.store.compare_custom import DECREASE, INCREASE
 
-STYLE = {REGRESSION: "red", IMPROVEMENT: "green", INCREASE: "yellow", DECREASE: "yellow", TOO_FEW: "dim"}
+STYLE = {REGRESSION: "red", IMPROVEMENT: "green", INCREASE: "yellow", DECREASE: "yellow", TOO_FEW: "dim",
+         UNTESTED: "dim"}  # fmt: skip
 MAX_NAME_ROWS = 20
 """Per-name rows shown; the rest are counted on one line."""
 _CHANGED = (REGRESSION, IMPROVEMENT, INCREASE, DECREASE)

@@ -7,6 +7,7 @@
   histograms: each run's bucket counts are resampled (multinomial, fixed seed) and the percentile
   difference's 95 % interval is taken; it is significant when the interval excludes zero.
 - **error rate**: the two-proportion z-test.
+- **pipeline checks** (loss rate, e2e p95): see :mod:`loadpulse.store.compare_pipeline`.
 - **iterations and custom metrics** (scenario runs): see :mod:`loadpulse.store.compare_custom`. The HTTP
   rows are left out when neither run made an HTTP request (a "0.0/s vs 0.0/s" row says nothing).
 
@@ -27,6 +28,7 @@ import numpy as np
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.results.document import Results
 from loadpulse.store.compare_custom import custom_deltas, iteration_delta
+from loadpulse.store.compare_pipeline import UNTESTED, pipeline_deltas
 from loadpulse.store.statistics import (
     IMPROVEMENT,
     MIN_ERROR_POINTS,
@@ -49,6 +51,7 @@ __all__ = [
     "REGRESSION",
     "SAME",
     "TOO_FEW",
+    "UNTESTED",
     "Delta",
     "compare",
     "mann_whitney_p",
@@ -74,6 +77,7 @@ def compare(
     out += custom_deltas(base, cand, alpha, min_effect)
     if not out:  # nothing measured on either side: still say so, with the one row every run has
         out += _http_deltas(base, cand, min_effect, alpha, seed)
+    out += pipeline_deltas(base, cand, alpha, min_effect)
     return out
 
 

@@ -64,6 +64,14 @@ class RunRow:
     source: str | None
     ended_by: str | None = None
     """How the run ended; None for runs saved before schema version 3."""
+    pipeline_sent: int | None = None
+    pipeline_delivered: int | None = None
+    pipeline_lost: int | None = None
+    pipeline_duplicates: int | None = None
+    pipeline_loss_rate: float | None = None
+    pipeline_e2e_p95_ms: float | None = None
+    """The pipeline check's figures; None for runs without sinks and runs saved before schema version 4
+    (the e2e p95 also when nothing arrived)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -72,6 +80,20 @@ class RunRow:
 def _row(d: dict[str, Any]) -> RunRow:
     no_data = {k: None for k in ("p50_ms", "p95_ms", "p99_ms") if not d[k]}
     return RunRow(**{**d, "tags": json.loads(d["tags"] or "[]"), **no_data})
+
+
+def pipeline_columns(pipeline: dict[str, Any] | None) -> dict[str, Any]:
+    """The history row's pipeline columns from the Summary JSON ``pipeline`` object (null without one)."""
+    if not pipeline:
+        return {}
+    return {
+        "pipeline_sent": int(pipeline["sent"]),
+        "pipeline_delivered": int(pipeline["delivered"]),
+        "pipeline_lost": int(pipeline["lost"]["count"]),
+        "pipeline_duplicates": int(pipeline["duplicates"]["count"]),
+        "pipeline_loss_rate": float(pipeline["lost"]["rate"]),
+        "pipeline_e2e_p95_ms": pipeline["e2e_ms"]["p95"],
+    }
 
 
 def git_commit(cwd: str | None = None) -> str | None:
@@ -197,6 +219,7 @@ class RunStore:
             "p99_ms": float(s["latency_ms"]["p99"] or 0.0),
             "error_rate": req["failed"] / req["total"] if req["total"] else 0.0,
             "source": (s.get("load") or {}).get("source") or (s.get("target") or {}).get("url"),
+            **pipeline_columns(s.get("pipeline")),
             "results": blob,
         }
         try:

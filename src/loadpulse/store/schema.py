@@ -27,7 +27,7 @@ from sqlalchemy import (
 
 from loadpulse.errors import BadInput
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -58,6 +58,13 @@ runs = Table(
     Column("p99_ms", Float, nullable=False),
     Column("error_rate", Float, nullable=False),
     Column("source", Text, nullable=True),
+    # The pipeline check (sinks), since version 4; null for runs without one and runs saved before.
+    Column("pipeline_sent", Integer, nullable=True),
+    Column("pipeline_delivered", Integer, nullable=True),
+    Column("pipeline_lost", Integer, nullable=True),
+    Column("pipeline_duplicates", Integer, nullable=True),
+    Column("pipeline_loss_rate", Float, nullable=True),
+    Column("pipeline_e2e_p95_ms", Float, nullable=True),
     # The results file (gzip JSON): everything a report or a comparison needs.
     Column("results", LargeBinary, nullable=False),
 )
@@ -90,8 +97,30 @@ def _v3(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE loadpulse_runs ALTER COLUMN verdict TYPE VARCHAR(16)"))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
-LATER_COLUMNS = {"ended_by"}
+PIPELINE_COLUMNS = {
+    "pipeline_sent": "INTEGER",
+    "pipeline_delivered": "INTEGER",
+    "pipeline_lost": "INTEGER",
+    "pipeline_duplicates": "INTEGER",
+    "pipeline_loss_rate": "FLOAT",
+    "pipeline_e2e_p95_ms": "FLOAT",
+}
+
+
+def _v4(conn: Connection) -> None:
+    """The pipeline check's figures as columns (`history` lists them without reading each run's results).
+
+    Runs saved before keep nulls: their results (which `show` and `compare` read) still hold the pipeline
+    when they had one, but decompressing every stored run inside the upgrade would make opening a large
+    store slow. A database created at version 4 already has the columns."""
+    have = _columns(conn, runs.name)
+    for column, sql_type in PIPELINE_COLUMNS.items():
+        if column not in have:
+            conn.execute(text(f"ALTER TABLE loadpulse_runs ADD COLUMN {column} {sql_type}"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+LATER_COLUMNS = {"ended_by", *PIPELINE_COLUMNS}
 """Columns a migration after v1 adds: an older database of ours lacks them until it is upgraded."""
 
 
