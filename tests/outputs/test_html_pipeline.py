@@ -229,12 +229,15 @@ def test_an_older_results_file_shows_the_numbers_without_the_charts(
     _, doc = run
     for key in ("timeline", "e2e_distribution", "e2e_resolution_s", "workers_expected", "load_end_s"):
         del doc["summary"]["pipeline"][key]
+    doc["summary"]["pipeline"]["e2e_basis"] = {"persist_time": 0, "first_seen": 77}  # a sink without 'at'
     old = tmp_path / "old.json"
     old.write_text(json.dumps(doc))
     page, requests, problems = _open(browser, _report(old, tmp_path / "old.html"))
     assert requests == [] and problems == []
     assert "80" in page.inner_text("#pipeline .cards")
     assert "no pipeline timeline" in page.inner_text("#pipeline")
+    basis = page.inner_text("#pipeline-basis")
+    assert "77 to the poll that first saw the item" in basis and "persist" not in basis
     assert page.locator("#chart-pipeline-rates").count() == 0
     assert page.locator("#chart-pipeline-workers .bar-row").count() == 4
     page.close()
