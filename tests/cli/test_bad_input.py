@@ -44,7 +44,7 @@ URL = "http://127.0.0.1:9/"
         (["http"], "Missing argument"),
         (["nonsense"], "No such command"),
         (["target", "demo", "--port", "70000"], "--port 70000"),
-        (["target", "demo", "--error-rate", "2"], "error_rate"),
+        (["target", "demo", "--error-rate", "2"], "--error-rate must be between 0 and 1"),
         (["demo", "-d", "forever"], "is not a duration"),
         (["http", URL, "-n", "1", "--no-history", "--dashboard-linger", "soon"], "--dashboard-linger 'soon'"),
         (["http", URL, "-n", "1", "--no-history", "--dashboard=abc"], "Invalid value for '--dashboard'"),
