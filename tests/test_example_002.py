@@ -61,12 +61,14 @@ def test_smoke_run_evaluates_the_guides_targets(cli: Callable[..., CliResult], t
     assert r.code == (1 if s["verdict"] == "FAIL" else 0), r.err
     write, read = s["by_name"]["write"], s["by_name"]["read"]
     assert write["requests"]["ok"] > 0 and read["requests"]["ok"] > 0
-    # Every acknowledged write is in the file, from the two writer VUs, in batches.
+    # Every acknowledged write is in the file, from the two writer VUs, in batches (a write cut off by
+    # the end of the run may be committed without being acknowledged: at most one per writer).
+    ok = write["requests"]["ok"]
     with sqlite3.connect(db) as con:
         rows, writers = con.execute("SELECT count(*), count(DISTINCT writer) FROM logs").fetchone()
-    assert rows == write["requests"]["ok"] and writers == 2
+    assert ok <= rows <= ok + 2 and writers == 2
     store = s["probes"]
-    assert store["store.rows"]["last"] == rows and 0 < store["store.batches"]["last"] <= rows
+    assert ok <= store["store.rows"]["last"] <= rows and 0 < store["store.batches"]["last"] <= rows
 
 
 def test_default_database_lives_in_a_temp_dir_and_is_removed(
