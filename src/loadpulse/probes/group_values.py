@@ -7,7 +7,7 @@ there were and ``NAME.imbalance`` the largest deviation of one group from the ev
 (a gap) with no group, a total of 0, or a negative or infinite value, where an even share means nothing.
 
 At most :data:`GROUP_CAP` groups are kept by name; past it the rest still count in the three series (they
-are streamed, never kept), and the probe says once that its per-group values were cut.
+are counted as they are read, never kept), and the probe says once that its per-group values were cut.
 """
 
 from __future__ import annotations

@@ -176,7 +176,7 @@ class SqlSource(Source):
                 if width == 1:
                     return {self.name: _number(result.scalar(), query)}
                 reading = GroupReading(self.name)
-                for part in result.partitions(500):  # streamed: a million groups never sit in memory
+                for part in result.partitions(500):  # rows past the cap are counted, not kept
                     for key, value in part:
                         reading.add(key, _number(value, f"{short(query, 60)} group {group_name(key)!r}"))
         except SQLAlchemyError as exc:
