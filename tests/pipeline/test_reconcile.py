@@ -239,3 +239,22 @@ def test_bad_settings_are_refused() -> None:
         ReconcileSettings(max_ids=0)
     with pytest.raises(ValueError, match="stuck_after_ns"):
         ReconcileSettings(stuck_after_ns=-1)
+
+
+def test_items_tracked_after_the_last_observation_grow_the_reconciler_too() -> None:
+    """VUs keep tracking while a poll reconciles in its thread: the tracker can outgrow what the reconciler
+    sized at its last observation, and results and later sightings must still add up (a run once lost
+    every poll of its load to a shape mismatch here)."""
+    t = Tracker("p")
+    r = Reconciler([t])
+    first = [t.new_id(1) for _ in range(10)]
+    for item in first:
+        t.accepted(item)
+    r.observe([Observation(first[0], 2 * MS)])
+    more = [t.new_id(2) for _ in range(5000)]  # past the reconciler's initial room (1,024)
+    for item in more:
+        t.accepted(item)
+    assert r.result(3 * MS).sent == 5010 and r.result(3 * MS).delivered == 1
+    r.cut(3 * MS)
+    r.observe([Observation(more[-1], 4 * MS)])
+    assert r.result(5 * MS).delivered == 2

@@ -103,9 +103,18 @@ class PipelineCheck:
 
     async def run(self, interval_s: float) -> None:
         """Every ``interval_s`` during the load: poll in a worker thread."""
+        interval_ns = int(interval_s * 1e9)
+        next_ns = perf_counter_ns()
         while True:
-            await asyncio.to_thread(self.poll)
-            await asyncio.sleep(interval_s)
+            try:
+                await asyncio.to_thread(self.poll)
+            except Exception as exc:  # a bug of ours must not end the checking silently for the rest of the run
+                self._report(f"a pipeline poll failed: {type(exc).__name__}: {exc}")
+            # Polls keep to the interval grid (as the series' ticks do), skipping ticks a slow poll overran,
+            # so the timeline's points line up with the intervals instead of drifting by each poll's length.
+            now = perf_counter_ns()
+            next_ns += interval_ns * max(1, -(-(now - next_ns) // interval_ns))
+            await asyncio.sleep((next_ns - now) / 1e9)
 
     async def drain(self, force: asyncio.Event) -> None:
         """After the load: poll until every sent item arrived, ``drain_timeout`` passed or a second Ctrl-C."""

@@ -78,8 +78,11 @@ class _Sent:
         self.tracker = tracker
         self.seen: npt.NDArray[np.uint8] = np.zeros(max(len(tracker), 1024), dtype=np.uint8)
 
-    def fit(self) -> None:
-        n = len(self.tracker)
+    def fit(self, n: int | None = None) -> None:
+        """Room for ``n`` slots (default: the tracker's count now). The tracker grows on the event loop
+        while a poll reconciles in its thread: callers pass the count they read, not a later one."""
+        if n is None:
+            n = len(self.tracker)
         if n > self.seen.size:
             grown = np.zeros(max(n, self.seen.size * 2), dtype=np.uint8)
             grown[: self.seen.size] = self.seen
@@ -211,6 +214,8 @@ class Reconciler:
                 self._note_unexpected(item)
                 continue
             sent, slot = found
+            if slot >= sent.seen.size:  # tracked after this poll began
+                sent.fit(slot + 1)
             seen = sent.seen[slot]
             if obs.status is not None and obs.status.lower() in self.settings.in_progress_statuses:
                 if seen == UNSEEN:
@@ -270,6 +275,7 @@ class Reconciler:
 
     def _counted(self, sent: _Sent) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.uint8]]:
         outcomes = sent.tracker.outcomes
+        sent.fit(outcomes.size)
         counted = outcomes == ACCEPTED
         if self.settings.count_rejected:
             counted |= outcomes == REJECTED
