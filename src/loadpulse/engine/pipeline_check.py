@@ -108,7 +108,7 @@ class PipelineCheck:
         while True:
             try:
                 await asyncio.to_thread(self.poll)
-            except Exception as exc:  # a bug of ours must not end the checking silently for the rest of the run
+            except Exception as exc:  # a bug of ours must not end the checking for the rest of the run
                 self._report(f"a pipeline poll failed: {type(exc).__name__}: {exc}")
             # Polls keep to the interval grid (as the series' ticks do), skipping ticks a slow poll overran,
             # so the timeline's points line up with the intervals instead of drifting by each poll's length.
