@@ -133,8 +133,8 @@ def test_signal_stops_gracefully_writes_summary_and_exits_130(
     assert "interrupted" in stdout and "Traceback" not in stderr
 
 
-def _demo(cli: Callable[..., CliResult], *knobs: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    r = cli("demo", "-d", "1s", "--drain-timeout", "0.5s", "--json", "-", "--quiet", "--no-history", *knobs)
+def _demo(cli: Callable[..., CliResult], *knobs: str, drain: str = "0.5s") -> tuple[int, dict]:  # type: ignore[type-arg]
+    r = cli("demo", "-d", "1s", "--drain-timeout", drain, "--json", "-", "--quiet", "--no-history", *knobs)
     s = r.summary()
     verdicts = {t["metric"]: t["verdict"] for t in s["thresholds"]}
     assert r.code == (1 if s["verdict"] == "FAIL" else 0), r.err
@@ -163,7 +163,9 @@ def test_stuck_messages_fail_the_stuck_verdict(cli: Callable[..., CliResult]) ->
 
 
 def test_a_slow_worker_fails_the_fairness_verdict(cli: Callable[..., CliResult]) -> None:
-    code, p = _demo(cli, "--slow-worker-ms", "5")
+    # 10 ms a message: a batch of ~50 keeps worker-1 busy for ~0.5 s while the others take turns every
+    # ~0.15 s; the drain waits for its last batch, so only fairness fails.
+    code, p = _demo(cli, "--slow-worker-ms", "10", drain="5s")
     assert code == 1 and p["verdicts"] == {
         "pipeline.lost.count": "PASS",
         "pipeline.duplicates.count": "PASS",
