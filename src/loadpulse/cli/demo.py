@@ -133,8 +133,9 @@ def demo(
         with demo_target(*args) as base_url:
             plan = dataclasses.replace(plan, base_url=base_url, pipeline=pipeline)
             if not flags["quiet"]:
+                count = f"{target_workers} worker{'s' * (target_workers != 1)}"
                 err.print(
-                    f"demo target up at {base_url} (loopback only): {target_workers} workers storing "
+                    f"demo target up at {base_url} (loopback only): {count} storing "
                     f"messages into SQLite; running {DEMO_SCENARIO.name} (copy it from "
                     "`loadpulse demo --show-scenario`) and checking what reached the database…",
                     highlight=False,

@@ -61,7 +61,8 @@ def serve(
         )
         server = uvicorn.Server(config)
         shown = f"[{host}]" if ":" in host else host
-        print(f"{READY_PREFIX}http://{shown}:{real_port}/ (database {path}, {workers} workers)", flush=True)
+        count = f"{workers} worker{'s' * (workers != 1)}"
+        print(f"{READY_PREFIX}http://{shown}:{real_port}/ (database {path}, {count})", flush=True)
         server.run(sockets=[sock])
 
 
