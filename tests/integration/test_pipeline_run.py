@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import textwrap
 from collections.abc import Callable
@@ -112,11 +113,7 @@ def test_items_still_on_their_way_during_the_load_are_not_lost(tmp_path: Path) -
     from loadpulse.scenario.pipeline_spec import PipelineSpec
 
     db = _db(tmp_path)
-    check = PipelineCheck(
-        PipelineSpec(
-            (f"sql:sqlite:///{db}#SELECT id FROM items",),
-        )
-    )
+    check = PipelineCheck(PipelineSpec((f"sql:sqlite:///{db}#SELECT id FROM items",), drain_timeout_s=0.2))
     try:
         check.check()
         item = check.tracker.new_id(1)
@@ -124,7 +121,12 @@ def test_items_still_on_their_way_during_the_load_are_not_lost(tmp_path: Path) -
         during = check.poll()
         assert during["sent"] == 1 and during["lost"]["count"] == 0 and during["lost_ids"] == []
         check.reconciler.load_ended(2)
-        assert check.poll()["lost_ids"] == [item]
+        # While the drain waits, the item is still awaited (the live outputs show it as backlog) ...
+        assert check.poll()["lost"]["count"] == 0
+        # ... and lost once the drain is over.
+        asyncio.run(check.drain(asyncio.Event()))
+        assert check.latest is not None and check.latest["lost_ids"] == [item]
+        assert check.latest["lost"]["count"] == 1
     finally:
         check.close()
 
@@ -184,3 +186,32 @@ def test_the_verdict_includes_a_drain_poll_that_outlived_its_wait(
     pipeline = outcome.aggregate.pipeline
     assert pipeline is not None
     assert (pipeline["sent"], pipeline["delivered"], pipeline["lost"]["count"]) == (10, 10, 0), pipeline
+
+
+def test_live_outputs_hear_how_the_drain_goes(tmp_path: Path) -> None:
+    """After the load the progress line must keep moving while the last items are awaited: the engine
+    calls on_drain every interval with the refreshed pipeline (missing items still backlog, not lost)."""
+    from loadpulse.live.progress import ProgressLine
+    from loadpulse.metrics.aggregate import Aggregate
+
+    db = _db(tmp_path)
+    path = tmp_path / "pipe.py"
+    path.write_text(textwrap.dedent(SCENARIO.format(db=str(db))).replace('"1s"', '"1.6s"'))
+    heard: list[tuple[dict[str, object], float]] = []
+
+    def on_drain(agg: Aggregate, waited_s: float) -> None:
+        assert agg.pipeline is not None
+        heard.append((dict(agg.pipeline), waited_s))
+
+    plan = build_plan(load_scenario(str(path)), RunOptions())
+    outcome = execute_plan(plan, handle_signals=False, on_drain=on_drain)
+    assert heard, "no drain update in a 1.6 s drain"
+    pipeline, waited = heard[-1]
+    assert pipeline["lost"] == {"count": 0, "rate": 0.0} and waited >= 0.9
+    assert outcome.aggregate.pipeline is not None and outcome.aggregate.pipeline["lost"]["count"] == 2
+    agg = Aggregate()
+    agg.pipeline = pipeline
+    from rich.console import Console
+
+    line = ProgressLine(Console(width=200), None, None).render_drain(agg, waited, 200).plain
+    assert line.startswith("load done, waiting for the pipeline") and "backlog 2" in line, line

@@ -105,7 +105,7 @@ def run_and_report(description: RunDescription, flags: Flags, thresholds: Sequen
                 "on_outcome": outputs.on_outcome,
             }
             if isinstance(description, Plan):
-                outcome = execute_plan(description, outputs.listener, **kw)
+                outcome = execute_plan(description, outputs.listener, on_drain=outputs.on_drain, **kw)
             else:
                 outcome = execute(description, outputs.listener, **kw)
         finally:

@@ -14,6 +14,7 @@ from loadpulse.engine.open import OpenLoad
 from loadpulse.engine.run import Runner, Service, SnapshotListener
 from loadpulse.engine.watchdog import RunInterrupted
 from loadpulse.errors import BadInput
+from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
@@ -153,6 +154,7 @@ def plan_runner(
     services: Sequence[Service] = (),
     on_outcome: Callable[[RunOutcome], None] | None = None,
     handle_signals: bool = False,
+    on_drain: Callable[[Aggregate, float], None] | None = None,
 ) -> Runner:
     from loadpulse.engine.scenario_load import ScenarioLoad
 
@@ -182,6 +184,7 @@ def plan_runner(
         setup_timeout_s=plan.setup_timeout_s,
         handle_signals=handle_signals,
         pipeline=pipeline,
+        on_drain=on_drain,
     )
     load.attach(runner.watchdog)
     runner.plan = plan
@@ -207,10 +210,13 @@ def execute_plan(
     sampler: ProbeSampler | None = None,
     services: Sequence[Service] = (),
     on_outcome: Callable[[RunOutcome], None] | None = None,
+    on_drain: Callable[[Aggregate, float], None] | None = None,
 ) -> RunOutcome:
     """Run a scenario plan to completion in a fresh event loop. SIGINT/SIGTERM/SIGHUP stop it gracefully
-    (during ``setup()`` too: the load then never starts)."""
-    return _execute(lambda: plan_runner(plan, listener, sampler, services, on_outcome, handle_signals))
+    (during ``setup()`` too: the load then never starts). ``on_drain``: see :class:`Runner`."""
+    return _execute(
+        lambda: plan_runner(plan, listener, sampler, services, on_outcome, handle_signals, on_drain)
+    )
 
 
 def _execute(make: Callable[[], Runner]) -> RunOutcome:

@@ -76,6 +76,7 @@ class Runner:
         setup_timeout_s: float | None = None,
         handle_signals: bool = False,
         pipeline: PipelineCheck | None = None,
+        on_drain: Callable[[Aggregate, float], None] | None = None,
     ) -> None:
         self.finished_reason = finished_reason
         self.pipeline = pipeline
@@ -85,6 +86,8 @@ class Runner:
         self.services = list(services)
         self.on_outcome = on_outcome
         """Called with the outcome while services still run (the dashboard's final summary)."""
+        self.on_drain = on_drain
+        """Every interval while the pipeline drains: the aggregate (pipeline refreshed), seconds waited."""
         self.listener = listener
         self.abort_reason: str | None = None
         self._final = False
@@ -283,13 +286,27 @@ class Runner:
             polling.cancel()
         self._load_end_ns = perf_counter_ns()
         if self.pipeline is not None:
-            # The run is over for the load, not for the items it sent: wait for them (bounded).
-            await self.pipeline.drain(self._force)
+            # The run is over for the load, not for the items it sent: wait for them (bounded), telling
+            # the live outputs how the backlog goes (a line frozen at 100 % for 30 s reads as a hang).
+            showing = asyncio.ensure_future(self._show_drain()) if self.on_drain is not None else None
+            try:
+                await self.pipeline.drain(self._force)
+            finally:
+                if showing is not None:
+                    showing.cancel()
         if self.sampler is not None:
             # One sample after the load, so a probe's last value is the target's state at the end (a
             # queue's backlog), not up to an interval before it. Bounded; a slow probe leaves a gap.
             self.recorder.probes.update(await self.sampler.final_sample())
         return self._outcome(ended_by)
+
+    async def _show_drain(self) -> None:
+        assert self.pipeline is not None and self.on_drain is not None
+        start = perf_counter_ns()
+        while True:
+            await asyncio.sleep(self.interval_s)
+            self.aggregate.pipeline = self.pipeline.latest
+            self.on_drain(self.aggregate, (perf_counter_ns() - start) / 1e9)
 
     def _outcome(self, ended_by: str) -> RunOutcome:
         """The final cut and the outcome record (also what an interrupted run salvages)."""

@@ -13,6 +13,7 @@ seconds so logs stay readable.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.live import Live
@@ -111,15 +112,29 @@ class ProgressLine:
         return Text("  ", no_wrap=True, overflow="ellipsis").join(t for _, t in fields)
 
     def update(self, snap: Snapshot, row: SeriesRow, agg: Aggregate) -> None:
+        self._show(lambda width: self.render(row, agg, width))
+
+    def draining(self, agg: Aggregate, waited_s: float) -> None:
+        """After the load: the pipeline's items still awaited, and for how long."""
+        self._show(lambda width: self.render_drain(agg, waited_s, width))
+
+    def render_drain(self, agg: Aggregate, waited_s: float, width: int | None = None) -> Text:
+        fields: list[tuple[int, Text]] = [(KEEP, Text("load done, waiting for the pipeline", style="bold"))]
+        fields += pipeline_fields(agg)
+        fields.append((KEEP, Text(f"waited {fmt_duration(waited_s)}")))
+        if width is not None:
+            fields = fit(fields, width)
+        return Text("  ", no_wrap=True, overflow="ellipsis").join(t for _, t in fields)
+
+    def _show(self, render: Callable[[int | None], Text]) -> None:
         if self._live is not None:
-            line = self.render(row, agg, self.console.width)
-            self._live.update(line, refresh=True)
+            self._live.update(render(self.console.width), refresh=True)
             return
         now = time.monotonic()
         if now - self._last_plain >= PLAIN_EVERY_S:
             self._last_plain = now
             # A log line keeps every field: it may be as long as it needs.
-            self.console.print(self.render(row, agg), soft_wrap=True)
+            self.console.print(render(None), soft_wrap=True)
 
 
 def probe_value(x: float) -> str:

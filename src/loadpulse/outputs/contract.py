@@ -116,6 +116,9 @@ class Output:
         """Every interval. Returns a reason to stop the run (ended_by 'aborted'), or None."""
         return None
 
+    def draining(self, aggregate: Aggregate, waited_s: float) -> None:
+        """Every interval after the load while a pipeline's last items are awaited (its backlog)."""
+
     def stop(self, finished: Finished) -> Sequence[str]:
         """Once the run is over. Returns what could not be done, one line each (exit 2 afterwards)."""
         return ()

@@ -61,6 +61,11 @@ class OutputSet:
             reason = reason or said
         return reason
 
+    def on_drain(self, agg: Aggregate, waited_s: float) -> None:
+        """The engine's drain hook: after the load, while a pipeline's last items are awaited."""
+        for o in self.outputs:
+            o.draining(agg, waited_s)
+
     def on_outcome(self, outcome: RunOutcome) -> None:
         """The engine's outcome hook, called while services still run: live outputs stop here."""
         assert self._finish is not None

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from loadpulse.live.progress import ProgressLine
+from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.outputs.contract import Finished, Interval, Output, OutputParams, RunInfo
 
 
@@ -25,6 +26,10 @@ class ProgressOutput(Output):
         if self.line is not None:
             self.line.update(interval.snapshot, interval.row, interval.aggregate)
         return None
+
+    def draining(self, aggregate: Aggregate, waited_s: float) -> None:
+        if self.line is not None:
+            self.line.draining(aggregate, waited_s)
 
     def stop(self, finished: Finished) -> Sequence[str]:
         self.close()
