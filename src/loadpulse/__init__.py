@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time t
     from loadpulse.results.summary import build_summary
     from loadpulse.scenario.api import task
     from loadpulse.scenario.ctx import Ctx, SetupCtx, Vu
+    from loadpulse.scenario.feed import Feed, feed
     from loadpulse.scenario.loader import load_scenario
     from loadpulse.scenario.model import Plan
     from loadpulse.scenario.source import RunOptions, build_plan
@@ -45,6 +46,8 @@ _EXPORTS = {
     "Ctx": "loadpulse.scenario.ctx",
     "SetupCtx": "loadpulse.scenario.ctx",
     "Vu": "loadpulse.scenario.ctx",
+    "feed": "loadpulse.scenario.feed",
+    "Feed": "loadpulse.scenario.feed",
     "Response": "loadpulse.protocols.http.client",
     "Plan": "loadpulse.scenario.model",
     "load_scenario": "loadpulse.scenario.loader",
@@ -69,6 +72,8 @@ __all__ = [  # noqa: RUF022 - grouped like _EXPORTS
     "Ctx",
     "SetupCtx",
     "Vu",
+    "feed",
+    "Feed",
     "Response",
     "Plan",
     "load_scenario",

@@ -19,6 +19,7 @@ from loadpulse.engine.mix import mix_cycle
 from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.scenario.ctx import Ctx, Vu
+from loadpulse.scenario.feed import FeedExhausted
 from loadpulse.scenario.model import ScenarioDef
 
 CtxFactory = Callable[[Vu], Ctx]
@@ -87,6 +88,8 @@ class Executor:
         self.interrupted = 0
         self._aux: set[asyncio.Task[None]] = set()
         self.watchdog: LoopWatchdog | None = None
+        self.stopped_by = ""
+        """Why the scenario stopped before its profile's end (a test-data feed ran out), for the warnings."""
 
     def new_slot(self) -> Slot:
         vu = Vu(id=self._first_id + len(self.slots))
@@ -118,6 +121,13 @@ class Executor:
             if task is not None and task.cancelling():
                 raise  # we are being cancelled (stop, ramp-down): not the script's doing
             self.rec.script_error(script_error_key(exc, self.source), exc)
+        except FeedExhausted as exc:
+            # No row left for this iteration: not an iteration, not an error; the scenario is done.
+            slot.busy = False
+            if not self.stopped_by:
+                self.stopped_by = f"scenario {self.scenario.name!r} stopped before its end: {exc}"
+            self.stopping = True
+            return
         except RunInterrupted:
             # Raised by the watchdog into a task that blocked the loop past a stop: that iteration is
             # interrupted, and the run's stop request is already on its way.

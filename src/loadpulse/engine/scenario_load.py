@@ -21,6 +21,7 @@ from loadpulse.pipeline.tracking import Tracker
 from loadpulse.protocols.session import SessionSettings
 from loadpulse.protocols.sessions import Sessions
 from loadpulse.scenario.ctx import Ctx, SetupCtx, Vu
+from loadpulse.scenario.feed import FeedExhausted
 from loadpulse.scenario.model import Plan, ScenarioDef
 
 
@@ -118,6 +119,7 @@ class ScenarioLoad:
 
     async def drain(self, grace_s: float) -> None:
         await asyncio.gather(*(e.wind_down(grace_s) for e in self.executors))
+        self.warnings.extend(e.stopped_by for e in self.executors if e.stopped_by not in ("", *self.warnings))
         for run in self._runs:
             run.cancel()
         self.sessions.close()
@@ -144,7 +146,7 @@ class ScenarioLoad:
             if inspect.isawaitable(result):
                 result = await result
             return result
-        except (Exception, SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+        except (Exception, SystemExit, KeyboardInterrupt, GeneratorExit, FeedExhausted) as exc:
             # exit() in setup() must not end loadpulse itself with the script's exit code and no summary.
             key = script_error_key(exc, self.plan.source)
             key = key.replace(" at ", " at " + _folder(self.plan.source))
