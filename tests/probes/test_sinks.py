@@ -268,3 +268,25 @@ def test_postgres_poll_without_check_picks_the_first_bound_itself(pg: tuple[str,
     conn.execute(sa.text(f"INSERT INTO {table} (done_at) VALUES ('2026-11-23T10:00:00Z')"))
     assert [r.id for r in sink.poll()] == ["1"]
     sink.close()
+
+
+def test_sqlite_since_reads_rows_committed_late_and_survives_a_future_at(
+    jobs_db: tuple[str, sqlite3.Connection],
+) -> None:
+    """Writers stamp ``at`` before they commit: a row stamped earlier than one already read can become
+    visible later and must still be read; an ``at`` in the future must not hide what is stored meanwhile."""
+    import time
+
+    url, db = jobs_db
+    sink = opened(f"sql:{url}#SELECT job_id AS id, done_at AS at FROM jobs WHERE done_at >= :since")
+    now = time.time()
+    db.execute("INSERT INTO jobs VALUES ('b', ?, 'w', 'done')", (now,))
+    assert [r.id for r in sink.poll()] == ["b"]
+    db.execute("INSERT INTO jobs VALUES ('a', ?, 'w', 'done')", (now - 0.5,))  # stamped before b
+    assert [r.id for r in sink.poll()] == ["a"]
+    db.execute("INSERT INTO jobs VALUES ('future', ?, 'w', 'done')", (now + 3600,))  # a skewed clock
+    assert [r.id for r in sink.poll()] == ["future"]
+    db.execute("INSERT INTO jobs VALUES ('c', ?, 'w', 'done')", (time.time(),))
+    assert [r.id for r in sink.poll()] == ["c"]
+    assert sink.poll() == []  # the window's rows are read again, never reported twice
+    sink.close()

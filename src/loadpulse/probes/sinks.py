@@ -12,9 +12,10 @@ Rows that are not items (no id, bad JSON) are skipped and counted in ``skipped``
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loadpulse.errors import BadInput
@@ -26,6 +27,8 @@ from loadpulse.probes.sources import short
 from loadpulse.redaction import redact_url
 
 MAX_HTTP_BYTES = 256 * 2**20
+LOOKBACK_S = 2.0
+"""How far behind the newest ``at`` an incremental SQL sink reads again (see :meth:`SqlSink._bound`)."""
 """An http sink's response is cut off (a failed poll) beyond this: memory is bounded by settings."""
 
 
@@ -108,7 +111,7 @@ class SqlSink(Sink):
                 self.check()
             except BadInput as exc:
                 raise SinkError(short(exc)) from None
-        columns, records = self._execute(self._since)
+        columns, records = self._execute(self._bound() if self._moved else self._since)
         if "id" not in columns:
             raise SinkError(f"{self.where}: the query returns no 'id' column any more")
         at_index = columns.index("at") if "at" in columns else None
@@ -134,6 +137,19 @@ class SqlSink(Sink):
         except TypeError:  # mixed types in one column: keep the old bound (rows are re-read, not lost)
             return
         self._since, self._moved = latest, True
+
+    def _bound(self) -> Any:
+        """What ``:since`` is given: the largest ``at`` read, but never past now, less :data:`LOOKBACK_S`.
+        Writers stamp ``at`` before they commit, so a row may become visible after a later-stamped one was
+        read; and one ``at`` in the future (a skewed clock) would hide every row stored until then. Rows
+        read again inside the window are de-duplicated. Text timestamps are passed as read."""
+        since = self._since
+        if isinstance(since, int | float) and not isinstance(since, bool):
+            return min(since, time.time()) - LOOKBACK_S
+        if isinstance(since, datetime):
+            now = datetime.now(UTC) if since.tzinfo else datetime.now(UTC).replace(tzinfo=None)
+            return min(since, now) - timedelta(seconds=LOOKBACK_S)
+        return since
 
     def close(self) -> None:
         self.engine.dispose()
