@@ -20,7 +20,14 @@ class AbortOnFail(Output):
         agg = interval.aggregate
         for result in interval.verdicts:
             t = result.threshold
-            if t.abort_on_fail and result.verdict == FAIL and agg.elapsed_s >= t.abort_delay_s:
+            # "No data" is not a failure to stop on while the run goes: a pipeline's figures exist only
+            # after its first poll, a name's after its first request. The final verdict still counts it.
+            if (
+                t.abort_on_fail
+                and result.verdict == FAIL
+                and result.actual is not None
+                and agg.elapsed_s >= t.abort_delay_s
+            ):
                 return f"{t.expression!r} failed at {agg.elapsed_s:.1f} s (actual {result.actual_text})"
         return None
 
