@@ -15,7 +15,6 @@ from array import array
 from hashlib import blake2b
 
 import numpy as np
-import numpy.typing as npt
 
 _MAX_LOAD = 0.7
 
@@ -32,8 +31,10 @@ class KeyTable:
     def __init__(self, capacity: int = 64) -> None:
         size = 1 << max(4, (int(capacity / _MAX_LOAD) + 1).bit_length())
         self._mask = size - 1
-        self._digests: npt.NDArray[np.uint64] = np.zeros(size, dtype=np.uint64)
-        self._ordinals: npt.NDArray[np.int64] = np.full(size, -1, dtype=np.int64)
+        # array, not numpy: a key is looked up on the event loop per ctx.track(key), and an array item is
+        # read as a Python int several times faster than a numpy scalar. Growing views them as numpy.
+        self._digests = array("Q", bytes(8 * size))
+        self._ordinals = array("q", [-1]) * size
         self._text = bytearray()
         self._ends = array("q")
 
@@ -46,17 +47,18 @@ class KeyTable:
 
     def _probe(self, data: bytes, digest: int) -> tuple[int, int]:
         """(table position, ordinal) of ``data``; ordinal -1 and the free position when absent."""
-        pos = digest & self._mask
+        mask = self._mask
+        pos = digest & mask
         digests, ordinals, ends, text = self._digests, self._ordinals, self._ends, self._text
         while True:
-            ordinal = int(ordinals[pos])
+            ordinal = ordinals[pos]
             if ordinal < 0:
                 return pos, -1
-            if int(digests[pos]) == digest:
+            if digests[pos] == digest:
                 start = ends[ordinal - 1] if ordinal else 0
                 if text[start : ends[ordinal]] == data:
                     return pos, ordinal
-            pos = (pos + 1) & self._mask
+            pos = (pos + 1) & mask
 
     def get(self, key: str) -> int | None:
         data = key.encode("utf-8", "surrogatepass")
@@ -80,23 +82,27 @@ class KeyTable:
         return ordinal, True
 
     def _grow(self) -> None:
-        used = self._ordinals >= 0
-        digests, ordinals = self._digests[used], self._ordinals[used]
+        old_digests = np.frombuffer(self._digests, dtype=np.uint64)
+        old_ordinals = np.frombuffer(self._ordinals, dtype=np.int64)
+        used = old_ordinals >= 0
+        digests, ordinals = old_digests[used], old_ordinals[used]
         size = (self._mask + 1) * 2
         self._mask = size - 1
-        self._digests = np.zeros(size, dtype=np.uint64)
-        self._ordinals = np.full(size, -1, dtype=np.int64)
+        new_digests = np.zeros(size, dtype=np.uint64)
+        new_ordinals = np.full(size, -1, dtype=np.int64)
         pos = (digests & np.uint64(self._mask)).astype(np.int64)
         # Linear probing, all keys at once: each round places, at every free position wanted, the first
         # key wanting it; the others move one step on. A key only moves past a filled position, so each
         # stays reachable from its home position as one-at-a-time insertion would leave it.
         while pos.size:
-            free = self._ordinals[pos] < 0
+            free = new_ordinals[pos] < 0
             _, first = np.unique(pos[free], return_index=True)
             placed = np.flatnonzero(free)[first]
-            self._digests[pos[placed]] = digests[placed]
-            self._ordinals[pos[placed]] = ordinals[placed]
+            new_digests[pos[placed]] = digests[placed]
+            new_ordinals[pos[placed]] = ordinals[placed]
             rest = np.ones(pos.size, dtype=bool)
             rest[placed] = False
             digests, ordinals = digests[rest], ordinals[rest]
             pos = (pos[rest] + 1) & self._mask
+        self._digests = array("Q", new_digests.tobytes())
+        self._ordinals = array("q", new_ordinals.tobytes())
