@@ -15,6 +15,7 @@ import csv
 import json
 import os
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -38,21 +39,37 @@ class FileIndex:
     """Byte offset of rows 0, STRIDE, 2*STRIDE, ..."""
 
 
-def _csv_row(text: str, lineno: int, label: str) -> list[str]:
-    try:
-        return next(csv.reader((text,), strict=True))
-    except csv.Error as exc:
-        raise BadInput(
-            f"{label} line {lineno}: {exc} (a quoted field must end on its own line: "
-            "fields spanning lines are not supported)"
-        ) from None
-
-
 def _decode(raw: bytes, lineno: int, label: str) -> str:
     try:
         return raw.decode("utf-8-sig" if lineno == 1 else "utf-8").rstrip("\r\n")
     except UnicodeDecodeError as exc:
         raise BadInput(f"{label} line {lineno}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
+class _Lines:
+    """The non-blank lines of a file as text without their line ends, remembering where the last one
+    came from (its line number and byte offset) and where the record being read began."""
+
+    def __init__(self, f: IO[bytes], label: str) -> None:
+        self._f = f
+        self._label = label
+        self.lineno = 0
+        self.start = 0
+        self.count = 0
+        """Non-blank lines handed out."""
+        self.first = 0
+        """Line number of the line before the last one handed out (where a record spanning lines began)."""
+
+    def __iter__(self) -> Iterator[str]:
+        offset = 0
+        label = self._label
+        for lineno, raw in enumerate(self._f, 1):
+            start, offset = offset, offset + len(raw)
+            text = _decode(raw, lineno, label)
+            if text.strip():
+                self.first, self.lineno, self.start = self.lineno, lineno, start
+                self.count += 1
+                yield text
 
 
 def scan(path: Path, label: str) -> FileIndex:
@@ -70,33 +87,41 @@ def scan(path: Path, label: str) -> FileIndex:
     except OSError as exc:
         raise BadInput(f"{label}: cannot read data file: {exc.strerror}") from None
     with f:
-        if os.path.isdir(path):  # pragma: no cover - open() refuses folders on Linux already
-            raise BadInput(f"{label}: is a folder, not a data file")
+        lines = _Lines(f, label)
         columns: tuple[str, ...] = ()
         offsets: array[int] = array("q")
         rows = 0
-        offset = 0
-        lineno = 0
-        for raw in f:
-            lineno += 1
-            start, offset = offset, offset + len(raw)
-            text = _decode(raw, lineno, label)
-            if not text.strip():
-                continue
-            if fmt == "csv":
-                fields = _csv_row(text, lineno, label)
-                if not columns:
-                    columns = _header(fields, lineno, label)
-                    continue
-                if len(fields) != len(columns):
-                    raise BadInput(
-                        f"{label} line {lineno}: {len(fields)} field(s) where the header has {len(columns)}"
-                    )
-            else:
-                _json_row(text, lineno, label)
-            if rows % STRIDE == 0:
-                offsets.append(start)
-            rows += 1
+        if fmt == "csv":
+            reader = csv.reader(lines, strict=True)
+            try:
+                for fields in reader:
+                    if lines.count != rows + 1 + bool(columns):
+                        raise BadInput(
+                            f"{label} line {lines.first}: a quoted field runs past the end of its line "
+                            "(fields spanning lines are not supported)"
+                        )
+                    if not columns:
+                        columns = _header(fields, lines.lineno, label)
+                        continue
+                    if len(fields) != len(columns):
+                        raise BadInput(
+                            f"{label} line {lines.lineno}: {len(fields)} field(s) where the header has "
+                            f"{len(columns)}"
+                        )
+                    if rows % STRIDE == 0:
+                        offsets.append(lines.start)
+                    rows += 1
+            except csv.Error as exc:
+                raise BadInput(
+                    f"{label} line {lines.lineno}: {exc} (a quoted field must end on its own line: "
+                    "fields spanning lines are not supported)"
+                ) from None
+        else:
+            for text in lines:
+                _json_row(text, lines.lineno, label)
+                if rows % STRIDE == 0:
+                    offsets.append(lines.start)
+                rows += 1
     if not rows:
         what = "a header and no rows" if columns else "no rows"
         raise BadInput(f"{label}: the data file has {what}")
