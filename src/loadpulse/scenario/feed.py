@@ -23,7 +23,7 @@ byte offsets is kept (feed_file.py); each ``next`` reads one line from the feed'
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
@@ -74,9 +74,18 @@ class Feed:
     """Rows of a CSV (dicts by header) or JSON Lines file (parsed values), handed out by ``next``."""
 
     def __init__(
-        self, path: str | Path, mode: str = "once", *, share: Segment | tuple[int, int] | None = None
+        self,
+        path: str | Path,
+        mode: str = "once",
+        *,
+        share: Segment | tuple[int, int] | None = None,
+        where: str | None = None,
+        folder: Path | None = None,
     ) -> None:
-        where, folder = _caller()
+        """``where`` ('file:line' for messages) and ``folder`` (what a relative path is relative to) are
+        found from the calling code when not given (a YAML file gives its own)."""
+        if where is None:
+            where, folder = _caller()
         prefix = f"{where}: " if where else ""
         if mode not in MODES:
             raise BadInput(f"{prefix}feed mode {mode!r} is not one of {', '.join(map(repr, MODES))}")
@@ -169,6 +178,28 @@ def feed(path: str | Path, mode: Mode = "once") -> Feed:
     ``row = data.next(ctx)``. Problems with the file are bad input naming its line, before any load.
     """
     return Feed(path, mode)
+
+
+def feeds_from_yaml(value: dict[str, Any], folder: Path, at: Callable[..., str]) -> dict[str, Feed]:
+    """A YAML file's ``data: {NAME: FILE}`` or ``{NAME: {file: FILE, mode: MODE}}``; ``at(*loc)`` gives the
+    'file:line' of a YAML path."""
+    feeds: dict[str, Feed] = {}
+    for name, spec in value.items():
+        where = at("data", name)
+        if not name.isidentifier():
+            raise BadInput(
+                f"{where}: data.{name}: feed names are letters, digits and _ ({{{{ data.NAME.column }}}})"
+            )
+        if isinstance(spec, str):
+            spec = {"file": spec}
+        if (
+            not isinstance(spec, dict)
+            or not isinstance(spec.get("file"), str)
+            or set(spec) - {"file", "mode"}
+        ):
+            raise BadInput(f"{where}: data.{name}: give a file name, or {{file: users.csv, mode: once}}")
+        feeds[name] = Feed(spec["file"], str(spec.get("mode", "once")), where=where, folder=folder)
+    return feeds
 
 
 def _caller() -> tuple[str, Path | None]:

@@ -40,6 +40,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from loadpulse.errors import BadInput
 from loadpulse.jsonpath import parse_json_path
 from loadpulse.profiles.registry import format_loc, validation_message
+from loadpulse.scenario.feed import feeds_from_yaml
 from loadpulse.scenario.model import DEFAULT_SCENARIO, TaskDef
 from loadpulse.scenario.pipeline_spec import PipelineSpec, pipeline_from_file
 from loadpulse.scenario.source import ScenarioSource, named_profile, think_time_s
@@ -136,6 +137,8 @@ class YamlFile(_Strict):
     think_time: float | str | None = None
     pipeline: Any = None
     """Checked by scenario/pipeline_spec.py, the same as a Python file's ``pipeline = {...}``."""
+    data: dict[str, Any] = {}
+    """Test-data feeds, ``{{ data.NAME.column }}`` in requests (scenario/feed.py)."""
     scenarios: Annotated[list[FlowSpec], Field(min_length=1)]
 
 
@@ -159,9 +162,10 @@ def load_yaml(path: str) -> ScenarioSource:
     per_request = {k: v for k, v in spec.headers.items() if k not in static}
     tasks: dict[str, list[TaskDef]] = {}
     configs: dict[str, dict[str, Any]] = {}
+    feeds = feeds_from_yaml(spec.data, file.resolve().parent, lines.at)
     for i, flow in enumerate(spec.scenarios):
         name = flow.name or f"scenario {i + 1}"
-        fn = compile_flow(flow, i, spec.variables, per_request, default_think, lines)
+        fn = compile_flow(flow, i, spec.variables, per_request, default_think, lines, feeds)
         group = DEFAULT_SCENARIO
         if flow.profile is not None:
             group = name

@@ -23,6 +23,7 @@ from loadpulse.scenario.source import think_time_s
 
 if TYPE_CHECKING:
     from loadpulse.protocols.http.client import Response
+    from loadpulse.scenario.feed import Feed
     from loadpulse.scenario.yaml_file import CheckSpec, FlowSpec, PollSpec, RequestStep, UntilSpec
     from loadpulse.scenario.yaml_lines import YamlLines
 
@@ -62,11 +63,24 @@ def refs(value: Any) -> set[str]:
 class _Env(dict[str, Any]):
     """Variables of one iteration; built-ins computed on demand."""
 
-    def __init__(self, base: dict[str, Any], ctx: Ctx) -> None:
+    def __init__(self, base: dict[str, Any], ctx: Ctx, feeds: Mapping[str, Feed]) -> None:
         super().__init__(base)
         self.ctx = ctx
+        self.feeds = feeds
 
     def __missing__(self, key: str) -> Any:
+        if key.startswith("data.") and self.feeds:
+            # One row per feed per iteration, taken when a template first names it.
+            _, name, *column = key.split(".", 2)
+            row_key = f"data.{name}"
+            if row_key not in self:
+                self[row_key] = self.feeds[name].next(self.ctx)
+            row = self[row_key]
+            if not column:
+                return row
+            if not isinstance(row, dict) or column[0] not in row:
+                raise KeyError(key)
+            return row[column[0]]
         if key == "vu":
             return self.ctx.vu.id
         if key == "iteration":
@@ -175,7 +189,8 @@ def merged_headers(
 
 
 def _known(ref: str, known: set[str]) -> bool:
-    return ref in known or ref.startswith("env.")
+    # "data.NAME.*": a JSON Lines feed, whose rows' keys are not known before the run.
+    return ref in known or ref.startswith("env.") or ".".join(ref.split(".", 2)[:2]) + ".*" in known
 
 
 def compile_flow(
@@ -185,18 +200,23 @@ def compile_flow(
     file_headers: Mapping[str, str],
     default_think: float,
     lines: YamlLines,
+    feeds: Mapping[str, Feed] | None = None,
 ) -> TaskFn:
     """The flow as a task; BadInput (with file:line and the YAML path) for a template naming nothing
     known."""
     captured_anywhere = {var for step in flow.requests for var in step.capture}
     captured_anywhere |= {step.track.var for step in flow.requests if step.track and step.track.var}
     known = set(variables) | set(BUILTINS)
+    feeds = feeds or {}
+    for fname, fd in feeds.items():
+        known |= {f"data.{fname}", *(f"data.{fname}.{c}" for c in fd.columns or ("*",))}
     for key, value in file_headers.items():
         for ref in refs(value):
             if not _known(ref, known | captured_anywhere):
                 raise BadInput(
                     f"{lines.at('headers', key)}: headers.{key}: '{{{{ {ref} }}}}' is not a variable, "
-                    f"a capture or tracked id of scenarios[{index}], or one of vu, iteration, uuid, env.KEY"
+                    f"a capture or tracked id of scenarios[{index}], or one of vu, iteration, uuid, env.KEY, "
+                    "data.NAME.column"
                 )
     steps: list[_Step] = []
     for j, step in enumerate(flow.requests):
@@ -211,7 +231,7 @@ def compile_flow(
                 if not _known(ref, known):
                     raise BadInput(
                         f"{at}: {where}: '{{{{ {ref} }}}}' is not a variable, an earlier capture or "
-                        "tracked id, or one of vu, iteration, uuid, env.KEY"
+                        "tracked id, or one of vu, iteration, uuid, env.KEY, data.NAME.column"
                     )
         headers = merged_headers(file_headers, step.headers, known)
         poll = None
@@ -243,7 +263,7 @@ def compile_flow(
     )
 
     async def run_flow(ctx: Ctx) -> None:
-        env = _Env(variables, ctx)
+        env = _Env(variables, ctx, feeds)
         for s in steps:
             if s.track_var is not None:
                 env[s.track_var] = track_new(ctx, f"{s.where}.track")
