@@ -118,3 +118,20 @@ def test_an_unknown_mode_from_a_scenario_file_is_bad_input(
     r = cli("run", str(path), "--no-history", "--quiet")
     assert r.code == 2 and len(r.err.strip().splitlines()) == 1
     assert f"{path}:6: feed mode 'shuffle' is not one of" in r.err
+
+
+def test_a_yaml_flow_uses_each_row_once_and_stops_when_they_run_out(tmp_path: Path, demo_url: str) -> None:
+    (tmp_path / "users.csv").write_text("id\n" + "".join(f"u{i}\n" for i in range(40)))
+    path = tmp_path / "flow.yaml"
+    path.write_text(
+        f"base_url: {demo_url}\n"
+        "profile: {profile: constant-vus, vus: 3, duration: 60s}\n"
+        "data: {users: users.csv}\n"
+        "scenarios:\n"
+        "  - requests: [{url: '/health?user={{ data.users.id }}', check: {status: 200}}]\n"
+    )
+    outcome = execute_plan(build_plan(load_scenario(str(path)), RunOptions()), handle_signals=False)
+    summary = build_summary(outcome)
+    assert summary["requests"]["total"] == 40 and summary["requests"]["failed"] == 0
+    assert outcome.ended_by == "completed"
+    assert any("data users.csv ran out: all 40 row(s)" in w for w in outcome.warnings)
