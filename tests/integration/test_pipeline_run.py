@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -199,13 +200,19 @@ def test_live_outputs_hear_how_the_drain_goes(tmp_path: Path) -> None:
     path.write_text(textwrap.dedent(SCENARIO.format(db=str(db))).replace('"1s"', '"1.6s"'))
     heard: list[tuple[dict[str, object], float]] = []
 
+    switch: list[float] = []
+
     def on_drain(agg: Aggregate, waited_s: float) -> None:
         assert agg.pipeline is not None
         heard.append((dict(agg.pipeline), waited_s))
+        switch.append(sys.getswitchinterval())
 
+    before = sys.getswitchinterval()
     plan = build_plan(load_scenario(str(path)), RunOptions())
     outcome = execute_plan(plan, handle_signals=False, on_drain=on_drain)
     assert heard, "no drain update in a 1.6 s drain"
+    # The sink's poll thread gets 1 ms turns at the interpreter during the run, the caller's setting after.
+    assert switch[0] <= 0.001 and sys.getswitchinterval() == before
     pipeline, waited = heard[-1]
     assert pipeline["lost"] == {"count": 0, "rate": 0.0} and waited >= 0.9
     assert outcome.aggregate.pipeline is not None and outcome.aggregate.pipeline["lost"]["count"] == 2

@@ -258,3 +258,28 @@ def test_items_tracked_after_the_last_observation_grow_the_reconciler_too() -> N
     r.cut(3 * MS)
     r.observe([Observation(more[-1], 4 * MS)])
     assert r.result(5 * MS).delivered == 2
+
+
+def test_an_item_stored_before_its_id_was_tracked_is_delivered_not_unexpected() -> None:
+    """A system that assigns ids can store an item before its answer reaches the VU that tracks it: the
+    sighting waits (up to the grace) for the id to be tracked."""
+    t = Tracker("p")
+    r = Reconciler([t], ReconcileSettings(unmatched_grace_ns=5 * S))
+    r.observe([Observation("job-1", 1 * S, worker="w1")])
+    assert r.result(1 * S).unexpected == 1  # for now
+    t.accepted(t.track("job-1", 1 * S - 10 * MS))
+    r.observe([Observation("other", 2 * S)])
+    res = r.result(2 * S)
+    assert (res.sent, res.delivered, res.lost, res.unexpected) == (1, 1, 0, 1)
+    assert res.unexpected_ids == ("other",) and res.by_worker == {"w1": 1}
+
+
+def test_an_id_never_tracked_is_unexpected_after_the_grace_and_counted_once() -> None:
+    t = Tracker("p")
+    r = Reconciler([t], ReconcileSettings(unmatched_grace_ns=1 * S, max_unmatched=2))
+    r.observe([Observation("x", 1 * S), Observation("y", 1 * S), Observation("z", 1 * S)])  # z: past the cap
+    r.observe([Observation("w", 5 * S)])  # x and y waited past the grace
+    t.accepted(t.track("x", 4 * S))  # too late to match a sighting already judged
+    res = r.result(5 * S)
+    assert res.unexpected == 4 and set(res.unexpected_ids) == {"x", "y", "z", "w"}
+    assert res.delivered == 0 and res.lost == 1

@@ -26,15 +26,15 @@ def _digest(data: bytes) -> int:
 class KeyTable:
     """Text keys, each numbered 0, 1, 2 ... in the order added."""
 
-    __slots__ = ("_digests", "_ends", "_mask", "_ordinals", "_text")
+    __slots__ = ("_ends", "_table", "_text")
 
     def __init__(self, capacity: int = 64) -> None:
         size = 1 << max(4, (int(capacity / _MAX_LOAD) + 1).bit_length())
-        self._mask = size - 1
         # array, not numpy: a key is looked up on the event loop per ctx.track(key), and an array item is
         # read as a Python int several times faster than a numpy scalar. Growing views them as numpy.
-        self._digests = array("Q", bytes(8 * size))
-        self._ordinals = array("q", [-1]) * size
+        # (mask, digests, ordinals) in one tuple: a poll thread reads them while the event loop may grow
+        # the table, and one attribute read is atomic where three are not.
+        self._table = (size - 1, array("Q", bytes(8 * size)), array("q", [-1]) * size)
         self._text = bytearray()
         self._ends = array("q")
 
@@ -47,9 +47,9 @@ class KeyTable:
 
     def _probe(self, data: bytes, digest: int) -> tuple[int, int]:
         """(table position, ordinal) of ``data``; ordinal -1 and the free position when absent."""
-        mask = self._mask
+        mask, digests, ordinals = self._table
         pos = digest & mask
-        digests, ordinals, ends, text = self._digests, self._ordinals, self._ends, self._text
+        ends, text = self._ends, self._text
         while True:
             ordinal = ordinals[pos]
             if ordinal < 0:
@@ -75,22 +75,24 @@ class KeyTable:
         ordinal = len(self._ends)
         self._text += data
         self._ends.append(len(self._text))
-        self._digests[pos] = digest
-        self._ordinals[pos] = ordinal
-        if len(self._ends) > _MAX_LOAD * (self._mask + 1):
+        mask, digests, ordinals = self._table
+        digests[pos] = digest  # before the ordinal: a reader sees a slot as taken only once it is whole
+        ordinals[pos] = ordinal
+        if len(self._ends) > _MAX_LOAD * (mask + 1):
             self._grow()
         return ordinal, True
 
     def _grow(self) -> None:
-        old_digests = np.frombuffer(self._digests, dtype=np.uint64)
-        old_ordinals = np.frombuffer(self._ordinals, dtype=np.int64)
-        used = old_ordinals >= 0
-        digests, ordinals = old_digests[used], old_ordinals[used]
-        size = (self._mask + 1) * 2
-        self._mask = size - 1
+        mask, old_digests, old_ordinals = self._table
+        digests = np.frombuffer(old_digests, dtype=np.uint64)
+        ordinals = np.frombuffer(old_ordinals, dtype=np.int64)
+        used = ordinals >= 0
+        digests, ordinals = digests[used], ordinals[used]
+        size = (mask + 1) * 2
+        mask = size - 1
         new_digests = np.zeros(size, dtype=np.uint64)
         new_ordinals = np.full(size, -1, dtype=np.int64)
-        pos = (digests & np.uint64(self._mask)).astype(np.int64)
+        pos = (digests & np.uint64(mask)).astype(np.int64)
         # Linear probing, all keys at once: each round places, at every free position wanted, the first
         # key wanting it; the others move one step on. A key only moves past a filled position, so each
         # stays reachable from its home position as one-at-a-time insertion would leave it.
@@ -103,6 +105,5 @@ class KeyTable:
             rest = np.ones(pos.size, dtype=bool)
             rest[placed] = False
             digests, ordinals = digests[rest], ordinals[rest]
-            pos = (pos[rest] + 1) & self._mask
-        self._digests = array("Q", new_digests.tobytes())
-        self._ordinals = array("q", new_ordinals.tobytes())
+            pos = (pos[rest] + 1) & mask
+        self._table = (mask, array("Q", new_digests.tobytes()), array("q", new_ordinals.tobytes()))

@@ -43,6 +43,11 @@ class ReconcileSettings:
     max_workers: int = 1000
     max_in_progress: int = 100_000
     max_unexpected: int = 100_000
+    unmatched_grace_ns: int = 5_000_000_000
+    """How long a sighting of an id not tracked (yet) waits before it counts as unexpected: a system that
+    assigns ids may store an item before its answer reaches the VU that tracks it."""
+    max_unmatched: int = 100_000
+    """Sightings waiting out that grace; past it new ones count as unexpected at once."""
     """Distinct unexpected ids remembered (by a 64-bit hash), so a re-sighting is not counted again; past
     it every sighting of a new one counts."""
     workers: int | None = None
@@ -53,7 +58,8 @@ class ReconcileSettings:
 
     def __post_init__(self) -> None:
         check_ns("stuck_after_ns", self.stuck_after_ns)
-        for name in ("max_ids", "max_workers", "max_in_progress", "max_unexpected"):
+        check_ns("unmatched_grace_ns", self.unmatched_grace_ns)
+        for name in ("max_ids", "max_workers", "max_in_progress", "max_unexpected", "max_unmatched"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
 
@@ -114,6 +120,9 @@ class Reconciler:
         self._unexpected = 0
         self._unexpected_seen: set[int] = set()
         self._unexpected_ids: list[str] = []
+        self._unmatched: list[tuple[int, bool, str, Observation]] = []
+        """Sightings of ids not tracked yet, retried at every observe until the grace has passed."""
+        self._newest_observed_ns = 0
         self._workers = GroupCounts(self.settings.max_workers)
         self._in_progress: dict[tuple[str, int], tuple[str, int]] = {}
         """(prefix, slot) -> (status, since ns), for at most max_in_progress items."""
@@ -206,12 +215,22 @@ class Reconciler:
         self._failing = False
         for sent in self._sent.values():
             sent.fit()
+        if batch:
+            self._newest_observed_ns = max(self._newest_observed_ns, max(row[3].observed_ns for row in batch))
+        batch = self._unmatched + batch
+        self._unmatched = []
         batch.sort(key=lambda row: row[0])  # stable: equal times keep the sink's order
+        settings = self.settings
+        expired_before = self._newest_observed_ns - settings.unmatched_grace_ns
         latencies: list[int] = []
         for t, from_at, item, obs in batch:
             found = self._locate(item)
             if found is None:
-                self._note_unexpected(item)
+                row = (t, from_at, item, obs)
+                if obs.observed_ns > expired_before and len(self._unmatched) < settings.max_unmatched:
+                    self._unmatched.append(row)
+                else:
+                    self._note_unexpected(item)
                 continue
             sent, slot = found
             if slot >= sent.seen.size:  # tracked after this poll began
@@ -320,6 +339,11 @@ class Reconciler:
                 if len(stuck_ids) < limit:
                     stuck_ids.append(self._sent[prefix].tracker.id_of(slot))
         lost, unverified = (0, undelivered) if self._failing else (undelivered, 0)
+        # Sightings still waiting for their id to be tracked count as unexpected for now (distinct ids).
+        unmatched = dict.fromkeys(item for _, _, item, _ in self._unmatched)  # first sighting first
+        unexpected_ids = list(self._unexpected_ids)
+        for item in unmatched:
+            _bounded_add(unexpected_ids, item, limit)
         drained = undelivered == 0 and in_progress == 0
         drain_s: float | None = None
         if self._load_end_ns is not None:
@@ -333,7 +357,7 @@ class Reconciler:
             in_progress=in_progress,
             unverified=unverified,
             duplicates=self._duplicates,
-            unexpected=self._unexpected,
+            unexpected=self._unexpected + len(unmatched),
             out_of_order=self._out_of_order,
             stuck=stuck,
             e2e=self.e2e.copy(),
@@ -344,7 +368,7 @@ class Reconciler:
             fairness_pct=self._workers.imbalance_pct(self.settings.workers),
             lost_ids=tuple(lost_ids if not self._failing else ()),
             duplicate_ids=tuple(self._duplicate_ids),
-            unexpected_ids=tuple(self._unexpected_ids),
+            unexpected_ids=tuple(unexpected_ids),
             stuck_ids=tuple(stuck_ids),
             intervals=tuple(self._intervals),
             timeline=self._timeline.columns(),

@@ -175,7 +175,7 @@ class Tracker:
         if not tail or (tail[0] == "0" and len(tail) > 1) or not _HEX.issuperset(tail):
             return None
         slot = int(tail, 16)
-        if slot >= self._n or self._state[slot] & KEYED:
+        if slot >= self._n or self._state[slot] & KEYED:  # _n first, as in sent_ns
             return None
         return slot
 
@@ -214,12 +214,14 @@ class Tracker:
     @property
     def sent_ns(self) -> npt.NDArray[np.int64]:
         """Send time per slot (a view; :data:`UNSET` where unknown)."""
-        return self._sent[: self._n]
+        n = self._n  # first: the event loop may grow the arrays meanwhile, never shrink them
+        return self._sent[:n]
 
     @property
     def outcomes(self) -> npt.NDArray[np.uint8]:
         """:data:`PENDING`, :data:`ACCEPTED` or :data:`REJECTED` per slot (a new array)."""
-        return np.bitwise_and(self._state[: self._n], np.uint8(_OUTCOME))
+        n = self._n
+        return np.bitwise_and(self._state[:n], np.uint8(_OUTCOME))
 
     def count(self, outcome: int) -> int:
         return int(np.count_nonzero(self.outcomes == outcome))
