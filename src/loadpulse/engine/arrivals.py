@@ -35,7 +35,9 @@ class Arrivals(Executor):
         profile = self.profile
         assert isinstance(profile, OpenProfile)
         start = t0_ns + int(profile.start * 1e9)
-        await ArrivalScheduler(profile, start, self.clock).run(self)
+        # The schedule object itself (a worker's cut: its stripe of the whole run's), not the profile:
+        # one call per arrival, not one more through the profile.
+        await ArrivalScheduler(profile.arrival_schedule(), start, self.clock).run(self)
         if not self.stopping:
             # The graceful stop counts from the end of the profile's time, not from its last arrival.
             await self.clock.sleep_until(start + int(profile.planned_s * 1e9))

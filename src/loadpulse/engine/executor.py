@@ -92,7 +92,7 @@ class Executor:
         """Why the scenario stopped before its profile's end (a test-data feed ran out), for the warnings."""
 
     def new_slot(self) -> Slot:
-        vu = Vu(id=self._first_id + len(self.slots))
+        vu = Vu(id=self.profile.vu_id(self._first_id, len(self.slots)))
         slot = Slot(vu, self.new_ctx(vu))
         self.slots.append(slot)
         return slot

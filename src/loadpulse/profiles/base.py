@@ -9,18 +9,35 @@ asks. Two families, like k6's executors:
   scenario start, never from the previous arrival, and ``arrivals_by(t)`` how many are due by ``t``;
   :func:`pace` turns that into "how many are due now and how long until the next". An arrival that finds
   no free VU is dropped by the engine, not delayed.
+
+A profile may be one worker's cut of a larger run (:mod:`loadpulse.profiles.worker_part`): its config then
+holds the worker's numbers, and its :class:`ProfileCut` the whole profile and the worker's stripe, from
+which its VU counts, arrivals and VU ids are taken so that the workers together run exactly the whole.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal, Protocol, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
 
-from loadpulse.bounds import MAX_REQUESTS, MAX_VUS, check_count, check_rate, check_seconds
+from loadpulse.bounds import MAX_REQUESTS, MAX_VUS, MIN_RATE, check_count, check_rate, check_seconds
 from loadpulse.errors import BadInput
+from loadpulse.profiles.striping import Stripe, striped
 from loadpulse.units import parse_duration
 
 DEFAULT_GRACEFUL_STOP_S = 30.0
@@ -92,10 +109,22 @@ Stages = Annotated[tuple[StageInput, ...], Field(min_length=1), AfterValidator(_
 """The ramping profiles' stages: at least one, adding up to some time."""
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileCut:
+    """What makes a worker's cut of a profile exact: the whole profile and which of its things are this
+    worker's (arrivals and VUs, by run-wide index)."""
+
+    whole: ProfileConfig
+    stripe: Stripe
+    first_vu_id: int = 1
+    """The run-wide ``ctx.vu.id`` of the scenario's first VU (the whole plan's numbering)."""
+
+
 class ProfileConfig(BaseModel):
     """Fields every profile shares. Subclasses add their own and implement the family's questions."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    _cut: ProfileCut | None = PrivateAttr(default=None)
 
     family: ClassVar[Literal["closed", "open"]]
     name: ClassVar[str]
@@ -119,8 +148,10 @@ class ProfileConfig(BaseModel):
         raise NotImplementedError
 
     @model_validator(mode="after")
-    def _within_bounds(self) -> Self:
+    def _within_bounds(self, info: ValidationInfo) -> Self:
         # What one process cannot honour is refused here, before anything is allocated (loadpulse.bounds).
+        # A worker's cut may be a sliver of a valid whole rate: below MIN_RATE is its share, not a typo.
+        sliver = MIN_RATE if isinstance(info.context, dict) and info.context.get("cut") else 0.0
         check_count(self.peak_vus, "VUs", MAX_VUS)
         check_seconds(self.start + self.planned_s, "the profile's duration")
         for budget in ("iterations", "shared_iterations"):
@@ -134,7 +165,7 @@ class ProfileConfig(BaseModel):
                 getattr(self, "start_rate", None),
                 *(st.target for st in stages),
             ):
-                if rate:
+                if rate and rate >= sliver:
                     check_rate(rate, "rate")
         return self
 
@@ -142,6 +173,31 @@ class ProfileConfig(BaseModel):
         """The config as plain data (for summaries and reports), with the unit of its stages if any."""
         unit = {"stage_unit": self.stage_unit} if self.stage_unit else {}
         return {"profile": self.name, **self.model_dump(mode="json"), **unit}
+
+    @classmethod
+    def cut_to(cls, config: Mapping[str, Any], cut: ProfileCut) -> Self:
+        """A worker's cut: ``config`` (its own numbers, validated like any profile) bound to ``cut``."""
+        profile = cls.model_validate(config, context={"cut": True})
+        profile._cut = cut
+        return profile
+
+    @property
+    def cut(self) -> ProfileCut | None:
+        """The whole run's profile and this worker's stripe of it; None when this is the whole run."""
+        return self._cut
+
+    def vu_id(self, first_id: int, j: int) -> int:
+        """``ctx.vu.id`` of this process's ``j``-th VU (0-based) of the scenario whose VUs are numbered
+        from ``first_id`` here; a worker's cut numbers them run-wide instead, so no two workers share one."""
+        cut = self._cut
+        return first_id + j if cut is None else cut.first_vu_id + cut.stripe.index(j)
+
+    def vu_ids(self, first_id: int = 1) -> Sequence[int]:
+        """Every ``ctx.vu.id`` this process's VUs of the scenario can have (one per VU it may create)."""
+        cut = self._cut
+        if cut is None:
+            return range(first_id, first_id + self.peak_vus)
+        return [cut.first_vu_id + cut.stripe.index(j) for j in range(self.peak_vus)]
 
 
 class ClosedProfile(ProfileConfig):
@@ -178,13 +234,30 @@ class OpenProfile(ProfileConfig):
     def initial_vus(self) -> int:
         return min(self.pre_allocated_vus or self.max_vus, self.max_vus)
 
+    def own_schedule(self) -> ArrivalSchedule:
+        """The arrivals this config describes, on its own (subclasses: the schedule's arithmetic)."""
+        raise NotImplementedError
+
+    def arrival_schedule(self) -> ArrivalSchedule:
+        """The arrivals this process runs: the config's own schedule, or for a worker's cut its stripe
+        of the whole run's. What the engine paces: no per-arrival indirection for a whole run."""
+        cut = self._cut
+        if cut is None:
+            return self.own_schedule()
+        assert isinstance(cut.whole, OpenProfile)
+        return striped(cut.whole.arrival_schedule(), cut.stripe)
+
+    @cached_property
+    def _schedule(self) -> ArrivalSchedule:
+        return self.arrival_schedule()
+
     def arrival_ns(self, k: int) -> int | None:
         """When arrival ``k`` (0-based) is due, in ns from the profile's start; None if never."""
-        raise NotImplementedError
+        return self._schedule.arrival_ns(k)
 
     def arrivals_by(self, elapsed_ns: int) -> int:
         """How many arrivals are due by ``elapsed_ns`` (arithmetic: no walk over the arrivals)."""
-        raise NotImplementedError
+        return self._schedule.arrivals_by(elapsed_ns)
 
     def arrival_s(self, k: int) -> float | None:
         """When arrival ``k`` is due, in seconds from the profile's start; None if never."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Annotated, ClassVar
 
 from pydantic import Field
@@ -48,15 +47,8 @@ class ConstantRate(OpenProfile):
     def planned_s(self) -> float:
         return self.duration
 
-    @cached_property
-    def _steady(self) -> SteadyRate:
+    def own_schedule(self) -> SteadyRate:
         return SteadyRate(self.rate, round(self.duration * NS_PER_S))
-
-    def arrival_ns(self, k: int) -> int | None:
-        return self._steady.arrival_ns(k)
-
-    def arrivals_by(self, elapsed_ns: int) -> int:
-        return self._steady.arrivals_by(elapsed_ns)
 
     def rate_at(self, t_s: float) -> float:
         return self.rate if 0 <= t_s < self.duration else 0.0

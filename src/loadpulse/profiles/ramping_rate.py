@@ -8,31 +8,22 @@ from __future__ import annotations
 
 import bisect
 import math
-from functools import cached_property
 from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from loadpulse.profiles.base import NS_PER_S, OpenProfile, Stages, interpolate, total_duration
+from loadpulse.profiles.base import NS_PER_S, OpenProfile, Stage, Stages, interpolate, total_duration
 
 
-class RampingRate(OpenProfile):
-    name: ClassVar[str] = "ramping-rate"
-    summary: ClassVar[str] = "arrivals/s ramp linearly through STAGES (duration:rate) from START_RATE"
-    stage_unit: ClassVar[str | None] = "iterations/s"
+class RampSchedule:
+    """Arrivals whose rate ramps linearly from ``start_rate`` through ``stages``, as an
+    :class:`~loadpulse.profiles.base.ArrivalSchedule` (the engine paces this object itself)."""
 
-    start_rate: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
-    stages: Stages
+    __slots__ = ("_counts", "_segments", "_starts")
 
-    @property
-    def planned_s(self) -> float:
-        return total_duration(self.stages)
-
-    @cached_property
-    def _segments(self) -> list[tuple[float, float, float, float, float]]:
-        """(t_start, count_at_start, rate_at_start, slope, duration) per stage."""
-        out, t, count, rate = [], 0.0, 0.0, self.start_rate
-        for st in self.stages:
+    def __init__(self, start_rate: float, stages: tuple[Stage, ...]) -> None:
+        out, t, count, rate = [], 0.0, 0.0, start_rate
+        for st in stages:
             d = st.duration
             if d > 0:
                 slope = (st.target - rate) / d
@@ -41,15 +32,10 @@ class RampingRate(OpenProfile):
                 t += d
             rate = st.target
         out.append((t, count, 0.0, 0.0, 0.0))  # sentinel: the end
-        return out
-
-    @cached_property
-    def _counts(self) -> list[float]:
-        return [s[1] for s in self._segments]
-
-    @cached_property
-    def _starts(self) -> list[float]:
-        return [s[0] for s in self._segments]
+        self._segments: list[tuple[float, float, float, float, float]] = out
+        """(t_start, count_at_start, rate_at_start, slope, duration) per stage."""
+        self._counts = [s[1] for s in out]
+        self._starts = [s[0] for s in out]
 
     def arrival_ns(self, k: int) -> int | None:
         segs = self._segments
@@ -73,6 +59,22 @@ class RampingRate(OpenProfile):
         u = min(t - t0, d)
         count = a0 + r0 * u + slope * u * u / 2
         return max(0, min(math.floor(count) + 1, math.ceil(self._counts[-1])))
+
+
+class RampingRate(OpenProfile):
+    name: ClassVar[str] = "ramping-rate"
+    summary: ClassVar[str] = "arrivals/s ramp linearly through STAGES (duration:rate) from START_RATE"
+    stage_unit: ClassVar[str | None] = "iterations/s"
+
+    start_rate: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    stages: Stages
+
+    @property
+    def planned_s(self) -> float:
+        return total_duration(self.stages)
+
+    def own_schedule(self) -> RampSchedule:
+        return RampSchedule(self.start_rate, self.stages)
 
     def rate_at(self, t_s: float) -> float:
         value = interpolate(self.start_rate, self.stages, t_s)

@@ -30,6 +30,12 @@ class RampingVus(ClosedProfile):
         return max(self.start_vus, *(floor_eps(st.target) for st in self.stages))
 
     def vus_at(self, t_s: float) -> int:
+        cut = self.cut
+        if cut is not None:
+            # The worker's stripe of the whole ramp's VUs, not a ramp of its own: at every moment the
+            # workers' counts add up to the single process's, and none drops a VU while the total grows.
+            assert isinstance(cut.whole, ClosedProfile)
+            return cut.stripe.count(cut.whole.vus_at(t_s))
         if t_s < 0:
             return 0
         value = interpolate(self.start_vus, self.stages, t_s)

@@ -17,8 +17,9 @@ from typing import Any
 
 from loadpulse.errors import BadInput
 from loadpulse.profiles.presets import Overrides
-from loadpulse.profiles.registry import build_profile
 from loadpulse.profiles.segment import Segment
+from loadpulse.profiles.striping import SegmentSequence
+from loadpulse.profiles.worker_part import WorkerPart, first_vu_ids
 from loadpulse.scenario.loader import load_scenario
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.source import RunOptions, build_plan
@@ -34,6 +35,9 @@ class PlanRef:
     segment: Segment = field(default_factory=Segment)
     digest: str = ""
     """sha256 of the file when the run began: a worker that finds another file refuses to run it."""
+    sequence: SegmentSequence | None = None
+    """The segments of all workers, which ``segment`` is one of; None: :meth:`SegmentSequence.around`
+    (right for the workers of :meth:`Segment.split`; an uneven split must give it)."""
 
     @classmethod
     def of(cls, path: str, options: RunOptions, scenarios: tuple[str, ...] = ()) -> PlanRef:
@@ -42,8 +46,18 @@ class PlanRef:
             raise BadInput(f"scenario file {path!r} not found")
         return cls(str(file.resolve()), options, scenarios, Segment(), _digest(file))
 
-    def with_segment(self, segment: Segment) -> PlanRef:
-        return dataclasses.replace(self, segment=segment)
+    def with_segment(self, segment: Segment, sequence: SegmentSequence | None = None) -> PlanRef:
+        return dataclasses.replace(self, segment=segment, sequence=sequence)
+
+    def for_worker(self, index: int, count: int) -> PlanRef:
+        """This plan's part for worker ``index`` (0-based) of ``count`` equal ones."""
+        part = WorkerPart.even(index, count)
+        return self.with_segment(part.segment, part.sequence)
+
+    @property
+    def part(self) -> WorkerPart:
+        """The worker's segment among all workers' (what its arrivals, VUs and VU ids are cut by)."""
+        return WorkerPart.of(self.segment, self.sequence)
 
     def load(self) -> Plan | None:
         """This worker's Plan, or None when its segment gets no load at all (more workers than VUs)."""
@@ -60,7 +74,7 @@ class PlanRef:
             plan = dataclasses.replace(
                 plan, scenarios=tuple(s for s in plan.scenarios if s.name in self.scenarios)
             )
-        return segment_plan(plan, self.segment)
+        return segment_plan(plan, self.segment, self.sequence)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON, msgpack, pickle) for the trip to a worker."""
@@ -72,6 +86,7 @@ class PlanRef:
             "scenarios": list(self.scenarios),
             "segment": str(self.segment),
             "digest": self.digest,
+            **({"sequence": str(self.sequence)} if self.sequence is not None else {}),
         }
 
     @classmethod
@@ -88,18 +103,25 @@ class PlanRef:
             tuple(d.get("scenarios", ())),
             Segment.parse(str(d.get("segment", "0:1"))),
             str(d.get("digest", "")),
+            SegmentSequence.parse(str(d["sequence"])) if d.get("sequence") else None,
         )
 
 
-def segment_plan(plan: Plan, segment: Segment) -> Plan | None:
-    """``plan`` with every scenario's load cut to ``segment``; scenarios that get none of it are left out."""
+def segment_plan(plan: Plan, segment: Segment, sequence: SegmentSequence | None = None) -> Plan | None:
+    """``plan`` with every scenario's load cut to ``segment`` of ``sequence`` (see
+    :class:`~loadpulse.profiles.worker_part.WorkerPart`); scenarios that get none of it are left out.
+    VU ids stay the whole plan's, so a scenario left out here shifts no other scenario's ids."""
     if segment.whole:
         return plan
+    part = WorkerPart.of(segment, sequence)
+    firsts = first_vu_ids([sc.profile for sc in plan.scenarios], part.sequence)
     scenarios = []
-    for sc in plan.scenarios:
-        cut = segment.profile_config(sc.profile.describe(), sc.profile.family)
-        if cut is not None:
-            profile = build_profile(cut, f"{plan.source}: scenarios.{sc.name} (segment {segment})")
+    for sc, first_id in zip(plan.scenarios, firsts, strict=True):
+        try:
+            profile = part.cut(sc.profile, first_id)
+        except BadInput as exc:
+            raise BadInput(f"{plan.source}: scenarios.{sc.name}: {exc}") from None
+        if profile is not None:
             scenarios.append(dataclasses.replace(sc, profile=profile))
     return dataclasses.replace(plan, scenarios=tuple(scenarios)) if scenarios else None
 
