@@ -207,3 +207,17 @@ def test_a_million_row_file_is_indexed_in_a_few_kilobytes(tmp_path: Path) -> Non
     assert len(data.index.offsets) == 5 and data.index.offsets.itemsize == 8
     data.take_share((4, 5))
     assert data.next() == {"i": 4 * STRIDE}
+
+
+def test_a_forked_worker_reopens_the_file_where_its_feed_stood(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import loadpulse.scenario.feed_file as feed_file
+
+    data = feed(_csv(tmp_path, 4))
+    assert data.next()["id"] == "0"
+    real = feed_file.os.getpid()
+    # A child process must not share (and move) its parent's file position: it opens its own handle.
+    monkeypatch.setattr(feed_file.os, "getpid", lambda: real + 1)
+    assert [data.next()["id"] for _ in range(3)] == ["1", "2", "3"]
+    assert data.used == 4
