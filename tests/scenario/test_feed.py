@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
@@ -212,12 +213,18 @@ def test_a_million_row_file_is_indexed_in_a_few_kilobytes(tmp_path: Path) -> Non
 def test_a_forked_worker_reopens_the_file_where_its_feed_stood(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import loadpulse.scenario.feed_file as feed_file
-
     data = feed(_csv(tmp_path, 4))
     assert data.next()["id"] == "0"
-    real = feed_file.os.getpid()
+    real = os.getpid()
     # A child process must not share (and move) its parent's file position: it opens its own handle.
-    monkeypatch.setattr(feed_file.os, "getpid", lambda: real + 1)
+    monkeypatch.setattr(os, "getpid", lambda: real + 1)
     assert [data.next()["id"] for _ in range(3)] == ["1", "2", "3"]
     assert data.used == 4
+
+
+def test_a_worker_part_takes_its_segments_rows(tmp_path: Path) -> None:
+    from loadpulse.profiles.worker_part import WorkerPart
+
+    path = _csv(tmp_path, 9)
+    shares = [_drain(Feed(path, share=WorkerPart.even(i, 3))) for i in range(3)]
+    assert [[r["id"] for r in rows] for rows in shares] == [["0", "1", "2"], ["3", "4", "5"], ["6", "7", "8"]]

@@ -13,7 +13,8 @@ Modes (what ``next`` hands out; "the rows" are this worker's share of the file, 
 
 Workers: a multi-process or Ray worker runs a share of the load (a ``profiles.segment.Segment``) and takes
 the same share of the rows: rows ``[floor(N*start), floor(N*end))`` of the file's ``N``, so the shares of
-segments that tile the load tile the rows, with no row in two workers. ``worker_share(segment)`` around
+segments that tile the load tile the rows, with no row in two workers (a ``WorkerPart`` takes its segment's
+rows: contiguous, not striped like its arrivals). ``worker_share(segment)`` around
 loading the scenario file gives every feed it opens that share; ``Feed.take_share`` gives it to one feed.
 
 Memory: the file is scanned once at ``feed()`` (every row checked, streaming) and only a sparse index of
@@ -31,12 +32,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from loadpulse.errors import BadInput
 from loadpulse.profiles.segment import Segment
+from loadpulse.profiles.worker_part import WorkerPart
 from loadpulse.scenario.feed_file import FileIndex, RowReader, scan
 
 if TYPE_CHECKING:
     from loadpulse.scenario.ctx import Ctx
 
 Mode = Literal["once", "per-vu", "cycle"]
+Share = Segment | WorkerPart | tuple[int, int]
+"""A worker's share: its segment of the load, its WorkerPart, or (index, count) of equal shares."""
 MODES: tuple[str, ...] = ("once", "per-vu", "cycle")
 
 _share = Segment()
@@ -51,7 +55,7 @@ class FeedExhausted(BaseException):
 
 
 @contextmanager
-def worker_share(share: Segment | tuple[int, int]) -> Iterator[None]:
+def worker_share(share: Share) -> Iterator[None]:
     """Feeds opened inside (by loading a scenario file) take this worker's share of their rows."""
     global _share
     before, _share = _share, _segment(share)
@@ -61,9 +65,11 @@ def worker_share(share: Segment | tuple[int, int]) -> Iterator[None]:
         _share = before
 
 
-def _segment(share: Segment | tuple[int, int]) -> Segment:
+def _segment(share: Share) -> Segment:
     if isinstance(share, Segment):
         return share
+    if isinstance(share, WorkerPart):
+        return share.segment
     index, count = share
     if not (isinstance(index, int) and isinstance(count, int) and 0 <= index < count):
         raise BadInput(f"worker share {share!r}: needs (index, count) with 0 <= index < count")
@@ -78,7 +84,7 @@ class Feed:
         path: str | Path,
         mode: str = "once",
         *,
-        share: Segment | tuple[int, int] | None = None,
+        share: Share | None = None,
         where: str | None = None,
         folder: Path | None = None,
     ) -> None:
@@ -104,8 +110,8 @@ class Feed:
         self._reader = RowReader(self.index, 0, self.index.rows, self.label)
         self.take_share(_share if share is None else share)
 
-    def take_share(self, share: Segment | tuple[int, int]) -> None:
-        """Hand out only this worker's share of the rows: a Segment, or (index, count) of equal shares."""
+    def take_share(self, share: Share) -> None:
+        """Hand out only this worker's share of the rows (a Segment, WorkerPart or (index, count))."""
         seg = _segment(share)
         rows = self.index.rows
         first, end = int(rows * seg.start), int(rows * seg.end)  # floor: shares tile the rows exactly
