@@ -110,6 +110,7 @@ class Reconciler:
         self.settings = settings or ReconcileSettings()
         self.anchor = anchor
         self._sent: dict[str, _Sent] = {}
+        self._keyed_seen = 0
         for tracker in trackers:
             self.add_tracker(tracker)
         self.e2e = Histogram()
@@ -141,6 +142,7 @@ class Reconciler:
     def add_tracker(self, tracker: Tracker) -> None:
         """Reconcile against ``tracker`` too; a tracker with a known prefix replaces the older copy (a
         process shipping its tracker again as it grows), keeping what was seen."""
+        self._keyed_seen = -1  # waiting sightings may be this tracker's: look them up again
         known = self._sent.get(tracker.prefix)
         if known is None:
             self._sent[tracker.prefix] = _Sent(tracker)
@@ -217,11 +219,23 @@ class Reconciler:
             sent.fit()
         if batch:
             self._newest_observed_ns = max(self._newest_observed_ns, max(row[3].observed_ns for row in batch))
-        batch = self._unmatched + batch
-        self._unmatched = []
-        batch.sort(key=lambda row: row[0])  # stable: equal times keep the sink's order
         settings = self.settings
         expired_before = self._newest_observed_ns - settings.unmatched_grace_ns
+        waiting, self._unmatched = self._unmatched, []
+        # Only a key tracked since the last look can match a waiting sighting (generated ids exist before
+        # their request is sent): without new keys, the wait is only checked for its end, not located
+        # again (a sink not scoped to the run may show tens of thousands of foreign ids).
+        keyed = sum(sent.tracker.keyed for sent in self._sent.values())
+        if keyed != self._keyed_seen:
+            batch = waiting + batch
+        else:
+            for row in waiting:
+                if row[3].observed_ns > expired_before:
+                    self._unmatched.append(row)
+                else:
+                    self._note_unexpected(row[2])
+        self._keyed_seen = keyed
+        batch.sort(key=lambda row: row[0])  # stable: equal times keep the sink's order
         latencies: list[int] = []
         for t, from_at, item, obs in batch:
             found = self._locate(item)

@@ -100,6 +100,11 @@ class Tracker:
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def keyed(self) -> int:
+        """How many system-assigned keys were tracked (each once)."""
+        return len(self._keys)
+
     def _grow(self) -> None:
         slot = self._n
         sent = np.full(slot * 2, UNSET, dtype=np.int64)
