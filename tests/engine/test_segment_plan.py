@@ -8,7 +8,8 @@ from pathlib import Path
 
 from loadpulse.profiles.segment import Segment
 from loadpulse.profiles.striping import SegmentSequence
-from loadpulse.scenario.plan_ref import PlanRef
+from loadpulse.profiles.worker_part import WorkerPart
+from loadpulse.scenario.plan_ref import PlanRef, worker_vu_ids
 from loadpulse.scenario.source import RunOptions
 
 SCENARIO = """
@@ -61,3 +62,16 @@ def test_the_sequence_crosses_the_wire_and_a_lone_even_segment_needs_none(tmp_pa
     assert PlanRef.from_dict(wire) == ref
     assert str(ref.part) == "1/2:3/4 of 0,1/2,3/4,1"
     assert _ref(tmp_path).with_segment(Segment.parse("1/3:2/3")).part == _ref(tmp_path).for_worker(1, 3).part
+
+
+def test_the_coordinator_can_tell_each_worker_its_vu_ids_from_the_whole_plan(tmp_path: Path) -> None:
+    plan = _ref(tmp_path).load()
+    assert plan is not None
+    by_worker = [worker_vu_ids(plan, WorkerPart.even(i, 3)) for i in range(3)]
+    assert [list(w["admin"]) for w in by_worker] == [[1], [], []]
+    assert [list(w["browse"]) for w in by_worker] == [[2, 5], [3, 6], [4, 7]]
+    assert worker_vu_ids(plan, WorkerPart()) == {
+        "admin": range(1, 2),
+        "browse": range(2, 8),
+        "buy": range(8, 12),
+    }

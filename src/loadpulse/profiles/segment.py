@@ -1,8 +1,12 @@
 """A segment of a load: the share [start, end) of it one worker runs (k6's execution segments), pure.
 
 Counts are split with floor(n * end) - floor(n * start), so the shares of segments that tile [0, 1) add up
-to exactly n (no VU or iteration lost or doubled by rounding) and each is within 1 of n * length. Rates are
-scaled by the segment's length: the workers' rates add up to the whole, and arrivals interleave.
+to exactly n (no VU or iteration lost or doubled by rounding) and each is within 1 of n * length: what a
+contiguous block of rows or ids wants (test-data feeds). Rates are scaled by the segment's length.
+
+What a worker *runs* is cut by :class:`~loadpulse.profiles.worker_part.WorkerPart` (its segment among all
+workers'): arrivals and VUs are dealt in stripes (:mod:`loadpulse.profiles.striping`), so the workers'
+arrivals interleave and their VU counts add up at every moment of a ramp, not only at the stage ends.
 """
 
 from __future__ import annotations
@@ -63,7 +67,10 @@ class Segment:
 
     def profile_config(self, config: dict[str, Any], family: str) -> dict[str, Any] | None:
         """A profile's config (as ``ProfileConfig.describe`` gives it) cut to this segment, or None when the
-        segment gets nothing of it (fewer VUs than segments): that worker runs no load for it."""
+        segment gets nothing of it (fewer VUs than segments): that worker runs no load for it.
+
+        The numbers only (floor rule, rates scaled): a profile built from them alone runs a scaled copy
+        of the load. To run a worker's part exactly, cut the profile with ``WorkerPart.cut``."""
         if self.whole:
             return {k: v for k, v in config.items() if k != "stage_unit"}
         out = {k: v for k, v in config.items() if k != "stage_unit"}

@@ -174,14 +174,24 @@ class StripedSchedule:
     """The arrivals of ``whole`` that ``stripe`` takes, as an arrival schedule of their own (its ``j``-th
     arrival is the whole's arrival ``stripe.index(j)``, at the whole's time for it)."""
 
-    __slots__ = ("stripe", "whole")
+    __slots__ = ("_at", "_n", "_offset", "_offsets", "_period", "stripe", "whole")
 
     def __init__(self, whole: ArrivalSchedule, stripe: Stripe) -> None:
         self.whole = whole
         self.stripe = stripe
+        # A worker's pacing calls arrival_ns once per arrival: Stripe.index inlined, the whole's bound
+        # method kept, and equal workers (one offset per period) spared the divmod.
+        self._at = whole.arrival_ns
+        self._period = stripe.period
+        self._offsets = stripe.offsets
+        self._n = len(stripe.offsets)
+        self._offset = stripe.offsets[0] if self._n == 1 else -1
 
     def arrival_ns(self, k: int) -> int | None:
-        return self.whole.arrival_ns(self.stripe.index(k))
+        if self._offset >= 0:
+            return self._at(k * self._period + self._offset)
+        q, r = divmod(k, self._n)
+        return self._at(q * self._period + self._offsets[r])
 
     def arrivals_by(self, elapsed_ns: int) -> int:
         return self.stripe.count(self.whole.arrivals_by(elapsed_ns))

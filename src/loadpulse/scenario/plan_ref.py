@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,13 @@ def segment_plan(plan: Plan, segment: Segment, sequence: SegmentSequence | None 
         if profile is not None:
             scenarios.append(dataclasses.replace(sc, profile=profile))
     return dataclasses.replace(plan, scenarios=tuple(scenarios)) if scenarios else None
+
+
+def worker_vu_ids(plan: Plan, part: WorkerPart) -> dict[str, Sequence[int]]:
+    """The run-wide ``ctx.vu.id`` values worker ``part`` may give each scenario of the whole ``plan``
+    (empty where it runs none of it); the workers' sets never meet."""
+    firsts = first_vu_ids([sc.profile for sc in plan.scenarios], part.sequence)
+    return {sc.name: part.vu_ids(sc.profile, first) for sc, first in zip(plan.scenarios, firsts, strict=True)}
 
 
 def _digest(file: Path) -> str:
