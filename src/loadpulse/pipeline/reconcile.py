@@ -237,6 +237,7 @@ class Reconciler:
         self._keyed_seen = keyed
         batch.sort(key=lambda row: row[0])  # stable: equal times keep the sink's order
         latencies: list[int] = []
+        in_progress_statuses = settings.in_progress_statuses
         for t, from_at, item, obs in batch:
             found = self._locate(item)
             if found is None:
@@ -249,22 +250,24 @@ class Reconciler:
             sent, slot = found
             if slot >= sent.seen.size:  # tracked after this poll began
                 sent.fit(slot + 1)
-            seen = sent.seen[slot]
-            if obs.status is not None and obs.status.lower() in self.settings.in_progress_statuses:
+            seen = int(sent.seen[slot])
+            status = obs.status
+            if status is not None and status.lower() in in_progress_statuses:
                 if seen == UNSEEN:
                     sent.seen[slot] = IN_PROGRESS
-                    self._note_in_progress(sent.tracker.prefix, slot, obs.status, t)
+                    self._note_in_progress(sent.tracker.prefix, slot, status, t)
                 elif seen == IN_PROGRESS:
-                    self._note_in_progress(sent.tracker.prefix, slot, obs.status, t)
+                    self._note_in_progress(sent.tracker.prefix, slot, status, t)
                 continue
             if seen == DELIVERED:
                 self._duplicates += 1
                 _bounded_add(self._duplicate_ids, item, self.settings.max_ids)
                 continue
             sent.seen[slot] = DELIVERED
-            self._in_progress.pop((sent.tracker.prefix, slot), None)
+            if self._in_progress:
+                self._in_progress.pop((sent.tracker.prefix, slot), None)
             self._delivered_total += 1
-            sent_ns = int(sent.tracker.sent_ns[slot])
+            sent_ns = sent.tracker.sent_ns_at(slot)
             if sent_ns != UNSET:
                 latencies.append(max(0, t - sent_ns) // 1000)
                 self._e2e_from_at += from_at

@@ -88,8 +88,10 @@ class Tracker:
             raise ValueError(f"a tracker capacity must be at least 1, not {capacity}")
         self.prefix = prefix
         self._head = prefix + _SEP
-        self._sent: npt.NDArray[np.int64] = np.full(capacity, UNSET, dtype=np.int64)
-        self._state: npt.NDArray[np.uint8] = np.zeros(capacity, dtype=np.uint8)
+        # array and bytearray, not numpy: one slot is written per tracked request on the event loop, where a
+        # numpy scalar costs several times a Python int; reads of them all view them as numpy (no copy).
+        self._sent = array("q", [UNSET]) * capacity
+        self._state = bytearray(capacity)
         self._n = 0
         self._keys = KeyTable()
         self._key_slots = array("q")
@@ -106,16 +108,17 @@ class Tracker:
         return len(self._keys)
 
     def _grow(self) -> None:
+        # New buffers, never resized in place: a poll thread may hold a numpy view of the old ones.
         slot = self._n
-        sent = np.full(slot * 2, UNSET, dtype=np.int64)
-        sent[:slot] = self._sent
-        states = np.zeros(slot * 2, dtype=np.uint8)
-        states[:slot] = self._state
+        sent = array("q", self._sent)
+        sent.extend(array("q", [UNSET]) * slot)
+        states = bytearray(self._state)
+        states.extend(bytes(slot))
         self._sent, self._state = sent, states
 
     def _take(self, sent_ns: int, state: int) -> int:
         slot = self._n
-        if slot == self._sent.size:
+        if slot == len(self._sent):
             self._grow()
         self._sent[slot] = sent_ns
         self._state[slot] = state
@@ -133,7 +136,7 @@ class Tracker:
         if (type(sent_ns) is not int or sent_ns < 0) and sent_ns != UNSET:
             check_ns("sent_ns", sent_ns)
         slot = self._n
-        if slot == self._sent.size:
+        if slot == len(self._sent):
             self._grow()
         self._sent[slot] = sent_ns  # the state byte of a fresh slot is already PENDING (0)
         self._n = slot + 1
@@ -216,17 +219,21 @@ class Tracker:
         state = self._state
         state[slot] = (state[slot] & KEYED) | (ACCEPTED if accepted else REJECTED)
 
+    def sent_ns_at(self, slot: int) -> int:
+        """The send time of one slot (:data:`UNSET` where unknown), without making a view of them all."""
+        return self._sent[slot]
+
     @property
     def sent_ns(self) -> npt.NDArray[np.int64]:
         """Send time per slot (a view; :data:`UNSET` where unknown)."""
         n = self._n  # first: the event loop may grow the arrays meanwhile, never shrink them
-        return self._sent[:n]
+        return np.frombuffer(self._sent, dtype=np.int64)[:n]
 
     @property
     def outcomes(self) -> npt.NDArray[np.uint8]:
         """:data:`PENDING`, :data:`ACCEPTED` or :data:`REJECTED` per slot (a new array)."""
         n = self._n
-        return np.bitwise_and(self._state[:n], np.uint8(_OUTCOME))
+        return np.bitwise_and(np.frombuffer(self._state, dtype=np.uint8)[:n], np.uint8(_OUTCOME))
 
     def count(self, outcome: int) -> int:
         return int(np.count_nonzero(self.outcomes == outcome))

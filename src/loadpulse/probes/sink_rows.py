@@ -79,7 +79,18 @@ def _label(value: object) -> str | None:
 
 
 def row_from_mapping(fields: Mapping[str, Any], default_at: At | None = None) -> SinkRow:
-    if fields.get("id") is None:
+    # Every row a sink returns passes here, in the generator's process: the usual shapes (a str id, a
+    # float or no 'at', str or no worker/status) skip the general checks below.
+    item, at, worker, status = fields.get("id"), fields.get("at"), fields.get("worker"), fields.get("status")
+    if (
+        type(item) is str
+        and item
+        and (type(at) is float or at is None)
+        and (worker is None or type(worker) is str)
+        and (status is None or type(status) is str)
+    ):
+        return SinkRow(item, default_at if at is None else at, worker, status)
+    if item is None:
         raise BadRow(f"an entry has no 'id' (its fields: {', '.join(map(str, fields)) or 'none'})")
     at = persist_time(fields.get("at"))
     return SinkRow(
@@ -92,6 +103,8 @@ def row_from_mapping(fields: Mapping[str, Any], default_at: At | None = None) ->
 
 def row_from(value: object, default_at: At | None = None) -> SinkRow:
     """A row from a bare id, a mapping with an ``id``, or text/bytes holding a JSON object."""
+    if type(value) is dict:
+        return row_from_mapping(value, default_at)
     if isinstance(value, bytes | bytearray | memoryview):
         value = bytes(value)
         if value.lstrip().startswith(b"{"):
