@@ -10,6 +10,13 @@ from loadpulse.cli.http import positive
 from loadpulse.cli.pipeline_options import DrainTimeoutOpt, SinkOpt, StuckAfterOpt, pipeline_durations
 from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
+from loadpulse.cli.worker_options import (
+    AbortOnLossOpt,
+    ReserveCoresOpt,
+    WorkersOpt,
+    worker_count,
+    worker_setup,
+)
 from loadpulse.errors import BadInput
 from loadpulse.metrics.cardinality import MAX_NAMES, MAX_NAMES_LIMIT
 from loadpulse.profiles.presets import PRESETS, Overrides
@@ -31,6 +38,70 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
             raise BadInput(f"--env {pair!r} is not KEY=VALUE")
         env[key.strip()] = value
     return env
+
+
+def make_options(
+    *,
+    profile: str | None = None,
+    preset: str | None = None,
+    vus: int | None = None,
+    rate: float | None = None,
+    duration: str | None = None,
+    iterations: int | None = None,
+    stage: list[str] | None = None,
+    max_vus: int | None = None,
+    base_url: str | None = None,
+    env: list[str] | None = None,
+    timeout: str = "10s",
+    connect_timeout: str = "5s",
+    grace: str = "2s",
+    insecure: bool = False,
+    thresholds: list[str] | None = None,
+    max_names: int = MAX_NAMES,
+    sink: list[str] | None = None,
+    drain_timeout: str | None = None,
+    stuck_after: str | None = None,
+) -> RunOptions:
+    """Everything the command line says about a scenario run, checked."""
+    if profile is not None and preset is not None:
+        raise BadInput("give either --profile or --preset, not both")
+    if preset is not None and preset not in PRESETS:
+        from loadpulse.profiles.registry import did_you_mean
+
+        raise BadInput(f"--preset: unknown preset {preset!r}{did_you_mean(preset, list(PRESETS))}")
+    positive(vus, "--vus")
+    positive(rate, "--rate")
+    positive(iterations, "--iterations")
+    positive(max_vus, "--max-vus")
+    if not 1 <= max_names <= MAX_NAMES_LIMIT:
+        raise BadInput(f"--max-names {max_names}: keep 1 to {MAX_NAMES_LIMIT:,} distinct request names")
+    if base_url is not None:
+        parse_url(base_url)
+    overrides = Overrides(
+        vus=vus,
+        rate=rate,
+        duration_s=parse_duration(duration, "-d/--duration") if duration is not None else None,
+        iterations=iterations,
+        stages=tuple(stage or ()),
+        max_vus=max_vus,
+    )
+    total_s = parse_duration(timeout, "--timeout")
+    drain_s, stuck_s = pipeline_durations(drain_timeout, stuck_after)
+    return RunOptions(
+        profile=profile or preset,
+        overrides=overrides,
+        base_url=base_url,
+        env=parse_env(env or []),
+        insecure=insecure,
+        timeout_s=total_s,
+        connect_timeout_s=parse_duration(connect_timeout, "--connect-timeout"),
+        grace_s=parse_duration(grace, "--grace", allow_zero=True),
+        extra_thresholds=tuple(thresholds or ()),
+        max_names=max_names,
+        sinks=tuple(sink or ()),
+        drain_timeout_s=drain_s,
+        stuck_after_s=stuck_s,
+    )
 
 
 def make_plan(
@@ -57,49 +128,32 @@ def make_plan(
     stuck_after: str | None = None,
 ) -> Plan:
     """Everything the command line says, checked, on top of what the file declares."""
-    if profile is not None and preset is not None:
-        raise BadInput("give either --profile or --preset, not both")
-    if preset is not None and preset not in PRESETS:
-        from loadpulse.profiles.registry import did_you_mean
-
-        raise BadInput(f"--preset: unknown preset {preset!r}{did_you_mean(preset, list(PRESETS))}")
-    positive(vus, "--vus")
-    positive(rate, "--rate")
-    positive(iterations, "--iterations")
-    positive(max_vus, "--max-vus")
-    if not 1 <= max_names <= MAX_NAMES_LIMIT:
-        raise BadInput(f"--max-names {max_names}: keep 1 to {MAX_NAMES_LIMIT:,} distinct request names")
-    if base_url is not None:
-        parse_url(base_url)
-    overrides = Overrides(
+    options = make_options(
+        profile=profile,
+        preset=preset,
         vus=vus,
         rate=rate,
-        duration_s=parse_duration(duration, "-d/--duration") if duration is not None else None,
+        duration=duration,
         iterations=iterations,
-        stages=tuple(stage or ()),
+        stage=stage,
         max_vus=max_vus,
+        base_url=base_url,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        grace=grace,
+        insecure=insecure,
+        thresholds=thresholds,
+        max_names=max_names,
+        sink=sink,
+        drain_timeout=drain_timeout,
+        stuck_after=stuck_after,
     )
-    total_s = parse_duration(timeout, "--timeout")
-    drain_s, stuck_s = pipeline_durations(drain_timeout, stuck_after)
-    source = load_scenario(file)
-    plan = build_plan(
-        source,
-        RunOptions(
-            profile=profile or preset,
-            overrides=overrides,
-            base_url=base_url,
-            env=parse_env(env or []),
-            insecure=insecure,
-            timeout_s=total_s,
-            connect_timeout_s=parse_duration(connect_timeout, "--connect-timeout"),
-            grace_s=parse_duration(grace, "--grace", allow_zero=True),
-            extra_thresholds=tuple(thresholds or ()),
-            max_names=max_names,
-            sinks=tuple(sink or ()),
-            drain_timeout_s=drain_s,
-            stuck_after_s=stuck_s,
-        ),
-    )
+    return plan_of(file, options)
+
+
+def plan_of(file: str, options: RunOptions) -> Plan:
+    plan = build_plan(load_scenario(file), options)
     if plan.base_url is not None:
         parse_url(plan.base_url)
     return plan
@@ -174,12 +228,15 @@ def run(
     sink: SinkOpt = None,
     drain_timeout: DrainTimeoutOpt = None,
     stuck_after: StuckAfterOpt = None,
+    workers: WorkersOpt = None,
+    reserve_cores: ReserveCoresOpt = None,
+    abort_on_worker_loss: AbortOnLossOpt = False,
     *,
     flags: Flags,
 ) -> int:
     """Run a Python or YAML scenario under a load profile or preset (see docs/profiles.md)."""
-    plan = make_plan(
-        file,
+    worker_count(workers, reserve_cores)  # a wrong count is said before the file is read
+    options = make_options(
         profile=profile,
         preset=preset,
         vus=vus,
@@ -200,5 +257,7 @@ def run(
         drain_timeout=drain_timeout,
         stuck_after=stuck_after,
     )
+    plan = plan_of(file, options)
+    setup = worker_setup(file, options, plan, workers, reserve_cores, abort_on_worker_loss)
     thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
-    return run_and_report(plan, flags, thresholds)
+    return run_and_report(plan, flags, thresholds, workers=setup)

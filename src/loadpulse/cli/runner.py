@@ -11,6 +11,8 @@ from rich.console import Console
 
 from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.run_options import Flags
+from loadpulse.cli.worker_options import WorkerSetup
+from loadpulse.engine.coordinator import execute_workers
 from loadpulse.engine.execute import execute, execute_plan
 from loadpulse.errors import BadInput
 from loadpulse.outputs.contract import Finished, OutputParams, RunInfo
@@ -70,10 +72,16 @@ RunDescription = RunSpec | Plan
 """What a run does: the one-liner's RunSpec or a scenario's Plan."""
 
 
-def run_and_report(description: RunDescription, flags: Flags, thresholds: Sequence[Threshold] = ()) -> int:
+def run_and_report(
+    description: RunDescription,
+    flags: Flags,
+    thresholds: Sequence[Threshold] = (),
+    workers: WorkerSetup | None = None,
+) -> int:
     """Run, then show and write what was measured, even when interrupted or aborted. Returns the exit
     code. ``flags``: the command's output flags (see cli.run_options); ``thresholds`` are evaluated every
-    interval (for abort_on_fail and the live outputs) and on the final aggregate."""
+    interval (for abort_on_fail and the live outputs) and on the final aggregate; ``workers``: a scenario
+    run spread over worker processes (their merged numbers are what every output sees)."""
     err = stderr_console()
     # With the JSON on stdout, everything for humans goes to stderr so the JSON stays parseable.
     human = err if flags.get("json_out") == "-" else stdout_console()
@@ -104,7 +112,17 @@ def run_and_report(description: RunDescription, flags: Flags, thresholds: Sequen
                 "services": outputs.services,
                 "on_outcome": outputs.on_outcome,
             }
-            if isinstance(description, Plan):
+            if isinstance(description, Plan) and workers is not None:
+                outcome = execute_workers(
+                    description,
+                    workers.ref,
+                    workers.count,
+                    outputs.listener,
+                    abort_on_loss=workers.abort_on_loss,
+                    warn=lambda m: err.print(f"[yellow]warning:[/] {markup_safe(m)}", highlight=False),
+                    **kw,
+                )
+            elif isinstance(description, Plan):
                 outcome = execute_plan(description, outputs.listener, on_drain=outputs.on_drain, **kw)
             else:
                 outcome = execute(description, outputs.listener, **kw)

@@ -200,7 +200,7 @@ def execute(
     on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> RunOutcome:
     """Run ``spec`` to completion in a fresh event loop. SIGINT/SIGTERM/SIGHUP stop it gracefully."""
-    return _execute(lambda: spec_runner(spec, listener, sampler, services, on_outcome, handle_signals))
+    return execute_runner(lambda: spec_runner(spec, listener, sampler, services, on_outcome, handle_signals))
 
 
 def execute_plan(
@@ -214,12 +214,13 @@ def execute_plan(
 ) -> RunOutcome:
     """Run a scenario plan to completion in a fresh event loop. SIGINT/SIGTERM/SIGHUP stop it gracefully
     (during ``setup()`` too: the load then never starts). ``on_drain``: see :class:`Runner`."""
-    return _execute(
+    return execute_runner(
         lambda: plan_runner(plan, listener, sampler, services, on_outcome, handle_signals, on_drain)
     )
 
 
-def _execute(make: Callable[[], Runner]) -> RunOutcome:
+def execute_runner(make: Callable[[], Runner]) -> RunOutcome:
+    """Run the Runner ``make`` builds (inside the new event loop) to completion."""
     made: list[Runner] = []
 
     async def main() -> RunOutcome:

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import gc
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Protocol
@@ -109,6 +109,12 @@ class Runner:
         """Probes sampled once per interval alongside the load, off the event loop."""
         self.watchdog = LoopWatchdog(self._on_watchdog, handle_signals)
         self.warnings: list[str] = []
+        self.start_gate: Callable[[], Awaitable[int | None]] | None = None
+        """A worker process's: awaited once set-up is done; returns when the load starts (perf_counter_ns,
+        a clock every process of the machine shares) or None when told to stop instead."""
+        self.pace: Callable[[int, int], Awaitable[None]] | None = None
+        """A coordinator's: awaited before cut ``k`` (t0, k) instead of sleeping until t0 + k intervals,
+        so it can wait for its workers' k-th snapshots."""
         self._stop: asyncio.Event | None = None
         self._force: asyncio.Event | None = None
         self._stop_reason = "stopped"
@@ -164,7 +170,10 @@ class Runner:
         k = 1
         while True:
             # Ticks are timed from the start so the series never drifts, however late one tick ran.
-            await asyncio.sleep(max(0, t0 + k * interval_ns - perf_counter_ns()) / 1e9)
+            if self.pace is not None:
+                await self.pace(t0, k)
+            else:
+                await asyncio.sleep(max(0, t0 + k * interval_ns - perf_counter_ns()) / 1e9)
             self._cut(t0)
             k += 1
 
@@ -246,6 +255,11 @@ class Runner:
         gc.freeze()
         self._started_at = datetime.now(UTC)
         t0 = self._t0 = perf_counter_ns()
+        if self.start_gate is not None:
+            start = await self.start_gate()
+            if start is None:
+                return self._outcome("interrupted" if self._stop_reason == "stopped" else self._stop_reason)
+            t0 = self._t0 = start
         if self.planned_end_s is not None:
             # A loop stuck past duration + grace (+ margin) is interrupted; a live one gets its graceful stops
             # (planned_end_s includes them) before the run is stopped by force.
@@ -298,11 +312,15 @@ class Runner:
             # The run is over for the load, not for the items it sent: wait for them (bounded), telling
             # the live outputs how the backlog goes (a line frozen at 100 % for 30 s reads as a hang).
             showing = asyncio.ensure_future(self._show_drain()) if self.on_drain is not None else None
+            stopped_before = self._stop.is_set()
             try:
-                await self.pipeline.drain(self._force)
+                # A stop (Ctrl-C, SIGTERM, an abort) ends the wait: what was not seen is then unverified.
+                await self.pipeline.drain(self._stop)
             finally:
                 if showing is not None:
                     showing.cancel()
+            if not stopped_before and self._stop.is_set():
+                ended_by = self._stop_reason  # the load was done; the user stopped the wait for it
         if self.sampler is not None:
             # One sample after the load, so a probe's last value is the target's state at the end (a
             # queue's backlog), not up to an interval before it. Bounded; a slow probe leaves a gap.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.scenario.model import Plan
@@ -34,6 +35,8 @@ class RunOutcome:
     abort_reason: str | None = None
     overran: bool = False
     """The watchdog had to stop the run by force past its deadline (the event loop was blocked)."""
+    workers: dict[str, Any] | None = None
+    """A multi-process run's workers (Summary JSON ``workers``); None for a single-process run."""
 
     @property
     def interrupted(self) -> bool:

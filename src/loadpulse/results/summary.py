@@ -127,6 +127,8 @@ def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) 
     if agg.pipeline is not None:
         # A copy: the summary is redacted and written after the run; the aggregate's object is the engine's.
         summary["pipeline"] = copy.deepcopy(agg.pipeline)
+    if outcome.workers is not None:
+        summary["workers"] = copy.deepcopy(outcome.workers)
     if outcome.spec is not None:
         summary.update(_one_liner(outcome))
     if outcome.plan is not None:

@@ -1,0 +1,98 @@
+"""`--workers N|auto`, `--reserve-cores`, `--abort-on-worker-loss`: a scenario run over local processes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Annotated
+
+import typer
+
+from loadpulse.errors import BadInput
+from loadpulse.profiles.worker_part import WorkerPart
+from loadpulse.scenario.model import Plan
+from loadpulse.scenario.plan_ref import PlanRef, segment_plan
+from loadpulse.scenario.source import RunOptions
+
+WorkersOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--workers",
+        help="Run the load in N worker processes (auto: one per usable core, less --reserve-cores); "
+        "their numbers are merged every interval, thresholds and abort judge the whole. 1: one process.",
+        metavar="N|auto",
+        show_default=False,
+    ),
+]
+ReserveCoresOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--reserve-cores",
+        help="With --workers auto: cores left free (for the target, or the coordinator).",
+        show_default=False,
+    ),
+]
+AbortOnLossOpt = Annotated[
+    bool,
+    typer.Option(
+        "--abort-on-worker-loss",
+        help="A worker that dies or goes silent aborts the run (exit 3) instead of the rest going on.",
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSetup:
+    count: int
+    ref: PlanRef
+    abort_on_loss: bool = False
+
+
+def worker_count(workers: str | None, reserve: int | None) -> int:
+    """The number of worker processes ``--workers`` and ``--reserve-cores`` ask for."""
+    if reserve is not None and (workers or "").strip().lower() != "auto":
+        raise BadInput("--reserve-cores applies to --workers auto only")
+    if workers is None:
+        return 1
+    text = workers.strip().lower()
+    if text == "auto":
+        if reserve is not None and reserve < 0:
+            raise BadInput(f"--reserve-cores must be 0 or more (got {reserve})")
+        cores = len(os.sched_getaffinity(0))
+        count = cores - (reserve or 0)
+        if count < 1:
+            raise BadInput(f"--reserve-cores {reserve} leaves none of the {cores} usable cores for workers")
+        return count
+    try:
+        count = int(text)
+    except ValueError:
+        raise BadInput(f"--workers {workers!r} is not a number or 'auto'") from None
+    if count < 1:
+        raise BadInput(f"--workers must be 1 or more (got {count})")
+    return count
+
+
+def worker_setup(
+    file: str,
+    options: RunOptions,
+    plan: Plan,
+    workers: str | None,
+    reserve: int | None,
+    abort_on_loss: bool,
+) -> WorkerSetup | None:
+    """The workers of the run, checked against its plan; None for a single-process run."""
+    count = worker_count(workers, reserve)
+    if count == 1:
+        return None
+    if plan.pipeline is not None:
+        raise BadInput(
+            "--workers with a pipeline check (ctx.track, --sink) is not supported yet; run it in one process"
+        )
+    for i in range(count):
+        part = WorkerPart.even(i, count)
+        if segment_plan(plan, part.segment, part.sequence) is None:
+            raise BadInput(
+                f"--workers {count}: worker {i + 1} would get no load (the plan runs {plan.peak_vus:,} VUs "
+                "at its peak); use fewer workers"
+            )
+    return WorkerSetup(count, PlanRef.of(file, options), abort_on_loss)

@@ -1,0 +1,139 @@
+"""One worker process of a multi-process run: its part of the plan on the ordinary engine, every interval's
+snapshot sent to the coordinator, the coordinator's go and stop obeyed.
+
+The conversation on the pipe (tuples, plain data only):
+
+worker → coordinator: ``("ready",)`` once set-up is done; ``("snap", Snapshot.to_dict())`` every interval
+and once at the end; ``("done", {...})`` with the worker's outcome; ``("error", kind, message)`` when it
+cannot run (kind ``bad_input`` or ``crash``).
+
+coordinator → worker: ``("go", t0_ns)`` — start the load at ``t0_ns`` (perf_counter_ns: the machine's
+monotonic clock, the same in every process); ``("stop",)`` — stop gracefully, a second one at once.
+A closed pipe means the coordinator is gone: the worker stops at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import signal
+import traceback
+from multiprocessing.connection import Connection
+from time import perf_counter_ns
+from typing import Any
+
+from loadpulse.engine.execute import execute_runner, plan_runner
+from loadpulse.engine.run import Runner
+from loadpulse.errors import BadInput
+from loadpulse.metrics.aggregate import Aggregate, SeriesRow
+from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.scenario.model import Plan
+from loadpulse.scenario.plan_ref import PlanRef
+
+
+def worker_main(ref: dict[str, Any], conn: Connection) -> None:
+    """The worker process's entry point (spawned: it starts with a fresh interpreter)."""
+    # Ctrl-C reaches every process of the terminal's group: only the coordinator acts on it, and tells us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        plan = PlanRef.from_dict(ref).load()
+        if plan is None:
+            raise BadInput("this worker's part of the load is empty")
+        agent = _Agent(conn, plan)
+        outcome = execute_runner(agent.make)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        load_s = max(outcome.aggregate.elapsed_s, 1e-9)
+        _send(
+            conn,
+            (
+                "done",
+                {
+                    "ended_by": outcome.ended_by,
+                    "abandoned": outcome.abandoned,
+                    "co_corrected": outcome.co_corrected,
+                    "warnings": list(outcome.warnings),
+                    "cpu_s": usage.ru_utime + usage.ru_stime - agent.cpu_at_start,
+                    "load_s": load_s,
+                    "max_rss_kb": usage.ru_maxrss,
+                    "pid": os.getpid(),
+                },
+            ),
+        )
+    except BadInput as exc:
+        _send(conn, ("error", "bad_input", str(exc)))
+    except BaseException as exc:  # whatever ended the worker is the coordinator's to report
+        frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+        where = f" at {os.path.basename(frame[0].filename)}:{frame[0].lineno}" if frame else ""
+        _send(conn, ("error", "crash", f"{type(exc).__name__}: {exc}{where}"))
+    finally:
+        conn.close()
+
+
+def _send(conn: Connection, message: tuple[Any, ...]) -> bool:
+    try:
+        conn.send(message)
+    except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
+        return False
+    return True
+
+
+class _Agent:
+    """The worker's side of the conversation, living in its event loop."""
+
+    def __init__(self, conn: Connection, plan: Plan) -> None:
+        self.conn = conn
+        self.plan = plan
+        self.runner: Runner | None = None
+        self._go: asyncio.Future[int | None] | None = None
+        self.cpu_at_start = 0.0
+
+    def make(self) -> Runner:
+        runner = self.runner = plan_runner(self.plan, self._snapshot, handle_signals=False)
+        runner.start_gate = self._gate
+        loop = asyncio.get_running_loop()
+        self._go = loop.create_future()
+        loop.add_reader(self.conn.fileno(), self._on_message)
+        return runner
+
+    def _snapshot(self, snap: Snapshot, row: SeriesRow, agg: Aggregate) -> str | None:
+        if not _send(self.conn, ("snap", snap.to_dict())):
+            self._coordinator_gone()
+        return None
+
+    async def _gate(self) -> int | None:
+        assert self._go is not None
+        if not _send(self.conn, ("ready",)):
+            self._coordinator_gone()
+        t0 = await self._go
+        if t0 is not None:
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            self.cpu_at_start = usage.ru_utime + usage.ru_stime  # set-up's imports are not the load's
+            await asyncio.sleep(max(0, t0 - perf_counter_ns()) / 1e9)
+        return t0
+
+    def _on_message(self) -> None:
+        try:
+            while self.conn.poll():
+                message = self.conn.recv()
+                if message[0] == "go":
+                    self._resolve(int(message[1]))
+                elif message[0] == "stop":
+                    self._resolve(None)
+                    assert self.runner is not None
+                    self.runner.request_stop("stopped")
+        except (EOFError, OSError):
+            self._coordinator_gone()
+
+    def _resolve(self, t0: int | None) -> None:
+        if self._go is not None and not self._go.done():
+            self._go.set_result(t0)
+
+    def _coordinator_gone(self) -> None:
+        with contextlib.suppress(ValueError, OSError):
+            asyncio.get_running_loop().remove_reader(self.conn.fileno())
+        self._resolve(None)
+        if self.runner is not None:
+            self.runner.request_stop("interrupted")
+            self.runner.request_stop("interrupted")
