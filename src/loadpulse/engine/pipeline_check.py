@@ -19,16 +19,26 @@ from typing import Any
 
 from loadpulse.pipeline.anchor import ClockAnchor
 from loadpulse.pipeline.reconcile import Observation, Reconciler, ReconcileSettings
-from loadpulse.pipeline.tracking import Tracker
+from loadpulse.pipeline.tracking import ACCEPTED, Tracker
 from loadpulse.probes.sink_base import Sink, SinkError
 from loadpulse.probes.sink_spec import parse_sink
 from loadpulse.probes.sinks import open_sink
+from loadpulse.protocols.call import DaemonPool
 from loadpulse.scenario.pipeline_spec import PipelineSpec
 
 DRAIN_POLL_S = 0.25
 """How often sinks are polled while waiting for the last items after the load: the drain time's resolution."""
 FINAL_WAIT_S = 10.0
+INTERRUPTED_WAIT_S = 2.0
+"""After a stop: how long the last look at the sinks and the verdict may take."""
+CLOSE_WAIT_S = 2.0
 """How long the verdict waits, after the drain, for a sink poll still reconciling a large read."""
+
+
+def _retrieved(fut: asyncio.Future[Any]) -> None:
+    """A poll given up on may still fail later: its error is reported by the poll, not logged by asyncio."""
+    if not fut.cancelled():
+        fut.exception()
 
 
 class PipelineCheck:
@@ -47,6 +57,10 @@ class PipelineCheck:
         self._warn = warn
         self._failing: set[int] = set()
         self._lock = threading.Lock()
+        self._pool = DaemonPool(1)
+        self.bad_rows = 0
+        self.interrupted = False
+        """The drain was cut short by a stop: items not seen are unverified."""
         """One poll at a time: a poll cut off by the end of the run may still be in its thread."""
 
     @property
@@ -70,11 +84,12 @@ class PipelineCheck:
         with self._lock:
             now = perf_counter_ns()
             observations: list[Observation] = []
+            failed = False
             for i, sink in enumerate(self.sinks):
                 try:
                     rows = sink.poll()
                 except SinkError as exc:
-                    self.reconciler.sink_failed()
+                    failed = True
                     if i not in self._failing:
                         self._failing.add(i)
                         self._report(
@@ -87,10 +102,9 @@ class PipelineCheck:
                     self._report(
                         f"sink {sink.label}: entries that are not items were skipped ({sink.first_problem})"
                     )
-            try:
-                self.reconciler.observe(observations)
-            except ValueError as exc:
-                self._report(f"a sink poll was left out: {exc}")
+            self.reconciler.observe(observations, self._bad_row)
+            if failed:  # after observing: what the others returned counts, the rest stays unverified
+                self.reconciler.sink_failed()
             self.reconciler.cut(now)
             latest = self.reconciler.result(now).to_dict()
             # Until the drain is over (the verdict is _settle's), an item not seen yet is on its way (the
@@ -101,13 +115,25 @@ class PipelineCheck:
             self.latest = latest
             return latest
 
+    def _bad_row(self, obs: Observation, problem: ValueError) -> None:
+        self.bad_rows += 1
+        if self.bad_rows == 1:
+            self._report(
+                f"sink rows that are not items were left out, e.g. id {str(obs.id)[:60]!r}: {problem}"
+            )
+
+    async def _in_thread(self, fn: Callable[[], Any]) -> Any:
+        # A daemon thread of our own, not the loop's default executor: a sink hung on a lock must not hold
+        # the process open after the summary (asyncio.run and the interpreter join executor threads).
+        return await asyncio.wrap_future(self._pool.submit(fn))
+
     async def run(self, interval_s: float) -> None:
         """Every ``interval_s`` during the load: poll in a worker thread."""
         interval_ns = int(interval_s * 1e9)
         next_ns = perf_counter_ns()
         while True:
             try:
-                await asyncio.to_thread(self.poll)
+                await self._in_thread(self.poll)
             except Exception as exc:  # a bug of ours must not end the checking for the rest of the run
                 self._report(f"a pipeline poll failed: {type(exc).__name__}: {exc}")
             # Polls keep to the interval grid (as the series' ticks do), skipping ticks a slow poll overran,
@@ -116,41 +142,84 @@ class PipelineCheck:
             next_ns += interval_ns * max(1, -(-(now - next_ns) // interval_ns))
             await asyncio.sleep((next_ns - now) / 1e9)
 
-    async def drain(self, force: asyncio.Event) -> None:
-        """After the load: poll until every sent item arrived, ``drain_timeout`` passed or a second Ctrl-C."""
+    async def drain(self, stop: asyncio.Event) -> None:
+        """After the load: poll until every sent item arrived, ``drain_timeout`` passed or ``stop`` is set
+        (Ctrl-C, SIGTERM: then the items not seen yet are unverified, not lost: nobody waited for them)."""
         end = perf_counter_ns()
         self.reconciler.load_ended(end)
         deadline = end + int(self.spec.drain_timeout_s * 1e9)
-        while True:
-            try:
-                latest = await asyncio.wait_for(asyncio.to_thread(self.poll), DRAIN_POLL_S * 20)
-            except TimeoutError:
-                latest = self.latest or {}
-            if latest.get("drained") or perf_counter_ns() >= deadline or force.is_set():
-                break
-            await asyncio.sleep(min(DRAIN_POLL_S, max(0.0, (deadline - perf_counter_ns()) / 1e9)))
-        # A poll cut off above is still reconciling in its thread: the verdict must include what it read,
-        # not stop at the poll before it (which may predate most of the run's items).
+        stopping = asyncio.ensure_future(stop.wait())
+        latest: dict[str, Any] = {}
         try:
-            await asyncio.wait_for(asyncio.to_thread(self._settle), FINAL_WAIT_S)
-        except TimeoutError:
-            self._report(
-                f"a sink poll was still running {FINAL_WAIT_S:g} s after the drain: the items it would have "
-                "checked are unverified"
-            )
-            if self.latest is not None:
-                latest = dict(self.latest)
-                latest["unverified"] = max(
-                    0, int(latest["sent"]) - int(latest["delivered"]) - int(latest["in_progress"])
+            while True:
+                polling = asyncio.ensure_future(self._in_thread(self.poll))
+                polling.add_done_callback(_retrieved)
+                # Stopped already (Ctrl-C during the load): one last look, briefly; else until the poll
+                # answers, a stop comes, or the poll takes too long (it goes on in its thread).
+                waits, wait_s = (
+                    ({polling}, INTERRUPTED_WAIT_S)
+                    if stop.is_set()
+                    else ({polling, stopping}, DRAIN_POLL_S * 20)
                 )
-                latest["drained"] = False
-                self.latest = latest
+                await asyncio.wait(waits, timeout=wait_s, return_when="FIRST_COMPLETED")
+                if polling.done() and not polling.exception():
+                    latest = polling.result()
+                if latest.get("drained") or perf_counter_ns() >= deadline or stop.is_set():
+                    break
+                pause = min(DRAIN_POLL_S, max(0.0, (deadline - perf_counter_ns()) / 1e9))
+                await asyncio.wait({stopping}, timeout=pause)
+            self.interrupted = stop.is_set() and not latest.get("drained")
+            # A poll cut off above is still reconciling in its thread: the verdict must include what it
+            # read, not stop at the poll before it (which may predate most of the run's items).
+            settling = asyncio.ensure_future(self._in_thread(self._settle))
+            settling.add_done_callback(_retrieved)
+            await asyncio.wait({settling}, timeout=INTERRUPTED_WAIT_S if self.interrupted else FINAL_WAIT_S)
+            if not settling.done():
+                self._unsettled()
+        finally:
+            stopping.cancel()
 
     def _settle(self) -> None:
         with self._lock:
-            self.latest = self.reconciler.result(perf_counter_ns()).to_dict()
+            latest = self.reconciler.result(perf_counter_ns()).to_dict()
+            if self.interrupted and latest["lost"]["count"]:
+                # Nobody waited for them: not seen is not lost.
+                latest["unverified"] += latest["lost"]["count"]
+                latest["lost"] = {"count": 0, "rate": 0.0}
+                latest["lost_ids"] = []
+            self.latest = latest
+
+    def _unsettled(self) -> None:
+        """The verdict from the tracker alone, when a sink poll still holds the reconciler: every item not
+        seen by the last finished poll is unverified (never lost, and never a PASS by default)."""
+        self._report(
+            "a sink poll did not finish in time (a slow or hung sink): the items it would have checked are "
+            "unverified"
+        )
+        latest = dict(self.latest or {})
+        sent = self.tracker.count(ACCEPTED)
+        delivered = int(latest.get("delivered", 0))
+        latest.update(
+            sent=sent,
+            delivered=delivered,
+            lost={"count": 0, "rate": 0.0},
+            lost_ids=[],
+            unverified=max(0, sent - delivered - int(latest.get("in_progress", 0))),
+            drained=False,
+        )
+        if self.reconciler.load_end_ns is not None:
+            latest["drain_s"] = (perf_counter_ns() - self.reconciler.load_end_ns) / 1e9
+        self.latest = latest
 
     def close(self) -> None:
-        with self._lock:
+        # Bounded: a poll hung in a sink holds the lock for good; its sink is closed under it then.
+        locked = self._lock.acquire(timeout=CLOSE_WAIT_S)
+        try:
             for sink in self.sinks:
-                sink.close()
+                try:
+                    sink.close()
+                except Exception as exc:  # a sink's driver failing to close must not hide the run's result
+                    self._report(f"sink {sink.label} did not close cleanly: {type(exc).__name__}: {exc}")
+        finally:
+            if locked:
+                self._lock.release()

@@ -77,7 +77,10 @@ def print_pipeline(console: Console, s: dict[str, Any]) -> None:
         f"rejected {fmt_count(p['rejected'])}",
     ]
     if p.get("unverified"):
-        counts.append(f"[yellow]unverified {fmt_count(p['unverified'])} (the sink was failing)[/]")
+        counts.append(
+            f"[yellow]unverified {fmt_count(p['unverified'])} "
+            "(not checked: sink failed or hung, or wait stopped)[/]"
+        )
     lines = ["pipeline  " + "  ".join(counts)]
     e2e = p["e2e_ms"]
     lines.append(

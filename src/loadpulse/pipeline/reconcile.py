@@ -13,7 +13,7 @@ what the settings bound: the e2e histogram, ids kept as examples (``max_ids`` pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -187,9 +187,28 @@ class Reconciler:
             raise ValueError("a persist time ('at') needs the run's clock anchor (Reconciler(anchor=...))")
         return self.anchor.to_mono_ns(obs.at), True
 
-    def observe(self, observations: Iterable[Observation]) -> None:
-        """Take one poll's new observations. Checked whole first: a ValueError changes nothing."""
+    def observe(
+        self,
+        observations: Iterable[Observation],
+        on_bad: Callable[[Observation, ValueError], None] | None = None,
+    ) -> None:
+        """Take one poll's new observations. Checked whole first: a ValueError changes nothing, unless
+        ``on_bad`` is given: then each bad observation is handed to it and left out, and the rest count."""
         batch: list[tuple[int, bool, str, Observation]] = []
+        if on_bad is not None:
+            for obs in observations:
+                try:
+                    self._checked([obs], batch)
+                except ValueError as exc:
+                    on_bad(obs, exc)
+        else:
+            self._checked(observations, batch)
+        self._take(batch)
+
+    def _checked(
+        self, observations: Iterable[Observation], batch: list[tuple[int, bool, str, Observation]]
+    ) -> None:
+        """Append each observation to ``batch`` as (arrival ns, from ``at``, id, observation), or raise."""
         # This loop runs in the generator's process for every item a sink returns (tens of thousands a
         # second): the usual types (int ns, float or no ``at``, str id/worker/status) take the short checks.
         anchor = self.anchor
@@ -214,6 +233,8 @@ class Reconciler:
             ):
                 raise ValueError(f"a worker must be text or an int, not {type(worker).__name__}")
             batch.append((t, from_at, item if type(item) is str and item else normalize_id(item), obs))
+
+    def _take(self, batch: list[tuple[int, bool, str, Observation]]) -> None:
         self._failing = False
         for sent in self._sent.values():
             sent.fit()
