@@ -75,7 +75,7 @@ def test_trouble_is_red_and_a_clean_run_is_not() -> None:
 
 def test_unverified_items_and_an_unfinished_load_are_said() -> None:
     text = printed(summary_with(pipeline_dict(lost=2, sink_failed=True, load_ended=False, workers=())))
-    assert "unverified 2 (the sink was failing)" in line(text, "pipeline")
+    assert "unverified 2 (not checked: sink failed or hung, or wait stopped)" in line(text, "pipeline")
     assert f"drain     {NO_DATA} (the load had not ended)" in text
     assert "workers" not in text and "lost ids" not in text
 
