@@ -60,8 +60,9 @@ def test_a_function_is_a_sink() -> None:
         ("http:http://127.0.0.1/jobs", "a http sink needs a JSON path after '#', like http:http://"),
         ("http:http://127.0.0.1/jobs#items", "JSON path 'items' must start with '$'"),
         ("http:ftp://127.0.0.1/jobs#$", "a http sink needs a http:// or https:// URL"),
-        ("webhook:", "port '' is not a port number 0-65535; use webhook:0 for any free port"),
-        ("webhook:http", "port 'http' is not a port number 0-65535; use webhook:0 for any free port"),
+        ("webhook:", "port '' is not a port number 0-65535, e.g. webhook:9900"),
+        ("webhook:http", "port 'http' is not a port number 0-65535, e.g. webhook:9900"),
+        ("webhook:²", "port '²' is not a port number 0-65535, e.g. webhook:9900"),
         ("webhook:70000", "port '70000' is not a port number"),
     ],
 )  # fmt: skip

@@ -103,8 +103,8 @@ def test_a_port_in_use_is_bad_input_and_close_frees_it(hook: WebhookSink) -> Non
     with pytest.raises(BadInput) as caught:
         taken.check()
     assert str(caught.value) == (
-        f"--sink 'webhook:{hook.port}': port {hook.port} on 127.0.0.1 is in use; choose another, "
-        "or webhook:0 for any free port"
+        f"--sink 'webhook:{hook.port}': port {hook.port} on 127.0.0.1 is in use; choose another port "
+        "the system under test can post to"
     )
     port = hook.port
     hook.close()

@@ -290,3 +290,17 @@ def test_sqlite_since_reads_rows_committed_late_and_survives_a_future_at(
     assert [r.id for r in sink.poll()] == ["c"]
     assert sink.poll() == []  # the window's rows are read again, never reported twice
     sink.close()
+
+
+def test_sqlite_text_since_reads_a_late_commit(jobs_db: tuple[str, sqlite3.Connection]) -> None:
+    """The 2 s look-back works on ISO text too (written back in the column's style), so a row stamped a
+    second before one already read is still found."""
+    url, db = jobs_db
+    db.execute("CREATE TABLE done (id INTEGER, at TEXT)")
+    sink = opened(f"sql:{url}#SELECT id, at FROM done WHERE at >= :since;")
+    db.execute("INSERT INTO done VALUES (2, '2026-11-23 10:00:05')")
+    assert [r.id for r in sink.poll()] == ["2"]
+    db.execute("INSERT INTO done VALUES (1, '2026-11-23 10:00:04')")  # committed late
+    assert [r.id for r in sink.poll()] == ["1"]
+    assert sink.poll() == []
+    sink.close()

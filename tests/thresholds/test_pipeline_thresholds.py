@@ -185,3 +185,15 @@ def test_a_bad_pipeline_threshold_is_exit_2_before_any_load(cli: Callable[..., C
     assert r.code == 2 and "Traceback" not in r.err
     first = r.err.splitlines()[0]
     assert "unknown pipeline metric 'pipeline.lots.count'; did you mean 'pipeline.lost.count'?" in first
+
+
+def test_nothing_sent_is_no_data_for_the_loss_and_in_progress_is_a_count() -> None:
+    """Every ctx.track failing leaves sent 0: 'lost == 0' must not pass on a check that checked nothing."""
+    none_sent = with_pipeline(pipeline_dict(sent=0))
+    assert none_sent.pipeline is not None and none_sent.pipeline["sent"] == 0
+    assert verdict("pipeline.lost.count == 0", none_sent) == (FAIL, None)
+    assert verdict("pipeline.lost.rate < 1%", none_sent) == (FAIL, None)
+    agg = with_pipeline(pipeline_dict())
+    assert agg.pipeline is not None
+    agg.pipeline["in_progress"] = 3
+    assert verdict("pipeline.in_progress.count == 0", agg) == (FAIL, 3.0)

@@ -76,6 +76,9 @@ def print_pipeline(console: Console, s: dict[str, Any]) -> None:
         f"unexpected {fmt_count(p['unexpected']['count'])}",
         f"rejected {fmt_count(p['rejected'])}",
     ]
+    if p.get("in_progress"):
+        # Seen, but never in a final status by the end: neither delivered nor lost (stuck ones among them).
+        counts.append(f"[yellow]in progress {fmt_count(p['in_progress'])}[/]")
     if p.get("unverified"):
         counts.append(
             f"[yellow]unverified {fmt_count(p['unverified'])} "

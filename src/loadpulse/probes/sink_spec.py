@@ -99,9 +99,10 @@ def _unknown_kind(kind: str) -> str:
 
 
 def _port(text: str, shown: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 65535:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 65535:
         raise BadInput(
-            f"{shown}: port {text!r} is not a port number 0-65535; use webhook:0 for any free port"
+            f"{shown}: port {text!r} is not a port number 0-65535, e.g. webhook:9900 (the port the system "
+            "under test posts to)"
         )
     return int(text)
 

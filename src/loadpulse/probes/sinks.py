@@ -149,6 +149,17 @@ class SqlSink(Sink):
         if isinstance(since, datetime):
             now = datetime.now(UTC) if since.tzinfo else datetime.now(UTC).replace(tzinfo=None)
             return min(since, now) - timedelta(seconds=LOOKBACK_S)
+        if isinstance(since, str):
+            # ISO text (SQLite's CURRENT_TIMESTAMP): the bound is written back in the column's own style,
+            # so the database's text comparison orders it right (a naive time is taken as UTC).
+            try:
+                parsed = datetime.fromisoformat(since.strip())
+            except ValueError:
+                return since
+            now = datetime.now(UTC) if parsed.tzinfo else datetime.now(UTC).replace(tzinfo=None)
+            bound = min(parsed, now) - timedelta(seconds=LOOKBACK_S)
+            sep = "T" if "T" in since else " "
+            return bound.isoformat(sep=sep, timespec="microseconds" if "." in since else "seconds")
         return since
 
     def close(self) -> None:

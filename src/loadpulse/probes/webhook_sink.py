@@ -115,8 +115,8 @@ class WebhookSink(Sink):
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise BadInput(
-                    f"{self.label}: port {self.spec.port} on {HOST} is in use; choose another, or "
-                    "webhook:0 for any free port"
+                    f"{self.label}: port {self.spec.port} on {HOST} is in use; choose another port the "
+                    "system under test can post to"
                 ) from None
             raise BadInput(
                 f"{self.label}: cannot listen on {HOST}:{self.spec.port}: {exc.strerror}"

@@ -174,14 +174,14 @@ def _pipeline_value(pipeline: dict[str, Any] | None, field: str) -> float | None
     no arrival yet (e2e), no worker named (fairness), a drain not over or never completed (drain: the
     time waited is a lower bound, so ``drain < 10s`` must not pass on it), and the loss while items are
     unverified (the sink failed at its last poll: ``lost == 0`` would pass on a check that could not
-    look)."""
+    look) or when nothing was sent (every ``ctx.track`` failing would pass it too)."""
     if pipeline is None:
         return None
     spec = PIPELINE_FIELDS[field]
     if field == "drain" and not pipeline.get("drained", False):
         return None
-    if field.startswith("lost.") and pipeline.get("unverified", 0):
-        return None
+    if field.startswith("lost.") and (pipeline.get("unverified", 0) or not pipeline.get("sent", 0)):
+        return None  # unverified items, or nothing sent at all: "nothing lost" would be a vacuous pass
     value: Any = pipeline
     for key in spec.path:
         value = value.get(key) if isinstance(value, dict) else None
