@@ -100,3 +100,19 @@ def test_ctrl_c_during_the_drain_ends_it_and_nothing_unseen_is_lost(tmp_path: Pa
     p = outcome.aggregate.pipeline
     assert outcome.ended_by == "interrupted"
     assert p is not None and p["lost"]["count"] == 0 and p["unverified"] == 20 and not p["drained"], p
+
+
+def test_persist_times_before_the_send_or_in_milliseconds_are_said(tmp_path: Path) -> None:
+    """A sink clock an hour behind (a naive local time) would read as 0 ms latency, and 'at' in ms as an
+    hour: both are warnings, never a quiet e2e PASS."""
+    outcome = _run(
+        tmp_path,
+        "rows = [{'id': i, 'at': time.time() - 3600 if n % 2 else time.time() * 1000} "
+        "for n, i in enumerate(_sent)]\n    _sent.clear()\n    return rows",
+        handle_signals=False,
+    )
+    early = [w for w in outcome.warnings if "persisted before they were sent" in w]
+    late = [w for w in outcome.warnings if "more than an hour after" in w]
+    assert early and early[0].startswith("10 items") and late and late[0].startswith("10 items"), (
+        outcome.warnings
+    )

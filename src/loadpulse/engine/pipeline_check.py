@@ -182,12 +182,28 @@ class PipelineCheck:
     def _settle(self) -> None:
         with self._lock:
             latest = self.reconciler.result(perf_counter_ns()).to_dict()
+            self._clock_warnings()
             if self.interrupted and latest["lost"]["count"]:
                 # Nobody waited for them: not seen is not lost.
                 latest["unverified"] += latest["lost"]["count"]
                 latest["lost"] = {"count": 0, "rate": 0.0}
                 latest["lost_ids"] = []
             self.latest = latest
+
+    def _clock_warnings(self) -> None:
+        r = self.reconciler
+        if r.persisted_early:
+            self._report(
+                f"{r.persisted_early:,} items were persisted before they were sent (by up to "
+                f"{r.persisted_early_max_s:,.3f} s): the sink's clock or time zone is not this machine's; "
+                "their end-to-end latency counts as 0 and is not to be trusted"
+            )
+        if r.persisted_late:
+            self._report(
+                f"{r.persisted_late:,} items were persisted more than an hour after they were sent (up to "
+                f"{r.persisted_late_max_s:,.0f} s): is 'at' in epoch seconds (not milliseconds), and the "
+                "sink's clock right?"
+            )
 
     def _unsettled(self) -> None:
         """The verdict from the tracker alone, when a sink poll still holds the reconciler: every item not

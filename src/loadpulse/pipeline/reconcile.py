@@ -27,6 +27,10 @@ from loadpulse.pipeline.timeline import Timeline
 from loadpulse.pipeline.tracking import ACCEPTED, REJECTED, UNSET, Tracker, check_ns, normalize_id
 
 UNSEEN, IN_PROGRESS, DELIVERED = 0, 1, 2
+_CLOCK_SLACK_NS = 50_000_000
+"""How far before its send a persist time may be before it is called a clock problem (NTP steps, a
+timestamp taken with coarse resolution)."""
+_PLAUSIBLE_E2E_NS = 3600 * 1_000_000_000
 
 IN_PROGRESS_STATUSES = frozenset(
     ("new", "pending", "queued", "enqueued", "scheduled", "waiting", "claimed", "started", "running",
@@ -138,6 +142,13 @@ class Reconciler:
         self._intervals: list[IntervalCount] = []
         self._timeline = Timeline()
         self._cut_delivered = 0
+        self.persisted_early = 0
+        """Items whose persist time ('at') is before their send (beyond a clock's slack): a sink clock or
+        time zone other than this machine's. Their end-to-end latency counts as 0, so it is said."""
+        self.persisted_early_max_s = 0.0
+        self.persisted_late = 0
+        """Items persisted more than an hour after their send: 'at' in milliseconds, or a skewed clock."""
+        self.persisted_late_max_s = 0.0
 
     def add_tracker(self, tracker: Tracker) -> None:
         """Reconcile against ``tracker`` too; a tracker with a known prefix replaces the older copy (a
@@ -290,7 +301,10 @@ class Reconciler:
             self._delivered_total += 1
             sent_ns = sent.tracker.sent_ns_at(slot)
             if sent_ns != UNSET:
-                latencies.append(max(0, t - sent_ns) // 1000)
+                e2e_ns = t - sent_ns
+                if from_at and not 0 <= e2e_ns <= _PLAUSIBLE_E2E_NS:
+                    self._note_implausible(e2e_ns)
+                latencies.append(max(0, e2e_ns) // 1000)
                 self._e2e_from_at += from_at
                 self._note_order(t, sent_ns)
             if obs.worker is not None:
@@ -299,6 +313,14 @@ class Reconciler:
                 self._last_arrival_ns = t
         if latencies:
             self.e2e.record_many(np.asarray(latencies, dtype=np.int64))
+
+    def _note_implausible(self, e2e_ns: int) -> None:
+        if e2e_ns < -_CLOCK_SLACK_NS:
+            self.persisted_early += 1
+            self.persisted_early_max_s = max(self.persisted_early_max_s, -e2e_ns / 1e9)
+        elif e2e_ns > _PLAUSIBLE_E2E_NS:
+            self.persisted_late += 1
+            self.persisted_late_max_s = max(self.persisted_late_max_s, e2e_ns / 1e9)
 
     def _note_unexpected(self, item: str) -> None:
         digest = hash(item)  # 64 bits: 100,000 distinct ids share one with odds of about 1 in 3 billion
