@@ -254,6 +254,7 @@ class WorkerFleet:
         self._on_readable(w)  # whatever it said before it ended comes first
         if w.state in ("done", "lost") or w.error is not None:
             return
+        w.process.join(timeout=1)  # it has ended (its sentinel said so): reap it for its exit code
         code = w.process.exitcode
         why = f"its process ended ({_exit_text(code)})"
         if not self._started:

@@ -1,0 +1,173 @@
+"""`loadpulse run --workers 2`: real worker processes against the demo target, merged into one run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import CliResult
+
+SCENARIO = """
+from loadpulse import task
+
+profile = {"profile": "per-vu-iterations", "vus": 4, "iterations": 25}
+
+@task
+async def hit(ctx):
+    await ctx.http.get("/health", name="health")
+"""
+
+FAILING = """
+from loadpulse import task
+
+@task
+async def hit(ctx):
+    await ctx.http.get("/no-such-page", name="missing")
+"""
+
+
+def _file(tmp_path: Path, text: str = SCENARIO) -> str:
+    path = tmp_path / "scenario.py"
+    path.write_text(text)
+    return str(path)
+
+
+def test_merged_counts_are_the_sum_of_the_workers(
+    tmp_path: Path, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli("run", _file(tmp_path), "-u", demo_url, "--workers", "2", "--json", "-", "-q", "--no-history")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["total"] == 100 and summary["requests"]["ok"] == 100
+    workers = summary["workers"]
+    assert (workers["count"], workers["backend"], workers["lost"]) == (2, "local", [])
+    assert [w["requests"] for w in workers["per_worker"]] == [50, 50]
+    assert all(w["state"] == "done" and w["cpu_pct"] is not None for w in workers["per_worker"])
+
+
+def test_one_worker_is_the_single_process_run(
+    tmp_path: Path, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli("run", _file(tmp_path), "-u", demo_url, "--workers", "1", "--json", "-", "-q", "--no-history")
+    assert res.code == 0, res.err
+    assert res.summary()["requests"]["total"] == 100 and "workers" not in res.summary()
+
+
+def test_open_model_over_two_workers_holds_its_rate(
+    tmp_path: Path, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli(
+        "run", _file(tmp_path), "-u", demo_url, "--workers", "2", "--profile", "constant-rate",
+        "--rate", "200", "-d", "3s", "--json", "-", "-q", "--no-history",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    total = summary["requests"]["total"]
+    assert abs(total - 600) <= 6, total
+    assert summary["scenarios"]["default"]["dropped"] == 0
+    per_worker = summary["workers"]["per_worker"]
+    assert sum(w["requests"] for w in per_worker) == total
+    assert all(w["dropped"] == 0 for w in per_worker)
+
+
+def test_abort_on_fail_stops_every_worker(
+    tmp_path: Path, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli(
+        "run", _file(tmp_path, FAILING), "-u", demo_url, "--workers", "2", "--profile", "constant-vus",
+        "--vus", "2", "-d", "20s", "-t", "errors.rate < 1%", "--abort-on-fail",
+        "--json", "-", "-q", "--no-history",
+    )  # fmt: skip
+    assert res.code == 3, res.err
+    summary = res.summary()
+    assert summary["duration_s"] < 10
+    assert all(w["state"] == "done" for w in summary["workers"]["per_worker"])
+    assert summary["requests"]["failed"] == summary["requests"]["total"] > 0
+
+
+def _run_and_hurt(tmp_path: Path, url: str, how: signal.Signals, *extra: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]
+    out = tmp_path / "summary.json"
+    args = [
+        sys.executable, "-m", "loadpulse", "run", _file(tmp_path), "-u", url, "--workers", "2",
+        "--profile", "constant-vus", "--vus", "2", "-d", "6s", "--json", str(out), "-q", "--no-history",
+        *extra,
+    ]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        coordinator = psutil.Process(proc.pid)
+        workers: list[psutil.Process] = []
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = [
+                c
+                for c in coordinator.children()
+                if "spawn_main" in " ".join(c.cmdline()) and "resource_tracker" not in " ".join(c.cmdline())
+            ]
+        assert len(workers) == 2, "the workers did not start"
+        time.sleep(3.0)  # started, set up, a couple of intervals measured
+        os.kill(workers[1].pid, how)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, json.loads(out.read_text()), err
+
+
+def test_a_killed_worker_is_reported_and_the_run_goes_on(tmp_path: Path, demo_url: str) -> None:
+    code, summary, err = _run_and_hurt(tmp_path, demo_url, signal.SIGKILL)
+    assert code == 0, err
+    assert len(summary["workers"]["lost"]) == 1
+    lost = [w for w in summary["workers"]["per_worker"] if w["state"] == "lost"]
+    assert len(lost) == 1 and "killed by SIGKILL" in lost[0]["lost_why"]
+    line = next(w for w in summary["warnings"] if "lost at" in w)
+    assert f"worker {lost[0]['index']} of 2 lost at" in line and "50 % of the load" in line
+    assert "lost at" in err  # said live too
+    assert summary["requests"]["total"] > 0 and summary["duration_s"] > 5
+
+
+def test_a_silent_worker_is_lost_and_abort_on_worker_loss_exits_3(tmp_path: Path, demo_url: str) -> None:
+    code, summary, err = _run_and_hurt(tmp_path, demo_url, signal.SIGSTOP, "--abort-on-worker-loss")
+    assert code == 3, err
+    lost = [w for w in summary["workers"]["per_worker"] if w["state"] == "lost"]
+    assert len(lost) == 1 and "sent nothing for 2 intervals" in lost[0]["lost_why"]
+    assert summary["duration_s"] < 6
+    assert "aborted:" in err and "--abort-on-worker-loss" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--workers", "0"], "--workers must be 1 or more (got 0)"),
+        (["--workers", "-3"], "--workers must be 1 or more (got -3)"),
+        (["--workers", "many"], "--workers 'many' is not a number or 'auto'"),
+        (["--workers", "2", "--reserve-cores", "1"], "--reserve-cores applies to --workers auto only"),
+        (["--workers", "auto", "--reserve-cores", "999"], "leaves none of the"),
+        (["--workers", "8"], "--workers 8: worker 5 would get no load (the plan runs 4 VUs at its peak)"),
+    ],
+)
+def test_bad_worker_counts_are_one_line_exit_2(
+    tmp_path: Path, cli: Callable[..., CliResult], args: list[str], says: str
+) -> None:
+    res = cli("run", _file(tmp_path), "-u", "http://127.0.0.1:1", *args, "--no-history")
+    assert res.code == 2
+    assert says in res.err and "Traceback" not in res.err
+
+
+def test_a_pipeline_check_is_refused_with_workers(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    res = cli(
+        "run", _file(tmp_path), "-u", "http://127.0.0.1:1", "--workers", "2",
+        "--sink", f"sql:sqlite:///{tmp_path / 'x.db'}#SELECT id FROM items", "--no-history",
+    )  # fmt: skip
+    assert res.code == 2
+    assert "--workers with a pipeline check" in res.err
