@@ -283,3 +283,27 @@ def test_an_id_never_tracked_is_unexpected_after_the_grace_and_counted_once() ->
     res = r.result(5 * S)
     assert res.unexpected == 4 and set(res.unexpected_ids) == {"x", "y", "z", "w"}
     assert res.delivered == 0 and res.lost == 1
+
+
+def test_a_status_changed_in_place_is_one_delivery_and_the_same_status_again_a_duplicate() -> None:
+    """A re-read sink reports a row again when its status changes ("stored" -> "done"): that is the same
+    delivery. The same final status seen twice is a second copy."""
+    t, ids = sent_items(2)
+    r = Reconciler([t])
+    r.observe([Observation(ids[0], 10 * MS, status="stored"), Observation(ids[1], 10 * MS, status="done")])
+    r.observe([Observation(ids[0], 20 * MS, status="done"), Observation(ids[1], 20 * MS, status="done")])
+    res = r.result(30 * MS)
+    assert (res.delivered, res.duplicates, res.duplicate_ids, res.failed) == (2, 1, (ids[1],), 0)
+
+
+def test_failed_items_arrived_but_are_not_delivered_until_a_retry_succeeds() -> None:
+    t, ids = sent_items(3)
+    r = Reconciler([t])
+    r.observe(Observation(i, 10 * MS, status="FAILED") for i in ids)
+    r.observe([Observation(ids[0], 20 * MS, status="retrying")])  # in progress again: still failed so far
+    r.observe([Observation(ids[0], 30 * MS, status="failed"), Observation(ids[1], 30 * MS, status="ok")])
+    r.load_ended(40 * MS)
+    res = r.result(50 * MS)
+    assert (res.sent, res.delivered, res.failed, res.lost, res.duplicates) == (3, 1, 2, 0, 0)
+    assert set(res.failed_ids) == {ids[0], ids[2]} and res.drained
+    assert res.to_dict()["failed"] == {"count": 2, "ids": list(res.failed_ids)}

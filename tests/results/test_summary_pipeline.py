@@ -32,6 +32,7 @@ DOCUMENTED = [
     "duplicates",
     "unexpected",
     "rejected",
+    "failed",
     "e2e_ms",
     "drain_s",
     "by_worker",

@@ -76,6 +76,9 @@ def print_pipeline(console: Console, s: dict[str, Any]) -> None:
         f"unexpected {fmt_count(p['unexpected']['count'])}",
         f"rejected {fmt_count(p['rejected'])}",
     ]
+    failed = (p.get("failed") or {}).get("count", 0)
+    if failed:
+        counts.insert(2, _count("failed", failed, True))
     if p.get("in_progress"):
         # Seen, but never in a final status by the end: neither delivered nor lost (stuck ones among them).
         counts.append(f"[yellow]in progress {fmt_count(p['in_progress'])}[/]")

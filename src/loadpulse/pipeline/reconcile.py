@@ -26,7 +26,10 @@ from loadpulse.pipeline.result import IntervalCount, PipelineResult
 from loadpulse.pipeline.timeline import Timeline
 from loadpulse.pipeline.tracking import ACCEPTED, REJECTED, UNSET, Tracker, check_ns, normalize_id
 
-UNSEEN, IN_PROGRESS, DELIVERED = 0, 1, 2
+UNSEEN, IN_PROGRESS, DELIVERED, FAILED = 0, 1, 2, 3
+_STATE = 3
+"""The seen byte: the state in its low 2 bits, a 6-bit tag of the final status above them, so a status
+changed in place ("stored" -> "done", "failed" -> "completed" on a retry) is told from a second delivery."""
 _CLOCK_SLACK_NS = 50_000_000
 """How far before its send a persist time may be before it is called a clock problem (NTP steps, a
 timestamp taken with coarse resolution)."""
@@ -37,6 +40,11 @@ IN_PROGRESS_STATUSES = frozenset(
      "processing", "in_progress", "in-progress", "active", "retrying", "retry")
 )  # fmt: skip
 """Statuses (compared case-insensitively) of items not done yet; any other status is final."""
+FAILED_STATUSES = frozenset(
+    ("failed", "failure", "error", "errored", "dead", "dead_letter", "dead-letter", "dlq", "cancelled",
+     "canceled", "aborted", "rejected", "timeout", "timed_out", "expired")
+)  # fmt: skip
+"""Final statuses of items the system gave up on: counted as failed, never as delivered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,7 @@ class ReconcileSettings:
     workers: int | None = None
     """Workers expected, so an idle worker counts against fairness though it never appears in a sink."""
     in_progress_statuses: frozenset[str] = IN_PROGRESS_STATUSES
+    failed_statuses: frozenset[str] = FAILED_STATUSES
     count_rejected: bool = False
     """Count items whose request failed as sent (they may have been stored anyway)."""
 
@@ -270,6 +279,7 @@ class Reconciler:
         batch.sort(key=lambda row: row[0])  # stable: equal times keep the sink's order
         latencies: list[int] = []
         in_progress_statuses = settings.in_progress_statuses
+        failed_statuses = settings.failed_statuses
         for t, from_at, item, obs in batch:
             found = self._locate(item)
             if found is None:
@@ -282,20 +292,42 @@ class Reconciler:
             sent, slot = found
             if slot >= sent.seen.size:  # tracked after this poll began
                 sent.fit(slot + 1)
-            seen = int(sent.seen[slot])
+            byte = int(sent.seen[slot])
+            seen = byte & _STATE
             status = obs.status
-            if status is not None and status.lower() in in_progress_statuses:
+            lowered = status.lower() if status is not None else None
+            if status is not None and lowered in in_progress_statuses:
                 if seen == UNSEEN:
                     sent.seen[slot] = IN_PROGRESS
                     self._note_in_progress(sent.tracker.prefix, slot, status, t)
                 elif seen == IN_PROGRESS:
                     self._note_in_progress(sent.tracker.prefix, slot, status, t)
                 continue
-            if seen == DELIVERED:
-                self._duplicates += 1
-                _bounded_add(self._duplicate_ids, item, self.settings.max_ids)
+            tag = 0 if lowered is None else (hash(lowered) % 63 + 1) << 2
+            failed = lowered is not None and lowered in failed_statuses
+            if seen >= DELIVERED:
+                if byte == (FAILED if failed else DELIVERED) | tag:
+                    if not failed:  # the same final sighting again: stored twice
+                        self._duplicates += 1
+                        _bounded_add(self._duplicate_ids, item, self.settings.max_ids)
+                    continue
+                if seen == DELIVERED:  # its status changed in place: the same delivery
+                    if failed:
+                        sent.seen[slot] = FAILED | tag
+                        self._delivered_total -= 1
+                    else:
+                        sent.seen[slot] = DELIVERED | tag
+                    continue
+                if failed:  # failed again (a retry's count): still failed
+                    sent.seen[slot] = FAILED | tag
+                    continue
+                # failed before, now done: a retry delivered it (from here on as any delivery)
+            if failed:
+                sent.seen[slot] = FAILED | tag
+                if self._in_progress:
+                    self._in_progress.pop((sent.tracker.prefix, slot), None)
                 continue
-            sent.seen[slot] = DELIVERED
+            sent.seen[slot] = DELIVERED | tag
             if self._in_progress:
                 self._in_progress.pop((sent.tracker.prefix, slot), None)
             self._delivered_total += 1
@@ -378,12 +410,18 @@ class Reconciler:
 
     def result(self, now_ns: int) -> PipelineResult:
         check_ns("now_ns", now_ns)
-        sent = delivered = in_progress = undelivered = rejected = 0
+        sent = delivered = in_progress = undelivered = rejected = failed = 0
         lost_ids: list[str] = []
+        failed_ids: list[str] = []
         limit = self.settings.max_ids
         for state in self._sent.values():
             counted, seen = self._counted(state)
+            seen = seen & np.uint8(_STATE)
             sent += int(np.count_nonzero(counted))
+            gave_up = np.flatnonzero(counted & (seen == FAILED))
+            failed += int(gave_up.size)
+            if len(failed_ids) < limit and gave_up.size:
+                failed_ids.extend(state.tracker.ids_of(gave_up[: limit - len(failed_ids)]))
             delivered += int(np.count_nonzero(counted & (seen == DELIVERED)))
             in_progress += int(np.count_nonzero(counted & (seen == IN_PROGRESS)))
             missing = np.flatnonzero(counted & (seen == UNSEEN))
@@ -414,6 +452,8 @@ class Reconciler:
             delivered=delivered,
             lost=lost,
             rejected=rejected,
+            failed=failed,
+            failed_ids=tuple(failed_ids),
             in_progress=in_progress,
             unverified=unverified,
             duplicates=self._duplicates,

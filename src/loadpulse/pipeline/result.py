@@ -55,6 +55,9 @@ class PipelineResult:
     unexpected_ids: tuple[str, ...]
     stuck_ids: tuple[str, ...]
     intervals: tuple[IntervalCount, ...] = field(default=())
+    failed: int = 0
+    """Sent items that arrived in a failed final status (``failed``, ``error``...): not delivered."""
+    failed_ids: tuple[str, ...] = ()
     timeline: TimelineColumns = field(default=TimelineColumns())
     load_end_s: float | None = None
     """When the load ended, on the timeline's axis (seconds from the load start); None while it runs."""
@@ -86,6 +89,7 @@ class PipelineResult:
             "duplicates": {"count": self.duplicates, "ids": list(self.duplicate_ids)},
             "unexpected": {"count": self.unexpected, "ids": list(self.unexpected_ids)},
             "rejected": self.rejected,
+            "failed": {"count": self.failed, "ids": list(self.failed_ids)},
             "e2e_ms": self.e2e_ms(),
             "drain_s": self.drain_s,
             "by_worker": dict(self.by_worker),

@@ -263,6 +263,7 @@ class PipelineDoc(_Open):
     lost_ids: list[str]
     in_progress: Count = 0
     unverified: Count = 0
+    failed: CountIdsDoc | None = None
     out_of_order: Count = 0
     drained: bool = False
     e2e_basis: dict[str, Count] = {}

@@ -95,6 +95,7 @@ PIPELINE_FIELDS: dict[str, PipelineField] = {
     "rejected.count": PipelineField(COUNT, ("rejected",)),
     "unverified.count": PipelineField(COUNT, ("unverified",)),
     "in_progress.count": PipelineField(COUNT, ("in_progress",)),
+    "failed.count": PipelineField(COUNT, ("failed", "count")),
     **{f"e2e.{k}": PipelineField(DURATION, ("e2e_ms", k)) for k in ("p50", "p90", "p95", "p99", "max")},
     # drain_s is seconds and durations are compared in ms; fairness_pct is a percent and ratios are
     # compared as fractions, so `pipeline.fairness < 20%` means 20 percent.
