@@ -48,8 +48,10 @@ var LoadpulsePipeline = (function () {
     card("duplicates", h.num(p.duplicates.count, 0), p.duplicates.count > 0);
     card("unexpected", h.num(p.unexpected.count, 0), p.unexpected.count > 0, "seen, never sent");
     card("rejected", h.num(p.rejected, 0), false, "request failed");
+    var failed = p.failed ? p.failed.count : 0;
+    if (failed) card("failed", h.num(failed, 0), true, "arrived in a failed status");
     card("stuck", h.num(p.stuck.count, 0), p.stuck.count > 0, p.in_progress ? h.num(p.in_progress, 0) + " in progress" : null);
-    card("unverified", h.num(p.unverified || 0, 0), (p.unverified || 0) > 0, p.unverified ? "the sink was failing" : null);
+    card("unverified", h.num(p.unverified || 0, 0), (p.unverified || 0) > 0, p.unverified ? "not checked: sink failed or hung, or wait stopped" : null);
     if (p.drain_s === null) card("drain", "–", false, "the load had not ended");
     else if (p.drained) card("drain", h.num(p.drain_s, 2) + " s", false, "load end to last arrival");
     else card("drain", "not drained", true, h.num(waiting, 0) + " missing after " + h.num(p.drain_s, 1) + " s");
@@ -76,6 +78,7 @@ var LoadpulsePipeline = (function () {
     ids("lost", lost, p.lost_ids);
     ids("duplicates", p.duplicates.count, p.duplicates.ids);
     ids("stuck", p.stuck.count, p.stuck.ids);
+    if (p.failed) ids("failed", p.failed.count, p.failed.ids);
     ids("unexpected", p.unexpected.count, p.unexpected.ids);
     if (idRows.length) {
       h.add(section, h.el("h3", null, "Items in trouble (the first 20 of each)"));
