@@ -51,7 +51,7 @@ def test_the_section_shows_every_figure() -> None:
         assert part in counts, counts
     assert "p50 40.00 ms  p95 40.00 ms  p99 40.00 ms  max 40.00 ms" in line(text, "e2e")
     assert "to the poll that first saw each item" in line(text, "e2e")
-    assert "not drained after 2.00 s (10 still missing)" in line(text, "drain")
+    assert "not drained after 2.00 s (8 never seen, 2 still in progress)" in line(text, "drain")
     workers = line(text, "workers")
     assert "w1 45  w2 45" in workers and "fairness 0.0%" in workers
     assert line(text, "stuck").split(None, 1)[1] == "run1-8, run1-9"
@@ -113,3 +113,8 @@ def test_show_prints_the_section_from_a_results_file(cli: Callable[..., CliResul
     r = cli("show", str(tmp_path / "r.json"))
     assert r.code == 0, r.err
     assert "lost 1 (1.00%)" in r.out and "run1-0" in r.out
+
+
+def test_a_hostile_worker_name_is_cut_in_the_console() -> None:
+    text = printed(summary_with(pipeline_dict(workers=("w" * 5000, "w2"))))
+    assert "w" * 47 + "…" in line(text, "workers") and "w" * 49 not in text

@@ -12,6 +12,8 @@ MAX_WORKERS_SHOWN = 10
 """Workers listed: past it the busiest and the idlest half each, since fairness is about the extremes."""
 MAX_IDS_SHOWN = 5
 """Lost (and stuck) ids listed; the JSON summary has up to 20."""
+MAX_NAME_SHOWN = 48
+"""Characters of an id or worker name shown (the JSON keeps them whole)."""
 
 
 def _count(label: str, n: int, bad: bool) -> str:
@@ -19,8 +21,14 @@ def _count(label: str, n: int, bad: bool) -> str:
     return f"[red]{text}[/]" if bad and n else text
 
 
+def _short(text: str, most: int = MAX_NAME_SHOWN) -> str:
+    """An id or worker name as the system wrote it, cut so one hostile 5,000-character name cannot fill
+    the summary (the Summary JSON keeps it whole)."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def _ids(ids: list[str], total: int) -> str:
-    shown = ", ".join(ids[:MAX_IDS_SHOWN])
+    shown = ", ".join(_short(i) for i in ids[:MAX_IDS_SHOWN])
     return shown + (f" … ({fmt_count(total)} in all)" if total > min(len(ids), MAX_IDS_SHOWN) else "")
 
 
@@ -37,10 +45,17 @@ def _drain(p: dict[str, Any]) -> str:
     if p["drain_s"] is None:
         return f"drain     {NO_DATA} (the load had not ended)"
     if p.get("drained"):
+        if not p["sent"]:
+            return f"drain     {NO_DATA} (nothing was sent)"
         return f"drain     {fmt_ms(p['drain_s'] * 1000)} (load end to the last arrival)"
-    waiting = p["sent"] - p["delivered"]
+    in_progress = p.get("in_progress", 0)
+    failed = (p.get("failed") or {}).get("count", 0)
+    unseen = max(0, p["sent"] - p["delivered"] - in_progress - failed)
     after = fmt_ms(p["drain_s"] * 1000)
-    return f"drain     [red]not drained after {after}[/] ({fmt_count(waiting)} still missing)"
+    waiting = [f"{fmt_count(unseen)} never seen"] if unseen else []
+    if in_progress:
+        waiting.append(f"{fmt_count(in_progress)} still in progress")
+    return f"drain     [red]not drained after {after}[/] ({', '.join(waiting) or 'still waiting'})"
 
 
 def _workers(p: dict[str, Any]) -> str | None:
@@ -54,7 +69,7 @@ def _workers(p: dict[str, Any]) -> str | None:
         shown = [*rows[:half], (f"… {fmt_count(more)} more …", None), *rows[-half:]]
     else:
         shown = [(name, n) for name, n in sorted(rows)]
-    text = "  ".join(name if n is None else f"{name} {fmt_count(n)}" for name, n in shown)
+    text = "  ".join(name if n is None else f"{_short(name)} {fmt_count(n)}" for name, n in shown)
     fairness = p["fairness_pct"]
     if fairness is not None:
         text += f"  [bold]fairness {fairness:.1f}%[/] off an even share"
