@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -56,6 +57,11 @@ class _Worker:
     gauges: Gauges = field(default_factory=Gauges)
     snaps: int = 0
     last_heard_ns: int = 0
+    """When its last message came (set by its reading thread)."""
+    eof: bool = False
+    """Its pipe ended: every message it sent has been handled."""
+    exit_text: str | None = None
+    """How its process ended, once it has."""
     requests: int = 0
     iterations: int = 0
     dropped: int = 0
@@ -128,7 +134,11 @@ class WorkerFleet:
             theirs.close()
             worker = _Worker(i + 1, float(part.segment.length), process, ours)
             self.workers.append(worker)
-            loop.add_reader(ours.fileno(), partial(self._on_readable, worker))
+            # One reading thread per worker, the pipe left blocking: an event-loop reader would make it
+            # non-blocking, and a message read half-way would then be lost (and the rest misread).
+            threading.Thread(
+                target=self._listen, args=(worker, loop), name=f"worker-{i + 1}", daemon=True
+            ).start()
             loop.add_reader(process.sentinel, partial(self._on_exit, worker))
         while True:
             failed = next((w for w in self.workers if w.error is not None), None)
@@ -210,23 +220,34 @@ class WorkerFleet:
 
     # --- messages and loss -------------------------------------------------------------------------
 
-    def _on_readable(self, w: _Worker) -> None:
-        try:
-            while w.conn.poll():
-                self._on_message(w, w.conn.recv())
-        except (EOFError, OSError):
-            with contextlib.suppress(ValueError, OSError):
-                asyncio.get_running_loop().remove_reader(w.conn.fileno())
-        if self._changed is not None:
-            self._changed.set()
+    def _listen(self, w: _Worker, loop: asyncio.AbstractEventLoop) -> None:
+        """The worker's messages, handed to the event loop as they come (in the worker's thread)."""
+        while True:
+            try:
+                message = w.conn.recv()
+            except (EOFError, OSError):
+                message = ("eof",)
+            w.last_heard_ns = perf_counter_ns()
+            if message[0] == "snap":
+                message = ("snap", Snapshot.from_dict(message[1]))
+            try:
+                loop.call_soon_threadsafe(self._on_message, w, message)
+            except RuntimeError:  # the loop is closed: the run is over
+                return
+            if message[0] == "eof":
+                return
 
     def _on_message(self, w: _Worker, message: tuple[Any, ...]) -> None:
         kind = message[0]
+        if kind == "eof":
+            w.eof = True
+            if w.exit_text is not None:
+                self._ended(w)
+            return
         if w.state == "lost":
             return  # a worker declared lost stays lost: its share is reported missing
-        w.last_heard_ns = perf_counter_ns()
         if kind == "snap":
-            snap = Snapshot.from_dict(message[1])
+            snap: Snapshot = message[1]
             w.pending.append(snap)
             w.gauges.read(snap)
             w.snaps += 1
@@ -247,16 +268,21 @@ class WorkerFleet:
                 w.error = str(message[2])
             else:
                 self._lose(w, str(message[2]))
+        assert self._changed is not None
+        self._changed.set()
 
     def _on_exit(self, w: _Worker) -> None:
-        loop = asyncio.get_running_loop()
-        loop.remove_reader(w.process.sentinel)
-        self._on_readable(w)  # whatever it said before it ended comes first
+        asyncio.get_running_loop().remove_reader(w.process.sentinel)
+        w.process.join(timeout=1)  # it has ended (its sentinel said so): reap it for its exit code
+        w.exit_text = _exit_text(w.process.exitcode)
+        if w.eof:
+            self._ended(w)
+
+    def _ended(self, w: _Worker) -> None:
+        """The worker's process is gone and everything it sent was handled (its pipe's end came last)."""
         if w.state in ("done", "lost") or w.error is not None:
             return
-        w.process.join(timeout=1)  # it has ended (its sentinel said so): reap it for its exit code
-        code = w.process.exitcode
-        why = f"its process ended ({_exit_text(code)})"
+        why = f"its process ended ({w.exit_text})"
         if not self._started:
             w.error = why
             assert self._changed is not None
@@ -267,7 +293,8 @@ class WorkerFleet:
     def _check_silence(self, now: int) -> None:
         limit = SILENT_INTERVALS * self.interval_ns
         for w in self.workers:
-            if w.state == "running" and now - w.last_heard_ns > limit:
+            # A message waiting in the pipe (this process was held up on a busy machine) is not silence.
+            if w.state == "running" and now - w.last_heard_ns > limit and not _pending(w.conn):
                 self._lose(w, f"it sent nothing for {SILENT_INTERVALS} intervals")
 
     def _lose(self, w: _Worker, why: str) -> None:
@@ -426,6 +453,13 @@ def execute_workers(
         fleet.close()
     outcome.workers = fleet.report()
     return outcome
+
+
+def _pending(conn: Connection) -> bool:
+    try:
+        return conn.poll(0)
+    except (EOFError, OSError):
+        return False
 
 
 def _lost(w: _Worker) -> dict[str, Any]:

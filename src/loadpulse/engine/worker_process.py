@@ -15,10 +15,10 @@ A closed pipe means the coordinator is gone: the worker stops at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import resource
 import signal
+import threading
 import traceback
 from multiprocessing.connection import Connection
 from time import perf_counter_ns
@@ -94,8 +94,23 @@ class _Agent:
         runner.start_gate = self._gate
         loop = asyncio.get_running_loop()
         self._go = loop.create_future()
-        loop.add_reader(self.conn.fileno(), self._on_message)
+        # A thread reads the coordinator's few messages: an event-loop reader would make the pipe
+        # non-blocking, and a snapshot's send could then stop half-way when the pipe is full.
+        threading.Thread(target=self._listen, args=(loop,), name="coordinator", daemon=True).start()
         return runner
+
+    def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            try:
+                message = self.conn.recv()
+            except (EOFError, OSError):
+                message = ("gone",)
+            try:
+                loop.call_soon_threadsafe(self._on_message, message)
+            except RuntimeError:  # the loop is closed: the run is over
+                return
+            if message[0] == "gone":
+                return
 
     def _snapshot(self, snap: Snapshot, row: SeriesRow, agg: Aggregate) -> str | None:
         if not _send(self.conn, ("snap", snap.to_dict())):
@@ -113,17 +128,14 @@ class _Agent:
             await asyncio.sleep(max(0, t0 - perf_counter_ns()) / 1e9)
         return t0
 
-    def _on_message(self) -> None:
-        try:
-            while self.conn.poll():
-                message = self.conn.recv()
-                if message[0] == "go":
-                    self._resolve(int(message[1]))
-                elif message[0] == "stop":
-                    self._resolve(None)
-                    assert self.runner is not None
-                    self.runner.request_stop("stopped")
-        except (EOFError, OSError):
+    def _on_message(self, message: tuple[Any, ...]) -> None:
+        if message[0] == "go":
+            self._resolve(int(message[1]))
+        elif message[0] == "stop":
+            self._resolve(None)
+            assert self.runner is not None
+            self.runner.request_stop("stopped")
+        elif message[0] == "gone":
             self._coordinator_gone()
 
     def _resolve(self, t0: int | None) -> None:
@@ -131,8 +143,6 @@ class _Agent:
             self._go.set_result(t0)
 
     def _coordinator_gone(self) -> None:
-        with contextlib.suppress(ValueError, OSError):
-            asyncio.get_running_loop().remove_reader(self.conn.fileno())
         self._resolve(None)
         if self.runner is not None:
             self.runner.request_stop("interrupted")
