@@ -17,6 +17,7 @@ from collections.abc import Callable
 from time import perf_counter_ns
 from typing import Any
 
+from loadpulse.metrics.cardinality import OTHER
 from loadpulse.pipeline.anchor import ClockAnchor
 from loadpulse.pipeline.reconcile import Observation, Reconciler, ReconcileSettings
 from loadpulse.pipeline.tracking import ACCEPTED, Tracker
@@ -182,16 +183,21 @@ class PipelineCheck:
     def _settle(self) -> None:
         with self._lock:
             latest = self.reconciler.result(perf_counter_ns()).to_dict()
-            self._clock_warnings()
             if self.interrupted and latest["lost"]["count"]:
                 # Nobody waited for them: not seen is not lost.
                 latest["unverified"] += latest["lost"]["count"]
                 latest["lost"] = {"count": 0, "rate": 0.0}
                 latest["lost_ids"] = []
             self.latest = latest
+            self._clock_warnings()
 
     def _clock_warnings(self) -> None:
         r = self.reconciler
+        if self.latest is not None and OTHER in self.latest.get("by_worker", {}):
+            self._report(
+                "the sink named more distinct workers than can be told apart (1,000): fairness is not "
+                "known; is the worker column the worker's name?"
+            )
         if r.persisted_early:
             self._report(
                 f"{r.persisted_early:,} items were persisted before they were sent (by up to "

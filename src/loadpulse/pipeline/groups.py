@@ -57,9 +57,12 @@ def imbalance_pct(counts: Mapping[str, int], groups: int | None = None) -> float
     """Largest deviation from the even share in %, None with nothing counted.
 
     ``groups``: how many groups there should be (workers started), so groups that did nothing and so never
-    appear in ``counts`` weigh in as zeros. The :data:`~loadpulse.metrics.cardinality.OTHER` catch-all is
-    not a group and is left out.
+    appear in ``counts`` weigh in as zeros. With the :data:`~loadpulse.metrics.cardinality.OTHER`
+    catch-all present (more names than the cap kept apart) the spread is not known: None, never the
+    spread of the first thousand (which would read as a fair split of a bogus column).
     """
+    if OTHER in counts:
+        return None
     spread = Spread()
     for name, value in counts.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
