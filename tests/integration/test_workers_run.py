@@ -94,11 +94,13 @@ def test_abort_on_fail_stops_every_worker(
     assert summary["requests"]["failed"] == summary["requests"]["total"] > 0
 
 
-def _run_and_hurt(tmp_path: Path, url: str, how: signal.Signals, *extra: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]
+def _run_and_hurt(
+    tmp_path: Path, url: str, how: signal.Signals, *extra: str, coordinator_too: bool = False
+) -> tuple[int, dict, str]:  # type: ignore[type-arg]
     out = tmp_path / "summary.json"
     args = [
         sys.executable, "-m", "loadpulse", "run", _file(tmp_path), "-u", url, "--workers", "2",
-        "--profile", "constant-vus", "--vus", "2", "-d", "6s", "--json", str(out), "-q", "--no-history",
+        "--profile", "constant-vus", "--vus", "2", "-d", "8s", "--json", str(out), "-q", "--no-history",
         *extra,
     ]  # fmt: skip
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -115,7 +117,7 @@ def _run_and_hurt(tmp_path: Path, url: str, how: signal.Signals, *extra: str) ->
             ]
         assert len(workers) == 2, "the workers did not start"
         time.sleep(3.0)  # started, set up, a couple of intervals measured
-        os.kill(workers[1].pid, how)
+        os.kill(proc.pid if coordinator_too else workers[1].pid, how)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -133,7 +135,7 @@ def test_a_killed_worker_is_reported_and_the_run_goes_on(tmp_path: Path, demo_ur
     line = next(w for w in summary["warnings"] if "lost at" in w)
     assert f"worker {lost[0]['index']} of 2 lost at" in line and "50 % of the load" in line
     assert "lost at" in err  # said live too
-    assert summary["requests"]["total"] > 0 and summary["duration_s"] > 5
+    assert summary["requests"]["total"] > 0 and summary["duration_s"] > 7
 
 
 def test_a_silent_worker_is_lost_and_abort_on_worker_loss_exits_3(tmp_path: Path, demo_url: str) -> None:
@@ -141,7 +143,7 @@ def test_a_silent_worker_is_lost_and_abort_on_worker_loss_exits_3(tmp_path: Path
     assert code == 3, err
     lost = [w for w in summary["workers"]["per_worker"] if w["state"] == "lost"]
     assert len(lost) == 1 and "sent nothing for 2 intervals" in lost[0]["lost_why"]
-    assert summary["duration_s"] < 6
+    assert summary["duration_s"] < 7
     assert "aborted:" in err and "--abort-on-worker-loss" in err
 
 
@@ -171,3 +173,10 @@ def test_a_pipeline_check_is_refused_with_workers(tmp_path: Path, cli: Callable[
     )  # fmt: skip
     assert res.code == 2
     assert "--workers with a pipeline check" in res.err
+
+
+def test_ctrl_c_stops_every_worker(tmp_path: Path, demo_url: str) -> None:
+    code, summary, err = _run_and_hurt(tmp_path, demo_url, signal.SIGINT, coordinator_too=True)
+    assert code == 130, err
+    assert summary["duration_s"] < 7 and summary["workers"]["lost"] == []
+    assert all(w["state"] == "done" and w["requests"] > 0 for w in summary["workers"]["per_worker"])

@@ -62,6 +62,7 @@ class _Worker:
     """Its pipe ended: every message it sent has been handled."""
     exit_text: str | None = None
     """How its process ended, once it has."""
+    reader: threading.Thread | None = None
     requests: int = 0
     iterations: int = 0
     dropped: int = 0
@@ -136,9 +137,10 @@ class WorkerFleet:
             self.workers.append(worker)
             # One reading thread per worker, the pipe left blocking: an event-loop reader would make it
             # non-blocking, and a message read half-way would then be lost (and the rest misread).
-            threading.Thread(
+            worker.reader = threading.Thread(
                 target=self._listen, args=(worker, loop), name=f"worker-{i + 1}", daemon=True
-            ).start()
+            )
+            worker.reader.start()
             loop.add_reader(process.sentinel, partial(self._on_exit, worker))
         while True:
             failed = next((w for w in self.workers if w.error is not None), None)
@@ -377,6 +379,8 @@ class WorkerFleet:
                 w.process.kill()
         for w in self.workers:
             w.process.join(timeout=5)
+            if w.reader is not None:
+                w.reader.join(timeout=1)  # it ends at the pipe's end, which the worker's exit closed
             w.conn.close()
 
 
