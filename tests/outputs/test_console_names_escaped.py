@@ -77,3 +77,17 @@ def test_the_verdict_table_escapes_a_hostile_threshold_name() -> None:
     text = console.export_text()
     _assert_no_raw_controls(text)
     assert "x\\x1b[2J\\nverdict PASS" in text
+
+
+def test_bidi_overrides_are_written_out_in_the_console_and_the_report() -> None:
+    """U+202E turns the rest of a line around ("Trojan Source"): a name holding it would show as another."""
+    from loadpulse.outputs.html_report import report_data
+    from loadpulse.results.format import bidi_safe, control_safe
+    from tests.results.results_factory import synthetic_results
+
+    assert control_safe("pay\u202eLIAF") == "pay\\u202eLIAF"
+    assert control_safe("a\u2066b\u2069") == "a\\u2066b\\u2069"
+    assert bidi_safe({"n\u202e": ["x\u202ey", 3]}) == {"n\\u202e": ["x\\u202ey", 3]}
+    results = synthetic_results(seconds=2)
+    results.summary["by_name"] = {"GET /\u202eevil": results.summary.get("requests", {})}
+    assert "\u202e" not in repr(report_data(results))

@@ -21,6 +21,7 @@ from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import write_text_atomic
 from loadpulse.outputs.html_pipeline import pipeline_chart_data
 from loadpulse.results.document import Results
+from loadpulse.results.format import bidi_safe
 
 SPECTRUM_X = [round(x, 3) for x in np.arange(0.0, 4.0001, 0.05)]
 """Percentile spectrum abscissa: x = -log10(1 - q), 0 (p0) to 4 (p99.99)."""
@@ -64,13 +65,13 @@ def report_data(results: Results) -> dict[str, Any]:
     lat = results.total.latency
     qs = [100.0 * (1 - 10.0 ** (-x)) for x in SPECTRUM_X]
     edges, counts = lat.binned(60)
-    pipeline = pipeline_chart_data(results.summary)
+    pipeline = bidi_safe(pipeline_chart_data(results.summary))
     if pipeline is not None and pipeline["over_time"] is not None:
         # The pipeline chart's x axis spans the run's, so its seconds line up with the charts above.
         ends = [r.t_s for r in results.series[-1:]] + pipeline["over_time"]["t"][-1:]
         pipeline["x_max"] = round(max(ends), 3)
     return {
-        "summary": results.summary,
+        "summary": bidi_safe(results.summary),
         "series": _columns(results),
         "pipeline": pipeline,
         "spectrum": {"x": SPECTRUM_X, "ms": [round(v / 1000, 4) for v in lat.percentiles(qs)]},

@@ -65,20 +65,38 @@ def fmt_duration(seconds: float) -> str:
     return f"{h}h{m:02d}m"
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""C0, DEL, C1, and the bidirectional embeddings, overrides and isolates: U+202E turns the rest of a line
+around on screen, so a name could show as another ("Trojan Source")."""
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _visible(match: re.Match[str]) -> str:
     char = match.group()
-    return _NAMED.get(char) or f"\\x{ord(char):02x}"
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 def control_safe(text: str) -> str:
-    """``text`` with every control character (C0, DEL, C1; ESC and newline among them) written as its
-    escape (``\\x1b``, ``\\n``): a name chosen by a scenario cannot clear the screen, move the cursor or
-    start a line of its own (a fake ``verdict PASS``) on the terminal that shows it."""
+    """``text`` with every control character (C0, DEL, C1; ESC and newline among them; bidi overrides)
+    written as its escape (``\\x1b``, ``\\n``, ``\\u202e``): a name chosen by a scenario cannot clear
+    the screen, move the cursor, turn a line around or start a line of its own (a fake ``verdict PASS``)
+    on the terminal that shows it."""
     return _CONTROL.sub(_visible, text)
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def bidi_safe(obj: Any) -> Any:
+    """``obj`` (JSON-like) with the bidirectional controls in its strings written as escapes: a page shows
+    text as written (HTML escapes the rest), but U+202E there still turns a name around."""
+    if isinstance(obj, str):
+        return _BIDI.sub(_visible, obj) if _BIDI.search(obj) else obj
+    if isinstance(obj, dict):
+        return {bidi_safe(k): bidi_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [bidi_safe(v) for v in obj]
+    return obj
 
 
 def markup_safe(obj: Any) -> Any:
