@@ -230,8 +230,6 @@ class WorkerFleet:
             except (EOFError, OSError):
                 message = ("eof",)
             w.last_heard_ns = perf_counter_ns()
-            if message[0] == "snap":
-                message = ("snap", Snapshot.from_dict(message[1]))
             try:
                 loop.call_soon_threadsafe(self._on_message, w, message)
             except RuntimeError:  # the loop is closed: the run is over

@@ -3,7 +3,7 @@ snapshot sent to the coordinator, the coordinator's go and stop obeyed.
 
 The conversation on the pipe (tuples, plain data only):
 
-worker → coordinator: ``("ready",)`` once set-up is done; ``("snap", Snapshot.to_dict())`` every interval
+worker → coordinator: ``("ready",)`` once set-up is done; ``("snap", Snapshot)`` every interval
 and once at the end; ``("done", {...})`` with the worker's outcome; ``("error", kind, message)`` when it
 cannot run (kind ``bad_input`` or ``crash``).
 
@@ -113,7 +113,9 @@ class _Agent:
                 return
 
     def _snapshot(self, snap: Snapshot, row: SeriesRow, agg: Aggregate) -> str | None:
-        if not _send(self.conn, ("snap", snap.to_dict())):
+        # The Snapshot itself, not its to_dict(): both ends run this very code, and unpickling numpy arrays
+        # costs the coordinator ~10x less than rebuilding them from lists (bench/coordinator_merge.py).
+        if not _send(self.conn, ("snap", snap)):
             self._coordinator_gone()
         return None
 
