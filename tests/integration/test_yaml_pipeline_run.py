@@ -181,7 +181,7 @@ def test_the_sink_can_come_from_the_command_line(
     assert_known_counts(pipeline, ingest.stored())
 
 
-def test_track_without_any_sink_is_a_script_error_saying_how_to_give_one(
+def test_track_without_any_sink_is_bad_input_before_the_load(
     cli: Callable[..., CliResult], tmp_path: Path, ingest: Ingest
 ) -> None:
     text = FRESH_IDS.format(url=ingest.url, sink=ingest.sink)
@@ -189,12 +189,9 @@ def test_track_without_any_sink_is_a_script_error_saying_how_to_give_one(
     path.write_text(textwrap.dedent(text.replace(f'  sink: "{ingest.sink}"\n  drain_timeout: 1s\n', "")
                                     .replace("pipeline:\n", "")))  # fmt: skip
     r = cli("run", str(path), "--no-history", "--quiet", "--json", "-")
-    assert r.code == 0, r.err
-    summary = r.summary()
-    assert "pipeline" not in summary
-    (message,) = summary["scenarios"]["default"]["script_error_messages"].values()
-    assert "requests[0].track" in message and "pipeline: {sink: ...}" in message and "--sink" in message
-    assert ingest.stored() == []  # the flow stops before sending an item nobody would look for
+    assert r.code == 2 and "Traceback" not in r.err and len(r.err.strip().splitlines()) == 1, r.err
+    assert f"{path}:" in r.err and "track: needs somewhere to look" in r.err and "--sink" in r.err
+    assert ingest.stored() == []  # nothing was sent
 
 
 def test_items_of_failed_requests_are_rejected_not_sent(

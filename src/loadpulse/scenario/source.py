@@ -44,6 +44,8 @@ class ScenarioSource:
     teardown: TeardownFn | None = None
     setup_timeout_s: float = DEFAULT_SETUP_TIMEOUT_S
     pipeline: PipelineSpec | None = None
+    tracks_at: str | None = None
+    """``file:line`` of the first ``track:`` of a YAML file: tracking with no sink is bad input there."""
 
 
 def named_profile(name: str, where: str = "--profile") -> dict[str, Any]:
@@ -114,6 +116,12 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
         profile, think = _profile_for(src, name, opts)
         scenarios.append(ScenarioDef(name, tuple(tasks), profile, think))
     base_url = opts.base_url or src.base_url
+    pipeline = with_command_line(src.pipeline, opts.sinks, opts.drain_timeout_s, opts.stuck_after_s)
+    if pipeline is None and src.tracks_at is not None:
+        raise BadInput(
+            f"{src.tracks_at}: track: needs somewhere to look for the items: pipeline: {{sink: ...}} in the "
+            "file, or --sink"
+        )
     return Plan(
         source=src.path,
         scenarios=tuple(scenarios),
@@ -131,5 +139,5 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
         grace_s=opts.grace_s,
         setup_timeout_s=src.setup_timeout_s,
         max_names=opts.max_names,
-        pipeline=with_command_line(src.pipeline, opts.sinks, opts.drain_timeout_s, opts.stuck_after_s),
+        pipeline=pipeline,
     )

@@ -187,6 +187,15 @@ def load_yaml(path: str) -> ScenarioSource:
         thresholds=tuple(spec.thresholds),
         probes=dict(spec.probes),
         pipeline=_pipeline(spec.pipeline, lines),
+        tracks_at=next(
+            (
+                lines.at("scenarios", i, "requests", j, "track")
+                for i, flow in enumerate(spec.scenarios)
+                for j, step in enumerate(flow.requests)
+                if step.track is not None
+            ),
+            None,
+        ),
     )
 
 
