@@ -183,10 +183,12 @@ class WorkerFleet:
         ``grace_s`` 0: the run is being stopped by force, so are the workers."""
         if grace_s == 0:
             self.stop()  # a second stop: the worker gives up on its in-flight work at once
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(
-                asyncio.shield(self.finished), grace_s + DRAIN_MARGIN_S if grace_s else 1.0
-            )
+        assert self._changed is not None
+        deadline = perf_counter_ns() + int((grace_s + DRAIN_MARGIN_S if grace_s else 1.0) * 1e9)
+        while not self._settled and (left := deadline - perf_counter_ns()) > 0:
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), left / 1e9)
         for w in self.workers:
             if w.state in ("starting", "ready", "running"):
                 self._lose(w, "it did not stop within the grace period and was killed")
@@ -311,12 +313,19 @@ class WorkerFleet:
         self.warnings.append(message)
         if self.warn is not None:
             self.warn(message)
-        if self.abort_on_loss and self.runner is not None and not self._aborting:
-            self._aborting = True
-            if self.runner.abort_reason is None:
-                self.runner.abort_reason = f"--abort-on-worker-loss: {message}"
-            self.runner.request_stop("aborted")
+        if self.abort_on_loss:
+            self._abort(f"--abort-on-worker-loss: {message}")
+        elif all(other.state == "lost" for other in self.workers):
+            self._abort(f"every worker was lost (the last: {message})")
         self._check_finished()
+
+    def _abort(self, reason: str) -> None:
+        if self.runner is None or self._aborting:
+            return
+        self._aborting = True
+        if self.runner.abort_reason is None:
+            self.runner.abort_reason = reason
+        self.runner.request_stop("aborted")
 
     def _note_done(self, w: _Worker) -> None:
         assert w.done is not None
@@ -331,10 +340,15 @@ class WorkerFleet:
                 "numbers may be limited by the generator (more --workers, on more cores, spread the work)"
             )
 
+    @property
+    def _settled(self) -> bool:
+        return all(w.state in ("done", "lost") for w in self.workers)
+
     def _check_finished(self) -> None:
-        if not self._started or self._finished is None or self._finished.done():
+        # An abort (workers lost) ends the run as aborted: the load did not finish, it was given up.
+        if not self._started or self._aborting or self._finished is None or self._finished.done():
             return
-        if all(w.state in ("done", "lost") for w in self.workers):
+        if self._settled:
             self._finished.set_result(None)
 
     # --- the end -----------------------------------------------------------------------------------
