@@ -216,3 +216,18 @@ def test_an_accepted_response_without_the_id_is_a_script_error_named_by_its_path
     assert summary["pipeline"]["sent"] == 0
     errors = summary["scenarios"]["default"]["script_error_messages"]
     assert list(errors) == ["scenarios[0].requests[0].track.from: $.id not found in the response"]
+
+
+def test_a_bad_sink_in_the_file_is_named_by_its_line(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    path = tmp_path / "badsink.yaml"
+    path.write_text(
+        "base_url: http://127.0.0.1:9\n"
+        "pipeline:\n"
+        "  sink: 'kafka:topic'\n"
+        "scenarios:\n"
+        "  - requests:\n"
+        "      - {method: POST, url: /items, track: job, json: {id: '{{ job }}'}}\n"
+    )
+    r = cli("run", str(path), "--no-history", "--quiet")
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1, r.err
+    assert f"{path}:2: pipeline.sink 'kafka:topic': unknown sink kind 'kafka'" in r.err, r.err

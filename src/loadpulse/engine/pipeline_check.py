@@ -45,7 +45,7 @@ def _retrieved(fut: asyncio.Future[Any]) -> None:
 class PipelineCheck:
     def __init__(self, spec: PipelineSpec, warn: Callable[[str], None] | None = None) -> None:
         self.spec = spec
-        self.sinks: list[Sink] = [open_sink(parse_sink(s, "--sink")) for s in spec.sinks]
+        self.sinks: list[Sink] = [open_sink(parse_sink(s, spec.origin(i))) for i, s in enumerate(spec.sinks)]
         # One prefix per process and run: ids of two runs (or two workers) never collide.
         self.tracker = Tracker(f"r{os.getpid():x}{int(time.time() * 1000) % 36**4:x}")
         self.reconciler = Reconciler(

@@ -29,6 +29,12 @@ class PipelineSpec:
     """An item seen in a non-final status and unchanged this long is stuck."""
     workers: int | None = None
     """How many workers should share the items, so one that got none counts against fairness."""
+    origins: tuple[str, ...] = ()
+    """Where each sink was given (``flows.yaml:3: pipeline.sink``, ``--sink``), for its messages; () is
+    ``--sink`` for all."""
+
+    def origin(self, i: int) -> str:
+        return self.origins[i] if i < len(self.origins) else "--sink"
 
 
 def pipeline_from_file(value: Any, path: str) -> PipelineSpec | None:
@@ -59,6 +65,7 @@ def pipeline_from_file(value: Any, path: str) -> PipelineSpec | None:
         duration_value(value.get("drain_timeout", DEFAULT_DRAIN_TIMEOUT_S), f"{where}.drain_timeout"),
         duration_value(value.get("stuck_after", DEFAULT_STUCK_AFTER_S), f"{where}.stuck_after"),
         workers,
+        tuple(f"{where}.sink" for _ in sinks),
     )
 
 
@@ -81,4 +88,5 @@ def with_command_line(
         base.drain_timeout_s if drain_timeout_s is None else drain_timeout_s,
         base.stuck_after_s if stuck_after_s is None else stuck_after_s,
         base.workers,
+        (*(base.origin(i) for i in range(len(base.sinks))), *("--sink" for _ in sinks)),
     )
