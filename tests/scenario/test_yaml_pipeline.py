@@ -3,6 +3,7 @@ is one line naming file:line, exit 2."""
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +48,9 @@ def _write(tmp_path: Path, text: str, name: str = "s.yaml") -> str:
 
 def test_pipeline_is_read_like_a_python_files(tmp_path: Path) -> None:
     source = load_yaml(_write(tmp_path, GOOD))
-    assert source.pipeline == PipelineSpec(
+    assert source.pipeline is not None
+    assert source.pipeline.origins == (f"{source.path}:2: pipeline.sink",) * 2
+    assert dataclasses.replace(source.pipeline, origins=()) == PipelineSpec(
         ("sql:sqlite:///done.db#SELECT id, at FROM items", "webhook:0"), 2.0, 60.0, 3
     )
 
