@@ -17,7 +17,7 @@ def test_an_even_split_is_perfectly_balanced(groups: int, each: int) -> None:
 def test_imbalance_is_never_negative_and_bounded_by_the_group_count(counts: dict[str, int]) -> None:
     pct = imbalance_pct(counts)
     if sum(counts.values()) == 0:
-        assert pct is None
+        assert pct == 0.0  # every group at zero is an even split (a probe of idle channels)
     else:
         assert pct is not None and 0.0 <= pct <= (len(counts) - 1) * 100.0 + 1e-9
 
@@ -34,7 +34,7 @@ def test_a_group_that_never_shows_up_counts_as_idle() -> None:
 
 def test_nothing_counted_has_no_imbalance() -> None:
     assert imbalance_pct({}) is None
-    assert imbalance_pct({"a": 0}) is None
+    assert imbalance_pct({"a": 0, "b": 0}) == 0.0  # all at zero: even
 
 
 def test_past_the_cap_the_spread_is_not_known() -> None:
@@ -55,3 +55,12 @@ def test_group_counts_keep_at_most_cap_names() -> None:
         g.add(name)
     assert g.counts == {"a": 2, "b": 1, OTHER: 2}
     assert g.imbalance_pct() is None  # what went to the catch-all has no known spread
+
+
+def test_values_too_large_to_add_up_have_no_spread() -> None:
+    from loadpulse.pipeline.groups import Spread
+
+    spread = Spread()
+    for value in (1e308, 1e308, 1.0):
+        spread.add(value)
+    assert spread.imbalance_pct() is None

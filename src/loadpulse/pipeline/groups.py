@@ -46,8 +46,10 @@ class Spread:
         if groups is not None and groups < 1:
             raise ValueError(f"the number of groups must be at least 1, not {groups}")
         n = max(self.n, groups or 0)
-        if n == 0 or self.total == 0:
-            return None
+        if self.n == 0 or not math.isfinite(self.total):
+            return None  # nothing seen, or values too large to add up (a sum past 1e308)
+        if self.total == 0:
+            return 0.0  # every group at zero: as even as it gets
         mean = self.total / n
         low = 0.0 if n > self.n else self.low
         return max(self.high - mean, mean - low) / mean * 100.0
