@@ -180,3 +180,22 @@ def test_ctrl_c_stops_every_worker(tmp_path: Path, demo_url: str) -> None:
     assert code == 130, err
     assert summary["duration_s"] < 7 and summary["workers"]["lost"] == []
     assert all(w["state"] == "done" and w["requests"] > 0 for w in summary["workers"]["per_worker"])
+
+
+def test_auto_never_starts_more_workers_than_the_plan_can_use(
+    tmp_path: Path, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    one_vu = SCENARIO.replace('"vus": 4, "iterations": 25', '"vus": 1, "iterations": 30')
+    res = cli("run", _file(tmp_path, one_vu), "-u", demo_url, "--workers", "auto", "-q", "--json", "-")
+    assert res.code == 0, res.err
+    assert res.summary()["requests"]["total"] == 30 and "workers" not in res.summary()  # one VU: one process
+
+
+def test_a_worker_that_cannot_set_up_is_bad_input(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    failing_setup = SCENARIO + "\ndef setup(ctx):\n    raise RuntimeError('no token')\n"
+    res = cli(
+        "run", _file(tmp_path, failing_setup), "-u", "http://127.0.0.1:1", "--workers", "2", "--no-history"
+    )
+    assert res.code == 2
+    assert "could not start: setup() failed: RuntimeError" in res.err and "no token" in res.err
+    assert "Traceback" not in res.err

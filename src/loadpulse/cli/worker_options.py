@@ -82,17 +82,29 @@ def worker_setup(
 ) -> WorkerSetup | None:
     """The workers of the run, checked against its plan; None for a single-process run."""
     count = worker_count(workers, reserve)
+    auto = (workers or "").strip().lower() == "auto"
+    # auto asks for as many as are useful: never more than the plan can give each some load
+    while auto and count > 1 and _empty_worker(plan, count) is not None:
+        count -= 1
     if count == 1:
         return None
     if plan.pipeline is not None:
         raise BadInput(
             "--workers with a pipeline check (ctx.track, --sink) is not supported yet; run it in one process"
         )
+    empty = _empty_worker(plan, count)
+    if empty is not None:
+        raise BadInput(
+            f"--workers {count}: worker {empty + 1} would get no load (the plan runs {plan.peak_vus:,} VUs "
+            "at its peak); use fewer workers"
+        )
+    return WorkerSetup(count, PlanRef.of(file, options), abort_on_loss)
+
+
+def _empty_worker(plan: Plan, count: int) -> int | None:
+    """The first of ``count`` workers whose part of ``plan`` is empty, or None."""
     for i in range(count):
         part = WorkerPart.even(i, count)
         if segment_plan(plan, part.segment, part.sequence) is None:
-            raise BadInput(
-                f"--workers {count}: worker {i + 1} would get no load (the plan runs {plan.peak_vus:,} VUs "
-                "at its peak); use fewer workers"
-            )
-    return WorkerSetup(count, PlanRef.of(file, options), abort_on_loss)
+            return i
+    return None
