@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from loadpulse.cli.console import stderr_console
-from loadpulse.cli.run import make_plan
+from loadpulse.cli.run import make_options, plan_of
 from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
 from loadpulse.cli.target import (
@@ -109,16 +109,18 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="loadpulse-demo-") as tmp:
         db = Path(tmp) / "messages.db"
         # The plan is checked (durations, profile, thresholds) before the target starts: bad input is quick.
-        plan = make_plan(
+        plan = plan_of(
             str(DEMO_SCENARIO),
-            profile=profile,
-            duration=duration if profile is None else None,
-            vus=vus if profile is None else None,
-            base_url="http://127.0.0.1:1",  # replaced by the target's own once it listens
-            thresholds=flags["threshold"],
-            sink=[sink_spec(db)],
-            drain_timeout=drain_timeout,
-            stuck_after=stuck_after,
+            make_options(
+                profile=profile,
+                duration=duration if profile is None else None,
+                vus=vus if profile is None else None,
+                base_url="http://127.0.0.1:1",  # replaced by the target's own once it listens
+                thresholds=flags["threshold"],
+                sink=[sink_spec(db)],
+                drain_timeout=drain_timeout,
+                stuck_after=stuck_after,
+            ),
         )
         assert plan.pipeline is not None
         # The target's workers are known: one that stores nothing counts against fairness too.

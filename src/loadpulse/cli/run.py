@@ -104,55 +104,8 @@ def make_options(
     )
 
 
-def make_plan(
-    file: str,
-    *,
-    profile: str | None = None,
-    preset: str | None = None,
-    vus: int | None = None,
-    rate: float | None = None,
-    duration: str | None = None,
-    iterations: int | None = None,
-    stage: list[str] | None = None,
-    max_vus: int | None = None,
-    base_url: str | None = None,
-    env: list[str] | None = None,
-    timeout: str = "10s",
-    connect_timeout: str = "5s",
-    grace: str = "2s",
-    insecure: bool = False,
-    thresholds: list[str] | None = None,
-    max_names: int = MAX_NAMES,
-    sink: list[str] | None = None,
-    drain_timeout: str | None = None,
-    stuck_after: str | None = None,
-) -> Plan:
-    """Everything the command line says, checked, on top of what the file declares."""
-    options = make_options(
-        profile=profile,
-        preset=preset,
-        vus=vus,
-        rate=rate,
-        duration=duration,
-        iterations=iterations,
-        stage=stage,
-        max_vus=max_vus,
-        base_url=base_url,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        grace=grace,
-        insecure=insecure,
-        thresholds=thresholds,
-        max_names=max_names,
-        sink=sink,
-        drain_timeout=drain_timeout,
-        stuck_after=stuck_after,
-    )
-    return plan_of(file, options)
-
-
 def plan_of(file: str, options: RunOptions) -> Plan:
+    """The scenario file's plan under the command line's options (:func:`make_options`)."""
     plan = build_plan(load_scenario(file), options)
     if plan.base_url is not None:
         parse_url(plan.base_url)
