@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from loadpulse.probes.sink_rows import BadRow, ReadDiff, SinkRow, row_from
 
@@ -79,3 +81,26 @@ def test_an_incremental_diff_keeps_only_the_last_read() -> None:
     assert diff.new_rows([a, b]) == [a, b]
     assert diff.new_rows([b, c]) == [c]  # b at the boundary read again: not reported twice
     assert len(diff) == 2  # a is behind the bound and forgotten
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(st.sampled_from("abcdefgh"), st.sampled_from(["done", "ok", None])), max_size=6),
+        max_size=12,
+    )
+)
+def test_compacting_the_read_diff_changes_nothing(reads: list[list[tuple[str, str | None]]]) -> None:
+    """Ids moved into the sorted arrays (here after every 3) answer exactly as the dict did."""
+    import loadpulse.probes.sink_rows as sink_rows
+
+    small, plain = ReadDiff(), ReadDiff()
+    saved = sink_rows.COMPACT_AT
+    try:
+        for read in reads:
+            rows = [SinkRow(i, None, None, s) for i, s in read]
+            sink_rows.COMPACT_AT = 3
+            got = small.new_rows(rows)
+            sink_rows.COMPACT_AT = 10**9
+            assert got == plain.new_rows(rows)
+    finally:
+        sink_rows.COMPACT_AT = saved

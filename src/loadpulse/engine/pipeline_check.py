@@ -33,6 +33,7 @@ FINAL_WAIT_S = 10.0
 INTERRUPTED_WAIT_S = 2.0
 """After a stop: how long the last look at the sinks and the verdict may take."""
 CLOSE_WAIT_S = 2.0
+OBSERVE_SLICE = 20_000
 """How long the verdict waits, after the drain, for a sink poll still reconciling a large read."""
 
 
@@ -84,7 +85,6 @@ class PipelineCheck:
         """Poll every sink once (blocking: run it in a thread) and reconcile what it returned."""
         with self._lock:
             now = perf_counter_ns()
-            observations: list[Observation] = []
             failed = False
             for i, sink in enumerate(self.sinks):
                 try:
@@ -98,12 +98,21 @@ class PipelineCheck:
                         )
                     continue
                 self._failing.discard(i)
-                observations.extend(Observation(r.id, now, r.at, r.worker, r.status) for r in rows)
+                # In slices: a sink read of half a million rows must not hold as many Observations at once.
+                for start in range(0, len(rows), OBSERVE_SLICE):
+                    self.reconciler.observe(
+                        [
+                            Observation(r.id, now, r.at, r.worker, r.status)
+                            for r in rows[start : start + OBSERVE_SLICE]
+                        ],
+                        self._bad_row,
+                    )
+                del rows
                 if sink.skipped and sink.first_problem:
                     self._report(
                         f"sink {sink.label}: entries that are not items were skipped ({sink.first_problem})"
                     )
-            self.reconciler.observe(observations, self._bad_row)
+            self.reconciler.observe([], self._bad_row)  # ages the sightings waiting for their ids
             if failed:  # after observing: what the others returned counts, the rest stays unverified
                 self.reconciler.sink_failed()
             self.reconciler.cut(now)

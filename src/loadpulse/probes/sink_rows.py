@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import numpy as np
+
 At = float | str | datetime
 FIELDS = ("id", "at", "worker", "status")
 
@@ -128,34 +130,68 @@ class ReadDiff:
     identical row of the same id is a duplicate delivery and is reported; the same row read again is not.
 
     Memory: per distinct id, a 64-bit hash of the id (not the id: a run's million ids as text would cost
-    ~60 MB more) and a hash of its rows in the last read that held it (a tuple for an id with several
-    rows), ~100 bytes in all. Two ids sharing a hash (odds about 1 in 3 billion among 100,000 ids) would
-    make the second look already read. With ``forget_absent`` (an incremental read: ``since`` only moves
-    forward, so an id missing from a read never comes back) only the ids of the last read are kept.
+    ~60 MB more) and a hash of its row in the last read that held it. Ids read since the last compaction
+    (and ids with several rows) are in a dict, ~100 bytes each; past :data:`COMPACT_AT` of them the
+    single-row ones move into two sorted numpy arrays, 16 bytes each (a function sink re-read a million
+    times would otherwise cost ~100 MB). Two ids sharing a hash (odds about 1 in 3 billion among 100,000
+    ids) would make the second look already read. With ``forget_absent`` (an incremental read: ``since``
+    only moves forward, so an id missing from a read never comes back) only the ids of the last read are
+    kept.
     """
 
     def __init__(self, forget_absent: bool = False) -> None:
         self.forget_absent = forget_absent
         self._seen: dict[int, int | tuple[int, ...]] = {}
+        self._ids = np.empty(0, dtype=np.int64)
+        """Compacted single-row ids' hashes, sorted; ``_keys`` their rows' hashes, in the same order."""
+        self._keys = np.empty(0, dtype=np.int64)
 
     def __len__(self) -> int:
-        return len(self._seen)
+        return len(self._seen) + int(self._ids.size)
+
+    def _compacted(self, digests: list[int]) -> list[int | None]:
+        """The row hash the arrays hold for each digest, None where they hold none (one vectorized look)."""
+        if not self._ids.size or not digests:
+            return [None] * len(digests)
+        wanted = np.asarray(digests, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self._ids, wanted), self._ids.size - 1)
+        found = self._ids[pos] == wanted
+        keys = self._keys[pos]
+        return [int(k) if f else None for k, f in zip(keys.tolist(), found.tolist(), strict=True)]
 
     def new_rows(self, rows: Iterable[SinkRow]) -> list[SinkRow]:
-        by_id: dict[str, list[SinkRow]] = {}
+        # One row per id is the rule (a list only for an id read several times): a read of half a million
+        # rows must not make half a million lists.
+        by_id: dict[str, SinkRow | list[SinkRow]] = {}
         for row in rows:
-            by_id.setdefault(row.id, []).append(row)
+            known = by_id.get(row.id)
+            if known is None:
+                by_id[row.id] = row
+            elif isinstance(known, list):
+                known.append(row)
+            else:
+                by_id[row.id] = [known, row]
         fresh: list[SinkRow] = []
         seen: dict[int, int | tuple[int, ...]] = {} if self.forget_absent else self._seen
-        for item, group in by_id.items():
+        digests = [hash(item) for item in by_id]
+        recent = self._seen
+        compacted: dict[int, int | None] = {}
+        if self._ids.size:
+            unknown = [d for d in digests if d not in recent]
+            compacted = dict(zip(unknown, self._compacted(unknown), strict=True))
+        for entry, digest in zip(by_id.values(), digests, strict=True):
+            before = recent.get(digest, compacted.get(digest))
+            if not isinstance(entry, list):
+                key = hash((entry.at, entry.worker, entry.status))
+                known_keys = (before,) if isinstance(before, int) else before or ()
+                if key not in known_keys:
+                    fresh.append(entry)
+                seen[digest] = key
+                continue
+            group = entry
             keys = [hash((r.at, r.worker, r.status)) for r in group]
-            digest = hash(item)
-            before = self._seen.get(digest)
             if before is None:
                 fresh += group
-            elif len(group) == 1 and isinstance(before, int):
-                if keys[0] != before:
-                    fresh += group
             else:
                 left = Counter((before,) if isinstance(before, int) else before)
                 for row, key in zip(group, keys, strict=True):
@@ -165,4 +201,28 @@ class ReadDiff:
                         fresh.append(row)
             seen[digest] = keys[0] if len(keys) == 1 else tuple(keys)
         self._seen = seen
+        if not self.forget_absent and len(seen) > COMPACT_AT:
+            self._compact()
         return fresh
+
+    def _compact(self) -> None:
+        """Move the dict's single-row ids into the sorted arrays (a newer row hash replaces an older)."""
+        singles = {d: k for d, k in self._seen.items() if isinstance(k, int)}
+        self._seen = {d: k for d, k in self._seen.items() if not isinstance(k, int)}
+        ids = np.concatenate([self._ids, np.fromiter(singles.keys(), np.int64, len(singles))])
+        keys = np.concatenate([self._keys, np.fromiter(singles.values(), np.int64, len(singles))])
+        order = np.argsort(ids, kind="stable")
+        ids, keys = ids[order], keys[order]
+        # Of equal ids the last in stable order is the newest (the dict's, appended after the arrays).
+        last = np.ones(ids.size, dtype=bool)
+        last[:-1] = ids[1:] != ids[:-1]
+        self._ids, self._keys = ids[last], keys[last]
+        # An id with several rows now lives in the dict only: its older single-row entry must not answer.
+        if self._seen:
+            multi = np.fromiter(self._seen.keys(), np.int64, len(self._seen))
+            keep = ~np.isin(self._ids, multi)
+            self._ids, self._keys = self._ids[keep], self._keys[keep]
+
+
+COMPACT_AT = 50_000
+"""Ids kept in :class:`ReadDiff`'s dict before its single-row ones move into its arrays."""
