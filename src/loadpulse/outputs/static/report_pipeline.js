@@ -54,7 +54,12 @@ var LoadpulsePipeline = (function () {
     card("unverified", h.num(p.unverified || 0, 0), (p.unverified || 0) > 0, p.unverified ? "not checked: sink failed or hung, or wait stopped" : null);
     if (p.drain_s === null) card("drain", "–", false, "the load had not ended");
     else if (p.drained) card("drain", h.num(p.drain_s, 2) + " s", false, "load end to last arrival");
-    else card("drain", "not drained", true, h.num(waiting, 0) + " missing after " + h.num(p.drain_s, 1) + " s");
+    else {
+      var progressing = p.in_progress || 0, unseen = Math.max(0, waiting - progressing - failed), why = [];
+      if (unseen) why.push(h.num(unseen, 0) + " never seen");
+      if (progressing) why.push(h.num(progressing, 0) + " in progress");
+      card("drain", "not drained", true, (why.join(", ") || "still waiting") + " after " + h.num(p.drain_s, 1) + " s");
+    }
     var e = p.e2e_ms;
     function lat(v) { return v !== null && v !== undefined && v >= 1000 ? h.num(v / 1000, 2) + " s" : h.ms(v); }
     card("e2e p50", lat(e.p50)); card("e2e p95", lat(e.p95)); card("e2e p99", lat(e.p99)); card("e2e max", lat(e.max));
