@@ -98,3 +98,21 @@ def test_a_signal_during_the_linger_ends_it_and_keeps_the_runs_exit_code(
             proc.wait()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_the_dashboard_writes_bidi_overrides_out() -> None:
+    """A name holding U+202E would show turned around on the page: the summary it serves escapes it."""
+    import urllib.request
+
+    dash = Dashboard(DashboardState("t", 1.0), "127.0.0.1", 0, None, linger_s=0.0)
+    got: list[bytes] = []
+
+    async def scenario() -> None:
+        await dash.start(SimpleNamespace(request_stop=lambda reason: None, watchdog=None))
+        dash.finish({"by_name": {"GET /\u202eevil": {"requests": {"total": 1}}}})
+        url = f"http://127.0.0.1:{dash.service.port}/summary"
+        got.append(await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=10).read()))
+        await dash.stop()
+
+    asyncio.run(scenario())
+    assert b"\\\\u202eevil" in got[0] and "\u202e".encode() not in got[0]

@@ -27,6 +27,7 @@ from loadpulse.live.pipeline_figures import pipeline_figures
 from loadpulse.live.service import AsgiService, bind
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.redaction import redact_values
+from loadpulse.results.format import bidi_safe
 from loadpulse.thresholds.verdict import ThresholdResult
 
 KEEPALIVE_S = 15.0
@@ -182,7 +183,7 @@ class Dashboard:
             return JSONResponse({"status": self.state.status})
 
         async def summary(request: Request) -> Response:
-            return JSONResponse(self.state.final or self.state.message(0))
+            return JSONResponse(bidi_safe(self.state.final or self.state.message(0)))
 
         return Starlette(
             routes=[
@@ -198,9 +199,11 @@ class Dashboard:
         while True:
             msg = self.state.message(sent)
             sent = len(self.state.rows)
-            yield f"data: {json.dumps(msg)}\n\n"
+            # Names come from the scenario and the system under test: a bidi override must not turn one
+            # around on the page (the page escapes everything else by using textContent).
+            yield f"data: {json.dumps(bidi_safe(msg))}\n\n"
             if self.state.final is not None:
-                yield f"event: final\ndata: {json.dumps(self.state.final)}\n\n"
+                yield f"event: final\ndata: {json.dumps(bidi_safe(self.state.final))}\n\n"
                 return
             await self.state.changed(KEEPALIVE_S)
             if await request.is_disconnected():
