@@ -10,6 +10,7 @@ from rich.table import Table
 
 from loadpulse.outputs.console_pipeline import print_pipeline
 from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
+from loadpulse.outputs.console_workers import print_workers
 from loadpulse.outputs.contract import Finished, Output, OutputParams
 from loadpulse.outputs.verdicts import print_verdicts
 from loadpulse.results.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms, markup_safe
@@ -68,6 +69,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         print_scenarios(console, s)
         print_probes(console, s)
         print_pipeline(console, s)
+        print_workers(console, s)
         return
     ok_pct = 100.0 * req["ok"] / req["total"] if req["total"] else 0.0
     console.print(
@@ -127,6 +129,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         print_scenarios(console, s)
     print_probes(console, s)
     print_pipeline(console, s)
+    print_workers(console, s)
 
 
 def _generator(console: Console, s: dict[str, Any]) -> None:
