@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from loadpulse.metrics.aggregate import SeriesRow
+from loadpulse.outputs.console_workers import imbalance_pct
 from loadpulse.outputs.contract import OutputParams
 from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import write_text_atomic
@@ -70,10 +71,13 @@ def report_data(results: Results) -> dict[str, Any]:
         # The pipeline chart's x axis spans the run's, so its seconds line up with the charts above.
         ends = [r.t_s for r in results.series[-1:]] + pipeline["over_time"]["t"][-1:]
         pipeline["x_max"] = round(max(ends), 3)
+    workers = results.summary.get("workers")
     return {
         "summary": bidi_safe(results.summary),
         "series": _columns(results),
         "pipeline": pipeline,
+        # The same imbalance figure as the console's, computed once in Python rather than again in JS.
+        "workers": {"imbalance_pct": imbalance_pct(workers["per_worker"])} if workers else None,
         "spectrum": {"x": SPECTRUM_X, "ms": [round(v / 1000, 4) for v in lat.percentiles(qs)]},
         "histogram": {"ms": [round(e / 1000, 4) for e in edges], "count": counts},
         "settings": results.settings,
@@ -107,6 +111,7 @@ def render_html(results: Results) -> str:
             f"{_static('uPlot.iife.min.js')}</script>",
             f"<script>{_static('charts.js')}</script>",
             f"<script>{_static('report_pipeline.js')}</script>",
+            f"<script>{_static('report_workers.js')}</script>",
             f"<script>{_static('report.js')}</script>",
             f"<!-- uPlot licence:\n{html.escape(_static('uPlot.LICENSE'))}\n-->",
             "</body></html>",

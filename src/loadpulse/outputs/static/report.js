@@ -69,6 +69,7 @@
   if (s.pipeline && data.pipeline) {
     LoadpulsePipeline.render(root, data, { el: el, add: add, num: num, ms: ms, table: table });
   }
+  if (s.workers) LoadpulseWorkers.render(root, data, { el: el, add: add, num: num, ms: ms, table: table });
 
   // charts ---------------------------------------------------------------------------------------------
   add(root, el("h2", null, "Over time"));
