@@ -156,6 +156,7 @@ def test_a_silent_worker_is_lost_and_abort_on_worker_loss_exits_3(tmp_path: Path
         (["--workers", "2", "--reserve-cores", "1"], "--reserve-cores applies to --workers auto only"),
         (["--workers", "auto", "--reserve-cores", "999"], "leaves none of the"),
         (["--workers", "8"], "--workers 8: worker 5 would get no load (the plan runs 4 VUs at its peak)"),
+        (["--workers", "99999999999"], "is more than one machine runs (at most 1,024 processes)"),
     ],
 )
 def test_bad_worker_counts_are_one_line_exit_2(
@@ -199,3 +200,84 @@ def test_a_worker_that_cannot_set_up_is_bad_input(tmp_path: Path, cli: Callable[
     assert res.code == 2
     assert "could not start: setup() failed: RuntimeError" in res.err and "no token" in res.err
     assert "Traceback" not in res.err
+
+
+FED = """
+import os
+from loadpulse import feed, task
+
+profile = {"profile": "per-vu-iterations", "vus": 4, "iterations": 3}
+rows = feed("rows.csv")
+OUT = os.path.join(os.path.dirname(__file__), f"used-{os.getpid()}.txt")
+
+
+@task
+async def use(ctx):
+    row = rows.next(ctx)
+    with open(OUT, "a") as f:
+        f.write(row["id"] + "\\n")
+    await ctx.http.get("/health", name="health")
+"""
+
+
+def test_feed_rows_are_used_once_across_workers(
+    tmp_path: Path, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    (tmp_path / "rows.csv").write_text("id\n" + "".join(f"r{i}\n" for i in range(12)))
+    res = cli("run", _file(tmp_path, FED), "-u", demo_url, "--workers", "2", "-q", "--no-history")
+    assert res.code == 0, res.err
+    used = [line for f in tmp_path.glob("used-*.txt") for line in f.read_text().split()]
+    assert len(list(tmp_path.glob("used-*.txt"))) == 2
+    assert sorted(used) == sorted(f"r{i}" for i in range(12))  # each row once, none twice
+
+
+BLOCKING = """
+import time
+from loadpulse import task
+
+profile = {"profile": "constant-vus", "vus": 2, "duration": "4s"}
+
+
+@task
+async def slow(ctx):
+    await ctx.http.get("/health", name="health")
+    time.sleep(2.5)  # a synchronous call the scenario makes: it holds the worker's event loop
+"""
+
+
+def test_a_task_that_blocks_the_loop_does_not_lose_its_worker(
+    tmp_path: Path, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli("run", _file(tmp_path, BLOCKING), "-u", demo_url, "--workers", "2", "--json", "-", "-q",
+              "--no-history")  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["workers"]["lost"] == [] and summary["requests"]["total"] >= 2, summary["warnings"]
+
+
+def test_sigterm_to_the_whole_group_is_an_interrupt_not_lost_workers(tmp_path: Path, demo_url: str) -> None:
+    """A CI job cancelled sends SIGTERM to every process of the group: the workers leave it to the
+    coordinator, which stops them (exit 130), none reported lost."""
+    out = tmp_path / "summary.json"
+    args = [
+        sys.executable, "-m", "loadpulse", "run", _file(tmp_path), "-u", demo_url, "--workers", "2",
+        "--profile", "constant-vus", "--vus", "2", "-d", "20s", "--json", str(out), "-q", "--no-history",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        coordinator = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 30
+        while len(coordinator.children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(3.0)
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    summary = json.loads(out.read_text())
+    assert summary["workers"]["lost"] == [] and "lost at" not in err, summary["warnings"]

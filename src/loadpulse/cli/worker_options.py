@@ -48,6 +48,10 @@ class WorkerSetup:
     abort_on_loss: bool = False
 
 
+MAX_WORKERS = 1024
+"""Worker processes on one machine: far past any core count (a process per core is what pays)."""
+
+
 def worker_count(workers: str | None, reserve: int | None) -> int:
     """The number of worker processes ``--workers`` and ``--reserve-cores`` ask for."""
     if reserve is not None and (workers or "").strip().lower() != "auto":
@@ -69,6 +73,11 @@ def worker_count(workers: str | None, reserve: int | None) -> int:
         raise BadInput(f"--workers {workers!r} is not a number or 'auto'") from None
     if count < 1:
         raise BadInput(f"--workers must be 1 or more (got {count})")
+    if count > MAX_WORKERS:
+        # Checked before any worker's part is made: a million parts took minutes to refuse.
+        raise BadInput(
+            f"--workers {count:,} is more than one machine runs (at most {MAX_WORKERS:,} processes)"
+        )
     return count
 
 

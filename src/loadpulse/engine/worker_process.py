@@ -19,6 +19,7 @@ import os
 import resource
 import signal
 import threading
+import time
 import traceback
 from multiprocessing.connection import Connection
 from time import perf_counter_ns
@@ -29,16 +30,22 @@ from loadpulse.engine.run import Runner
 from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.scenario.feed import worker_share
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.plan_ref import PlanRef
 
 
 def worker_main(ref: dict[str, Any], conn: Connection) -> None:
     """The worker process's entry point (spawned: it starts with a fresh interpreter)."""
-    # Ctrl-C reaches every process of the terminal's group: only the coordinator acts on it, and tells us.
+    # Ctrl-C (and a CI job's SIGTERM) reaches every process of the group: only the coordinator acts on
+    # it, and tells us; a worker dying of it would read as a lost worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        plan = PlanRef.from_dict(ref).load()
+        part = PlanRef.from_dict(ref)
+        # Feeds opened while the file loads take this worker's rows only (no row used by two workers).
+        with worker_share(part.part):
+            plan = part.load()
         if plan is None:
             raise BadInput("this worker's part of the load is empty")
         agent = _Agent(conn, plan)
@@ -71,9 +78,14 @@ def worker_main(ref: dict[str, Any], conn: Connection) -> None:
         conn.close()
 
 
+_SENDING = threading.Lock()
+"""Snapshots (event loop) and heartbeats (their thread) share the pipe: one message at a time on it."""
+
+
 def _send(conn: Connection, message: tuple[Any, ...]) -> bool:
     try:
-        conn.send(message)
+        with _SENDING:
+            conn.send(message)
     except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
         return False
     return True
@@ -97,7 +109,17 @@ class _Agent:
         # A thread reads the coordinator's few messages: an event-loop reader would make the pipe
         # non-blocking, and a snapshot's send could then stop half-way when the pipe is full.
         threading.Thread(target=self._listen, args=(loop,), name="coordinator", daemon=True).start()
+        # Alive is told by a thread of its own, not by the snapshots: a task that blocks the event loop
+        # (a synchronous call of a few seconds, which a scenario may make) delays those, and the worker must
+        # not be taken for lost. A stopped (SIGSTOP) or dead process still goes silent.
+        threading.Thread(
+            target=self._beat, args=(self.plan.interval_s,), name="heartbeat", daemon=True
+        ).start()
         return runner
+
+    def _beat(self, interval_s: float) -> None:
+        while _send(self.conn, ("beat",)):
+            time.sleep(interval_s / 2)
 
     def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:
