@@ -22,7 +22,7 @@ ENDED_BY = {
     "interrupted": "interrupted",
     "stopped": "stopped",
     "completed": "profiles completed",
-    "aborted": "aborted by a threshold",
+    "aborted": "aborted",  # by a threshold, a lost worker...: the line under the summary says which
 }
 MAX_BREAKDOWN_ROWS = 25
 """Rows of the per-name (per-tag) table a terminal shows; the JSON summary has them all."""
