@@ -12,6 +12,7 @@ Lifecycle, driven by :class:`loadpulse.outputs.output_set.OutputSet`:
 - :meth:`Output.start`: before any load is sent. A BadInput here (a port in use, a history store that
   cannot be written, a baseline not found) is exit 2 with nothing run.
 - :meth:`Output.add`: every interval (1/s), on the event loop: keep it short.
+- :meth:`Output.on_fault`: when a chaos fault starts, ends or the run recovers from it (issue 13).
 - :meth:`Output.stop`: once the run is over, with its results. A ``live`` output is stopped as soon as the
   outcome is known, while the run's services still serve (the dashboard shows the final summary during its
   linger); the others after the run, in registry order. Problems are returned as lines, never raised:
@@ -98,6 +99,13 @@ class Finished:
         return self.results.summary
 
 
+FAULT_PHASES = ("start", "end", "recovered", "warning")
+"""What :meth:`Output.on_fault` reports: a fault began; it ended (a kill ends when it starts: ``end``
+follows ``start`` at the same ``t_s``); the run's objectives held again after it (``t_s`` is when: the
+recovery time is ``t_s`` less the end's); something about it to say (``detail``: a kill that matched no
+process, a restart command that failed)."""
+
+
 class Output:
     """Base of every output: each step does nothing unless overridden."""
 
@@ -118,6 +126,11 @@ class Output:
 
     def draining(self, aggregate: Aggregate, waited_s: float) -> None:
         """Every interval after the load while a pipeline's last items are awaited (its backlog)."""
+
+    def on_fault(self, name: str, kind: str, phase: str, t_s: float, detail: str = "") -> None:
+        """A fault on the run's timeline (chaos) changed: ``phase`` is one of :data:`FAULT_PHASES`,
+        ``t_s`` seconds from the load's start, ``kind`` the Summary JSON's (proxy, kill, pause, run).
+        Called on the event loop whenever it happens, between intervals: keep it short."""
 
     def stop(self, finished: Finished) -> Sequence[str]:
         """Once the run is over. Returns what could not be done, one line each (exit 2 afterwards)."""

@@ -61,6 +61,12 @@ class OutputSet:
             reason = reason or said
         return reason
 
+    def on_fault(self, name: str, kind: str, phase: str, t_s: float, detail: str = "") -> None:
+        """The chaos timeline's hook: a fault started, ended or was recovered from (see
+        :data:`loadpulse.outputs.contract.FAULT_PHASES`)."""
+        for o in self.outputs:
+            o.on_fault(name, kind, phase, t_s, detail)
+
     def on_drain(self, agg: Aggregate, waited_s: float) -> None:
         """The engine's drain hook: after the load, while a pipeline's last items are awaited."""
         for o in self.outputs:
