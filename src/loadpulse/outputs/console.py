@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from loadpulse.outputs.console_faults import fault_line, print_faults
 from loadpulse.outputs.console_pipeline import print_pipeline
 from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
 from loadpulse.outputs.console_workers import print_workers
@@ -69,6 +70,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         print_scenarios(console, s)
         print_probes(console, s)
         print_pipeline(console, s)
+        print_faults(console, s)
         print_workers(console, s)
         return
     ok_pct = 100.0 * req["ok"] / req["total"] if req["total"] else 0.0
@@ -129,6 +131,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         print_scenarios(console, s)
     print_probes(console, s)
     print_pipeline(console, s)
+    print_faults(console, s)
     print_workers(console, s)
 
 
@@ -175,10 +178,25 @@ def _breakdown(console: Console, label: str, blocks: dict[str, Any]) -> None:
 
 
 class ConsoleSummary(Output):
-    """The summary and the thresholds' table, printed for people once the run is over."""
+    """The summary and the thresholds' table, printed for people once the run is over; during the run, a
+    line on ``err`` (above the progress line, like warnings) as each chaos fault starts, ends or is
+    recovered from."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, err: Console | None = None) -> None:
         self.console = console
+        self.err = err or console
+        self._fault_starts: dict[str, float] = {}
+        self._fault_ends: dict[str, float] = {}
+
+    def on_fault(self, name: str, kind: str, phase: str, t_s: float, detail: str = "") -> None:
+        if phase == "start":
+            self._fault_starts[name] = t_s
+        elif phase == "end":
+            self._fault_ends[name] = t_s
+            if t_s - self._fault_starts.get(name, -1.0) < 0.05:
+                return  # a kill ends as it starts: its start line said it all
+        line = fault_line(name, kind, phase, t_s, detail, self._fault_ends.get(name))
+        self.err.print(line, highlight=False)
 
     def stop(self, finished: Finished) -> Sequence[str]:
         print_summary(self.console, finished.summary)
@@ -187,4 +205,4 @@ class ConsoleSummary(Output):
 
 
 def create(params: OutputParams) -> ConsoleSummary | None:
-    return None if params.run is None or params.quiet else ConsoleSummary(params.human)
+    return None if params.run is None or params.quiet else ConsoleSummary(params.human, params.err)
