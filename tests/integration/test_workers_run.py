@@ -167,13 +167,33 @@ def test_bad_worker_counts_are_one_line_exit_2(
     assert says in res.err and "Traceback" not in res.err
 
 
-def test_a_pipeline_check_is_refused_with_workers(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+def test_the_demo_over_two_workers_verifies_its_pipeline_once_for_the_whole_run(
+    cli: Callable[..., CliResult],
+) -> None:
+    res = cli("demo", "--workers", "2", "-d", "3s", "--vus", "4", "--json", "-", "-q", "--no-history")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    pipeline, workers = summary["pipeline"], summary["workers"]
+    assert workers["count"] == 2 and workers["lost"] == []
+    assert all(w["requests"] > 0 for w in workers["per_worker"])  # both workers tracked items
+    assert pipeline["sent"] > 0 and pipeline["delivered"] == pipeline["sent"]
+    assert pipeline["lost"]["count"] == 0 and pipeline["duplicates"]["count"] == 0
+    assert pipeline["e2e_ms"]["p50"] > 0  # each item's send time came with it from its worker
+    assert sum(pipeline["by_worker"].values()) == pipeline["delivered"]  # the target's workers' counts
+    assert summary["verdict"] == "PASS"
+
+
+def test_a_loss_in_the_pipeline_is_reported_over_two_workers(cli: Callable[..., CliResult]) -> None:
     res = cli(
-        "run", _file(tmp_path), "-u", "http://127.0.0.1:1", "--workers", "2",
-        "--sink", f"sql:sqlite:///{tmp_path / 'x.db'}#SELECT id FROM items", "--no-history",
+        "demo", "--workers", "2", "-d", "3s", "--vus", "4", "--loss-rate", "0.1",
+        "--json", "-", "-q", "--no-history",
     )  # fmt: skip
-    assert res.code == 2
-    assert "--workers with a pipeline check" in res.err
+    assert res.code == 1, res.err
+    pipeline = res.summary()["pipeline"]
+    lost = pipeline["lost"]["count"]
+    assert lost > 0 and pipeline["delivered"] + lost == pipeline["sent"]
+    assert 0.03 < pipeline["lost"]["rate"] < 0.2  # about the 10 % the target drops
+    assert res.summary()["verdict"] == "FAIL"
 
 
 def test_ctrl_c_stops_every_worker(tmp_path: Path, demo_url: str) -> None:

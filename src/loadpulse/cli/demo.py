@@ -29,6 +29,13 @@ from loadpulse.cli.target import (
     knob_args,
     make_knobs,
 )
+from loadpulse.cli.worker_options import (
+    AbortOnLossOpt,
+    ReserveCoresOpt,
+    WorkersOpt,
+    worker_count,
+    worker_setup,
+)
 from loadpulse.demo.store import sink_spec
 from loadpulse.thresholds.declared import parse_thresholds
 
@@ -82,6 +89,9 @@ def demo(
             "--stuck-after", help="A message still 'running' this long after it was stored is stuck."
         ),
     ] = DEMO_STUCK_AFTER,
+    workers: WorkersOpt = None,
+    reserve_cores: ReserveCoresOpt = None,
+    abort_on_worker_loss: AbortOnLossOpt = False,
     *,
     flags: Flags,
 ) -> int:
@@ -94,6 +104,7 @@ def demo(
         typer.echo(str(DEMO_SCENARIO))
         return 0
     check_workers(target_workers, "--target-workers")
+    worker_count(workers, reserve_cores)  # a wrong count is said before the target starts
     knobs = make_knobs(
         latency_ms,
         error_rate,
@@ -109,19 +120,19 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="loadpulse-demo-") as tmp:
         db = Path(tmp) / "messages.db"
         # The plan is checked (durations, profile, thresholds) before the target starts: bad input is quick.
-        plan = plan_of(
-            str(DEMO_SCENARIO),
-            make_options(
-                profile=profile,
-                duration=duration if profile is None else None,
-                vus=vus if profile is None else None,
-                base_url="http://127.0.0.1:1",  # replaced by the target's own once it listens
-                thresholds=flags["threshold"],
-                sink=[sink_spec(db)],
-                drain_timeout=drain_timeout,
-                stuck_after=stuck_after,
-            ),
+        options = make_options(
+            profile=profile,
+            duration=duration if profile is None else None,
+            vus=vus if profile is None else None,
+            base_url="http://127.0.0.1:1",  # replaced by the target's own once it listens
+            thresholds=flags["threshold"],
+            sink=[sink_spec(db)],
+            drain_timeout=drain_timeout,
+            stuck_after=stuck_after,
         )
+        plan = plan_of(str(DEMO_SCENARIO), options)
+        # The split is checked before the target starts too (more workers than VUs is bad input).
+        worker_setup(str(DEMO_SCENARIO), options, plan, workers, reserve_cores, abort_on_worker_loss)
         assert plan.pipeline is not None
         # The target's workers are known: one that stores nothing counts against fairness too.
         pipeline = dataclasses.replace(plan.pipeline, workers=target_workers)
@@ -134,6 +145,15 @@ def demo(
         args = ["--db", str(db), "--workers", str(target_workers), *knob_args(knobs)]
         with demo_target(*args) as base_url:
             plan = dataclasses.replace(plan, base_url=base_url, pipeline=pipeline)
+            # Workers build their plan from the file and the options: they need the target's address.
+            setup = worker_setup(
+                str(DEMO_SCENARIO),
+                dataclasses.replace(options, base_url=base_url),
+                plan,
+                workers,
+                reserve_cores,
+                abort_on_worker_loss,
+            )
             if not flags["quiet"]:
                 count = f"{target_workers} worker{'s' * (target_workers != 1)}"
                 err.print(
@@ -142,4 +162,5 @@ def demo(
                     "`loadpulse demo --show-scenario`) and checking what reached the database…",
                     highlight=False,
                 )
-            return run_and_report(plan, {**flags, "run_name": flags["run_name"] or "demo"}, thresholds)
+            run_flags = {**flags, "run_name": flags["run_name"] or "demo"}
+            return run_and_report(plan, run_flags, thresholds, workers=setup)

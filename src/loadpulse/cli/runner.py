@@ -120,6 +120,7 @@ def run_and_report(
                     outputs.listener,
                     abort_on_loss=workers.abort_on_loss,
                     warn=lambda m: err.print(f"[yellow]warning:[/] {markup_safe(m)}", highlight=False),
+                    on_drain=outputs.on_drain,
                     **kw,
                 )
             elif isinstance(description, Plan):

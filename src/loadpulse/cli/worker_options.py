@@ -97,10 +97,6 @@ def worker_setup(
         count -= 1
     if count == 1:
         return None
-    if plan.pipeline is not None:
-        raise BadInput(
-            "--workers with a pipeline check (ctx.track, --sink) is not supported yet; run it in one process"
-        )
     empty = _empty_worker(plan, count)
     if empty is not None:
         raise BadInput(

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from loadpulse.engine.execute import execute_runner
+from loadpulse.engine.execute import execute_runner, pipeline_check
 from loadpulse.engine.run import Runner, Service, SnapshotListener
 from loadpulse.engine.worker_fleet import DRAIN_MARGIN_S, START_LEAD_S, WorkerFleet
+from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.interval_merge import merge_interval
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.metrics.snapshot import Snapshot
@@ -61,10 +62,15 @@ def execute_workers(
     handle_signals: bool = True,
     abort_on_loss: bool = False,
     warn: Callable[[str], None] | None = None,
+    on_drain: Callable[[Aggregate, float], None] | None = None,
 ) -> RunOutcome:
     """Run ``plan`` (built from ``ref``) over ``count`` worker processes; the outcome is the merged
-    one, with ``workers`` filled in."""
+    one, with ``workers`` filled in. A pipeline check's sinks are polled here, once for the whole run,
+    against what the workers tracked and shipped (``on_drain``: see :class:`Runner`)."""
     fleet = WorkerFleet(ref, plan, count, abort_on_loss=abort_on_loss, warn=warn)
+    check = pipeline_check(plan)  # its sinks answer before any worker starts
+    if check is not None:
+        fleet.on_tracked = check.receive
 
     def outcome_hook(outcome: RunOutcome) -> None:
         outcome.workers = fleet.report()
@@ -87,6 +93,8 @@ def execute_workers(
             stall_end_s=plan.planned_s,
             setup_timeout_s=None,  # each worker times its own setup() and says so
             handle_signals=handle_signals,
+            pipeline=check,
+            on_drain=on_drain,
         )
         runner.plan = plan
         fleet.attach(runner)

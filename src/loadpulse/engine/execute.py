@@ -132,7 +132,7 @@ def _check_descriptors(spec: RunSpec) -> list[str]:
     ]
 
 
-def _pipeline_check(plan: Plan) -> PipelineCheck | None:
+def pipeline_check(plan: Plan) -> PipelineCheck | None:
     """The run's pipeline check, its sinks answering (BadInput before the load when one does not)."""
     if plan.pipeline is None:
         return None
@@ -166,7 +166,7 @@ def plan_runner(
     # "no data" otherwise); the expressions were checked when the plan was built.
     thresholds = parse_thresholds(plan.thresholds, plan.metrics)
     recorder = Recorder(max_names=plan.max_names, keep=kept_names(thresholds, plan.metrics))
-    pipeline = _pipeline_check(plan)
+    pipeline = pipeline_check(plan)
     load = ScenarioLoad(plan, recorder, tracker=pipeline.tracker if pipeline is not None else None)
     runner = Runner(
         load,

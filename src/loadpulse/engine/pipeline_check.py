@@ -20,6 +20,7 @@ from typing import Any
 from loadpulse.metrics.cardinality import OTHER
 from loadpulse.pipeline.anchor import ClockAnchor
 from loadpulse.pipeline.reconcile import Observation, Reconciler, ReconcileSettings
+from loadpulse.pipeline.shipping import TrackedDelta, apply_delta
 from loadpulse.pipeline.tracking import ACCEPTED, Tracker
 from loadpulse.probes.sink_base import Sink, SinkError
 from loadpulse.probes.sink_spec import parse_sink
@@ -43,12 +44,24 @@ def _retrieved(fut: asyncio.Future[Any]) -> None:
         fut.exception()
 
 
+def new_tracker() -> Tracker:
+    """This process's tracker for the run: one prefix per process and run, so ids of two runs (or two
+    workers) never collide."""
+    return Tracker(f"r{os.getpid():x}{int(time.time() * 1000) % 36**4:x}")
+
+
 class PipelineCheck:
+    """Sinks polled and reconciled against what this process tracked (``tracker``) and, in a ``--workers``
+    run's coordinator, against the mirrors of what each worker tracked (:meth:`receive`)."""
+
     def __init__(self, spec: PipelineSpec, warn: Callable[[str], None] | None = None) -> None:
         self.spec = spec
         self.sinks: list[Sink] = [open_sink(parse_sink(s, spec.origin(i))) for i, s in enumerate(spec.sinks)]
-        # One prefix per process and run: ids of two runs (or two workers) never collide.
-        self.tracker = Tracker(f"r{os.getpid():x}{int(time.time() * 1000) % 36**4:x}")
+        self.tracker = new_tracker()
+        self.mirrors: dict[str, Tracker] = {}
+        """The workers' trackers as shipped so far, by prefix (written on the event loop)."""
+        self._shipped = False
+        """Deltas came since the last poll: the reconciler must look at the mirrors again."""
         self.reconciler = Reconciler(
             [self.tracker],
             ReconcileSettings(stuck_after_ns=int(spec.stuck_after_s * 1e9), workers=spec.workers),
@@ -81,9 +94,33 @@ class PipelineCheck:
             if self._warn is not None:
                 self._warn(message)
 
+    def receive(self, delta: TrackedDelta) -> None:
+        """What a worker tracked since its last delta (call it on the event loop)."""
+        mirror = self.mirrors.get(delta.prefix)
+        if mirror is None:
+            mirror = Tracker(delta.prefix)
+        apply_delta(mirror, delta)
+        self.mirrors[delta.prefix] = mirror  # after the first apply: a poll never sees a half-made one
+        self._shipped = True
+
+    def _adopt(self) -> None:
+        """Under the lock: the reconciler takes the mirrors (new ones, and those that grew: a sighting
+        that waits for its id is looked up again, as its worker's delta may have come after it)."""
+        if self._shipped:
+            self._shipped = False
+            for mirror in list(self.mirrors.values()):
+                self.reconciler.add_tracker(mirror)
+
+    @property
+    def sent_count(self) -> int:
+        """Items accepted, this process's and the workers' (as shipped so far)."""
+        trackers = [self.tracker, *list(self.mirrors.values())]
+        return sum(t.count(ACCEPTED) for t in trackers)
+
     def poll(self) -> dict[str, Any]:
         """Poll every sink once (blocking: run it in a thread) and reconcile what it returned."""
         with self._lock:
+            self._adopt()
             now = perf_counter_ns()
             failed = False
             for i, sink in enumerate(self.sinks):
@@ -191,6 +228,7 @@ class PipelineCheck:
 
     def _settle(self) -> None:
         with self._lock:
+            self._adopt()
             latest = self.reconciler.result(perf_counter_ns()).to_dict()
             if self.interrupted and latest["lost"]["count"]:
                 # Nobody waited for them: not seen is not lost.
@@ -228,7 +266,7 @@ class PipelineCheck:
             "unverified"
         )
         latest = dict(self.latest or {})
-        sent = self.tracker.count(ACCEPTED)
+        sent = self.sent_count
         delivered = int(latest.get("delivered", 0))
         latest.update(
             sent=sent,

@@ -62,6 +62,8 @@ class WorkerFleet:
         self._finished: asyncio.Future[None] | None = None
         self._changed: asyncio.Event | None = None
         self._aborting = False
+        self.on_tracked: Callable[[Any], None] | None = None
+        """Where a worker's ``("track", delta)`` goes: the coordinator's pipeline check."""
 
     def attach(self, runner: Runner) -> None:
         self.runner = runner
@@ -198,6 +200,9 @@ class WorkerFleet:
             return  # a worker declared lost stays lost: its share is reported missing
         if kind == "snap":
             w.read(message[1])
+        elif kind == "track":
+            if self.on_tracked is not None:
+                self.on_tracked(message[1])
         elif kind == "ready":
             w.state = "ready"
         elif kind == "done":

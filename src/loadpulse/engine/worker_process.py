@@ -4,7 +4,9 @@ snapshot sent to the coordinator, the coordinator's go and stop obeyed.
 The conversation on the pipe (tuples, plain data only):
 
 worker → coordinator: ``("ready",)`` once set-up is done; ``("snap", Snapshot)`` every interval
-and once at the end; ``("done", {...})`` with the worker's outcome; ``("error", kind, message)`` when it
+and once at the end, right after ``("track", TrackedDelta)`` when the run checks a pipeline and the
+worker tracked something since the last one (the coordinator polls the sinks and reconciles);
+``("done", {...})`` with the worker's outcome; ``("error", kind, message)`` when it
 cannot run (kind ``bad_input`` or ``crash``).
 
 coordinator → worker: ``("go", t0_ns)`` — start the load at ``t0_ns`` (perf_counter_ns: the machine's
@@ -15,6 +17,7 @@ A closed pipe means the coordinator is gone: the worker stops at once.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import resource
 import signal
@@ -30,6 +33,8 @@ from loadpulse.engine.run import Runner
 from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.pipeline.shipping import TrackShipper
+from loadpulse.pipeline.tracking import Tracker
 from loadpulse.scenario.feed import worker_share
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.plan_ref import PlanRef
@@ -48,7 +53,14 @@ def worker_main(ref: dict[str, Any], conn: Connection) -> None:
             plan = part.load()
         if plan is None:
             raise BadInput("this worker's part of the load is empty")
-        agent = _Agent(conn, plan)
+        tracker = None
+        if plan.pipeline is not None:
+            from loadpulse.engine.pipeline_check import new_tracker
+
+            # The coordinator polls the sinks and judges the whole run; this worker only tracks.
+            plan = dataclasses.replace(plan, pipeline=None)
+            tracker = new_tracker()
+        agent = _Agent(conn, plan, tracker)
         outcome = execute_runner(agent.make)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         load_s = max(outcome.aggregate.elapsed_s, 1e-9)
@@ -94,15 +106,19 @@ def _send(conn: Connection, message: tuple[Any, ...]) -> bool:
 class _Agent:
     """The worker's side of the conversation, living in its event loop."""
 
-    def __init__(self, conn: Connection, plan: Plan) -> None:
+    def __init__(self, conn: Connection, plan: Plan, tracker: Tracker | None = None) -> None:
         self.conn = conn
         self.plan = plan
+        self.tracker = tracker
+        self.shipper = TrackShipper(tracker) if tracker is not None else None
         self.runner: Runner | None = None
         self._go: asyncio.Future[int | None] | None = None
         self.cpu_at_start = 0.0
 
     def make(self) -> Runner:
         runner = self.runner = plan_runner(self.plan, self._snapshot, handle_signals=False)
+        if self.tracker is not None:
+            runner.driver.tracker = self.tracker  # type: ignore[attr-defined]  # a ScenarioLoad
         runner.start_gate = self._gate
         loop = asyncio.get_running_loop()
         self._go = loop.create_future()
@@ -137,6 +153,9 @@ class _Agent:
     def _snapshot(self, snap: Snapshot, row: SeriesRow, agg: Aggregate) -> str | None:
         # The Snapshot itself, not its to_dict(): both ends run this very code, and unpickling numpy arrays
         # costs the coordinator ~10x less than rebuilding them from lists (bench/coordinator_merge.py).
+        delta = self.shipper.take() if self.shipper is not None else None
+        if delta is not None and not _send(self.conn, ("track", delta)):
+            self._coordinator_gone()
         if not _send(self.conn, ("snap", snap)):
             self._coordinator_gone()
         return None

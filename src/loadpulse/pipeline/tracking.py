@@ -230,6 +230,45 @@ class Tracker:
         return np.frombuffer(self._sent, dtype=np.int64)[:n]
 
     @property
+    def states(self) -> npt.NDArray[np.uint8]:
+        """The raw state byte per slot (outcome and :data:`KEYED` bit; a view)."""
+        n = self._n
+        return np.frombuffer(self._state, dtype=np.uint8)[:n]
+
+    def extend(self, sent_ns: npt.NDArray[np.int64], states: npt.NDArray[np.uint8], keys: list[str]) -> None:
+        """Append slots as another process's tracker took them (a coordinator mirroring a worker's):
+        their send times and state bytes, and the keys of the :data:`KEYED` ones in slot order."""
+        first, m = self._n, int(sent_ns.size)
+        if first + m > len(self._sent):
+            # New buffers (see _grow), never resized in place.
+            size = max(first + m, 2 * len(self._sent))
+            sent = array("q", self._sent)
+            sent.extend(array("q", [UNSET]) * (size - len(sent)))
+            grown = bytearray(self._state)
+            grown.extend(bytes(size - len(grown)))
+            self._sent, self._state = sent, grown
+        chunk = array("q")
+        chunk.frombytes(np.ascontiguousarray(sent_ns, dtype=np.int64).tobytes())
+        self._sent[first : first + m] = chunk
+        self._state[first : first + m] = states.astype(np.uint8).tobytes()
+        keyed = np.flatnonzero(states & np.uint8(KEYED))
+        if keyed.size != len(keys):
+            raise ValueError(f"{keyed.size} keyed slots but {len(keys)} keys")
+        for slot, key in zip(keyed.tolist(), keys, strict=True):
+            self._keys.add(key)
+            self._key_slots.append(first + slot)
+        self._n = first + m  # last: a poll thread reads _n first
+
+    def restore(
+        self, slots: npt.NDArray[np.int64], sent_ns: npt.NDArray[np.int64], states: npt.NDArray[np.uint8]
+    ) -> None:
+        """Set the send time and state byte of slots taken before (a mirrored item that settled since)."""
+        sent, state = self._sent, self._state
+        for slot, ns, byte in zip(slots.tolist(), sent_ns.tolist(), states.tolist(), strict=True):
+            sent[slot] = ns
+            state[slot] = byte
+
+    @property
     def outcomes(self) -> npt.NDArray[np.uint8]:
         """:data:`PENDING`, :data:`ACCEPTED` or :data:`REJECTED` per slot (a new array)."""
         n = self._n

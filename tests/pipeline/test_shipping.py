@@ -1,0 +1,99 @@
+"""A worker's tracker shipped in deltas: the coordinator's mirror ends up holding exactly what it holds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loadpulse.pipeline.reconcile import Observation, Reconciler
+from loadpulse.pipeline.shipping import TrackShipper, apply_delta
+from loadpulse.pipeline.tracking import Tracker
+
+# One step of a worker's run: a generated id (settled or not), a system key, settling an open one, or a cut.
+STEP = st.one_of(
+    st.tuples(st.just("new"), st.sampled_from([None, True, False])),
+    st.tuples(st.just("key"), st.integers(0, 40)),
+    st.tuples(st.just("settle"), st.booleans()),
+    st.tuples(st.just("sent_at"), st.integers(0, 10**6)),
+    st.tuples(st.just("ship"), st.none()),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(STEP, max_size=120))
+def test_the_mirror_is_the_tracker_after_the_last_delta(steps: list[tuple[str, object]]) -> None:
+    worker = Tracker("w1")
+    mirror = Tracker("w1")
+    shipper = TrackShipper(worker)
+    open_slots: list[int] = []
+    unset: list[str] = []
+    clock = 1_000
+    for kind, arg in steps:
+        clock += 7
+        if kind == "new":
+            if arg is None:
+                item = worker.new_id()
+                unset.append(item)
+                open_slots.append(worker.slot(item) or 0)
+            else:
+                slot = worker.new_slot(clock)
+                worker.settle(slot, bool(arg))
+        elif kind == "key":
+            _, slot = worker.track_slot(f"key-{arg}", clock)
+            open_slots.append(slot)
+        elif kind == "settle" and open_slots:
+            worker.settle(open_slots.pop(0), bool(arg))
+        elif kind == "sent_at" and unset:
+            worker.sent_at(unset.pop(), int(str(arg)))
+        elif kind == "ship":
+            delta = shipper.take()
+            if delta is not None:
+                apply_delta(mirror, delta)
+    delta = shipper.take()
+    if delta is not None:
+        apply_delta(mirror, delta)
+    assert len(mirror) == len(worker)
+    assert np.array_equal(mirror.sent_ns, worker.sent_ns)
+    assert np.array_equal(mirror.states, worker.states)
+    assert mirror.repeated == worker.repeated
+    for slot in range(len(worker)):
+        assert mirror.id_of(slot) == worker.id_of(slot)
+        assert mirror.slot(worker.id_of(slot)) == slot
+
+
+def test_a_reconciler_on_two_mirrors_judges_the_whole_run() -> None:
+    workers = [Tracker("w1"), Tracker("w2")]
+    mirrors = [Tracker("w1"), Tracker("w2")]
+    shippers = [TrackShipper(t) for t in workers]
+    ids = []
+    for t in workers:
+        for _ in range(3):
+            slot = t.new_slot(100)
+            t.settle(slot, True)
+            ids.append(t.generated_id(slot))
+    for shipper, mirror in zip(shippers, mirrors, strict=True):
+        delta = shipper.take()
+        assert delta is not None and delta.items == 3
+        apply_delta(mirror, delta)
+        assert shipper.take() is None  # nothing changed since
+    reconciler = Reconciler(mirrors)
+    # One item of the second worker never arrives, one of the first arrives twice.
+    seen = [*ids[:5], ids[0]]
+    reconciler.observe([Observation(item, 500) for item in seen])
+    result = reconciler.result(600)
+    assert (result.sent, result.delivered, result.lost, result.duplicates) == (6, 5, 1, 1)
+    assert result.lost_ids == (ids[5],)
+
+
+def test_a_delta_out_of_order_is_refused() -> None:
+    worker = Tracker("w1")
+    shipper = TrackShipper(worker)
+    worker.new_slot(1)
+    first = shipper.take()
+    worker.new_slot(2)
+    second = shipper.take()
+    assert first is not None and second is not None
+    with pytest.raises(ValueError, match="one was lost"):
+        apply_delta(Tracker("w1"), second)
