@@ -1,0 +1,369 @@
+"""One proxied connection: the client side, the upstream side, and the two flows of data between them.
+
+asyncio Protocols, not streams: this is a throughput path (the proxy sits between the load generator and
+the target), and a Protocol hands each chunk straight to the other transport with no reader task, no
+buffer copy and no await per chunk. With no fault on, a chunk costs one method call and one
+``transport.write``; backpressure is the transports' own (``pause_writing`` on one side pauses reading on
+the other).
+
+With a fault on, a flow queues ``(due, chunk)`` pairs and a single timer per flow (``loop.call_at``) sends
+the head when it is due, so chunks keep their order even when jitter would draw a later chunk an earlier
+time. Bandwidth is a token bucket per flow (per direction, per connection), refilled at the rate and
+holding at most 20 ms of it (at least one 1,460-byte segment): a limit is a per-connection limit, as
+toxiproxy's. A queue over 256 KiB pauses reading from the sender until it drains below 64 KiB, so a slow
+fault never buffers without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import socket
+import struct
+from collections import deque
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from loadpulse.chaos.proxy import FaultProxy
+
+HIGH_WATER = 256 * 1024
+LOW_WATER = 64 * 1024
+BURST_S = 0.02
+MIN_BURST = 1460
+CONNECT_TIMEOUT_S = 5.0
+
+Flow = Literal["up", "down"]
+
+
+def abort_with_rst(transport: asyncio.BaseTransport | None) -> None:
+    """Close with a TCP RST, not a FIN: SO_LINGER 0 then close is how a real peer resets."""
+    if transport is None or transport.is_closing():
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()  # type: ignore[attr-defined]
+
+
+class Pipe:
+    """Data one way, from ``src`` to ``dst``, delayed and paced by the proxy's faults of the moment."""
+
+    __slots__ = (
+        "closing", "done", "dst", "dst_full", "eof", "eof_timer", "flow", "last_due", "link", "queue",
+        "queued", "sent", "src", "src_held", "timer", "tokens", "tokens_at",
+    )  # fmt: skip
+
+    def __init__(self, link: Link, flow: Flow) -> None:
+        self.link = link
+        self.flow: Flow = flow
+        self.src: asyncio.Transport | None = None
+        self.dst: asyncio.Transport | None = None
+        self.queue: deque[tuple[float, bytes]] = deque()
+        self.queued = 0
+        self.last_due = 0.0
+        self.tokens = 0.0
+        self.tokens_at: float | None = None  # None: the bucket is full
+        self.timer: asyncio.TimerHandle | None = None
+        self.dst_full = False
+        self.src_held = False
+        self.eof = False
+        self.closing = False  # the FIN is on its way (maybe held back by a slow close)
+        self.done = False  # the FIN was passed on
+        self.eof_timer: asyncio.TimerHandle | None = None
+        self.sent = 0
+
+    def feed(self, data: bytes) -> None:
+        link = self.link
+        if self.queue or not link.proxy.passthrough[self.flow] or link.doomed:
+            self._feed_faulty(data)
+            return
+        assert self.dst is not None
+        self.sent += len(data)
+        self.dst.write(data)
+
+    def _feed_faulty(self, data: bytes) -> None:
+        link, proxy = self.link, self.link.proxy
+        faults = proxy.faults
+        if link.doomed and faults.reset_share > 0:
+            link.reset()
+            proxy.resets += 1
+            return
+        if faults.stall:
+            return  # read and discard: the peer sees a connection that never answers
+        now = link.loop.time()
+        due = now
+        if faults.applies(self.flow) and (faults.latency_s or faults.jitter_s):
+            jitter = random.uniform(-faults.jitter_s, faults.jitter_s) if faults.jitter_s else 0.0
+            due = now + max(0.0, faults.latency_s + jitter)
+        self.last_due = due = max(due, self.last_due)
+        self.queue.append((due, data))
+        self.queued += len(data)
+        self._hold_src()
+        if self.timer is None:
+            self.pump()
+
+    def pump(self) -> None:
+        """Send every chunk that is due and that the bucket allows; arm the timer for the next one."""
+        self.timer = None
+        dst = self.dst
+        if dst is None or self.dst_full or dst.is_closing():
+            return
+        loop = self.link.loop
+        faults = self.link.proxy.faults
+        rate = faults.bandwidth_bps / 8.0 if faults.bandwidth_bps and faults.applies(self.flow) else None
+        now = loop.time()
+        queue = self.queue
+        while queue and not self.dst_full:
+            due, data = queue[0]
+            if due > now:
+                self.timer = loop.call_at(due, self.pump)
+                return
+            if rate is not None:
+                burst = max(MIN_BURST, rate * BURST_S)
+                if self.tokens_at is None:
+                    self.tokens = burst
+                else:
+                    self.tokens = min(burst, self.tokens + (now - self.tokens_at) * rate)
+                self.tokens_at = now
+                n = min(len(data), int(self.tokens))
+                if n < min(len(data), MIN_BURST):
+                    wait = (min(len(data), MIN_BURST) - self.tokens) / rate
+                    self.timer = loop.call_at(now + wait, self.pump)
+                    return
+                self.tokens -= n
+            else:
+                n = len(data)
+                self.tokens_at = None
+            if n < len(data):
+                queue[0] = (due, data[n:])
+                data = data[:n]
+            else:
+                queue.popleft()
+            self.queued -= n
+            self.sent += n
+            dst.write(data)
+        self._release_src()
+        if not queue and self.eof:
+            self._pass_eof()
+
+    def _hold_src(self) -> None:
+        if not self.src_held and self.src is not None and (self.queued > HIGH_WATER or self.dst_full):
+            self.src_held = True
+            self.src.pause_reading()
+
+    def _release_src(self) -> None:
+        if self.src_held and self.queued < LOW_WATER and not self.dst_full and self.src is not None:
+            self.src_held = False
+            if not self.src.is_closing():
+                self.src.resume_reading()
+
+    def dst_paused(self) -> None:
+        self.dst_full = True
+        self._hold_src()
+
+    def dst_resumed(self) -> None:
+        self.dst_full = False
+        if self.timer is None:
+            self.pump()
+        else:
+            self._release_src()
+
+    def end(self) -> None:
+        """The sender closed its side (FIN): pass it on once the queue has drained."""
+        if self.eof:
+            return
+        self.eof = True
+        if not self.queue and self.timer is None:
+            self._pass_eof()
+
+    def _pass_eof(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        delay = self.link.proxy.faults.slow_close_s
+        if delay > 0:
+            self.eof_timer = self.link.loop.call_later(delay, self._write_eof)
+        else:
+            self._write_eof()
+
+    def _write_eof(self) -> None:
+        self.eof_timer = None
+        self.done = True
+        dst = self.dst
+        if dst is not None and not dst.is_closing():
+            if dst.can_write_eof():
+                dst.write_eof()
+            else:
+                dst.close()
+        self.link.maybe_finished()
+
+    def cancel(self) -> None:
+        for timer in (self.timer, self.eof_timer):
+            if timer is not None:
+                timer.cancel()
+        self.timer = self.eof_timer = None
+        self.queue.clear()
+        self.queued = 0
+
+
+class Link:
+    """A client connection and its upstream connection, or a client alone when stalled or dropped."""
+
+    def __init__(self, proxy: FaultProxy) -> None:
+        self.proxy = proxy
+        self.loop = asyncio.get_running_loop()
+        self.client: asyncio.Transport | None = None
+        self.upstream: asyncio.Transport | None = None
+        self.up = Pipe(self, "up")
+        self.down = Pipe(self, "down")
+        self.doomed = False  # picked for a reset at its next chunk (reset share)
+        self.stalled = False  # accepted during a stall: never connected upstream
+        self.closed = False
+        self._connecting: asyncio.Task[None] | None = None
+
+    def accepted(self, transport: asyncio.Transport) -> None:
+        proxy = self.proxy
+        self.client = transport
+        self.up.src = self.down.dst = transport
+        proxy.opened(self)
+        faults = proxy.faults
+        if proxy.draw_drop():
+            proxy.drops += 1
+            self.reset()
+            return
+        if faults.stall:
+            self.stalled = True
+            proxy.stalled += 1
+            return
+        self.doomed = proxy.draw_reset()
+        transport.pause_reading()  # nothing to forward to until upstream answers
+        self._connecting = self.loop.create_task(self._connect())
+
+    async def _connect(self) -> None:
+        host, port = self.proxy.upstream
+        try:
+            await asyncio.wait_for(
+                self.loop.create_connection(lambda: UpstreamSide(self), host, port), CONNECT_TIMEOUT_S
+            )
+        except (OSError, TimeoutError):
+            self.proxy.upstream_failures += 1
+            self.reset()
+
+    def upstream_made(self, transport: asyncio.Transport) -> None:
+        if self.closed:
+            abort_with_rst(transport)
+            return
+        self.upstream = transport
+        self.up.dst = self.down.src = transport
+        client = self.client
+        if client is not None and not client.is_closing():
+            client.resume_reading()
+
+    def reset(self) -> None:
+        """RST both sides now."""
+        abort_with_rst(self.client)
+        abort_with_rst(self.upstream)
+        self._finish()
+
+    def lost(self, side: Flow, exc: Exception | None) -> None:
+        """One side is gone: a reset is passed on as a reset, a close after the other side's queue."""
+        if self.closed:
+            return
+        if exc is not None:
+            self.reset()
+            return
+        (self.up if side == "up" else self.down).end()
+        other = self.upstream if side == "up" else self.client
+        if other is not None and not other.is_closing():
+            pipe = self.up if side == "up" else self.down
+            if pipe.done and not pipe.queue:
+                other.close()
+        self.maybe_finished()
+
+    def maybe_finished(self) -> None:
+        if self.closed:
+            return
+        client_gone = self.client is None or self.client.is_closing()
+        upstream_gone = self.upstream is None or self.upstream.is_closing()
+        if (self.up.done and self.down.done) or (client_gone and upstream_gone):
+            for t in (self.client, self.upstream):
+                if t is not None and not t.is_closing():
+                    t.close()
+            self._finish()
+        elif self.stalled and client_gone:
+            self._finish()
+
+    def _finish(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.up.cancel()
+        self.down.cancel()
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+        self.proxy.finished(self)
+
+
+class ClientSide(asyncio.Protocol):
+    """The accepted connection from the client (the load generator, or the target for its database)."""
+
+    def __init__(self, proxy: FaultProxy) -> None:
+        self.link = Link(proxy)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.link.accepted(transport)
+
+    def data_received(self, data: bytes) -> None:
+        link = self.link
+        if link.stalled:
+            return
+        link.up.feed(data)
+
+    def eof_received(self) -> bool:
+        if self.link.stalled:
+            return False
+        self.link.up.end()
+        return True  # half-close: the upstream may still answer
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        link = self.link
+        if link.stalled:
+            link.maybe_finished()
+            return
+        link.lost("up", exc)
+
+    def pause_writing(self) -> None:
+        self.link.down.dst_paused()
+
+    def resume_writing(self) -> None:
+        self.link.down.dst_resumed()
+
+
+class UpstreamSide(asyncio.Protocol):
+    """The connection to the upstream made for one client connection."""
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.link.upstream_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.link.down.feed(data)
+
+    def eof_received(self) -> bool:
+        self.link.down.end()
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.link.lost("down", exc)
+
+    def pause_writing(self) -> None:
+        self.link.up.dst_paused()
+
+    def resume_writing(self) -> None:
+        self.link.up.dst_resumed()
