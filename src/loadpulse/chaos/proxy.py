@@ -174,8 +174,8 @@ async def _answering(upstream: tuple[str, int], name: str) -> tuple[str, int]:
         infos = await asyncio.wait_for(
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), UPSTREAM_CHECK_S
         )
-        address = infos[0][4]
-        _, writer = await asyncio.wait_for(asyncio.open_connection(address[0], address[1]), UPSTREAM_CHECK_S)
+        ip, real_port = str(infos[0][4][0]), int(infos[0][4][1])
+        _, writer = await asyncio.wait_for(asyncio.open_connection(ip, real_port), UPSTREAM_CHECK_S)
     except TimeoutError:
         raise ProxyError(
             f"{name}: upstream {where} does not answer a TCP connect within {UPSTREAM_CHECK_S:g}s; "
