@@ -105,17 +105,18 @@ NO_FAULTS = ProxyFaults()
 def parse_proxy_faults(mapping: Mapping[str, object], where: str = "fault") -> ProxyFaults:
     """A ``ProxyFaults`` from user keys; ``BadFault`` (a ValueError) naming the key for anything wrong.
 
-    ``None`` for a key means "off", so a JSON ``null`` clears one setting.
+    ``None`` for a key means "off", so a JSON ``null`` clears one setting. Keys may be written as flags
+    (``--slow-close``); with ``where=""`` messages start with the key itself, as the CLI wants.
     """
     values: dict[str, object] = {}
     for raw_key, value in mapping.items():
-        key = str(raw_key).replace("-", "_")
+        key = str(raw_key).lstrip("-").replace("-", "_")
         if key not in PROXY_FAULT_KEYS:
             known = ", ".join(sorted(PROXY_FAULT_KEYS))
             raise BadFault(f"{where}: unknown proxy fault {raw_key!r} (known: {known})")
         if value is None:
             continue
-        what = f"{where} {raw_key}"
+        what = f"{where} {raw_key}" if where else str(raw_key)
         if key in ("latency", "jitter", "slow_close"):
             values[f"{key}_s"] = _duration(value, what)
         elif key == "direction":
@@ -156,7 +157,10 @@ def combine(a: ProxyFaults, b: ProxyFaults) -> ProxyFaults:
             f"overlapping proxy faults contradict each other: '{a.describe()}' and '{b.describe()}' "
             "shape different directions"
         )
-    direction = b.direction if b.shapes and not a.shapes else a.direction
+    if a.shapes or b.shapes:
+        direction = a.direction if a.shapes else b.direction
+    else:  # a direction alone shapes nothing: keep whichever was written
+        direction = a.direction if a.direction != default.direction else b.direction
     return replace(a, direction=direction, **out)  # type: ignore[arg-type]
 
 
