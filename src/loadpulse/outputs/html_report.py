@@ -20,6 +20,7 @@ from loadpulse.outputs.console_workers import imbalance_pct
 from loadpulse.outputs.contract import OutputParams
 from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import write_text_atomic
+from loadpulse.outputs.html_faults import fault_chart_data
 from loadpulse.outputs.html_pipeline import pipeline_chart_data
 from loadpulse.results.document import Results
 from loadpulse.results.format import bidi_safe
@@ -72,10 +73,15 @@ def report_data(results: Results) -> dict[str, Any]:
         ends = [r.t_s for r in results.series[-1:]] + pipeline["over_time"]["t"][-1:]
         pipeline["x_max"] = round(max(ends), 3)
     workers = results.summary.get("workers")
+    # A fault never recovered from is shaded to where the time axis ends (the drain's, with a pipeline).
+    axis_ends = [r.t_s for r in results.series[-1:]] + (
+        [pipeline["x_max"]] if pipeline and "x_max" in pipeline else []
+    )
     return {
         "summary": bidi_safe(results.summary),
         "series": _columns(results),
         "pipeline": pipeline,
+        "faults": bidi_safe(fault_chart_data(results.summary, max(axis_ends, default=0.0))),
         # The same imbalance figure as the console's, computed once in Python rather than again in JS.
         "workers": {"imbalance_pct": imbalance_pct(workers["per_worker"])} if workers else None,
         "spectrum": {"x": SPECTRUM_X, "ms": [round(v / 1000, 4) for v in lat.percentiles(qs)]},
@@ -112,6 +118,7 @@ def render_html(results: Results) -> str:
             f"<script>{_static('charts.js')}</script>",
             f"<script>{_static('report_pipeline.js')}</script>",
             f"<script>{_static('report_workers.js')}</script>",
+            f"<script>{_static('report_faults.js')}</script>",
             f"<script>{_static('report.js')}</script>",
             f"<!-- uPlot licence:\n{html.escape(_static('uPlot.LICENSE'))}\n-->",
             "</body></html>",

@@ -3,6 +3,56 @@ var LoadpulseCharts = (function () {
   "use strict";
   var COLORS = ["#2e6be6", "#12805c", "#c01048", "#b54708", "#7a5af8", "#0e9384", "#667085", "#dd2590"];
   var all = [];
+  /* Chaos faults drawn on every chart over the run's time axis (a chart whose x is not the run's seconds
+     names its xlabel): [{name, start, end (null while active), recovered_at (null: not, or never)}]. */
+  var bands = [];
+  var FAULT = "rgba(192,16,72,0.14)", RECOVERY = "rgba(181,71,8,0.08)", EDGE = "rgba(192,16,72,0.8)";
+
+  function bandStretch(u, b) {
+    var xmax = u.scales.x.max, end = b.end === null || b.end === undefined ? xmax : b.end;
+    // after the fault, shade until the run recovered (to the axis' end while it has not, or never did)
+    var settled = b.end === null || b.end === undefined ? null : (b.recovered_at === null || b.recovered_at === undefined ? xmax : b.recovered_at);
+    return { x0: u.valToPos(b.start, "x", true), x1: u.valToPos(end, "x", true),
+             x2: settled === null ? null : u.valToPos(Math.min(settled, xmax), "x", true) };
+  }
+  function drawBands(u) {
+    if (!bands.length) return;
+    var ctx = u.ctx, bb = u.bbox, dpr = devicePixelRatio || 1;
+    ctx.save();
+    ctx.beginPath(); ctx.rect(bb.left, bb.top, bb.width, bb.height); ctx.clip();
+    bands.forEach(function (b) {
+      var p = bandStretch(u, b);
+      if (p.x2 !== null && p.x2 > p.x1) { ctx.fillStyle = RECOVERY; ctx.fillRect(p.x1, bb.top, p.x2 - p.x1, bb.height); }
+      ctx.fillStyle = FAULT; ctx.fillRect(p.x0, bb.top, Math.max(p.x1 - p.x0, 0), bb.height);
+      // the fault's start as a line: a kill has no width and is only that line
+      ctx.fillStyle = EDGE; ctx.fillRect(p.x0 - dpr, bb.top, 2 * dpr, bb.height);
+    });
+    ctx.restore();
+  }
+  /* The names over the bands, on lanes so close faults do not write over each other. */
+  function drawBandLabels(u) {
+    if (!bands.length) return;
+    var ctx = u.ctx, bb = u.bbox, dpr = devicePixelRatio || 1, lanes = [], LANES = 3;
+    ctx.save();
+    ctx.font = Math.round(11 * dpr) + "px system-ui, sans-serif";
+    ctx.textBaseline = "top"; ctx.textAlign = "left";
+    bands.forEach(function (b) {
+      var p = bandStretch(u, b), w = ctx.measureText(b.name).width, x = p.x0 + 3 * dpr;
+      if (x + w > bb.left + bb.width) x = Math.max(bb.left, p.x0 - 3 * dpr - w);
+      if (x < bb.left || p.x0 > bb.left + bb.width) return;
+      for (var lane = 0; lane < LANES; lane++) if (!(lanes[lane] > x)) break;
+      if (lane === LANES) return;  // no room: the Faults section lists it
+      lanes[lane] = x + w + 8 * dpr;
+      var y = bb.top + (2 + lane * 15) * dpr;
+      ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(x - 2 * dpr, y, w + 4 * dpr, 14 * dpr);
+      ctx.fillStyle = "#9f1239"; ctx.fillText(b.name, x, y + 1.5 * dpr);
+    });
+    ctx.restore();
+  }
+  function setBands(list) {
+    bands = list || [];
+    all.forEach(function (u) { if (u.timeline) u.redraw(false); });
+  }
 
   /* box: the element to draw in; series: [{label, values, fill?, steps?}];
      opts: {xlabel, scales, axes, height} (uPlot options merged over the defaults). */
@@ -15,6 +65,7 @@ var LoadpulseCharts = (function () {
       axes: (opts.axes || [{ label: "seconds" }, {}]).map(function (a, i) {
         return i === 1 ? Object.assign({ size: 70 }, a) : a;
       }),
+      hooks: opts.xlabel ? {} : { drawClear: [drawBands], draw: [drawBandLabels] },
       series: [{ label: opts.xlabel || "t (s)" }].concat(series.map(function (s, i) {
         var c = COLORS[i % COLORS.length];
         return { label: s.label, stroke: c, width: 1.5, fill: s.fill ? c + "22" : undefined,
@@ -22,6 +73,7 @@ var LoadpulseCharts = (function () {
       })),
     };
     var u = new uPlot(o, [xs].concat(series.map(function (s) { return s.values; })), box);
+    u.timeline = !opts.xlabel;
     all.push(u);
     return u;
   }
@@ -30,5 +82,5 @@ var LoadpulseCharts = (function () {
     all.forEach(function (u) { u.setSize({ width: Math.max(300, u.root.parentNode.clientWidth - 16), height: u.height }); });
   });
 
-  return { lineChart: lineChart, COLORS: COLORS };
+  return { lineChart: lineChart, setBands: setBands, charts: all, COLORS: COLORS };
 })();

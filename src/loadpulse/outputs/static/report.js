@@ -70,6 +70,7 @@
     LoadpulsePipeline.render(root, data, { el: el, add: add, num: num, ms: ms, table: table });
   }
   if (s.workers) LoadpulseWorkers.render(root, data, { el: el, add: add, num: num, ms: ms, table: table });
+  if (s.faults && s.faults.length) LoadpulseFaults.render(root, data, { el: el, add: add, num: num, ms: ms, table: table });
 
   // charts ---------------------------------------------------------------------------------------------
   add(root, el("h2", null, "Over time"));

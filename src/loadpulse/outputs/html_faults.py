@@ -1,0 +1,47 @@
+"""The HTML report's faults, as data: one band per fault for every chart over the run's time axis (the
+fault's window, then its recovery stretch) and the rows of the Faults section.
+
+Built from the Summary JSON ``faults`` list alone, so a report regenerated from a results file draws the
+same. Times are seconds from the load's start, the charts' x axis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MIN_BAND_S = 0.0
+"""A kill ends when it starts: its band has no width and is drawn as a line at that second."""
+
+
+def _band(f: dict[str, Any], run_end_s: float) -> dict[str, Any]:
+    start = float(f["start_s"])
+    end = float(f["end_s"]) if f.get("end_s") is not None else run_end_s
+    recovered = bool(f.get("recovered"))
+    recovery_s = f.get("recovery_s")
+    if recovered and recovery_s is not None:
+        settled: float | None = end + float(recovery_s)
+    else:
+        settled = None  # never: the chart shades on to the run's end
+    return {
+        "name": f["name"],
+        "kind": f["kind"],
+        "start": round(start, 3),
+        "end": round(max(start + MIN_BAND_S, end), 3),
+        "recovered_at": None if settled is None else round(settled, 3),
+        "recovered": recovered,
+    }
+
+
+def fault_chart_data(summary: dict[str, Any], run_end_s: float) -> dict[str, Any] | None:
+    """What the report draws for the run's faults; None for a run without any. ``run_end_s`` is where the
+    time axis ends (the last interval's end, or the pipeline's drain): a fault never recovered from is
+    shaded up to it."""
+    faults: list[dict[str, Any]] = summary.get("faults") or []
+    if not faults:
+        return None
+    ends = [run_end_s, *(float(f["end_s"]) for f in faults if f.get("end_s") is not None)]
+    x_max = max(ends)
+    return {
+        "bands": [_band(f, x_max) for f in faults],
+        "x_max": round(x_max, 3),
+    }

@@ -1,0 +1,96 @@
+/* loadpulse HTML report, Faults section (runs with chaos faults): every fault on the run's timeline with
+   its recovery time and its impact, and a bar per fault over the run showing the fault and how long the
+   run took to recover. Loaded before report.js: it hands the bands to LoadpulseCharts, so every chart over
+   the run's time axis is shaded. Names, targets and details go through textContent, never HTML. */
+var LoadpulseFaults = (function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("loadpulse-data").textContent);
+  var chart = data.faults;
+  if (chart) LoadpulseCharts.setBands(chart.bands);
+  var RED = "#c01048", AMBER = "rgba(181,71,8,0.35)";
+
+  function secs(v, h) { return h.num(v, v < 10 ? 2 : 1) + " s"; }
+  function when(f, h) {
+    if (f.end_s === null || f.end_s === undefined) return "from " + secs(f.start_s, h);
+    return f.end_s - f.start_s < 0.05 ? "at " + secs(f.start_s, h) : secs(f.start_s, h) + " – " + secs(f.end_s, h);
+  }
+
+  function render(root, d, h) {
+    var faults = d.summary.faults;
+    if (!faults || !faults.length || !chart) return;
+    var section = h.add(root, h.el("section", { id: "faults" }));
+    h.add(section, h.el("h2", null, "Faults"));
+    var never = faults.filter(function (f) { return !f.recovered; }).length, most = null;
+    faults.forEach(function (f) { if (f.recovered && f.recovery_s !== null && (most === null || f.recovery_s > most)) most = f.recovery_s; });
+    h.add(section, h.el("p", { "class": "muted", id: "faults-note" },
+      h.num(faults.length, 0) + " fault" + (faults.length > 1 ? "s" : "") + " injected during the load" +
+      (most !== null ? "; the slowest recovery took " + secs(most, h) : "") +
+      (never ? "; " + h.num(never, 0) + " never recovered from by the run's end" : "") +
+      ". Recovery runs from the fault's end (a kill's moment) until the run's objectives held again for the settling " +
+      "window; impact counts what ended during the fault. The charts above and below shade each fault (red) and " +
+      "its recovery (amber)."));
+
+    var table = h.table(section, ["fault", "kind", "target", "what", "when", "recovery", "requests", "errors",
+      "dropped", "p99"], faults.map(function (f) {
+      var im = f.impact || {};
+      return [f.name, f.kind, f.target || "", f.detail || "", when(f, h),
+        f.recovered && f.recovery_s !== null ? secs(f.recovery_s, h) : "never recovered",
+        h.num(im.requests, 0),
+        h.num(im.errors, 0) + (im.errors ? " (" + h.num(100 * (im.error_rate || 0), 1) + " %)" : ""),
+        h.num(im.dropped, 0), h.ms(im.p99_ms)];
+    }));
+    table.setAttribute("id", "faults-table");
+    var trs = table.querySelectorAll("tbody tr"), heads = table.querySelectorAll("thead th");
+    [1, 2, 3].forEach(function (i) { heads[i].style.textAlign = "left"; });
+    faults.forEach(function (f, i) {
+      var cell = trs[i].cells[5];
+      cell.style.fontWeight = "600"; cell.style.whiteSpace = "nowrap";
+      cell.style.color = f.recovered ? "var(--pass)" : "var(--fail)";
+      trs[i].setAttribute("class", f.recovered ? "recovered" : "never");
+      [1, 2, 3].forEach(function (c) { trs[i].cells[c].style.textAlign = "left"; });
+    });
+    var warnings = [];
+    faults.forEach(function (f) { (f.warnings || []).forEach(function (w) { warnings.push(f.name + ": " + w); }); });
+    warnings.forEach(function (w) { h.add(section, h.el("div", { "class": "warning" }, "warning: " + w)); });
+
+    var box = h.add(h.add(section, h.el("div", { "class": "charts" })), h.el("div", { "class": "chart", id: "chart-faults" }));
+    box.style.gridColumn = "1 / -1";  // the run's whole width: a bar's position is its time
+    bars(box, faults, h);
+  }
+
+  /* One bar per fault over the run's time axis: the fault in red, the recovery after it in amber (up to the
+     axis' end, hatched, when the run never recovered). */
+  function bars(target, faults, h) {
+    var xmax = chart.x_max || 1;
+    h.add(target, h.el("div", { "class": "bars-title" }, "Recovery per fault (over the run, 0 – " + secs(xmax, h) + ")"));
+    h.add(target, h.el("div", { "class": "muted bars-note" },
+      "Red: the fault (a kill is a line); amber: until the run's objectives held again."));
+    var list = h.add(target, h.el("div", { "class": "bars" }));
+    faults.forEach(function (f, i) {
+      var b = chart.bands[i];
+      var row = h.add(list, h.el("div", { "class": "bar-row " + (f.recovered ? "recovered" : "never") }));
+      h.add(row, h.el("span", { "class": "bar-name", title: f.name }, f.name));
+      var track = h.add(row, h.el("span", { "class": "bar-track" }));
+      function seg(from, to, style) {
+        var s = h.add(track, h.el("span", { "class": "bar" }));
+        s.style.left = (100 * from / xmax).toFixed(2) + "%";
+        s.style.width = Math.max(0.4, 100 * (to - from) / xmax).toFixed(2) + "%";
+        s.style.background = style; s.style.borderRadius = "0";
+        return s;
+      }
+      var settled = b.recovered_at === null ? xmax : Math.min(b.recovered_at, xmax);
+      if (settled > b.end) {
+        var r = seg(b.end, settled, f.recovered ? AMBER
+          : "repeating-linear-gradient(135deg, rgba(192,16,72,0.35) 0 6px, rgba(192,16,72,0.12) 6px 12px)");
+        r.setAttribute("class", "bar recovery");
+      }
+      seg(b.start, b.end, RED).setAttribute("class", "bar fault");
+      var value = h.el("span", { "class": "bar-value" },
+        f.recovered && f.recovery_s !== null ? "recovered in " + secs(f.recovery_s, h) : "never recovered");
+      value.style.color = f.recovered ? "var(--pass)" : "var(--fail)";
+      h.add(row, value);
+    });
+  }
+
+  return { render: render };
+})();

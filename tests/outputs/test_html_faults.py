@@ -1,0 +1,110 @@
+"""The HTML report's faults: the bands' data (a kill has no width, a fault never recovered from is shaded
+to the axis' end), and the page in real headless Chromium: the Faults section, its recovery bars, and the
+bands painted on every chart over the run's time axis (none on the latency distribution)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from loadpulse.outputs.html_faults import fault_chart_data
+from loadpulse.outputs.html_report import render_html, report_data
+from tests.outputs.test_console_faults import FAULTS, fault
+from tests.results.results_factory import synthetic_results
+
+HOSTILE = "<img src=x onerror='window.__pwned=1'>"
+
+
+def test_bands_follow_the_faults_and_recovery() -> None:
+    data = fault_chart_data({"faults": FAULTS()}, 30.0)
+    assert data is not None and data["x_max"] == 30.0
+    kill, latency, core = data["bands"]
+    assert (kill["start"], kill["end"], kill["recovered_at"]) == (5.0, 5.0, 5.4)
+    assert (latency["start"], latency["end"], latency["recovered_at"]) == (10.0, 14.0, 15.25)
+    assert core["recovered"] is False and core["recovered_at"] is None
+    assert fault_chart_data({"faults": []}, 30.0) is None and fault_chart_data({}, 30.0) is None
+
+
+def test_a_fault_past_the_series_widens_the_axis() -> None:
+    data = fault_chart_data({"faults": [fault("late", start=28.0, end=33.0)]}, 30.0)
+    assert data is not None and data["x_max"] == 33.0
+
+
+def test_the_report_carries_bands_only_for_a_run_with_faults() -> None:
+    results = synthetic_results(seconds=5)
+    assert report_data(results)["faults"] is None
+    results.summary["faults"] = [fault(HOSTILE, start=1.0, end=2.0)]
+    assert report_data(results)["faults"]["bands"][0]["name"] == HOSTILE
+    page = render_html(results)
+    assert HOSTILE not in page and "<img" not in page
+
+
+# In Chromium --------------------------------------------------------------------------------------------
+
+PIXEL = """([chart, t]) => {
+    const u = LoadpulseCharts.charts[chart];
+    const x = Math.round(u.valToPos(t, 'x', true)), y = Math.round(u.bbox.top + u.bbox.height * 0.75);
+    return Array.from(u.ctx.getImageData(x, y, 1, 1).data);
+}"""
+RED_SHARE = """([chart, t]) => {
+    // the share of the plot's column of pixels at second t that is fault red (series lines cross some)
+    const u = LoadpulseCharts.charts[chart], x = Math.round(u.valToPos(t, 'x', true));
+    const px = u.ctx.getImageData(x, Math.round(u.bbox.top), 1, Math.round(u.bbox.height)).data;
+    let red = 0;
+    for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 0 && px[i] > px[i + 1] + 100) red++;
+    return red / (px.length / 4);
+}"""
+
+
+def _open(browser: Any, tmp_path: Path, faults: list[dict[str, Any]]) -> tuple[Any, list[str]]:
+    results = synthetic_results(seconds=30)
+    results.summary["faults"] = faults
+    html = tmp_path / "r.html"
+    html.write_text(render_html(results))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(html.as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    return page, problems
+
+
+def test_the_faults_section_and_bands_in_chromium(browser: Any, tmp_path: Path) -> None:
+    faults = [*FAULTS(), fault(HOSTILE, start=24.0, end=25.0)]
+    page, problems = _open(browser, tmp_path, faults)
+    assert problems == []
+    rows = page.eval_on_selector_all(
+        "#faults-table tbody tr",
+        "rows => rows.map(r => [r.className, ...Array.from(r.cells, c => c.textContent)])",
+    )
+    assert [r[1] for r in rows] == ["kill-worker", "db-latency", "core-down", HOSTILE]
+    assert rows[1][0] == "recovered" and rows[1][5] == "10 s \u2013 14 s" and rows[1][6] == "1.25 s"
+    assert rows[2][0] == "never" and rows[2][6] == "never recovered" and rows[0][5] == "at 5 s"
+    assert "core-down: restart command exited 1" in page.inner_text("#faults")
+    bars = page.eval_on_selector_all(
+        "#chart-faults .bar-row",
+        "rows => rows.map(r => [r.querySelector('.bar-name').textContent,"
+        " r.querySelector('.bar-value').textContent,"
+        " r.querySelectorAll('.bar.fault').length, r.querySelectorAll('.bar.recovery').length])",
+    )
+    assert bars[1] == ["db-latency", "recovered in 1.25 s", 1, 1] and bars[2][1] == "never recovered"
+    # the charts over time (RGBA): red inside the latency fault (10-14 s), nothing before it, amber after
+    throughput, spectrum = 0, 5
+    inside, before, recovering = (page.evaluate(PIXEL, [throughput, t]) for t in (12.0, 8.0, 14.6))
+    assert inside[0] > inside[1] + 20 and inside[2] > inside[1] and inside[3] > 0 and before[3] == 0
+    assert recovering[0] > recovering[1] > recovering[2] and recovering[3] > 0
+    for chart in range(5):  # throughput, latency, errors, VUs, dropped: every one shaded
+        assert page.evaluate(RED_SHARE, [chart, 12.0]) > 0.5, chart
+        assert page.evaluate(RED_SHARE, [chart, 8.0]) < 0.1, chart
+    assert page.evaluate(f"LoadpulseCharts.charts[{spectrum}].timeline") is False
+    assert page.evaluate("window.__pwned") is None
+    page.screenshot(path=str(tmp_path / "faults.png"), full_page=True)
+    page.close()
+
+
+def test_a_run_without_faults_has_no_section(browser: Any, tmp_path: Path) -> None:
+    page, problems = _open(browser, tmp_path, [])
+    assert problems == [] and page.locator("#faults").count() == 0
+    assert page.evaluate(PIXEL, [0, 12.0])[3] == 0
+    page.close()
