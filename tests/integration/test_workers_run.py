@@ -301,3 +301,75 @@ def test_sigterm_to_the_whole_group_is_an_interrupt_not_lost_workers(tmp_path: P
     assert proc.returncode == 130, err
     summary = json.loads(out.read_text())
     assert summary["workers"]["lost"] == [] and "lost at" not in err, summary["warnings"]
+
+
+UNEVEN = FED.replace('"vus": 4, "iterations": 3', '"vus": 3, "iterations": 4')
+
+
+def test_three_vus_on_two_workers_have_their_real_shares_and_rows(
+    tmp_path: Path, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    """Worker 1 runs VUs 1 and 3, worker 2 VU 2: their shares are 2/3 and 1/3 (not the segments' halves),
+    and the rows follow the same split, so with mode=once every row is used exactly once."""
+    (tmp_path / "rows.csv").write_text("id\n" + "".join(f"r{i}\n" for i in range(12)))
+    res = cli("run", _file(tmp_path, UNEVEN), "-u", demo_url, "--workers", "2", "--json", "-", "-q",
+              "--no-history")  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    rows = summary["workers"]["per_worker"]
+    assert [w["share"] for w in rows] == [pytest.approx(2 / 3, abs=1e-6), pytest.approx(1 / 3, abs=1e-6)]
+    assert [w["requests"] for w in rows] == [8, 4]
+    used = [line for f in tmp_path.glob("used-*.txt") for line in f.read_text().split()]
+    assert sorted(used) == sorted(f"r{i}" for i in range(12))  # none twice, none left over
+    assert not any("ran out" in w for w in summary["warnings"]), summary["warnings"]
+
+
+def test_the_one_liner_splits_its_load_exactly_over_workers(
+    demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli("http", f"{demo_url}/health", "-n", "1001", "-c", "3", "--workers", "2", "--json", "-", "-q",
+              "--no-history")  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["total"] == 1001 and summary["requests"]["ok"] == 1001
+    rows = summary["workers"]["per_worker"]
+    # 3 connections on 2 workers: 2 and 1, each connection sending a third of the budget (334/334/333)
+    assert [w["requests"] for w in rows] == [667, 334]
+    assert [w["share"] for w in rows] == [
+        pytest.approx(667 / 1001, abs=1e-6),
+        pytest.approx(334 / 1001, abs=1e-6),
+    ]
+
+
+def test_the_one_liner_open_model_over_workers_holds_its_rate(
+    demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli("http", f"{demo_url}/health", "--rate", "300", "-d", "2s", "--workers", "2", "--json", "-", "-q",
+              "--no-history")  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert abs(summary["requests"]["total"] - 600) <= 6 and summary["requests"]["failed"] == 0
+    first, second = (w["requests"] for w in summary["workers"]["per_worker"])
+    assert first - second in (0, 1)  # the single schedule dealt out in turn
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["-c", "2", "--workers", "3"],
+            "--workers 3: worker 3 would get no load (the run has 2 connection(s))",
+        ),
+        (["--workers", "nope"], "--workers 'nope' is not a number or 'auto'"),
+        (
+            ["--sink", "sql:sqlite:///x.db#SELECT id FROM t", "--track-from", "$.id", "--workers", "2"],
+            "--workers with --sink on the one-liner is not supported yet",
+        ),
+    ],
+)
+def test_bad_one_liner_worker_input_is_one_line_exit_2(
+    cli: Callable[..., CliResult], args: list[str], says: str
+) -> None:
+    res = cli("http", "http://127.0.0.1:1/", *args, "--no-history")
+    assert res.code == 2 and says in res.err and "Traceback" not in res.err, res.err
+    assert len(res.err.strip().splitlines()) == 1

@@ -12,6 +12,13 @@ from loadpulse.cli.http_tracked import tracked_plan, tracking_of
 from loadpulse.cli.pipeline_options import DrainTimeoutOpt, SinkOpt, StuckAfterOpt, pipeline_durations
 from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
+from loadpulse.cli.worker_options import (
+    AbortOnLossOpt,
+    ReserveCoresOpt,
+    WorkersOpt,
+    spec_worker_setup,
+    worker_count,
+)
 from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import parse_header
 from loadpulse.scenario.pipeline_spec import with_command_line
@@ -137,6 +144,9 @@ def http(
     ] = None,
     drain_timeout: DrainTimeoutOpt = None,
     stuck_after: StuckAfterOpt = None,
+    workers: WorkersOpt = None,
+    reserve_cores: ReserveCoresOpt = None,
+    abort_on_worker_loss: AbortOnLossOpt = False,
     *,
     flags: Flags,
 ) -> int:
@@ -145,6 +155,7 @@ def http(
     With --sink the one-liner checks the pipeline behind the URL (each request's item tracked through \
 {{ track }} or --track-from) and runs through the scenario engine instead of the fast path: the same \
 load, at the scenario engine's (lower) top speed."""
+    worker_count(workers, reserve_cores)  # a wrong count is said first
     thresholds = parse_thresholds(flags["threshold"] or [], abort_on_fail=flags["abort_on_fail"])
     drain_s, stuck_s = pipeline_durations(drain_timeout, stuck_after)
     pipeline = with_command_line(None, tuple(sink or ()), drain_s, stuck_s)
@@ -185,6 +196,12 @@ load, at the scenario engine's (lower) top speed."""
         grace_s=parse_duration(grace, "--grace"),
     )
     if tracking is not None and pipeline is not None:
+        if worker_count(workers, reserve_cores) > 1:
+            raise BadInput(
+                "--workers with --sink on the one-liner is not supported yet: put the request in a scenario "
+                "file (ctx.track) and use loadpulse run --workers"
+            )
         plan = tracked_plan(spec, url, tracking, pipeline, tuple(flags["threshold"] or ()))
         return run_and_report(plan, flags, thresholds)
-    return run_and_report(spec, flags, thresholds)
+    setup = spec_worker_setup(spec, workers, reserve_cores, abort_on_worker_loss)
+    return run_and_report(spec, flags, thresholds, workers=setup)

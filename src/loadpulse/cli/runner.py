@@ -112,7 +112,7 @@ def run_and_report(
                 "services": outputs.services,
                 "on_outcome": outputs.on_outcome,
             }
-            if isinstance(description, Plan) and workers is not None:
+            if workers is not None:
                 outcome = execute_workers(
                     description,
                     workers.ref,

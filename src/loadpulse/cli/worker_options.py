@@ -8,11 +8,13 @@ from typing import Annotated
 
 import typer
 
+from loadpulse.engine.spec_part import SpecRef, cut_spec
 from loadpulse.errors import BadInput
 from loadpulse.profiles.worker_part import WorkerPart
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.plan_ref import PlanRef, segment_plan
 from loadpulse.scenario.source import RunOptions
+from loadpulse.spec import RunSpec
 
 WorkersOpt = Annotated[
     str | None,
@@ -44,7 +46,7 @@ AbortOnLossOpt = Annotated[
 @dataclass(frozen=True, slots=True)
 class WorkerSetup:
     count: int
-    ref: PlanRef
+    ref: PlanRef | SpecRef
     abort_on_loss: bool = False
 
 
@@ -111,5 +113,36 @@ def _empty_worker(plan: Plan, count: int) -> int | None:
     for i in range(count):
         part = WorkerPart.even(i, count)
         if segment_plan(plan, part.segment, part.sequence) is None:
+            return i
+    return None
+
+
+def spec_worker_setup(
+    spec: RunSpec, workers: str | None, reserve: int | None, abort_on_loss: bool
+) -> WorkerSetup | None:
+    """The workers of a one-liner run (``loadpulse http --workers``); None for a single process."""
+    count = worker_count(workers, reserve)
+    auto = (workers or "").strip().lower() == "auto"
+    while auto and count > 1 and _empty_spec_worker(spec, count) is not None:
+        count -= 1
+    if count == 1:
+        return None
+    empty = _empty_spec_worker(spec, count)
+    if empty is not None:
+        load = spec.load
+        what = (
+            f"-n {load.requests:,} requests"
+            if load.open_model
+            else f"{load.effective_connections:,} connection(s)"
+        )
+        raise BadInput(
+            f"--workers {count}: worker {empty + 1} would get no load (the run has {what}); use fewer"
+        )
+    return WorkerSetup(count, SpecRef(spec), abort_on_loss)
+
+
+def _empty_spec_worker(spec: RunSpec, count: int) -> int | None:
+    for i in range(count):
+        if cut_spec(spec, WorkerPart.even(i, count)) is None:
             return i
     return None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from loadpulse.engine.execute import execute_runner, pipeline_check
 from loadpulse.engine.run import Runner, Service, SnapshotListener
+from loadpulse.engine.spec_part import SpecRef
 from loadpulse.engine.worker_fleet import DRAIN_MARGIN_S, START_LEAD_S, WorkerFleet
 from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.interval_merge import merge_interval
@@ -24,6 +25,7 @@ from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.results.outcome import RunOutcome
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.plan_ref import PlanRef
+from loadpulse.spec import RunSpec
 
 
 class MergedRecorder(Recorder):
@@ -51,8 +53,8 @@ class MergedRecorder(Recorder):
 
 
 def execute_workers(
-    plan: Plan,
-    ref: PlanRef,
+    description: Plan | RunSpec,
+    ref: PlanRef | SpecRef,
     count: int,
     listener: SnapshotListener | None = None,
     *,
@@ -64,13 +66,26 @@ def execute_workers(
     warn: Callable[[str], None] | None = None,
     on_drain: Callable[[Aggregate, float], None] | None = None,
 ) -> RunOutcome:
-    """Run ``plan`` (built from ``ref``) over ``count`` worker processes; the outcome is the merged
-    one, with ``workers`` filled in. A pipeline check's sinks are polled here, once for the whole run,
-    against what the workers tracked and shipped (``on_drain``: see :class:`Runner`)."""
-    fleet = WorkerFleet(ref, plan, count, abort_on_loss=abort_on_loss, warn=warn)
-    check = pipeline_check(plan)  # its sinks answer before any worker starts
+    """Run a scenario's ``plan`` or the one-liner's spec (``description``, whose parts ``ref`` makes) over
+    ``count`` worker processes; the outcome is the merged one, with ``workers`` filled in. A pipeline
+    check's sinks are polled here, once for the whole run, against what the workers tracked and shipped
+    (``on_drain``: see :class:`Runner`)."""
+    fleet = WorkerFleet(ref, description, count, abort_on_loss=abort_on_loss, warn=warn)
+    plan = description if isinstance(description, Plan) else None
+    check = pipeline_check(plan) if plan is not None else None  # its sinks answer before any worker starts
     if check is not None:
         fleet.on_tracked = check.receive
+    if plan is not None:
+        finished_reason = "completed"
+        planned_end_s: float | None = plan.latest_end_s + START_LEAD_S + DRAIN_MARGIN_S
+        stall_end_s: float | None = plan.planned_s
+    else:
+        assert isinstance(description, RunSpec)
+        load = description.load
+        duration = load.effective_duration_s
+        finished_reason = "requests" if load.requests is not None else "duration"
+        planned_end_s = duration + START_LEAD_S + DRAIN_MARGIN_S if duration is not None else None
+        stall_end_s = duration
 
     def outcome_hook(outcome: RunOutcome) -> None:
         outcome.workers = fleet.report()
@@ -82,21 +97,25 @@ def execute_workers(
             fleet,
             MergedRecorder(fleet),
             duration_s=None,
-            grace_s=plan.grace_s,
-            interval_s=plan.interval_s,
+            grace_s=description.grace_s,
+            interval_s=description.interval_s,
             listener=listener,
-            finished_reason="completed",
+            finished_reason=finished_reason,
             sampler=sampler,
             services=services,
             on_outcome=outcome_hook,
-            planned_end_s=plan.latest_end_s + START_LEAD_S + DRAIN_MARGIN_S,
-            stall_end_s=plan.planned_s,
+            planned_end_s=planned_end_s,
+            stall_end_s=stall_end_s,
             setup_timeout_s=None,  # each worker times its own setup() and says so
             handle_signals=handle_signals,
             pipeline=check,
             on_drain=on_drain,
         )
-        runner.plan = plan
+        if plan is not None:
+            runner.plan = plan
+        else:
+            assert isinstance(description, RunSpec)
+            runner.spec = description
         fleet.attach(runner)
         return runner
 

@@ -20,6 +20,7 @@ from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.engine.driver import BoundRequest, LoadDriver, PreparedRequest, Timeouts
 from loadpulse.engine.schedule import ArrivalScheduler
 from loadpulse.metrics.recorder import Recorder
+from loadpulse.profiles.base import ArrivalSchedule
 from loadpulse.profiles.constant_rate import SteadyRate
 from loadpulse.protocols.http.connect import Endpoint, connect_backoff_s
 from loadpulse.protocols.http.connection import HttpConnection
@@ -42,6 +43,8 @@ class OpenLoad(LoadDriver):
     ) -> None:
         super().__init__(endpoint, requests_mix, recorder, timeouts, clock)
         self.rate = rate
+        self.schedule: ArrivalSchedule | None = None
+        """A worker's stripe of the whole run's arrivals (``--workers``); None: ``rate`` itself."""
         self.max_in_flight = max_in_flight
         self.limit = requests
         self.warm = min(warm_connections, max_in_flight)
@@ -65,7 +68,8 @@ class OpenLoad(LoadDriver):
         self.idle.extend(c for c in conns if c is not None)
 
     async def _schedule(self) -> None:
-        scheduler = ArrivalScheduler(SteadyRate(self.rate), self.t0_ns, self.clock, self.limit)
+        schedule = self.schedule if self.schedule is not None else SteadyRate(self.rate)
+        scheduler = ArrivalScheduler(schedule, self.t0_ns, self.clock, self.limit)
         await scheduler.run(self)
         await self._wait_idle()
         self.finish()

@@ -14,18 +14,23 @@ import contextlib
 import multiprocessing
 import threading
 from collections.abc import Callable
+from fractions import Fraction
 from functools import partial
 from time import perf_counter_ns
 from typing import Any
 
 from loadpulse.engine.run import Runner
+from loadpulse.engine.spec_part import SpecRef
 from loadpulse.engine.worker_handle import WorkerHandle, exit_text
 from loadpulse.engine.worker_process import worker_main
 from loadpulse.errors import BadInput
 from loadpulse.metrics.interval_merge import Gauges
 from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.profiles.segment import Segment
+from loadpulse.profiles.worker_part import load_measure
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.plan_ref import PlanRef
+from loadpulse.spec import RunSpec
 
 SILENT_INTERVALS = 2
 """A running worker that sends nothing for this many intervals is lost."""
@@ -41,19 +46,24 @@ class WorkerFleet:
 
     def __init__(
         self,
-        ref: PlanRef,
-        plan: Plan,
+        ref: PlanRef | SpecRef,
+        plan: Plan | RunSpec,
         count: int,
         *,
         abort_on_loss: bool = False,
         warn: Callable[[str], None] | None = None,
     ) -> None:
         self.ref = ref
+        self.plan = plan
         self.count = count
         self.interval_ns = int(plan.interval_s * 1e9)
         self.abort_on_loss = abort_on_loss
         self.warn = warn
-        self.co_corrected = all(s.profile.family == "open" for s in plan.scenarios)
+        self.co_corrected = (
+            all(s.profile.family == "open" for s in plan.scenarios)
+            if isinstance(plan, Plan)
+            else plan.load.open_model
+        )
         self.warnings: list[str] = []
         self.workers: list[WorkerHandle] = []
         self.runner: Runner | None = None
@@ -92,13 +102,13 @@ class WorkerFleet:
             part = self.ref.for_worker(i, self.count)
             process = context.Process(
                 target=worker_main,
-                args=(part.to_dict(), theirs),
+                args=(self.part_dict(i, part), theirs),
                 name=f"loadpulse-worker-{i + 1}",
                 daemon=True,
             )
             process.start()
             theirs.close()
-            worker = WorkerHandle(i + 1, float(part.segment.length), process, ours)
+            worker = WorkerHandle(i + 1, self.share_of(part), process, ours)
             self.workers.append(worker)
             # One reading thread per worker, the pipe left blocking: an event-loop reader would make it
             # non-blocking, and a message read half-way would then be lost (and the rest misread).
@@ -115,6 +125,36 @@ class WorkerFleet:
                 return
             self._changed.clear()
             await self._changed.wait()
+
+    def share_of(self, part: PlanRef | SpecRef) -> float:
+        """A worker's real part of the load (its VUs, arrivals or iterations over the whole run's), not its
+        segment's length: 3 VUs on 2 workers are 2/3 and 1/3."""
+        if isinstance(part, SpecRef):
+            return part.share()
+        mine, whole = self._measure(part)
+        return mine / whole if whole else float(part.segment.length)
+
+    def _measure(self, part: PlanRef) -> tuple[int, int]:
+        assert isinstance(self.plan, Plan)
+        mine = whole = 0
+        for sc in self.plan.scenarios:
+            m, w = load_measure(sc.profile, part.part)
+            mine, whole = mine + m, whole + w
+        return mine, whole
+
+    def part_dict(self, index: int, part: PlanRef | SpecRef) -> dict[str, Any]:
+        """What worker ``index`` (0-based) is sent: its part, and for a scenario the rows of the test data
+        it takes (``rows``: its feeds' share), in proportion to its real part of the load, so that with an
+        uneven split (3 VUs on 2 workers) no worker runs out of rows while another has some left."""
+        out = part.to_dict()
+        if isinstance(part, PlanRef):
+            measures = [self._measure(part.for_worker(i, self.count)) for i in range(index + 1)]
+            whole = measures[-1][1]
+            if whole:
+                before = sum(m for m, _ in measures[:-1])
+                rows = Segment(Fraction(before, whole), Fraction(before + measures[-1][0], whole))
+                out["rows"] = str(rows)
+        return out
 
     async def gate(self) -> int | None:
         """The coordinator's start: every worker told to start at the same instant, t0."""

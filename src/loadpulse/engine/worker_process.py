@@ -24,19 +24,20 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from time import perf_counter_ns
 from typing import Any
 
 from loadpulse.engine.execute import execute_runner, plan_runner
-from loadpulse.engine.run import Runner
+from loadpulse.engine.run import Runner, SnapshotListener
 from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.pipeline.shipping import TrackShipper
 from loadpulse.pipeline.tracking import Tracker
+from loadpulse.profiles.segment import Segment
 from loadpulse.scenario.feed import worker_share
-from loadpulse.scenario.model import Plan
 from loadpulse.scenario.plan_ref import PlanRef
 
 
@@ -47,20 +48,7 @@ def worker_main(ref: dict[str, Any], conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        part = PlanRef.from_dict(ref)
-        # Feeds opened while the file loads take this worker's rows only (no row used by two workers).
-        with worker_share(part.part):
-            plan = part.load()
-        if plan is None:
-            raise BadInput("this worker's part of the load is empty")
-        tracker = None
-        if plan.pipeline is not None:
-            from loadpulse.engine.pipeline_check import new_tracker
-
-            # The coordinator polls the sinks and judges the whole run; this worker only tracks.
-            plan = dataclasses.replace(plan, pipeline=None)
-            tracker = new_tracker()
-        agent = _Agent(conn, plan, tracker)
+        agent = _spec_agent(conn, ref) if "spec" in ref else _plan_agent(conn, ref)
         outcome = execute_runner(agent.make)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         load_s = max(outcome.aggregate.elapsed_s, 1e-9)
@@ -90,6 +78,42 @@ def worker_main(ref: dict[str, Any], conn: Connection) -> None:
         conn.close()
 
 
+def _plan_agent(conn: Connection, ref: dict[str, Any]) -> _Agent:
+    """A scenario file's worker: its part of the plan (a PlanRef)."""
+    part = PlanRef.from_dict(ref)
+    # Feeds opened while the file loads take this worker's rows only (no row used by two workers), in
+    # proportion to its real part of the load when the coordinator says (``rows``).
+    rows = Segment.parse(str(ref["rows"])) if ref.get("rows") else part.part
+    with worker_share(rows):
+        plan = part.load()
+    if plan is None:
+        raise BadInput("this worker's part of the load is empty")
+    tracker = None
+    if plan.pipeline is not None:
+        from loadpulse.engine.pipeline_check import new_tracker
+
+        # The coordinator polls the sinks and judges the whole run; this worker only tracks.
+        plan = dataclasses.replace(plan, pipeline=None)
+        tracker = new_tracker()
+    run_plan = plan
+
+    def build(listener: SnapshotListener) -> Runner:
+        runner = plan_runner(run_plan, listener, handle_signals=False)
+        if tracker is not None:
+            runner.driver.tracker = tracker  # type: ignore[attr-defined]  # a ScenarioLoad
+        return runner
+
+    return _Agent(conn, build, plan.interval_s, tracker)
+
+
+def _spec_agent(conn: Connection, ref: dict[str, Any]) -> _Agent:
+    """The one-liner's worker: its part of the RunSpec (a SpecRef), on the fast path."""
+    from loadpulse.engine.spec_part import SpecRef
+
+    part = SpecRef.from_dict(ref)
+    return _Agent(conn, part.runner, part.spec.interval_s)
+
+
 _SENDING = threading.Lock()
 """Snapshots (event loop) and heartbeats (their thread) share the pipe: one message at a time on it."""
 
@@ -106,9 +130,16 @@ def _send(conn: Connection, message: tuple[Any, ...]) -> bool:
 class _Agent:
     """The worker's side of the conversation, living in its event loop."""
 
-    def __init__(self, conn: Connection, plan: Plan, tracker: Tracker | None = None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        build: Callable[[SnapshotListener], Runner],
+        interval_s: float,
+        tracker: Tracker | None = None,
+    ) -> None:
         self.conn = conn
-        self.plan = plan
+        self.build = build
+        self.interval_s = interval_s
         self.tracker = tracker
         self.shipper = TrackShipper(tracker) if tracker is not None else None
         self.runner: Runner | None = None
@@ -116,9 +147,7 @@ class _Agent:
         self.cpu_at_start = 0.0
 
     def make(self) -> Runner:
-        runner = self.runner = plan_runner(self.plan, self._snapshot, handle_signals=False)
-        if self.tracker is not None:
-            runner.driver.tracker = self.tracker  # type: ignore[attr-defined]  # a ScenarioLoad
+        runner = self.runner = self.build(self._snapshot)
         runner.start_gate = self._gate
         loop = asyncio.get_running_loop()
         self._go = loop.create_future()
@@ -128,9 +157,7 @@ class _Agent:
         # Alive is told by a thread of its own, not by the snapshots: a task that blocks the event loop
         # (a synchronous call of a few seconds, which a scenario may make) delays those, and the worker must
         # not be taken for lost. A stopped (SIGSTOP) or dead process still goes silent.
-        threading.Thread(
-            target=self._beat, args=(self.plan.interval_s,), name="heartbeat", daemon=True
-        ).start()
+        threading.Thread(target=self._beat, args=(self.interval_s,), name="heartbeat", daemon=True).start()
         return runner
 
     def _beat(self, interval_s: float) -> None:

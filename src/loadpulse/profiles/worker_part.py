@@ -116,6 +116,24 @@ def first_vu_ids(profiles: Sequence[ProfileConfig], sequence: SegmentSequence | 
     return out
 
 
+def load_measure(profile: ProfileConfig, part: WorkerPart) -> tuple[int, int]:
+    """How much of ``profile``'s load worker ``part`` runs: (its amount, the whole run's), in iterations of
+    a budget, arrivals of an open profile over its planned time, else VUs at the peak. The workers' amounts
+    add up to the whole's, so amount / whole is a worker's real share (small counts split unevenly: 3 VUs
+    on 2 workers are 2/3 and 1/3, not halves)."""
+    stripe = part.stripe
+    if isinstance(profile, OpenProfile):
+        whole = profile.arrivals_by(int(profile.planned_s * 1e9))
+        return stripe.count(whole), whole
+    assert isinstance(profile, ClosedProfile)
+    peak = profile.peak_vus
+    mine = stripe.count(peak)
+    shared = profile.shared_iterations
+    if shared is not None:
+        return _shared_part(shared, peak, stripe, mine), shared
+    return mine, peak
+
+
 def _cut_config(profile: ProfileConfig, part: WorkerPart) -> dict[str, Any] | None:
     stripe, length = part.stripe, part.segment.length
     count = stripe.count

@@ -1,0 +1,132 @@
+"""The one-liner (`loadpulse http --workers N`) split over worker processes: a worker's part of a RunSpec.
+
+What :class:`~loadpulse.scenario.plan_ref.PlanRef` is for a scenario file, :class:`SpecRef` is for the
+one-liner's :class:`~loadpulse.spec.RunSpec`: plain data crossing to a worker, from which it builds its own
+part of the load, cut by its :class:`~loadpulse.profiles.worker_part.WorkerPart` like a scenario's:
+
+- closed model: the worker's stripe of the ``-c`` connections, and of a ``-n`` budget the parts of its
+  connections (connection ``v`` of ``C`` sends ``floor((v+1)n/C) - floor(vn/C)``), so the totals are exact;
+- open model: the worker runs its stripe of the single schedule's arrivals, each at the whole's time for it
+  (``-n`` with ``--rate``: its stripe of the first ``n``); ``--max-in-flight`` and the connections opened up
+  front are its stripe of the whole's (at least one each).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadpulse.engine.execute import spec_runner
+from loadpulse.engine.open import OpenLoad
+from loadpulse.engine.run import Runner, SnapshotListener
+from loadpulse.errors import BadInput
+from loadpulse.profiles.constant_rate import SteadyRate
+from loadpulse.profiles.segment import Segment
+from loadpulse.profiles.striping import SegmentSequence, striped
+from loadpulse.profiles.worker_part import WorkerPart
+from loadpulse.spec import RunSpec
+
+
+@dataclass(frozen=True, slots=True)
+class SpecRef:
+    spec: RunSpec
+    """The whole run's spec."""
+    segment: Segment = field(default_factory=Segment)
+    sequence: SegmentSequence | None = None
+
+    def for_worker(self, index: int, count: int) -> SpecRef:
+        part = WorkerPart.even(index, count)
+        return SpecRef(self.spec, part.segment, part.sequence)
+
+    @property
+    def part(self) -> WorkerPart:
+        return WorkerPart.of(self.segment, self.sequence)
+
+    def load(self) -> RunSpec | None:
+        """This worker's spec (its connections, budget, rate for display), None when it gets no load."""
+        return cut_spec(self.spec, self.part)
+
+    def share(self) -> float:
+        """This worker's real part of the load: of the connections, the ``-n`` budget or the arrivals."""
+        return spec_share(self.spec, self.part)
+
+    def runner(self, listener: SnapshotListener | None) -> Runner:
+        """The worker's runner: its cut spec on the fast path, its stripe of the arrivals when open."""
+        spec = self.load()
+        if spec is None:
+            raise BadInput("this worker's part of the load is empty")
+        runner = spec_runner(spec, listener)
+        part = self.part
+        if isinstance(runner.driver, OpenLoad) and not part.whole:
+            assert self.spec.load.rate is not None
+            # The single process's schedule (its end is the runner's duration), this worker's stripe of it.
+            runner.driver.schedule = striped(SteadyRate(self.spec.load.rate), part.stripe)
+        return runner
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec.model_dump(),
+            "segment": str(self.segment),
+            **({"sequence": str(self.sequence)} if self.sequence is not None else {}),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SpecRef:
+        return cls(
+            RunSpec.model_validate(d["spec"]),
+            Segment.parse(str(d.get("segment", "0:1"))),
+            SegmentSequence.parse(str(d["sequence"])) if d.get("sequence") else None,
+        )
+
+
+def _budget_part(total: int, units: int, part: WorkerPart) -> int:
+    """The worker's part of ``total`` dealt over ``units`` (connections) as evenly as it divides."""
+    stripe = part.stripe
+    return sum(
+        (v + 1) * total // units - v * total // units
+        for v in (stripe.index(j) for j in range(stripe.count(units)))
+    )
+
+
+def cut_spec(spec: RunSpec, part: WorkerPart) -> RunSpec | None:
+    """``spec`` cut to ``part``; None when the worker gets none of its load."""
+    if part.whole:
+        return spec
+    load = spec.load
+    count = part.stripe.count
+    if load.rate is None:
+        connections = count(load.effective_connections)
+        if connections == 0:
+            return None
+        requests = _budget_part(load.requests, load.effective_connections, part) if load.requests else None
+        cut = load.model_copy(update={"connections": connections, "requests": requests})
+    else:
+        if load.requests is not None and count(load.requests) == 0:
+            return None
+        cut = load.model_copy(
+            update={
+                "rate": load.rate * float(part.segment.length),  # what its stripe amounts to (display)
+                "requests": count(load.requests) if load.requests else None,
+                "connections": max(1, count(load.connections)),
+                "max_in_flight": max(1, count(load.effective_max_in_flight)),
+            }
+        )
+    return spec.model_copy(update={"load": cut})
+
+
+def spec_share(spec: RunSpec, part: WorkerPart) -> float:
+    """The worker's part of ``spec``'s load, 0 to 1 (the workers' parts add up to 1)."""
+    if part.whole:
+        return 1.0
+    load = spec.load
+    count = part.stripe.count
+    if load.rate is None:
+        units = load.effective_connections
+        if load.requests:
+            return _budget_part(load.requests, units, part) / load.requests
+        return count(units) / units
+    if load.requests:
+        return count(load.requests) / load.requests
+    duration = load.effective_duration_s or 0.0
+    arrivals = SteadyRate(load.rate, int(duration * 1e9)).arrivals_by(int(duration * 1e9))
+    return count(arrivals) / arrivals if arrivals else float(part.segment.length)
