@@ -134,7 +134,10 @@ def test_a_killed_worker_is_reported_and_the_run_goes_on(tmp_path: Path, demo_ur
     assert len(lost) == 1 and "killed by SIGKILL" in lost[0]["lost_why"]
     line = next(w for w in summary["warnings"] if "lost at" in w)
     assert f"worker {lost[0]['index']} of 2 lost at" in line and "50 % of the load" in line
-    assert "lost at" in err  # said live too
+    assert "are not counted (they cannot be recovered)" in line  # its last partial interval, said
+    assert "lost at" in err  # said live
+    assert err.count(line.split(":")[0]) == 1  # once: not again in the warnings before the summary
+    assert lost[0]["lost_at_s"] <= lost[0]["detected_at_s"]
     assert summary["requests"]["total"] > 0 and summary["duration_s"] > 7
 
 
@@ -143,6 +146,8 @@ def test_a_silent_worker_is_lost_and_abort_on_worker_loss_exits_3(tmp_path: Path
     assert code == 3, err
     lost = [w for w in summary["workers"]["per_worker"] if w["state"] == "lost"]
     assert len(lost) == 1 and "sent nothing for 2 intervals" in lost[0]["lost_why"]
+    # lost when last heard; found 2 silent intervals (1 s each) later
+    assert lost[0]["detected_at_s"] - lost[0]["lost_at_s"] >= 2.0
     assert summary["duration_s"] < 7
     assert "aborted:" in err and "--abort-on-worker-loss" in err
 

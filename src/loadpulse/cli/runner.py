@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from loadpulse.cli.console import fail, stderr_console, stdout_console
+from loadpulse.cli.fault_options import fault_runner_for
 from loadpulse.cli.run_options import Flags
 from loadpulse.cli.worker_options import WorkerSetup
 from loadpulse.engine.coordinator import execute_workers
@@ -103,13 +104,25 @@ def run_and_report(
     # Output paths, the probes, the history store, the baseline and the ports are checked before the load:
     # a wrong path or URL is bad input, not a finding after a 10-minute run.
     outputs.check_files()
+    # Faults are checked before the load too (schedule, contradictions); kill targets and proxies when the
+    # run starts them, first of its services.
+    chaos = fault_runner_for(
+        description, flags.get("fault"), flags.get("proxy"), thresholds, outputs.on_fault
+    )
     sampler = _sampler(description, flags, thresholds, err)
+    live: set[str] = set()
+
+    def said_live(message: str) -> None:
+        """A warning printed as it happens (a lost worker): not printed again before the summary."""
+        live.add(message)
+        err.print(f"[yellow]warning:[/] {markup_safe(message)}", highlight=False)
+
     with outputs:
         try:
             outputs.start(run)
             kw: dict[str, Any] = {
                 "sampler": sampler,
-                "services": outputs.services,
+                "services": [*([chaos] if chaos is not None else []), *outputs.services],
                 "on_outcome": outputs.on_outcome,
             }
             if workers is not None:
@@ -119,7 +132,7 @@ def run_and_report(
                     workers.count,
                     outputs.listener,
                     abort_on_loss=workers.abort_on_loss,
-                    warn=lambda m: err.print(f"[yellow]warning:[/] {markup_safe(m)}", highlight=False),
+                    warn=said_live,
                     on_drain=outputs.on_drain,
                     **kw,
                 )
@@ -131,7 +144,7 @@ def run_and_report(
             if sampler is not None:
                 sampler.close()
         finished = outputs.finished or finish(outcome)
-        _warn(outcome, finished, sampler, err)
+        _warn(outcome, finished, sampler, err, live)
         problems = outputs.stop(finished)
     code = exit_code(outcome, finished.summary["verdict"], bool(flags.get("fail_on_warn")))
     # An output that could not be written is said once every other output and the history row are saved;
@@ -169,11 +182,17 @@ def _sampler(
     return sampler
 
 
-def _warn(outcome: RunOutcome, finished: Finished, sampler: ProbeSampler | None, err: Console) -> None:
-    """What went wrong in the run itself, before its summary."""
-    probe_warnings = set(sampler.warnings) if sampler is not None else set()
+def _warn(
+    outcome: RunOutcome,
+    finished: Finished,
+    sampler: ProbeSampler | None,
+    err: Console,
+    live: set[str] | None = None,
+) -> None:
+    """What went wrong in the run itself, before its summary (``live``: warnings printed already)."""
+    said = (set(sampler.warnings) if sampler is not None else set()) | (live or set())
     for warning in outcome.warnings:
-        if warning not in probe_warnings:  # those were printed as they happened
+        if warning not in said:  # those were printed as they happened
             err.print(f"[yellow]warning:[/] {markup_safe(warning)}", highlight=False)
     if outcome.abort_reason:
         err.print(f"[red]aborted:[/] {markup_safe(outcome.abort_reason)}", highlight=False)

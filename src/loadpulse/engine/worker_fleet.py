@@ -72,6 +72,8 @@ class WorkerFleet:
         self._finished: asyncio.Future[None] | None = None
         self._changed: asyncio.Event | None = None
         self._aborting = False
+        self._snap_end: dict[int, int] = {}
+        """When each worker's last snapshot ends (its numbers up to there are counted)."""
         self.on_tracked: Callable[[Any], None] | None = None
         """Where a worker's ``("track", delta)`` goes: the coordinator's pipeline check."""
 
@@ -240,6 +242,7 @@ class WorkerFleet:
             return  # a worker declared lost stays lost: its share is reported missing
         if kind == "snap":
             w.read(message[1])
+            self._snap_end[w.index] = message[1].end_ns
         elif kind == "track":
             if self.on_tracked is not None:
                 self.on_tracked(message[1])
@@ -288,13 +291,25 @@ class WorkerFleet:
     def _lose(self, w: WorkerHandle, why: str) -> None:
         w.state = "lost"
         w.lost_why = why
-        w.lost_at_s = max(0, perf_counter_ns() - self._t0) / 1e9 if self._t0 else 0.0
+
+        def since_t0(ns: int) -> float:
+            return max(0, ns - self._t0) / 1e9 if self._t0 else 0.0
+
+        w.lost_at_s = since_t0(w.last_heard_ns or perf_counter_ns())
+        w.detected_at_s = since_t0(perf_counter_ns())
         w.gauges.clear()
         if w.process.is_alive():
             w.process.kill()
+        last_snap = self._snap_end.get(w.index)
+        unsent = (
+            f"its requests since its last snapshot (at {since_t0(last_snap):.1f} s)"
+            if last_snap is not None
+            else "every request it made"
+        )
         message = (
-            f"worker {w.index} of {self.count} lost at {w.lost_at_s:.1f} s: {why}; its share "
-            f"({w.share * 100:.0f} % of the load) is missing from then on"
+            f"worker {w.index} of {self.count} lost at {w.lost_at_s:.1f} s (last heard; found at "
+            f"{w.detected_at_s:.1f} s): {why}; its share ({w.share * 100:.0f} % of the load) is missing from "
+            f"then on, and {unsent} are not counted (they cannot be recovered)"
         )
         self.warnings.append(message)
         if self.warn is not None:

@@ -46,6 +46,9 @@ class WorkerHandle:
     done: dict[str, Any] | None = None
     error: str | None = None
     lost_at_s: float | None = None
+    """When it was last heard (its last message), in s from the start: what it did after is unknown."""
+    detected_at_s: float | None = None
+    """When the coordinator found it lost (a death at once, silence after 2 intervals)."""
     lost_why: str | None = None
 
     def send(self, message: tuple[Any, ...]) -> None:
@@ -69,7 +72,8 @@ class WorkerHandle:
                 message = self.conn.recv()
             except (EOFError, OSError):
                 message = ("eof",)
-            self.last_heard_ns = perf_counter_ns()
+            if message[0] != "eof":  # the pipe's end is how its death is heard, not the worker itself
+                self.last_heard_ns = perf_counter_ns()
             try:
                 loop.call_soon_threadsafe(on_message, self, message)
             except RuntimeError:  # the loop is closed: the run is over
@@ -112,7 +116,11 @@ class WorkerHandle:
             "max_rss_mb": round(int(self.done["max_rss_kb"]) / 1024, 1) if self.done else None,
             "share": round(self.share, 6),
             **(
-                {"lost_at_s": round(self.lost_at_s or 0.0, 3), "lost_why": self.lost_why}
+                {
+                    "lost_at_s": round(self.lost_at_s or 0.0, 3),
+                    "detected_at_s": round(self.detected_at_s or 0.0, 3),
+                    "lost_why": self.lost_why,
+                }
                 if self.lost_why
                 else {}
             ),
