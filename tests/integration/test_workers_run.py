@@ -349,8 +349,8 @@ def test_the_one_liner_splits_its_load_exactly_over_workers(
 def test_the_one_liner_open_model_over_workers_holds_its_rate(
     demo_url: str, cli: Callable[..., CliResult]
 ) -> None:
-    res = cli("http", f"{demo_url}/health", "--rate", "300", "-d", "2s", "--workers", "2", "--json", "-", "-q",
-              "--no-history")  # fmt: skip
+    res = cli("http", f"{demo_url}/health", "--rate", "300", "-d", "2s", "--workers", "2", "--json", "-",
+              "-q", "--no-history")  # fmt: skip
     assert res.code == 0, res.err
     summary = res.summary()
     assert abs(summary["requests"]["total"] - 600) <= 6 and summary["requests"]["failed"] == 0
