@@ -16,6 +16,8 @@ iterations.count / .rate / .pNN       count, /s, duration  ``{scenario=...}``
 probe.<name>.max|min|avg|first|last   number      none
 probe.<name>.growth                   ratio       none   ((last - first) / first)
 probe.<name>.imbalance[.max|min|...]  ratio (%)   none   (a group probe; bare: the last sample)
+drift.p50|p95|p99|errors.rate|...     ratio       none   (change over the run; thresholds/drift_metric)
+probe.<name>.drift                    ratio       none
 pipeline.<field> (PIPELINE_FIELDS)    by field    none
 <custom>.count|value|rate|pNN|...     by kind     none
 ====================================  ==========  ==========================================
@@ -31,6 +33,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from loadpulse.thresholds.drift_metric import DRIFT, drift_target, is_drift
 from loadpulse.thresholds.parser import (
     LEVEL_NAMES,
     MetricRef,
@@ -71,6 +74,7 @@ KNOWN_ROOTS = (
     "iterations",
     "probe",
     "pipeline",
+    "drift",
 )
 
 
@@ -243,6 +247,10 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
             return Metric("iterations", field, COUNT if field == "count" else PER_SECOND, filter=flt)
         if _percentile(field) or field in AGGREGATES:
             return Metric("iterations", "avg" if field == "mean" else field, DURATION, filter=flt)
+    if is_drift(parts):
+        only()
+        source, subject = drift_target(parts, bad)
+        return Metric(source, DRIFT, RATIO, subject)
     if head == "probe" and len(parts) >= 3:
         only()
         field = parts[-1]

@@ -15,6 +15,7 @@ from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.histogram import Distribution
 from loadpulse.metrics.scenario_stats import TREND_SCALE, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
+from loadpulse.thresholds.drift_metric import DRIFT, drift_value
 from loadpulse.thresholds.threshold import (
     DURATION,
     PER_SECOND,
@@ -100,6 +101,8 @@ def measure(metric: Metric, agg: Aggregate) -> float | None:
     """The metric's current value in its base unit; None when there is nothing to measure yet."""
     elapsed = agg.elapsed_s
     src, field = metric.source, metric.field
+    if field == DRIFT:
+        return drift_value(src, metric.subject or "", agg)
     if src in ("latency", "ttfb", "service"):
         stats = _stats(agg, metric)
         if stats is None:
