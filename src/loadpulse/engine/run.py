@@ -115,6 +115,12 @@ class Runner:
         self.pace: Callable[[int, int], Awaitable[None]] | None = None
         """A coordinator's: awaited before cut ``k`` (t0, k) instead of sleeping until t0 + k intervals,
         so it can wait for its workers' k-th snapshots."""
+        self.start_hooks: list[Callable[[int], None]] = []
+        """Called with t0 (perf_counter_ns) as the load starts: a service that acts on the load's clock
+        (the chaos faults) starts its own clock there."""
+        self.cut_hooks: list[Callable[[SeriesRow, Aggregate, bool], None]] = []
+        """Called on every cut once the aggregate took it, before the listener (so thresholds see what
+        they add): (the interval's row, the aggregate, whether it is the final cut)."""
         self._stop: asyncio.Event | None = None
         self._force: asyncio.Event | None = None
         self._stop_reason = "stopped"
@@ -159,6 +165,8 @@ class Runner:
             self.aggregate.pipeline = self.pipeline.latest
         if self.sampler is not None:
             self.aggregate.probe_groups = self.sampler.groups
+        for hook in self.cut_hooks:
+            hook(row, self.aggregate, self._final)
         if self.listener is not None:
             reason = self.listener(snap, row, self.aggregate)
             if reason is not None and self.abort_reason is None and not self._final:
@@ -273,6 +281,8 @@ class Runner:
             )
         if self.pipeline is not None:
             self.pipeline.reconciler.load_started(t0)  # its timeline shares the series' time axis
+        for start_hook in self.start_hooks:
+            start_hook(t0)
         driver.start(t0)
         ticker = asyncio.ensure_future(self._ticker(t0))
         probing = (

@@ -108,6 +108,8 @@ class SeriesRow:
     """Probe values sampled in this interval (a probe that failed has no entry: a gap)."""
     loop_lag_ms: float = 0.0
     """The generator's worst event-loop lag in this interval."""
+    faults_active: list[str] = field(default_factory=list)
+    """Names of the chaos faults on at some time in this interval (chaos/timeline.py), for shaded bands."""
 
     def to_dict(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -140,6 +142,8 @@ class Aggregate:
     """The pipeline check so far (``PipelineResult.to_dict()``: sent vs. arrived), None without sinks."""
     probe_groups: dict[str, dict[str, float]] = field(default_factory=dict)
     """Each group probe's values by group at its latest sample (bounded by the probe's group cap)."""
+    faults: list[dict[str, Any]] | None = None
+    """The run's chaos faults so far (Summary JSON ``faults``, chaos/timeline.py), None without any."""
 
     def add(self, snap: Snapshot) -> SeriesRow:
         for name, stats in snap.names.items():

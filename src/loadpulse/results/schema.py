@@ -103,6 +103,8 @@ class SeriesRowDoc(_Strict):
     checks_failed: Count = 0
     metrics: dict[str, FiniteFloat] = {}
     probes: dict[str, FiniteFloat] = {}
+    faults_active: list[str] = []
+    """Chaos faults on during the interval (absent from files written before faults)."""
 
 
 class ScenarioDoc(_Strict):
@@ -275,6 +277,29 @@ class PipelineDoc(_Open):
     timeline: TimelineDoc | None = None
 
 
+class FaultImpactDoc(_Open):
+    requests: Count
+    errors: Count
+    error_rate: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    dropped: Count
+    p99_ms: Ms
+
+
+class FaultDoc(_Open):
+    """One fault occurrence of the Summary JSON ``faults`` list (chaos/timeline.py)."""
+
+    name: str
+    kind: Literal["proxy", "kill", "pause", "run"]
+    target: str
+    detail: str
+    start_s: FiniteFloat
+    end_s: FiniteFloat | None
+    recovery_s: Seconds | None
+    recovered: bool
+    impact: FaultImpactDoc
+    warnings: list[str] = []
+
+
 class SummaryDoc(StatsBlockDoc):
     schema_: str = Field(alias="schema")
     run_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -294,6 +319,8 @@ class SummaryDoc(StatsBlockDoc):
     probes: dict[str, dict[str, Any]] = {}
     pipeline: PipelineDoc | None = None
     """Absent from runs without sinks and from files written before pipeline checks."""
+    faults: list[FaultDoc] | None = None
+    """Absent from runs without faults."""
 
 
 class ResultsDoc(_Strict):

@@ -129,6 +129,8 @@ def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) 
         summary["pipeline"] = copy.deepcopy(agg.pipeline)
     if outcome.workers is not None:
         summary["workers"] = copy.deepcopy(outcome.workers)
+    if agg.faults is not None:
+        summary["faults"] = copy.deepcopy(agg.faults)  # chaos: each fault, its recovery and impact
     if outcome.spec is not None:
         summary.update(_one_liner(outcome))
     if outcome.plan is not None:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from loadpulse.faults.spec import FaultPlan
 from loadpulse.metrics.cardinality import MAX_NAMES
 from loadpulse.profiles.base import ProfileConfig
 from loadpulse.scenario.pipeline_spec import PipelineSpec
@@ -75,6 +76,9 @@ class Plan:
     """Distinct request names the recorder keeps apart (``--max-names``); the rest go under '(other)'."""
     pipeline: PipelineSpec | None = None
     """Where tracked items show up (``ctx.track``), checked against what was sent; None: no check."""
+    chaos: FaultPlan = field(default_factory=FaultPlan)
+    """The file's faults on the run's timeline and the proxies they act on (``--fault``/``--proxy`` are
+    added by the CLI); fired by chaos/fault_runner.py."""
 
     @property
     def planned_s(self) -> float:

@@ -9,6 +9,8 @@ Module-level names the loader reads (all optional except at least one task):
 - ``headers``: sent with every request; ``thresholds``: a list of threshold expressions;
 - ``metrics``: ``{name: "counter" | "trend" | "rate"}`` declares custom metrics thresholds can name;
 - ``probes``: ``{name: "http:URL#$.path" | "process:NAME" | ... | function}`` sampled once a second;
+- ``faults``: a list of faults on the run's timeline, ``proxies``: the fault proxies they act on
+  (scenario/chaos_spec.py, docs/chaos.md);
 - ``setup()`` / ``teardown(data)``: run once before / after the load (sync or async); what ``setup``
   returns reaches every VU as ``ctx.data``; ``setup_timeout`` (default 60s) bounds ``setup()``.
 
@@ -28,6 +30,7 @@ from typing import Any
 
 from loadpulse.errors import BadInput
 from loadpulse.scenario.api import TASK_MARK
+from loadpulse.scenario.chaos_spec import python_chaos
 from loadpulse.scenario.model import DEFAULT_SCENARIO, DEFAULT_SETUP_TIMEOUT_S, TaskDef
 from loadpulse.scenario.pipeline_spec import pipeline_from_file
 from loadpulse.scenario.source import ScenarioSource
@@ -157,6 +160,7 @@ def load_python(path: str) -> ScenarioSource:
         teardown=_optional_callable(module, "teardown", path),
         setup_timeout_s=_setup_timeout(module, path),
         pipeline=pipeline_from_file(getattr(module, "pipeline", None), path),
+        chaos=python_chaos(getattr(module, "faults", None), getattr(module, "proxies", None), path),
     )
 
 

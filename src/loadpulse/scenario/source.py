@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from loadpulse.errors import BadInput
+from loadpulse.faults.spec import FaultPlan
 from loadpulse.metrics.cardinality import MAX_NAMES
 from loadpulse.profiles.base import ProfileConfig
 from loadpulse.profiles.presets import PRESETS, Overrides, apply_overrides, preset_config
 from loadpulse.profiles.registry import PROFILES, build_profile, did_you_mean
+from loadpulse.scenario.chaos_spec import with_scenario_faults
 from loadpulse.scenario.model import (
     DEFAULT_SCENARIO,
     DEFAULT_SETUP_TIMEOUT_S,
@@ -46,6 +48,8 @@ class ScenarioSource:
     pipeline: PipelineSpec | None = None
     tracks_at: str | None = None
     """``file:line`` of the first ``track:`` of a YAML file: tracking with no sink is bad input there."""
+    chaos: FaultPlan = field(default_factory=FaultPlan)
+    """``faults`` and ``proxies`` (faults/spec.py); fault-only entries of ``scenarios`` are added here."""
 
 
 def named_profile(name: str, where: str = "--profile") -> dict[str, Any]:
@@ -100,6 +104,9 @@ def _profile_for(src: ScenarioSource, name: str, opts: RunOptions) -> tuple[Prof
 
 
 def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
+    chaos, configs = with_scenario_faults(src.chaos, src.configs, src.tasks, src.path)
+    if configs is not src.configs:  # fault-only scenarios are no load scenarios: no profile, no preset
+        src = replace(src, configs=configs)
     for name in src.tasks:
         if name != DEFAULT_SCENARIO and name not in src.configs:
             hint = did_you_mean(name, list(src.configs)) if src.configs else ""
@@ -140,4 +147,5 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
         setup_timeout_s=src.setup_timeout_s,
         max_names=opts.max_names,
         pipeline=pipeline,
+        chaos=chaos,
     )

@@ -40,6 +40,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from loadpulse.errors import BadInput
 from loadpulse.jsonpath import parse_json_path
 from loadpulse.profiles.registry import format_loc, validation_message
+from loadpulse.scenario.chaos_spec import yaml_chaos
 from loadpulse.scenario.feed import feeds_from_yaml
 from loadpulse.scenario.model import DEFAULT_SCENARIO, TaskDef
 from loadpulse.scenario.pipeline_spec import PipelineSpec, pipeline_from_file
@@ -139,6 +140,9 @@ class YamlFile(_Strict):
     """Checked by scenario/pipeline_spec.py, the same as a Python file's ``pipeline = {...}``."""
     data: dict[str, Any] = {}
     """Test-data feeds, ``{{ data.NAME.column }}`` in requests (scenario/feed.py)."""
+    faults: Any = None
+    proxies: Any = None
+    """Faults on the run's timeline and their proxies, checked by scenario/chaos_spec.py."""
     scenarios: Annotated[list[FlowSpec], Field(min_length=1)]
 
 
@@ -187,6 +191,7 @@ def load_yaml(path: str) -> ScenarioSource:
         thresholds=tuple(spec.thresholds),
         probes=dict(spec.probes),
         pipeline=_pipeline(spec.pipeline, lines),
+        chaos=yaml_chaos(spec.faults, spec.proxies, lines.at),
         tracks_at=next(
             (
                 lines.at("scenarios", i, "requests", j, "track")

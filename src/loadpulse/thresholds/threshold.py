@@ -19,6 +19,7 @@ probe.<name>.imbalance[.max|min|...]  ratio (%)   none   (a group probe; bare: t
 drift.p50|p95|p99|errors.rate|...     ratio       none   (change over the run; thresholds/drift_metric)
 probe.<name>.drift                    ratio       none
 pipeline.<field> (PIPELINE_FIELDS)    by field    none
+recovery.max|avg|min|count            duration, count  ``{fault=...}`` (recovery_metrics.py)
 <custom>.count|value|rate|pNN|...     by kind     none
 ====================================  ==========  ==========================================
 
@@ -75,6 +76,7 @@ KNOWN_ROOTS = (
     "probe",
     "pipeline",
     "drift",
+    "recovery",
 )
 
 
@@ -272,6 +274,10 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
             hint = f"; did you mean 'pipeline.{close[0]}'?" if close else f" (one of {names})"
             raise bad(f"unknown pipeline metric {str(ref)!r}{hint}")
         return Metric("pipeline", path, found.kind)
+    if head == "recovery" and head not in custom:
+        from loadpulse.thresholds.recovery_metrics import resolve_recovery  # it imports this module
+
+        return resolve_recovery(ref, expr)
     if head in custom and len(parts) == 2:
         only()
         kind, field = custom[head], parts[1]

@@ -16,6 +16,7 @@ from loadpulse.metrics.histogram import Distribution
 from loadpulse.metrics.scenario_stats import TREND_SCALE, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
 from loadpulse.thresholds.drift_metric import DRIFT, drift_value
+from loadpulse.thresholds.recovery_metrics import recovery_value
 from loadpulse.thresholds.threshold import (
     DURATION,
     PER_SECOND,
@@ -162,6 +163,8 @@ def measure(metric: Metric, agg: Aggregate) -> float | None:
         return float(value) / 100.0 if is_percent_probe(metric) else float(value)
     if src == "pipeline":
         return _pipeline_value(agg.pipeline, field)
+    if src == "recovery":
+        return recovery_value(agg.faults, field, metric.filter[1] if metric.filter else None)
     m = agg.metrics.get(metric.subject or "")
     if m is None:
         return None

@@ -1,0 +1,240 @@
+"""The run's faults, fired on the load's clock: a service of the Runner (engine/run.py).
+
+Started with the run, before ``setup()`` and the load: it checks that every kill target matches a
+process now (one that does not is bad input, exit 2) and starts the declared proxies, so the target can
+be pointed at them before any request. When the load starts it fires each occurrence at its time (each
+in its own task: overlapping faults run side by side), and records every start, end and warning on the
+:class:`~loadpulse.chaos.timeline.FaultTimeline`. Stopped with the run: faults still on are undone
+(proxies cleared and closed, paused processes resumed, ``run:`` commands and restarted processes
+stopped with their process groups).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from loadpulse.chaos.processes import find, resume, send, start_command, stop_group, wait_gone
+from loadpulse.chaos.proxy import FaultProxy, ProxyError
+from loadpulse.chaos.shell import run_command
+from loadpulse.chaos.timeline import FaultHook, FaultRecord, FaultTimeline
+from loadpulse.errors import BadInput
+from loadpulse.faults.schedule import Occurrence, active_faults, schedule
+from loadpulse.faults.spec import FaultPlan, FaultSpec
+from loadpulse.metrics.aggregate import Aggregate, SeriesRow
+from loadpulse.thresholds.threshold import Threshold
+
+KILLED_WAIT_S = 5.0
+"""Before a restart, how long to wait for the killed processes to be gone (a port they held)."""
+RESTART_CHECK_S = 0.2
+
+
+class RunHooks(Protocol):
+    """What the fault runner uses of the Runner (engine/run.py)."""
+
+    warnings: list[str]
+    start_hooks: list[Any]
+    cut_hooks: list[Any]
+
+
+class FaultRunner:
+    """Fires a :class:`FaultPlan` within one run. Built before the load (the schedule is checked then:
+    BadFault for what cannot run as asked); ``start``/``stop`` are the Runner's service calls."""
+
+    def __init__(
+        self,
+        plan: FaultPlan,
+        planned_s: float | None,
+        thresholds: Sequence[Threshold] = (),
+        on_fault: FaultHook | None = None,
+        planned_by: str = "",
+    ) -> None:
+        self.plan = plan
+        self.occurrences: list[Occurrence] = schedule(plan.faults, plan.proxies, planned_s, planned_by)
+        self.timeline = FaultTimeline(thresholds, on_fault)
+        self.proxies: dict[str, FaultProxy] = {}
+        self._on: dict[str, list[FaultSpec]] = {}
+        """Proxy faults on now, per proxy, in the order they began."""
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._clock: asyncio.Task[None] | None = None
+        self._paused: list[int] = []
+        self._restarted: list[subprocess.Popen[bytes]] = []
+        self._runner: RunHooks | None = None
+
+    # The Runner's service calls ------------------------------------------------------------------
+
+    async def start(self, runner: RunHooks) -> None:
+        self._runner = runner
+        await self._check_targets()
+        try:
+            for spec in self.plan.proxies.values():
+                proxy = FaultProxy(spec.listen, spec.upstream, spec.name)
+                try:
+                    await proxy.start()
+                except (ProxyError, OSError) as exc:
+                    raise BadInput(f"{spec.where}: {exc}") from None
+                self.proxies[spec.name] = proxy
+        except BaseException:
+            await self._close_proxies()
+            raise
+        runner.start_hooks.append(self._load_started)
+        runner.cut_hooks.append(self._on_cut)
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._clock, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        resume(self._paused)
+        await self._close_proxies()
+        restarted, self._restarted = self._restarted, []
+        for proc in restarted:
+            await asyncio.to_thread(stop_group, proc)
+
+    # The clock ---------------------------------------------------------------------------------------
+
+    def _load_started(self, t0_ns: int) -> None:
+        self.timeline.t0_ns = t0_ns
+        self._clock = asyncio.ensure_future(self._fire_all())
+
+    def _on_cut(self, row: SeriesRow, agg: Aggregate, final: bool) -> None:
+        self.timeline.on_cut(row, agg, final)
+        if final and self._runner is not None:
+            # The outcome takes the run's warnings right after the final cut.
+            self._runner.warnings.extend(self.timeline.warnings)
+
+    async def _fire_all(self) -> None:
+        for occ in self.occurrences:
+            delay = occ.start_s - self.timeline.now_s()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if self.timeline.over:
+                return
+            task = asyncio.ensure_future(self._fire(occ))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _fire(self, occ: Occurrence) -> None:
+        f = occ.fault
+        if f.kind == "proxy":
+            await self._proxy_fault(f)
+        elif f.kind == "run":
+            await self._run_fault(f)
+        else:
+            await self._process_fault(f)
+
+    # The kinds --------------------------------------------------------------------------------------
+
+    async def _proxy_fault(self, f: FaultSpec) -> None:
+        assert f.proxy is not None
+        proxy = self.proxies[f.target]
+        on = self._on.setdefault(f.target, [])
+        rec = self.timeline.begin(f.name, "proxy", f.target, f"{f.proxy.describe()} on proxy {f.target}",
+                                  f.for_s, f.settle_s)  # fmt: skip
+        on.append(f)
+        proxy.apply(active_faults([x.proxy for x in on if x.proxy is not None]))
+        try:
+            await (asyncio.sleep(f.for_s) if f.for_s is not None else asyncio.Event().wait())
+        finally:
+            on.remove(f)
+            left = [x.proxy for x in on if x.proxy is not None]
+            if left:
+                proxy.apply(active_faults(left))
+            else:
+                proxy.clear()
+            self.timeline.end(rec)
+
+    async def _process_fault(self, f: FaultSpec) -> None:
+        assert f.kill is not None
+        procs = await asyncio.to_thread(find, f.kill)
+        if not procs:
+            rec = self.timeline.begin(f.name, f.kind, f.target, f"{f.describe()}: no process matched",
+                                      None, f.settle_s)  # fmt: skip
+            self.timeline.warn(
+                rec, f"no process matched {f.target} at {rec.start_s:.1f} s: nothing was signalled"
+            )
+            self.timeline.end(rec)
+            return
+        pids, problems = send(procs, f.signal)
+        detail = f"{f.describe()}: pid {', '.join(map(str, pids))}" if pids else f.describe()
+        rec = self.timeline.begin(f.name, f.kind, f.target, detail, f.for_s, f.settle_s)
+        for problem in problems:
+            self.timeline.warn(rec, problem)
+        if f.kind == "pause":
+            self._paused.extend(pids)
+            try:
+                await (asyncio.sleep(f.for_s) if f.for_s is not None else asyncio.Event().wait())
+            finally:
+                resume(pids)
+                self._paused = [p for p in self._paused if p not in pids]
+                self.timeline.end(rec)
+            return
+        if f.restart is None:
+            self.timeline.end(rec)
+            return
+        if f.for_s is not None:
+            await asyncio.sleep(f.for_s)  # down for that long, then back
+        else:
+            self.timeline.end(rec)  # the kill is the fault; the restart is the way back
+            await asyncio.to_thread(wait_gone, pids, KILLED_WAIT_S)
+        await self._restart(rec, f.restart)
+        self.timeline.end(rec)
+
+    async def _restart(self, rec: FaultRecord, command: str) -> None:
+        try:
+            proc = start_command(command)
+        except OSError as exc:
+            self.timeline.warn(rec, f"restart {command!r} could not start: {exc.strerror}")
+            return
+        self._restarted.append(proc)
+        rec.detail += f"; restarted: {command} (pid {proc.pid})"
+        await asyncio.sleep(RESTART_CHECK_S)
+        code = proc.poll()
+        if code is not None and code != 0:
+            self.timeline.warn(rec, f"restart {command!r} exited with status {code} at once")
+
+    async def _run_fault(self, f: FaultSpec) -> None:
+        rec = self.timeline.begin(f.name, "run", f.target, f.describe(), None, f.settle_s)
+        try:
+            result = await run_command(f.target)
+        except asyncio.CancelledError:
+            if not self.timeline.over:
+                self.timeline.warn(rec, "still running when the run ended: stopped")
+            raise
+        except OSError as exc:
+            self.timeline.warn(rec, f"could not start: {exc.strerror}")
+            self.timeline.end(rec)
+            return
+        rec.detail += f" (pid {result.pid}, exit status {result.returncode})"
+        if result.returncode != 0:
+            said = f": {result.last_line}" if result.last_line else ""
+            self.timeline.warn(rec, f"the command exited with status {result.returncode}{said}")
+        self.timeline.end(rec)
+
+    # Before and after -------------------------------------------------------------------------------
+
+    async def _check_targets(self) -> None:
+        """Every kill target must match a process before the load: a typo would otherwise only show as
+        warnings once the run is under way."""
+        seen: set[str] = set()
+        for f in self.plan.faults:
+            if f.kill is None or f.target in seen:
+                continue
+            seen.add(f.target)
+            if not await asyncio.to_thread(find, f.kill):
+                raise BadInput(
+                    f"{f.where}.kill: no process matches {f.target} now (checked before the load): start "
+                    "it first, or fix the target (process:NAME, pid:N, cmd:SUBSTRING)"
+                )
+
+    async def _close_proxies(self) -> None:
+        proxies, self.proxies = self.proxies, {}
+        for proxy in proxies.values():
+            with contextlib.suppress(Exception):
+                proxy.clear()
+                await proxy.close()

@@ -1,0 +1,176 @@
+"""Process faults: finding the processes a kill target names, signalling them, restarting a killed one.
+
+``process:NAME`` matches a process whose name, executable or script (the first argument that is not an
+option, after an interpreter: ``python -u worker.py``) is ``NAME``, with or without its extension;
+``cmd:SUBSTRING`` any process whose command line contains it; ``pid:N`` that one process. loadpulse itself
+and the processes it runs under (its parent shell, pytest) never match. Restarted processes run in their
+own process group and session, so the run's end can stop them and everything they started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+
+from loadpulse.faults.spec import KillTarget
+
+SIGNAL_OF = {"KILL": signal.SIGKILL, "TERM": signal.SIGTERM, "STOP": signal.SIGSTOP}
+STOP_WAIT_S = 3.0
+"""How long the run's end waits for a restarted process group to end on SIGTERM before SIGKILL."""
+
+
+def _own_lineage() -> set[int]:
+    """This process and its ancestors: never a kill target (a cmd: substring may be in their command)."""
+    out = {os.getpid()}
+    try:
+        for p in psutil.Process().parents():
+            out.add(p.pid)
+    except psutil.Error:
+        pass
+    return out
+
+
+def _names_of(proc: psutil.Process) -> list[str]:
+    names: list[str] = []
+    try:
+        names.append(proc.name())
+        cmd = proc.cmdline()
+    except psutil.Error:
+        return names
+    if cmd:
+        names.append(Path(cmd[0]).name)
+        # The script an interpreter runs: its first argument that is not an option (python -u w.py).
+        for arg in cmd[1:]:
+            if arg == "-m" or arg == "-c":
+                break
+            if not arg.startswith("-"):
+                names.append(Path(arg).name)
+                break
+    return names
+
+
+def _matches_name(proc: psutil.Process, name: str) -> bool:
+    return any(candidate == name or Path(candidate).stem == name for candidate in _names_of(proc))
+
+
+def _matches_cmd(proc: psutil.Process, text: str) -> bool:
+    try:
+        return text in " ".join(proc.cmdline())
+    except psutil.Error:
+        return False
+
+
+def find(target: KillTarget) -> list[psutil.Process]:
+    """The processes ``target`` names now, by pid; one at random for a ``random`` target."""
+    mine = _own_lineage()
+    if target.mode == "pid":
+        pid = int(target.value)
+        try:
+            proc = psutil.Process(pid)
+            alive = proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return []
+        return [proc] if alive and pid not in mine else []
+    found: list[psutil.Process] = []
+    for proc in psutil.process_iter():
+        if proc.pid in mine:
+            continue
+        try:
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue
+        except psutil.Error:
+            continue
+        hit = (
+            _matches_name(proc, target.value)
+            if target.mode == "process"
+            else _matches_cmd(proc, target.value)
+        )
+        if hit:
+            found.append(proc)
+    found.sort(key=lambda p: p.pid)
+    if target.random and found:
+        return [random.choice(found)]
+    return found
+
+
+def send(procs: list[psutil.Process], sig: str) -> tuple[list[int], list[str]]:
+    """Signal each process; (pids signalled, one line per process that could not be)."""
+    done: list[int] = []
+    problems: list[str] = []
+    for proc in procs:
+        try:
+            proc.send_signal(SIGNAL_OF[sig])
+            done.append(proc.pid)
+        except psutil.NoSuchProcess:
+            problems.append(f"pid {proc.pid} had already ended")
+        except psutil.AccessDenied:
+            problems.append(f"pid {proc.pid}: not allowed to signal it (another user's process?)")
+    return done, problems
+
+
+def resume(pids: list[int]) -> None:
+    """SIGCONT to paused processes (those still there)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGCONT)
+
+
+def wait_gone(pids: list[int], timeout_s: float) -> None:
+    """Until every pid has ended (reaped or not), at most ``timeout_s``; blocking: call off the loop."""
+    procs = []
+    for pid in pids:
+        try:
+            procs.append(psutil.Process(pid))
+        except psutil.Error:
+            continue
+    deadline = time.monotonic() + timeout_s
+    while procs and time.monotonic() < deadline:
+        procs = [p for p in procs if _alive(p)]
+        if procs:
+            time.sleep(0.02)
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def start_command(command: str) -> subprocess.Popen[bytes]:
+    """``command`` through the shell in its own session (process group), output discarded."""
+    return subprocess.Popen(
+        command,
+        shell=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop_group(proc: subprocess.Popen[bytes], wait_s: float = STOP_WAIT_S) -> None:
+    """End a command started by :func:`start_command` and everything it started: SIGTERM to its group,
+    SIGKILL after ``wait_s``. Blocking: call off the loop."""
+    if proc.poll() is not None:
+        _kill_group(proc.pid, signal.SIGKILL)  # children it left behind
+        return
+    _kill_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid, signal.SIGKILL)
+        proc.wait(wait_s)
+    _kill_group(proc.pid, signal.SIGKILL)
+
+
+def _kill_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)

@@ -1,0 +1,81 @@
+"""``--fault JSON`` and ``--proxy NAME=LISTEN->UPSTREAM`` (run, http, demo): faults on the run's timeline,
+added to a scenario file's own, and the service that fires them (chaos/fault_runner.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Annotated
+
+import typer
+
+from loadpulse.chaos.fault_runner import FaultRunner
+from loadpulse.errors import BadInput
+from loadpulse.faults.spec import FaultPlan, parse_fault, parse_proxy_arg, unique_names
+from loadpulse.scenario.model import Plan
+from loadpulse.spec import RunSpec
+from loadpulse.thresholds.threshold import Threshold
+
+FaultOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fault",
+        help='A fault on the run\'s timeline, as JSON; repeatable. E.g. \'{"at": "30s", "for": "10s", '
+        '"proxy": "db", "latency": "200ms"}\', \'{"at": "45s", "kill": "process:worker.py", '
+        '"restart": "python worker.py"}\', \'{"at": "1m", "run": "docker restart db"}\' '
+        "(docs/chaos.md). Each fault's recovery time is reported (recovery.max thresholds).",
+        metavar="JSON",
+    ),
+]
+ProxyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--proxy",
+        help="A fault proxy started before the load, NAME=LISTEN->UPSTREAM "
+        "(db=127.0.0.1:6390->127.0.0.1:6379): point the target at LISTEN; proxy faults name it. Repeatable.",
+        metavar="NAME=LISTEN->UPSTREAM",
+    ),
+]
+
+FaultHook = Callable[[str, str, str, float, str], None]
+
+
+def command_line_faults(faults: Sequence[str], proxies: Sequence[str]) -> FaultPlan:
+    """``--fault`` and ``--proxy`` as given, checked (one line, exit 2, for the first bad one)."""
+    specs = []
+    for i, text in enumerate(faults):
+        where = f"--fault #{i + 1}"
+        try:
+            entry = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{where} is not JSON: {exc.msg} at column {exc.colno} ({text!r})") from None
+        specs.append(parse_fault(entry, where, i))
+    parsed = {}
+    for text in proxies:
+        proxy = parse_proxy_arg(text)
+        if proxy.name in parsed:
+            raise BadInput(f"{proxy.where}: proxy {proxy.name!r} is given twice")
+        parsed[proxy.name] = proxy
+    return FaultPlan(unique_names(specs), parsed)
+
+
+def fault_runner_for(
+    description: RunSpec | Plan,
+    faults: Sequence[str] | None,
+    proxies: Sequence[str] | None,
+    thresholds: Sequence[Threshold],
+    on_fault: FaultHook | None = None,
+) -> FaultRunner | None:
+    """The run's fault runner (a file's faults and the command line's), its schedule checked; None for a
+    run without faults or proxies."""
+    chaos = description.chaos if isinstance(description, Plan) else FaultPlan()
+    chaos = chaos.merged(command_line_faults(faults or (), proxies or ()))
+    if not chaos:
+        return None
+    if isinstance(description, Plan):
+        planned_s: float | None = description.planned_s
+        by = f"the profiles of {description.source}"
+    else:
+        planned_s = description.load.effective_duration_s
+        by = "-d/--duration"
+    return FaultRunner(chaos, planned_s, thresholds, on_fault, by)

@@ -1,0 +1,238 @@
+"""How long the system took to be healthy again after each fault, and what the fault cost (pure).
+
+Input: the run's interval series (one :class:`Interval` per interval: its p95, p99, errors, dropped
+arrivals and, with a pipeline check, the sink's backlog) and the **objectives**, which say when an interval
+is healthy:
+
+- the run's own thresholds on ``p95``, ``p99`` and ``errors.rate`` (no filter), each at its failing bound
+  (``critical``, else its only bound): an interval is healthy when its own p95 / p99 / error rate would
+  not FAIL them;
+- for what no threshold covers, a **baseline** from the intervals before the first fault: p95 at most
+  1.5 x the baseline's (the median of its intervals' p95), and never less than baseline + 5 ms so
+  loopback noise is not a fault; error rate at most the baseline's + 1 point; no more dropped arrivals
+  than the baseline's worst interval; a pipeline's backlog at most 1.5 x the baseline's largest + 1 item;
+- an interval with no response at all is not healthy (when the run had responses before the fault).
+
+**Recovery time** is from the fault's end (a kill: the kill itself) to the start of the first settling
+window in which every interval is healthy: at least ``settle`` (5 s by default) and at least 3
+intervals. An interval that straddles the fault's end counts, so a fault nothing noticed recovers in 0 s.
+A fault after which no such window fits in the run has no recovery time (``recovered: false``).
+
+**Impact**: the intervals the fault overlaps (an instant fault: from it until it recovered, or the run's
+end): requests, failed requests, their share, dropped arrivals and the worst interval's p99.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+DEFAULT_SETTLE_S = 5.0
+MIN_SETTLE_INTERVALS = 3
+P95_FACTOR = 1.5
+P95_SLACK_MS = 5.0
+ERROR_POINTS = 0.01
+BACKLOG_FACTOR = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """One interval of the series: it covers ``(t_s - interval_s, t_s]`` seconds from the load start."""
+
+    t_s: float
+    interval_s: float
+    requests: int
+    failed: int
+    p95_ms: float
+    p99_ms: float
+    dropped: int = 0
+    backlog: int | None = None
+
+    @property
+    def start_s(self) -> float:
+        return self.t_s - self.interval_s
+
+    @property
+    def error_rate(self) -> float:
+        return self.failed / self.requests if self.requests else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A bound an interval's figure must keep: ``value comparator bound`` holds."""
+
+    comparator: str
+    bound: float
+
+    def holds(self, value: float) -> bool:
+        c, b = self.comparator, self.bound
+        if c == "<":
+            return value < b
+        if c == ">":
+            return value > b
+        if c == ">=":
+            return value >= b
+        if c == "==":
+            return value == b
+        if c == "!=":
+            return value != b
+        return value <= b
+
+
+@dataclass(frozen=True, slots=True)
+class Objectives:
+    """When an interval counts as healthy; a None limit is not judged."""
+
+    p95_ms: Limit | None = None
+    p99_ms: Limit | None = None
+    error_rate: Limit | None = None
+    dropped: Limit | None = None
+    backlog: Limit | None = None
+    needs_requests: bool = True
+    """An interval without responses is unhealthy (false only for a run that never had any)."""
+
+    @property
+    def empty(self) -> bool:
+        return (
+            not self.needs_requests
+            and self.p95_ms is None
+            and self.p99_ms is None
+            and self.error_rate is None
+            and self.dropped is None
+            and self.backlog is None
+        )
+
+    def healthy(self, iv: Interval) -> bool:
+        if iv.requests == 0:
+            if self.needs_requests:
+                return False
+        else:
+            if self.p95_ms is not None and not self.p95_ms.holds(iv.p95_ms):
+                return False
+            if self.p99_ms is not None and not self.p99_ms.holds(iv.p99_ms):
+                return False
+            if self.error_rate is not None and not self.error_rate.holds(iv.error_rate):
+                return False
+        if self.dropped is not None and not self.dropped.holds(iv.dropped):
+            return False
+        return not (
+            self.backlog is not None and iv.backlog is not None and not self.backlog.holds(iv.backlog)
+        )
+
+
+def objectives(
+    series: Sequence[Interval],
+    first_fault_s: float | None,
+    p95: Limit | None = None,
+    p99: Limit | None = None,
+    error_rate: Limit | None = None,
+) -> Objectives:
+    """The objectives: the thresholds' limits given, the baseline's rule for the rest (see the module)."""
+    base = [iv for iv in series if first_fault_s is not None and iv.t_s <= first_fault_s + 1e-9]
+    answered = [iv for iv in base if iv.requests]
+    any_requests = any(iv.requests for iv in series)
+    p95_limit = p95
+    err_limit = error_rate
+    if answered:
+        if p95_limit is None and p99 is None:
+            p95_base = statistics.median(iv.p95_ms for iv in answered)
+            p95_limit = Limit("<=", max(P95_FACTOR * p95_base, p95_base + P95_SLACK_MS))
+        if err_limit is None:
+            failed = sum(iv.failed for iv in answered)
+            requests = sum(iv.requests for iv in answered)
+            err_limit = Limit("<=", failed / requests + ERROR_POINTS)
+    dropped = Limit("<=", float(max(iv.dropped for iv in base))) if base else None
+    backlogs = [iv.backlog for iv in base if iv.backlog is not None]
+    backlog = Limit("<=", BACKLOG_FACTOR * max(backlogs) + 1) if backlogs else None
+    return Objectives(p95_limit, p99, err_limit, dropped, backlog, needs_requests=any_requests)
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    requests: int = 0
+    errors: int = 0
+    error_rate: float = 0.0
+    dropped: int = 0
+    p99_ms: float | None = None
+
+    def to_dict(self) -> dict[str, int | float | None]:
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "error_rate": round(self.error_rate, 6),
+            "dropped": self.dropped,
+            "p99_ms": None if self.p99_ms is None else round(self.p99_ms, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    recovery_s: float | None
+    """From the fault's end to the start of the settling window; None: not within the run."""
+    impact: Impact
+
+    @property
+    def recovered(self) -> bool:
+        return self.recovery_s is not None
+
+
+def recovery_time(
+    series: Sequence[Interval], end_s: float, goals: Objectives, settle_s: float | None = None
+) -> float | None:
+    """Seconds from ``end_s`` to the start of the first healthy settling window; None if none fits."""
+    if goals.empty:
+        return None
+    need_s = DEFAULT_SETTLE_S if settle_s is None else settle_s
+    need_n = MIN_SETTLE_INTERVALS
+    start: Interval | None = None
+    n = 0
+    for iv in series:
+        if iv.t_s <= end_s + 1e-9:
+            continue  # over before the fault ended
+        if not goals.healthy(iv):
+            start, n = None, 0
+            continue
+        if start is None:
+            start = iv
+        n += 1
+        if n >= need_n and iv.t_s - start.start_s >= need_s - 1e-9:
+            return max(0.0, start.start_s - end_s)
+    return None
+
+
+def impact(series: Sequence[Interval], start_s: float, end_s: float) -> Impact:
+    """What happened in the intervals overlapping ``[start_s, end_s]`` (the one holding an instant)."""
+    hit = [
+        iv
+        for iv in series
+        if (iv.start_s < end_s and iv.t_s > start_s) or (iv.start_s <= start_s <= iv.t_s and end_s <= start_s)
+    ]
+    requests = sum(iv.requests for iv in hit)
+    errors = sum(iv.failed for iv in hit)
+    p99s = [iv.p99_ms for iv in hit if iv.requests]
+    return Impact(
+        requests=requests,
+        errors=errors,
+        error_rate=errors / requests if requests else 0.0,
+        dropped=sum(iv.dropped for iv in hit),
+        p99_ms=max(p99s) if p99s else None,
+    )
+
+
+def assess(
+    series: Sequence[Interval],
+    start_s: float,
+    end_s: float,
+    goals: Objectives,
+    settle_s: float | None = None,
+    run_end_s: float | None = None,
+) -> Recovery:
+    """A fault's recovery time and impact. An instant fault (``end_s == start_s``: a kill) is charged
+    what followed it until it recovered, or until ``run_end_s`` (the series' end by default)."""
+    rec = recovery_time(series, end_s, goals, settle_s)
+    until = end_s
+    if end_s <= start_s:
+        last = run_end_s if run_end_s is not None else (series[-1].t_s if series else end_s)
+        until = end_s + rec if rec is not None else last
+    return Recovery(rec, impact(series, start_s, until))
