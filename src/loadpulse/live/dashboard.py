@@ -25,6 +25,7 @@ from loadpulse.errors import BadInput
 from loadpulse.live.guard import guarded, is_loopback
 from loadpulse.live.pipeline_figures import pipeline_figures
 from loadpulse.live.service import AsgiService, bind
+from loadpulse.live.state import LiveFaults
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.redaction import redact_values
 from loadpulse.results.format import bidi_safe
@@ -63,7 +64,13 @@ class DashboardState:
         self.thresholds: list[dict[str, Any]] = []
         self.status = "running"
         self.final: dict[str, Any] | None = None
+        self.faults = LiveFaults()
         self._changed = asyncio.Event()
+
+    def on_fault(self, name: str, kind: str, phase: str, t_s: float, detail: str = "") -> None:
+        """A chaos fault started, ended or was recovered from: the page shades it on its charts at once."""
+        self.faults.on_fault(name, kind, phase, t_s, detail)
+        self._notify()
 
     def update(self, row: SeriesRow, agg: Aggregate, results: list[ThresholdResult]) -> None:
         t = agg.total
@@ -129,6 +136,7 @@ class DashboardState:
             "rows": self.rows[since:],
             "totals": self.totals,
             "thresholds": self.thresholds,
+            "faults": self.faults.to_list(),
         }
         return redact_values(msg, self.secrets) if self.secrets else msg
 

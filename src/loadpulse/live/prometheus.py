@@ -6,7 +6,8 @@ loadpulse's own histogram) and as exact percentile gauges. Scenario runs also ex
 HTTP: iterations (count, duration, rate in the latest interval) and the script's custom metrics, labelled by
 metric name (a counter's total, a rate's true/total, a trend's percentiles in the script's own unit).
 A run that checks a pipeline (sinks) exports its counts and end-to-end latency as ``loadpulse_pipeline_*``
-gauges; other runs have none.
+gauges; other runs have none. A run with chaos faults exports each one's state as an annotation
+(``loadpulse_fault_active``, 1 while it is on) and its latest recovery time.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class AggregateCollector:
         yield from _iteration_families(agg)
         yield from _custom_families(agg, self._redacted)
         yield from _pipeline_families(agg)
+        yield from _fault_families(self.state, self._redacted)
         checks = CounterMetricFamily(
             "loadpulse_checks", "Checks by name and result.", labels=["check", "result"]
         )
@@ -203,3 +205,26 @@ def _pipeline_families(agg: Aggregate) -> Iterator[Metric]:
         if ms is not None:
             e2e.add_metric([quantile], ms / 1000)
     yield e2e
+
+
+def _fault_families(state: LiveState, redact: Callable[[str], str]) -> Iterator[Metric]:
+    """The chaos faults so far: 1 while a fault is on and 0 once it ended (a kill is on for no time, so it
+    reads 0 at any scrape: its recovery says what it did), and each fault's latest recovery time, no
+    sample until the run recovered from it. Names as the scenario gave them (redacted)."""
+    faults = state.faults.by_name()
+    if not faults:
+        return
+    active = GaugeMetricFamily(
+        "loadpulse_fault_active", "Chaos fault on (1) or over (0), for annotations.", labels=["name", "kind"]
+    )
+    recovery = GaugeMetricFamily(
+        "loadpulse_fault_recovery_seconds",
+        "Fault end to the run's objectives holding again, for the fault's latest occurrence.",
+        labels=["name"],
+    )
+    for name, f in faults.items():
+        active.add_metric([redact(name), f.kind], 1.0 if f.active else 0.0)
+        if f.recovery_s is not None:
+            recovery.add_metric([redact(name)], f.recovery_s)
+    yield active
+    yield recovery

@@ -54,6 +54,10 @@ class DashboardOutput(Output):
             self.dashboard.state.update(interval.row, interval.aggregate, list(interval.verdicts))
         return None
 
+    def on_fault(self, name: str, kind: str, phase: str, t_s: float, detail: str = "") -> None:
+        if self.dashboard is not None:
+            self.dashboard.state.on_fault(name, kind, phase, t_s, detail)
+
     def stop(self, finished: Finished) -> Sequence[str]:
         if self.dashboard is not None:
             self.dashboard.finish(finished.summary)

@@ -43,6 +43,9 @@ class PrometheusOutput(Output):
             host = f"[{self.host}]" if ":" in self.host else self.host
             self.announce.print(f"prometheus: http://{host}:{service.port}/metrics", highlight=False)
 
+    def on_fault(self, name: str, kind: str, phase: str, t_s: float, detail: str = "") -> None:
+        self.state.faults.on_fault(name, kind, phase, t_s, detail)
+
     def add(self, interval: Interval) -> str | None:
         self.state.aggregate = interval.aggregate
         self.state.in_flight = interval.row.in_flight

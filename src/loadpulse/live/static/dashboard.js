@@ -58,6 +58,52 @@
     }
     if (p.stuck) box.appendChild(card("stuck", num(p.stuck, 0), "not final for too long", true));
   }
+  /* Chaos faults: shaded on every chart (LoadpulseCharts bands) and listed, the active ones highlighted.
+     The list is made on the first fault, under the cards; a run without faults shows nothing. */
+  function renderFaults(faults, final) {
+    if (!faults || !faults.length) return;
+    LoadpulseCharts.setBands(faults.map(function (f) {
+      return { name: f.name, start: f.start_s, end: f.end_s,
+               recovered_at: f.recovered && f.recovery_s !== null ? f.end_s + f.recovery_s : null };
+    }));
+    var table = $("faults");
+    if (!table) {
+      var title = document.createElement("h2");
+      title.textContent = "Faults";
+      table = document.createElement("table");
+      table.id = "faults"; table.style.marginBottom = "14px";
+      var head = document.createElement("tr");
+      ["fault", "kind", "what", "when", "state"].forEach(function (h) {
+        var th = document.createElement("th"); th.textContent = h; head.appendChild(th);
+      });
+      table.appendChild(document.createElement("thead")).appendChild(head);
+      table.appendChild(document.createElement("tbody"));
+      $("cards").after(title, table);
+    }
+    var body = table.querySelector("tbody");
+    body.textContent = "";
+    faults.forEach(function (f) {
+      var tr = document.createElement("tr"), active = f.end_s === null || f.end_s === undefined, state, colour = "";
+      var when = active ? "since " + num(f.start_s, 1) + " s"
+        : f.end_s - f.start_s < 0.05 ? "at " + num(f.start_s, 1) + " s" : num(f.start_s, 1) + " – " + num(f.end_s, 1) + " s";
+      if (active) { state = "active"; tr.style.background = "#fde8ef"; tr.style.fontWeight = "600"; colour = "#c01048"; }
+      else if (f.recovered && f.recovery_s !== null) { state = "recovered in " + num(f.recovery_s, 2) + " s"; colour = "#12805c"; }
+      else if (final) { state = "never recovered"; colour = "#c01048"; }
+      else { state = "recovering…"; colour = "#b54708"; }
+      tr.className = active ? "active" : f.recovered ? "recovered" : final ? "never" : "recovering";
+      [f.name, f.kind, f.detail || f.target || "", when, state].forEach(function (v, i) {
+        var td = document.createElement("td"); td.textContent = v;
+        if (i === 4) td.style.color = colour;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+      (f.warnings || []).forEach(function (w) {
+        var wr = document.createElement("tr"), td = document.createElement("td");
+        td.colSpan = 5; td.textContent = "warning: " + w; td.style.color = "#b54708";
+        wr.appendChild(td); body.appendChild(wr);
+      });
+    });
+  }
   function render(msg) {
     $("title").textContent = msg.title;
     $("status").textContent = msg.status;
@@ -73,6 +119,7 @@
       cols.pbacklog.push(r.pipeline_backlog === undefined ? null : r.pipeline_backlog);
     });
     if (msg.totals) renderPipeline(msg.totals.pipeline);
+    renderFaults(msg.faults, false);
     charts.forEach(function (u) { u.setData([cols.t].concat(u.keys.map(function (k) { return cols[k]; }))); });
     var t = msg.totals;
     if (t && t.requests !== undefined) {
@@ -124,6 +171,7 @@
     $("final-title").hidden = false; $("final").hidden = false;
     $("final").textContent = JSON.stringify({ requests: s.requests, latency_ms: s.latency_ms, errors: s.errors,
       ended_by: s.ended_by, verdict: s.verdict, thresholds: s.thresholds, pipeline: s.pipeline }, null, 2);
+    renderFaults(s.faults, true);  // the run's own account: recovery judged over the whole run
     document.body.setAttribute("data-final", "1");
     source.close();
   });
