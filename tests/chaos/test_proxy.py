@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 import pytest
+import uvloop
 
 from loadpulse.chaos.proxy import FaultProxy, ProxyError
 from loadpulse.chaos.proxy_link import HIGH_WATER
@@ -17,6 +19,23 @@ from loadpulse.faults.proxy_faults import ProxyFaults, parse_proxy_faults
 from tests.ports import free_port
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+T = TypeVar("T")
+
+
+class Run(Protocol):
+    def __call__(self, coro: Coroutine[Any, Any, T]) -> T: ...
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def run(request: pytest.FixtureRequest) -> Run:
+    """Each test on both loops: the CLI and the engine run the proxy on uvloop, a library caller maybe not."""
+    factory = uvloop.new_event_loop if request.param == "uvloop" else None
+
+    def run_on_loop(coro: Coroutine[Any, Any, T]) -> T:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(coro)
+
+    return run_on_loop
 
 
 async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -72,7 +91,7 @@ async def roundtrip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     return time.perf_counter() - start
 
 
-def test_faults_change_under_an_open_connection_without_dropping_it() -> None:
+def test_faults_change_under_an_open_connection_without_dropping_it(run: Run) -> None:
     async def main() -> None:
         async with proxied() as (proxy, upstream):
             reader, writer = await connect(proxy)
@@ -88,10 +107,10 @@ def test_faults_change_under_an_open_connection_without_dropping_it() -> None:
             assert stats.bytes_up == stats.bytes_down == len(b"plainslowboth waysplain again")
             writer.close()
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_jitter_never_reorders_a_connection() -> None:
+def test_jitter_never_reorders_a_connection(run: Run) -> None:
     async def main() -> None:
         async with proxied(faults=parse_proxy_faults({"latency": "5ms", "jitter": "5ms"})) as (proxy, _):
             reader, writer = await connect(proxy)
@@ -103,10 +122,10 @@ def test_jitter_never_reorders_a_connection() -> None:
             assert await reader.readexactly(len(sent)) == sent
             writer.close()
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_bandwidth_limits_a_download() -> None:
+def test_bandwidth_limits_a_download(run: Run) -> None:
     size = 500_000  # 4 Mbit: 2 s at 2 Mbit/s; the bucket's burst (20 ms) is the only head start
 
     async def blob(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -126,10 +145,10 @@ def test_bandwidth_limits_a_download() -> None:
             writer.close()
             return elapsed
 
-    assert asyncio.run(main()) >= 1.9
+    assert run(main()) >= 1.9
 
 
-def test_a_reset_share_resets_open_connections_at_their_next_data() -> None:
+def test_a_reset_share_resets_open_connections_at_their_next_data(run: Run) -> None:
     async def main() -> None:
         async with proxied() as (proxy, _):
             pairs = [await connect(proxy) for _ in range(4)]
@@ -146,10 +165,10 @@ def test_a_reset_share_resets_open_connections_at_their_next_data() -> None:
             assert outcomes.count(b"reset") == 2  # exactly the share, not a coin toss
             assert proxy.stats().resets == 2
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_reset_all_sends_a_real_rst_to_every_connection() -> None:
+def test_reset_all_sends_a_real_rst_to_every_connection(run: Run) -> None:
     async def main() -> None:
         async with proxied() as (proxy, _):
             pairs = [await connect(proxy) for _ in range(3)]
@@ -161,10 +180,10 @@ def test_reset_all_sends_a_real_rst_to_every_connection() -> None:
                     await reader.read(10)
             assert proxy.stats().open == 0
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_a_dropped_connection_is_reset_and_never_reaches_the_upstream() -> None:
+def test_a_dropped_connection_is_reset_and_never_reaches_the_upstream(run: Run) -> None:
     async def main() -> None:
         async with proxied(faults=parse_proxy_faults({"drop": "100%"})) as (proxy, upstream):
             reader, writer = await connect(proxy)
@@ -174,10 +193,10 @@ def test_a_dropped_connection_is_reset_and_never_reaches_the_upstream() -> None:
             assert upstream.accepted == 0
             assert proxy.stats().drops == 1
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_a_stall_accepts_and_never_answers_until_it_ends() -> None:
+def test_a_stall_accepts_and_never_answers_until_it_ends(run: Run) -> None:
     async def main() -> None:
         async with proxied(faults=parse_proxy_faults({"stall": True})) as (proxy, upstream):
             reader, writer = await connect(proxy)
@@ -193,10 +212,10 @@ def test_a_stall_accepts_and_never_answers_until_it_ends() -> None:
             await roundtrip(fresh, fresh_writer, b"back")
             fresh_writer.close()
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_a_slow_close_holds_the_fin_back() -> None:
+def test_a_slow_close_holds_the_fin_back(run: Run) -> None:
     async def bye(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"bye")
         await writer.drain()
@@ -211,10 +230,10 @@ def test_a_slow_close_holds_the_fin_back() -> None:
             writer.close()
             return time.perf_counter() - start
 
-    assert asyncio.run(main()) >= 0.45
+    assert run(main()) >= 0.45
 
 
-def test_a_client_half_close_reaches_the_upstream_and_the_answer_comes_back() -> None:
+def test_a_client_half_close_reaches_the_upstream_and_the_answer_comes_back(run: Run) -> None:
     async def count(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         data = await reader.read()  # until the client's FIN
         writer.write(str(len(data)).encode())
@@ -230,10 +249,10 @@ def test_a_client_half_close_reaches_the_upstream_and_the_answer_comes_back() ->
             await asyncio.sleep(0.05)
             assert proxy.stats().open == 0
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_a_slow_reader_holds_the_sender_back_instead_of_filling_memory() -> None:
+def test_a_slow_reader_holds_the_sender_back_instead_of_filling_memory(run: Run) -> None:
     async def main() -> None:
         release = asyncio.Event()
 
@@ -254,10 +273,10 @@ def test_a_slow_reader_holds_the_sender_back_instead_of_filling_memory() -> None
             writer.transport.abort()
             release.set()
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_start_refuses_a_port_in_use_and_a_silent_upstream() -> None:
+def test_start_refuses_a_port_in_use_and_a_silent_upstream(run: Run) -> None:
     async def main() -> None:
         async with proxied() as (proxy, upstream):
             taken = FaultProxy(proxy.address, ("127.0.0.1", upstream.port), name="db")
@@ -269,4 +288,4 @@ def test_start_refuses_a_port_in_use_and_a_silent_upstream() -> None:
         with pytest.raises(ProxyError, match=r"^db: upstream 127\.0\.0\.1:\d+ does not answer"):
             await nothing.start()
 
-    asyncio.run(main())
+    run(main())

@@ -22,7 +22,7 @@ import random
 import socket
 import struct
 from collections import deque
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 if TYPE_CHECKING:
     from loadpulse.chaos.proxy import FaultProxy
@@ -75,13 +75,14 @@ class Pipe:
         self.sent = 0
 
     def feed(self, data: bytes) -> None:
-        link = self.link
-        if self.queue or not link.proxy.passthrough[self.flow] or link.doomed:
+        link, dst = self.link, self.dst
+        if dst is None or self.queue or not link.proxy.passthrough[self.flow] or link.doomed:
+            # uvloop may hand over data before the upstream is connected, despite pause_reading in
+            # connection_made: it waits in the queue like delayed data.
             self._feed_faulty(data)
             return
-        assert self.dst is not None
         self.sent += len(data)
-        self.dst.write(data)
+        dst.write(data)
 
     def _feed_faulty(self, data: bytes) -> None:
         link, proxy = self.link, self.link.proxy
@@ -179,8 +180,8 @@ class Pipe:
             self._pass_eof()
 
     def _pass_eof(self) -> None:
-        if self.closing:
-            return
+        if self.closing or self.dst is None:
+            return  # not connected yet: pump passes it on once the upstream is there
         self.closing = True
         delay = self.link.proxy.faults.slow_close_s
         if delay > 0:
@@ -258,8 +259,10 @@ class Link:
         self.upstream = transport
         self.up.dst = self.down.src = transport
         client = self.client
-        if client is not None and not client.is_closing():
+        if client is not None and not client.is_closing() and not self.up.src_held:
             client.resume_reading()
+        if self.up.queue or self.up.eof:
+            self.up.pump()
 
     def reset(self) -> None:
         """RST both sides now."""
@@ -313,8 +316,8 @@ class ClientSide(asyncio.Protocol):
         self.link = Link(proxy)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.link.accepted(transport)
+        # uvloop's transports implement asyncio.Transport without subclassing it: no isinstance check.
+        self.link.accepted(cast(asyncio.Transport, transport))
 
     def data_received(self, data: bytes) -> None:
         link = self.link
@@ -349,8 +352,7 @@ class UpstreamSide(asyncio.Protocol):
         self.link = link
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.link.upstream_made(transport)
+        self.link.upstream_made(cast(asyncio.Transport, transport))
 
     def data_received(self, data: bytes) -> None:
         self.link.down.feed(data)
