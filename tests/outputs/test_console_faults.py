@@ -95,8 +95,8 @@ def test_live_lines_for_start_end_and_recovery() -> None:
     err = Console(record=True, width=100, force_terminal=False)
     out = ConsoleSummary(Console(record=True), err)
     out.on_fault("db-latency", "proxy", "start", 10.0, "latency 200ms on db")
-    out.on_fault("db-latency", "proxy", "end", 14.0)
-    out.on_fault("db-latency", "proxy", "recovered", 15.25)
+    out.on_fault("db-latency", "proxy", "end", 14.0, "latency 200ms on db")
+    out.on_fault("db-latency", "proxy", "recovered", 15.25, "after 1.2 s")
     out.on_fault("kill-worker", "kill", "start", 20.0, "SIGKILL pid 4242 (worker.py)")
     out.on_fault("kill-worker", "kill", "end", 20.0)  # a kill ends as it starts: no second line
     out.on_fault("kill-worker", "kill", "warning", 20.5, "restart command exited 1")

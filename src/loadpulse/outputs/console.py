@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loadpulse.outputs.console_faults import fault_line, print_faults
+from loadpulse.outputs.console_drift import print_drift
 from loadpulse.outputs.console_pipeline import print_pipeline
 from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
 from loadpulse.outputs.console_workers import print_workers
@@ -69,6 +70,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         _generator(console, s)
         print_scenarios(console, s)
         print_probes(console, s)
+        print_drift(console, s)
         print_pipeline(console, s)
         print_faults(console, s)
         print_workers(console, s)
@@ -130,6 +132,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     if "scenarios" in s:
         print_scenarios(console, s)
     print_probes(console, s)
+    print_drift(console, s)
     print_pipeline(console, s)
     print_faults(console, s)
     print_workers(console, s)
@@ -185,16 +188,19 @@ class ConsoleSummary(Output):
     def __init__(self, console: Console, err: Console | None = None) -> None:
         self.console = console
         self.err = err or console
-        self._fault_starts: dict[str, float] = {}
+        self._fault_starts: dict[str, tuple[float, str]] = {}
         self._fault_ends: dict[str, float] = {}
 
     def on_fault(self, name: str, kind: str, phase: str, t_s: float, detail: str = "") -> None:
         if phase == "start":
-            self._fault_starts[name] = t_s
+            self._fault_starts[name] = (t_s, detail)
         elif phase == "end":
             self._fault_ends[name] = t_s
-            if t_s - self._fault_starts.get(name, -1.0) < 0.05:
+            started, said = self._fault_starts.get(name, (-1.0, ""))
+            if t_s - started < 0.05:
                 return  # a kill ends as it starts: its start line said it all
+            if detail == said:
+                detail = ""  # only what the end adds (a command's exit status)
         line = fault_line(name, kind, phase, t_s, detail, self._fault_ends.get(name))
         self.err.print(line, highlight=False)
 

@@ -133,8 +133,8 @@ def fault_line(name: str, kind: str, phase: str, t_s: float, detail: str, ended_
     elif phase == "end":
         what = f"fault [bold]{name}[/] ended" + (f": {detail}" if detail else "")
     elif phase == "recovered":
-        took = f" after {_recovery(t_s - ended_at)}" if ended_at is not None else ""
-        what = f"recovered from [bold]{name}[/]{took}" + (f" ({detail})" if detail else "")
+        took = f" after {_recovery(t_s - ended_at)}" if ended_at is not None else f" ({detail})"
+        what = f"recovered from [bold]{name}[/]" + (took if took != " ()" else "")
     else:
         what = f"fault [bold]{name}[/]: {detail}"
     return f"[{style}]{at}  {what}[/]"
