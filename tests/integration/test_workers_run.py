@@ -378,3 +378,28 @@ def test_bad_one_liner_worker_input_is_one_line_exit_2(
     res = cli("http", "http://127.0.0.1:1/", *args, "--no-history")
     assert res.code == 2 and says in res.err and "Traceback" not in res.err, res.err
     assert len(res.err.strip().splitlines()) == 1
+
+
+MANY_NAMES = """
+from loadpulse import task
+
+profile = {"profile": "per-vu-iterations", "vus": 2, "iterations": 30}
+
+@task
+async def hit(ctx):
+    await ctx.http.get("/health", name=f"n{ctx.vu.iteration}")
+"""
+
+
+def test_the_name_cap_is_the_whole_runs_and_warned_once(
+    tmp_path: Path, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli("run", _file(tmp_path, MANY_NAMES), "-u", demo_url, "--workers", "2", "--max-names", "10",
+              "--json", "-", "-q", "--no-history")  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    kept = [n for n in summary["by_name"] if n != "(other)"]
+    assert len(kept) <= 10  # 5 per worker, not 10 each
+    assert summary["by_name"]["(other)"]["requests"]["total"] > 0
+    warned = [w for w in summary["warnings"] if "distinct request names" in w]
+    assert len(warned) == 1 and "past the first 10 " in warned[0], summary["warnings"]

@@ -18,7 +18,7 @@ from loadpulse.profiles.ramping_rate import RampingRate
 from loadpulse.profiles.ramping_vus import RampingVus
 from loadpulse.profiles.segment import Segment
 from loadpulse.profiles.striping import SegmentSequence
-from loadpulse.profiles.worker_part import WorkerPart, first_vu_ids
+from loadpulse.profiles.worker_part import WorkerPart, first_vu_ids, load_measure
 from tests.profiles.test_striping import tilings
 
 S = 1_000_000_000
@@ -217,3 +217,20 @@ def test_a_worker_sliver_of_a_slow_rate_is_its_share_not_a_bad_rate() -> None:
     parts = cuts(profile, SegmentSequence.even(64))
     assert [p is None for p in parts] == [False] * 10 + [True] * 54
     assert [arrivals(p) for p in parts[:2]] == [[0], [100 * S]]  # type: ignore[arg-type]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.one_of(closed_profiles, open_profiles), tilings())
+def test_workers_real_shares_add_up_to_the_whole(profile: ProfileConfig, seq: SegmentSequence) -> None:
+    measures = [load_measure(profile, WorkerPart(seq, i)) for i in range(len(seq.segments))]
+    assert len({whole for _, whole in measures}) == 1
+    assert sum(mine for mine, _ in measures) == measures[0][1]
+    for i, (mine, _) in enumerate(measures):  # a worker with a share has load, and one without has none
+        assert (mine > 0) == (WorkerPart(seq, i).cut(profile) is not None) or measures[0][1] == 0
+
+
+def test_three_vus_on_two_workers_are_two_thirds_and_one_third() -> None:
+    profile = ConstantVus(vus=3, duration=5.0)
+    assert [load_measure(profile, WorkerPart.even(i, 2)) for i in range(2)] == [(2, 3), (1, 3)]
+    budget = SharedIterations(vus=3, iterations=10)
+    assert [load_measure(budget, WorkerPart.even(i, 2)) for i in range(2)] == [(7, 10), (3, 10)]

@@ -18,6 +18,7 @@ from loadpulse.engine.run import Runner, Service, SnapshotListener
 from loadpulse.engine.spec_part import SpecRef
 from loadpulse.engine.worker_fleet import DRAIN_MARGIN_S, START_LEAD_S, WorkerFleet
 from loadpulse.metrics.aggregate import Aggregate
+from loadpulse.metrics.cardinality import MAX_CUSTOM, MAX_TAGS
 from loadpulse.metrics.interval_merge import merge_interval
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.metrics.snapshot import Snapshot
@@ -35,6 +36,8 @@ class MergedRecorder(Recorder):
     def __init__(self, fleet: WorkerFleet) -> None:
         super().__init__()
         self.fleet = fleet
+        self.caps: dict[str, int] = {}
+        """The whole run's cardinality caps by family (names, tags, checks, metrics)."""
         self._cuts = 0
         self._end_ns = 0
 
@@ -46,6 +49,9 @@ class MergedRecorder(Recorder):
         end = max([s.end_ns for s in snaps] or [now_ns])
         end = max(end, self._end_ns)
         snap = merge_interval(self._cuts, self._end_ns, end, snaps, self.fleet.gauges, self.probes)
+        for family, over in snap.overflow.items():
+            # Each worker kept its part of a cap: the warning names the whole run's.
+            over.cap = self.caps.get(family, over.cap)
         self.probes.clear()
         self._cuts += 1
         self._end_ns = end
@@ -93,9 +99,17 @@ def execute_workers(
             on_outcome(outcome)
 
     def make() -> Runner:
+        merged = MergedRecorder(fleet)
+        if plan is not None:
+            merged.caps = {
+                "names": plan.max_names,
+                "tags": MAX_TAGS,
+                "checks": MAX_CUSTOM,
+                "metrics": MAX_CUSTOM,
+            }
         runner = Runner(
             fleet,
-            MergedRecorder(fleet),
+            merged,
             duration_s=None,
             grace_s=description.grace_s,
             interval_s=description.interval_s,

@@ -15,6 +15,7 @@ from loadpulse.engine.run import Runner, Service, SnapshotListener
 from loadpulse.engine.watchdog import RunInterrupted
 from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate
+from loadpulse.metrics.cardinality import MAX_CUSTOM, MAX_TAGS
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
@@ -147,6 +148,11 @@ def pipeline_check(plan: Plan) -> PipelineCheck | None:
     return check
 
 
+def share_cap(cap: int, share: float) -> int:
+    """A worker's part of a cardinality cap (at least 1): the workers' parts add up to at most ``cap``."""
+    return cap if share >= 1.0 else max(1, int(cap * share))
+
+
 def plan_runner(
     plan: Plan,
     listener: SnapshotListener | None = None,
@@ -155,7 +161,10 @@ def plan_runner(
     on_outcome: Callable[[RunOutcome], None] | None = None,
     handle_signals: bool = False,
     on_drain: Callable[[Aggregate, float], None] | None = None,
+    cap_share: float = 1.0,
 ) -> Runner:
+    """``cap_share``: a worker's part of the run (``--workers``), which its name caps are cut to so that
+    the whole run keeps no more names apart than one process would."""
     from loadpulse.engine.scenario_load import ScenarioLoad
 
     try:
@@ -165,7 +174,12 @@ def plan_runner(
     # Names the thresholds are about keep their own entries past the cardinality caps (they would read
     # "no data" otherwise); the expressions were checked when the plan was built.
     thresholds = parse_thresholds(plan.thresholds, plan.metrics)
-    recorder = Recorder(max_names=plan.max_names, keep=kept_names(thresholds, plan.metrics))
+    recorder = Recorder(
+        max_names=share_cap(plan.max_names, cap_share),
+        max_tags=share_cap(MAX_TAGS, cap_share),
+        max_custom=share_cap(MAX_CUSTOM, cap_share),
+        keep=kept_names(thresholds, plan.metrics),
+    )
     pipeline = pipeline_check(plan)
     load = ScenarioLoad(plan, recorder, tracker=pipeline.tracker if pipeline is not None else None)
     runner = Runner(

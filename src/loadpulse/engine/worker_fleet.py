@@ -149,6 +149,7 @@ class WorkerFleet:
         it takes (``rows``: its feeds' share), in proportion to its real part of the load, so that with an
         uneven split (3 VUs on 2 workers) no worker runs out of rows while another has some left."""
         out = part.to_dict()
+        out["share"] = self.share_of(part)
         if isinstance(part, PlanRef):
             measures = [self._measure(part.for_worker(i, self.count)) for i in range(index + 1)]
             whole = measures[-1][1]

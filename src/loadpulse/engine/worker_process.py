@@ -60,7 +60,8 @@ def worker_main(ref: dict[str, Any], conn: Connection) -> None:
                     "ended_by": outcome.ended_by,
                     "abandoned": outcome.abandoned,
                     "co_corrected": outcome.co_corrected,
-                    "warnings": list(outcome.warnings),
+                    # The name caps' warnings are the coordinator's, once, from the merged numbers.
+                    "warnings": [w for w in outcome.warnings if w not in outcome.aggregate.warnings()],
                     "cpu_s": usage.ru_utime + usage.ru_stime - agent.cpu_at_start,
                     "load_s": load_s,
                     "max_rss_kb": usage.ru_maxrss,
@@ -98,7 +99,7 @@ def _plan_agent(conn: Connection, ref: dict[str, Any]) -> _Agent:
     run_plan = plan
 
     def build(listener: SnapshotListener) -> Runner:
-        runner = plan_runner(run_plan, listener, handle_signals=False)
+        runner = plan_runner(run_plan, listener, handle_signals=False, cap_share=float(ref.get("share", 1.0)))
         if tracker is not None:
             runner.driver.tracker = tracker  # type: ignore[attr-defined]  # a ScenarioLoad
         return runner
