@@ -1,0 +1,71 @@
+"""Occurrences of every fault within the run, and the faults that cannot run as asked."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from loadpulse.faults.proxy_faults import BadFault
+from loadpulse.faults.schedule import occurrences, schedule
+from loadpulse.faults.spec import parse_fault, parse_proxies
+
+PROXIES = parse_proxies({"db": {"listen": "6390", "upstream": "6379"}}, "f")
+
+
+def test_every_fires_from_at_until_the_planned_end() -> None:
+    f = parse_fault({"every": "20s", "kill": "process:w"}, "f")
+    assert [o.start_s for o in occurrences(f, 70)] == [20, 40, 60]
+    g = parse_fault({"at": "5s", "every": "10s", "count": 2, "for": "1s", "proxy": "db", "stall": True}, "f")
+    assert [(o.start_s, o.end_s) for o in occurrences(g, 100)] == [(5, 6), (15, 16)]
+    h = parse_fault({"at": 0, "every": 1, "until": "3s", "run": "true"}, "f")
+    assert [o.start_s for o in occurrences(h, 100)] == [0, 1, 2]
+
+
+@given(
+    at=st.floats(0, 50),
+    every=st.floats(0.5, 30),
+    planned=st.floats(1, 200),
+    count=st.none() | st.integers(1, 20),
+)
+def test_occurrences_are_evenly_spaced_and_within_bounds(
+    at: float, every: float, planned: float, count: int | None
+) -> None:
+    entry: dict[str, object] = {"at": at, "every": every, "run": "true"}
+    if count is not None:
+        entry["count"] = count
+    got = [o.start_s for o in occurrences(parse_fault(entry, "f"), planned)]
+    assert got[0] == at
+    assert all(b - a == pytest.approx(every) for a, b in itertools.pairwise(got))
+    assert all(t < planned for t in got[1:])
+    if count is not None:
+        assert len(got) <= count
+
+
+def test_what_cannot_run_as_asked() -> None:
+    late = parse_fault({"at": "90s", "run": "true"}, "f")
+    with pytest.raises(
+        BadFault, match=r"fires at 90s, not before the load's planned end \(60s, --preset quick\)"
+    ):
+        schedule([late], {}, 60, "--preset quick")
+    unknown = parse_fault({"at": 1, "proxy": "cache", "stall": True}, "f")
+    with pytest.raises(BadFault, match="no proxy named 'cache' \\(db\\)"):
+        schedule([unknown], PROXIES, 60)
+    endless = parse_fault({"every": "1s", "run": "true"}, "f")
+    with pytest.raises(BadFault, match="no planned end"):
+        schedule([endless], {}, None)
+
+
+def test_overlapping_faults_on_one_proxy_must_not_contradict() -> None:
+    a = parse_fault({"at": "10s", "for": "10s", "proxy": "db", "latency": "200ms", "name": "slow"}, "a")
+    b = parse_fault({"at": "15s", "for": "10s", "proxy": "db", "latency": "500ms"}, "b")
+    with pytest.raises(BadFault, match=r"^b: overlaps 'slow' on proxy 'db' from 15s and contradicts it"):
+        schedule([a, b], PROXIES, 60)
+    after = parse_fault({"at": "20s", "for": "10s", "proxy": "db", "latency": "500ms"}, "c")
+    resets = parse_fault({"at": "12s", "for": "2s", "proxy": "db", "reset": "5%"}, "d")
+    assert [o.fault.where for o in schedule([a, after, resets], PROXIES, 60)] == ["a", "d", "c"]
+    forever = parse_fault({"at": "1s", "proxy": "db", "latency": "1ms"}, "e")
+    with pytest.raises(BadFault, match="contradicts"):
+        schedule([forever, after], PROXIES, 60)

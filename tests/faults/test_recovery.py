@@ -1,0 +1,116 @@
+"""Recovery time and impact on synthetic interval series."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from loadpulse.faults.recovery import Interval, Limit, Objectives, assess, objectives, recovery_time
+
+
+def series(p95s: list[float], failed: list[int] | None = None, requests: int = 100) -> list[Interval]:
+    """One-second intervals ending at 1, 2, 3 … with these p95s (and failures)."""
+    failed = failed or [0] * len(p95s)
+    return [
+        Interval(t_s=i + 1.0, interval_s=1.0, requests=requests, failed=f, p95_ms=p, p99_ms=p * 1.2)
+        for i, (p, f) in enumerate(zip(p95s, failed, strict=True))
+    ]
+
+
+def test_baseline_rule() -> None:
+    s = series([10, 12, 11, 300, 300, 11, 10, 10, 10, 10, 10, 10, 10])
+    goals = objectives(s, first_fault_s=3.0)
+    assert goals.p95_ms == Limit("<=", 16.5)  # 1.5 x the median 11 ms (more than 11 + 5)
+    assert goals.error_rate is not None and goals.error_rate.bound == pytest.approx(0.01)
+    # The fault was on 3..5 s; (5, 6] is healthy and starts the first 5 s window: recovered at once.
+    assert recovery_time(s, 5.0, goals) == 0.0
+    slow = series([10, 10, 10, 300, 300, 300, 40, 10, 10, 10, 10, 10, 10])
+    assert recovery_time(slow, 5.0, objectives(slow, 3.0)) == 2.0  # healthy from 7 s on
+
+
+def test_tiny_latencies_get_an_absolute_slack() -> None:
+    goals = objectives(series([1, 1, 1]), 3.0)
+    assert goals.p95_ms == Limit("<=", 6.0)
+
+
+def test_thresholds_take_the_place_of_the_baseline() -> None:
+    s = series([10, 10, 10, 150, 150, 150, 150, 150, 150, 150, 150, 150])
+    # Without a threshold 150 ms is unhealthy (baseline 10 ms); p95 < 200ms says it is fine.
+    assert recovery_time(s, 4.0, objectives(s, 3.0)) is None
+    assert recovery_time(s, 4.0, objectives(s, 3.0, p95=Limit("<", 200.0))) == 0.0
+
+
+def test_errors_and_silence_are_unhealthy() -> None:
+    s = series([10] * 12, failed=[0, 0, 0, 50, 50, 9, 0, 0, 0, 0, 0, 0])
+    assert recovery_time(s, 4.0, objectives(s, 3.0)) == 2.0  # (6, 7] on: 0 errors
+    quiet = [*series([10] * 3), *(Interval(t, 1.0, 0, 0, 0.0, 0.0) for t in (4.0, 5.0)), *series([10] * 5)]
+    quiet = [
+        Interval(float(i + 1), 1.0, iv.requests, iv.failed, iv.p95_ms, iv.p99_ms)
+        for i, iv in enumerate(quiet)
+    ]
+    assert recovery_time(quiet, 3.0, objectives(quiet, 3.0)) == 2.0
+
+
+def test_settling_window_is_at_least_settle_and_three_intervals() -> None:
+    s = [
+        Interval(t_s=0.5 * (i + 1), interval_s=0.5, requests=10, failed=0, p95_ms=10, p99_ms=10)
+        for i in range(30)
+    ]
+    goals = Objectives(p95_ms=Limit("<", 20))
+    assert recovery_time(s, 2.0, goals, settle_s=1.0) == 0.0
+    assert recovery_time(s[:6], 2.0, goals, settle_s=1.0) is None  # (2, 3]: 2 intervals only
+    assert recovery_time(s[:7], 2.0, goals, settle_s=1.0) == 0.0
+    assert recovery_time(s, 14.0, goals) is None  # 5 s do not fit after 14 s in a 15 s run
+
+
+def test_backlog_and_drops_must_be_back_to_the_baseline() -> None:
+    rows = [
+        Interval(float(i + 1), 1.0, 100, 0, 10, 10, dropped=d, backlog=b)
+        for i, (d, b) in enumerate([(0, 4), (0, 5), (0, 80), (3, 200), (0, 120), (0, 6), *[(0, 5)] * 6])
+    ]
+    goals = objectives(rows, 2.0)
+    assert goals.backlog == Limit("<=", 8.5) and goals.dropped == Limit("<=", 0.0)
+    assert recovery_time(rows, 2.0, goals) == 3.0  # (5, 6] is the first interval with a drained backlog
+
+
+def test_no_objective_no_recovery() -> None:
+    idle = [Interval(float(i + 1), 1.0, 0, 0, 0, 0) for i in range(10)]
+    assert recovery_time(idle, 0.0, objectives(idle, 0.0)) is None
+
+
+def test_impact_of_a_lasting_fault_and_of_a_kill() -> None:
+    s = series([10, 10, 10, 300, 400, 10, 10, 10, 10, 10, 10], failed=[0, 0, 0, 5, 7, 0, 0, 0, 0, 0, 0])
+    got = assess(s, 3.0, 5.0, objectives(s, 3.0))
+    assert got.recovered and got.recovery_s == 0.0
+    assert got.impact.to_dict() == {
+        "requests": 200,
+        "errors": 12,
+        "error_rate": 0.06,
+        "dropped": 0,
+        "p99_ms": 480.0,
+    }
+    kill = assess(s, 3.0, 3.0, objectives(s, 3.0))
+    assert kill.recovery_s == 2.0 and kill.impact.requests == 200  # from the kill until (5, 6] began
+    never = series([10, 10, 10, 300, 300, 300])
+    lost = assess(never, 3.0, 3.0, objectives(never, 3.0))
+    assert not lost.recovered and lost.impact.requests == 300 and lost.impact.p99_ms == 360.0
+
+
+@given(
+    before=st.integers(1, 10),
+    bad=st.integers(0, 20),
+    after=st.integers(0, 20),
+    fault_len=st.integers(0, 5),
+)
+def test_recovery_is_where_the_bad_intervals_end(before: int, bad: int, after: int, fault_len: int) -> None:
+    """A healthy baseline, the fault, ``bad`` unhealthy intervals after it, then healthy ones: recovered
+    exactly when the bad ones end, if 5 s fit in what is left; never earlier than the fault's end."""
+    p95s = [10.0] * before + [500.0] * (fault_len + bad) + [10.0] * after
+    s = series(p95s)
+    end = float(before + fault_len)
+    got = recovery_time(s, end, objectives(s, float(before)))
+    if after >= 5:
+        assert got == float(bad)
+    else:
+        assert got is None
