@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from loadpulse.cli.drift_options import DriftMinOpt, DriftOpt
 from loadpulse.cli.fault_options import FaultOpt, ProxyOpt
 from loadpulse.cli.live_options import BindOpt, DashboardOpt, LingerOpt, PrometheusOpt, TokenOpt
 from loadpulse.cli.report_options import (
@@ -55,6 +56,8 @@ RUN_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("tag", TagOpt, None),
     ("baseline", BaselineOpt, None),
     ("probe", ProbeOpt, None),
+    ("drift", DriftOpt, None),
+    ("drift_min", DriftMinOpt, None),
     ("fault", FaultOpt, None),
     ("proxy", ProxyOpt, None),
     ("secret", SecretOpt, None),

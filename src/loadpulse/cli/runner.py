@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from loadpulse.cli.console import fail, stderr_console, stdout_console
+from loadpulse.cli.drift_options import drift_choice
 from loadpulse.cli.fault_options import fault_runner_for
 from loadpulse.cli.run_options import Flags
 from loadpulse.cli.worker_options import WorkerSetup
@@ -87,12 +88,14 @@ def run_and_report(
     # With the JSON on stdout, everything for humans goes to stderr so the JSON stays parseable.
     human = err if flags.get("json_out") == "-" else stdout_console()
     hidden = tuple(run_secrets_of(description, flags.get("secret") or ()))
+    drift = drift_choice(flags)  # a bad --drift-min is bad input before the load
     run = run_info(description, hidden)
     params = OutputParams(flags, human, err, run, thresholds, hidden)
 
     def finish(outcome: RunOutcome) -> Finished:
         outcome.run_id = new_run_id(outcome)
-        summary = redact_values(build_summary(outcome, evaluate(thresholds, outcome.aggregate)), hidden)
+        verdicts = evaluate(thresholds, outcome.aggregate)
+        summary = redact_values(build_summary(outcome, verdicts, drift), hidden)
         results = results_of(outcome, summary)
         results.settings = redact_values(results.settings, hidden)
         results.names = {redact_values(k, hidden): v for k, v in results.names.items()}

@@ -50,13 +50,14 @@ MIN_RATE_EFFECT = 0.001
 LATENCY_KEYS = ("p50", "p95", "p99")
 ERRORS, THROUGHPUT, PROBE = "errors.rate", "requests.rate", "probe."
 GREW, FELL, STABLE, UNTESTED = "grew", "fell", "stable", "untested"
+DriftMode = Literal["auto", "on", "off"]
 
 
 @dataclass(frozen=True, slots=True)
 class DriftChoice:
     """What the run asked for: ``auto`` tests runs of at least ``min_s``; ``on`` every run; ``off`` none."""
 
-    mode: Literal["auto", "on", "off"] = "auto"
+    mode: DriftMode = "auto"
     min_s: float = DEFAULT_MIN_S
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loadpulse.outputs.console_faults import fault_line, print_faults
 from loadpulse.outputs.console_drift import print_drift
+from loadpulse.outputs.console_faults import fault_line, print_faults
 from loadpulse.outputs.console_pipeline import print_pipeline
 from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
 from loadpulse.outputs.console_workers import print_workers

@@ -300,6 +300,29 @@ class FaultDoc(_Open):
     warnings: list[str] = []
 
 
+class DriftSeriesDoc(_Open):
+    """One series of the Summary JSON ``drift`` (metrics/drift.py); figures null when untested."""
+
+    verdict: Literal["grew", "fell", "stable", "untested"]
+    significant: bool
+    slope_per_min: FiniteFloat | None = None
+    change: FiniteFloat | None = None
+    change_pct: FiniteFloat | None = None
+    ci: Annotated[list[FiniteFloat], Field(min_length=2, max_length=2)] | None = None
+    p_value: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    level: FiniteFloat | None = None
+    unit: str = ""
+    start_s: FiniteFloat | None = None
+    end_s: FiniteFloat | None = None
+    note: str | None = None
+
+
+class DriftDoc(_Open):
+    tested: bool
+    note: str | None = None
+    series: dict[str, DriftSeriesDoc] = {}
+
+
 class SummaryDoc(StatsBlockDoc):
     schema_: str = Field(alias="schema")
     run_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -319,6 +342,8 @@ class SummaryDoc(StatsBlockDoc):
     probes: dict[str, dict[str, Any]] = {}
     pipeline: PipelineDoc | None = None
     """Absent from runs without sinks and from files written before pipeline checks."""
+    drift: DriftDoc | None = None
+    """Absent with --no-drift and from files written before drift detection."""
     faults: list[FaultDoc] | None = None
     """Absent from runs without faults."""
 

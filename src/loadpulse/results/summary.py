@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from loadpulse import __version__
+from loadpulse.metrics.drift import DriftChoice, drift_block
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import TREND_SCALE, CustomMetric, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
 from loadpulse.redaction import redact_headers
 from loadpulse.results.outcome import RunOutcome
 from loadpulse.spec import request_name
+from loadpulse.thresholds.drift_metric import DRIFT
 from loadpulse.thresholds.verdict import ThresholdResult, overall
 
 SCHEMA = "loadpulse.summary/1"
@@ -96,8 +98,11 @@ def stats_block(stats: NameStats, elapsed_s: float) -> dict[str, Any]:
     }
 
 
-def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) -> dict[str, Any]:
-    """The Summary JSON of a finished run; ``results``: its thresholds evaluated on the final aggregate."""
+def build_summary(
+    outcome: RunOutcome, results: Sequence[ThresholdResult] = (), drift: DriftChoice | None = None
+) -> dict[str, Any]:
+    """The Summary JSON of a finished run; ``results``: its thresholds evaluated on the final aggregate;
+    ``drift``: whether to test the series for drift (default: runs of 3 minutes or more)."""
     agg = outcome.aggregate
     elapsed = agg.elapsed_s
     total = stats_block(agg.total, elapsed)
@@ -129,6 +134,10 @@ def build_summary(outcome: RunOutcome, results: Sequence[ThresholdResult] = ()) 
         summary["pipeline"] = copy.deepcopy(agg.pipeline)
     if outcome.workers is not None:
         summary["workers"] = copy.deepcopy(outcome.workers)
+    declared = any(r.threshold.metric.field == DRIFT for r in results)  # a drift threshold asks for it
+    drifts = drift_block(agg.series, elapsed, drift or DriftChoice(), forced=declared)
+    if drifts is not None:
+        summary["drift"] = drifts
     if agg.faults is not None:
         summary["faults"] = copy.deepcopy(agg.faults)  # chaos: each fault, its recovery and impact
     if outcome.spec is not None:
