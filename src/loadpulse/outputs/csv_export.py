@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from loadpulse.outputs.contract import OutputParams
+from loadpulse.outputs.fault_lists import csv_column
 from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import write_text_atomic
 from loadpulse.results.document import Results
@@ -79,13 +80,15 @@ def _pipeline_cells(results: Results) -> tuple[list[list[Any]], list[list[Any]]]
 
 def series_csv(results: Results) -> str:
     """Columns: the fixed ones above, then ``errors.<kind>``, ``metric.<name>`` and ``probe.<name>`` for
-    every one seen, then :data:`PIPELINE_COLUMNS` for a run with a pipeline check."""
+    every one seen, then :data:`PIPELINE_COLUMNS` for a run with a pipeline check, then
+    ``faults_active`` (the faults on in the interval, ``;``-separated) for a run with chaos faults."""
     kinds = sorted({k for r in results.series for k in r.errors})
     metrics = sorted({k for r in results.series for k in r.metrics})
     probes = sorted({k for r in results.series for k in r.probes})
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     pipeline, drain = _pipeline_cells(results)
+    faults = csv_column(results)
     writer.writerow(
         [
             *BASE_COLUMNS,
@@ -93,6 +96,7 @@ def series_csv(results: Results) -> str:
             *(f"metric.{m}" for m in metrics),
             *(f"probe.{p}" for p in probes),
             *(PIPELINE_COLUMNS if pipeline else ()),
+            *(("faults_active",) if faults is not None else ()),
         ]
     )
     for n, row in enumerate(results.series):
@@ -105,11 +109,12 @@ def series_csv(results: Results) -> str:
                 # a probe that failed in an interval is an empty cell (a gap), not a zero
                 *(round(row.probes[p], 6) if p in row.probes else "" for p in probes),
                 *(pipeline[n] if pipeline else ()),
+                *((faults[n],) if faults is not None else ()),
             ]
         )
     blank = len(BASE_COLUMNS) - 2 + len(kinds) + len(metrics) + len(probes)
     for t_s, interval_s, *cells in drain:
-        writer.writerow([t_s, interval_s, *[""] * blank, *cells])
+        writer.writerow([t_s, interval_s, *[""] * blank, *cells, *([""] if faults is not None else [])])
     return out.getvalue()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from loadpulse.outputs import fault_lists
 from loadpulse.outputs.contract import Finished, Output, OutputParams
 from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import OutputBatch
@@ -96,6 +97,9 @@ def junit_xml(s: dict[str, Any]) -> bytes:
             failure.text = f"{t['expression']}\nmeasured: {t['actual_text']}"
         else:
             ET.SubElement(case, "system-out").text = measured
+    faults = fault_lists.junit_cases(suite, s)
+    if faults:
+        suite.set("tests", str(len(thresholds) + interrupted + faults))
     if interrupted:
         case = ET.SubElement(
             suite, "testcase", classname="loadpulse.run", name="run", time=f"{s['duration_s']:.3f}"
@@ -155,6 +159,7 @@ def markdown(s: dict[str, Any]) -> str:
             ]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         lines.append("")
+    lines += fault_lists.markdown_lines(s)
     return "\n".join(lines)
 
 
