@@ -119,6 +119,7 @@ def render_html(results: Results) -> str:
             f"<script>{_static('report_pipeline.js')}</script>",
             f"<script>{_static('report_workers.js')}</script>",
             f"<script>{_static('report_faults.js')}</script>",
+            f"<script>{_static('report_drift.js')}</script>",
             f"<script>{_static('report.js')}</script>",
             f"<!-- uPlot licence:\n{html.escape(_static('uPlot.LICENSE'))}\n-->",
             "</body></html>",

@@ -54,7 +54,7 @@ var LoadpulseCharts = (function () {
     all.forEach(function (u) { if (u.timeline) u.redraw(false); });
   }
 
-  /* box: the element to draw in; series: [{label, values, fill?, steps?}];
+  /* box: the element to draw in; series: [{label, values, fill?, steps?, dash?, color?}];
      opts: {xlabel, scales, axes, height} (uPlot options merged over the defaults). */
   function lineChart(box, title, xs, series, opts) {
     opts = opts || {};
@@ -68,8 +68,8 @@ var LoadpulseCharts = (function () {
       hooks: opts.xlabel ? {} : { drawClear: [drawBands], draw: [drawBandLabels] },
       series: [{ label: opts.xlabel || "t (s)" }].concat(series.map(function (s, i) {
         var c = COLORS[i % COLORS.length];
-        return { label: s.label, stroke: c, width: 1.5, fill: s.fill ? c + "22" : undefined,
-                 paths: s.steps ? uPlot.paths.stepped({ align: 1 }) : undefined };
+        return { label: s.label, stroke: s.color || c, width: 1.5, fill: s.fill ? c + "22" : undefined,
+                 paths: s.steps ? uPlot.paths.stepped({ align: 1 }) : undefined, dash: s.dash };
       })),
     };
     var u = new uPlot(o, [xs].concat(series.map(function (s) { return s.values; })), box);

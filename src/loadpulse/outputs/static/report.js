@@ -71,6 +71,7 @@
   }
   if (s.workers) LoadpulseWorkers.render(root, data, { el: el, add: add, num: num, ms: ms, table: table });
   if (s.faults && s.faults.length) LoadpulseFaults.render(root, data, { el: el, add: add, num: num, ms: ms, table: table });
+  if (s.drift) LoadpulseDrift.render(root, data, { el: el, add: add, num: num, ms: ms, table: table });
 
   // charts ---------------------------------------------------------------------------------------------
   add(root, el("h2", null, "Over time"));
@@ -86,10 +87,12 @@
   if (sr.iterations && sr.iterations.some(function (v) { return v > 0; })) {
     throughput.push({ label: "iterations", values: sr.iterations });
   }
-  chart("chart-throughput", "Throughput (per second)", t, throughput);
+  // a tested drift adds its fitted trend, dashed, in the color of the series it fits
+  chart("chart-throughput", "Throughput (per second)", t, throughput.concat(LoadpulseDrift.trends(s, t, [["requests.rate", 0]])));
   chart("chart-latency", "Latency (ms)", t, [
     { label: "p50", values: sr.p50 }, { label: "p90", values: sr.p90 }, { label: "p95", values: sr.p95 },
-    { label: "p99", values: sr.p99 }, { label: "max", values: sr.max }]);
+    { label: "p99", values: sr.p99 }, { label: "max", values: sr.max }].concat(
+    LoadpulseDrift.trends(s, t, [["p50", 0], ["p95", 2], ["p99", 3]])));
   var kinds = Object.keys(sr.errors);
   chart("chart-errors", "Errors by kind (per second)", t, kinds.length ? kinds.map(function (k) {
     return { label: k, values: sr.errors[k] };
@@ -105,7 +108,7 @@
     grid = add(root, el("div", { "class": "charts" }));
     // one chart per probe (their units differ); a failed sample is a gap (null), never a zero
     probeNames.slice(0, 12).forEach(function (p, i) {
-      chart("chart-probe-" + i, p, t, [{ label: p, values: sr.probes[p] }]);
+      chart("chart-probe-" + i, p, t, [{ label: p, values: sr.probes[p] }].concat(LoadpulseDrift.trends(s, t, [["probe." + p, 0]])));
     });
   }
 
