@@ -196,7 +196,7 @@ def series_drift(rows: Sequence[SeriesRow], key: str, alpha: float = ALPHA) -> D
             UNTESTED,
             points=points,
             block_s=block_s,
-            note=f"too few values over time ({points} blocks with a value, {MIN_POINTS} needed)",
+            note=f"too few values over time ({points} of {starts.size} blocks have one, {MIN_POINTS} needed)",
         )
     bx, by = times[full] / counts[full], sums[full] / counts[full]
     # The intervals' own correlation, modelled as AR(1), says how correlated their block means still

@@ -32,9 +32,10 @@ def slope_text(d: dict[str, Any]) -> str:
 def change_text(d: dict[str, Any]) -> str:
     """How much over the run: '38 %', '2.3 points', or the absolute change from a level of 0."""
     if d["change_pct"] is not None:
-        return f"{abs(d['change_pct']):,.1f} %"
+        pct = abs(d["change_pct"])
+        return f"{pct:,.0f} %" if pct >= 10 else f"{pct:.1f} %"
     if d.get("unit") == "fraction":
-        return f"{abs(d['change']) * 100:.2f} points"
+        return f"{abs(d['change']) * 100:.2f}".rstrip("0").rstrip(".") + " points"
     unit = d.get("unit", "")
     return f"{abs(d['change']):,.4g}{' ' + unit if unit and unit != '/s' else unit}"
 
