@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import math
 import resource
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 MAX_RATE = 1_000_000.0
 """Arrivals per second one process can schedule (1 µs apart); measured throughput tops out far below."""
@@ -41,9 +44,28 @@ def check_rate(value: float, what: str = "rate") -> float:
     return value
 
 
-def check_count(value: int, what: str, limit: int) -> int:
-    if value > limit:
-        raise ValueError(f"{what} {value:,} is more than one loadpulse process can hold (at most {limit:,})")
+_PROCESSES: ContextVar[int] = ContextVar("loadpulse_processes", default=1)
+
+
+@contextmanager
+def spread_over(processes: int) -> Iterator[None]:
+    """While a whole run that ``processes`` workers will split is described, a per-process count bound
+    (``check_count(..., spread=True)``) is that of all of them; each worker's part is then checked
+    against one process's."""
+    token = _PROCESSES.set(max(1, processes))
+    try:
+        yield
+    finally:
+        _PROCESSES.reset(token)
+
+
+def check_count(value: int, what: str, limit: int, *, spread: bool = False) -> int:
+    """``value`` within ``limit``; ``spread``: a per-process limit, for as many processes as the run is
+    being spread over (:func:`spread_over`)."""
+    processes = _PROCESSES.get() if spread else 1
+    if value > limit * processes:
+        holders = "one loadpulse process" if processes == 1 else f"{processes:,} loadpulse processes"
+        raise ValueError(f"{what} {value:,} is more than {holders} can hold (at most {limit * processes:,})")
     return value
 
 

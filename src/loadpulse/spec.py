@@ -77,9 +77,9 @@ class LoadSpec(_Frozen):
             check_rate(self.rate, "--rate")
         if self.duration_s is not None:
             check_seconds(self.duration_s, "--duration")
-        check_count(self.connections, "-c/--connections", MAX_VUS)
+        check_count(self.connections, "-c/--connections", MAX_VUS, spread=True)
         if self.max_in_flight is not None:
-            check_count(self.max_in_flight, "--max-in-flight", MAX_IN_FLIGHT)
+            check_count(self.max_in_flight, "--max-in-flight", MAX_IN_FLIGHT, spread=True)
         if self.requests is not None:
             check_count(self.requests, "--requests", MAX_REQUESTS)
         return self

@@ -162,6 +162,10 @@ def test_a_silent_worker_is_lost_and_abort_on_worker_loss_exits_3(tmp_path: Path
         (["--workers", "auto", "--reserve-cores", "999"], "leaves none of the"),
         (["--workers", "8"], "--workers 8: worker 5 would get no load (the plan runs 4 VUs at its peak)"),
         (["--workers", "99999999999"], "is more than one machine runs (at most 1,024 processes)"),
+        (
+            ["--workers", "2", "--profile", "constant-vus", "--vus", "250000", "-d", "1s"],
+            "VUs 250,000 is more than 2 loadpulse processes can hold (at most 200,000)",
+        ),
     ],
 )
 def test_bad_worker_counts_are_one_line_exit_2(
@@ -366,6 +370,10 @@ def test_the_one_liner_open_model_over_workers_holds_its_rate(
             "--workers 3: worker 3 would get no load (the run has 2 connection(s))",
         ),
         (["--workers", "nope"], "--workers 'nope' is not a number or 'auto'"),
+        (
+            ["-c", "250000", "--workers", "2"],
+            "-c/--connections 250,000 is more than 2 loadpulse processes can hold (at most 200,000)",
+        ),
         (
             ["--sink", "sql:sqlite:///x.db#SELECT id FROM t", "--track-from", "$.id", "--workers", "2"],
             "--workers with --sink on the one-liner is not supported yet",

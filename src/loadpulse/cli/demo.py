@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from loadpulse.bounds import spread_over
 from loadpulse.cli.console import stderr_console
 from loadpulse.cli.run import make_options, plan_of
 from loadpulse.cli.run_options import Flags, with_run_options
@@ -104,7 +105,7 @@ def demo(
         typer.echo(str(DEMO_SCENARIO))
         return 0
     check_workers(target_workers, "--target-workers")
-    worker_count(workers, reserve_cores)  # a wrong count is said before the target starts
+    processes = worker_count(workers, reserve_cores)  # a wrong count is said before the target starts
     knobs = make_knobs(
         latency_ms,
         error_rate,
@@ -130,7 +131,8 @@ def demo(
             drain_timeout=drain_timeout,
             stuck_after=stuck_after,
         )
-        plan = plan_of(str(DEMO_SCENARIO), options)
+        with spread_over(processes):  # per-process bounds are for each worker's part
+            plan = plan_of(str(DEMO_SCENARIO), options)
         # The split is checked before the target starts too (more workers than VUs is bad input).
         worker_setup(str(DEMO_SCENARIO), options, plan, workers, reserve_cores, abort_on_worker_loss)
         assert plan.pipeline is not None

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from loadpulse.bounds import spread_over
 from loadpulse.cli.http_tracked import tracked_plan, tracking_of
 from loadpulse.cli.pipeline_options import DrainTimeoutOpt, SinkOpt, StuckAfterOpt, pipeline_durations
 from loadpulse.cli.run_options import Flags, with_run_options
@@ -155,7 +156,7 @@ def http(
     With --sink the one-liner checks the pipeline behind the URL (each request's item tracked through \
 {{ track }} or --track-from) and runs through the scenario engine instead of the fast path: the same \
 load, at the scenario engine's (lower) top speed."""
-    worker_count(workers, reserve_cores)  # a wrong count is said first
+    processes = worker_count(workers, reserve_cores)  # a wrong count is said first
     thresholds = parse_thresholds(flags["threshold"] or [], abort_on_fail=flags["abort_on_fail"])
     drain_s, stuck_s = pipeline_durations(drain_timeout, stuck_after)
     pipeline = with_command_line(None, tuple(sink or ()), drain_s, stuck_s)
@@ -173,28 +174,30 @@ load, at the scenario engine's (lower) top speed."""
     if verb not in METHODS:
         raise BadInput(f"unknown method {verb!r}: use one of {', '.join(METHODS)}")
     total_s = parse_duration(timeout, "--timeout")
-    spec = validated(
-        RunSpec,
-        requests=(
-            validated(RequestSpec, url=url, method=verb, headers=tuple(headers), body=payload, name=name),
-        ),
-        load=validated(
-            LoadSpec,
-            connections=connections,
-            requests=requests,
-            duration_s=duration_s,
-            rate=rate,
-            max_in_flight=max_in_flight,
-        ),
-        timeouts=validated(
-            TimeoutSpec,
-            connect_s=parse_duration(connect_timeout, "--connect-timeout"),
-            read_s=total_s,
-            total_s=total_s,
-        ),
-        insecure=insecure,
-        grace_s=parse_duration(grace, "--grace"),
-    )
+    # Per-process bounds are for each worker's part, checked as it is cut (the whole may exceed them).
+    with spread_over(processes):
+        spec = validated(
+            RunSpec,
+            requests=(
+                validated(RequestSpec, url=url, method=verb, headers=tuple(headers), body=payload, name=name),
+            ),
+            load=validated(
+                LoadSpec,
+                connections=connections,
+                requests=requests,
+                duration_s=duration_s,
+                rate=rate,
+                max_in_flight=max_in_flight,
+            ),
+            timeouts=validated(
+                TimeoutSpec,
+                connect_s=parse_duration(connect_timeout, "--connect-timeout"),
+                read_s=total_s,
+                total_s=total_s,
+            ),
+            insecure=insecure,
+            grace_s=parse_duration(grace, "--grace"),
+        )
     if tracking is not None and pipeline is not None:
         if worker_count(workers, reserve_cores) > 1:
             raise BadInput(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from loadpulse.bounds import spread_over
 from loadpulse.cli.http import positive
 from loadpulse.cli.pipeline_options import DrainTimeoutOpt, SinkOpt, StuckAfterOpt, pipeline_durations
 from loadpulse.cli.run_options import Flags, with_run_options
@@ -188,7 +189,7 @@ def run(
     flags: Flags,
 ) -> int:
     """Run a Python or YAML scenario under a load profile or preset (see docs/profiles.md)."""
-    worker_count(workers, reserve_cores)  # a wrong count is said before the file is read
+    processes = worker_count(workers, reserve_cores)  # a wrong count is said before the file is read
     options = make_options(
         profile=profile,
         preset=preset,
@@ -210,7 +211,8 @@ def run(
         drain_timeout=drain_timeout,
         stuck_after=stuck_after,
     )
-    plan = plan_of(file, options)
+    with spread_over(processes):  # per-process bounds are for each worker's part, checked as it is cut
+        plan = plan_of(file, options)
     setup = worker_setup(file, options, plan, workers, reserve_cores, abort_on_worker_loss)
     thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
     return run_and_report(plan, flags, thresholds, workers=setup)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from loadpulse.bounds import check_fd_limit
 from loadpulse.engine.spec_part import SpecRef, cut_spec
 from loadpulse.errors import BadInput
 from loadpulse.profiles.worker_part import WorkerPart
@@ -105,6 +106,7 @@ def worker_setup(
             f"--workers {count}: worker {empty + 1} would get no load (the plan runs {plan.peak_vus:,} VUs "
             "at its peak); use fewer workers"
         )
+    _check_parts(plan, count)
     return WorkerSetup(count, PlanRef.of(file, options), abort_on_loss)
 
 
@@ -115,6 +117,21 @@ def _empty_worker(plan: Plan, count: int) -> int | None:
         if segment_plan(plan, part.segment, part.sequence) is None:
             return i
     return None
+
+
+def _check_parts(plan: Plan, count: int) -> None:
+    """Each worker's part against one process's limits (the whole may exceed them: it is split), before
+    any worker starts: the largest part's VUs must fit the file descriptor limit."""
+    peaks = []
+    for i in range(count):
+        part = WorkerPart.even(i, count)
+        cut = segment_plan(plan, part.segment, part.sequence)
+        peaks.append(cut.peak_vus if cut is not None else 0)
+    i = max(range(count), key=peaks.__getitem__)
+    try:
+        check_fd_limit(peaks[i], f"worker {i + 1} of {count}: its {peaks[i]:,} VUs")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def spec_worker_setup(
@@ -138,6 +155,12 @@ def spec_worker_setup(
         raise BadInput(
             f"--workers {count}: worker {empty + 1} would get no load (the run has {what}); use fewer"
         )
+    parts = [cut_spec(spec, WorkerPart.even(i, count)) for i in range(count)]
+    largest = max(p.load.effective_connections for p in parts if p is not None)
+    try:  # each worker's part against one process's limit (the whole may exceed it: it is split)
+        check_fd_limit(largest, f"-c {spec.load.connections:,} over {count} workers ({largest:,} in one)")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     return WorkerSetup(count, SpecRef(spec), abort_on_loss)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from loadpulse.bounds import MAX_IN_FLIGHT, MAX_VUS, check_count
 from loadpulse.engine.execute import spec_runner
 from loadpulse.engine.open import OpenLoad
 from loadpulse.engine.run import Runner, SnapshotListener
@@ -111,6 +112,12 @@ def cut_spec(spec: RunSpec, part: WorkerPart) -> RunSpec | None:
                 "max_in_flight": max(1, count(load.effective_max_in_flight)),
             }
         )
+    try:  # the whole was checked against all workers' bounds; a part must fit in one process
+        check_count(cut.connections, "-c/--connections (a worker's part)", MAX_VUS)
+        if cut.max_in_flight is not None:
+            check_count(cut.max_in_flight, "--max-in-flight (a worker's part)", MAX_IN_FLIGHT)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     return spec.model_copy(update={"load": cut})
 
 

@@ -29,6 +29,7 @@ from multiprocessing.connection import Connection
 from time import perf_counter_ns
 from typing import Any
 
+from loadpulse.bounds import spread_over
 from loadpulse.engine.execute import execute_runner, plan_runner
 from loadpulse.engine.run import Runner, SnapshotListener
 from loadpulse.errors import BadInput
@@ -85,7 +86,7 @@ def _plan_agent(conn: Connection, ref: dict[str, Any]) -> _Agent:
     # Feeds opened while the file loads take this worker's rows only (no row used by two workers), in
     # proportion to its real part of the load when the coordinator says (``rows``).
     rows = Segment.parse(str(ref["rows"])) if ref.get("rows") else part.part
-    with worker_share(rows):
+    with worker_share(rows), spread_over(part.part.count):  # the whole's bounds are all workers'
         plan = part.load()
     if plan is None:
         raise BadInput("this worker's part of the load is empty")

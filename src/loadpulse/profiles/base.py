@@ -152,7 +152,7 @@ class ProfileConfig(BaseModel):
         # What one process cannot honour is refused here, before anything is allocated (loadpulse.bounds).
         # A worker's cut may be a sliver of a valid whole rate: below MIN_RATE is its share, not a typo.
         sliver = MIN_RATE if isinstance(info.context, dict) and info.context.get("cut") else 0.0
-        check_count(self.peak_vus, "VUs", MAX_VUS)
+        check_count(self.peak_vus, "VUs", MAX_VUS, spread=not sliver)  # a worker's part: one process's
         check_seconds(self.start + self.planned_s, "the profile's duration")
         for budget in ("iterations", "shared_iterations"):
             value = getattr(self, budget, None)
