@@ -9,6 +9,7 @@ import typer
 from typer.exceptions import TyperException
 
 from loadpulse import __version__
+from loadpulse.cli.capacity import capacity
 from loadpulse.cli.compare import compare
 from loadpulse.cli.console import fail
 from loadpulse.cli.demo import demo
@@ -56,6 +57,7 @@ app.command("report")(report)
 app.command("history")(history)
 app.command("show")(show)
 app.command("compare")(compare)
+app.command("capacity")(capacity)
 app.command("proxy")(proxy)
 app.add_typer(target_app, name="target")
 

@@ -1,0 +1,135 @@
+"""What a capacity search shows and writes: a console row per step as it finishes, the answer line, and
+the ``capacity`` document (``--json``, and the data of the ``--html`` report)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+
+from loadpulse.profiles.capacity_search import CapacityResult, StepObservation
+from loadpulse.results.format import markup_safe
+
+SCHEMA = "loadpulse.capacity/1"
+COLUMNS = ("step", "offered", "achieved", "p50", "p95", "p99", "errors", "time", "ended", "verdict")
+WIDTHS = (4, 11, 11, 9, 9, 9, 7, 6, 9, 0)
+
+
+def _ms(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.2f}ms" if v < 10 else f"{v:,.0f}ms"
+
+
+def number(v: float | None) -> str:
+    """1,840 or, under 100, three significant digits (12.5)."""
+    if v is None:
+        return "-"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def rate_text(rate: float | None, unit: str) -> str:
+    if rate is None:
+        return "-"
+    return f"{rate:,.0f} VUs" if unit == "VUs" else f"{number(rate)}/s"
+
+
+def header(console: Console) -> None:
+    line = "  ".join(c.rjust(w) if w else c for c, w in zip(COLUMNS, WIDTHS, strict=True))
+    console.print(f"[bold]{line}[/]", highlight=False)
+
+
+def step_row(console: Console, index: int, step: StepObservation, unit: str) -> None:
+    if step.generator_limited is not None:
+        verdict = "[yellow]GENERATOR-LIMITED[/]"
+    elif step.passed:
+        verdict = "[green]PASS[/]"
+    else:
+        verdict = f"[red]FAIL[/] {markup_safe(step.limited_by or '')}"
+    cells = (
+        str(index),
+        rate_text(step.rate, unit),
+        rate_text(step.achieved, "/s"),
+        _ms(step.p50_ms),
+        _ms(step.p95_ms),
+        _ms(step.p99_ms),
+        f"{step.error_rate * 100:.1f}%",
+        f"{step.duration_s:.0f}s",
+        step.ended,
+    )
+    text = "  ".join(c.rjust(w) for c, w in zip(cells, WIDTHS, strict=False))
+    console.print(f"{text}  {verdict}", highlight=False)
+    if step.generator_limited is not None:
+        console.print(f"      [yellow]{markup_safe(step.generator_limited)}[/]", highlight=False)
+
+
+def answer(result: CapacityResult, unit: str) -> str:
+    """The one line a person reads: the rate, its interval, what limited it."""
+    lo, hi = result.ci
+    if result.max_rate is None:
+        return f"no sustainable load found: {result.message}"
+    span = f"[{number(lo)}\u2013{number(hi) if hi is not None else '?'}]"
+    if unit == "VUs":
+        hi_step = min(
+            (s.rate for s in result.steps if not s.passed and not s.generator_limited), default=None
+        )
+        line = f"highest sustainable load {number(result.max_rate)} VUs {span}"
+        if hi_step is not None:
+            line = f"breaking point: {hi_step:,.0f} VUs (highest sustainable {result.max_rate:,.0f} VUs)"
+    else:
+        line = f"highest sustainable rate {number(result.max_rate)} {unit} {span}"
+    if result.limited_by:
+        line += f", limited by {result.limited_by}"
+    if result.stopped_by not in ("precision",):
+        line += f" — {result.message}"
+    return line
+
+
+def capacity_document(
+    result: CapacityResult,
+    *,
+    unit: str,
+    search_id: str,
+    started_at: str,
+    target: str,
+    slos: Sequence[str],
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    lo, hi = result.ci
+    return {
+        "schema": SCHEMA,
+        "capacity": {
+            "search_id": search_id,
+            "started_at": started_at,
+            "target": target,
+            "slos": list(slos),
+            "max_rate": result.max_rate,
+            "ci": [lo, hi],
+            "limited_by": result.limited_by,
+            "unit": unit,
+            "stopped_by": result.stopped_by,
+            "message": result.message,
+            "settings": settings,
+            "steps": [step_dict(s) for s in result.steps],
+        },
+    }
+
+
+def step_dict(s: StepObservation) -> dict[str, Any]:
+    return {
+        "rate": s.rate,
+        "achieved": s.achieved,
+        "p50_ms": s.p50_ms,
+        "p95_ms": s.p95_ms,
+        "p99_ms": s.p99_ms,
+        "error_rate": s.error_rate,
+        "passed": s.passed,
+        "generator_limited": s.generator_limited is not None,
+        "generator_reason": s.generator_limited,
+        "limited_by": s.limited_by,
+        "duration_s": s.duration_s,
+        "dropped": s.dropped,
+        "ended": s.ended,
+        "run_id": s.run_id,
+    }

@@ -1,0 +1,121 @@
+/* loadpulse capacity report: the latency/throughput curve of a capacity search and its steps, built from
+   the embedded JSON. Every text goes through textContent: URLs and objectives are shown, never interpreted. */
+(function () {
+  "use strict";
+  var doc = JSON.parse(document.getElementById("loadpulse-data").textContent);
+  var c = doc.capacity, root = document.getElementById("report");
+  var vus = c.unit === "VUs";
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function add(parent, child) { parent.appendChild(child); return child; }
+  function num(v, digits) {
+    if (v === null || v === undefined) return "–";
+    return Number(v).toLocaleString("en-US", { maximumFractionDigits: digits === undefined ? 1 : digits });
+  }
+  function ms(v) { return v === null || v === undefined ? "–" : (v < 10 ? num(v, 2) : num(v, 0)) + " ms"; }
+  function unit(v) { return num(v, 1) + (vus ? " VUs" : "/s"); }
+
+  // header and answer ------------------------------------------------------------------------------------
+  var head = add(root, el("header"));
+  var found = c.max_rate !== null;
+  var h1 = add(head, el("h1", null, "loadpulse capacity "));
+  add(h1, el("span", { "class": "badge " + (found ? "PASS" : "FAIL") }, found ? "FOUND" : "NONE"));
+  add(head, el("div", { "class": "muted" },
+    c.target + " — search " + c.search_id + ", started " + c.started_at + ", objectives: " + c.slos.join(", ")));
+  var cards = add(root, el("div", { "class": "cards" }));
+  function card(label, value) {
+    var d = add(cards, el("div", { "class": "card" }));
+    add(d, el("div", { "class": "label" }, label));
+    add(d, el("div", { "class": "value" }, value));
+  }
+  card(vus ? "highest sustainable VUs" : "highest sustainable rate", found ? unit(c.max_rate) : "none");
+  card("interval", "[" + num(c.ci[0], 1) + " – " + (c.ci[1] === null ? "?" : num(c.ci[1], 1)) + "]");
+  card("limited by", c.limited_by || "–");
+  card("steps", String(c.steps.length));
+  card("stopped by", c.stopped_by);
+  add(root, el("div", { "class": c.stopped_by === "precision" ? "muted" : "warning" }, c.message));
+
+  // the curve ----------------------------------------------------------------------------------------------
+  var steps = c.steps.slice().sort(function (a, b) { return a.rate - b.rate; });
+  var xs = steps.map(function (s) { return s.rate; });
+  function col(key) { return steps.map(function (s) { return s[key] === null ? null : s[key]; }); }
+  add(root, el("h2", null, "Latency and throughput against the " + (vus ? "VUs" : "offered rate")));
+  var box = add(add(root, el("div", { "class": "charts" })), el("div", { "class": "chart", "id": "capacity-curve" }));
+  box.parentNode.style.gridTemplateColumns = "1fr";
+  var C = LoadpulseCharts.COLORS;
+  var series = [{ label: vus ? "VUs" : "step" }];
+  var data = [xs];
+  function line(label, values, color, scale, dash) {
+    series.push({ label: label, stroke: color, width: 2, scale: scale, dash: dash,
+                  points: { show: true, size: 7, fill: color } });
+    data.push(values);
+  }
+  if (!vus) line("offered (/s)", xs, C[6], "rate", [6, 4]);
+  line("achieved (/s)", col("achieved"), C[0], "rate");
+  line("p50 (ms)", col("p50_ms"), C[1], "ms");
+  line("p95 (ms)", col("p95_ms"), C[3], "ms");
+  line("p99 (ms)", col("p99_ms"), C[2], "ms");
+
+  // The knee: the highest rate that met every objective (solid) and the interval the limit lies in (band).
+  function knee(u) {
+    var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
+    function xpos(v) { return u.valToPos(v, "x", true); }
+    ctx.save();
+    if (c.ci[0] !== null) {
+      var right = c.ci[1] === null ? u.bbox.left + u.bbox.width : xpos(c.ci[1]);
+      ctx.fillStyle = "rgba(18,128,92,0.10)";
+      ctx.fillRect(xpos(c.ci[0]), top, right - xpos(c.ci[0]), h);
+    }
+    if (found) {
+      ctx.strokeStyle = "#12805c"; ctx.lineWidth = 2 * devicePixelRatio;
+      ctx.beginPath(); ctx.moveTo(xpos(c.max_rate), top); ctx.lineTo(xpos(c.max_rate), top + h); ctx.stroke();
+      ctx.fillStyle = "#12805c"; ctx.font = (12 * devicePixelRatio) + "px system-ui";
+      ctx.fillText("knee " + unit(c.max_rate), xpos(c.max_rate) + 6 * devicePixelRatio, top + 14 * devicePixelRatio);
+    }
+    steps.forEach(function (s, i) {  // generator-limited steps: a yellow ring on the x axis
+      if (!s.generator_limited) return;
+      ctx.strokeStyle = "#b54708"; ctx.lineWidth = 2 * devicePixelRatio;
+      ctx.beginPath(); ctx.arc(xpos(xs[i]), top + h - 8 * devicePixelRatio, 6 * devicePixelRatio, 0, 2 * Math.PI);
+      ctx.stroke();
+    });
+    ctx.restore();
+  }
+  var opts = {
+    title: "offered vs. achieved, and latency percentiles (log scale)",
+    width: Math.max(300, box.clientWidth - 16), height: 420,
+    scales: { x: { time: false }, rate: {}, ms: { distr: 3 } },
+    axes: [
+      { label: vus ? "VUs" : "offered rate (/s)" },
+      { scale: "rate", label: vus ? "achieved (/s)" : "rate (/s)", size: 70 },
+      { scale: "ms", label: "latency (ms)", side: 1, size: 70, grid: { show: false } },
+    ],
+    series: series,
+    hooks: { draw: [knee] },
+  };
+  var u = new uPlot(opts, data, box);
+  window.addEventListener("resize", function () { u.setSize({ width: Math.max(300, box.clientWidth - 16), height: 420 }); });
+
+  // steps -------------------------------------------------------------------------------------------------
+  add(root, el("h2", null, "Steps, in the order they ran"));
+  var t = add(root, el("table", { "id": "steps" })), tr = add(add(t, el("thead")), el("tr"));
+  [vus ? "VUs" : "offered", "achieved", "p50", "p95", "p99", "errors", "dropped", "time", "ended", "verdict", "run"]
+    .forEach(function (h) { add(tr, el("th", null, h)); });
+  var body = add(t, el("tbody"));
+  c.steps.forEach(function (s) {
+    var row = add(body, el("tr"));
+    var verdict = s.generator_limited ? "GENERATOR-LIMITED" : (s.passed ? "PASS" : "FAIL");
+    [unit(s.rate), num(s.achieved, 1) + "/s", ms(s.p50_ms), ms(s.p95_ms), ms(s.p99_ms),
+     num(100 * s.error_rate, 2) + " %", num(s.dropped, 0), num(s.duration_s, 1) + " s", s.ended]
+      .forEach(function (v) { add(row, el("td", null, v)); });
+    var td = add(row, el("td"));
+    add(td, el("span", { "class": "badge " + (s.generator_limited ? "WARN" : verdict) }, verdict));
+    var why = s.generator_limited ? s.generator_reason : s.limited_by;
+    if (why) add(td, el("div", { "class": "muted" }, why));
+    add(row, el("td", null, s.run_id));
+  });
+})();

@@ -1,0 +1,204 @@
+"""The capacity search policy against simulated targets: pure, no clock, no sockets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loadpulse.profiles.capacity_search import (
+    STOP_GENERATOR,
+    STOP_MAX_DURATION,
+    STOP_MAX_RATE,
+    STOP_NOTHING_PASSED,
+    STOP_PRECISION,
+    CapacityResult,
+    CapacitySearch,
+    SearchSettings,
+    SettleRule,
+    StepObservation,
+    generator_limit,
+)
+
+Model = Callable[[float], StepObservation]
+
+
+def queueing_target(capacity: float, generator_max: float = float("inf")) -> Model:
+    """A target serving at most ``capacity``/s behind a generator that can offer ``generator_max``/s."""
+
+    def step(rate: float) -> StepObservation:
+        offered = min(rate, generator_max)
+        achieved = min(offered, capacity)
+        passed = rate <= capacity
+        limited = generator_limit(
+            offered=rate,
+            achieved=achieved,
+            dropped=int((rate - offered) * 10),
+            duration_s=10,
+            passed=passed,
+            loop_limited=False,
+            cpu_pct=50.0,
+            open_model=True,
+        )
+        return StepObservation(
+            rate=rate,
+            achieved=achieved,
+            passed=passed,
+            limited_by=None if passed else "p95<200ms",
+            generator_limited=limited,
+            duration_s=10,
+            interval_rates=(achieved,) * 8,
+        )
+
+    return step
+
+
+def run(settings: SearchSettings, model: Model) -> tuple[CapacityResult, float]:
+    search = CapacitySearch(settings)
+    elapsed = 0.0
+    while (rate := search.next_rate(elapsed)) is not None:
+        step = model(rate)
+        elapsed += settings.step_duration_s
+        search.record(step)
+        assert len(search.steps) < 100
+    return search.result(), elapsed
+
+
+@given(capacity=st.floats(5, 50_000), start=st.floats(1, 1000), precision=st.sampled_from([0.02, 0.05, 0.1]))
+@settings(max_examples=200, deadline=None)
+def test_lands_within_the_precision(capacity: float, start: float, precision: float) -> None:
+    result, _ = run(SearchSettings(start=start, precision=precision), queueing_target(capacity))
+    if start / 2 > capacity and result.max_rate is None:
+        return  # walked down past the floor: impossible here as MIN_RATE < 5
+    assert result.stopped_by == STOP_PRECISION
+    assert result.max_rate is not None and result.max_rate <= capacity
+    # rounding to 3 significant digits may leave the bracket a hair wider than asked
+    assert result.max_rate >= capacity * (1 - precision) * 0.995
+    lo, hi = result.ci
+    assert lo is not None and hi is not None and lo <= capacity <= hi
+    assert result.limited_by == "p95<200ms"
+
+
+def test_steps_grow_then_bisect() -> None:
+    result, _ = run(SearchSettings(start=100, precision=0.05), queueing_target(300))
+    assert [s.rate for s in result.steps][:4] == [100, 200, 400, 300]
+    assert [s.passed for s in result.steps][:4] == [True, True, False, True]
+    assert 285 <= (result.max_rate or 0) <= 300
+
+
+def test_a_failing_start_walks_down() -> None:
+    result, _ = run(SearchSettings(start=1000), queueing_target(90))
+    assert [s.rate for s in result.steps][:5] == [1000, 500, 250, 125, 62.5]
+    assert 85 <= (result.max_rate or 0) <= 90
+
+
+def test_nothing_passes() -> None:
+    result, _ = run(SearchSettings(start=10), queueing_target(0.1))
+    assert result.max_rate is None and result.stopped_by == STOP_NOTHING_PASSED
+    assert result.ci == (None, 10 / 8)
+    assert "no step met every objective" in result.message
+
+
+def test_generator_limited_steps_are_labelled_and_end_the_search() -> None:
+    result, _ = run(SearchSettings(start=100), queueing_target(10_000, generator_max=700))
+    last = result.steps[-1]
+    assert last.rate == 800 and last.generator_limited is not None and last.passed
+    assert "dropped" in last.generator_limited
+    assert result.stopped_by == STOP_GENERATOR and result.limited_by == "generator"
+    assert result.max_rate == 400  # never the generator's step, never "the target's limit"
+    assert result.ci[1] is None
+    assert "the generator could not offer more than 700/s" in result.message
+    assert "--max-in-flight" in result.message
+
+
+def test_max_rate_bounds_the_growth() -> None:
+    result, _ = run(SearchSettings(start=100, max_rate=300), queueing_target(10_000))
+    assert [s.rate for s in result.steps] == [100, 200, 300]
+    assert result.max_rate == 300 and result.stopped_by == STOP_MAX_RATE
+    assert result.ci[1] is None and "--max-rate" in result.message
+
+
+def test_max_duration_bounds_the_search() -> None:
+    settings_ = SearchSettings(start=100, step_duration_s=10, max_duration_s=45)
+    result, elapsed = run(settings_, queueing_target(3000))
+    assert elapsed <= 45 and len(result.steps) == 4
+    assert result.stopped_by == STOP_MAX_DURATION
+    assert result.max_rate == 800
+
+
+def test_vus_are_whole_and_stop_one_apart() -> None:
+    result, _ = run(SearchSettings(start=10, integer=True), queueing_target(37))
+    assert all(s.rate == int(s.rate) for s in result.steps)
+    assert result.max_rate == 37 and result.ci == (37, 38)
+
+
+def test_noise_widens_the_interval() -> None:
+    def noisy(rate: float) -> StepObservation:
+        ok = rate <= 300
+        return StepObservation(
+            rate, rate * 0.98, ok, None if ok else "p95<100ms", interval_rates=(rate * 0.9, rate * 1.06)
+        )
+
+    result, _ = run(SearchSettings(start=100), noisy)
+    assert result.max_rate is not None
+    lo, hi = result.ci
+    assert lo is not None and hi is not None
+    assert lo < result.max_rate * 0.98 and hi > 300
+
+
+@pytest.mark.parametrize(
+    ("kw", "needle"),
+    [
+        ({"start": 100, "max_rate": 50}, "--max-rate 50 is below the start rate 100"),
+        ({"start": 0}, "--start-rate must be greater than zero"),
+        ({"start": 1, "growth": 1}, "--growth"),
+        ({"start": 1, "precision": 0}, "--precision"),
+        ({"start": 1, "step_duration_s": 10, "max_duration_s": 5}, "shorter than one step"),
+    ],
+)
+def test_bad_settings_are_named(kw: dict[str, float], needle: str) -> None:
+    assert any(needle in p for p in SearchSettings(**kw).problems())  # type: ignore[arg-type]
+
+
+def _limit(
+    *,
+    achieved: float = 100.0,
+    passed: bool = True,
+    loop: bool = False,
+    cpu: float = 20.0,
+    open_model: bool = True,
+) -> str | None:
+    return generator_limit(
+        offered=100.0,
+        achieved=achieved,
+        dropped=0,
+        duration_s=10.0,
+        passed=passed,
+        loop_limited=loop,
+        cpu_pct=cpu,
+        open_model=open_model,
+    )
+
+
+def test_generator_limit_rules() -> None:
+    assert _limit() is None
+    assert "achieved 90.0/s" in (_limit(achieved=90) or "")
+    # a failing target with a shortfall is the target's limit (requests piled up in it)
+    assert _limit(achieved=90, passed=False) is None
+    assert _limit(passed=False, loop=True) is not None
+    assert "97 %" in (_limit(passed=False, cpu=97, open_model=False) or "")
+    # closed model: VUs are not a rate; a shortfall means nothing
+    assert _limit(achieved=90, open_model=False) is None
+
+
+def test_settle_rule() -> None:
+    rule = SettleRule(min_hold_s=3, window=3, tolerance=0.15, floor_ms=2)
+    assert rule.state([50, 10, 10.5, 11], 2.0, failing=False) is None  # too early
+    assert rule.state([50, 10, 10.5], 4.0, failing=False) is None  # first interval never counts
+    assert rule.state([50, 10, 10.5, 11], 4.0, failing=False) == "settled"
+    assert rule.state([1, 0.5, 1.9, 1.0], 4.0, failing=False) == "settled"  # under the floor
+    assert rule.state([5, 40, 80, 120], 4.0, failing=False) is None  # climbing, but passing: hold on
+    assert rule.state([5, 40, 80, 120], 4.0, failing=True) == "diverged"
+    assert rule.state([5, 40, 20, 60], 4.0, failing=True) is None  # noisy, not settled

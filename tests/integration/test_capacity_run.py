@@ -1,0 +1,131 @@
+"""`loadpulse capacity` against a loopback target of known capacity (tests/capacity/bucket_server.py):
+it lands within 10 % of it, labels a step the generator could not hold, and searches scenario files in
+iterations/s and in VUs. Steps are short (3 s) to keep the module near 50 s."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import pytest
+
+from loadpulse.store.history import RunStore
+from tests.conftest import CliResult
+from tests.ports import free_port
+
+CAPACITY = 300
+
+
+def _bucket(rate: float, delay_ms: float = 0.0) -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "tests.capacity.bucket_server", str(port), str(rate), str(delay_ms)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def bucket_url() -> Iterator[str]:
+    """At most 300 requests a second; the rest queue (latency grows without bound above 300/s)."""
+    yield from _bucket(CAPACITY)
+
+
+@pytest.fixture
+def slow_url() -> Iterator[str]:
+    """Answers take 50 ms each, without queueing: two in flight can carry no more than 40/s."""
+    yield from _bucket(100_000, delay_ms=50)
+
+
+def _doc(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())["capacity"]  # type: ignore[no-any-return]
+
+
+def test_lands_within_ten_percent_of_a_known_capacity(
+    cli: Callable[..., CliResult], bucket_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "capacity.json"
+    t0 = perf_counter()
+    r = cli("capacity", bucket_url, "--slo", "p95<100ms", "--slo", "errors.rate<1%", "--start-rate", "50",
+            "--step-duration", "3s", "--max-duration", "60s", "--json", str(out))  # fmt: skip
+    wall = perf_counter() - t0
+    assert r.code == 0, r.err
+    c = _doc(out)
+    print(
+        f"capacity N={CAPACITY}/s found {c['max_rate']} ci={c['ci']} in {wall:.1f} s, {len(c['steps'])} steps"
+    )
+    assert abs(c["max_rate"] - CAPACITY) <= 0.10 * CAPACITY
+    lo, hi = c["ci"]
+    assert lo <= c["max_rate"] < hi
+    assert c["limited_by"] == "p95<100ms" and c["unit"] == "req/s" and c["stopped_by"] == "precision"
+    rates = [s["rate"] for s in c["steps"]]
+    assert rates[:4] == [50, 100, 200, 400]  # grown by 2 until one failed, then bisected
+    keys = {"rate", "achieved", "p50_ms", "p95_ms", "p99_ms", "error_rate", "passed", "generator_limited",
+            "limited_by", "duration_s"}  # fmt: skip
+    assert all(keys <= set(s) for s in c["steps"])
+    assert not any(s["generator_limited"] for s in c["steps"])
+    # Above capacity the target, not the generator, held the rate down: achieved stays near N.
+    over = [s for s in c["steps"] if s["rate"] >= 1.2 * CAPACITY]
+    assert over and all(not s["passed"] and s["achieved"] < 1.1 * CAPACITY for s in over)
+    assert "highest sustainable rate" in r.out and "limited by p95<100ms" in r.out
+    # Every step is in the history, tagged with the search.
+    saved = RunStore().open().list(tag=f"capacity:{c['search_id']}", limit=100)
+    assert sorted(row.run_id for row in saved) == sorted(s["run_id"] for s in c["steps"])
+
+
+def test_a_step_the_generator_cannot_hold_is_labelled(
+    cli: Callable[..., CliResult], slow_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "capacity.json"
+    r = cli("capacity", slow_url, "--slo", "p95<500ms", "--start-rate", "10", "--max-in-flight", "2",
+            "-c", "2", "--step-duration", "3s", "--json", str(out), "--no-history")  # fmt: skip
+    assert r.code == 0, r.err
+    c = _doc(out)
+    last = c["steps"][-1]
+    assert last["generator_limited"] and last["passed"]
+    assert "dropped" in last["generator_reason"]
+    assert c["stopped_by"] == "generator" and c["limited_by"] == "generator"
+    assert c["max_rate"] is not None and c["max_rate"] < last["rate"]
+    assert "the generator could not offer more than" in c["message"]
+    assert "GENERATOR-LIMITED" in r.out
+
+
+SCENARIO = """
+from loadpulse import task
+
+@task
+async def hit(ctx):
+    await ctx.http.get("/", name="hit")
+"""
+
+
+def test_a_scenario_file_is_searched_in_iterations_and_in_vus(
+    cli: Callable[..., CliResult], bucket_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "scenario.py"
+    path.write_text(textwrap.dedent(SCENARIO))
+    out = tmp_path / "capacity.json"
+    r = cli("capacity", str(path), "-u", bucket_url, "--slo", "p95<100ms", "--slo", "iterations.rate>1/s",
+            "--start-rate", "20", "--max-rate", "40", "--step-duration", "3s", "--json", str(out),
+            "--no-history")  # fmt: skip
+    assert r.code == 0, r.err
+    c = _doc(out)
+    assert c["unit"] == "iterations/s" and [s["rate"] for s in c["steps"]] == [20, 40]
+    assert c["max_rate"] == 40 and c["stopped_by"] == "max_rate" and c["ci"][1] is None
+    assert all(s["achieved"] > 0.9 * s["rate"] for s in c["steps"])
+
+    r = cli("capacity", str(path), "-u", bucket_url, "--slo", "p95<100ms", "--vus", "--start-rate", "2",
+            "--max-rate", "4", "--step-duration", "3s", "--json", str(out), "--no-history")  # fmt: skip
+    assert r.code == 0, r.err
+    c = _doc(out)
+    assert c["unit"] == "VUs" and [s["rate"] for s in c["steps"]] == [2, 4]
+    assert "highest sustainable load 4 VUs" in r.out
