@@ -16,6 +16,7 @@ from loadpulse.cli.demo import demo
 from loadpulse.cli.history import history, show
 from loadpulse.cli.http import http
 from loadpulse.cli.live_options import expand_optional_values
+from loadpulse.cli.plan import plan
 from loadpulse.cli.proxy import proxy
 from loadpulse.cli.report import report
 from loadpulse.cli.run import run
@@ -57,6 +58,7 @@ app.command("report")(report)
 app.command("history")(history)
 app.command("show")(show)
 app.command("compare")(compare)
+app.command("plan")(plan)
 app.command("capacity")(capacity)
 app.command("proxy")(proxy)
 app.add_typer(target_app, name="target")

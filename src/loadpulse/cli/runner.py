@@ -4,7 +4,7 @@ Shared by http, run and demo. What is shown and written is up to the outputs (lo
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -79,11 +79,13 @@ def run_and_report(
     flags: Flags,
     thresholds: Sequence[Threshold] = (),
     workers: WorkerSetup | None = None,
+    on_finished: Callable[[Finished], None] | None = None,
 ) -> int:
     """Run, then show and write what was measured, even when interrupted or aborted. Returns the exit
     code. ``flags``: the command's output flags (see cli.run_options); ``thresholds`` are evaluated every
     interval (for abort_on_fail and the live outputs) and on the final aggregate; ``workers``: a scenario
-    run spread over worker processes (their merged numbers are what every output sees)."""
+    run spread over worker processes (their merged numbers are what every output sees); ``on_finished``
+    is handed the finished run before its outputs stop (``loadpulse plan`` reports its runs together)."""
     err = stderr_console()
     # With the JSON on stdout, everything for humans goes to stderr so the JSON stays parseable.
     human = err if flags.get("json_out") == "-" else stdout_console()
@@ -147,6 +149,8 @@ def run_and_report(
             if sampler is not None:
                 sampler.close()
         finished = outputs.finished or finish(outcome)
+        if on_finished is not None:
+            on_finished(finished)
         _warn(outcome, finished, sampler, err, live)
         problems = outputs.stop(finished)
     code = exit_code(outcome, finished.summary["verdict"], bool(flags.get("fail_on_warn")))

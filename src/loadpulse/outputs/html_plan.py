@@ -1,0 +1,96 @@
+"""`loadpulse plan --html`: one self-contained page for a whole test plan.
+
+At the top, the plan's verdict and its runs side by side (requests/s, p50/p95/p99, error rate, verdict;
+a chart of each across the runs); under it a section per run holding that run's own HTML report, exactly
+as `--html` writes it for a single run (:func:`loadpulse.outputs.html_report.render_html`), in an iframe
+built from ``srcdoc``. An iframe, not the report's DOM inlined: each report keeps its own page state
+(chart registry, fault bands, element ids), so the single-run renderer is reused unchanged and whatever
+it grows later shows in plans too. ``srcdoc`` is escaped as an attribute, so no text in a report can end
+it; the frames have the page's origin and its no-network policy.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from loadpulse.outputs.files import write_text_atomic
+from loadpulse.outputs.html_report import _embed_json, _static, render_html
+from loadpulse.results.format import bidi_safe
+from loadpulse.results.plan_outcome import PlanOutcome, comparison_row
+
+PLAN_CSS = """
+.plan-run { margin-top: 36px; border-top: 2px solid var(--line); }
+.plan-run > header { max-width: 1200px; margin: 0 auto; padding: 16px 24px 0; }
+.plan-run iframe { display: block; width: 100%; border: 0; height: 600px; }
+.plan-run .skipped { max-width: 1200px; margin: 8px auto; padding: 0 24px; }
+.SKIPPED { background: #98a2b3; } .ERROR, .ABORTED, .INTERRUPTED { background: var(--fail); }
+td a { color: inherit; }
+#comparison th:nth-child(3), #comparison td:nth-child(3) {
+  white-space: normal; text-align: left; min-width: 160px;
+}
+#comparison + .charts, .warning + .charts { margin-top: 16px; }
+"""
+
+
+def plan_data(plan: PlanOutcome) -> dict[str, Any]:
+    data: dict[str, Any] = bidi_safe(
+        {
+            "plan": {
+                "name": plan.name,
+                "file": plan.path,
+                "description": plan.description,
+                "started_at": plan.started_at,
+                "verdict": plan.verdict,
+                "exit_code": plan.exit_code,
+                "ended_by": plan.ended_by,
+                "stopped_by": plan.stopped_by,
+            },
+            "runs": [comparison_row(r) for r in plan.runs],
+        }
+    )
+    return data
+
+
+def _section(index: int, report: str | None) -> str:
+    frame = (
+        f'<iframe title="run {index + 1} report" srcdoc="{html.escape(report, quote=True)}"></iframe>'
+        if report is not None
+        else ""
+    )
+    return f'<section class="plan-run" id="run-{index + 1}" data-index="{index}">{frame}</section>'
+
+
+def render_plan_html(plan: PlanOutcome) -> str:
+    title = f"loadpulse plan {plan.name}"
+    sections = [
+        _section(r.index, render_html(r.results) if r.results is not None else None) for r in plan.runs
+    ]
+    return "\n".join(
+        [
+            "<!doctype html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            # As the run report: nothing fetched; the runs' reports are srcdoc frames (no fetch either).
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'\">",
+            f"<title>{html.escape(title)}</title>",
+            f"<style>{_static('uPlot.min.css')}</style>",
+            f"<style>{_static('report.css')}{PLAN_CSS}</style>",
+            "</head><body>",
+            '<main id="plan"><noscript>This report draws its charts with JavaScript.</noscript></main>',
+            *sections,
+            f'<script type="application/json" id="loadpulse-plan">{_embed_json(plan_data(plan))}</script>',
+            f"<script>/* uPlot {_static('uPlot.LICENSE').splitlines()[0]} (MIT, see below) */\n"
+            f"{_static('uPlot.iife.min.js')}</script>",
+            f"<script>{_static('charts.js')}</script>",
+            f"<script>{_static('report_plan.js')}</script>",
+            f"<!-- uPlot licence:\n{html.escape(_static('uPlot.LICENSE'))}\n-->",
+            "</body></html>",
+        ]
+    )
+
+
+def write_plan_html(plan: PlanOutcome, path: str | Path) -> None:
+    write_text_atomic(path, render_plan_html(plan))
