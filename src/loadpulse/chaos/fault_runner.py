@@ -22,7 +22,8 @@ from loadpulse.chaos.proxy import FaultProxy, ProxyError
 from loadpulse.chaos.shell import run_command
 from loadpulse.chaos.timeline import FaultHook, FaultRecord, FaultTimeline
 from loadpulse.errors import BadInput
-from loadpulse.faults.schedule import Occurrence, active_faults, schedule
+from loadpulse.faults.proxy_faults import NO_FAULTS, BadFault, ProxyFaults, combine
+from loadpulse.faults.schedule import Occurrence, schedule
 from loadpulse.faults.spec import FaultPlan, FaultSpec
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.thresholds.threshold import Threshold
@@ -121,12 +122,15 @@ class FaultRunner:
 
     async def _fire(self, occ: Occurrence) -> None:
         f = occ.fault
-        if f.kind == "proxy":
-            await self._proxy_fault(f)
-        elif f.kind == "run":
-            await self._run_fault(f)
-        else:
-            await self._process_fault(f)
+        try:
+            if f.kind == "proxy":
+                await self._proxy_fault(f)
+            elif f.kind == "run":
+                await self._run_fault(f)
+            else:
+                await self._process_fault(f)
+        except Exception as exc:  # a fault that breaks must not end the run, nor vanish in its task
+            self.timeline.warnings.append(f"fault {f.name!r} failed: {type(exc).__name__}: {exc}")
 
     # The kinds --------------------------------------------------------------------------------------
 
@@ -137,16 +141,12 @@ class FaultRunner:
         rec = self.timeline.begin(f.name, "proxy", f.target, f"{f.proxy.describe()} on proxy {f.target}",
                                   f.for_s, f.settle_s)  # fmt: skip
         on.append(f)
-        proxy.apply(active_faults([x.proxy for x in on if x.proxy is not None]))
+        proxy.apply(_settings(on))
         try:
             await (asyncio.sleep(f.for_s) if f.for_s is not None else asyncio.Event().wait())
         finally:
             on.remove(f)
-            left = [x.proxy for x in on if x.proxy is not None]
-            if left:
-                proxy.apply(active_faults(left))
-            else:
-                proxy.clear()
+            proxy.apply(_settings(on))
             self.timeline.end(rec)
 
     async def _process_fault(self, f: FaultSpec) -> None:
@@ -238,3 +238,17 @@ class FaultRunner:
             with contextlib.suppress(Exception):
                 proxy.clear()
                 await proxy.close()
+
+
+def _settings(on: Sequence[FaultSpec]) -> ProxyFaults:
+    """What a proxy injects while the faults ``on`` are on: their settings combined (contradictions were
+    refused at load); two faults that only touch at one instant, the later wins."""
+    merged = NO_FAULTS
+    for f in on:
+        if f.proxy is None:
+            continue
+        try:
+            merged = combine(merged, f.proxy)
+        except BadFault:
+            merged = f.proxy
+    return merged

@@ -115,6 +115,7 @@ class FaultTimeline:
         self.over = False
         """The final cut was taken: faults no longer fire."""
         self._series: list[Interval] = []
+        self._said_baseline = False
 
     def now_s(self) -> float:
         return (perf_counter_ns() - self.t0_ns) / 1e9
@@ -181,6 +182,12 @@ class FaultTimeline:
         series.extend(_interval(r, _backlog_at(timeline, r.t_s)) for r in agg.series[len(series) :])
         first = min(r.start_s for r in self.records)
         goals = objectives(series, first, *self.limits)
+        if not self._said_baseline and goals.p95_ms is None and goals.p99_ms is None and series:
+            self._said_baseline = True
+            self.warnings.append(
+                f"no interval before the first fault ({first:.1f} s) and no p95/p99 threshold: recovery "
+                "is judged on responses coming back (and errors.rate, if given) only"
+            )
         for rec in self.records:
             if rec.final or rec.end_s is None:
                 continue

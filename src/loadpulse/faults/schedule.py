@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from loadpulse.faults.proxy_faults import BadFault, ProxyFaults, combine
+from loadpulse.faults.proxy_faults import BadFault, combine
 from loadpulse.faults.spec import FaultSpec, ProxySpec
 
 MAX_OCCURRENCES = 10_000
@@ -110,11 +110,3 @@ def check_overlaps(occs: Sequence[Occurrence]) -> None:
                         f"{b.fault.where}: overlaps {a.fault.name!r} on proxy {a.fault.target!r} from "
                         f"{b.start_s:g}s and contradicts it: {str(exc).split(': ', 1)[-1]}"
                     ) from None
-
-
-def active_faults(specs: Sequence[ProxyFaults]) -> ProxyFaults:
-    """What a proxy injects while ``specs`` are all on (their settings combined; checked at load)."""
-    merged = ProxyFaults()
-    for s in specs:
-        merged = combine(merged, s)
-    return merged
