@@ -81,9 +81,10 @@ See docs/capacity.md."""
     code, t0 = EXIT_OK, perf_counter()
     try:
         while (rate := search.next_rate(perf_counter() - t0)) is not None:
-            step = run_step(
-                description.at(rate, settings.integer, settings.step_duration_s), rate, step_settings
-            )
+            step_s, vus = settings.step_duration_s, settings.integer
+            run = description.at(rate, vus, step_s)
+            workers = description.workers_at(run, rate, vus, step_s) if description.workers else None
+            step = run_step(run, rate, step_settings, workers)
             if len(search.steps) == 0 and (missing := unmeasured(step.results)) is not None:
                 raise BadInput(
                     f"--slo {missing!r} cannot be measured: the first step ({rate:g} {unit}) gave it no data"

@@ -15,6 +15,7 @@ from loadpulse.cli.http import positive, read_body
 from loadpulse.cli.pipeline_options import DrainTimeoutOpt, SinkOpt, StuckAfterOpt
 from loadpulse.cli.report_options import NoHistoryOpt, ProbeOpt, RunNameOpt, SecretOpt, StoreOpt, TagOpt
 from loadpulse.cli.run import make_options
+from loadpulse.cli.worker_options import ReserveCoresOpt, WorkersOpt, worker_count
 from loadpulse.errors import BadInput
 from loadpulse.profiles.capacity_search import SearchSettings
 from loadpulse.protocols.http.request import parse_header
@@ -86,6 +87,8 @@ OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("grace", _opt(str, "--grace", help="At a step's end, how long in-flight work may finish (2s)."), "2s"),
     ("insecure", _opt(bool, "--insecure", "-k", help="Skip TLS certificate verification."), False),
     ("probe", ProbeOpt, None),
+    ("workers", WorkersOpt, None),
+    ("reserve_cores", ReserveCoresOpt, None),
     ("json_out", _opt(_TEXT, "--json", metavar="PATH", help="Write the capacity document to this path ('-' "
      "for stdout)."), None),
     ("html", _opt(_TEXT, "--html", metavar="PATH", help="Write an HTML report: the latency/throughput curve "
@@ -198,6 +201,8 @@ def url_target(url: str, flags: CapacityFlags) -> UrlTarget:
         grace_s=parse_duration(flags["grace"], "--grace"),
         connections=flags["connections"],
         max_in_flight=flags["max_in_flight"],
+        workers=_workers(flags),
+        reserve_cores=flags["reserve_cores"],
     )
 
 
@@ -220,4 +225,12 @@ def file_target(path: str, flags: CapacityFlags) -> FileTarget:
         options=options,
         max_vus=flags["max_vus"],
         grace_s=options.grace_s,
+        workers=_workers(flags),
+        reserve_cores=flags["reserve_cores"],
     )
+
+
+def _workers(flags: CapacityFlags) -> str | None:
+    """``--workers`` once its count is checked (None: one process)."""
+    count = worker_count(flags["workers"], flags["reserve_cores"])
+    return flags["workers"] if count > 1 else None

@@ -13,6 +13,8 @@ from typing import Any
 from rich.console import Console
 
 from loadpulse.cli.runner import RunDescription, new_run_id, run_info, run_secrets_of
+from loadpulse.cli.worker_options import WorkerSetup
+from loadpulse.engine.coordinator import execute_workers
 from loadpulse.engine.execute import execute, execute_plan
 from loadpulse.errors import BadInput
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
@@ -124,8 +126,11 @@ class _Watch:
         return self.window
 
 
-def run_step(description: RunDescription, rate: float, s: StepSettings) -> StepRun:
-    """Run one step to its end; the observation the search records."""
+def run_step(
+    description: RunDescription, rate: float, s: StepSettings, workers: WorkerSetup | None = None
+) -> StepRun:
+    """Run one step to its end (over ``workers``' processes, if given); the observation the search
+    records."""
     hidden = tuple(run_secrets_of(description, s.flags.get("secret") or ()))
     info = run_info(description, hidden)
     tags = [*(s.flags.get("tag") or ()), f"capacity:{s.search_id}"]
@@ -157,7 +162,10 @@ def run_step(description: RunDescription, rate: float, s: StepSettings) -> StepR
         try:
             outputs.start(info)
             kw: dict[str, Any] = {"sampler": sampler, "on_outcome": outputs.on_outcome}
-            if isinstance(description, Plan):
+            if workers is not None:
+                warn = lambda m: s.err.print(f"[yellow]warning:[/] {markup_safe(m)}", highlight=False)  # noqa: E731
+                outcome = execute_workers(description, workers.ref, workers.count, watch, warn=warn, **kw)
+            elif isinstance(description, Plan):
                 outcome = execute_plan(description, watch, **kw)
             else:
                 outcome = execute(description, watch, **kw)
@@ -199,6 +207,10 @@ def observe(
         durations = [sc.duration for sc in judged.scenarios.values() if sc.duration.total]
         lat = latency_ms(max(durations, key=lambda h: h.percentile(95.0))) if durations else {}
     passed = met(results)
+    workers = (summary.get("workers") or {}).get("per_worker") or []
+    busiest = [float(w["cpu_pct"]) for w in workers if w.get("cpu_pct") is not None]
+    if busiest:  # over workers, the coordinator's own CPU says nothing of theirs
+        cpu_pct = max(busiest)
     reason = generator_limit(
         offered=offered,
         achieved=achieved,

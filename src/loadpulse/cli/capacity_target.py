@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from loadpulse.cli.runner import RunDescription
+from loadpulse.cli.worker_options import WorkerSetup, spec_worker_setup, worker_setup
 from loadpulse.profiles.base import OpenProfile
 from loadpulse.profiles.presets import Overrides
 from loadpulse.scenario.model import Plan
@@ -30,10 +31,18 @@ class UrlTarget:
     grace_s: float
     connections: int
     max_in_flight: int | None
+    workers: str | None = None
+    reserve_cores: int | None = None
 
     @property
     def title(self) -> str:
         return self.request.url
+
+    def workers_at(
+        self, description: RunDescription, rate: float, vus: bool, step_s: float
+    ) -> WorkerSetup | None:
+        assert isinstance(description, RunSpec)
+        return spec_worker_setup(description, self.workers, self.reserve_cores, False)
 
     def at(self, rate: float, vus: bool, step_s: float) -> RunDescription:
         if vus:
@@ -62,21 +71,34 @@ class FileTarget:
     options: RunOptions
     max_vus: int | None
     grace_s: float
+    workers: str | None = None
+    reserve_cores: int | None = None
 
     @property
     def title(self) -> str:
         return self.source.path
 
-    def at(self, rate: float, vus: bool, step_s: float) -> RunDescription:
+    def options_at(self, rate: float, vus: bool, step_s: float) -> RunOptions:
         if vus:
             over = Overrides(vus=int(rate), duration_s=step_s)
-            opts = dataclasses.replace(self.options, profile="constant-vus", overrides=over)
-        else:
-            max_vus = self.max_vus or max(100, math.ceil(rate))
-            over = Overrides(rate=rate, duration_s=step_s, max_vus=max_vus)
-            opts = dataclasses.replace(self.options, profile=None, overrides=over)
-        plan = build_plan(self.source, opts)
+            return dataclasses.replace(self.options, profile="constant-vus", overrides=over)
+        max_vus = self.max_vus or max(100, math.ceil(rate))
+        over = Overrides(rate=rate, duration_s=step_s, max_vus=max_vus)
+        return dataclasses.replace(self.options, profile=None, overrides=over)
+
+    def at(self, rate: float, vus: bool, step_s: float) -> RunDescription:
+        plan = build_plan(self.source, self.options_at(rate, vus, step_s))
+        if self.workers is not None:
+            # Workers build the plan from the file and the step's options themselves.
+            return plan
         return _short_stops(plan, self.grace_s, rate, vus)
+
+    def workers_at(
+        self, description: RunDescription, rate: float, vus: bool, step_s: float
+    ) -> WorkerSetup | None:
+        assert isinstance(description, Plan)
+        opts = self.options_at(rate, vus, step_s)
+        return worker_setup(self.source.path, opts, description, self.workers, self.reserve_cores, False)
 
 
 def _short_stops(plan: Plan, grace_s: float, rate: float, vus: bool) -> Plan:
