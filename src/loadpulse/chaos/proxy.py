@@ -108,6 +108,8 @@ class FaultProxy:
                 link.doomed = self.draw_reset()
             if before.stall and not faults.stall and link.stalled:
                 link.reset()
+            link.up.refresh()
+            link.down.refresh()
 
     def clear(self) -> None:
         self.apply(NO_FAULTS)
