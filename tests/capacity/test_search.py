@@ -20,6 +20,7 @@ from loadpulse.profiles.capacity_search import (
     SettleRule,
     StepObservation,
     generator_limit,
+    shortfall,
 )
 
 Model = Callable[[float], StepObservation]
@@ -184,13 +185,17 @@ def _limit(
 
 def test_generator_limit_rules() -> None:
     assert _limit() is None
-    assert "achieved 90.0/s" in (_limit(achieved=90) or "")
+    # a shortfall with an idle generator is the target falling behind, not the generator
+    assert _limit(achieved=90) is None
+    assert "achieved 90.0/s" in (_limit(achieved=90, cpu=95) or "")
+    assert "event loop" in (_limit(achieved=90, loop=True) or "")
     # a failing target with a shortfall is the target's limit (requests piled up in it)
     assert _limit(achieved=90, passed=False) is None
     assert _limit(passed=False, loop=True) is not None
     assert "97 %" in (_limit(passed=False, cpu=97, open_model=False) or "")
     # closed model: VUs are not a rate; a shortfall means nothing
-    assert _limit(achieved=90, open_model=False) is None
+    assert _limit(achieved=90, open_model=False, cpu=95) is None
+    assert shortfall(100, 96, True) and not shortfall(100, 98, True) and not shortfall(100, 50, False)
 
 
 def test_settle_rule() -> None:

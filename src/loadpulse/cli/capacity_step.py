@@ -24,7 +24,13 @@ from loadpulse.outputs.output_set import OutputSet
 from loadpulse.outputs.registry import build_outputs
 from loadpulse.probes.build import build_sampler, check_probe_thresholds
 from loadpulse.probes.sampler import ProbeSampler
-from loadpulse.profiles.capacity_search import SettleRule, StepObservation, generator_limit
+from loadpulse.profiles.capacity_search import (
+    SHORTFALL_OBJECTIVE,
+    SettleRule,
+    StepObservation,
+    generator_limit,
+    shortfall,
+)
 from loadpulse.redaction import redact_values
 from loadpulse.results.document import results_of
 from loadpulse.results.format import markup_safe
@@ -224,11 +230,14 @@ def observe(
     total = judged.total
     rows = [r for r in agg.series[1:] if r.interval_s >= 0.9 * outcome_interval(outcome)]
     per_interval = tuple(round((r.iterations if scenario else r.requests) / r.interval_s, 3) for r in rows)
+    limited_by = limiting(results)
+    if passed and reason is None and shortfall(offered, achieved, open_model):
+        passed, limited_by = False, SHORTFALL_OBJECTIVE
     return StepObservation(
         rate=rate,
         achieved=round(achieved, 3),
         passed=passed,
-        limited_by=limiting(results),
+        limited_by=limited_by,
         generator_limited=reason,
         duration_s=round(elapsed, 3),
         p50_ms=lat.get("p50"),
