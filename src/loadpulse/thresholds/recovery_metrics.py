@@ -17,13 +17,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from loadpulse.thresholds.parser import MetricRef, ThresholdError
-from loadpulse.thresholds.threshold import COUNT, DURATION, Metric
 
 FIELDS = ("max", "avg", "min", "count")
 
 
-def resolve_recovery(ref: MetricRef, expr: str) -> Metric:
-    """The metric of ``recovery.FIELD`` or ``recovery{fault=NAME}.FIELD``."""
+def resolve_recovery(ref: MetricRef, expr: str) -> tuple[str, tuple[str, str] | None]:
+    """(field, filter) of ``recovery.FIELD`` or ``recovery{fault=NAME}.FIELD``: a count for ``count``,
+    else a duration in ms (threshold.py makes the Metric)."""
     parts = list(ref.parts)
     if len(parts) != 2 or parts[1] not in (*FIELDS, "mean"):
         raise ThresholdError(
@@ -39,7 +39,7 @@ def resolve_recovery(ref: MetricRef, expr: str) -> Metric:
         )
     field = "avg" if parts[1] == "mean" else parts[1]
     flt = ("fault", filters["fault"]) if "fault" in filters else None
-    return Metric("recovery", field, COUNT if field == "count" else DURATION, filter=flt)
+    return field, flt
 
 
 def recovery_value(faults: Sequence[Mapping[str, Any]] | None, field: str, fault: str | None) -> float | None:

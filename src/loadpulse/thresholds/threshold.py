@@ -44,6 +44,7 @@ from loadpulse.thresholds.parser import (
     ThresholdError,
     parse,
 )
+from loadpulse.thresholds.recovery_metrics import resolve_recovery
 
 DURATION, RATIO, COUNT, PER_SECOND, NUMBER = "duration", "ratio", "count", "per_second", "number"
 LATENCY_SOURCES = ("http", "latency", "ttfb", "service")
@@ -275,9 +276,8 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
             raise bad(f"unknown pipeline metric {str(ref)!r}{hint}")
         return Metric("pipeline", path, found.kind)
     if head == "recovery" and head not in custom:
-        from loadpulse.thresholds.recovery_metrics import resolve_recovery  # it imports this module
-
-        return resolve_recovery(ref, expr)
+        field, flt = resolve_recovery(ref, expr)
+        return Metric("recovery", field, COUNT if field == "count" else DURATION, filter=flt)
     if head in custom and len(parts) == 2:
         only()
         kind, field = custom[head], parts[1]
