@@ -50,6 +50,8 @@ def recovery_text(f: dict[str, Any]) -> str:
 
 
 def _recovery(seconds: float) -> str:
+    if seconds <= 0:
+        return "0 s"  # nothing noticed it
     return fmt_ms(seconds * 1000) if seconds < 1 else f"{seconds:.1f} s"
 
 
