@@ -17,6 +17,7 @@ from loadpulse.engine.execute import execute_runner, pipeline_check
 from loadpulse.engine.run import Runner, Service, SnapshotListener
 from loadpulse.engine.spec_part import SpecRef
 from loadpulse.engine.worker_fleet import DRAIN_MARGIN_S, START_LEAD_S, WorkerFleet
+from loadpulse.engine.worker_launch import Launcher
 from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.cardinality import MAX_CUSTOM, MAX_TAGS
 from loadpulse.metrics.interval_merge import merge_interval
@@ -71,12 +72,13 @@ def execute_workers(
     abort_on_loss: bool = False,
     warn: Callable[[str], None] | None = None,
     on_drain: Callable[[Aggregate, float], None] | None = None,
+    launcher: Launcher | None = None,
 ) -> RunOutcome:
     """Run a scenario's ``plan`` or the one-liner's spec (``description``, whose parts ``ref`` makes) over
     ``count`` worker processes; the outcome is the merged one, with ``workers`` filled in. A pipeline
     check's sinks are polled here, once for the whole run, against what the workers tracked and shipped
     (``on_drain``: see :class:`Runner`)."""
-    fleet = WorkerFleet(ref, description, count, abort_on_loss=abort_on_loss, warn=warn)
+    fleet = WorkerFleet(ref, description, count, abort_on_loss=abort_on_loss, warn=warn, launcher=launcher)
     plan = description if isinstance(description, Plan) else None
     check = pipeline_check(plan) if plan is not None else None  # its sinks answer before any worker starts
     if check is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import threading
 from collections.abc import Callable
 from fractions import Fraction
@@ -21,8 +20,8 @@ from typing import Any
 
 from loadpulse.engine.run import Runner
 from loadpulse.engine.spec_part import SpecRef
-from loadpulse.engine.worker_handle import WorkerHandle, exit_text
-from loadpulse.engine.worker_process import worker_main
+from loadpulse.engine.worker_handle import WorkerHandle
+from loadpulse.engine.worker_launch import Launcher, LocalLauncher
 from loadpulse.errors import BadInput
 from loadpulse.metrics.interval_merge import Gauges
 from loadpulse.metrics.snapshot import Snapshot
@@ -52,8 +51,10 @@ class WorkerFleet:
         *,
         abort_on_loss: bool = False,
         warn: Callable[[str], None] | None = None,
+        launcher: Launcher | None = None,
     ) -> None:
         self.ref = ref
+        self.launcher: Launcher = launcher or LocalLauncher()
         self.plan = plan
         self.count = count
         self.interval_ns = int(plan.interval_s * 1e9)
@@ -98,19 +99,10 @@ class WorkerFleet:
         loop = asyncio.get_running_loop()
         self._finished = loop.create_future()
         self._changed = asyncio.Event()
-        context = multiprocessing.get_context("spawn")  # not fork: this process has threads
-        for i in range(self.count):
-            ours, theirs = context.Pipe()
-            part = self.ref.for_worker(i, self.count)
-            process = context.Process(
-                target=worker_main,
-                args=(self.part_dict(i, part), theirs),
-                name=f"loadpulse-worker-{i + 1}",
-                daemon=True,
-            )
-            process.start()
-            theirs.close()
-            worker = WorkerHandle(i + 1, self.share_of(part), process, ours)
+        parts = [self.ref.for_worker(i, self.count) for i in range(self.count)]
+        launched = await self.launcher.launch([self.part_dict(i, part) for i, part in enumerate(parts)])
+        for i, ((body, conn), part) in enumerate(zip(launched, parts, strict=True)):
+            worker = WorkerHandle(i + 1, self.share_of(part), body, conn)
             self.workers.append(worker)
             # One reading thread per worker, the pipe left blocking: an event-loop reader would make it
             # non-blocking, and a message read half-way would then be lost (and the rest misread).
@@ -118,7 +110,7 @@ class WorkerFleet:
                 target=worker.listen, args=(loop, self._on_message), name=f"worker-{i + 1}", daemon=True
             )
             worker.reader.start()
-            loop.add_reader(process.sentinel, partial(self._on_exit, worker))
+            body.watch(loop, partial(self._on_exit, worker))
         while True:
             failed = next((w for w in self.workers if w.error is not None), None)
             if failed is not None:
@@ -264,9 +256,7 @@ class WorkerFleet:
         self._changed.set()
 
     def _on_exit(self, w: WorkerHandle) -> None:
-        asyncio.get_running_loop().remove_reader(w.process.sentinel)
-        w.process.join(timeout=1)  # it has ended (its sentinel said so): reap it for its exit code
-        w.exit_text = exit_text(w.process.exitcode)
+        w.exit_text = w.process.exit_text()
         if w.eof:
             self._ended(w)
 
@@ -274,7 +264,7 @@ class WorkerFleet:
         """The worker's process is gone and everything it sent was handled (its pipe's end came last)."""
         if w.state in ("done", "lost") or w.error is not None:
             return
-        why = f"its process ended ({w.exit_text})"
+        why = w.exit_text or "it ended"
         if not self._started:
             w.error = why
             assert self._changed is not None
@@ -358,7 +348,7 @@ class WorkerFleet:
         """The summary's ``workers`` object."""
         return {
             "count": self.count,
-            "backend": "local",
+            "backend": self.launcher.backend,
             "lost": [w.index for w in self.workers if w.state == "lost"],
             "per_worker": [w.row() for w in self.workers],
         }
@@ -373,3 +363,4 @@ class WorkerFleet:
             if w.reader is not None:
                 w.reader.join(timeout=1)  # it ends at the pipe's end, which the worker's exit closed
             w.conn.close()
+        self.launcher.close()

@@ -10,12 +10,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from time import perf_counter_ns
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpulse.metrics.interval_merge import Gauges
 from loadpulse.metrics.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from loadpulse.engine.worker_launch import WorkerBody
 
 
 @dataclass(slots=True, eq=False)
@@ -25,7 +27,8 @@ class WorkerHandle:
     index: int
     """1-based, as the warnings and the summary name it."""
     share: float
-    process: BaseProcess
+    process: WorkerBody
+    """Its process or Ray actor."""
     conn: Connection
     state: str = "starting"
     """starting -> ready -> running -> done | lost"""
@@ -115,6 +118,7 @@ class WorkerHandle:
             "cpu_pct": round(cpu, 1) if cpu is not None else None,
             "max_rss_mb": round(int(self.done["max_rss_kb"]) / 1024, 1) if self.done else None,
             "share": round(self.share, 6),
+            **({"node": self.process.node, "node_id": self.process.node_id} if self.process.node else {}),
             **(
                 {
                     "lost_at_s": round(self.lost_at_s or 0.0, 3),
