@@ -88,7 +88,8 @@ def prepare(run: PlannedRun, settings: PlanSettings) -> PreparedRun:
             description = one_liner_spec(run.target, run.options)
             thresholds = parse_thresholds(flags["threshold"], abort_on_fail=flags["abort_on_fail"])
     except BadInput as exc:
-        raise BadInput(f"{run.where} ({run.name}): {exc}", exc.detail) from None
+        # One line: a threshold's caret picture (its detail) would point into a command line, not the file.
+        raise BadInput(f"{run.where} ({run.name}): {exc}") from None
     return PreparedRun(run, description, thresholds, flags)
 
 

@@ -27,6 +27,7 @@ PLAN_CSS = """
 .plan-run .skipped { max-width: 1200px; margin: 8px auto; padding: 0 24px; }
 .SKIPPED { background: #98a2b3; } .ERROR, .ABORTED, .INTERRUPTED { background: var(--fail); }
 td a { color: inherit; }
+#comparison th:nth-child(2), #comparison td:nth-child(2) { text-align: left; }
 #comparison th:nth-child(3), #comparison td:nth-child(3) {
   white-space: normal; text-align: left; min-width: 160px;
 }

@@ -100,6 +100,14 @@ class RunFields(_Strict):
                 raise ValueError(str(exc)) from None
         return value
 
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env(cls, value: Any) -> Any:
+        # `writers: 20` in YAML is an int; --env values are text, so is ctx.env.
+        if isinstance(value, dict):
+            return {k: str(v) if isinstance(v, int | float) else v for k, v in value.items()}
+        return value
+
     @field_validator("preset")
     @classmethod
     def _preset(cls, value: str | None) -> str | None:
@@ -240,7 +248,7 @@ def _merged(defaults: RunFields, entry: RunEntry, kind: str) -> dict[str, Any]:
 def _target(entry: RunEntry, options: dict[str, Any], folder: Path, lines: YamlLines, i: int) -> str:
     if entry.scenario is not None:
         file = Path(entry.scenario).expanduser()
-        file = file if file.is_absolute() else folder / file
+        file = (file if file.is_absolute() else folder / file).resolve()
         if not file.is_file():
             raise BadInput(
                 f"{lines.at('runs', i, 'scenario')}: runs[{i}].scenario: file {entry.scenario!r} not found "

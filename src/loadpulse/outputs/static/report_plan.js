@@ -57,7 +57,9 @@
   function pick(key) { return runs.map(function (r) { return r[key] === undefined ? null : r[key]; }); }
   var axes = [{ label: "run", splits: function () { return xs; },
                 values: function (u, vals) { return vals.map(function (v) { return names[v - 1] || ""; }); } }, {}];
-  var opts = { xlabel: "run", scales: { x: { time: false } }, axes: axes, height: 220 };
+  // from zero: a run's figures are read against the others', not against the smallest of them
+  var fromZero = { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } };
+  var opts = { xlabel: "run", scales: { x: { time: false }, y: fromZero }, axes: axes, height: 220 };
   var grid = add(root, el("div", { "class": "charts" }));
   LoadpulseCharts.lineChart(add(grid, el("div", { "class": "chart", id: "chart-plan-latency" })),
     "Latency by run (ms)", xs, [{ label: "p50", values: pick("p50") }, { label: "p95", values: pick("p95") },
