@@ -209,6 +209,7 @@ def url_target(url: str, flags: CapacityFlags) -> UrlTarget:
 def file_target(path: str, flags: CapacityFlags) -> FileTarget:
     _refuse(flags, ("method", "header", "body", "json_body", "max_in_flight"), "is for a URL target")
     options = make_options(
+        thresholds=flags["slo"],  # the recorder keeps the names they point at apart, past its caps
         max_vus=flags["max_vus"],
         base_url=flags["base_url"],
         env=flags["env"],

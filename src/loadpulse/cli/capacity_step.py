@@ -94,9 +94,11 @@ class _Watch:
     which connections and caches warm up) and ends the step once its latency settled or climbs past an
     objective."""
 
-    def __init__(self, s: StepSettings, interval_s: float) -> None:
+    def __init__(self, s: StepSettings, interval_s: float, may_end: bool = True) -> None:
         self.s = s
         self.interval_s = interval_s
+        self.may_end = may_end
+        """False for a step with a pipeline check: a stop cuts its drain short (items left unverified)."""
         self.p95s: list[float] = []
         self.ended = "held"
         self.window = Aggregate()
@@ -112,7 +114,7 @@ class _Watch:
             # Rates are per second of the window, not of the whole step.
             self.window.elapsed_ns = snap.end_ns - self._window_start_ns
         # Only full intervals count for settling: the final cut of a step is a fraction of one.
-        if row.interval_s < 0.9 * self.interval_s:
+        if not self.may_end or row.interval_s < 0.9 * self.interval_s:
             return None
         self.p95s.append(row.p95_ms if row.requests else math.nan)
         failing = any(r.verdict == FAIL for r in evaluate(self.s.slos, self.judged(agg)))
@@ -142,7 +144,8 @@ def run_step(
     tags = [*(s.flags.get("tag") or ()), f"capacity:{s.search_id}"]
     flags = {**s.flags, "tag": tags, "quiet": True}
     params = OutputParams(flags, s.err, s.err, info, s.slos, hidden)
-    watch = _Watch(s, description.interval_s)
+    pipeline = isinstance(description, Plan) and description.pipeline is not None
+    watch = _Watch(s, description.interval_s, may_end=not pipeline)
 
     def finish(outcome: RunOutcome) -> Finished:
         outcome.run_id = new_run_id(outcome)
