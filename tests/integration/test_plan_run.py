@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -193,6 +194,41 @@ def test_ctrl_c_in_a_pause_stops_the_plan_with_what_ran_reported(demo_url: str, 
     assert (doc["verdict"], doc["ended_by"], doc["exit_code"]) == ("INTERRUPTED", "interrupted", 130)
     assert [r["verdict"] for r in doc["runs"]] == ["NONE", "SKIPPED"]
     assert doc["runs"][1]["plan_run"]["reason"] == "not run: the plan was interrupted"
+
+
+def test_ctrl_c_during_a_run_reports_it_as_interrupted_and_skips_the_rest(
+    demo_url: str, tmp_path: Path
+) -> None:
+    plan = write_plan(
+        tmp_path,
+        """
+        name: cut
+        runs:
+          - {name: long, url: /health, connections: 1, rate: 20, duration: 1h}
+          - {name: after, url: /health, requests: 10}
+        """,
+    )
+    out = tmp_path / "plan.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loadpulse", "plan", str(plan), "-u", demo_url, "--no-history",
+         "--no-progress", "--json", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "run 1/2: long" in line:
+            break
+    time.sleep(2)  # into the run, past its start (not a timing assertion: the run lasts an hour)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, rest
+    doc = json.loads(out.read_text())
+    assert [r["verdict"] for r in doc["runs"]] == ["NONE", "SKIPPED"]
+    assert (
+        doc["runs"][0]["ended_by"] == "interrupted" and doc["runs"][0]["plan_run"]["status"] == "INTERRUPTED"
+    )
+    assert doc["runs"][0]["requests"]["total"] > 0
+    assert (doc["verdict"], doc["exit_code"]) == ("INTERRUPTED", 130)
 
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "plans").glob("*_*.yaml"))
