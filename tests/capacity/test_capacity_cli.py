@@ -52,3 +52,10 @@ def test_a_scenario_option_against_a_file_and_a_missing_file(
 def test_a_bad_expression_points_at_the_problem(cli: Callable[..., CliResult]) -> None:
     r = cli("capacity", URL, "--slo", "p95 << 100ms")
     assert r.code == 2 and "p95 << 100ms" in r.err and "Traceback" not in r.err
+
+
+def test_run_preset_breakpoint_points_to_capacity(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    path = tmp_path / "s.py"
+    path.write_text("from loadpulse import task\n\n@task\nasync def t(ctx):\n    pass\n")
+    r = cli("run", str(path), "--preset", "breakpoint")
+    assert r.code == 2 and "loadpulse capacity FILE --preset breakpoint" in r.err

@@ -66,6 +66,11 @@ def make_options(
     """Everything the command line says about a scenario run, checked."""
     if profile is not None and preset is not None:
         raise BadInput("give either --profile or --preset, not both")
+    if preset == "breakpoint":
+        # Seed 001's breaking point is found by a search (docs/capacity.md), not run as one load shape.
+        raise BadInput(
+            "--preset breakpoint is a search: use `loadpulse capacity FILE --preset breakpoint --slo ...`"
+        )
     if preset is not None and preset not in PRESETS:
         from loadpulse.profiles.registry import did_you_mean
 
