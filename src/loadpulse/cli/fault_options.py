@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loadpulse.chaos.fault_runner import FaultRunner
 from loadpulse.errors import BadInput
 from loadpulse.faults.spec import FaultPlan, parse_fault, parse_proxy_arg, unique_names
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
 from loadpulse.thresholds.threshold import Threshold
+
+if TYPE_CHECKING:
+    from loadpulse.chaos.fault_runner import FaultRunner
 
 FaultOpt = Annotated[
     list[str] | None,
@@ -72,6 +74,8 @@ def fault_runner_for(
     chaos = chaos.merged(command_line_faults(faults or (), proxies or ()))
     if not chaos:
         return None
+    from loadpulse.chaos.fault_runner import FaultRunner  # a run without faults never loads the chaos code
+
     if isinstance(description, Plan):
         planned_s: float | None = description.planned_s
         by = f"the profiles of {description.source}"
