@@ -231,6 +231,20 @@ def test_ctrl_c_during_a_run_reports_it_as_interrupted_and_skips_the_rest(
     assert (doc["verdict"], doc["exit_code"]) == ("INTERRUPTED", 130)
 
 
+def test_a_urls_password_is_in_no_report(
+    cli: Callable[..., CliResult], demo_url: str, tmp_path: Path
+) -> None:
+    url = demo_url.replace("http://", "http://user:hunter2@") + "/health"
+    plan = write_plan(tmp_path, f"runs:\n  - {{url: '{url}', requests: 5, connections: 1}}\n")
+    files = [tmp_path / "p.json", tmp_path / "p.html", tmp_path / "p.xml"]
+    r = cli("plan", str(plan), "--no-history", "--json", str(files[0]), "--html", str(files[1]),
+            "--junit", str(files[2]))  # fmt: skip
+    assert r.code == 0, r.err
+    assert "[redacted]" in files[0].read_text()
+    for text in (r.out, r.err, *(f.read_text() for f in files)):
+        assert "hunter2" not in text
+
+
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "plans").glob("*_*.yaml"))
 
 

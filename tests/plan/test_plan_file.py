@@ -167,3 +167,8 @@ def test_two_runs_may_not_share_a_name_but_default_names_are_numbered(folder: Pa
 
 def test_a_missing_plan_file() -> None:
     assert error("/nonexistent/plan.yaml") == "plan file '/nonexistent/plan.yaml' not found"
+
+
+def test_a_urls_default_name_never_holds_its_password(folder: Path) -> None:
+    path = write(folder, "runs:\n  - url: 'http://user:hunter2@127.0.0.1:9/health?q=a@b'\n")
+    assert load_plan(path).runs[0].name == "127.0.0.1:9/health"

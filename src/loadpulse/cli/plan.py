@@ -23,13 +23,14 @@ from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.plan_runs import PlanSettings, PreparedRun, prepare
 from loadpulse.cli.report_options import NoHistoryOpt, SecretOpt, StoreOpt
 from loadpulse.cli.run_options import NoProgressOpt, QuietOpt
-from loadpulse.cli.runner import EXIT_BAD_INPUT, EXIT_INTERRUPTED, run_and_report
+from loadpulse.cli.runner import EXIT_BAD_INPUT, EXIT_INTERRUPTED, run_and_report, run_secrets_of
 from loadpulse.cli.verdict_options import FailOnWarnOpt
 from loadpulse.errors import BadInput
 from loadpulse.outputs.contract import Finished
 from loadpulse.outputs.files import STDOUT, OutputBatch, check_writable
 from loadpulse.outputs.html_plan import render_plan_html
 from loadpulse.outputs.plan_report import plan_json_text, plan_junit, print_plan_table
+from loadpulse.redaction import redact_text
 from loadpulse.results.format import markup_safe
 from loadpulse.results.plan_outcome import PlanOutcome, RunRecord
 from loadpulse.scenario.plan_file import load_plan
@@ -126,13 +127,16 @@ def plan(
         for p in prepared:
             run = p.run
             pause = f" (after a {run.pause_before_s:g} s pause)" if run.pause_before_s else ""
-            human.print(f"{run.index + 1}. {run.name}: {run.kind} {run.target}{pause}", markup=False)
+            human.print(f"{run.index + 1}. {run.name}: {run.kind} {_shown(p, settings)}{pause}", markup=False)
         human.print(f"plan {plan_file.name}: {len(prepared)} runs, checked", markup=False)
         return 0
     outcome = PlanOutcome(
         plan_file.name,
         plan_file.path,
-        [RunRecord(p.run.index, p.run.name, p.run.kind, p.run.target, p.run.stop_on_fail) for p in prepared],
+        [
+            RunRecord(p.run.index, p.run.name, p.run.kind, _shown(p, settings), p.run.stop_on_fail)
+            for p in prepared
+        ],
         started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         description=plan_file.description,
     )
@@ -147,6 +151,11 @@ def plan(
         fail(line)
     outcome.output_problems.extend(batch.failures)
     return outcome.exit_code
+
+
+def _shown(p: PreparedRun, settings: PlanSettings) -> str:
+    """The run's file or URL as every report shows it: a URL's password and the run's secrets redacted."""
+    return redact_text(p.run.target, run_secrets_of(p.description, settings.secrets))
 
 
 def _run_all(prepared: list[PreparedRun], outcome: PlanOutcome, settings: PlanSettings) -> None:
@@ -171,7 +180,7 @@ def _run_all(prepared: list[PreparedRun], outcome: PlanOutcome, settings: PlanSe
             # before it are reported all the same, the plan stops with exit 2.
             fail(f"{p.run.where} ({p.run.name}): {exc}", exc.detail)
             record.finished(None, EXIT_BAD_INPUT)
-            record.reason = str(exc)
+            record.reason = redact_text(str(exc), run_secrets_of(p.description, settings.secrets))
             outcome.stopped_by, why = p.run.name, f"skipped: {p.run.name!r} could not run"
             break
         if code == EXIT_INTERRUPTED:

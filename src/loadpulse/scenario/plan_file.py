@@ -27,6 +27,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -269,7 +270,12 @@ def _target(entry: RunEntry, options: dict[str, Any], folder: Path, lines: YamlL
 
 
 def _default_name(kind: str, target: str, options: dict[str, Any]) -> str:
-    base = Path(target).stem if kind == "scenario" else target.split("://", 1)[-1]
+    # A URL's name is its host and path: never its userinfo (a password would be in every report).
+    if kind == "scenario":
+        base = Path(target).stem
+    else:
+        parts = urlsplit(target)
+        base = parts.netloc.rpartition("@")[2] + parts.path
     preset = options.get("preset") or options.get("profile")
     return f"{base} {preset}" if preset else base
 
