@@ -114,6 +114,14 @@ def test_probe_gaps_and_a_constant_probe() -> None:
     assert still.verdict == "stable" and still.p_value == 1.0 and still.slope_per_min == 0.0
 
 
+def test_a_leak_in_steps_is_drift() -> None:
+    """A target's RSS rising 4 MiB every two minutes over ten minutes (seed 000's red flag), little noise."""
+    n = 600
+    rss = 200.0 + 4.0 * (np.arange(n) // 120) + np.random.default_rng(3).normal(0, 0.2, n)
+    d = series_drift(rows_of(steady(1, n), probes={"target.rss": rss}), "probe.target.rss")
+    assert d.verdict == "grew" and d.change_pct is not None and 7 < d.change_pct < 12
+
+
 def test_a_queue_growing_from_zero_has_no_percentage_but_a_change() -> None:
     n = 120
     queue = np.maximum(0.0, np.arange(n) - 2.0)

@@ -35,8 +35,8 @@ from loadpulse.metrics.drift_stats import (
     ALPHA,
     FloatArray,
     block_mean_factor,
+    curve_residuals,
     lag1_correlation,
-    theil_sen_slope,
     trend_test,
 )
 
@@ -199,11 +199,16 @@ def series_drift(rows: Sequence[SeriesRow], key: str, alpha: float = ALPHA) -> D
             note=f"too few values over time ({points} of {starts.size} blocks have one, {MIN_POINTS} needed)",
         )
     bx, by = times[full] / counts[full], sums[full] / counts[full]
-    # The intervals' own correlation, modelled as AR(1), says how correlated their block means still
-    # are: on a short run (blocks of 2 or 3 intervals) far more than ten block means can show.
-    k = max(1, round(len(kept) / starts.size))
-    phi = lag1_correlation(y[have] - theil_sen_slope(bx, by) * t[have])
-    test = trend_test(bx, by, alpha, block_mean_factor(phi, k, points))
+    # Blocks shorter than BLOCK_S (a short run forced with --drift: 2 or 3 intervals a block) keep much of
+    # the intervals' correlation, more than ten block means can show: the intervals' own, modelled as
+    # AR(1), sets a floor under the correction. Full-length blocks leave little of it, and there the
+    # model would cost more than it saves: its estimate is measured about a parabola, and a trend of
+    # another shape (a leak rising in steps, a queue that starts growing late) would read as correlation.
+    floor = 1.0
+    if block_s < 0.9 * BLOCK_S:
+        k = max(1, round(len(kept) / starts.size))
+        floor = block_mean_factor(lag1_correlation(curve_residuals(t[have], y[have])), k, points)
+    test = trend_test(bx, by, alpha, floor)
     first = int(np.argmax(have))
     last = int(len(have) - 1 - np.argmax(have[::-1]))
     start_s, end_s = float(t[first] - interval[first]), float(t[last])
