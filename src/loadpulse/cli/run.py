@@ -13,11 +13,14 @@ from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
 from loadpulse.cli.worker_options import (
     AbortOnLossOpt,
+    ClusterOpt,
     ReserveCoresOpt,
     WorkersOpt,
+    cluster_session,
     worker_count,
     worker_setup,
 )
+from loadpulse.engine.ray_cluster import parse_cluster
 from loadpulse.errors import BadInput
 from loadpulse.metrics.cardinality import MAX_NAMES, MAX_NAMES_LIMIT
 from loadpulse.profiles.presets import PRESETS, Overrides
@@ -190,10 +193,14 @@ def run(
     workers: WorkersOpt = None,
     reserve_cores: ReserveCoresOpt = None,
     abort_on_worker_loss: AbortOnLossOpt = False,
+    cluster: ClusterOpt = None,
     *,
     flags: Flags,
 ) -> int:
     """Run a Python or YAML scenario under a load profile or preset (see docs/profiles.md)."""
+    if cluster is not None:
+        parse_cluster(cluster)  # a malformed address is said before anything else
+        workers = workers or "auto"
     processes = worker_count(workers, reserve_cores)  # a wrong count is said before the file is read
     options = make_options(
         profile=profile,
@@ -218,6 +225,7 @@ def run(
     )
     with spread_over(processes):  # per-process bounds are for each worker's part, checked as it is cut
         plan = plan_of(file, options)
-    setup = worker_setup(file, options, plan, workers, reserve_cores, abort_on_worker_loss)
-    thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
-    return run_and_report(plan, flags, thresholds, workers=setup)
+    with cluster_session(cluster, file) as ray_cluster:
+        setup = worker_setup(file, options, plan, workers, reserve_cores, abort_on_worker_loss, ray_cluster)
+        thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
+        return run_and_report(plan, flags, thresholds, workers=setup)

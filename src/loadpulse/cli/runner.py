@@ -138,6 +138,7 @@ def run_and_report(
                     outputs.listener,
                     abort_on_loss=workers.abort_on_loss,
                     warn=said_live,
+                    launcher=workers.launcher,
                     on_drain=outputs.on_drain,
                     **kw,
                 )

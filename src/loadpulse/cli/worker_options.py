@@ -1,15 +1,21 @@
-"""`--workers N|auto`, `--reserve-cores`, `--abort-on-worker-loss`: a scenario run over local processes."""
+"""`--workers N|auto`, `--reserve-cores`, `--abort-on-worker-loss`, `--cluster`: a run over local processes
+or the actors of a Ray cluster."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 import typer
 
 from loadpulse.bounds import check_fd_limit
+from loadpulse.engine.ray_cluster import RayCluster, connect, parse_cluster
+from loadpulse.engine.ray_launch import RayLauncher
 from loadpulse.engine.spec_part import SpecRef, cut_spec
+from loadpulse.engine.worker_launch import Launcher
 from loadpulse.errors import BadInput
 from loadpulse.profiles.worker_part import WorkerPart
 from loadpulse.scenario.model import Plan
@@ -42,6 +48,17 @@ AbortOnLossOpt = Annotated[
         help="A worker that dies or goes silent aborts the run (exit 3) instead of the rest going on.",
     ),
 ]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Run the workers as actors of a Ray cluster (needs loadpulse[ray]): ray (a local Ray, started "
+        "and stopped for the run), auto (the cluster this machine is part of), ray://HOST:PORT (Ray "
+        "client) or HOST:PORT (a head's address). --workers defaults to auto: the cluster's free CPUs.",
+        metavar="ray|auto|ADDRESS",
+        show_default=False,
+    ),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +66,17 @@ class WorkerSetup:
     count: int
     ref: PlanRef | SpecRef
     abort_on_loss: bool = False
+    launcher: Launcher | None = None
+    """How the workers start: None, local processes."""
 
 
 MAX_WORKERS = 1024
 """Worker processes on one machine: far past any core count (a process per core is what pays)."""
 
 
-def worker_count(workers: str | None, reserve: int | None) -> int:
-    """The number of worker processes ``--workers`` and ``--reserve-cores`` ask for."""
+def worker_count(workers: str | None, reserve: int | None, cpus: tuple[int, int] | None = None) -> int:
+    """The number of worker processes ``--workers`` and ``--reserve-cores`` ask for; ``cpus``: a Ray
+    cluster's free CPUs and all its CPUs, which auto counts and a number is held to."""
     if reserve is not None and (workers or "").strip().lower() != "auto":
         raise BadInput("--reserve-cores applies to --workers auto only")
     if workers is None:
@@ -65,10 +85,11 @@ def worker_count(workers: str | None, reserve: int | None) -> int:
     if text == "auto":
         if reserve is not None and reserve < 0:
             raise BadInput(f"--reserve-cores must be 0 or more (got {reserve})")
-        cores = len(os.sched_getaffinity(0))
+        cores = cpus[0] if cpus is not None else len(os.sched_getaffinity(0))
         count = cores - (reserve or 0)
         if count < 1:
-            raise BadInput(f"--reserve-cores {reserve} leaves none of the {cores} usable cores for workers")
+            where = "free CPUs of the Ray cluster" if cpus is not None else "usable cores"
+            raise BadInput(f"--reserve-cores {reserve or 0} leaves none of the {cores} {where} for workers")
         return count
     try:
         count = int(text)
@@ -76,6 +97,11 @@ def worker_count(workers: str | None, reserve: int | None) -> int:
         raise BadInput(f"--workers {workers!r} is not a number or 'auto'") from None
     if count < 1:
         raise BadInput(f"--workers must be 1 or more (got {count})")
+    if cpus is not None and count > cpus[0]:
+        raise BadInput(
+            f"--workers {count}: the Ray cluster has {cpus[0]} CPUs free ({cpus[1]} in all), one per "
+            f"worker; ask for {cpus[0]} or fewer"
+        )
     if count > MAX_WORKERS:
         # Checked before any worker's part is made: a million parts took minutes to refuse.
         raise BadInput(
@@ -91,14 +117,16 @@ def worker_setup(
     workers: str | None,
     reserve: int | None,
     abort_on_loss: bool,
+    cluster: RayCluster | None = None,
 ) -> WorkerSetup | None:
-    """The workers of the run, checked against its plan; None for a single-process run."""
-    count = worker_count(workers, reserve)
+    """The workers of the run, checked against its plan; None for a single-process run. ``cluster``: they
+    are actors of that Ray cluster (one of them is still run there, not here)."""
+    count = worker_count(workers, reserve, cluster.cpus() if cluster is not None else None)
     auto = (workers or "").strip().lower() == "auto"
     # auto asks for as many as are useful: never more than the plan can give each some load
     while auto and count > 1 and _empty_worker(plan, count) is not None:
         count -= 1
-    if count == 1:
+    if count == 1 and cluster is None:
         return None
     empty = _empty_worker(plan, count)
     if empty is not None:
@@ -107,7 +135,22 @@ def worker_setup(
             "at its peak); use fewer workers"
         )
     _check_parts(plan, count)
-    return WorkerSetup(count, PlanRef.of(file, options), abort_on_loss)
+    launcher = RayLauncher(cluster, file) if cluster is not None else None
+    return WorkerSetup(count, PlanRef.of(file, options), abort_on_loss, launcher)
+
+
+@contextmanager
+def cluster_session(cluster: str | None, file: str) -> Iterator[RayCluster | None]:
+    """Connected to the ``--cluster`` (None without one) for the run, the scenario's folder shipped to
+    its nodes; disconnected (a local Ray stopped) at the end."""
+    if cluster is None:
+        yield None
+        return
+    session = connect(parse_cluster(cluster), file)
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 def _empty_worker(plan: Plan, count: int) -> int | None:
