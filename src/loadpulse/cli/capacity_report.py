@@ -41,7 +41,9 @@ def header(console: Console) -> None:
 
 
 def step_row(console: Console, index: int, step: StepObservation, unit: str) -> None:
-    if step.generator_limited is not None:
+    if step.ended == "interrupted":
+        verdict = "[yellow]INTERRUPTED[/]"
+    elif step.generator_limited is not None:
         verdict = "[yellow]GENERATOR-LIMITED[/]"
     elif step.passed:
         verdict = "[green]PASS[/]"
