@@ -156,6 +156,15 @@ def test_bad_input_is_one_line_and_nothing_runs(
     assert not (tmp_path / "history.sqlite").exists() or RunStore(store).open().list() == []
 
 
+def test_a_history_store_that_cannot_be_written_is_found_before_the_first_run(
+    cli: Callable[..., CliResult], demo_url: str, tmp_path: Path
+) -> None:
+    plan = write_plan(tmp_path, "runs:\n  - {url: /health, requests: 5}\n")
+    r = cli("plan", str(plan), "-u", demo_url, "--store", f"sqlite:///{tmp_path}/missing/h.sqlite")
+    assert r.code == 2 and r.out == ""
+    assert r.err.count("\n") == 1 and "folder" in r.err and "does not exist" in r.err
+
+
 def test_check_lists_the_runs_and_runs_nothing(
     cli: Callable[..., CliResult], demo_url: str, tmp_path: Path
 ) -> None:

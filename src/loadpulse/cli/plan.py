@@ -122,6 +122,8 @@ def plan(
     )
     prepared = [prepare(run, settings) for run in plan_file.runs]
     check_writable((("--html", html), ("--json", json_out), ("--junit", junit)))
+    if not no_history and not check:
+        _check_store(store)
     human = stderr_console() if json_out == STDOUT else stdout_console()
     if check:
         for p in prepared:
@@ -151,6 +153,14 @@ def plan(
         fail(line)
     outcome.output_problems.extend(batch.failures)
     return outcome.exit_code
+
+
+def _check_store(url: str | None) -> None:
+    """The history store, proved writable before the first run (each run checks it again, as alone)."""
+    from loadpulse.store.history import RunStore  # SQLAlchemy only when the history is on
+
+    store = RunStore(url).open(writable=True)
+    store.engine.dispose()
 
 
 def _shown(p: PreparedRun, settings: PlanSettings) -> str:
