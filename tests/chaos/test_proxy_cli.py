@@ -117,6 +117,17 @@ def test_reset_100_percent_gives_reset_errors_in_a_run(cli: Callable[..., CliRes
     assert stats["resets"] > 0
 
 
+def test_a_stall_ends_in_client_timeouts_in_a_run(cli: Callable[..., CliResult], nginx: Nginx) -> None:
+    with running_proxy(_hostport(nginx.url), "--stall") as proxy:
+        r = cli("http", f"{proxy.url}/", "-c", "2", "-d", "1s", "--timeout", "300ms", *QUIET)
+        _, stats = proxy.call("GET", "/stats")
+    assert r.code != 2, r.err
+    summary = r.summary()
+    assert summary["requests"]["ok"] == 0
+    assert summary["errors"].get("timeout", 0) > 0, summary["errors"]
+    assert stats["stalled"] > 0 and stats["bytes_down"] == 0
+
+
 def test_the_control_api_changes_faults_live(nginx: Nginx) -> None:
     with running_proxy(_hostport(nginx.url)) as proxy:
         assert proxy.call("GET", "/faults")[1]["describe"] == "no faults"
