@@ -84,7 +84,7 @@ def plan(
         str | None,
         typer.Option(
             "--json",
-            help='Write {"plan", "verdict", "runs": [each run\'s Summary JSON]} ("-" for stdout).',
+            help='Write {"plan", "verdict", "runs": \\[each run\'s Summary JSON]} ("-" for stdout).',
             metavar="PATH",
         ),
     ] = None,
