@@ -70,8 +70,15 @@ def test_backlog_and_drops_must_be_back_to_the_baseline() -> None:
         for i, (d, b) in enumerate([(0, 4), (0, 5), (0, 80), (3, 200), (0, 120), (0, 6), *[(0, 5)] * 6])
     ]
     goals = objectives(rows, 2.0)
-    assert goals.backlog == Limit("<=", 8.5) and goals.dropped == Limit("<=", 0.0)
+    assert goals.backlog is not None and goals.backlog.bound == pytest.approx(0.075)
+    assert goals.dropped == Limit("<=", 0.0)
     assert recovery_time(rows, 2.0, goals) == 3.0  # (5, 6] is the first interval with a drained backlog
+    # Twice the load, twice the backlog: still healthy.
+    busier = [
+        Interval(iv.t_s, 1.0, 200 if iv.t_s > 5 else 100, 0, 10, 10, 0, 10 if iv.t_s > 5 else iv.backlog)
+        for iv in rows
+    ]
+    assert recovery_time(busier, 2.0, objectives(busier, 2.0)) == 3.0
 
 
 def test_no_objective_no_recovery() -> None:

@@ -10,7 +10,8 @@ is healthy:
 - for what no threshold covers, a **baseline** from the intervals before the first fault: p95 at most
   1.5 x the baseline's (the median of its intervals' p95), and never less than baseline + 5 ms so
   loopback noise is not a fault; error rate at most the baseline's + 1 point; no more dropped arrivals
-  than the baseline's worst interval; a pipeline's backlog at most 1.5 x the baseline's largest + 1 item;
+  than the baseline's worst interval; a pipeline's backlog, per request of the interval (it grows with the
+  load), at most 1.5 x the baseline's largest (with one item of slack);
 - an interval with no response at all is not healthy (when the run had responses before the fault).
 
 **Recovery time** is from the fault's end (a kill: the kill itself) to the start of the first settling
@@ -89,6 +90,7 @@ class Objectives:
     error_rate: Limit | None = None
     dropped: Limit | None = None
     backlog: Limit | None = None
+    """On the backlog per request of the interval (less one item of slack)."""
     needs_requests: bool = True
     """An interval without responses is unhealthy (false only for a run that never had any)."""
 
@@ -116,9 +118,10 @@ class Objectives:
                 return False
         if self.dropped is not None and not self.dropped.holds(iv.dropped):
             return False
-        return not (
-            self.backlog is not None and iv.backlog is not None and not self.backlog.holds(iv.backlog)
-        )
+        if self.backlog is None or iv.backlog is None or iv.requests == 0:
+            return True
+        # Per request of the interval: a healthy pipeline's backlog grows with the load it is given.
+        return self.backlog.holds(max(0, iv.backlog - 1) / iv.requests)
 
 
 def objectives(
@@ -143,8 +146,8 @@ def objectives(
             requests = sum(iv.requests for iv in answered)
             err_limit = Limit("<=", failed / requests + ERROR_POINTS)
     dropped = Limit("<=", float(max(iv.dropped for iv in base))) if base else None
-    backlogs = [iv.backlog for iv in base if iv.backlog is not None]
-    backlog = Limit("<=", BACKLOG_FACTOR * max(backlogs) + 1) if backlogs else None
+    backlogs = [iv.backlog / iv.requests for iv in answered if iv.backlog is not None]
+    backlog = Limit("<=", BACKLOG_FACTOR * max(backlogs)) if backlogs else None
     return Objectives(p95_limit, p99, err_limit, dropped, backlog, needs_requests=any_requests)
 
 
