@@ -14,7 +14,7 @@ import pytest
 import uvloop
 
 from loadpulse.chaos.proxy import FaultProxy, ProxyError
-from loadpulse.chaos.proxy_link import HIGH_WATER
+from loadpulse.chaos.proxy_pipe import HIGH_WATER
 from loadpulse.faults.proxy_faults import ProxyFaults, parse_proxy_faults
 from tests.ports import free_port
 

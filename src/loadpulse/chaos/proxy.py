@@ -3,7 +3,7 @@
 Used in-process (the run's fault timeline applies faults at their moment) or standalone (``loadpulse
 proxy``, with an HTTP control API). It runs on whatever loop it is started in: the CLI and the engine
 start uvloop where it is installed. Faults change at run time without dropping open connections; see
-``loadpulse.chaos.proxy_link`` for how each one acts on the bytes.
+``proxy_pipe`` (latency, jitter, bandwidth, slow close) and ``proxy_link`` (resets, drops, stalls) for how.
 """
 
 from __future__ import annotations
