@@ -12,7 +12,7 @@ from tests.conftest import CliResult
 @pytest.mark.parametrize(
     ("argv", "line"),
     [
-        (["capacity"], "loadpulse: error: No such command 'capacity'; see --help"),
+        (["frobnicate"], "loadpulse: error: No such command 'frobnicate'; see --help"),
         (["http"], "loadpulse: error: http: Missing argument 'url'; see --help"),
         (["target", "nope"], "loadpulse: error: target: No such command 'nope'; see --help"),
     ],
