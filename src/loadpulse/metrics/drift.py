@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loadpulse.metrics.aggregate import SeriesRow
+from loadpulse.metrics.drift_columns import ERRORS, LATENCY_KEYS, PROBE, THROUGHPUT, columns
 from loadpulse.metrics.drift_stats import (
     ALPHA,
     FloatArray,
@@ -47,8 +48,6 @@ MIN_POINTS = 10
 MAX_POINTS = 200
 MIN_EFFECT = 0.05
 MIN_RATE_EFFECT = 0.001
-LATENCY_KEYS = ("p50", "p95", "p99")
-ERRORS, THROUGHPUT, PROBE = "errors.rate", "requests.rate", "probe."
 GREW, FELL, STABLE, UNTESTED = "grew", "fell", "stable", "untested"
 DriftMode = Literal["auto", "on", "off"]
 
@@ -136,30 +135,12 @@ def unit_of(key: str) -> str:
     return {ERRORS: "fraction", THROUGHPUT: "/s"}.get(key, "")
 
 
-def _values(rows: Sequence[SeriesRow], key: str) -> FloatArray:
-    nan = math.nan
-    if key in LATENCY_KEYS:
-        attr = f"{key}_ms"
-        # max_ms is 0 only when nothing was timed in the interval: its percentiles are then no value.
-        return np.array([getattr(r, attr) if r.max_ms > 0 else nan for r in rows], dtype=np.float64)
-    if key == ERRORS:
-        return np.array([r.failed / r.requests if r.requests else nan for r in rows], dtype=np.float64)
-    if key == THROUGHPUT:
-        return np.array([r.requests / r.interval_s for r in rows], dtype=np.float64)
-    if key.startswith(PROBE):
-        name = key[len(PROBE) :]
-        return np.array([r.probes.get(name, nan) for r in rows], dtype=np.float64)
-    raise KeyError(f"no drift series {key!r}")
-
-
-def _tested_rows(rows: Sequence[SeriesRow]) -> Sequence[SeriesRow]:
+def _tested(t: FloatArray, interval: FloatArray, y: FloatArray) -> tuple[FloatArray, ...]:
     """Without the warm-up interval and a partial last one."""
-    kept = rows[1:]
-    if len(kept) >= 2:
-        typical = float(np.median([r.interval_s for r in kept]))
-        if kept[-1].interval_s < 0.5 * typical:
-            kept = kept[:-1]
-    return kept
+    t, interval, y = t[1:], interval[1:], y[1:]
+    if t.size >= 2 and interval[-1] < 0.5 * float(np.median(interval)):
+        t, interval, y = t[:-1], interval[:-1], y[:-1]
+    return t, interval, y
 
 
 def _block_starts(n: int, interval_s: float) -> npt.NDArray[np.int64]:
@@ -169,19 +150,16 @@ def _block_starts(n: int, interval_s: float) -> npt.NDArray[np.int64]:
     if n // k < MIN_POINTS:
         k = max(1, n // MIN_POINTS)
     blocks = max(1, n // k)
-    return np.array([g[0] for g in np.array_split(np.arange(n), blocks)], dtype=np.int64)
+    return np.asarray(np.arange(blocks, dtype=np.int64) * n // blocks, dtype=np.int64)  # near-equal sizes
 
 
 def series_drift(rows: Sequence[SeriesRow], key: str, alpha: float = ALPHA) -> Drift:
     """The trend of one series of the run's timeline (see the module's docstring)."""
     unit = unit_of(key)
-    kept = _tested_rows(rows)
-    if not kept:
+    t, interval, y = _tested(*columns(rows, key))
+    if not t.size:
         return Drift(key, unit, UNTESTED, note="no interval to test")
-    t = np.array([r.t_s for r in kept], dtype=np.float64)
-    interval = np.array([r.interval_s for r in kept], dtype=np.float64)
-    y = _values(kept, key)
-    starts = _block_starts(len(kept), float(np.median(interval)))
+    starts = _block_starts(t.size, float(np.median(interval)))
     have = np.isfinite(y)
     counts = np.add.reduceat(have.astype(np.float64), starts)
     sums = np.add.reduceat(np.where(have, y, 0.0), starts)
@@ -206,7 +184,7 @@ def series_drift(rows: Sequence[SeriesRow], key: str, alpha: float = ALPHA) -> D
     # another shape (a leak rising in steps, a queue that starts growing late) would read as correlation.
     floor = 1.0
     if block_s < 0.9 * BLOCK_S:
-        k = max(1, round(len(kept) / starts.size))
+        k = max(1, round(t.size / starts.size))
         floor = block_mean_factor(lag1_correlation(curve_residuals(t[have], y[have])), k, points)
     test = trend_test(bx, by, alpha, floor)
     first = int(np.argmax(have))
