@@ -20,6 +20,7 @@ from loadpulse.cli.capacity_slo import parse_slos, tightest_latency_ms, unmeasur
 from loadpulse.cli.capacity_step import StepSettings, run_step
 from loadpulse.cli.capacity_target import FileTarget, UrlTarget
 from loadpulse.cli.console import fail, stderr_console, stdout_console
+from loadpulse.cli.runner import run_secrets_of
 from loadpulse.errors import BadInput
 from loadpulse.outputs.files import check_writable, write_text_atomic
 from loadpulse.profiles.capacity_search import CapacitySearch, SettleRule
@@ -107,7 +108,9 @@ See docs/capacity.md."""
         slos=[s.expression for s in slos],
         settings=_settings_doc(settings, settle),
     )
-    doc = redact_values(doc, tuple(flags["secret"] or ()))
+    # URL passwords, secret headers and --env values, and --secret, as every run's outputs hide them.
+    first = description.at(settings.start, settings.integer, settings.step_duration_s)
+    doc = redact_values(doc, tuple(run_secrets_of(first, flags["secret"] or ())))
     _write(doc, flags)
     if result.stopped_by == "interrupted":
         return EXIT_INTERRUPTED
