@@ -12,6 +12,7 @@ from loadpulse.cli.pipeline_options import DrainTimeoutOpt, SinkOpt, StuckAfterO
 from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
 from loadpulse.cli.worker_options import (
+    MAX_WORKERS,
     AbortOnLossOpt,
     ClusterOpt,
     ReserveCoresOpt,
@@ -201,7 +202,9 @@ def run(
     if cluster is not None:
         parse_cluster(cluster)  # a malformed address is said before anything else
         workers = workers or "auto"
-    processes = worker_count(workers, reserve_cores)  # a wrong count is said before the file is read
+    # A wrong count is said before the file is read; a cluster's CPUs are known once connected.
+    unknown = (MAX_WORKERS, MAX_WORKERS) if cluster is not None else None
+    processes = worker_count(workers, reserve_cores, unknown)
     options = make_options(
         profile=profile,
         preset=preset,

@@ -1,0 +1,225 @@
+"""`loadpulse run --cluster`: a real Ray cluster of two nodes (a head and a worker node, 1 CPU each, started
+once for the module) running a scenario's workers as actors against the demo target."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import CliResult
+
+pytest.importorskip("ray", reason="Ray is not installed (pip install 'loadpulse[ray]'; CI installs it)")
+
+SCENARIO = """
+from loadpulse import task
+
+profile = {"profile": "per-vu-iterations", "vus": 4, "iterations": 25}
+thresholds = ["p95 < 5s", "errors.rate < 1%"]
+
+@task
+async def hit(ctx):
+    await ctx.http.get("/health", name="health")
+"""
+
+FAILING = """
+from loadpulse import task
+
+@task
+async def hit(ctx):
+    await ctx.http.get("/no-such-page", name="missing")
+"""
+
+ACTOR_TITLE = "ray::RayWorker"
+"""How Ray names an actor's process while it runs one of ours."""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_node(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """``ray start ... --block``: the node lives as long as this process; SIGTERM stops all of it."""
+    ray = str(Path(sys.executable).with_name("ray"))
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [ray, "start", *args, "--num-cpus=1", "--disable-usage-stats", "--block"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 90
+    while b"Ray runtime started" not in log.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            _stop_node(proc)
+            pytest.fail(f"a Ray node did not start:\n{log.read_text()[-2000:]}")
+        time.sleep(0.3)
+    return proc
+
+
+def _stop_node(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def ray_address() -> Iterator[str]:
+    """A head node and a second node on this machine; stopped (only they) at the end."""
+    # Ray's socket paths must stay short: pytest's temporary folders are too deep for them.
+    temp = Path(tempfile.mkdtemp(prefix="lpray", dir="/tmp"))
+    port = _free_port()
+    address = f"127.0.0.1:{port}"
+    head = _start_node(
+        [
+            "--head",
+            f"--port={port}",
+            "--node-ip-address=127.0.0.1",
+            f"--temp-dir={temp}",
+            "--include-dashboard=false",
+        ],
+        temp / "head.log",
+    )
+    try:
+        node = _start_node([f"--address={address}"], temp / "node.log")
+        try:
+            yield address
+        finally:
+            _stop_node(node)
+    finally:
+        _stop_node(head)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _file(tmp_path: Path, text: str = SCENARIO) -> str:
+    path = tmp_path / "scenario.py"
+    path.write_text(text)
+    return str(path)
+
+
+def _actors() -> list[psutil.Process]:
+    out = []
+    for p in psutil.process_iter(["cmdline"]):
+        with_title = " ".join(p.info["cmdline"] or ())
+        if with_title.startswith(ACTOR_TITLE):
+            out.append(p)
+    return out
+
+
+def _no_actor_left() -> bool:
+    deadline = time.monotonic() + 15
+    while _actors():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)
+    return True
+
+
+def test_actors_spread_over_both_nodes_with_thresholds_and_a_probe(
+    tmp_path: Path,
+    ray_address: str,
+    demo_url: str,
+    cli: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RAY_ADDRESS", ray_address)  # what --cluster auto finds
+    res = cli(
+        "run", _file(tmp_path), "-u", demo_url, "--cluster", "auto", "--workers", "2",
+        "--probe", f"queue=http:{demo_url}/health#$.queue_length", "-t", "probe.queue.max < 1000000",
+        "--json", "-", "-q", "--no-history",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["verdict"] == "PASS"
+    assert summary["requests"]["total"] == 100 and summary["requests"]["ok"] == 100
+    assert {t["verdict"] for t in summary["thresholds"]} == {"PASS"} and len(summary["thresholds"]) == 3
+    assert "queue" in json.dumps(summary["probes"])
+    workers = summary["workers"]
+    assert (workers["count"], workers["backend"], workers["lost"]) == (2, "ray", [])
+    rows = workers["per_worker"]
+    assert [w["requests"] for w in rows] == [50, 50]
+    assert all(w["state"] == "done" and w["max_rss_mb"] for w in rows)
+    # SPREAD over two 1-CPU nodes: one actor on each
+    assert len({w["node_id"] for w in rows}) == 2 and all(w["node"] for w in rows)
+    assert _no_actor_left()
+
+
+def test_abort_on_fail_stops_every_actor(
+    tmp_path: Path, ray_address: str, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli(
+        "run", _file(tmp_path, FAILING), "-u", demo_url, "--cluster", ray_address, "--workers", "2",
+        "--profile", "constant-vus", "--vus", "2", "-d", "30s", "-t", "errors.rate < 1%", "--abort-on-fail",
+        "--json", "-", "-q", "--no-history",
+    )  # fmt: skip
+    assert res.code == 3, res.err
+    summary = res.summary()
+    assert summary["duration_s"] < 15
+    assert all(w["state"] == "done" for w in summary["workers"]["per_worker"])
+    assert summary["requests"]["failed"] == summary["requests"]["total"] > 0
+    assert _no_actor_left()
+
+
+def test_a_killed_actor_is_lost_and_aborts_with_abort_on_worker_loss(
+    tmp_path: Path, ray_address: str, demo_url: str
+) -> None:
+    out = tmp_path / "summary.json"
+    scenario = _file(tmp_path, FAILING.replace("/no-such-page", "/health"))
+    args = [
+        sys.executable, "-m", "loadpulse", "run", scenario, "-u", demo_url, "--cluster", ray_address,
+        "--workers", "2", "--profile", "constant-vus", "--vus", "2", "-d", "20s", "--abort-on-worker-loss", "--json", str(out), "-q", "--no-history",
+    ]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(actors := _actors()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(actors) == 2, "the actors did not start"
+        time.sleep(3.0)  # connected, started, a couple of intervals measured
+        actors[0].kill()
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 3, err
+    summary = json.loads(out.read_text())
+    lost = [w for w in summary["workers"]["per_worker"] if w["state"] == "lost"]
+    assert len(lost) == 1 and "Ray actor died" in lost[0]["lost_why"]
+    assert summary["workers"]["lost"] == [lost[0]["index"]]
+    assert summary["duration_s"] < 15
+    assert "aborted:" in err and "--abort-on-worker-loss" in err
+    assert _no_actor_left()
+
+
+def test_more_workers_than_the_cluster_has_cpus_is_bad_input(
+    tmp_path: Path, ray_address: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli("run", _file(tmp_path), "-u", "http://127.0.0.1:9", "--cluster", ray_address, "--workers", "3")
+    assert res.code == 2
+    assert "--workers 3: the Ray cluster has 2 CPUs free (2 in all)" in res.err
+    assert len(res.err.strip().splitlines()) == 1
+
+
+def test_an_address_where_nothing_answers_is_bad_input(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    res = cli("run", _file(tmp_path), "--cluster", f"127.0.0.1:{_free_port()}", "--workers", "2")
+    assert res.code == 2
+    assert "nothing answers at 127.0.0.1:" in res.err and len(res.err.strip().splitlines()) == 1
