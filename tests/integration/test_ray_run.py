@@ -185,7 +185,8 @@ def test_a_killed_actor_is_lost_and_aborts_with_abort_on_worker_loss(
     scenario = _file(tmp_path, FAILING.replace("/no-such-page", "/health"))
     args = [
         sys.executable, "-m", "loadpulse", "run", scenario, "-u", demo_url, "--cluster", ray_address,
-        "--workers", "2", "--profile", "constant-vus", "--vus", "2", "-d", "20s", "--abort-on-worker-loss", "--json", str(out), "-q", "--no-history",
+        "--workers", "2", "--profile", "constant-vus", "--vus", "2", "-d", "20s",
+        "--abort-on-worker-loss", "--json", str(out), "-q", "--no-history",
     ]  # fmt: skip
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
