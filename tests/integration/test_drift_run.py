@@ -99,3 +99,18 @@ def test_steady_latency_is_stable_and_passes(
     assert p95["verdict"] == "stable" and not p95["significant"], p95
     assert s["thresholds"][0]["verdict"] == "PASS" and s["thresholds"][0]["actual"] == 0.0 and r.code == 0
     assert "p95 stable" in r.out
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--drift-min", "soon"), "--drift-min 'soon' is not a duration"),
+        (("-t", "drift.p9 < 10%"), "unknown drift metric 'drift.p9'"),
+        (("-t", "probe.rss.drift < 5%"), "no probe is declared"),
+    ],
+)
+def test_bad_drift_input_is_one_line_and_exit_2(
+    cli: Callable[..., CliResult], args: tuple[str, ...], says: str
+) -> None:
+    r = cli("http", "http://127.0.0.1:9/", "-d", "1s", "--no-history", *args)  # refused before any load
+    assert r.code == 2 and says in r.err and "Traceback" not in r.err, r.err
