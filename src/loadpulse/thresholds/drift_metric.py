@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from loadpulse.metrics.aggregate import Aggregate
-from loadpulse.metrics.drift import ERRORS, LATENCY_KEYS, PROBE, THROUGHPUT, series_drift
+from loadpulse.metrics.drift import series_drift
+from loadpulse.metrics.drift_columns import ERRORS, LATENCY_KEYS, PROBE, THROUGHPUT
 
 DRIFT = "drift"
 RUN_SERIES = (*LATENCY_KEYS, ERRORS, THROUGHPUT)
