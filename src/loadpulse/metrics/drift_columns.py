@@ -4,7 +4,9 @@ A drift threshold is evaluated every interval, on a series that only ever grows 
 every row again each second would cost O(run length) Python work per second (about 50 ms a second into a
 day-long soak). So the columns already read are kept, and only the new rows are read. The cache is
 bounded (a few runs' worth) and checks that it is still looking at the same list: the first row object
-and the last one read must be the very ones it read.
+and the last one read must be the very ones it read (it holds them, so neither identity can be reused).
+Rows are never changed once the aggregate appended them; a caller that edits rows in place (a test)
+passes a new list.
 """
 
 from __future__ import annotations
