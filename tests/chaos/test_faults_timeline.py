@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from loadpulse.results.file import read_results
 from tests.conftest import CliResult
 from tests.ports import free_port
 from tests.services import Nginx
@@ -34,6 +35,9 @@ def test_a_proxy_latency_fault_lands_at_its_time_and_the_run_recovers(
     )  # fmt: skip
     assert r.code == 0, r.err
     doc = results(out)
+    read = read_results(out)  # the file passes the results schema, faults and bands included
+    assert read.summary["faults"] == doc["summary"]["faults"]
+    assert [row.faults_active for row in read.series] == [row["faults_active"] for row in doc["series"]]
     (f,) = doc["summary"]["faults"]
     assert (f["name"], f["kind"], f["target"]) == ("slow-web", "proxy", "web")
     assert "latency 60ms" in f["detail"]

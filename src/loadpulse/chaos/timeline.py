@@ -105,7 +105,14 @@ def _backlog_at(timeline: dict[str, Any] | None, t_s: float) -> int | None:
 class FaultTimeline:
     """The records, the clock they are timed on, and the per-cut refresh of their recovery."""
 
-    def __init__(self, thresholds: Sequence[Threshold] = (), on_fault: FaultHook | None = None) -> None:
+    def __init__(
+        self,
+        thresholds: Sequence[Threshold] = (),
+        on_fault: FaultHook | None = None,
+        clock: Callable[[], int] = perf_counter_ns,
+    ) -> None:
+        self.clock = clock
+        """Nanoseconds on the load's clock (perf_counter_ns; a fake one in tests)."""
         self.records: list[FaultRecord] = []
         self.limits = limits_of(thresholds)
         self.on_fault = on_fault
@@ -118,7 +125,7 @@ class FaultTimeline:
         self._said_baseline = False
 
     def now_s(self) -> float:
-        return (perf_counter_ns() - self.t0_ns) / 1e9
+        return (self.clock() - self.t0_ns) / 1e9
 
     def _emit(self, rec: FaultRecord, phase: str, t_s: float, detail: str = "") -> None:
         if self.on_fault is not None:
