@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loadpulse.faults.proxy_faults import BadFault
+from loadpulse.faults.proxy_spec import parse_proxies
 from loadpulse.faults.schedule import occurrences, schedule
-from loadpulse.faults.spec import parse_fault, parse_proxies
+from loadpulse.faults.spec import parse_fault
 
 PROXIES = parse_proxies({"db": {"listen": "6390", "upstream": "6379"}}, "f")
 

@@ -6,13 +6,8 @@ import pytest
 
 from loadpulse.errors import BadInput
 from loadpulse.faults.proxy_faults import BadFault
-from loadpulse.faults.spec import (
-    FaultPlan,
-    parse_fault,
-    parse_faults,
-    parse_proxies,
-    parse_proxy_arg,
-)
+from loadpulse.faults.proxy_spec import parse_proxies, parse_proxy_arg
+from loadpulse.faults.spec import FaultPlan, parse_fault, parse_faults
 
 
 def test_the_issue_examples_parse() -> None:

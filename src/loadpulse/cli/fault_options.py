@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from loadpulse.errors import BadInput
-from loadpulse.faults.spec import FaultPlan, parse_fault, parse_proxy_arg, unique_names
+from loadpulse.faults.proxy_spec import parse_proxy_arg
+from loadpulse.faults.spec import FaultPlan, parse_fault, unique_names
 from loadpulse.scenario.model import Plan
 from loadpulse.spec import RunSpec
 from loadpulse.thresholds.threshold import Threshold

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from loadpulse.faults.proxy_faults import BadFault, combine
-from loadpulse.faults.spec import FaultSpec, ProxySpec
+from loadpulse.faults.proxy_spec import ProxySpec
+from loadpulse.faults.spec import FaultSpec
 
 MAX_OCCURRENCES = 10_000
 """An ``every`` far shorter than the run would fire without end: past this many it is refused."""

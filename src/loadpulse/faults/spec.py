@@ -28,6 +28,7 @@ from typing import Literal
 
 from loadpulse.errors import BadInput
 from loadpulse.faults.proxy_faults import PROXY_FAULT_KEYS, BadFault, ProxyFaults, parse_proxy_faults
+from loadpulse.faults.proxy_spec import NAME, ProxySpec, required_text
 from loadpulse.units import duration_value
 
 Kind = Literal["proxy", "kill", "pause", "run"]
@@ -37,8 +38,6 @@ SIGNALS = ("KILL", "TERM", "STOP")
 TIMING_KEYS = ("at", "every", "count", "until", "for", "name", "settle")
 KILL_KEYS = ("signal", "restart")
 TARGET_MODES = ("process", "pid", "cmd")
-_NAME = re.compile(r"[^\s{},=]+(?: [^\s{},=]+)*")
-"""A fault name a threshold filter can hold: no braces, commas or '='."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +86,6 @@ class FaultSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class ProxySpec:
-    """A fault proxy the run starts before the load: the target is pointed at ``listen``."""
-
-    name: str
-    listen: tuple[str, int]
-    upstream: tuple[str, int]
-    where: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class FaultPlan:
     """The run's faults and the proxies they act on."""
 
@@ -127,14 +116,8 @@ def _duration(entry: Mapping[str, object], key: str, where: str) -> float | None
         raise BadFault(str(exc)) from None
 
 
-def _text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise BadFault(f"{what} must be a non-empty string, not {value!r}")
-    return value.strip()
-
-
 def parse_kill_target(text: object, what: str) -> KillTarget:
-    raw = _text(text, what)
+    raw = required_text(text, what)
     rnd = raw.startswith("random ")
     body = raw.removeprefix("random ").strip()
     mode, sep, value = body.partition(":")
@@ -213,7 +196,7 @@ def parse_fault(entry: object, where: str, index: int = 0) -> FaultSpec:
     name_value = entry.get("name")
     spec_kw: dict[str, object] = {}
     if kind == "proxy":
-        target = _text(entry["proxy"], f"{where}.proxy")
+        target = required_text(entry["proxy"], f"{where}.proxy")
         settings = {k: v for k, v in entry.items() if str(k).replace("-", "_") in PROXY_FAULT_KEYS}
         if not settings:
             known = ", ".join(sorted(PROXY_FAULT_KEYS))
@@ -229,7 +212,7 @@ def parse_fault(entry: object, where: str, index: int = 0) -> FaultSpec:
         signal = _signal(entry.get("signal", "KILL"), f"{where}.signal")
         restart = entry.get("restart")
         if restart is not None:
-            restart = _text(restart, f"{where}.restart")
+            restart = required_text(restart, f"{where}.restart")
             if signal == "STOP":
                 raise BadFault(
                     f"{where}.restart: a STOP pauses the process (SIGCONT ends it): nothing to restart"
@@ -242,14 +225,16 @@ def parse_fault(entry: object, where: str, index: int = 0) -> FaultSpec:
         spec_kw.update(kill=target_obj, signal=signal, restart=restart)
         fault_kind = "pause" if signal == "STOP" else "kill"
     else:
-        target = _text(entry["run"], f"{where}.run")
+        target = required_text(entry["run"], f"{where}.run")
         if for_s is not None:
             raise BadFault(f"{where}.for: a run: fault lasts as long as its command runs; leave 'for' out")
         fault_kind = "run"
     name = (
-        _text(name_value, f"{where}.name") if name_value is not None else _default_name(kind, target, index)
+        required_text(name_value, f"{where}.name")
+        if name_value is not None
+        else _default_name(kind, target, index)
     )
-    if not _NAME.fullmatch(name):
+    if not NAME.fullmatch(name):
         raise BadFault(f"{where}.name {name!r}: use letters, digits, '-', '_', '.', no braces, commas or '='")
     return FaultSpec(
         name=name,
@@ -306,74 +291,3 @@ def parse_faults(
         prefix = line_of(i) if line_of is not None else where
         out.append(parse_fault(entry, f"{prefix}: faults[{i}]", i))
     return unique_names(out)
-
-
-_ADDR = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\s]+)):(?P<port>\d+)|(?P<bare>\d+)")
-
-
-def parse_address(text: object, what: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) or a bare port on 127.0.0.1."""
-    raw = _text(text, what)
-    m = _ADDR.fullmatch(raw)
-    if m is None:
-        raise BadFault(f"{what} {raw!r} is not HOST:PORT (like 127.0.0.1:6390)")
-    port = int(m.group("port") or m.group("bare"))
-    if not 1 <= port <= 65535:
-        raise BadFault(f"{what} {raw!r}: port {port} is not within 1..65535")
-    host = m.group("v6") or m.group("host") or "127.0.0.1"
-    return host, port
-
-
-def parse_proxies(
-    value: object, where: str, line_of: Callable[[str], str] | None = None
-) -> dict[str, ProxySpec]:
-    """A file's ``proxies``: ``{"db": {"listen": "127.0.0.1:6390", "upstream": "127.0.0.1:6379"}}``."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise BadFault(
-            f"{where}: proxies must map names to {{'listen': 'HOST:PORT', 'upstream': 'HOST:PORT'}}"
-        )
-    out: dict[str, ProxySpec] = {}
-    for name, spec in value.items():
-        at = line_of(str(name)) if line_of is not None else where
-        here = f"{at}: proxies.{name}"
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise BadFault(f"{here}: a proxy name is a word like db, not {name!r}")
-        if not isinstance(spec, Mapping):
-            raise BadFault(f"{here} must be a mapping with listen: and upstream:")
-        for key in spec:
-            if key not in ("listen", "upstream"):
-                raise BadFault(f"{here}.{key}: unknown key (use listen, upstream)")
-        for key in ("listen", "upstream"):
-            if key not in spec:
-                raise BadFault(f"{here}: {key}: HOST:PORT is missing")
-        out[name] = ProxySpec(
-            name,
-            parse_address(spec["listen"], f"{here}.listen"),
-            parse_address(spec["upstream"], f"{here}.upstream"),
-            here,
-        )
-    listens: dict[tuple[str, int], str] = {}
-    for p in out.values():
-        if p.listen in listens:
-            raise BadFault(
-                f"{p.where}.listen: {p.listen[0]}:{p.listen[1]} is also proxy {listens[p.listen]!r}'s"
-            )
-        listens[p.listen] = p.name
-    return out
-
-
-def parse_proxy_arg(text: str) -> ProxySpec:
-    """``--proxy NAME=LISTEN->UPSTREAM`` (``db=127.0.0.1:6390->127.0.0.1:6379``)."""
-    name, sep, rest = text.partition("=")
-    listen, arrow, upstream = rest.partition("->")
-    where = f"--proxy {text!r}"
-    if not sep or not arrow or not name.strip():
-        raise BadFault(f"{where} is not NAME=LISTEN->UPSTREAM (like db=127.0.0.1:6390->127.0.0.1:6379)")
-    name = name.strip()
-    if not _NAME.fullmatch(name):
-        raise BadFault(f"{where}: a proxy name is a word like db, not {name!r}")
-    return ProxySpec(
-        name, parse_address(listen.strip(), where), parse_address(upstream.strip(), where), where
-    )

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from loadpulse.errors import BadInput
-from loadpulse.faults.spec import FaultPlan, FaultSpec, parse_faults, parse_proxies
+from loadpulse.faults.proxy_spec import parse_proxies
+from loadpulse.faults.spec import FaultPlan, FaultSpec, parse_faults
 from loadpulse.units import duration_value
 
 FAULT_ONLY_KEYS = ("faults", "start")
