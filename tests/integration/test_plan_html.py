@@ -71,7 +71,8 @@ def test_the_plan_report_draws_its_comparison_and_every_runs_report(browser: Any
         assert frame["ready"] == "1" and frame["charts"] >= 5
         assert abs(frame["height"] - frame["inner"]) <= 2  # as tall as the report: no inner scrollbar
     skipped = page.evaluate("document.querySelector('#run-3').innerText")
-    assert "SKIPPED" in skipped and "has stop_on_fail" in skipped
+    assert "SKIPPED" in skipped and "failed and has stop_on_fail" in skipped
+    assert "skipped: skipped" not in skipped
     assert page.evaluate("window.__pwned") is None
     assert HOSTILE in page.evaluate("document.querySelector('#comparison').innerText")
     page.close()

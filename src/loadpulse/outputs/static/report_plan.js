@@ -78,8 +78,8 @@
     add(h, el("div", { "class": "muted" }, r.kind + " " + r.target));
     var frame = section.querySelector("iframe");
     if (!frame) {
-      add(section, el("p", { "class": "skipped muted" },
-        (r.status === "SKIPPED" ? "skipped: " : "not run: ") + (r.reason || "the plan stopped before it")));
+      // the reason says it: "skipped: 'gate' failed ...", "not run: the plan was interrupted", an error
+      add(section, el("p", { "class": "skipped muted" }, r.reason || "not run: the plan stopped before it"));
       return;
     }
     pending += 1;
