@@ -62,6 +62,42 @@ def test_a_worker_killed_by_name_is_restarted_and_its_recovery_reported(
     assert not psutil.pid_exists(restarted) or psutil.Process(restarted).status() == psutil.STATUS_ZOMBIE
 
 
+def test_every_killed_process_is_restarted(
+    cli: Callable[..., CliResult], nginx: Nginx, tmp_path: Path
+) -> None:
+    script = tmp_path / f"pair_{uuid.uuid4().hex[:8]}.py"
+    script.write_text("import time\nwhile True:\n    time.sleep(0.2)\n")
+    procs = [subprocess.Popen([sys.executable, str(script)]) for _ in range(2)]
+    out = tmp_path / "r.json.gz"
+    try:
+        fault = {
+            "at": "500ms",
+            "kill": f"process:{script.stem}",
+            "restart": f"exec {sys.executable} {script}",
+        }
+        r = cli(
+            "http",
+            nginx.url + "/",
+            "-c",
+            "1",
+            "-d",
+            "2s",
+            *QUIET,
+            "--out",
+            str(out),
+            "--fault",
+            json.dumps(fault),
+        )
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait(5)
+    assert r.code == 0, r.err
+    (f,) = results(out)["summary"]["faults"]
+    assert f"pid {procs[0].pid}, {procs[1].pid}; restarted: " in f["detail"]
+    assert len(f["detail"].rsplit("(pid ", 1)[1].split(", ")) == 2
+
+
 def test_a_pause_stops_and_resumes_the_process(
     cli: Callable[..., CliResult], nginx: Nginx, tmp_path: Path, sleeper: tuple[Path, subprocess.Popen[bytes]]
 ) -> None:

@@ -182,21 +182,29 @@ class FaultRunner:
         else:
             self.timeline.end(rec)  # the kill is the fault; the restart is the way back
             await asyncio.to_thread(wait_gone, pids, KILLED_WAIT_S)
-        await self._restart(rec, f.restart)
+        await self._restart(rec, f.restart, len(pids))
         self.timeline.end(rec)
 
-    async def _restart(self, rec: FaultRecord, command: str) -> None:
-        try:
-            proc = start_command(command)
-        except OSError as exc:
-            self.timeline.warn(rec, f"restart {command!r} could not start: {exc.strerror}")
+    async def _restart(self, rec: FaultRecord, command: str, times: int) -> None:
+        """``command`` once per killed process (four workers killed, four brought back)."""
+        started: list[subprocess.Popen[bytes]] = []
+        for _ in range(times):
+            try:
+                started.append(start_command(command))
+            except OSError as exc:
+                self.timeline.warn(rec, f"restart {command!r} could not start: {exc.strerror}")
+                break
+        if not started:
             return
-        self._restarted.append(proc)
-        rec.detail += f"; restarted: {command} (pid {proc.pid})"
+        self._restarted.extend(started)
+        rec.detail += f"; restarted: {command} (pid {', '.join(str(p.pid) for p in started)})"
         await asyncio.sleep(RESTART_CHECK_S)
-        code = proc.poll()
-        if code is not None and code != 0:
-            self.timeline.warn(rec, f"restart {command!r} exited with status {code} at once")
+        for proc in started:
+            code = proc.poll()
+            if code is not None and code != 0:
+                self.timeline.warn(
+                    rec, f"restart {command!r} (pid {proc.pid}) exited with status {code} at once"
+                )
 
     async def _run_fault(self, f: FaultSpec) -> None:
         rec = self.timeline.begin(f.name, "run", f.target, f.describe(), None, f.settle_s)
