@@ -29,6 +29,7 @@ URL = "http://127.0.0.1:9/"  # the discard port: nothing here may ever be sent a
         (["--slo", "p95<100ms", "--max-vus", "10"], "--max-vus is for a scenario file"),
         (["--slo", "p95<100ms", "--step-duration", "10s", "--max-duration", "5s"], "shorter than one step"),
         (["--slo", "p95<100ms", "--growth", "1"], "--growth must be greater than 1"),
+        (["--slo", "p95<100ms", "--html", "-"], "--html needs a file path"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(cli: Callable[..., CliResult], args: list[str], needle: str) -> None:

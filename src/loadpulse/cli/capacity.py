@@ -23,8 +23,9 @@ from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.runner import run_secrets_of
 from loadpulse.errors import BadInput
 from loadpulse.outputs.files import check_writable, write_text_atomic
-from loadpulse.profiles.capacity_search import CapacitySearch, SettleRule
+from loadpulse.profiles.capacity_search import CapacitySearch, SearchSettings, SettleRule
 from loadpulse.redaction import redact_values
+from loadpulse.thresholds.threshold import Threshold
 
 EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -53,6 +54,8 @@ See docs/capacity.md."""
         raise BadInput(problems[0])
     description = _target(target, flags)
     slos = _slos(description, flags)
+    if flags["html"] == "-":
+        raise BadInput("--html needs a file path: the report is a page, not a stream")
     check_writable(
         t for t in (("--json", flags["json_out"]), ("--html", flags["html"])) if t[1] not in (None, "-")
     )
@@ -127,7 +130,7 @@ def _target(target: str, flags: CapacityFlags) -> UrlTarget | FileTarget:
     return file_target(target, flags)
 
 
-def _slos(description: UrlTarget | FileTarget, flags: CapacityFlags) -> list[Any]:
+def _slos(description: UrlTarget | FileTarget, flags: CapacityFlags) -> list[Threshold]:
     probes = [p.partition("=")[0] for p in flags["probe"] or ()]
     if isinstance(description, FileTarget):
         src = description.source
@@ -141,7 +144,7 @@ def _slos(description: UrlTarget | FileTarget, flags: CapacityFlags) -> list[Any
     return parse_slos(flags["slo"], scenario=False, pipeline=False, probes=probes)
 
 
-def _settings_doc(settings: Any, settle: SettleRule) -> dict[str, Any]:
+def _settings_doc(settings: SearchSettings, settle: SettleRule) -> dict[str, Any]:
     return {
         "start": settings.start,
         "max_rate": settings.max_rate,
