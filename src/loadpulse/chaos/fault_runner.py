@@ -158,7 +158,7 @@ class FaultRunner:
             self.timeline.warn(
                 rec, f"no process matched {f.target} at {rec.start_s:.1f} s: nothing was signalled"
             )
-            self.timeline.end(rec)
+            self.timeline.end(rec, instant=True)
             return
         pids, problems = send(procs, f.signal)
         detail = f"{f.describe()}: pid {', '.join(map(str, pids))}" if pids else f.describe()
@@ -175,12 +175,12 @@ class FaultRunner:
                 self.timeline.end(rec)
             return
         if f.restart is None:
-            self.timeline.end(rec)
+            self.timeline.end(rec, instant=True)
             return
         if f.for_s is not None:
             await asyncio.sleep(f.for_s)  # down for that long, then back
         else:
-            self.timeline.end(rec)  # the kill is the fault; the restart is the way back
+            self.timeline.end(rec, instant=True)  # the kill is the fault; the restart is the way back
             await asyncio.to_thread(wait_gone, pids, KILLED_WAIT_S)
         await self._restart(rec, f.restart, len(pids))
         self.timeline.end(rec)

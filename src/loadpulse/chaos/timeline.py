@@ -154,10 +154,11 @@ class FaultTimeline:
         self._emit(rec, "start", now, detail)
         return rec
 
-    def end(self, rec: FaultRecord) -> None:
+    def end(self, rec: FaultRecord, instant: bool = False) -> None:
+        """The fault is over now; ``instant``: it was over as it began (a kill), ``end_s == start_s``."""
         if rec.end_s is not None:
             return  # closed by the run's end already
-        rec.end_s = max(rec.start_s, self.now_s())
+        rec.end_s = rec.start_s if instant else max(rec.start_s, self.now_s())
         self._emit(rec, "end", rec.end_s, rec.detail)
 
     def warn(self, rec: FaultRecord, message: str) -> None:
