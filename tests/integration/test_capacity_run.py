@@ -5,6 +5,7 @@ iterations/s and in VUs. Steps are short (3 s) to keep the module near 50 s."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -139,3 +140,37 @@ def test_a_scenario_file_is_searched_in_iterations_and_in_vus(
     c = _doc(out)
     assert c["unit"] == "VUs" and [s["rate"] for s in c["steps"]] == [2, 4]
     assert "highest sustainable load 4 VUs" in r.out
+
+
+PIPELINE = """
+import sqlite3, time
+from loadpulse import task
+
+DB = {db!r}
+pipeline = {{"sink": "sql:sqlite:///" + DB + "#SELECT id, at FROM items WHERE at >= :since",
+             "drain_timeout": "2s"}}
+
+def store(item):
+    with sqlite3.connect(DB) as db:
+        db.execute("INSERT INTO items VALUES (?, ?)", (item, time.time()))
+
+@task
+async def send(ctx):
+    await ctx.call("store", store, ctx.track())
+"""
+
+
+def test_a_pipeline_objective_is_judged_on_each_step(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    db = tmp_path / "items.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE items (id TEXT, at REAL)")
+    path = tmp_path / "pipe.py"
+    path.write_text(textwrap.dedent(PIPELINE.format(db=str(db))))
+    out = tmp_path / "capacity.json"
+    r = cli("capacity", str(path), "--slo", "pipeline.e2e.p95<1s", "--slo", "pipeline.lost.count==0",
+            "--start-rate", "10", "--max-rate", "20", "--step-duration", "3s", "--json", str(out),
+            "--no-history")  # fmt: skip
+    assert r.code == 0, r.err
+    c = _doc(out)
+    assert [s["rate"] for s in c["steps"]] == [10, 20] and all(s["passed"] for s in c["steps"])
+    assert all(s["ended"] == "held" for s in c["steps"])  # a stop would cut the wait for its items short
