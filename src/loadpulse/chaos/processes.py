@@ -1,7 +1,8 @@
 """Process faults: finding the processes a kill target names, signalling them, restarting a killed one.
 
 ``process:NAME`` matches a process whose name, executable or script (the first argument that is not an
-option, after an interpreter: ``python -u worker.py``) is ``NAME``, with or without its extension;
+option, after an interpreter: ``python -u worker.py``) is ``NAME``, with or without its extension, or
+that runs module NAME (``python -m app.worker``: ``app.worker`` or ``worker``);
 ``cmd:SUBSTRING`` any process whose command line contains it; ``pid:N`` that one process. loadpulse itself
 and the processes it runs under (its parent shell, pytest) never match. Restarted processes run in their
 own process group and session, so the run's end can stop them and everything they started.
@@ -46,9 +47,15 @@ def _names_of(proc: psutil.Process) -> list[str]:
         return names
     if cmd:
         names.append(Path(cmd[0]).name)
-        # The script an interpreter runs: its first argument that is not an option (python -u w.py).
-        for arg in cmd[1:]:
-            if arg == "-m" or arg == "-c":
+        # The script an interpreter runs: its first argument that is not an option (python -u w.py), or
+        # the module it runs (python -m app.worker: app.worker and worker).
+        args = iter(cmd[1:])
+        for arg in args:
+            if arg == "-c":
+                break
+            if arg == "-m":
+                module = next(args, "")
+                names += [module, module.rsplit(".", 1)[-1]]
                 break
             if not arg.startswith("-"):
                 names.append(Path(arg).name)
