@@ -13,6 +13,7 @@ from loadpulse.errors import BadInput
 from loadpulse.scenario.loader import load_scenario
 from loadpulse.scenario.source import RunOptions, build_plan
 from tests.conftest import CliResult
+from tests.ports import free_port
 from tests.services import Nginx
 
 QUIET = ("--quiet", "--no-history", "--json", "-")
@@ -133,3 +134,14 @@ def test_contradicting_faults_on_the_command_line(cli: Callable[..., CliResult],
     assert r.code == 2
     assert "--fault #2: overlaps 'proxy-db' on proxy 'db' from 2s and contradicts it" in r.err
     assert len(r.err.strip().splitlines()) == 1
+
+
+def test_a_proxy_that_cannot_start_is_bad_input(cli: Callable[..., CliResult], nginx: Nginx) -> None:
+    taken = nginx.url.removeprefix("http://")
+    r = cli("http", nginx.url + "/", "-d", "2s", *QUIET, "--proxy", f"db={taken}->{taken}")
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1
+    assert f"--proxy 'db={taken}->{taken}': " in r.err and "in use" in r.err
+    silent = f"127.0.0.1:{free_port()}"
+    r = cli("http", nginx.url + "/", "-d", "2s", *QUIET, "--proxy", f"db=127.0.0.1:{free_port()}->{silent}")
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1
+    assert silent in r.err
