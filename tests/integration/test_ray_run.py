@@ -84,6 +84,20 @@ def _stop_node(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def ray_address() -> Iterator[str]:
     """A head node and a second node on this machine; stopped (only they) at the end."""
+    # Ray 2.60 turns token authentication on wherever ~/.ray/auth_token exists (a local ray.init() leaves
+    # one): the nodes, this process and the runs it starts must agree, so it is off for all of them.
+    mode = os.environ.get("RAY_AUTH_MODE")
+    os.environ["RAY_AUTH_MODE"] = "disabled"
+    try:
+        yield from _cluster()
+    finally:
+        if mode is None:
+            os.environ.pop("RAY_AUTH_MODE", None)
+        else:
+            os.environ["RAY_AUTH_MODE"] = mode
+
+
+def _cluster() -> Iterator[str]:
     # Ray's socket paths must stay short: pytest's temporary folders are too deep for them.
     temp = Path(tempfile.mkdtemp(prefix="lpray", dir="/tmp"))
     port = _free_port()
