@@ -74,6 +74,9 @@ class WorkerFleet:
         self._changed: asyncio.Event | None = None
         self._aborting = False
         self._snap_end: dict[int, int] = {}
+        self._measures: list[tuple[int, int]] = []
+        self._segment_index: dict[Segment, int] = {}
+        """Each worker's (amount of load, the whole's), by 0-based index."""
         """When each worker's last snapshot ends (its numbers up to there are counted)."""
         self.on_tracked: Callable[[Any], None] | None = None
         """Where a worker's ``("track", delta)`` goes: the coordinator's pipeline check."""
@@ -129,12 +132,24 @@ class WorkerFleet:
         return mine / whole if whole else float(part.segment.length)
 
     def _measure(self, part: PlanRef) -> tuple[int, int]:
-        assert isinstance(self.plan, Plan)
-        mine = whole = 0
-        for sc in self.plan.scenarios:
-            m, w = load_measure(sc.profile, part.part)
-            mine, whole = mine + m, whole + w
-        return mine, whole
+        """(the worker's amount of load, the whole run's): see :func:`load_measure`."""
+        measures = self._all_measures(part)
+        return measures[self._segment_index[part.segment]]
+
+    def _all_measures(self, part: PlanRef) -> list[tuple[int, int]]:
+        """Every worker's measure, made once from one segment sequence (finding a segment in a sequence,
+        or hashing one, is O(N): per worker that would be O(N²) for N workers)."""
+        if not self._measures:
+            assert isinstance(self.plan, Plan)
+            sequence = part.part.sequence
+            self._segment_index = {seg: i for i, seg in enumerate(sequence.segments)}
+            for stripe in sequence.stripes:
+                mine = whole = 0
+                for sc in self.plan.scenarios:
+                    m, w = load_measure(sc.profile, stripe)
+                    mine, whole = mine + m, whole + w
+                self._measures.append((mine, whole))
+        return self._measures
 
     def part_dict(self, index: int, part: PlanRef | SpecRef) -> dict[str, Any]:
         """What worker ``index`` (0-based) is sent: its part, and for a scenario the rows of the test data
@@ -143,12 +158,11 @@ class WorkerFleet:
         out = part.to_dict()
         out["share"] = self.share_of(part)
         if isinstance(part, PlanRef):
-            measures = [self._measure(part.for_worker(i, self.count)) for i in range(index + 1)]
-            whole = measures[-1][1]
+            mine, whole = self._measure(part)
             if whole:
-                before = sum(m for m, _ in measures[:-1])
-                rows = Segment(Fraction(before, whole), Fraction(before + measures[-1][0], whole))
-                out["rows"] = str(rows)
+                # The rows before this worker's are those of the workers before it (measures cached).
+                before = sum(m for m, _ in self._all_measures(part)[: self._segment_index[part.segment]])
+                out["rows"] = str(Segment(Fraction(before, whole), Fraction(before + mine, whole)))
         return out
 
     async def gate(self) -> int | None:

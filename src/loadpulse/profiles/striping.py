@@ -139,6 +139,11 @@ class SegmentSequence:
         return _stripes(self)[i]
 
     @property
+    def stripes(self) -> tuple[Stripe, ...]:
+        """Every segment's stripe, in order (one look-up: hashing a long sequence is O(N))."""
+        return _stripes(self)
+
+    @property
     def spread(self) -> int:
         """How many of the run's first things it takes before every worker has one of them."""
         return max(s.offsets[0] for s in _stripes(self)) + 1

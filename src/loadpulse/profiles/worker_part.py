@@ -116,12 +116,12 @@ def first_vu_ids(profiles: Sequence[ProfileConfig], sequence: SegmentSequence | 
     return out
 
 
-def load_measure(profile: ProfileConfig, part: WorkerPart) -> tuple[int, int]:
-    """How much of ``profile``'s load worker ``part`` runs: (its amount, the whole run's), in iterations of
-    a budget, arrivals of an open profile over its planned time, else VUs at the peak. The workers' amounts
-    add up to the whole's, so amount / whole is a worker's real share (small counts split unevenly: 3 VUs
-    on 2 workers are 2/3 and 1/3, not halves)."""
-    stripe = part.stripe
+def load_measure(profile: ProfileConfig, part: WorkerPart | Stripe) -> tuple[int, int]:
+    """How much of ``profile``'s load worker ``part`` (or its stripe) runs: (its amount, the whole run's),
+    in iterations of a budget, arrivals of an open profile over its planned time, else VUs at the peak. The
+    workers' amounts add up to the whole's, so amount / whole is a worker's real share (small counts split
+    unevenly: 3 VUs on 2 workers are 2/3 and 1/3, not halves)."""
+    stripe = part if isinstance(part, Stripe) else part.stripe
     if isinstance(profile, OpenProfile):
         whole = profile.arrivals_by(int(profile.planned_s * 1e9))
         return stripe.count(whole), whole
