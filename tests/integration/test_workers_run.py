@@ -189,6 +189,9 @@ def test_the_demo_over_two_workers_verifies_its_pipeline_once_for_the_whole_run(
     assert pipeline["lost"]["count"] == 0 and pipeline["duplicates"]["count"] == 0
     assert pipeline["e2e_ms"]["p50"] > 0  # each item's send time came with it from its worker
     assert sum(pipeline["by_worker"].values()) == pipeline["delivered"]  # the target's workers' counts
+    # loadpulse's workers: what each tracked (every item sent was shipped by one of them)
+    assert all(w["tracked"] > 0 for w in workers["per_worker"])
+    assert sum(w["tracked"] for w in workers["per_worker"]) >= pipeline["sent"]
     assert summary["verdict"] == "PASS"
 
 

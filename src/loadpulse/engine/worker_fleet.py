@@ -75,6 +75,8 @@ class WorkerFleet:
         self._aborting = False
         self._snap_end: dict[int, int] = {}
         self._measures: list[tuple[int, int]] = []
+        self._tracked: dict[int, int] = {}
+        """Items each worker tracked (ctx.track) and shipped, by its index."""
         self._segment_index: dict[Segment, int] = {}
         """Each worker's (amount of load, the whole's), by 0-based index."""
         """When each worker's last snapshot ends (its numbers up to there are counted)."""
@@ -251,6 +253,7 @@ class WorkerFleet:
             w.read(message[1])
             self._snap_end[w.index] = message[1].end_ns
         elif kind == "track":
+            self._tracked[w.index] = self._tracked.get(w.index, 0) + message[1].items
             if self.on_tracked is not None:
                 self.on_tracked(message[1])
         elif kind == "ready":
@@ -364,8 +367,14 @@ class WorkerFleet:
             "count": self.count,
             "backend": self.launcher.backend,
             "lost": [w.index for w in self.workers if w.state == "lost"],
-            "per_worker": [w.row() for w in self.workers],
+            "per_worker": [self._row(w) for w in self.workers],
         }
+
+    def _row(self, w: WorkerHandle) -> dict[str, Any]:
+        row = w.row()
+        if self.on_tracked is not None:  # a pipeline check: the items each worker tracked
+            row["tracked"] = self._tracked.get(w.index, 0)
+        return row
 
     def close(self) -> None:
         """Kill whatever still runs and free the pipes (after the run, or when it failed to start)."""
