@@ -3,6 +3,7 @@ once for the module) running a scenario's workers as actors against the demo tar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -43,6 +44,8 @@ async def hit(ctx):
 
 ACTOR_TITLE = "ray::RayWorker"
 """How Ray names an actor's process while it runs one of ours."""
+NODES: set[int] = set()
+"""The ``ray start`` processes of this module's cluster: actors under them are this module's."""
 
 
 def _free_port() -> int:
@@ -62,6 +65,7 @@ def _start_node(args: list[str], log: Path) -> subprocess.Popen[bytes]:
             env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
             start_new_session=True,
         )
+    NODES.add(proc.pid)
     deadline = time.monotonic() + 90
     while b"Ray runtime started" not in log.read_bytes():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -130,11 +134,14 @@ def _file(tmp_path: Path, text: str = SCENARIO) -> str:
 
 
 def _actors() -> list[psutil.Process]:
+    """This module's cluster's actors running a worker (another test session may run its own)."""
     out = []
     for p in psutil.process_iter(["cmdline"]):
-        with_title = " ".join(p.info["cmdline"] or ())
-        if with_title.startswith(ACTOR_TITLE):
-            out.append(p)
+        if not " ".join(p.info["cmdline"] or ()).startswith(ACTOR_TITLE):
+            continue
+        with contextlib.suppress(psutil.Error):
+            if any(parent.pid in NODES for parent in p.parents()):
+                out.append(p)
     return out
 
 
