@@ -310,7 +310,7 @@ class WorkerFleet:
             w.process.kill()
         last_snap = self._snap_end.get(w.index)
         unsent = (
-            f"its requests since its last snapshot (at {since_t0(last_snap):.1f} s)"
+            f"its requests since its last snapshot (at {last_snap / 1e9:.1f} s)"  # times from the start
             if last_snap is not None
             else "every request it made"
         )
