@@ -414,3 +414,12 @@ def test_the_name_cap_is_the_whole_runs_and_warned_once(
     assert summary["by_name"]["(other)"]["requests"]["total"] > 0
     warned = [w for w in summary["warnings"] if "distinct request names" in w]
     assert len(warned) == 1 and "past the first 10 " in warned[0], summary["warnings"]
+
+
+def test_the_demo_refuses_more_workers_than_vus_before_its_target_starts(
+    cli: Callable[..., CliResult],
+) -> None:
+    res = cli("demo", "--workers", "3", "--vus", "2", "-d", "1s", "--no-history")
+    assert res.code == 2 and "Traceback" not in res.err
+    assert "--workers 3: worker 3 would get no load (the plan runs 2 VUs at its peak)" in res.err
+    assert "demo target up" not in res.err

@@ -97,3 +97,24 @@ def test_a_delta_out_of_order_is_refused() -> None:
     assert first is not None and second is not None
     with pytest.raises(ValueError, match="one was lost"):
         apply_delta(Tracker("w1"), second)
+
+
+def test_a_sighting_before_its_workers_delta_waits_for_it() -> None:
+    """A sink may show an item before the coordinator has its worker's delta: the sighting waits (as a
+    system-assigned id does) and counts as delivered once the mirror grows, not as unexpected."""
+    worker = Tracker("w1")
+    shipper = TrackShipper(worker)
+    first = worker.new_slot(100)
+    worker.settle(first, True)
+    mirror = Tracker("w1")
+    apply_delta(mirror, shipper.take())  # type: ignore[arg-type]
+    reconciler = Reconciler([mirror])
+    late = worker.new_slot(200)
+    worker.settle(late, True)
+    reconciler.observe([Observation(worker.generated_id(late), 300)])  # its delta is not in yet
+    assert reconciler.result(300).delivered == 0
+    apply_delta(mirror, shipper.take())  # type: ignore[arg-type]
+    reconciler.add_tracker(mirror)  # what PipelineCheck does at its next poll after a delta
+    reconciler.observe([])
+    result = reconciler.result(400)
+    assert (result.sent, result.delivered, result.unexpected) == (2, 1, 0)
