@@ -176,38 +176,6 @@ def test_bad_worker_counts_are_one_line_exit_2(
     assert says in res.err and "Traceback" not in res.err
 
 
-def test_the_demo_over_two_workers_verifies_its_pipeline_once_for_the_whole_run(
-    cli: Callable[..., CliResult],
-) -> None:
-    res = cli("demo", "--workers", "2", "-d", "3s", "--vus", "4", "--json", "-", "-q", "--no-history")
-    assert res.code == 0, res.err
-    summary = res.summary()
-    pipeline, workers = summary["pipeline"], summary["workers"]
-    assert workers["count"] == 2 and workers["lost"] == []
-    assert all(w["requests"] > 0 for w in workers["per_worker"])  # both workers tracked items
-    assert pipeline["sent"] > 0 and pipeline["delivered"] == pipeline["sent"]
-    assert pipeline["lost"]["count"] == 0 and pipeline["duplicates"]["count"] == 0
-    assert pipeline["e2e_ms"]["p50"] > 0  # each item's send time came with it from its worker
-    assert sum(pipeline["by_worker"].values()) == pipeline["delivered"]  # the target's workers' counts
-    # loadpulse's workers: what each tracked (every item sent was shipped by one of them)
-    assert all(w["tracked"] > 0 for w in workers["per_worker"])
-    assert sum(w["tracked"] for w in workers["per_worker"]) >= pipeline["sent"]
-    assert summary["verdict"] == "PASS"
-
-
-def test_a_loss_in_the_pipeline_is_reported_over_two_workers(cli: Callable[..., CliResult]) -> None:
-    res = cli(
-        "demo", "--workers", "2", "-d", "3s", "--vus", "4", "--loss-rate", "0.1",
-        "--json", "-", "-q", "--no-history",
-    )  # fmt: skip
-    assert res.code == 1, res.err
-    pipeline = res.summary()["pipeline"]
-    lost = pipeline["lost"]["count"]
-    assert lost > 0 and pipeline["delivered"] + lost == pipeline["sent"]
-    assert 0.03 < pipeline["lost"]["rate"] < 0.2  # about the 10 % the target drops
-    assert res.summary()["verdict"] == "FAIL"
-
-
 def test_ctrl_c_stops_every_worker(tmp_path: Path, demo_url: str) -> None:
     code, summary, err = _run_and_hurt(tmp_path, demo_url, signal.SIGINT, coordinator_too=True)
     assert code == 130, err
@@ -336,61 +304,6 @@ def test_three_vus_on_two_workers_have_their_real_shares_and_rows(
     assert not any("ran out" in w for w in summary["warnings"]), summary["warnings"]
 
 
-def test_the_one_liner_splits_its_load_exactly_over_workers(
-    demo_url: str, cli: Callable[..., CliResult]
-) -> None:
-    res = cli("http", f"{demo_url}/health", "-n", "1001", "-c", "3", "--workers", "2", "--json", "-", "-q",
-              "--no-history")  # fmt: skip
-    assert res.code == 0, res.err
-    summary = res.summary()
-    assert summary["requests"]["total"] == 1001 and summary["requests"]["ok"] == 1001
-    rows = summary["workers"]["per_worker"]
-    # 3 connections on 2 workers: 2 and 1, each connection sending a third of the budget (334/334/333)
-    assert [w["requests"] for w in rows] == [667, 334]
-    assert [w["share"] for w in rows] == [
-        pytest.approx(667 / 1001, abs=1e-6),
-        pytest.approx(334 / 1001, abs=1e-6),
-    ]
-
-
-def test_the_one_liner_open_model_over_workers_holds_its_rate(
-    demo_url: str, cli: Callable[..., CliResult]
-) -> None:
-    res = cli("http", f"{demo_url}/health", "--rate", "300", "-d", "2s", "--workers", "2", "--json", "-",
-              "-q", "--no-history")  # fmt: skip
-    assert res.code == 0, res.err
-    summary = res.summary()
-    assert abs(summary["requests"]["total"] - 600) <= 6 and summary["requests"]["failed"] == 0
-    first, second = (w["requests"] for w in summary["workers"]["per_worker"])
-    assert first - second in (0, 1)  # the single schedule dealt out in turn
-
-
-@pytest.mark.parametrize(
-    ("args", "says"),
-    [
-        (
-            ["-c", "2", "--workers", "3"],
-            "--workers 3: worker 3 would get no load (the run has 2 connection(s))",
-        ),
-        (["--workers", "nope"], "--workers 'nope' is not a number or 'auto'"),
-        (
-            ["-c", "250000", "--workers", "2"],
-            "-c/--connections 250,000 is more than 2 loadpulse processes can hold (at most 200,000)",
-        ),
-        (
-            ["--sink", "sql:sqlite:///x.db#SELECT id FROM t", "--track-from", "$.id", "--workers", "2"],
-            "--workers with --sink on the one-liner is not supported yet",
-        ),
-    ],
-)
-def test_bad_one_liner_worker_input_is_one_line_exit_2(
-    cli: Callable[..., CliResult], args: list[str], says: str
-) -> None:
-    res = cli("http", "http://127.0.0.1:1/", *args, "--no-history")
-    assert res.code == 2 and says in res.err and "Traceback" not in res.err, res.err
-    assert len(res.err.strip().splitlines()) == 1
-
-
 MANY_NAMES = """
 from loadpulse import task
 
@@ -414,12 +327,3 @@ def test_the_name_cap_is_the_whole_runs_and_warned_once(
     assert summary["by_name"]["(other)"]["requests"]["total"] > 0
     warned = [w for w in summary["warnings"] if "distinct request names" in w]
     assert len(warned) == 1 and "past the first 10 " in warned[0], summary["warnings"]
-
-
-def test_the_demo_refuses_more_workers_than_vus_before_its_target_starts(
-    cli: Callable[..., CliResult],
-) -> None:
-    res = cli("demo", "--workers", "3", "--vus", "2", "-d", "1s", "--no-history")
-    assert res.code == 2 and "Traceback" not in res.err
-    assert "--workers 3: worker 3 would get no load (the plan runs 2 VUs at its peak)" in res.err
-    assert "demo target up" not in res.err
