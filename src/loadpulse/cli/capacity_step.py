@@ -214,6 +214,8 @@ def observe(
     # the warm-up and the end's wait for in-flight work (3 % of a 3 s step for a 100 ms wait).
     count = sum(sc.iterations for sc in agg.scenarios.values()) if scenario else agg.total.requests
     achieved = statistics.fmean(per_interval) if per_interval else (count / elapsed if elapsed else 0.0)
+    window_s = sum(r.interval_s for r in rows) or elapsed
+    slack = 2.0 / window_s if window_s > 0 else 0.0
     # Several scenarios in one file each run at the step's rate.
     offered = rate * (len(outcome.plan.scenarios) if outcome.plan is not None else 1)
     lat = latency_ms(judged.total.latency)
@@ -234,10 +236,11 @@ def observe(
         loop_limited=bool(summary["generator"]["limited"]),
         cpu_pct=cpu_pct,
         open_model=open_model,
+        slack=slack,
     )
     total = judged.total
     limited_by = limiting(results)
-    if passed and reason is None and shortfall(offered, achieved, open_model):
+    if passed and reason is None and shortfall(offered, achieved, open_model, slack):
         passed, limited_by = False, SHORTFALL_OBJECTIVE
     return StepObservation(
         rate=rate,
