@@ -23,10 +23,10 @@ noise a trend far more often than its nominal level. Two layers keep it honest:
    than a parabola (throughput falling as 1/latency) still reads partly as correlation, and is called
    later than a straight one.
 
-Measured (tests/metrics/test_drift.py's steady series with spikes, 1,000 series each, p < 0.01): with
-AR(1) φ = 0.5 at 1 s, 0.5 % called significant over 5 minutes, 0.8 % over 30 minutes, 1.8 % over a
-forced 25 s; with φ = 0.8 (500 each), 1.4 %, 2.6 % and 3.6 %. Plain Mann-Kendall on the 1 s values
-(φ = 0.5, 5 minutes): 12 %.
+Measured (tests/metrics/test_drift.py's steady series with spikes, p < 0.01): with AR(1) φ = 0.5 at 1 s
+(1,000 series each), 0.8 % called significant over 5 minutes, 1.0 % over 30 minutes, 1.8 % over a forced
+25 s; with φ = 0.8 (500 each), 1.8 %, 2.8 % and 3.6 %. Plain Mann-Kendall on the 1 s values (φ = 0.5,
+5 minutes): 12 %.
 
 Sen's confidence interval on the slope is taken from the same corrected Var(S), at the level of the test,
 so the interval excludes 0 (practically) exactly when the trend is significant.
