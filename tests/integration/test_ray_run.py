@@ -86,8 +86,9 @@ def _stop_node(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def ray_address() -> Iterator[str]:
-    """A head node and a second node on this machine; stopped (only they) at the end."""
+def ray_cluster() -> Iterator[tuple[str, str]]:
+    """A head node and a second node on this machine; stopped (only they) at the end. Its head's address
+    and its Ray client address (ray://)."""
     # Ray 2.60 turns token authentication on wherever ~/.ray/auth_token exists (a local ray.init() leaves
     # one): the nodes, this process and the runs it starts must agree, so it is off for all of them.
     mode = os.environ.get("RAY_AUTH_MODE")
@@ -101,10 +102,15 @@ def ray_address() -> Iterator[str]:
             os.environ["RAY_AUTH_MODE"] = mode
 
 
-def _cluster() -> Iterator[str]:
+@pytest.fixture
+def ray_address(ray_cluster: tuple[str, str]) -> str:
+    return ray_cluster[0]
+
+
+def _cluster() -> Iterator[tuple[str, str]]:
     # Ray's socket paths must stay short: pytest's temporary folders are too deep for them.
     temp = Path(tempfile.mkdtemp(prefix="lpray", dir="/tmp"))
-    port = _free_port()
+    port, client_port = _free_port(), _free_port()
     address = f"127.0.0.1:{port}"
     head = _start_node(
         [
@@ -113,13 +119,14 @@ def _cluster() -> Iterator[str]:
             "--node-ip-address=127.0.0.1",
             f"--temp-dir={temp}",
             "--include-dashboard=false",
+            f"--ray-client-server-port={client_port}",
         ],
         temp / "head.log",
     )
     try:
         node = _start_node([f"--address={address}"], temp / "node.log")
         try:
-            yield address
+            yield address, f"ray://127.0.0.1:{client_port}"
         finally:
             _stop_node(node)
     finally:
@@ -229,6 +236,30 @@ def test_a_killed_actor_is_lost_and_aborts_with_abort_on_worker_loss(
     assert summary["workers"]["lost"] == [lost[0]["index"]]
     assert summary["duration_s"] < 15
     assert "aborted:" in err and "--abort-on-worker-loss" in err
+    assert _no_actor_left()
+
+
+def test_through_the_ray_client(
+    tmp_path: Path, ray_cluster: tuple[str, str], demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli(
+        "run",
+        _file(tmp_path),
+        "-u",
+        demo_url,
+        "--cluster",
+        ray_cluster[1],
+        "--json",
+        "-",
+        "-q",
+        "--no-history",
+    )
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["total"] == 100 and summary["verdict"] == "PASS"
+    rows = summary["workers"]["per_worker"]  # --workers auto: the cluster's 2 CPUs
+    assert summary["workers"]["backend"] == "ray" and [w["requests"] for w in rows] == [50, 50]
+    assert len({w["node_id"] for w in rows}) == 2
     assert _no_actor_left()
 
 
