@@ -22,7 +22,7 @@ TARGET = textwrap.dedent(
     import sys, time
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    BASE, GROWTH = float(sys.argv[2]), float(sys.argv[3])  # delay (s), and added a second from the first request
+    BASE, GROWTH = float(sys.argv[2]), float(sys.argv[3])  # seconds; growth: added a second
     start = []
 
     class Handler(BaseHTTPRequestHandler):
