@@ -72,9 +72,39 @@ def test_the_final_cut_closes_what_is_still_on() -> None:
     cut(tl, agg, row(2.5), final=True)
     assert agg.faults is not None
     assert [(f["name"], f["end_s"]) for f in agg.faults] == [("forever", 2.5), ("long", 2.5), ("kill-w", 1.4)]
-    assert [f["recovered"] for f in agg.faults] == [False, False, False]  # no settling window fits
-    assert planned.warnings == ["still on when the load ended at 2.5 s: undone then"]
-    assert tl.warnings == [
+    # No settling window fits: not measurable (null), not "never".
+    assert [f["recovered"] for f in agg.faults] == [None, None, None]
+    assert planned.warnings[0] == "still on when the load ended at 2.5 s: undone then"
+    assert tl.warnings[:2] == [
         "fault 'kill-w': pid 9 had already ended",
         "fault 'long': still on when the load ended at 2.5 s: undone then",
     ]
+    assert "not measurable: no interval after it" in agg.faults[0]["recovery_note"]
+    assert (
+        "healthy from" in agg.faults[2]["recovery_note"] and "did not fit" in agg.faults[2]["recovery_note"]
+    )
+    assert any("fault 'kill-w': recovery not measurable" in w for w in tl.warnings)
+
+
+def test_a_fault_s_settling_window_stops_where_the_next_fault_begins() -> None:
+    """A kill at 2 s; another at 5 s that slows 5-9 s: the first is not charged the second's impact."""
+    tl = FaultTimeline(parse_thresholds(["p95 < 50ms"]), clock=Clock())
+    agg = Aggregate()
+    for t in (1.0, 2.0):
+        cut(tl, agg, row(t))
+    at(tl, 2.0)
+    tl.end(tl.begin("kill-a", "kill", "process:a", "SIGKILL"), instant=True)
+    for t in (3.0, 4.0, 5.0):
+        cut(tl, agg, row(t))
+    at(tl, 5.0)
+    tl.end(tl.begin("kill-b", "kill", "process:b", "SIGKILL"), instant=True)
+    for t in range(6, 10):
+        cut(tl, agg, row(float(t), 300.0))
+    assert agg.faults is not None
+    first = agg.faults[0]
+    assert first["recovered"] is None and first["recovery_s"] == 0.0  # healthy 2-5 s: 3 s of 5 s
+    assert "until the next fault" in first["recovery_note"]
+    assert first["impact"]["p99_ms"] == 5.0  # the slow 5-9 s are kill-b's
+    for t in range(10, 16):
+        cut(tl, agg, row(float(t)), final=t == 15)
+    assert agg.faults[1]["recovered"] is True and agg.faults[1]["recovery_s"] == 4.0

@@ -121,3 +121,53 @@ def test_recovery_is_where_the_bad_intervals_end(before: int, bad: int, after: i
         assert got == float(bad)
     else:
         assert got is None
+
+
+def _tail(ends: list[float], step: float = 1.0, requests: int = 100) -> list[Interval]:
+    return [Interval(t, step, requests, 0, 10.0, 12.0) for t in ends]
+
+
+def test_a_window_a_hair_short_of_settle_counts_and_a_partial_tail_is_not_judged() -> None:
+    """A 12 s run, reset 6-7 s: 7.0-11.999 is healthy (4.999 s of 5 s), then a 0.019 s tail that fails."""
+    goals = Objectives(p95_ms=Limit("<=", 20.0))
+    s = [Interval(float(t), 1.0, 100, 0, 10.0, 12.0) for t in range(1, 8)]
+    s[6] = Interval(7.0, 1.0, 100, 100, 10.0, 12.0)  # (6, 7]: every request reset
+    s += [Interval(t + 0.999, 1.0, 100, 0, 10.0, 12.0) for t in range(7, 11)]
+    s.append(Interval(11.999, 0.999, 100, 0, 10.0, 12.0))
+    s.append(Interval(12.018, 0.019, 4, 0, 500.0, 500.0))  # the partial tail, far off the baseline
+    got = assess(s, 6.0, 7.0, Objectives(p95_ms=goals.p95_ms, error_rate=Limit("<=", 0.01)))
+    assert got.recovered is True and got.recovery_s == 0.0
+
+
+def test_healthy_until_the_end_but_the_window_does_not_fit_is_not_measurable() -> None:
+    goals = Objectives(p95_ms=Limit("<", 20.0))
+    s = _tail([1, 2, 3, 4, 5])
+    got = assess(s, 1.0, 1.0, goals, settle_s=None)  # 4 s after it, a 5 s window cannot fit
+    assert got.recovered is None and got.recovery_s is None
+    assert got.settling.state == "unmeasured" and got.settling.recovery_s == 0.0
+    assert "did not fit" in got.settling.note
+    nothing_after = assess(s, 5.0, 5.0, goals)
+    assert nothing_after.recovered is None and "no interval after it" in nothing_after.settling.note
+    sick = [*s[:-1], Interval(5.0, 1.0, 100, 0, 300.0, 300.0)]
+    assert assess(sick, 1.0, 1.0, goals).recovered is False  # unhealthy at the end: never
+
+
+def test_the_settling_window_stops_at_the_next_fault() -> None:
+    """Fault A ends at 2 s; fault B starts at 5 s and hurts 5-9 s: B's impact is not A's slow recovery."""
+    goals = Objectives(p95_ms=Limit("<", 20.0))
+    p95s = [10, 10, 300, 10, 10, 300, 300, 300, 300, 10, 10, 10, 10, 10, 10]
+    s = [Interval(float(i + 1), 1.0, 100, 0, p, p) for i, p in enumerate(p95s)]
+    alone = assess(s, 2.0, 2.0, goals)
+    assert alone.recovery_s == 7.0  # judged to the run's end, B's 4 bad seconds count against A
+    cut = assess(s, 2.0, 2.0, goals, horizon_s=5.0)
+    assert cut.recovered is None and cut.settling.recovery_s == 1.0  # healthy 3-5 s, too short
+    assert "the next fault" in cut.settling.note
+    assert cut.impact.p99_ms == 300.0 and cut.impact.requests == 300  # (2, 5]: not B's intervals
+    assert assess(s, 2.0, 2.0, goals, horizon_s=9.0).recovered is False  # still slow when B began
+    worse = [
+        *s[:3],
+        Interval(4.0, 1.0, 100, 0, 300.0, 300.0),
+        Interval(5.0, 1.0, 100, 0, 300.0, 300.0),
+        *s[5:],
+    ]
+    assert assess(worse, 2.0, 2.0, goals, horizon_s=5.0).recovered is False

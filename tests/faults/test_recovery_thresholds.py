@@ -63,3 +63,23 @@ def test_bad_recovery_thresholds(expr: str, message: str) -> None:
     with pytest.raises(BadInput, match="threshold") as info:
         parse_thresholds([expr])
     assert message in str(info.value)
+
+
+def test_a_fault_not_measurable_is_neither_a_recovery_nor_a_failure() -> None:
+    unmeasured = {"name": "late", "kind": "run", "recovery_s": 0.0, "recovered": None}
+    assert verdicts([unmeasured], "recovery.max < 10s", "recovery.count == 0") == [
+        ("FAIL", None),  # nothing measurable: no data
+        ("FAIL", None),
+    ]
+    mixed = [fault("kill-worker", 2.0), unmeasured]
+    assert verdicts(mixed, "recovery.max < 10s", "recovery.avg < 10s") == [("PASS", 2000.0), ("PASS", 2000.0)]
+
+
+def test_a_recovery_in_seconds_is_shown_in_seconds() -> None:
+    agg = Aggregate()
+    agg.faults = [fault("kill-worker", 2.974)]
+    texts = [
+        r.actual_text
+        for r in evaluate(parse_thresholds(["recovery.max < 10s", "recovery.max < 9000ms"]), agg)
+    ]
+    assert texts == ["3.0 s", "2,974.0 ms"]

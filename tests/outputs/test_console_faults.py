@@ -103,7 +103,8 @@ def test_live_lines_for_start_end_and_recovery() -> None:
     assert err.export_text().splitlines() == [
         "  10.0s  fault db-latency (proxy) started: latency 200ms on db",
         "  14.0s  fault db-latency ended",
-        "  15.2s  recovered from db-latency after 1.2 s",
+        # Said once its settling window held (later than 15.2 s): no time column out of order.
+        "         fault db-latency recovered at 15.2s (after 1.2 s)",
         "  20.0s  fault kill-worker (kill) started: SIGKILL pid 4242 (worker.py)",
         "  20.5s  fault kill-worker: restart command exited 1",
     ]

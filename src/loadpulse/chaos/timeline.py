@@ -2,8 +2,10 @@
 and impact kept up to date on the aggregate every interval (``Aggregate.faults``, Summary JSON ``faults``)
 and each interval row marked with the faults on during it (``faults_active``, for shaded bands).
 
-Recovery (faults/recovery.py) is reassessed at each cut only for faults not recovered yet: a recovery,
-once found, is the first settling window after the fault and later intervals cannot change it.
+Recovery (faults/recovery.py) is reassessed at each cut only for faults not settled yet: a recovery,
+once found, is the first settling window after the fault and later intervals cannot change it. A fault's
+settling window ends where the next fault begins: once the series passed that start, what it had is its
+outcome (recovered, never, or not measurable), so the next fault's impact is never charged to it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from time import perf_counter_ns
 from typing import Any
 
-from loadpulse.faults.recovery import Impact, Interval, Limit, assess, objectives
+from loadpulse.faults.recovery import RECOVERED, UNMEASURED, Impact, Interval, Limit, assess, objectives
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.thresholds.threshold import Threshold
 
@@ -36,6 +38,10 @@ class FaultRecord:
     settle_s: float | None = None
     warnings: list[str] = field(default_factory=list)
     recovery_s: float | None = None
+    state: str = "never"
+    """recovered, never, or unmeasured (faults/recovery.py); set for good once ``final``."""
+    note: str = ""
+    """Why it is not ``recovered`` (not measurable: the settling window did not fit)."""
     impact: Impact = field(default_factory=Impact)
     final: bool = False
     """Recovery found (or the run over): nothing about it changes any more."""
@@ -56,7 +62,8 @@ class FaultRecord:
             "start_s": round(self.start_s, 3),
             "end_s": None if self.end_s is None else round(self.end_s, 3),
             "recovery_s": None if self.recovery_s is None else round(self.recovery_s, 3),
-            "recovered": self.recovery_s is not None,
+            "recovered": None if self.state == UNMEASURED else self.state == RECOVERED,
+            "recovery_note": self.note,
             "impact": self.impact.to_dict(),
             "warnings": list(self.warnings),
         }
@@ -166,6 +173,11 @@ class FaultTimeline:
         self.warnings.append(f"fault {rec.name!r}: {message}")
         self._emit(rec, "warning", self.now_s(), message)
 
+    def _next_start(self, end_s: float) -> float | None:
+        """When the first fault after ``end_s`` began (None: none yet)."""
+        later = [r.start_s for r in self.records if r.start_s > end_s + 1e-9]
+        return min(later) if later else None
+
     def on_cut(self, row: SeriesRow, agg: Aggregate, final: bool) -> None:
         """Each interval: mark the row, and refresh every open record's recovery and impact."""
         start = row.t_s - row.interval_s
@@ -196,15 +208,23 @@ class FaultTimeline:
                 f"no interval before the first fault ({first:.1f} s) and no p95/p99 threshold: recovery "
                 "is judged on responses coming back (and errors.rate, if given) only"
             )
+        last_t = series[-1].t_s if series else 0.0
         for rec in self.records:
             if rec.final or rec.end_s is None:
                 continue
-            got = assess(series, rec.start_s, rec.end_s, goals, rec.settle_s)
+            horizon = self._next_start(rec.end_s)
+            got = assess(series, rec.start_s, rec.end_s, goals, rec.settle_s, horizon_s=horizon)
             rec.impact = got.impact
-            if got.recovery_s is not None:
-                rec.recovery_s = got.recovery_s
-                rec.final = True
-                self._emit(rec, "recovered", rec.end_s + got.recovery_s, f"after {got.recovery_s:.1f} s")
-            elif final:
-                rec.final = True
+            settled = got.settling
+            if settled.state == RECOVERED and settled.recovery_s is not None:
+                rec.recovery_s = settled.recovery_s
+                rec.state, rec.final = RECOVERED, True
+                self._emit(
+                    rec, "recovered", rec.end_s + settled.recovery_s, f"after {settled.recovery_s:.1f} s"
+                )
+            elif final or (horizon is not None and last_t >= horizon):
+                rec.state, rec.note, rec.final = settled.state, settled.note, True
+                if settled.state == UNMEASURED:
+                    rec.recovery_s = settled.recovery_s  # tentative: healthy since, window too short
+                    self.warn(rec, f"recovery {settled.note}")
         agg.faults = [r.to_dict() for r in self.records]

@@ -15,9 +15,16 @@ is healthy:
 - an interval with no response at all is not healthy (when the run had responses before the fault).
 
 **Recovery time** is from the fault's end (a kill: the kill itself) to the start of the first settling
-window in which every interval is healthy: at least ``settle`` (5 s by default) and at least 3
-intervals. An interval that straddles the fault's end counts, so a fault nothing noticed recovers in 0 s.
-A fault after which no such window fits in the run has no recovery time (``recovered: false``).
+window in which every interval is healthy: at least ``settle`` (5 s by default, less a quarter of an
+interval: interval edges are not on exact seconds) and at least 3 intervals. An interval that straddles
+the fault's end counts, so a fault nothing noticed recovers in 0 s. The window must end by the
+**horizon**: the next fault's start (its impact is not this fault's) or the run's end. A last interval
+shorter than half the others (the run's partial tail) is not judged.
+
+Three outcomes (:class:`Recovery` ``state``): ``recovered``; ``never`` (the last judged interval before
+the horizon was unhealthy); ``unmeasured`` (every interval from some point to the horizon was healthy,
+or there was none, but a whole window did not fit: its time is then the start of that healthy stretch,
+shown as tentative, and thresholds have no data from it).
 
 **Impact**: the intervals the fault overlaps (an instant fault: from it until it recovered, or the run's
 end): requests, failed requests, their share, dropped arrivals and the worst interval's p99.
@@ -170,39 +177,104 @@ class Impact:
         }
 
 
+RECOVERED, NEVER, UNMEASURED = "recovered", "never", "unmeasured"
+EDGE_TOLERANCE = 0.25
+"""Of an interval: how far a window's length or a horizon may be missed by interval edges."""
+PARTIAL_TAIL = 0.5
+"""A last interval shorter than this share of the others is the run's partial tail: not judged."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settling:
+    """What the intervals after a fault say (see the module): ``recovery_s`` is tentative when
+    ``state`` is ``unmeasured``; ``note`` says why it is not ``recovered``."""
+
+    state: str
+    recovery_s: float | None = None
+    note: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Recovery:
-    recovery_s: float | None
-    """From the fault's end to the start of the settling window; None: not within the run."""
+    settling: Settling
     impact: Impact
 
     @property
-    def recovered(self) -> bool:
-        return self.recovery_s is not None
+    def recovery_s(self) -> float | None:
+        """From the fault's end to the start of the settling window; None: not within the run."""
+        return self.settling.recovery_s if self.settling.state == RECOVERED else None
+
+    @property
+    def recovered(self) -> bool | None:
+        """True, False (never), or None: not measurable (see :class:`Settling`)."""
+        return {RECOVERED: True, NEVER: False}.get(self.settling.state)
 
 
-def recovery_time(
-    series: Sequence[Interval], end_s: float, goals: Objectives, settle_s: float | None = None
-) -> float | None:
-    """Seconds from ``end_s`` to the start of the first healthy settling window; None if none fits."""
+def _judged(series: Sequence[Interval]) -> Sequence[Interval]:
+    """The series less its last interval when that is the run's partial tail (a few ms of requests
+    judged like a whole interval fail the baseline on noise)."""
+    if len(series) < 2:
+        return series
+    full = max(iv.interval_s for iv in series[:-1])
+    return series[:-1] if series[-1].interval_s < PARTIAL_TAIL * full else series
+
+
+def settling(
+    series: Sequence[Interval],
+    end_s: float,
+    goals: Objectives,
+    settle_s: float | None = None,
+    horizon_s: float | None = None,
+) -> Settling:
+    """How the intervals after ``end_s`` settled, up to ``horizon_s`` (the next fault's start; None:
+    the series' end)."""
     if goals.empty:
-        return None
+        return Settling(UNMEASURED, note="no objective to judge recovery on")
     need_s = DEFAULT_SETTLE_S if settle_s is None else settle_s
-    need_n = MIN_SETTLE_INTERVALS
     start: Interval | None = None
     n = 0
-    for iv in series:
+    judged = 0
+    last_ok = True
+    for iv in _judged(series):
+        tol = EDGE_TOLERANCE * iv.interval_s
         if iv.t_s <= end_s + 1e-9:
             continue  # over before the fault ended
-        if not goals.healthy(iv):
+        if horizon_s is not None and iv.t_s > horizon_s + tol:
+            break  # the next fault's intervals are its own
+        judged += 1
+        last_ok = goals.healthy(iv)
+        if not last_ok:
             start, n = None, 0
             continue
         if start is None:
             start = iv
         n += 1
-        if n >= need_n and iv.t_s - start.start_s >= need_s - 1e-9:
-            return max(0.0, start.start_s - end_s)
-    return None
+        if n >= MIN_SETTLE_INTERVALS and iv.t_s - start.start_s >= need_s - tol:
+            return Settling(RECOVERED, max(0.0, start.start_s - end_s))
+    until = "the next fault" if horizon_s is not None else "the run's end"
+    if not judged:
+        return Settling(UNMEASURED, note=f"not measurable: no interval after it before {until}")
+    if not last_ok or start is None:
+        return Settling(NEVER, note=f"not healthy again before {until}")
+    took = max(0.0, start.start_s - end_s)
+    return Settling(
+        UNMEASURED,
+        took,
+        f"not measurable: healthy from {took:.1f} s after it until {until}, but the settling window "
+        f"({need_s:g} s, {MIN_SETTLE_INTERVALS} intervals) did not fit",
+    )
+
+
+def recovery_time(
+    series: Sequence[Interval],
+    end_s: float,
+    goals: Objectives,
+    settle_s: float | None = None,
+    horizon_s: float | None = None,
+) -> float | None:
+    """Seconds from ``end_s`` to the start of the first healthy settling window; None if none fits."""
+    got = settling(series, end_s, goals, settle_s, horizon_s)
+    return got.recovery_s if got.state == RECOVERED else None
 
 
 def impact(series: Sequence[Interval], start_s: float, end_s: float) -> Impact:
@@ -231,12 +303,16 @@ def assess(
     goals: Objectives,
     settle_s: float | None = None,
     run_end_s: float | None = None,
+    horizon_s: float | None = None,
 ) -> Recovery:
-    """A fault's recovery time and impact. An instant fault (``end_s == start_s``: a kill) is charged
-    what followed it until it recovered, or until ``run_end_s`` (the series' end by default)."""
-    rec = recovery_time(series, end_s, goals, settle_s)
+    """A fault's recovery and impact. An instant fault (``end_s == start_s``: a kill) is charged what
+    followed it until it recovered, or until the horizon (the next fault), or ``run_end_s`` (the
+    series' end by default)."""
+    got = settling(series, end_s, goals, settle_s, horizon_s)
     until = end_s
     if end_s <= start_s:
         last = run_end_s if run_end_s is not None else (series[-1].t_s if series else end_s)
-        until = end_s + rec if rec is not None else last
-    return Recovery(rec, impact(series, start_s, until))
+        if horizon_s is not None:
+            last = min(last, horizon_s)
+        until = end_s + got.recovery_s if got.state == RECOVERED and got.recovery_s is not None else last
+    return Recovery(got, impact(series, start_s, until))

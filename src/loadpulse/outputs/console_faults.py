@@ -43,9 +43,14 @@ def window(f: dict[str, Any]) -> str:
 
 
 def recovery_text(f: dict[str, Any]) -> str:
-    """The recovery time in colour: green when the run's objectives held again, red when never."""
+    """The recovery time in colour: green when the run's objectives held again, red when never, yellow
+    when it could not be measured (``recovered: null``: the settling window did not fit; its warning
+    below the table says why), with the tentative time when it was healthy until then."""
     if f.get("recovered") and f.get("recovery_s") is not None:
         return f"[green]{_recovery(f['recovery_s'])}[/]"
+    if "recovered" in f and f["recovered"] is None:
+        since = f.get("recovery_s")
+        return "[yellow]n/m[/]" if since is None else f"[yellow]~{_recovery(since)}?[/]"
     return "[red]never[/]"
 
 
@@ -81,13 +86,16 @@ def print_faults(console: Console, s: dict[str, Any]) -> None:
     faults: list[dict[str, Any]] = s.get("faults") or []
     if not faults:
         return
-    never = [f for f in faults if not f.get("recovered")]
+    never = [f for f in faults if f.get("recovered") is False or "recovered" not in f]
+    unmeasured = len(faults) - len(never) - sum(1 for f in faults if f.get("recovered"))
     recoveries = [f["recovery_s"] for f in faults if f.get("recovered") and f.get("recovery_s") is not None]
     line = f"  faults    {len(faults)} injected"
     if recoveries:
         line += f"  [bold]recovery max {_recovery(max(recoveries))}[/]"
     if never:
         line += f"  [red]{len(never)} never recovered[/]"
+    if unmeasured:
+        line += f"  [yellow]{unmeasured} not measurable (window too short)[/]"
     console.print(line, highlight=False)
     # One space between columns keeps the table inside 80 columns with every figure whole.
     table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
@@ -99,7 +107,7 @@ def print_faults(console: Console, s: dict[str, Any]) -> None:
         impact = f.get("impact") or {}
         name = _short(f["name"], MAX_NAME_SHOWN)
         table.add_row(
-            name if f.get("recovered") else f"[red]{name}[/]",
+            name if f.get("recovered") is not False else f"[red]{name}[/]",
             f["kind"],
             _short(f.get("target") or NO_DATA, MAX_NAME_SHOWN),
             window(f),
@@ -135,8 +143,15 @@ def fault_line(name: str, kind: str, phase: str, t_s: float, detail: str, ended_
     elif phase == "end":
         what = f"fault [bold]{name}[/] ended" + (f": {detail}" if detail else "")
     elif phase == "recovered":
-        took = f" after {_recovery(t_s - ended_at)}" if ended_at is not None else f" ({detail})"
-        what = f"recovered from [bold]{name}[/]" + (took if took != " ()" else "")
+        # Said only once the settling window after it held, seconds later: the line tells when it
+        # recovered instead of standing in the timeline's order at that time.
+        took = (
+            f" after {_recovery(t_s - ended_at)}"
+            if ended_at is not None
+            else (f" {detail}" if detail else "")
+        )
+        at = " " * len(at)
+        what = f"fault [bold]{name}[/] recovered at {t_s:.1f}s{took and f' ({took.strip()})'}"
     else:
         what = f"fault [bold]{name}[/]: {detail}"
     return f"[{style}]{at}  {what}[/]"

@@ -295,7 +295,9 @@ class FaultDoc(_Open):
     start_s: FiniteFloat
     end_s: FiniteFloat | None
     recovery_s: Seconds | None
-    recovered: bool
+    recovered: bool | None
+    """None: not measurable (the settling window did not fit); recovery_s is then tentative."""
+    recovery_note: str = ""
     impact: FaultImpactDoc
     warnings: list[str] = []
 

@@ -8,7 +8,10 @@
 Values come from the aggregate's fault records (``Aggregate.faults``, the Summary JSON ``faults``), in ms
 like every duration. A fault that never recovered within the run has no recovery time, so ``max`` and
 ``avg`` have no data — FAIL, never a pass on the faults that did recover; ``min`` and ``count`` are over
-the recovered ones. No fault fired (or none by that name): no data, FAIL.
+the recovered ones. A fault whose recovery was not measurable (``recovered: null``: its settling window
+did not fit before the run's end or the next fault; its record's warning says so) is left out: neither
+a recovery nor a failure to recover. No fault fired (or none by that name, or none measurable): no
+data, FAIL.
 """
 
 from __future__ import annotations
@@ -46,10 +49,18 @@ def recovery_value(faults: Sequence[Mapping[str, Any]] | None, field: str, fault
     """The figure in ms (a count for ``count``); None: no data (see the module)."""
     if not faults:
         return None
-    mine = [f for f in faults if fault is None or f.get("name") == fault]
+    mine = [
+        f
+        for f in faults
+        if (fault is None or f.get("name") == fault) and ("recovered" not in f or f["recovered"] is not None)
+    ]
     if not mine:
         return None
-    done = [float(f["recovery_s"]) * 1000.0 for f in mine if f.get("recovery_s") is not None]
+    done = [
+        float(f["recovery_s"]) * 1000.0
+        for f in mine
+        if f.get("recovery_s") is not None and f.get("recovered", True)
+    ]
     if field == "count":
         return float(len(done))
     if field in ("max", "avg") and len(done) < len(mine):

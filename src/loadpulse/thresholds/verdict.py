@@ -39,7 +39,13 @@ class ThresholdResult:
 
     @property
     def actual_text(self) -> str:
-        return format_value(self.actual, self.threshold.metric.kind)
+        metric = self.threshold.metric
+        if metric.source == "recovery" and self.actual is not None and metric.kind == DURATION:
+            # Recoveries are written in seconds (recovery.max < 30s): "2,974.0 ms" against it reads badly.
+            texts = [b.text.strip() for b in self.threshold.levels.values()]
+            if texts and all(t.endswith("s") and not t.endswith(("ms", "us", "µs")) for t in texts):
+                return f"{self.actual / 1000:,.1f} s"
+        return format_value(self.actual, metric.kind)
 
     def to_dict(self) -> dict[str, Any]:
         o = self.threshold
