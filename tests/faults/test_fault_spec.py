@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from loadpulse.errors import BadInput
@@ -106,3 +108,54 @@ def test_plans_merge_and_refuse_a_proxy_declared_twice() -> None:
     assert [f.name for f in merged.faults] == ["run-1", "run-1-2"] and list(merged.proxies) == ["db"]
     with pytest.raises(BadFault, match="already declared"):
         file.merged(FaultPlan((), {"db": parse_proxy_arg("db=3->4")}))
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"at": "1s", "kil": "process:x"}, "unknown key 'kil' (did you mean 'kill'?)"),
+        ({"at": "1s", "prxy": "db", "latency": "1s"}, "unknown key 'prxy' (did you mean 'proxy'?)"),
+        (
+            {"at": "1s", "kill": "pid:4", "signl": "TERM"},
+            "f.signl: unknown key for a kill fault (did you mean 'signal'?)",
+        ),
+        ({"at": "1s", "run": "true", "fro": "1s"}, "(did you mean 'for'?)"),
+    ],
+)
+def test_a_typo_names_the_key_and_the_likely_one(entry: object, message: str) -> None:
+    with pytest.raises(BadFault) as info:
+        parse_fault(entry, "f")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a b", "a;b", "a/b", "a'b", "$x", "`x`", "a\x00b", "a\u202eb", "a\x1b[31mb", "x" * 10_000, ""],
+)
+def test_fault_names_are_letters_digits_dash_underscore_dot(name: str) -> None:
+    with pytest.raises(BadFault) as info:
+        parse_fault({"at": "1s", "run": "true", "name": name}, "f")
+    text = str(info.value)
+    assert "\n" not in text and len(text) < 200 and "\x1b" not in text and "\x00" not in text
+    assert "f.name" in text or "non-empty" in text
+
+
+def test_default_names_keep_to_the_name_rule() -> None:
+    f = parse_fault({"at": "1s", "kill": "cmd:worker.py --queue 'jobs'/$HOME"}, "f")
+    assert re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", f.name), f.name
+    assert parse_fault({"at": "1s", "name": "db-slow.v2_a", "run": "true"}, "f").name == "db-slow.v2_a"
+
+
+def test_a_run_proxy_listens_on_loopback_unless_a_file_allows_remote() -> None:
+    with pytest.raises(BadFault) as info:
+        parse_proxy_arg("api=0.0.0.0:23171->127.0.0.1:47100")
+    assert "0.0.0.0 is not a loopback address" in str(info.value) and "allow_remote" in str(info.value)
+    assert parse_proxy_arg("api=[::1]:23171->127.0.0.1:1").listen == ("::1", 23171)
+    assert parse_proxy_arg("api=localhost:23171->127.0.0.1:1").listen[0] == "localhost"
+    remote = {"api": {"listen": "0.0.0.0:23171", "upstream": "127.0.0.1:1"}}
+    with pytest.raises(BadFault, match=r"^f.yaml:3: proxies.api.listen: 0.0.0.0 is not a loopback"):
+        parse_proxies(remote, "f.yaml", lambda name: "f.yaml:3")
+    allowed = parse_proxies({"api": {**remote["api"], "allow_remote": True}}, "f.yaml")
+    assert allowed["api"].allow_remote and allowed["api"].listen == ("0.0.0.0", 23171)
+    with pytest.raises(BadFault, match="allow_remote must be true or false"):
+        parse_proxies({"api": {**remote["api"], "allow_remote": "yes"}}, "f.yaml")

@@ -21,6 +21,7 @@ the entry (``flows.yaml:12: faults[1]``, ``--fault #2``) and the key.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import Literal
 
 from loadpulse.errors import BadInput
 from loadpulse.faults.proxy_faults import PROXY_FAULT_KEYS, BadFault, ProxyFaults, parse_proxy_faults
-from loadpulse.faults.proxy_spec import NAME, ProxySpec, required_text
+from loadpulse.faults.proxy_spec import NAME_MAX, ProxySpec, check_name, required_text
 from loadpulse.units import duration_value
 
 Kind = Literal["proxy", "kill", "pause", "run"]
@@ -143,8 +144,13 @@ def _default_name(kind: str, target: str, index: int) -> str:
     if kind == "run":
         return f"run-{index + 1}"
     short = target.removeprefix("random ").split(":", 1)[-1] if kind != "proxy" else target
-    short = re.sub(r"[\s{},=]+", "_", short)[:40]
-    return f"{kind}-{short}"
+    short = re.sub(r"[^A-Za-z0-9_.-]+", "_", short)[:40].strip("_") or "target"
+    return f"{kind}-{short}"[:NAME_MAX]
+
+
+def _did_you_mean(key: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def parse_fault(entry: object, where: str, index: int = 0) -> FaultSpec:
@@ -157,6 +163,14 @@ def parse_fault(entry: object, where: str, index: int = 0) -> FaultSpec:
     keys = [str(k) for k in entry]
     kinds = [k for k in keys if k in KINDS]
     if not kinds:
+        every_key = (*KINDS, *TIMING_KEYS, *KILL_KEYS, *sorted(PROXY_FAULT_KEYS))
+        unknown = [k for k in keys if k not in every_key and k.replace("-", "_") not in PROXY_FAULT_KEYS]
+        if unknown:
+            hint = _did_you_mean(unknown[0], KINDS) or _did_you_mean(unknown[0], every_key)
+            raise BadFault(
+                f"{where}: no fault kind: unknown key {unknown[0]!r}{hint}; give proxy: NAME, kill: TARGET "
+                "or run: COMMAND"
+            )
         raise BadFault(f"{where}: no fault kind: give proxy: NAME, kill: TARGET or run: COMMAND")
     if len(kinds) > 1:
         raise BadFault(f"{where}: one fault does one thing: {kinds[0]!r} and {kinds[1]!r} both given")
@@ -168,8 +182,9 @@ def parse_fault(entry: object, where: str, index: int = 0) -> FaultSpec:
     allowed |= set(KILL_KEYS) if kind == "kill" else set()
     for key in keys:
         if key not in allowed:
-            known = ", ".join(sorted(k for k in allowed if "-" not in k))
-            raise BadFault(f"{where}.{key}: unknown key for a {kind} fault (use {known})")
+            known = sorted(k for k in allowed if "-" not in k)
+            hint = _did_you_mean(key, known) or _did_you_mean(key, (*KINDS, *KILL_KEYS, *PROXY_FAULT_KEYS))
+            raise BadFault(f"{where}.{key}: unknown key for a {kind} fault{hint} (use {', '.join(known)})")
     at = _duration(entry, "at", where)
     every = _duration(entry, "every", where)
     for_s = _duration(entry, "for", where)
@@ -199,8 +214,9 @@ def parse_fault(entry: object, where: str, index: int = 0) -> FaultSpec:
         target = required_text(entry["proxy"], f"{where}.proxy")
         settings = {k: v for k, v in entry.items() if str(k).replace("-", "_") in PROXY_FAULT_KEYS}
         if not settings:
-            known = ", ".join(sorted(PROXY_FAULT_KEYS))
-            raise BadFault(f"{where}: a proxy fault needs what to inject: one of {known}")
+            raise BadFault(
+                f"{where}: a proxy fault needs what to inject: one of {', '.join(sorted(PROXY_FAULT_KEYS))}"
+            )
         faults = parse_proxy_faults({str(k): v for k, v in settings.items()}, where)
         if not faults.active:
             raise BadFault(f"{where}: these proxy settings inject nothing ({faults.describe()})")
@@ -234,8 +250,7 @@ def parse_fault(entry: object, where: str, index: int = 0) -> FaultSpec:
         if name_value is not None
         else _default_name(kind, target, index)
     )
-    if not NAME.fullmatch(name):
-        raise BadFault(f"{where}.name {name!r}: use letters, digits, '-', '_', '.', no braces, commas or '='")
+    check_name(name, f"{where}.name")
     return FaultSpec(
         name=name,
         kind=fault_kind,
