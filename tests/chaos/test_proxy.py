@@ -289,3 +289,74 @@ def test_start_refuses_a_port_in_use_and_a_silent_upstream(run: Run) -> None:
             await nothing.start()
 
     run(main())
+
+
+async def numbered_lines(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Lines 0 to 999, ten at a time, then a FIN: a stream where a lost or reordered chunk shows."""
+    for start in range(0, 1000, 10):
+        writer.write(b"".join(b"%d\n" % i for i in range(start, start + 10)))
+        await writer.drain()
+        await asyncio.sleep(0.002)
+    writer.close()
+
+
+def test_a_stall_under_an_open_stream_holds_its_data_and_fin_and_loses_nothing(run: Run) -> None:
+    async def main() -> None:
+        async with proxied(numbered_lines) as (proxy, _):
+            reader, writer = await connect(proxy)
+            lines = [await reader.readline() for _ in range(88)]
+            proxy.apply(parse_proxy_faults({"stall": True}))
+            # The upstream goes on writing and closes during the stall: neither its data nor its FIN
+            # may reach the client before the stall ends. A chunk read before the stall may still be
+            # in the client's buffer, so read until nothing comes.
+            held_back = b""
+            with pytest.raises(TimeoutError):
+                while True:
+                    held_back += await asyncio.wait_for(reader.read(65536), 0.5)
+                    assert held_back, "the FIN passed during the stall"
+            (link,) = proxy.links
+            assert link.down.src_held  # the upstream is held back by TCP, not read into memory
+            proxy.clear()
+            rest = held_back + await asyncio.wait_for(reader.read(), 10)
+            lines += rest.splitlines(keepends=True)
+            assert [int(line) for line in lines] == list(range(1000))
+            writer.close()
+
+    run(main())
+
+
+def test_a_stall_holds_what_the_client_sends_and_delivers_it_after(run: Run) -> None:
+    async def main() -> None:
+        async with proxied() as (proxy, _):
+            reader, writer = await connect(proxy)
+            await roundtrip(reader, writer, b"first")
+            proxy.apply(parse_proxy_faults({"stall": True}))
+            writer.write(b"held")
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(reader.read(10), 0.3)
+            proxy.clear()
+            assert await asyncio.wait_for(reader.readexactly(4), 10) == b"held"
+            writer.close()
+
+    run(main())
+
+
+def test_clearing_a_latency_releases_data_already_queued_in_order(run: Run) -> None:
+    async def main() -> None:
+        async with proxied() as (proxy, _):
+            reader, writer = await connect(proxy)
+            await roundtrip(reader, writer, b"warm")
+            proxy.apply(parse_proxy_faults({"latency": "1h"}))
+            for i in range(20):
+                writer.write(b"%02d" % i)
+                await asyncio.sleep(0.005)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(reader.read(10), 0.2)
+            proxy.apply(parse_proxy_faults({"latency": "50ms"}))  # due 50 ms after each chunk arrived
+            first = await asyncio.wait_for(reader.readexactly(20), 10)
+            proxy.clear()
+            rest = await asyncio.wait_for(reader.readexactly(20), 10)
+            assert first + rest == b"".join(b"%02d" % i for i in range(20))
+            writer.close()
+
+    run(main())

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -35,6 +35,7 @@ class RunningProxy:
     url: str  # http://127.0.0.1:PORT, forwarding to the upstream
     control: str  # http://127.0.0.1:PORT (no path)
     process: subprocess.Popen[str]
+    errors: IO[str]  # the child's stderr, a file
 
     def call(self, method: str, path: str, body: object = None, host: str | None = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
@@ -74,7 +75,7 @@ def running_proxy(upstream: str, *flags: str) -> Iterator[RunningProxy]:
             raise RuntimeError(f"proxy did not start: {line.strip()} {errors.read().strip()}")
         listen = line[len(READY_PREFIX) :].split()[0]
         control = line.rsplit("control ", 1)[1].strip().removesuffix("/faults")
-        yield RunningProxy(f"http://{listen}", control, proc)
+        yield RunningProxy(f"http://{listen}", control, proc, errors)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -152,10 +153,15 @@ def test_the_control_api_changes_faults_live(nginx: Nginx) -> None:
         assert proxy.call("DELETE", "/faults")[1]["describe"] == "no faults"
 
 
-def test_sigterm_stops_it_cleanly(nginx: Nginx) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_it_cleanly_with_its_totals(nginx: Nginx, sig: signal.Signals) -> None:
     with running_proxy(_hostport(nginx.url), "--drop", "10%") as proxy:
-        proxy.process.send_signal(signal.SIGTERM)
+        with DIRECT.open(f"{proxy.url}/", timeout=5) as response:
+            assert response.read() == b"ok\n"
+        proxy.process.send_signal(sig)
         assert proxy.process.wait(timeout=10) == 0
+        proxy.errors.seek(0)
+        assert proxy.errors.read().startswith("proxy stopped: 1 connection, ")
 
 
 @contextlib.contextmanager
@@ -171,6 +177,7 @@ def _taken_port() -> Iterator[int]:
     [
         (["--reset", "200%"], "--reset '200%' must be between 0% and 100%"),
         (["--latency", "soon"], "--latency 'soon' is not a duration"),
+        (["--latency", "99999h"], "--latency '99999h' is over the maximum of 1h"),
         (["--bandwidth", "1mbps"], "--bandwidth '1mbps' is ambiguous"),
         (["--direction", "left"], "--direction must be down, up or both"),
         (["--control", "0.0.0.0:0"], "--control 0.0.0.0:0: the control API has no authentication"),
@@ -198,7 +205,7 @@ def test_a_port_in_use_and_a_silent_upstream(cli: Callable[..., CliResult], ngin
             "--control",
             f"127.0.0.1:{port}",
         )
-        _assert_one_line(r, f"--control: port {port} on 127.0.0.1 is in use")
+        _assert_one_line(r, f"--control: port {port} on 127.0.0.1 is in use; try --control=127.0.0.1:")
     silent = free_port()
     r = cli("proxy", "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{silent}")
     _assert_one_line(r, f"upstream 127.0.0.1:{silent} does not answer")

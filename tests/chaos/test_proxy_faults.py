@@ -129,10 +129,10 @@ def test_applies_follows_the_direction() -> None:
 
 faults = st.builds(
     ProxyFaults,
-    latency_s=st.floats(0, 10),
+    latency_s=st.floats(0, 3600),
     jitter_s=st.floats(0, 1),
     direction=st.sampled_from(["down", "up", "both"]),
-    bandwidth_bps=st.none() | st.floats(1, 1e10),
+    bandwidth_bps=st.none() | st.floats(8, 1e10),
     reset_share=st.floats(0, 1),
     drop_share=st.floats(0, 1),
     stall=st.booleans(),
@@ -155,3 +155,34 @@ def test_a_direction_alone_survives_combining() -> None:
     up = ProxyFaults(direction="up")
     assert combine(NO_FAULTS, up) == up
     assert combine(up, NO_FAULTS) == up
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"latency": 1e308}, "latency 1e+308 is over the maximum of 1h"),
+        ({"latency": "99999h"}, "latency '99999h' is over the maximum of 1h"),
+        ({"jitter": "2h"}, "jitter '2h' is over the maximum of 1h"),
+        ({"slow_close": 3601}, "slow_close 3601 is over the maximum of 1h"),
+        ({"bandwidth": 1e-300}, "bandwidth 1e-300 is under the minimum of 1B/s"),
+        ({"latency": [[[1]]]}, "latency must be a number or a string, not [[[1]]]"),
+    ],
+)
+def test_durations_and_rates_are_bounded(mapping: dict[str, object], message: str) -> None:
+    with pytest.raises(BadInput) as info:
+        parse_proxy_faults(mapping)
+    assert message in str(info.value)
+    assert parse_proxy_faults({"latency": "1h"}).describe() == "latency 1h (down)"
+
+
+def test_an_unknown_key_without_a_place_starts_with_the_problem() -> None:
+    with pytest.raises(BadInput, match=r"^unknown proxy fault 'bogus' \(known: "):
+        parse_proxy_faults({"bogus": 1}, where="")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0.2, "200ms"), (1.5, "1.5s"), (90, "1m30s"), (150.25, "2m30.25s"), (3600, "1h")],
+)
+def test_durations_are_shown_as_written(seconds: float, shown: str) -> None:
+    assert ProxyFaults(slow_close_s=seconds).describe() == f"slow close {shown}"

@@ -95,12 +95,18 @@ class FaultProxy:
 
         A reset share also picks open connections, each reset at its next chunk of data; ending a stall
         resets the connections accepted during it (they were never connected upstream, and the data they
-        sent was discarded).
+        sent was discarded) and sends on what open connections held during it. Data already queued is
+        rescheduled by the new latency (see ``Pipe.reschedule``).
         """
         before, self.faults = self.faults, faults
         self.passthrough = {
             flow: not faults.stall and not (faults.shapes and faults.applies(flow)) for flow in ("up", "down")
         }
+        timing_changed = (before.latency_s, before.jitter_s, before.direction) != (
+            faults.latency_s,
+            faults.jitter_s,
+            faults.direction,
+        )
         for link in list(self.links):
             if faults.reset_share <= 0:
                 link.doomed = False
@@ -108,8 +114,11 @@ class FaultProxy:
                 link.doomed = self.draw_reset()
             if before.stall and not faults.stall and link.stalled:
                 link.reset()
-            link.up.refresh()
-            link.down.refresh()
+                continue
+            for pipe in (link.up, link.down):
+                pipe.refresh()
+                if not link.closed:
+                    pipe.reschedule(timing_changed)
 
     def clear(self) -> None:
         self.apply(NO_FAULTS)

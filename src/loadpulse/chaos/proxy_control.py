@@ -2,6 +2,7 @@
 
     GET    /faults  the faults now: {"name", "faults": {same keys as the flags}, "describe": "..."}
     PUT    /faults  replace them with the JSON body's keys (a key left out is off); 400 names a bad key
+                    (a one-line {"error": ...}, also for a body that is not a flat JSON object)
     DELETE /faults  no faults
     POST   /reset   reset every open connection now: {"reset": n}
     GET    /stats   connections, open, bytes each way, resets, drops, stalled
@@ -42,6 +43,8 @@ def control_app(proxy: FaultProxy) -> Starlette:
             return _error(413, f"body over {MAX_BODY} bytes")
         try:
             doc = json.loads(body or b"{}")
+        except RecursionError:  # thousands of nested brackets: json's parser recurses per level
+            return _error(400, "body is nested too deeply: send a flat JSON object of faults")
         except ValueError as exc:
             return _error(400, f"body is not JSON: {exc}")
         if not isinstance(doc, dict):

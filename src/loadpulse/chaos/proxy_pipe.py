@@ -7,6 +7,12 @@ token bucket per pipe (per direction, per connection), refilled at the rate and 
 it (at least one 1,460-byte segment): a limit is a per-connection limit, as toxiproxy's. A queue over
 256 KiB pauses reading from the sender until it drains below 64 KiB, so a slow fault never buffers
 without bound.
+
+A stall applied under an open connection holds its data, never drops it: the first chunk each way is
+queued and reading from its sender paused (TCP backpressure holds the rest in the kernel), the FIN waits
+behind the queue, and when the stall ends everything held goes on in order. A change of latency, jitter
+or direction reschedules what is queued from each chunk's arrival (``reschedule``), so clearing faults
+releases data at once instead of at the due time of a latency no longer on.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ class Pipe:
         self.flow: Flow = flow
         self.src: asyncio.Transport | None = None
         self.dst: asyncio.Transport | None = None
-        self.queue: deque[tuple[float, bytes]] = deque()
+        self.queue: deque[tuple[float, float, bytes]] = deque()  # (due, arrival, chunk)
         self.queued = 0
         self.last_due = 0.0
         self.tokens = 0.0
@@ -88,34 +94,51 @@ class Pipe:
             link.reset()
             proxy.resets += 1
             return
-        if faults.stall:
-            return  # read and discard: the peer sees a connection that never answers
         now = link.loop.time()
-        due = now
-        if faults.applies(self.flow) and (faults.latency_s or faults.jitter_s):
-            jitter = random.uniform(-faults.jitter_s, faults.jitter_s) if faults.jitter_s else 0.0
-            due = now + max(0.0, faults.latency_s + jitter)
-        self.last_due = due = max(due, self.last_due)
-        self.queue.append((due, data))
+        self.last_due = due = max(self._due(now), self.last_due)
+        self.queue.append((due, now, data))
         self.queued += len(data)
         self.fast = False
         self._hold_src()
         if self.timer is None:
             self.pump()
 
+    def _due(self, arrival: float) -> float:
+        faults = self.link.proxy.faults
+        if faults.applies(self.flow) and (faults.latency_s or faults.jitter_s):
+            jitter = random.uniform(-faults.jitter_s, faults.jitter_s) if faults.jitter_s else 0.0
+            return arrival + max(0.0, faults.latency_s + jitter)
+        return arrival
+
+    def reschedule(self, timing_changed: bool) -> None:
+        """The faults changed: queued chunks are due by the new latency counted from their arrival (now
+        when latency is off for this flow), still in order; whatever is due now goes (a stall's end)."""
+        if timing_changed and self.queue:
+            last = 0.0
+            for i, (_, arrival, data) in enumerate(self.queue):
+                last = max(self._due(arrival), last)
+                self.queue[i] = (last, arrival, data)
+            self.last_due = last
+        elif timing_changed:
+            self.last_due = 0.0
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.pump()
+
     def pump(self) -> None:
         """Send every chunk that is due and that the bucket allows; arm the timer for the next one."""
         self.timer = None
         dst = self.dst
-        if dst is None or self.dst_full or dst.is_closing():
+        faults = self.link.proxy.faults
+        if dst is None or self.dst_full or dst.is_closing() or faults.stall or self.link.closed:
             return
         loop = self.link.loop
-        faults = self.link.proxy.faults
         rate = faults.bandwidth_bps / 8.0 if faults.bandwidth_bps and faults.applies(self.flow) else None
         now = loop.time()
         queue = self.queue
         while queue and not self.dst_full:
-            due, data = queue[0]
+            due, arrival, data = queue[0]
             if due > now:
                 self.timer = loop.call_at(due, self.pump)
                 return
@@ -136,7 +159,7 @@ class Pipe:
                 n = len(data)
                 self.tokens_at = None
             if n < len(data):
-                queue[0] = (due, data[n:])
+                queue[0] = (due, arrival, data[n:])
                 data = data[:n]
             else:
                 queue.popleft()
@@ -150,12 +173,20 @@ class Pipe:
                 self._pass_eof()
 
     def _hold_src(self) -> None:
-        if not self.src_held and self.src is not None and (self.queued > HIGH_WATER or self.dst_full):
+        if self.src_held or self.src is None or self.src.is_closing():
+            return
+        if self.queued > HIGH_WATER or self.dst_full or self.link.proxy.faults.stall:
             self.src_held = True
             self.src.pause_reading()
 
     def _release_src(self) -> None:
-        if self.src_held and self.queued < LOW_WATER and not self.dst_full and self.src is not None:
+        if (
+            self.src_held
+            and self.queued < LOW_WATER
+            and not self.dst_full
+            and self.src is not None
+            and not self.link.proxy.faults.stall
+        ):
             self.src_held = False
             if not self.src.is_closing():
                 self.src.resume_reading()
@@ -180,8 +211,8 @@ class Pipe:
             self._pass_eof()
 
     def _pass_eof(self) -> None:
-        if self.closing or self.dst is None:
-            return  # not connected yet: pump passes it on once the upstream is there
+        if self.closing or self.dst is None or self.link.proxy.faults.stall:
+            return  # not connected yet, or stalled: pump passes it on once it may send
         self.closing = True
         delay = self.link.proxy.faults.slow_close_s
         if delay > 0:
@@ -191,6 +222,9 @@ class Pipe:
 
     def _write_eof(self) -> None:
         self.eof_timer = None
+        if self.link.proxy.faults.stall:  # a stall began during the slow close: the FIN waits for its end
+            self.closing = False
+            return
         self.done = True
         dst = self.dst
         if dst is not None and not dst.is_closing():

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import ipaddress
 import signal
+import socket
 from typing import Annotated
 
 import typer
@@ -17,9 +18,11 @@ from loadpulse.engine.execute import event_loop_runner
 from loadpulse.errors import BadInput
 from loadpulse.faults.proxy_faults import ProxyFaults, parse_proxy_faults
 from loadpulse.live.guard import guarded, is_loopback
-from loadpulse.live.service import AsgiService, bind
+from loadpulse.live.service import AsgiService, bind, free_port_near
 
 READY_PREFIX = "loadpulse proxy listening on "
+# SIGHUP too: a proxy started from a terminal that closes, or told to stop by a supervisor, ends cleanly.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def proxy(
@@ -70,7 +73,7 @@ def proxy(
 ) -> None:
     """Forward TCP connections from --listen to --upstream, injecting faults: latency and jitter,
     bandwidth, resets, dropped connections, stalls, slow closes. Change them while it runs through the
-    control API (GET|PUT|DELETE /faults, POST /reset, GET /stats). Runs until Ctrl-C or SIGTERM."""
+    control API (GET|PUT|DELETE /faults, POST /reset, GET /stats). Runs until Ctrl-C, SIGTERM or SIGHUP."""
     listen_at = parse_host_port(listen, "--listen")
     upstream_at = parse_host_port(upstream, "--upstream")
     control_at = parse_host_port(control, "--control")
@@ -112,7 +115,7 @@ def parse_host_port(text: str, flag: str) -> tuple[str, int]:
 
 
 async def _serve(proxy: FaultProxy, faults: ProxyFaults, control_at: tuple[str, int]) -> None:
-    sock = bind(control_at[0], control_at[1], "--control")
+    sock = _bind_control(*control_at)
     try:
         await proxy.start()
     except BaseException:
@@ -124,7 +127,7 @@ async def _serve(proxy: FaultProxy, faults: ProxyFaults, control_at: tuple[str, 
     await service.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     host, listen_port = proxy.address
     up_host, up_port = proxy.upstream
@@ -137,17 +140,36 @@ async def _serve(proxy: FaultProxy, faults: ProxyFaults, control_at: tuple[str, 
     try:
         await stop.wait()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             with contextlib.suppress(Exception):
                 loop.remove_signal_handler(sig)
         stats = proxy.stats()
         await service.stop()
         await proxy.close()
         stderr_console().print(
-            f"{proxy.name} stopped: {stats.connections} connections, {stats.bytes_up} bytes up, "
+            f"{proxy.name} stopped: {_count(stats.connections, 'connection')}, {stats.bytes_up} bytes up, "
             f"{stats.bytes_down} bytes down, {stats.resets} reset, {stats.drops} dropped",
             highlight=False,
         )
+
+
+def _bind_control(host: str, port: int) -> socket.socket:
+    """The control API's socket; a port in use is named with a free one nearby, as --control wants it."""
+    try:
+        return bind(host, port, "--control")
+    except BadInput as exc:
+        # bind's own hint names a bare port (--control=PORT), which this flag does not take.
+        in_use = str(exc).startswith(f"--control: port {port} on {host} is in use")
+        near = free_port_near(host, port) if in_use else None
+        if near is None:
+            raise
+        raise BadInput(
+            f"--control: port {port} on {host} is in use; try --control={_joined(host, near)}"
+        ) from None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _joined(host: str, port: int) -> str:

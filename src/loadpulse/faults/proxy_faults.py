@@ -6,8 +6,8 @@ it in while connections stay open.
 
 Keys (the same in flags, JSON and scenarios; ``-`` and ``_`` are interchangeable):
 
-- ``latency``, ``jitter``: durations (``200ms``, or a number of seconds). Each chunk of data is delayed by
-  ``latency ± jitter`` (uniform), never reordered within a connection.
+- ``latency``, ``jitter``: durations (``200ms``, or a number of seconds, at most 1h). Each chunk of data
+  is delayed by ``latency ± jitter`` (uniform), never reordered within a connection.
 - ``direction``: which flow latency, jitter and bandwidth apply to: ``down`` (upstream → client, the
   default, as toxiproxy), ``up`` (client → upstream) or ``both``.
 - ``bandwidth``: a rate with its unit, bits (``1mbit``, ``512kbit/s``) or bytes (``100kB/s``, ``1MB/s``),
@@ -15,14 +15,16 @@ Keys (the same in flags, JSON and scenarios; ``-`` and ``_`` are interchangeable
   ``mbps`` as megabytes, everyone else as megabits.
 - ``reset``: a share of connections (``5%`` or ``0.05``) reset with a real RST at their next data.
 - ``drop``: a share of new connections accepted and reset at once, never forwarded upstream.
-- ``stall``: ``true`` = accept, read and discard, never answer (a half-open peer).
-- ``slow_close``: a duration by which a close (FIN) is passed on late.
+- ``stall``: ``true`` = new connections are accepted, read and discarded, never answered (a half-open
+  peer); open connections hold their data and FINs each way until the stall ends, losing nothing.
+- ``slow_close``: a duration (at most 1h) by which a close (FIN) is passed on late.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Literal
@@ -35,6 +37,10 @@ DIRECTIONS: tuple[Direction, ...] = ("down", "up", "both")
 PROXY_FAULT_KEYS = frozenset(
     {"latency", "jitter", "direction", "bandwidth", "reset", "drop", "stall", "slow_close"}
 )
+# A fault lasts the run's length at most; a longer one is a typo (99999h), and 1e308 s overflows the
+# loop's timers. An hour is longer than any run that means it.
+MAX_DURATION_S = 3600.0
+MIN_RATE_BPS = 8.0
 
 
 class BadFault(BadInput, ValueError):
@@ -113,10 +119,13 @@ def parse_proxy_faults(mapping: Mapping[str, object], where: str = "fault") -> P
         key = str(raw_key).lstrip("-").replace("-", "_")
         if key not in PROXY_FAULT_KEYS:
             known = ", ".join(sorted(PROXY_FAULT_KEYS))
-            raise BadFault(f"{where}: unknown proxy fault {raw_key!r} (known: {known})")
+            prefix = f"{where}: " if where else ""
+            raise BadFault(f"{prefix}unknown proxy fault {_shown(raw_key)} (known: {known})")
         if value is None:
             continue
         what = f"{where} {raw_key}" if where else str(raw_key)
+        if not isinstance(value, bool | int | float | str):  # a list or an object: say so, briefly
+            raise BadFault(f"{what} must be a number or a string, not {_shown(value)}")
         if key in ("latency", "jitter", "slow_close"):
             values[f"{key}_s"] = _duration(value, what)
         elif key == "direction":
@@ -187,6 +196,8 @@ def parse_rate(value: object, what: str = "bandwidth") -> float:
         bits = float(value)
     if not math.isfinite(bits) or bits <= 0:
         raise BadFault(f"{what} {value!r} must be a rate greater than zero")
+    if bits < MIN_RATE_BPS:  # slower than a byte a second: one segment would take hours
+        raise BadFault(f"{what} {value!r} is under the minimum of 1B/s (8bit/s)")
     return bits
 
 
@@ -209,9 +220,17 @@ def parse_share(value: object, what: str = "share") -> float:
 
 def _duration(value: object, what: str) -> float:
     try:
-        return duration_value(value, what)
+        seconds = duration_value(value, what)
     except BadInput as exc:
         raise BadFault(str(exc)) from None
+    if seconds > MAX_DURATION_S:
+        raise BadFault(f"{what} {_shown(value)} is over the maximum of {_seconds(MAX_DURATION_S)}")
+    return seconds
+
+
+def _shown(value: object) -> str:
+    """A repr short enough for a one-line message, whatever the user sent."""
+    return reprlib.repr(value)
 
 
 def _flag(value: object, what: str) -> bool:
@@ -232,9 +251,16 @@ def _flag(value: object, what: str) -> bool:
 
 
 def _seconds(s: float) -> str:
-    if s >= 1:
+    """'200ms', '1.5s', '2m30s', '1h': how the user would write it."""
+    if s < 1:
+        return f"{s * 1e3:g}ms"
+    if s < 60:
         return f"{s:g}s"
-    return f"{s * 1e3:g}ms"
+    ms = round(s * 1000)
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{ms / 1000:g}s" if ms else ""]
+    return "".join(parts)
 
 
 def _rate(bps: float) -> str:
