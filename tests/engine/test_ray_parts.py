@@ -1,4 +1,5 @@
-"""The Ray backend's parts that need no cluster: addresses, the shipped folder, the greeting's clock."""
+"""The Ray backend's parts that need no cluster: addresses, the shipped folder, the greeting's clock (the
+start time and the tracked items' send times moved between an actor's clock and the coordinator's)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from loadpulse.engine import ray_cluster
 from loadpulse.engine.ray_cluster import import_ray, parse_cluster, runtime_env
 from loadpulse.engine.ray_worker import ShiftedClock, greet
 from loadpulse.errors import BadInput
+from loadpulse.pipeline.anchor import ClockAnchor
+from loadpulse.pipeline.reconcile import Observation, Reconciler
+from loadpulse.pipeline.shipping import TrackedDelta, TrackShipper, apply_delta, shifted
+from loadpulse.pipeline.tracking import UNSET, Tracker
 
 
 @pytest.mark.parametrize(
@@ -84,6 +89,57 @@ def test_the_greeting_moves_go_onto_the_actors_clock() -> None:
     go = shifted.recv()
     assert go == ("go", 5_000 + offset)
     assert shifted.recv() == ("stop",)
+
+
+@pytest.mark.parametrize("offset_ns", [0, 3_000_000_000, -2_000_000_000])
+def test_tracked_send_times_reach_the_coordinator_on_its_clock(offset_ns: int) -> None:
+    """An actor whose clock is ``offset_ns`` ahead of the coordinator's tracks items at its own readings;
+    the coordinator reconciles them against a sink's persist times on its clock: the end-to-end latency is
+    the real one (50 ms), not 50 ms plus the clocks' difference."""
+    coordinator_t0 = 10_000_000_000
+    actor_t0 = coordinator_t0 + offset_ns  # what ShiftedClock makes of ("go", coordinator_t0)
+    worker = Tracker("w1")
+    ids = []
+    for i in range(3):
+        slot = worker.new_slot(actor_t0 + i * 1_000_000_000)  # sent at 0, 1, 2 s into the run
+        worker.settle(slot, True)
+        ids.append(worker.generated_id(slot))
+    pending = worker.new_id()  # sent time not known yet
+    coordinator, actor = Pipe()
+    clock = ShiftedClock(actor, offset_ns)
+    clock.send(("track", TrackShipper(worker).take()))
+    kind, delta = coordinator.recv()
+    assert kind == "track" and isinstance(delta, TrackedDelta)
+    mirror = Tracker("w1")
+    apply_delta(mirror, delta)
+    assert mirror.sent_ns_at(worker.slot(pending) or 0) == UNSET  # unknown stays unknown
+    # The sink stored each item 50 ms after it was sent, on the wall clock the coordinator's anchor reads.
+    anchor = ClockAnchor(coordinator_t0, 1_700_000_000.0)
+    reconciler = Reconciler([mirror], anchor=anchor)
+    observed = coordinator_t0 + 5_000_000_000
+    reconciler.observe(
+        [Observation(item, observed, 1_700_000_000.0 + i + 0.05) for i, item in enumerate(ids)]
+    )
+    e2e = reconciler.result(observed).e2e
+    assert e2e.total == 3
+    assert 49_000 <= e2e.min_us <= e2e.max_us <= 51_000
+
+
+def test_a_shifted_delta_moves_new_and_settled_send_times_alike() -> None:
+    worker = Tracker("w1")
+    shipper = TrackShipper(worker)
+    early = worker.new_id()  # shipped before its send time is known
+    worker.new_slot(5_000)
+    shipper.take()
+    worker.sent_at(early, 7_000)
+    worker.new_slot(9_000)
+    delta = shipper.take()
+    assert delta is not None
+    moved = shifted(delta, 2_000)
+    assert moved.sent_ns.tolist() == [7_000]  # the new slot
+    assert moved.updated_sent_ns.tolist() == [5_000]  # the early one, settled since
+    assert shifted(delta, 0) is delta
+    assert shifted(delta, 10**12).sent_ns.tolist() == [0]  # never before the clock's origin
 
 
 def test_a_clusters_cpus_bound_the_worker_count() -> None:

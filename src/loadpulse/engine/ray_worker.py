@@ -5,7 +5,10 @@ The conversation is the local one, with a greeting first: the actor connects (th
 proves it is one of ours), says ``("hello", index, node_ip, node_id)`` and gets ``("clock", now_ns)``, the
 coordinator's clock. ``go``'s start time is on the coordinator's monotonic clock, which means nothing on
 another machine: the actor moves it onto its own by the offset the greeting measured (within half the
-round trip). Snapshots carry times from the start, on no machine's clock, and need nothing.
+round trip). Snapshots carry times from the start, on no machine's clock, and need nothing; the tracked
+items' send times (``("track", delta)``, a pipeline check) are clock readings, which the coordinator sets
+against its own (end-to-end latency from a sink's persist time, arrival order): they are moved back onto
+the coordinator's clock by the same offset before they are sent.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from time import perf_counter_ns
 from typing import Any, cast
 
 from loadpulse.engine.worker_process import worker_main
+from loadpulse.pipeline.shipping import TrackedDelta, shifted
 
 
 class ShiftedClock:
-    """The actor's end of the connection, ``go``'s start time moved onto this machine's clock."""
+    """The actor's end of the connection: ``go``'s start time moved onto this machine's clock, tracked
+    items' send times moved onto the coordinator's."""
 
     def __init__(self, conn: Connection, offset_ns: int) -> None:
         self.conn = conn
@@ -33,6 +38,9 @@ class ShiftedClock:
         return message
 
     def send(self, message: Any) -> None:
+        if isinstance(message, tuple) and message and message[0] == "track":
+            assert isinstance(message[1], TrackedDelta)
+            message = ("track", shifted(message[1], self.offset_ns))
         self.conn.send(message)
 
     def poll(self, timeout: float | None = 0.0) -> bool:

@@ -8,12 +8,14 @@ has now (their new state and send time). :func:`apply_delta` replays it on the m
 delta the mirror holds exactly what the worker's tracker does.
 
 Compact: 9 bytes per new item plus its key when the system assigned it, 17 bytes per item that settled
-after its slot was shipped; an item is shipped once, and once more only if it was still on its way. Pure.
+after its slot was shipped; an item is shipped once, and once more only if it was still on its way.
+Send times are the worker's clock readings: :func:`shifted` moves them onto the coordinator's when the
+two clocks differ (a Ray actor on another machine). Pure.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -107,3 +109,18 @@ def apply_delta(mirror: Tracker, delta: TrackedDelta) -> None:
     if delta.sent_ns.size:
         mirror.extend(delta.sent_ns, delta.states, delta.keys)
     mirror.repeated = delta.repeated
+
+
+def shifted(delta: TrackedDelta, offset_ns: int) -> TrackedDelta:
+    """``delta`` with its send times moved onto another clock: ``offset_ns`` is the worker's clock minus
+    the coordinator's (a Ray actor on another machine measures it when it connects). The coordinator
+    reads the send times against its own clock (end-to-end latency from a sink's persist time, order of
+    arrival), so a worker whose monotonic clock is not the coordinator's ships them moved. Unknown send
+    times (:data:`UNSET`) stay unknown; a time would-be negative is clamped to 0 (never before boot)."""
+    if not offset_ns:
+        return delta
+
+    def moved(sent: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        return np.where(sent == UNSET, sent, np.maximum(sent - np.int64(offset_ns), 0)).astype(np.int64)
+
+    return replace(delta, sent_ns=moved(delta.sent_ns), updated_sent_ns=moved(delta.updated_sent_ns))
