@@ -15,7 +15,7 @@ import socket
 import struct
 from typing import TYPE_CHECKING, cast
 
-from loadpulse.chaos.proxy_pipe import Flow, Pipe
+from loadpulse.chaos.proxy_pipe import Flow, Pipe, timer_slack
 
 if TYPE_CHECKING:
     from loadpulse.chaos.proxy import FaultProxy
@@ -40,6 +40,7 @@ class Link:
     def __init__(self, proxy: FaultProxy) -> None:
         self.proxy = proxy
         self.loop = asyncio.get_running_loop()
+        self.timer_slack = timer_slack(self.loop)
         self.client: asyncio.Transport | None = None
         self.upstream: asyncio.Transport | None = None
         self.up = Pipe(self, "up")
