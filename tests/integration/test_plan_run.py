@@ -139,6 +139,19 @@ def test_a_failing_stop_on_fail_run_stops_the_plan(
             "runs:\n  - {url: /health, requests: 5}\n  - {scenario: health.yaml, thresholds: ['p95 <']}\n",
             "plan.yaml:3: runs[1] (health): threshold 'p95 <'",
         ),
+        (
+            "runs:\n  - {url: /health, requests: 5}\n  - {url: /health, name: p, probes: ['q=bogus:x']}\n",
+            "plan.yaml:3: runs[1] (p): probes: 'q=bogus:x': unknown probe kind 'bogus'",
+        ),
+        (
+            "runs:\n  - {url: /health, requests: 5}\n"
+            "  - {url: /health, name: t, thresholds: ['probe.q.max < 5']}\n",
+            "plan.yaml:3: runs[1] (t): threshold 'probe.q.max < 5': no probe is declared",
+        ),
+        (
+            "runs:\n  - {url: /health, requests: 5}\n  - {scenario: health.yaml, sink: ['bogus:x']}\n",
+            "plan.yaml:3: runs[1] (health): sink: 'bogus:x': unknown sink kind 'bogus'",
+        ),
         ("runs: []\n", "plan.yaml:1: runs: the plan has no runs"),
         ("name: nothing\n", "plan.yaml:1: runs: the plan has no runs"),
     ],
@@ -154,6 +167,17 @@ def test_bad_input_is_one_line_and_nothing_runs(
     assert len(lines) == 1 and lines[0].startswith(f"loadpulse: error: {tmp_path}/{message}"), r.err
     assert r.out == "" and not (tmp_path / "p.json").exists()
     assert not (tmp_path / "history.sqlite").exists() or RunStore(store).open().list() == []
+
+
+def test_check_refuses_a_bad_probe_as_the_run_would(
+    cli: Callable[..., CliResult], demo_url: str, tmp_path: Path
+) -> None:
+    plan = write_plan(
+        tmp_path, "runs:\n  - {url: /health, requests: 5}\n  - {url: /health, probes: ['q=bogus:x']}\n"
+    )
+    r = cli("plan", str(plan), "-u", demo_url, "--check")
+    assert r.code == 2 and r.out == ""
+    assert "runs[1]" in r.err and "unknown probe kind 'bogus'" in r.err and r.err.count("\n") == 1
 
 
 def test_a_history_store_that_cannot_be_written_is_found_before_the_first_run(
@@ -203,6 +227,29 @@ def test_ctrl_c_in_a_pause_stops_the_plan_with_what_ran_reported(demo_url: str, 
     assert (doc["verdict"], doc["ended_by"], doc["exit_code"]) == ("INTERRUPTED", "interrupted", 130)
     assert [r["verdict"] for r in doc["runs"]] == ["NONE", "SKIPPED"]
     assert doc["runs"][1]["plan_run"]["reason"] == "not run: the plan was interrupted"
+
+
+def test_ctrl_c_stops_a_plan_started_with_sigint_ignored(demo_url: str, tmp_path: Path) -> None:
+    # `loadpulse plan p.yaml &` from a script: the shell starts it with SIGINT ignored.
+    plan = write_plan(
+        tmp_path,
+        "runs:\n  - {name: first, url: /health, requests: 5, connections: 1}\n  - pause: 1h\n"
+        "  - {name: second, url: /health, requests: 5}\n",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loadpulse", "plan", str(plan), "-u", demo_url, "--no-history",
+         "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("plan: pausing"):
+            proc.send_signal(signal.SIGINT)
+            break
+    out, rest = proc.communicate(timeout=60)
+    assert proc.returncode == 130, rest
+    assert "plan verdict INTERRUPTED (exit 130)" in out
 
 
 def test_ctrl_c_during_a_run_reports_it_as_interrupted_and_skips_the_rest(

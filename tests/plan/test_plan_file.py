@@ -142,11 +142,18 @@ def test_a_plan_without_runs(folder: Path, text: str) -> None:
             "{scenario: ping.py, preset: strss}",
             "runs[0].preset: unknown preset 'strss'; did you mean 'stress'?",
         ),
-        ("{scenario: ping.py, vus: 0}", "runs[0].vus: Input should be greater than 0"),
+        ("{scenario: ping.py, vus: 0}", "runs[0].vus: must be more than 0, got the number 0"),
+        ("{scenario: ping.py, vus: many}", "runs[0].vus: expected a whole number, got the text 'many'"),
+        ("{scenario: ping.py, vus: 1.5}", "runs[0].vus: expected a whole number, got the number 1.5"),
+        ("{scenario: ping.py, thresholds: p95}", "runs[0].thresholds: expected a list (- item, or [a, b])"),
+        ("{scenario: ping.py, env: [a]}", "runs[0].env: expected a mapping (key: value), got a list"),
+        ("{url: 'http://127.0.0.1:9/', insecure: maybe}", "runs[0].insecure: expected true or false"),
+        ("{scenario: ping.py, name: ''}", "runs[0].name: must not be empty"),
+        ("[1, 2]", "runs[0]: expected a mapping (key: value), got a list"),
         ("{scenario: ping.py, duration: soon}", "runs[0].duration: duration 'soon'"),
         ("{url: /health}", "runs[0].url: '/health' is relative: give defaults.base_url"),
         ("{pause: 2s, name: x}", "runs[0]: a pause entry holds only pause:"),
-        ("just-a-string", "runs[0]: Input should be a valid dictionary"),
+        ("just-a-string", "runs[0]: expected a mapping (key: value), got the text 'just-a-string'"),
     ],
 )
 def test_bad_runs(folder: Path, run: str, problem: str) -> None:
@@ -154,6 +161,25 @@ def test_bad_runs(folder: Path, run: str, problem: str) -> None:
     msg = error(path)
     assert msg.startswith(f"{path}:2: "), msg
     assert problem in msg, msg
+
+
+def test_no_message_uses_pydantics_wording(folder: Path) -> None:
+    for text in ("defaults: [1]\nruns: []\n", "runs: {a: 1}\n", "name: [x]\nruns: []\n"):
+        msg = error(write(folder, text))
+        assert "Input should" not in msg and "expected " in msg, msg
+    assert error(write(folder, "defaults: [1]\n")).endswith(
+        "defaults: expected a mapping (key: value), got a list"
+    )
+
+
+def test_a_plan_of_more_than_200_runs_is_refused_in_one_line(folder: Path) -> None:
+    runs = "".join(f"  - {{url: 'http://127.0.0.1:9/', requests: 1, name: r{i}}}\n" for i in range(201))
+    msg = error(write(folder, "runs:\n" + runs))
+    assert msg.endswith(
+        "runs: the plan has 201 runs, at most 200; split it into several plans (each its own report)"
+    )
+    assert "\n" not in msg
+    assert len(load_plan(write(folder, "runs:\n" + runs.split("\n", 1)[1])).runs) == 200
 
 
 def test_two_runs_may_not_share_a_name_but_default_names_are_numbered(folder: Path) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from rich.console import Console
 
 from loadpulse.outputs.plan_report import plan_json, plan_junit, print_plan_table
-from loadpulse.results.document import Results
 from loadpulse.results.plan_outcome import SKIPPED, PlanOutcome, RunRecord
 
 
@@ -36,18 +35,11 @@ def summary(verdict: str, run_id: str) -> dict[str, Any]:
     }
 
 
-def _results(s: dict[str, Any]) -> Results:
-    # The plan's reports read only a run's summary: the rest of a Results is not needed here.
-    r = object.__new__(Results)
-    object.__setattr__(r, "summary", s)
-    return r
-
-
 def outcome() -> PlanOutcome:
     first = RunRecord(0, "quick", "url", "http://127.0.0.1:9/", stop_on_fail=False)
-    first.finished(_results(summary("PASS", "r-1")), 0)
+    first.finished(summary("PASS", "r-1"), 0)
     second = RunRecord(1, "stress", "url", "http://127.0.0.1:9/", stop_on_fail=True)
-    second.finished(_results(summary("FAIL", "r-2")), 1)
+    second.finished(summary("FAIL", "r-2"), 1)
     third = RunRecord(2, "extreme", "scenario", "/x/extreme.py", reason="skipped: 'stress' failed")
     plan = PlanOutcome("presets", "plan.yaml", [first, second, third], started_at="2026-11-23T22:00:00Z")
     plan.stopped_by = "stress"

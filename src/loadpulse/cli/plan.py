@@ -28,7 +28,7 @@ from loadpulse.cli.verdict_options import FailOnWarnOpt
 from loadpulse.errors import BadInput
 from loadpulse.outputs.contract import Finished
 from loadpulse.outputs.files import STDOUT, OutputBatch, check_writable
-from loadpulse.outputs.html_plan import render_plan_html
+from loadpulse.outputs.html_plan import LARGE_PAGE_BYTES, ReportSpool, render_plan_html
 from loadpulse.outputs.plan_report import plan_json_text, plan_junit, print_plan_table
 from loadpulse.redaction import redact_text
 from loadpulse.results.format import markup_safe
@@ -55,6 +55,23 @@ def _term_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _ctrl_c_stops() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt for the whole plan, also when it was inherited as ignored (a plan
+    started with ``&`` from a script: the shell ignores SIGINT in background jobs, Python keeps that).
+    Each run takes SIGINT for itself (engine/watchdog.py) and gives this handler back after it, so the
+    pauses, the checks and the gaps between runs stop on Ctrl-C too."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread: no handler to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _pause(seconds: float) -> None:
@@ -107,52 +124,72 @@ def plan(
     quiet: QuietOpt = False,
 ) -> int:
     """Run a test plan: its runs in order, with pauses, stop_on_fail, one verdict (see docs/plans.md)."""
-    plan_file = load_plan(file, base_url)
-    settings = PlanSettings(
-        plan_file.name,
-        # With the plan JSON on stdout, the runs say nothing there (their summaries would break the JSON).
-        quiet=quiet or json_out == STDOUT,
-        no_progress=no_progress,
-        fail_on_warn=fail_on_warn,
-        no_history=no_history,
-        store=store,
-        tags=tuple(tag or ()),
-        secrets=tuple(secret or ()),
-        env=tuple(env or ()),
-    )
-    prepared = [prepare(run, settings) for run in plan_file.runs]
-    check_writable((("--html", html), ("--json", json_out), ("--junit", junit)))
-    if not no_history and not check:
-        _check_store(store)
-    human = stderr_console() if json_out == STDOUT else stdout_console()
-    if check:
-        for p in prepared:
-            run = p.run
-            pause = f" (after a {run.pause_before_s:g} s pause)" if run.pause_before_s else ""
-            human.print(f"{run.index + 1}. {run.name}: {run.kind} {_shown(p, settings)}{pause}", markup=False)
-        human.print(f"plan {plan_file.name}: {len(prepared)} runs, checked", markup=False)
-        return 0
-    outcome = PlanOutcome(
-        plan_file.name,
-        plan_file.path,
-        [
-            RunRecord(p.run.index, p.run.name, p.run.kind, _shown(p, settings), p.run.stop_on_fail)
-            for p in prepared
-        ],
-        started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        description=plan_file.description,
-    )
-    _run_all(prepared, outcome, settings)
-    if not quiet or json_out == STDOUT:
-        print_plan_table(human if not quiet else stderr_console(), outcome)
-    batch = OutputBatch()
-    batch.write("--json", json_out, lambda: plan_json_text(outcome).encode())
-    batch.write("--junit", junit, lambda: plan_junit(outcome))
-    batch.write("--html", html, lambda: render_plan_html(outcome).encode())
-    for line in batch.failures:
-        fail(line)
-    outcome.output_problems.extend(batch.failures)
-    return outcome.exit_code
+    with _ctrl_c_stops():
+        plan_file = load_plan(file, base_url)
+        settings = PlanSettings(
+            plan_file.name,
+            # With the plan JSON on stdout, the runs say nothing there (their summaries would break the JSON).
+            quiet=quiet or json_out == STDOUT,
+            no_progress=no_progress,
+            fail_on_warn=fail_on_warn,
+            no_history=no_history,
+            store=store,
+            tags=tuple(tag or ()),
+            secrets=tuple(secret or ()),
+            env=tuple(env or ()),
+        )
+        prepared = [prepare(run, settings) for run in plan_file.runs]
+        check_writable((("--html", html), ("--json", json_out), ("--junit", junit)))
+        if not no_history and not check:
+            _check_store(store)
+        human = stderr_console() if json_out == STDOUT else stdout_console()
+        if check:
+            for p in prepared:
+                run = p.run
+                pause = f" (after a {run.pause_before_s:g} s pause)" if run.pause_before_s else ""
+                human.print(
+                    f"{run.index + 1}. {run.name}: {run.kind} {_shown(p, settings)}{pause}", markup=False
+                )
+            human.print(f"plan {plan_file.name}: {len(prepared)} runs, checked", markup=False)
+            return 0
+        outcome = PlanOutcome(
+            plan_file.name,
+            plan_file.path,
+            [
+                RunRecord(p.run.index, p.run.name, p.run.kind, _shown(p, settings), p.run.stop_on_fail)
+                for p in prepared
+            ],
+            started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            description=plan_file.description,
+        )
+        reports = ReportSpool() if html is not None else None
+        try:
+            _run_all(prepared, outcome, settings, reports)
+            if not quiet or json_out == STDOUT:
+                print_plan_table(human if not quiet else stderr_console(), outcome)
+            batch = OutputBatch()
+            batch.write("--json", json_out, lambda: plan_json_text(outcome).encode())
+            batch.write("--junit", junit, lambda: plan_junit(outcome))
+            batch.write("--html", html, lambda: _sized(html, render_plan_html(outcome, reports).encode()))
+        finally:
+            if reports is not None:
+                reports.close()
+        for line in batch.failures:
+            fail(line)
+        outcome.output_problems.extend(batch.failures)
+        return outcome.exit_code
+
+
+def _sized(path: str | None, page: bytes) -> bytes:
+    """The page, with a warning when it is large enough to make a browser struggle."""
+    if len(page) > LARGE_PAGE_BYTES:
+        stderr_console().print(
+            f"[yellow]warning:[/] --html {markup_safe(repr(path))} is {len(page) / 2**20:.0f} MB (each run's "
+            "report grows with its length): a browser may be slow to open it; split the plan to keep it "
+            "smaller",
+            highlight=False,
+        )
+    return page
 
 
 def _check_store(url: str | None) -> None:
@@ -168,7 +205,9 @@ def _shown(p: PreparedRun, settings: PlanSettings) -> str:
     return redact_text(p.run.target, run_secrets_of(p.description, settings.secrets))
 
 
-def _run_all(prepared: list[PreparedRun], outcome: PlanOutcome, settings: PlanSettings) -> None:
+def _run_all(
+    prepared: list[PreparedRun], outcome: PlanOutcome, settings: PlanSettings, reports: ReportSpool | None
+) -> None:
     """Each run in turn until the plan ends, a stop_on_fail run fails, a run breaks or Ctrl-C."""
     err = stderr_console()
     why = ""
@@ -181,7 +220,7 @@ def _run_all(prepared: list[PreparedRun], outcome: PlanOutcome, settings: PlanSe
             if not settings.quiet:
                 title = f"plan {settings.plan_name}: run {p.run.index + 1}/{len(prepared)}: {p.run.name}"
                 err.rule(markup_safe(title), style="dim")
-            code = _run_one(p, record, settings)
+            code = _run_one(p, record, settings, reports)
         except KeyboardInterrupt:
             outcome.interrupted, why = True, "not run: the plan was interrupted"
             break
@@ -204,12 +243,15 @@ def _run_all(prepared: list[PreparedRun], outcome: PlanOutcome, settings: PlanSe
             record.reason = why
 
 
-def _run_one(p: PreparedRun, record: RunRecord, settings: PlanSettings) -> int:
+def _run_one(p: PreparedRun, record: RunRecord, settings: PlanSettings, reports: ReportSpool | None) -> int:
     # A Python scenario is loaded again just before its run: module-level code (a start time, a fresh
     # id) belongs to the run, not to the plan's start when every file was checked.
     if p.run.kind == "scenario" and p.run.target.endswith(".py"):
         p = prepare(p.run, settings)
     kept: list[Finished] = []
     code = run_and_report(p.description, p.flags, p.thresholds, on_finished=kept.append)
-    record.finished(kept[0].results if kept else None, code)
+    # Only the summary stays; the run's own report (its timeline and charts) goes to disk now.
+    record.finished(kept[0].results.summary if kept else None, code)
+    if kept and reports is not None:
+        reports.add(p.run.index, kept[0].results)
     return code

@@ -87,10 +87,45 @@ def prepare(run: PlannedRun, settings: PlanSettings) -> PreparedRun:
         else:
             description = one_liner_spec(run.target, run.options)
             thresholds = parse_thresholds(flags["threshold"], abort_on_fail=flags["abort_on_fail"])
+        check_before_load(description, thresholds, flags)
     except BadInput as exc:
         # One line: a threshold's caret picture (its detail) would point into a command line, not the file.
-        raise BadInput(f"{run.where} ({run.name}): {exc}") from None
+        raise BadInput(f"{run.where} ({run.name}): {_plan_words(str(exc))}") from None
     return PreparedRun(run, description, thresholds, flags)
+
+
+def _plan_words(message: str) -> str:
+    """A message about a command-line flag, said with the plan key that gave it (probes:, sink:)."""
+    for flag, key in (("--probe ", "probes: "), ("--sink ", "sink: ")):
+        if message.startswith(flag):
+            return key + message.removeprefix(flag)
+    return message
+
+
+def check_before_load(
+    description: RunDescription, thresholds: list[Threshold], flags: dict[str, Any]
+) -> None:
+    """What `run_and_report` refuses before the load, refused before the plan's first run instead: the
+    drift flags, the probes (built, not sampled: a probe's target may be started by an earlier run) and
+    the thresholds on them, the pipeline sinks, the fault schedule. A bad probe in the last run would
+    otherwise be exit 2 after the runs before it had sent their load."""
+    from loadpulse.cli.drift_options import drift_choice
+    from loadpulse.cli.fault_options import fault_runner_for
+    from loadpulse.probes.build import build_sampler, check_probe_thresholds
+    from loadpulse.probes.sink_spec import parse_sink
+
+    drift_choice(flags)
+    plan = description if isinstance(description, Plan) else None
+    sampler = build_sampler(tuple(flags.get("probe") or ()), plan.probes if plan is not None else None)
+    try:
+        check_probe_thresholds(thresholds, sampler)
+    finally:
+        if sampler is not None:
+            sampler.close()
+    if plan is not None and plan.pipeline is not None:
+        for i, sink in enumerate(plan.pipeline.sinks):
+            parse_sink(sink, plan.pipeline.origin(i))
+    fault_runner_for(description, flags.get("fault"), flags.get("proxy"), thresholds)
 
 
 def _scenario(run: PlannedRun, settings: PlanSettings) -> Plan:

@@ -7,18 +7,53 @@ built from ``srcdoc``. An iframe, not the report's DOM inlined: each report keep
 (chart registry, fault bands, element ids), so the single-run renderer is reused unchanged and whatever
 it grows later shows in plans too. ``srcdoc`` is escaped as an attribute, so no text in a report can end
 it; the frames have the page's origin and its no-network policy.
+
+Memory: each run's report is rendered when the run ends and written to a temporary file
+(:class:`ReportSpool`), so the plan holds one run's Results at a time, never all of them; the page is put
+together from that file at the end. A run's report grows with its length (its timeline), so the page is
+what its runs make it: past :data:`LARGE_PAGE_BYTES` the command warns (docs/plans.md).
 """
 
 from __future__ import annotations
 
 import html
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from loadpulse.outputs.files import write_text_atomic
 from loadpulse.outputs.html_report import _embed_json, _static, render_html
+from loadpulse.results.document import Results
 from loadpulse.results.format import bidi_safe
 from loadpulse.results.plan_outcome import PlanOutcome, comparison_row
+
+LARGE_PAGE_BYTES = 50 * 1024 * 1024
+"""Past this a browser takes seconds to open the page (and a CI artifact viewer may refuse it)."""
+
+
+class ReportSpool:
+    """Each run's own HTML report, rendered as the run ends and kept on disk until the page is written."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the plan; close() ends it
+        self._spans: dict[int, tuple[int, int]] = {}
+
+    def add(self, index: int, results: Results) -> None:
+        data = render_html(results).encode("utf-8")
+        start = self._file.seek(0, 2)
+        self._file.write(data)
+        self._spans[index] = (start, len(data))
+
+    def report(self, index: int) -> str | None:
+        span = self._spans.get(index)
+        if span is None:
+            return None
+        self._file.seek(span[0])
+        return self._file.read(span[1]).decode("utf-8")
+
+    def close(self) -> None:
+        self._file.close()
+
 
 PLAN_CSS = """
 .plan-run { margin-top: 36px; border-top: 2px solid var(--line); }
@@ -63,11 +98,10 @@ def _section(index: int, report: str | None) -> str:
     return f'<section class="plan-run" id="run-{index + 1}" data-index="{index}">{frame}</section>'
 
 
-def render_plan_html(plan: PlanOutcome) -> str:
+def render_plan_html(plan: PlanOutcome, reports: ReportSpool | None = None) -> str:
+    """The page; ``reports``: the runs' own reports (a run without one gets a section without a frame)."""
     title = f"loadpulse plan {plan.name}"
-    sections = [
-        _section(r.index, render_html(r.results) if r.results is not None else None) for r in plan.runs
-    ]
+    sections = [_section(r.index, reports.report(r.index) if reports else None) for r in plan.runs]
     return "\n".join(
         [
             "<!doctype html>",
@@ -93,5 +127,5 @@ def render_plan_html(plan: PlanOutcome) -> str:
     )
 
 
-def write_plan_html(plan: PlanOutcome, path: str | Path) -> None:
-    write_text_atomic(path, render_plan_html(plan))
+def write_plan_html(plan: PlanOutcome, path: str | Path, reports: ReportSpool | None = None) -> None:
+    write_text_atomic(path, render_plan_html(plan, reports))

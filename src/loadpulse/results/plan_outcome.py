@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadpulse.results.document import Results
 from loadpulse.results.verdict import run_verdict
 
 SKIPPED, ERROR = "SKIPPED", "ERROR"
@@ -23,7 +22,10 @@ VERDICT_SEVERITY = ("NONE", "PASS", "WARN", "FAIL", "ABORTED", ERROR, "INTERRUPT
 
 @dataclass(slots=True)
 class RunRecord:
-    """One run of the plan: ``results`` is None for a run that never ran (skipped) or broke (error)."""
+    """One run of the plan: ``summary`` (its Summary JSON) is None for a run that never ran (skipped) or
+    broke (error). Only the summary is kept, not the run's whole Results (its timeline, histograms): a
+    long plan's memory grows by a summary per run, and the HTML report's sections are rendered as each
+    run ends and kept on disk (outputs/html_plan.py)."""
 
     index: int
     name: str
@@ -33,18 +35,14 @@ class RunRecord:
     status: str = SKIPPED
     """The run's filed verdict (PASS ... INTERRUPTED, :func:`run_verdict`), SKIPPED or ERROR."""
     exit_code: int | None = None
-    results: Results | None = None
+    summary: dict[str, Any] | None = None
     reason: str = ""
     """Why it was skipped, or the error it stopped on."""
 
-    @property
-    def summary(self) -> dict[str, Any] | None:
-        return self.results.summary if self.results is not None else None
-
-    def finished(self, results: Results | None, exit_code: int) -> None:
-        self.results = results
+    def finished(self, summary: dict[str, Any] | None, exit_code: int) -> None:
+        self.summary = summary
         self.exit_code = exit_code
-        self.status = run_verdict(results.summary) if results is not None else ERROR
+        self.status = run_verdict(summary) if summary is not None else ERROR
 
 
 @dataclass(slots=True)

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from loadpulse.errors import BadInput
 from loadpulse.profiles.presets import PRESETS
 from loadpulse.profiles.registry import did_you_mean, format_loc
+from loadpulse.scenario.plan_wording import plan_value_problem
 from loadpulse.scenario.yaml_limits import read_yaml_document
 from loadpulse.scenario.yaml_lines import YamlLines
 from loadpulse.units import parse_duration
@@ -152,6 +153,9 @@ SCENARIO_ONLY = frozenset(
 URL_ONLY = frozenset(
     {"connections", "requests", "max_in_flight", "method", "headers", "body", "json_body", "request_name"}
 )
+MAX_RUNS = 200
+"""A plan is a checklist, not a loop: past this many runs its reports (one HTML page with every run's own
+report in it) and the memory they take grow past what a browser or a CI job handles well."""
 ADDED_UP = ("thresholds", "tags", "probes", "headers")
 """Lists the defaults and a run both give are joined (the defaults first), not replaced."""
 
@@ -207,8 +211,7 @@ def _checked(model: type[_Strict], raw: Any, lines: YamlLines, prefix: tuple[Any
             if len(err["loc"]) > 1 and err["loc"][0] == "defaults":
                 owner = RunFields
             raise BadInput(_unknown_key(owner, lines, loc)) from None
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise BadInput(f"{lines.at(*loc)}: {format_loc(loc)}: {msg}") from None
+        raise BadInput(f"{lines.at(*loc)}: {format_loc(loc)}: {plan_value_problem(err)}") from None
 
 
 def _kind_check(entry: RunEntry, lines: YamlLines, i: int) -> str:
@@ -324,4 +327,9 @@ def load_plan(path: str, base_url: str | None = None) -> PlanFile:
         pause = 0.0
     if not runs:
         raise BadInput(f"{lines.at('runs')}: runs: the plan has no runs; list at least one scenario: or url:")
+    if len(runs) > MAX_RUNS:
+        raise BadInput(
+            f"{lines.at('runs')}: runs: the plan has {len(runs)} runs, at most {MAX_RUNS}; split it into "
+            "several plans (each its own report)"
+        )
     return PlanFile(path, doc.name or file.stem, doc.description, tuple(runs), pause)
