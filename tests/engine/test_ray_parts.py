@@ -7,12 +7,15 @@ import sys
 import threading
 from multiprocessing import Pipe
 from pathlib import Path
+from types import ModuleType
+from typing import cast
 
 import pytest
 
+from loadpulse.cli.demo import _check_nodes
 from loadpulse.cli.worker_options import worker_count
 from loadpulse.engine import ray_cluster
-from loadpulse.engine.ray_cluster import import_ray, parse_cluster, runtime_env
+from loadpulse.engine.ray_cluster import RayCluster, import_ray, parse_cluster, runtime_env
 from loadpulse.engine.ray_worker import ShiftedClock, greet
 from loadpulse.errors import BadInput
 from loadpulse.pipeline.anchor import ClockAnchor
@@ -140,6 +143,27 @@ def test_a_shifted_delta_moves_new_and_settled_send_times_alike() -> None:
     assert moved.updated_sent_ns.tolist() == [5_000]  # the early one, settled since
     assert shifted(delta, 0) is delta
     assert shifted(delta, 10**12).sent_ns.tolist() == [0]  # never before the clock's origin
+
+
+class _Nodes:
+    """A connected cluster whose nodes are at ``addresses``."""
+
+    def __init__(self, *addresses: str) -> None:
+        self.addresses = addresses
+
+    def nodes(self) -> list[dict[str, object]]:
+        dead = {"NodeManagerAddress": "203.0.113.9", "Alive": False}  # a dead node is no one's concern
+        return [*({"NodeManagerAddress": a, "Alive": True} for a in self.addresses), dead]
+
+
+def test_the_demo_refuses_a_cluster_with_nodes_on_other_machines() -> None:
+    here = RayCluster(parse_cluster("ray"), cast(ModuleType, _Nodes("127.0.0.1")))
+    assert here.remote_nodes() == []
+    _check_nodes(here)
+    there = RayCluster(parse_cluster("ray"), cast(ModuleType, _Nodes("127.0.0.1", "203.0.113.7")))
+    assert there.remote_nodes() == ["203.0.113.7"]
+    with pytest.raises(BadInput, match=r"out of reach of the cluster's node 203\.0\.113\.7;"):
+        _check_nodes(there)
 
 
 def test_a_clusters_cpus_bound_the_worker_count() -> None:

@@ -1,5 +1,6 @@
-"""`loadpulse run --cluster`: a real Ray cluster of two nodes (a head and a worker node, 1 CPU each, started
-once for the module) running a scenario's workers as actors against the demo target."""
+"""`loadpulse run --cluster` and `loadpulse http --cluster`: a real Ray cluster of two nodes (a head and a
+worker node, 1 CPU each, started once for the module) running the workers as actors against loopback
+targets (the demo target, a SQLite sink)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,24 @@ from loadpulse import task
 @task
 async def hit(ctx):
     await ctx.http.get("/no-such-page", name="missing")
+"""
+
+PIPELINE = """
+import sqlite3, time
+from loadpulse import task
+
+DB = {db!r}
+profile = {{"profile": "per-vu-iterations", "vus": 2, "iterations": 15}}
+pipeline = {{"sink": "sql:sqlite:///" + DB + "#SELECT id, at FROM items WHERE at >= :since",
+             "drain_timeout": "5s"}}
+
+def store(item):
+    with sqlite3.connect(DB, timeout=10) as db:
+        db.execute("INSERT INTO items VALUES (?, ?)", (item, time.time()))
+
+@task
+async def send(ctx):
+    await ctx.call("store", store, ctx.track())
 """
 
 ACTOR_TITLE = "ray::RayWorker"
@@ -224,7 +244,7 @@ def test_a_killed_actor_is_lost_and_aborts_with_abort_on_worker_loss(
         assert len(actors) == 2, "the actors did not start"
         time.sleep(3.0)  # connected, started, a couple of intervals measured
         actors[0].kill()
-        _, err = proc.communicate(timeout=60)
+        stdout, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -236,6 +256,8 @@ def test_a_killed_actor_is_lost_and_aborts_with_abort_on_worker_loss(
     assert summary["workers"]["lost"] == [lost[0]["index"]]
     assert summary["duration_s"] < 15
     assert "aborted:" in err and "--abort-on-worker-loss" in err
+    assert "worker 1 of 2 lost" in err or "worker 2 of 2 lost" in err  # loadpulse's own warning
+    assert "(raylet)" not in stdout + err, stdout + err  # not Ray's paragraph about the death as well
     assert _no_actor_left()
 
 
@@ -276,3 +298,59 @@ def test_an_address_where_nothing_answers_is_bad_input(tmp_path: Path, cli: Call
     res = cli("run", _file(tmp_path), "--cluster", f"127.0.0.1:{_free_port()}", "--workers", "2")
     assert res.code == 2
     assert "nothing answers at 127.0.0.1:" in res.err and len(res.err.strip().splitlines()) == 1
+
+
+def test_a_pipeline_tracked_by_actors_on_both_nodes_is_reconciled_once(
+    tmp_path: Path, ray_address: str, cli: Callable[..., CliResult]
+) -> None:
+    """Each actor tracks its items and ships them; the coordinator polls the sink and judges the whole
+    run: every item sent arrived once, with an end-to-end latency on one clock (the coordinator's)."""
+    db = tmp_path / "items.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE items (id TEXT, at REAL)")
+    scenario = _file(tmp_path, PIPELINE.format(db=str(db)))
+    res = cli(
+        "run", scenario, "--cluster", ray_address, "--workers", "2", "--json", "-", "-q", "--no-history"
+    )
+    assert res.code == 0, res.err
+    summary = res.summary()
+    pipeline, rows = summary["pipeline"], summary["workers"]["per_worker"]
+    assert pipeline["sent"] == pipeline["delivered"] == 30
+    assert pipeline["lost"]["count"] == 0 and pipeline["duplicates"]["count"] == 0
+    assert pipeline["unexpected"]["count"] == 0
+    assert 0 < pipeline["e2e_ms"]["p50"] <= pipeline["e2e_ms"]["max"] < 5_000
+    assert [w["tracked"] for w in rows] == [15, 15]
+    assert len({w["node_id"] for w in rows}) == 2
+    assert _no_actor_left()
+
+
+def test_the_one_liner_splits_its_request_budget_over_actors_on_both_nodes(
+    ray_address: str, demo_url: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli(
+        "http", f"{demo_url}/health", "-n", "101", "-c", "3", "--cluster", ray_address,
+        "--json", "-", "--no-history",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    assert "workers   2 actors (ray)" in res.err  # the summary for humans (on stderr: the JSON is on stdout)
+    summary = res.summary()
+    assert summary["requests"]["total"] == summary["requests"]["ok"] == 101
+    workers = summary["workers"]
+    assert (workers["count"], workers["backend"], workers["lost"]) == (2, "ray", [])  # auto: 2 free CPUs
+    rows = workers["per_worker"]
+    # 3 connections of 33, 34, 34 requests: 2 of them on one actor, 1 on the other
+    assert sorted(w["requests"] for w in rows) in ([33, 68], [34, 67])
+    assert len({w["node_id"] for w in rows}) == 2 and all(w["state"] == "done" for w in rows)
+    assert _no_actor_left()
+
+
+def test_the_demo_over_actors_on_this_machines_nodes(ray_address: str, cli: Callable[..., CliResult]) -> None:
+    """The demo's target listens on 127.0.0.1 here: actors on nodes of this machine reach it."""
+    res = cli("demo", "--cluster", ray_address, "-d", "2s", "--vus", "2", "--json", "-", "-q", "--no-history")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["verdict"] == "PASS"
+    pipeline, rows = summary["pipeline"], summary["workers"]["per_worker"]
+    assert pipeline["sent"] == pipeline["delivered"] > 0 and pipeline["duplicates"]["count"] == 0
+    assert summary["workers"]["backend"] == "ray" and len({w["node_id"] for w in rows}) == 2
+    assert _no_actor_left()

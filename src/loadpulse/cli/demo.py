@@ -4,6 +4,7 @@ database, so the verdict covers loss, duplicates, stuck messages and how fairly 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import tempfile
 from pathlib import Path
@@ -31,13 +32,18 @@ from loadpulse.cli.target import (
     make_knobs,
 )
 from loadpulse.cli.worker_options import (
+    MAX_WORKERS,
     AbortOnLossOpt,
+    ClusterOpt,
     ReserveCoresOpt,
     WorkersOpt,
+    cluster_session,
     worker_count,
     worker_setup,
 )
 from loadpulse.demo.store import sink_spec
+from loadpulse.engine.ray_cluster import RayCluster, parse_cluster
+from loadpulse.errors import BadInput
 from loadpulse.thresholds.declared import parse_thresholds
 
 DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "demo" / "scenario.py"
@@ -93,6 +99,7 @@ def demo(
     workers: WorkersOpt = None,
     reserve_cores: ReserveCoresOpt = None,
     abort_on_worker_loss: AbortOnLossOpt = False,
+    cluster: ClusterOpt = None,
     *,
     flags: Flags,
 ) -> int:
@@ -105,7 +112,11 @@ def demo(
         typer.echo(str(DEMO_SCENARIO))
         return 0
     check_workers(target_workers, "--target-workers")
-    processes = worker_count(workers, reserve_cores)  # a wrong count is said before the target starts
+    if cluster is not None:
+        parse_cluster(cluster)  # a malformed address is said before anything else
+        workers = workers or "auto"
+    # A wrong count is said before the target starts; a cluster's CPUs are known once connected.
+    processes = worker_count(workers, reserve_cores, (MAX_WORKERS, MAX_WORKERS) if cluster else None)
     knobs = make_knobs(
         latency_ms,
         error_rate,
@@ -118,7 +129,7 @@ def demo(
         stop_worker,
     )
     err = stderr_console()
-    with tempfile.TemporaryDirectory(prefix="loadpulse-demo-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="loadpulse-demo-") as tmp, contextlib.ExitStack() as stack:
         db = Path(tmp) / "messages.db"
         # The plan is checked (durations, profile, thresholds) before the target starts: bad input is quick.
         options = make_options(
@@ -133,8 +144,13 @@ def demo(
         )
         with spread_over(processes):  # per-process bounds are for each worker's part
             plan = plan_of(str(DEMO_SCENARIO), options)
+        ray_cluster = stack.enter_context(cluster_session(cluster, str(DEMO_SCENARIO)))
+        if ray_cluster is not None:
+            _check_nodes(ray_cluster)
         # The split is checked before the target starts too (more workers than VUs is bad input).
-        worker_setup(str(DEMO_SCENARIO), options, plan, workers, reserve_cores, abort_on_worker_loss)
+        worker_setup(
+            str(DEMO_SCENARIO), options, plan, workers, reserve_cores, abort_on_worker_loss, ray_cluster
+        )
         assert plan.pipeline is not None
         # The target's workers are known: one that stores nothing counts against fairness too.
         pipeline = dataclasses.replace(plan.pipeline, workers=target_workers)
@@ -155,6 +171,7 @@ def demo(
                 workers,
                 reserve_cores,
                 abort_on_worker_loss,
+                ray_cluster,
             )
             if not flags["quiet"]:
                 count = f"{target_workers} worker{'s' * (target_workers != 1)}"
@@ -166,3 +183,14 @@ def demo(
                 )
             run_flags = {**flags, "run_name": flags["run_name"] or "demo"}
             return run_and_report(plan, run_flags, thresholds, workers=setup)
+
+
+def _check_nodes(cluster: RayCluster) -> None:
+    """The demo's target listens on 127.0.0.1 of this machine: actors on another machine cannot reach it."""
+    remote = cluster.remote_nodes()
+    if remote:
+        raise BadInput(
+            f"demo --cluster: the demo target listens on 127.0.0.1 of this machine, out of reach of the "
+            f"cluster's node{'s' * (len(remote) > 1)} {', '.join(remote[:3])}; run `loadpulse target demo "
+            "--host ADDRESS` where the nodes reach it and `loadpulse run FILE --cluster ...` against it"
+        )

@@ -14,12 +14,16 @@ from loadpulse.cli.pipeline_options import DrainTimeoutOpt, SinkOpt, StuckAfterO
 from loadpulse.cli.run_options import Flags, with_run_options
 from loadpulse.cli.runner import run_and_report
 from loadpulse.cli.worker_options import (
+    MAX_WORKERS,
     AbortOnLossOpt,
+    ClusterOpt,
     ReserveCoresOpt,
     WorkersOpt,
+    cluster_session,
     spec_worker_setup,
     worker_count,
 )
+from loadpulse.engine.ray_cluster import parse_cluster
 from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import parse_header
 from loadpulse.scenario.pipeline_spec import with_command_line
@@ -148,6 +152,7 @@ def http(
     workers: WorkersOpt = None,
     reserve_cores: ReserveCoresOpt = None,
     abort_on_worker_loss: AbortOnLossOpt = False,
+    cluster: ClusterOpt = None,
     *,
     flags: Flags,
 ) -> int:
@@ -156,7 +161,11 @@ def http(
     With --sink the one-liner checks the pipeline behind the URL (each request's item tracked through \
 {{ track }} or --track-from) and runs through the scenario engine instead of the fast path: the same \
 load, at the scenario engine's (lower) top speed."""
-    processes = worker_count(workers, reserve_cores)  # a wrong count is said first
+    if cluster is not None:
+        parse_cluster(cluster)  # a malformed address is said before anything else
+        workers = workers or "auto"
+    # A wrong count is said first; a cluster's CPUs are known once connected.
+    processes = worker_count(workers, reserve_cores, (MAX_WORKERS, MAX_WORKERS) if cluster else None)
     thresholds = parse_thresholds(flags["threshold"] or [], abort_on_fail=flags["abort_on_fail"])
     drain_s, stuck_s = pipeline_durations(drain_timeout, stuck_after)
     pipeline = with_command_line(None, tuple(sink or ()), drain_s, stuck_s)
@@ -199,12 +208,14 @@ load, at the scenario engine's (lower) top speed."""
             grace_s=parse_duration(grace, "--grace"),
         )
     if tracking is not None and pipeline is not None:
-        if worker_count(workers, reserve_cores) > 1:
+        if cluster is not None or worker_count(workers, reserve_cores) > 1:
+            flag = "--cluster" if cluster is not None else "--workers"
             raise BadInput(
-                "--workers with --sink on the one-liner is not supported yet: put the request in a scenario "
-                "file (ctx.track) and use loadpulse run --workers"
+                f"{flag} with --sink on the one-liner is not supported yet: put the request in a scenario "
+                f"file (ctx.track) and use loadpulse run {flag}"
             )
         plan = tracked_plan(spec, url, tracking, pipeline, tuple(flags["threshold"] or ()))
         return run_and_report(plan, flags, thresholds)
-    setup = spec_worker_setup(spec, workers, reserve_cores, abort_on_worker_loss)
-    return run_and_report(spec, flags, thresholds, workers=setup)
+    with cluster_session(cluster, None) as ray_cluster:
+        setup = spec_worker_setup(spec, workers, reserve_cores, abort_on_worker_loss, ray_cluster)
+        return run_and_report(spec, flags, thresholds, workers=setup)

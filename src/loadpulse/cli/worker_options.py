@@ -140,9 +140,10 @@ def worker_setup(
 
 
 @contextmanager
-def cluster_session(cluster: str | None, file: str) -> Iterator[RayCluster | None]:
+def cluster_session(cluster: str | None, file: str | None) -> Iterator[RayCluster | None]:
     """Connected to the ``--cluster`` (None without one) for the run, the scenario's folder shipped to
-    its nodes; disconnected (a local Ray stopped) at the end."""
+    its nodes (``file`` None: the one-liner, nothing shipped); disconnected (a local Ray stopped) at the
+    end."""
     if cluster is None:
         yield None
         return
@@ -178,14 +179,19 @@ def _check_parts(plan: Plan, count: int) -> None:
 
 
 def spec_worker_setup(
-    spec: RunSpec, workers: str | None, reserve: int | None, abort_on_loss: bool
+    spec: RunSpec,
+    workers: str | None,
+    reserve: int | None,
+    abort_on_loss: bool,
+    cluster: RayCluster | None = None,
 ) -> WorkerSetup | None:
-    """The workers of a one-liner run (``loadpulse http --workers``); None for a single process."""
-    count = worker_count(workers, reserve)
+    """The workers of a one-liner run (``loadpulse http --workers``); None for a single process.
+    ``cluster``: they are actors of that Ray cluster (one of them is still run there, not here)."""
+    count = worker_count(workers, reserve, cluster.cpus() if cluster is not None else None)
     auto = (workers or "").strip().lower() == "auto"
     while auto and count > 1 and _empty_spec_worker(spec, count) is not None:
         count -= 1
-    if count == 1:
+    if count == 1 and cluster is None:
         return None
     empty = _empty_spec_worker(spec, count)
     if empty is not None:
@@ -204,7 +210,8 @@ def spec_worker_setup(
         check_fd_limit(largest, f"-c {spec.load.connections:,} over {count} workers ({largest:,} in one)")
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    return WorkerSetup(count, SpecRef(spec), abort_on_loss)
+    launcher = RayLauncher(cluster, None) if cluster is not None else None
+    return WorkerSetup(count, SpecRef(spec), abort_on_loss, launcher)
 
 
 def _empty_spec_worker(spec: RunSpec, count: int) -> int | None:

@@ -163,14 +163,25 @@ class RayCluster:
                 return str(probe.getsockname()[0])
         return str(self.ray.util.get_node_ip_address())
 
+    def remote_nodes(self) -> list[str]:
+        """The addresses of the cluster's live nodes that are not this machine (a target that listens on
+        127.0.0.1 here is out of their reach)."""
+        import psutil
+
+        here = {a.address for addrs in psutil.net_if_addrs().values() for a in addrs}
+        nodes = {str(n.get("NodeManagerAddress", "")) for n in self.ray.nodes() if n.get("Alive")}
+        return sorted(n for n in nodes if n not in here and not n.startswith("127."))
+
     def close(self) -> None:
         self.ray.shutdown()
+        _driver_prints(True)
 
 
-def connect(cluster: ClusterAddress, scenario: str) -> RayCluster:
-    """Connect to (or start) the cluster, the scenario's folder as the job's working_dir."""
+def connect(cluster: ClusterAddress, scenario: str | None) -> RayCluster:
+    """Connect to (or start) the cluster, the scenario's folder as the job's working_dir (the one-liner,
+    ``scenario`` None, ships nothing: its spec travels with each actor's part)."""
     ray = import_ray()
-    env = runtime_env(scenario)
+    env = runtime_env(scenario) if scenario is not None else {}
     _reachable(cluster)
     kwargs: dict[str, Any] = {
         "runtime_env": env,
@@ -186,7 +197,22 @@ def connect(cluster: ClusterAddress, scenario: str) -> RayCluster:
     except Exception as exc:  # Ray says why in many exception types: one line is what the user needs
         ray.shutdown()
         raise BadInput(f"--cluster {cluster.given}: cannot connect to Ray: {_first_line(exc)}") from None
+    _driver_prints(False)
     return RayCluster(cluster, ray)
+
+
+def _driver_prints(on: bool) -> None:
+    """Ray's own printing in this process, on or off. ``log_to_driver=False`` keeps the actors' output
+    out, but not the errors the cluster pushes to every driver: a killed actor brings a "(raylet) A worker
+    died..." paragraph, printed on stdout (it would break ``--json -``) and over the progress line, beside
+    loadpulse's own loss warning that says it in one line. Ray 2.60 has no setting for those; its debugger
+    mutes them with this module flag, which the driver's error listener reads before each print."""
+    try:
+        from ray._private import worker
+    except ImportError:
+        return
+    if hasattr(worker, "_worker_logs_enabled"):
+        worker._worker_logs_enabled = on
 
 
 def _first_line(exc: BaseException) -> str:

@@ -97,7 +97,8 @@ def print_workers(console: Console, s: dict[str, Any]) -> None:
         table.add_row(*_row(w, total, count))
     imbalance = imbalance_pct(rows)
     lost = len(workers.get("lost") or [])
-    line = f"  workers   {count} processes ({workers['backend']})"
+    one, many = ("actor", "actors") if workers["backend"] == "ray" else ("process", "processes")
+    line = f"  workers   {count} {one if count == 1 else many} ({workers['backend']})"
     if imbalance is not None:
         line += f"  [bold]imbalance {imbalance:.1f}%[/] (largest deviation from a worker's share)"
     if lost:

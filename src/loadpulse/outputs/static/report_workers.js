@@ -13,7 +13,7 @@ var LoadpulseWorkers = (function () {
     var section = h.add(root, h.el("section", { id: "workers" }));
     h.add(section, h.el("h2", null, "Workers"));
     var imbalance = data.workers ? data.workers.imbalance_pct : null, parts = [
-      h.num(w.count, 0) + " worker processes (" + w.backend + ") ran the load; every other figure of this report is their merged numbers."];
+      h.num(w.count, 0) + (w.backend === "ray" ? " Ray actors" : " worker processes") + " (" + w.backend + ") ran the load; every other figure of this report is their merged numbers."];
     if (imbalance !== null && imbalance !== undefined) {
       parts.push("Imbalance " + h.num(imbalance, 1) + " %: the largest deviation of a worker's requests from its share" +
         (w.lost && w.lost.length ? " (lost workers not counted)." : "."));
