@@ -50,7 +50,20 @@ def test_python_faults_proxies_and_a_fault_only_scenario(tmp_path: Path) -> None
     assert plan.chaos.proxies["web"].listen == ("127.0.0.1", 6390)
     # A preset replaces the load scenarios' profiles and leaves the fault-only one (and its timing) alone.
     quick = build_plan(load_scenario(str(path)), RunOptions(profile="quick"))
-    assert [s.name for s in quick.scenarios] == ["load"] and quick.chaos == plan.chaos
+    assert [s.name for s in quick.scenarios] == ["load"] and quick.chaos.faults == plan.chaos.faults
+    assert quick.chaos.planned_by == "--preset quick"  # a fault past its end names the preset
+
+
+def test_a_fault_past_a_preset_s_end_names_the_preset(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    path = tmp_path / "pre.yaml"
+    path.write_text(
+        "base_url: http://127.0.0.1:1\nprofile: {profile: constant-vus, vus: 1, duration: 10s}\n"
+        "faults:\n  - {at: 7s, run: 'true'}\nscenarios:\n  - requests: [{url: /}]\n"
+    )
+    r = cli("run", str(path), "--preset", "smoke", *QUIET)
+    assert r.code == 2, r.err
+    (line,) = r.err.strip().splitlines()
+    assert line.endswith("faults[0].at: fires at 7s, past the end of the 5s run set by --preset smoke"), line
 
 
 def test_python_fault_errors_name_the_line(tmp_path: Path) -> None:
@@ -104,13 +117,14 @@ def test_yaml_faults_and_their_lines(tmp_path: Path, cli: Callable[..., CliResul
     [
         (
             '{"at": "1s", "explode": "db"}',
-            "--fault #1: no fault kind: give proxy: NAME, kill: TARGET or run: COMMAND",
+            "--fault #1: no fault kind: unknown key 'explode'; give proxy: NAME, kill: TARGET or run: "
+            "COMMAND",
         ),
         ('{"at": "1x", "run": "true"}', "--fault #1.at '1x' is not a duration"),
         ('{"at": "1s", "run": "true"', "--fault #1 is not JSON"),
         (
             '{"at": "30s", "run": "true"}',
-            "--fault #1.at: fires at 30s, not before the load's planned end (2s",
+            "--fault #1.at: fires at 30s, past the end of the 2s run set by -d/--duration",
         ),
         ('{"at": "1s", "proxy": "db", "stall": true}', "--fault #1.proxy: no proxy named 'db'"),
     ],

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from loadpulse.faults.proxy_faults import BadFault
 from loadpulse.faults.proxy_spec import parse_proxies
-from loadpulse.faults.schedule import occurrences, schedule
+from loadpulse.faults.schedule import occurrences, schedule, unmeasurable
 from loadpulse.faults.spec import parse_fault
 
 PROXIES = parse_proxies({"db": {"listen": "6390", "upstream": "6379"}}, "f")
@@ -47,9 +47,7 @@ def test_occurrences_are_evenly_spaced_and_within_bounds(
 
 def test_what_cannot_run_as_asked() -> None:
     late = parse_fault({"at": "90s", "run": "true"}, "f")
-    with pytest.raises(
-        BadFault, match=r"fires at 90s, not before the load's planned end \(60s, --preset quick\)"
-    ):
+    with pytest.raises(BadFault, match=r"fires at 90s, past the end of the 60s run set by --preset quick$"):
         schedule([late], {}, 60, "--preset quick")
     unknown = parse_fault({"at": 1, "proxy": "cache", "stall": True}, "f")
     with pytest.raises(BadFault, match="no proxy named 'cache' \\(db\\)"):
@@ -70,3 +68,12 @@ def test_overlapping_faults_on_one_proxy_must_not_contradict() -> None:
     forever = parse_fault({"at": "1s", "proxy": "db", "latency": "1ms"}, "e")
     with pytest.raises(BadFault, match="contradicts"):
         schedule([forever, after], PROXIES, 60)
+
+
+def test_a_fault_whose_settling_window_cannot_fit_is_warned_about() -> None:
+    late = parse_fault({"at": "1s", "run": "true"}, "f")  # -d 5s: the run ends 1 s + run's time in
+    fine = parse_fault({"at": "1s", "for": "1s", "kill": "pid:1", "signal": "STOP", "settle": "2s"}, "g")
+    warnings = unmeasurable(schedule([late, fine], {}, 5.0), 5.0)
+    assert len(warnings) == 1 and warnings[0].startswith("f: 'run-1' ends at 1s at the earliest")
+    assert "recovery will not be measurable" in warnings[0]
+    assert unmeasurable(schedule([late], {}, 60.0), 60.0) == []

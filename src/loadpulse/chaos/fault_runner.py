@@ -1,12 +1,14 @@
 """The run's faults, fired on the load's clock: a service of the Runner (engine/run.py).
 
-Started with the run, before ``setup()`` and the load: it checks that every kill target matches a
-process now (one that does not is bad input, exit 2) and starts the declared proxies, so the target can
-be pointed at them before any request. When the load starts it fires each occurrence at its time (each
-in its own task: overlapping faults run side by side), and records every start, end and warning on the
-:class:`~loadpulse.chaos.timeline.FaultTimeline`. Stopped with the run: faults still on are undone
-(proxies cleared and closed, paused processes resumed, ``run:`` commands and restarted processes
-stopped with their process groups).
+Started with the run, before ``setup()`` and the load: it starts the declared proxies, so the target can
+be pointed at them before any request. Once ``setup()`` is done (it may start the target), it checks that
+every kill target matches a process (one that does not is bad input, exit 2) — except a target whose
+first kill follows a ``run:`` or ``restart:`` fault, which may be what starts it (if it matches nothing
+when it fires, that is a warning on the timeline). When the load starts it fires each occurrence at its
+time (each in its own task: overlapping faults run side by side), and records every start, end and
+warning on the :class:`~loadpulse.chaos.timeline.FaultTimeline`. Stopped with the run: faults still on
+are undone (proxies cleared and closed, paused processes resumed, ``run:`` commands — and whatever they
+left running in the background — and restarted processes stopped with their process groups).
 """
 
 from __future__ import annotations
@@ -17,13 +19,23 @@ import subprocess
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from loadpulse.chaos.processes import find, resume, send, start_command, stop_group, wait_gone
+from loadpulse.chaos import shell
+from loadpulse.chaos.processes import (
+    MANY_MATCHES,
+    ended,
+    find,
+    resume,
+    send,
+    start_command,
+    stop_group,
+    wait_gone,
+)
 from loadpulse.chaos.proxy import FaultProxy, ProxyError
 from loadpulse.chaos.shell import run_command
 from loadpulse.chaos.timeline import FaultHook, FaultRecord, FaultTimeline
 from loadpulse.errors import BadInput
 from loadpulse.faults.proxy_faults import NO_FAULTS, BadFault, ProxyFaults, combine
-from loadpulse.faults.schedule import Occurrence, schedule
+from loadpulse.faults.schedule import Occurrence, schedule, unmeasurable
 from loadpulse.faults.spec import FaultPlan, FaultSpec
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.thresholds.threshold import Threshold
@@ -37,6 +49,7 @@ class RunHooks(Protocol):
     """What the fault runner uses of the Runner (engine/run.py)."""
 
     warnings: list[str]
+    ready_hooks: list[Any]
     start_hooks: list[Any]
     cut_hooks: list[Any]
 
@@ -55,21 +68,27 @@ class FaultRunner:
     ) -> None:
         self.plan = plan
         self.occurrences: list[Occurrence] = schedule(plan.faults, plan.proxies, planned_s, planned_by)
+        self.plan_warnings = unmeasurable(self.occurrences, planned_s)
+        """Said before the load: faults whose recovery cannot be measured within the planned run."""
         self.timeline = FaultTimeline(thresholds, on_fault)
         self.proxies: dict[str, FaultProxy] = {}
         self._on: dict[str, list[FaultSpec]] = {}
         """Proxy faults on now, per proxy, in the order they began."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._clock: asyncio.Task[None] | None = None
-        self._paused: list[int] = []
+        self._paused: dict[int, FaultRecord] = {}
+        """Paused pids (SIGCONT due), and the fault that paused each."""
         self._restarted: list[subprocess.Popen[bytes]] = []
+        self._run_groups: list[int] = []
+        """Process groups of ``run:`` commands that exited: what they left running is stopped at the end."""
+        self._draining: list[asyncio.Task[None]] = []
         self._runner: RunHooks | None = None
 
     # The Runner's service calls ------------------------------------------------------------------
 
     async def start(self, runner: RunHooks) -> None:
         self._runner = runner
-        await self._check_targets()
+        runner.warnings.extend(self.plan_warnings)
         try:
             for spec in self.plan.proxies.values():
                 proxy = FaultProxy(spec.listen, spec.upstream, spec.name)
@@ -81,6 +100,7 @@ class FaultRunner:
         except BaseException:
             await self._close_proxies()
             raise
+        runner.ready_hooks.append(self._check_targets)
         runner.start_hooks.append(self._load_started)
         runner.cut_hooks.append(self._on_cut)
 
@@ -91,11 +111,16 @@ class FaultRunner:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        resume(self._paused)
+        self._resume(list(self._paused))
         await self._close_proxies()
         restarted, self._restarted = self._restarted, []
         for proc in restarted:
             await asyncio.to_thread(stop_group, proc)
+        groups, self._run_groups = self._run_groups, []
+        for pgid in groups:
+            await shell.stop_group(pgid)
+        for task in self._draining:
+            task.cancel()
 
     # The clock ---------------------------------------------------------------------------------------
 
@@ -104,6 +129,8 @@ class FaultRunner:
         self._clock = asyncio.ensure_future(self._fire_all())
 
     def _on_cut(self, row: SeriesRow, agg: Aggregate, final: bool) -> None:
+        if final:
+            self._warn_paused_gone()  # its SIGCONT comes after this cut: say it while the JSON is made
         self.timeline.on_cut(row, agg, final)
         if final and self._runner is not None:
             # The outcome takes the run's warnings right after the final cut.
@@ -163,15 +190,16 @@ class FaultRunner:
         pids, problems = send(procs, f.signal)
         detail = f"{f.describe()}: pid {', '.join(map(str, pids))}" if pids else f.describe()
         rec = self.timeline.begin(f.name, f.kind, f.target, detail, f.for_s, f.settle_s)
+        if len(procs) > MANY_MATCHES:
+            self.timeline.warn(rec, f"{f.kill} matched {len(procs)} processes: every one was signalled")
         for problem in problems:
             self.timeline.warn(rec, problem)
         if f.kind == "pause":
-            self._paused.extend(pids)
+            self._paused.update(dict.fromkeys(pids, rec))
             try:
                 await (asyncio.sleep(f.for_s) if f.for_s is not None else asyncio.Event().wait())
             finally:
-                resume(pids)
-                self._paused = [p for p in self._paused if p not in pids]
+                self._resume(pids)
                 self.timeline.end(rec)
             return
         if f.restart is None:
@@ -219,6 +247,9 @@ class FaultRunner:
             self.timeline.end(rec)
             return
         rec.detail += f" (pid {result.pid}, exit status {result.returncode})"
+        self._run_groups.append(result.pid)  # its own session: what it left running goes at the end
+        if result.draining is not None:
+            self._draining.append(result.draining)
         if result.returncode != 0:
             said = f": {result.last_line}" if result.last_line else ""
             self.timeline.warn(rec, f"the command exited with status {result.returncode}{said}")
@@ -227,18 +258,44 @@ class FaultRunner:
     # Before and after -------------------------------------------------------------------------------
 
     async def _check_targets(self) -> None:
-        """Every kill target must match a process before the load: a typo would otherwise only show as
-        warnings once the run is under way."""
+        """Once ``setup()`` is done, every kill target must match a process: a typo would otherwise only
+        show as warnings once the run is under way. A target first killed after a ``run:`` or
+        ``restart:`` fault may be started by it: not checked (a warning if it matches nothing then)."""
         seen: set[str] = set()
-        for f in self.plan.faults:
+        for occ in self.occurrences:
+            f = occ.fault
             if f.kill is None or f.target in seen:
                 continue
             seen.add(f.target)
-            if not await asyncio.to_thread(find, f.kill):
+            if any(
+                o.start_s <= occ.start_s and o.fault is not f and (o.fault.kind == "run" or o.fault.restart)
+                for o in self.occurrences
+            ):
+                continue
+            found = await asyncio.to_thread(find, f.kill)
+            if not found:
                 raise BadInput(
-                    f"{f.where}.kill: no process matches {f.target} now (checked before the load): start "
-                    "it first, or fix the target (process:NAME, pid:N, cmd:SUBSTRING)"
+                    f"{f.where}.kill: no process matches {f.target} now (checked once setup() was done): "
+                    "start it first, or fix the target (process:NAME, pid:N, cmd:SUBSTRING)"
                 )
+            if len(found) > MANY_MATCHES and not f.kill.random and self._runner is not None:
+                self._runner.warnings.append(
+                    f"{f.where}.kill: {f.target} matches {len(found)} processes now: each kill signals "
+                    "every match (write 'random ' before it to act on one)"
+                )
+
+    def _resume(self, pids: list[int]) -> None:
+        """SIGCONT to ``pids``; one that ended while paused is a warning on its fault."""
+        self._warn_paused_gone(pids)
+        resume(pids)
+        for pid in pids:
+            self._paused.pop(pid, None)
+
+    def _warn_paused_gone(self, pids: list[int] | None = None) -> None:
+        for pid in ended(list(self._paused) if pids is None else pids):
+            rec = self._paused.pop(pid, None)
+            if rec is not None:
+                self.timeline.warn(rec, f"pid {pid} ended while paused, before its SIGCONT")
 
     async def _close_proxies(self) -> None:
         proxies, self.proxies = self.proxies, {}

@@ -3,14 +3,20 @@
 ``process:NAME`` matches a process whose name, executable or script (the first argument that is not an
 option, after an interpreter: ``python -u worker.py``) is ``NAME``, with or without its extension, or
 that runs module NAME (``python -m app.worker``: ``app.worker`` or ``worker``);
-``cmd:SUBSTRING`` any process whose command line contains it; ``pid:N`` that one process. loadpulse itself
-and the processes it runs under (its parent shell, pytest) never match. Restarted processes run in their
-own process group and session, so the run's end can stop them and everything they started.
+``cmd:SUBSTRING`` any process whose command line contains it; ``pid:N`` that one process.
+
+loadpulse's own processes never match: itself, the processes it runs under (its parent shell, pytest),
+and its machinery with everything under it — its ``--workers`` processes and multiprocessing's helpers
+(resource tracker, forkserver). Processes the run started *for the user* can: the demo target, what
+``setup()`` starts, ``restart:`` and ``run:`` commands (seed 000's random kills go on killing the
+restarted workers). Restarted processes run in their own process group and session, so the run's end can
+stop them and everything they started.
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import random
 import signal
@@ -27,12 +33,50 @@ STOP_WAIT_S = 3.0
 """How long the run's end waits for a restarted process group to end on SIGTERM before SIGKILL."""
 
 
-def _own_lineage() -> set[int]:
-    """This process and its ancestors: never a kill target (a cmd: substring may be in their command)."""
+MANY_MATCHES = 10
+"""A kill target matching more processes than this (without ``random``) is worth a warning."""
+_MACHINERY = ("multiprocessing.spawn", "multiprocessing.resource_tracker", "multiprocessing.forkserver",
+              "--multiprocessing-fork")  # fmt: skip
+"""In a child's command line: one multiprocessing started (a worker, a helper), not the user."""
+
+
+def _machinery_pids() -> set[int]:
+    """Children this process started through multiprocessing (known to it by pid)."""
+    pids = {p.pid for p in multiprocessing.active_children() if p.pid is not None}
+    # Private, but the only place these helpers' pids are known; absent, the command line still tells.
+    from multiprocessing import forkserver, resource_tracker
+
+    for helper in (
+        getattr(resource_tracker, "_resource_tracker", None),
+        getattr(forkserver, "_forkserver", None),
+    ):
+        pid = getattr(helper, "_pid", None) or getattr(helper, "_forkserver_pid", None)
+        if isinstance(pid, int):
+            pids.add(pid)
+    return pids
+
+
+def _is_machinery(child: psutil.Process, known: set[int]) -> bool:
+    if child.pid in known:
+        return True
+    try:
+        cmd = " ".join(child.cmdline())
+    except psutil.Error:
+        return False
+    return any(mark in cmd for mark in _MACHINERY)
+
+
+def own_processes() -> set[int]:
+    """loadpulse's own processes (see the module): never a kill target, whatever the pattern."""
     out = {os.getpid()}
     try:
-        for p in psutil.Process().parents():
-            out.add(p.pid)
+        me = psutil.Process()
+        out.update(p.pid for p in me.parents())
+        known = _machinery_pids()
+        for child in me.children():
+            if _is_machinery(child, known):
+                out.add(child.pid)
+                out.update(d.pid for d in child.children(recursive=True))
     except psutil.Error:
         pass
     return out
@@ -76,7 +120,7 @@ def _matches_cmd(proc: psutil.Process, text: str) -> bool:
 
 def find(target: KillTarget) -> list[psutil.Process]:
     """The processes ``target`` names now, by pid; one at random for a ``random`` target."""
-    mine = _own_lineage()
+    mine = own_processes()
     if target.mode == "pid":
         pid = int(target.value)
         try:
@@ -120,6 +164,21 @@ def send(procs: list[psutil.Process], sig: str) -> tuple[list[int], list[str]]:
         except psutil.AccessDenied:
             problems.append(f"pid {proc.pid}: not allowed to signal it (another user's process?)")
     return done, problems
+
+
+def ended(pids: list[int]) -> list[int]:
+    """Those of ``pids`` that have ended (a zombie included: a paused process killed meanwhile)."""
+    out: list[int] = []
+    for pid in pids:
+        try:
+            gone = psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            gone = True
+        except psutil.Error:
+            gone = False
+        if gone:
+            out.append(pid)
+    return out
 
 
 def resume(pids: list[int]) -> None:

@@ -3,6 +3,7 @@ added to a scenario file's own, and the service that fires them (chaos/fault_run
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated
@@ -73,14 +74,30 @@ def fault_runner_for(
     run without faults or proxies."""
     chaos = description.chaos if isinstance(description, Plan) else FaultPlan()
     chaos = chaos.merged(command_line_faults(faults or (), proxies or ()))
+    check_fault_filters(thresholds, [f.name for f in chaos.faults])
     if not chaos:
         return None
     from loadpulse.chaos.fault_runner import FaultRunner  # a run without faults never loads the chaos code
 
     if isinstance(description, Plan):
         planned_s: float | None = description.planned_s
-        by = f"the profiles of {description.source}"
+        by = chaos.planned_by or f"the profiles of {description.source}"
     else:
         planned_s = description.load.effective_duration_s
         by = "-d/--duration"
     return FaultRunner(chaos, planned_s, thresholds, on_fault, by)
+
+
+def check_fault_filters(thresholds: Sequence[Threshold], names: Sequence[str]) -> None:
+    """``recovery{fault=NAME}`` must name a fault of the run: the names are known before the load, and
+    a typo would otherwise only show as "no data" at the end."""
+    for t in thresholds:
+        m = t.metric
+        if m.source != "recovery" or m.filter is None or m.filter[1] in names:
+            continue
+        close = difflib.get_close_matches(m.filter[1], list(names), n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(dict.fromkeys(names)) or "none"
+        raise BadInput(
+            f"threshold {t.expression!r}: no fault named {m.filter[1]!r}{hint}; the run's faults: {known}"
+        )

@@ -115,6 +115,9 @@ class Runner:
         self.pace: Callable[[int, int], Awaitable[None]] | None = None
         """A coordinator's: awaited before cut ``k`` (t0, k) instead of sleeping until t0 + k intervals,
         so it can wait for its workers' k-th snapshots."""
+        self.ready_hooks: list[Callable[[], Awaitable[None]]] = []
+        """Awaited once set-up is done, before the load's clock starts: a service's checks of what
+        ``setup()`` started (the chaos faults' kill targets); BadInput there is bad input (exit 2)."""
         self.start_hooks: list[Callable[[int], None]] = []
         """Called with t0 (perf_counter_ns) as the load starts: a service that acts on the load's clock
         (the chaos faults) starts its own clock there."""
@@ -257,6 +260,8 @@ class Runner:
             # Interrupted during set-up: the load never starts (no requests were measured).
             self._t0 = perf_counter_ns()
             return self._outcome("interrupted" if self._stop_reason == "stopped" else self._stop_reason)
+        for ready in self.ready_hooks:
+            await ready()
         # Everything set up so far (VUs, connections, imports) lives for the whole run: collect once and
         # freeze it, so the cyclic GC never rescans it in a pause that would delay scheduled arrivals.
         gc.collect()

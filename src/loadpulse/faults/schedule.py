@@ -3,7 +3,9 @@
 
 Checked here, one line each (:class:`BadFault`): a fault that would fire after the load's planned end, a
 proxy fault naming a proxy the run does not declare, and two faults on one proxy that overlap in time
-and contradict each other (two latencies at once: which one would the proxy inject?).
+and contradict each other (two latencies at once: which one would the proxy inject?). Warned about
+(:func:`unmeasurable`): a fault whose end plus its settling window is past the planned end, so its
+recovery cannot be measured.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 from loadpulse.faults.proxy_faults import BadFault, combine
 from loadpulse.faults.proxy_spec import ProxySpec
+from loadpulse.faults.recovery import DEFAULT_SETTLE_S
 from loadpulse.faults.spec import FaultSpec
 
 MAX_OCCURRENCES = 10_000
@@ -79,14 +82,36 @@ def schedule(
             )
         for o in occurrences(fault, planned_s):
             if planned_s is not None and o.start_s >= planned_s:
-                by = f", {planned_by}" if planned_by else ""
+                by = f" set by {planned_by}" if planned_by else ""
                 raise BadFault(
-                    f"{fault.where}.at: fires at {o.start_s:g}s, not before the load's planned end "
-                    f"({planned_s:g}s{by})"
+                    f"{fault.where}.at: fires at {o.start_s:g}s, past the end of the {planned_s:g}s run{by}"
                 )
             out.append(o)
     out.sort(key=lambda o: o.start_s)
     check_overlaps(out)
+    return out
+
+
+def unmeasurable(occs: Sequence[Occurrence], planned_s: float | None) -> list[str]:
+    """One warning per fault (its first such occurrence) whose planned end plus settling window is past
+    ``planned_s``: its recovery will be "not measurable", not a finding about the system."""
+    if planned_s is None:
+        return []
+    out: list[str] = []
+    said: set[str] = set()
+    for o in occs:
+        f = o.fault
+        if f.name in said or (o.end_s is None and f.kind == "proxy"):
+            continue  # a proxy fault without for lasts to the end: nothing after it to judge, by design
+        settle = f.settle_s if f.settle_s is not None else DEFAULT_SETTLE_S
+        end = o.end_s if o.end_s is not None else o.start_s
+        if end + settle > planned_s + 1e-9:
+            said.add(f.name)
+            out.append(
+                f"{f.where}: {f.name!r} ends at {end:g}s at the earliest and its settling window is "
+                f"{settle:g}s, past the load's planned end ({planned_s:g}s): its recovery will not be "
+                "measurable (make the run longer, fire it earlier, or give a shorter settle)"
+            )
     return out
 
 

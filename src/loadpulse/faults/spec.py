@@ -92,6 +92,9 @@ class FaultPlan:
 
     faults: tuple[FaultSpec, ...] = ()
     proxies: dict[str, ProxySpec] = field(default_factory=dict)
+    planned_by: str = ""
+    """The command-line flag that set the run's planned duration (``--preset smoke``), if one did: a
+    fault past that end says so."""
 
     def __bool__(self) -> bool:
         return bool(self.faults or self.proxies)
@@ -104,7 +107,7 @@ class FaultPlan:
                     f"{proxy.where}: proxy {name!r} is already declared ({self.proxies[name].where})"
                 )
         faults = unique_names((*self.faults, *other.faults))
-        return FaultPlan(faults, {**self.proxies, **other.proxies})
+        return FaultPlan(faults, {**self.proxies, **other.proxies}, self.planned_by or other.planned_by)
 
 
 def _duration(entry: Mapping[str, object], key: str, where: str) -> float | None:

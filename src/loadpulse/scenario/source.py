@@ -105,6 +105,13 @@ def _profile_for(src: ScenarioSource, name: str, opts: RunOptions) -> tuple[Prof
 
 def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
     chaos, configs = with_scenario_faults(src.chaos, src.configs, src.tasks, src.path)
+    if opts.profile is not None or opts.overrides.duration_s is not None:  # a fault past it names the flag
+        flag = (
+            "-d/--duration"
+            if opts.profile is None
+            else f"--{'preset' if opts.profile in PRESETS else 'profile'} {opts.profile}"
+        )
+        chaos = replace(chaos, planned_by=flag)
     if configs is not src.configs:  # fault-only scenarios are no load scenarios: no profile, no preset
         src = replace(src, configs=configs)
     for name in src.tasks:
