@@ -136,3 +136,21 @@ def test_a_recovery_threshold_must_name_a_fault_of_the_run() -> None:
         "'kill-worker'?); the run's faults: kill-worker, db-slow"
     )
     check_fault_filters(parse_thresholds(["recovery{fault=db-slow}.max < 10s"]), ["kill-worker", "db-slow"])
+
+
+def test_a_kill_matching_many_processes_says_how_many() -> None:
+    marker = f"lp_many_{uuid.uuid4().hex[:8]}"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(30)  # {marker}"])
+        for _ in range(11)
+    ]
+    try:
+        runner = _runner({"at": "0s", "kill": f"cmd:{marker}", "signal": "TERM"})
+        asyncio.run(runner._process_fault(runner.occurrences[0].fault))
+        (rec,) = runner.timeline.records
+        assert rec.warnings == [f"cmd:{marker} matched 11 processes: every one was signalled"]
+        assert [p.wait(10) for p in procs] == [-signal.SIGTERM] * 11
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait(5)

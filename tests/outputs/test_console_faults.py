@@ -108,3 +108,16 @@ def test_live_lines_for_start_end_and_recovery() -> None:
         "  20.0s  fault kill-worker (kill) started: SIGKILL pid 4242 (worker.py)",
         "  20.5s  fault kill-worker: restart command exited 1",
     ]
+
+
+def test_a_recovery_not_measurable_is_told_apart_from_never() -> None:
+    faults = [
+        fault("late", recovered=None, recovery_s=0.0, warnings=["recovery not measurable: ... did not fit"]),
+        fault("gone", recovered=None, recovery_s=None),
+        fault("stuck", recovered=False, recovery_s=None),
+    ]
+    lines, _ = _render(faults)
+    assert "1 never recovered" in lines[0] and "2 not measurable (window too short)" in lines[0]
+    rows = {line.split()[0]: line for line in lines[2:5]}
+    assert "~0 s?" in rows["late"] and "n/m" in rows["gone"] and "never" in rows["stuck"]
+    assert "never" not in rows["late"] + rows["gone"]
