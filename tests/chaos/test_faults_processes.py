@@ -180,3 +180,33 @@ def test_a_target_gone_by_its_time_is_a_warning_on_the_timeline(
     assert f["recovered"] is None and "did not fit" in f["warnings"][1]
     assert any(w.startswith("fault 'gone': no process matched") for w in summary["warnings"])
     assert "no process matched" in r.err
+
+
+def test_a_target_that_setup_starts_is_checked_after_setup(
+    cli: Callable[..., CliResult], nginx: Nginx, tmp_path: Path
+) -> None:
+    script = tmp_path / f"setup_worker_{uuid.uuid4().hex[:8]}.py"
+    script.write_text("import time\ntime.sleep(30)\n")
+    scenario = tmp_path / "chaos.py"
+    scenario.write_text(
+        "import subprocess, sys\n"
+        "from loadpulse import Ctx, task\n"
+        f"base_url = {nginx.url!r}\n"
+        'profile = {"profile": "constant-vus", "vus": 1, "duration": "3s"}\n'
+        f'faults = [{{"at": "1s", "kill": "process:{script.name}", "name": "kill-it"}}]\n'
+        "started = []\n\n"
+        "def setup(ctx):\n"
+        f"    started.append(subprocess.Popen([sys.executable, {str(script)!r}]))\n\n"
+        "def teardown(ctx, data):\n"
+        "    for p in started:\n"
+        "        p.kill()\n"
+        "        p.wait()\n\n"
+        "@task\n"
+        "async def hit(ctx: Ctx) -> None:\n"
+        '    await ctx.http.get("/")\n'
+    )
+    out = tmp_path / "r.json.gz"
+    r = cli("run", str(scenario), *QUIET, "--out", str(out))
+    assert r.code == 0, r.err
+    (f,) = results(out)["summary"]["faults"]
+    assert f["name"] == "kill-it" and "SIGKILL" in f["detail"] and "pid " in f["detail"]
