@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pytest
@@ -14,14 +15,16 @@ from loadpulse.profiles.capacity_search import (
     STOP_MAX_RATE,
     STOP_NOTHING_PASSED,
     STOP_PRECISION,
+    STOP_UNREACHABLE,
     CapacityResult,
     CapacitySearch,
     SearchSettings,
-    SettleRule,
     StepObservation,
     generator_limit,
     shortfall,
 )
+from loadpulse.profiles.capacity_settle import SettleRule
+from loadpulse.profiles.capacity_target_state import recovered, unreachable
 
 Model = Callable[[float], StepObservation]
 
@@ -209,3 +212,80 @@ def test_settle_rule() -> None:
     assert rule.state([5, 40, 80, 120], 4.0, failing=False) is None  # climbing, but passing: hold on
     assert rule.state([5, 40, 80, 120], 4.0, failing=True) == "diverged"
     assert rule.state([5, 40, 20, 60], 4.0, failing=True) is None  # noisy, not settled
+
+
+@pytest.mark.parametrize(
+    ("kw", "needle"),
+    [
+        ({"start": math.inf}, "--start-rate must be a finite number"),
+        ({"start": 10, "growth": math.inf}, "--growth must be a finite number"),
+        ({"start": 10, "max_rate": math.inf}, "--max-rate must be a finite number"),
+        ({"start": 10, "max_rate": 0}, "--max-rate must be greater than zero"),
+    ],
+)
+def test_zero_and_infinite_bounds_are_refused(kw: dict[str, float], needle: str) -> None:
+    assert needle in SearchSettings(**kw).problems()[0]  # type: ignore[arg-type]
+
+
+def test_a_dead_target_stops_the_search_without_an_answer_from_it() -> None:
+    search = CapacitySearch(SearchSettings(start=20))
+    search.record(StepObservation(20, 20, True, p50_ms=1.0))
+    assert search.next_rate() == 40
+    dead = unreachable(120, {"connect_refused": 118, "unfinished": 2})
+    assert dead is not None and "connect_refused 118" in dead
+    search.record(StepObservation(40, 0.0, False, unreachable=dead))
+    assert search.next_rate() is None
+    result = search.result()
+    assert result.stopped_by == STOP_UNREACHABLE and result.limited_by == "unreachable"
+    assert result.max_rate == 20 and result.ci[1] is None  # the dead step bounds nothing
+    assert "target unreachable" in result.message
+
+
+def test_what_counts_as_unreachable() -> None:
+    assert unreachable(0, {}) is None
+    assert unreachable(100, {"http_5xx": 100}) is None  # answering with errors is a limit to search for
+    assert unreachable(100, {"connect_refused": 50, "timeout": 50}) is None
+    assert unreachable(100, {"reset": 60, "connect_timeout": 36}) is not None
+
+
+def test_recovered_rule() -> None:
+    assert recovered(1.5, 1.0, floor_ms=2.0) and recovered(2.9, 1.0, floor_ms=2.0)
+    assert not recovered(190.0, 1.0, floor_ms=10.0)
+    assert recovered(18.0, 10.0, floor_ms=2.0) and not recovered(25.0, 10.0, floor_ms=2.0)
+    assert not recovered(None, 1.0, floor_ms=2.0)  # no answer is no recovery
+    assert recovered(300.0, None, floor_ms=2.0)  # nothing passed yet: any answer
+
+
+def test_a_generator_limited_first_step_says_the_start_rate_was_not_offered() -> None:
+    result, _ = run(SearchSettings(start=1000), queueing_target(10_000, generator_max=500))
+    assert [s.rate for s in result.steps] == [1000]
+    assert result.stopped_by == STOP_GENERATOR and result.max_rate is None
+    assert "could not offer even the start rate, 1,000 req/s" in result.message
+    assert "above every rate" not in result.message
+
+
+def near_miss_target(capacity: float) -> Model:
+    """Within 7 % under ``capacity`` steps fail narrowly (p95 1.2x its bound: noise on a busy host); above
+    it they fail clearly."""
+
+    def step(rate: float) -> StepObservation:
+        if rate <= 0.93 * capacity:
+            return StepObservation(rate, rate, True, interval_rates=(rate,) * 4)
+        miss = 1.2 if rate <= capacity else 3.0
+        return StepObservation(rate, min(rate, capacity), False, "p95<100ms", miss=miss)
+
+    return step
+
+
+def test_a_narrow_miss_keeps_the_interval_open_up_to_a_clear_failure() -> None:
+    result, _ = run(SearchSettings(start=30), near_miss_target(100))
+    lo, hi = result.ci
+    assert result.max_rate is not None and result.max_rate <= 93
+    assert lo is not None and hi is not None and lo <= 100 <= hi  # the true capacity stays inside
+    clear = min(s.rate for s in result.steps if s.miss == 3.0)
+    assert hi == clear
+
+
+def test_the_interval_ends_at_the_bracket_when_the_miss_was_clear() -> None:
+    result, _ = run(SearchSettings(start=100), queueing_target(300))
+    assert result.ci[1] == min(s.rate for s in result.steps if not s.passed)

@@ -13,9 +13,11 @@ from time import perf_counter
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from loadpulse.cli.capacity_options import CapacityFlags, capacity_options, search_settings
-from loadpulse.cli.capacity_report import answer, capacity_document, header, step_row
+from loadpulse.cli.capacity_recovery import cool_down
+from loadpulse.cli.capacity_report import answer, capacity_document, header, rate_text, step_row
 from loadpulse.cli.capacity_slo import parse_slos, tightest_latency_ms, unmeasured
 from loadpulse.cli.capacity_step import StepSettings, run_step
 from loadpulse.cli.capacity_target import FileTarget, UrlTarget
@@ -23,8 +25,16 @@ from loadpulse.cli.console import fail, stderr_console, stdout_console
 from loadpulse.cli.runner import run_secrets_of
 from loadpulse.errors import BadInput
 from loadpulse.outputs.files import check_writable, write_text_atomic
-from loadpulse.profiles.capacity_search import CapacitySearch, SearchSettings, SettleRule
+from loadpulse.profiles.capacity_search import (
+    STOP_GENERATOR,
+    STOP_INTERRUPTED,
+    STOP_UNREACHABLE,
+    CapacitySearch,
+    SearchSettings,
+)
+from loadpulse.profiles.capacity_settle import SettleRule
 from loadpulse.redaction import redact_values
+from loadpulse.spec import request_name
 from loadpulse.thresholds.threshold import Threshold
 
 EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -86,9 +96,12 @@ See docs/capacity.md."""
     try:
         while (rate := search.next_rate(perf_counter() - t0)) is not None:
             step_s, vus = settings.step_duration_s, settings.integer
-            run = description.at(rate, vus, step_s)
-            workers = description.workers_at(run, rate, vus, step_s) if description.workers else None
-            step = run_step(run, rate, step_settings, workers)
+            _recover(human, search, description, settings, settle, perf_counter() - t0)
+            what = f"step {len(search.steps) + 1}: {rate_text(rate, unit)} for up to {step_s:g} s\u2026"
+            with human.status(what, refresh_per_second=4):
+                run = description.at(rate, vus, step_s)
+                workers = description.workers_at(run, rate, vus, step_s) if description.workers else None
+                step = run_step(run, rate, step_settings, workers)
             if len(search.steps) == 0 and (missing := unmeasured(step.results)) is not None:
                 raise BadInput(
                     f"--slo {missing!r} cannot be measured: the first step ({rate:g} {unit}) gave it no data"
@@ -99,7 +112,7 @@ See docs/capacity.md."""
             search.record(step.observation)
             step_row(human, len(search.steps), step.observation, unit)
     except KeyboardInterrupt:
-        search.stop("interrupted")
+        search.stop(STOP_INTERRUPTED)
     result = search.result(unit)
     human.print(answer(result, unit), highlight=False)
     doc = capacity_document(
@@ -115,11 +128,47 @@ See docs/capacity.md."""
     first = description.at(settings.start, settings.integer, settings.step_duration_s)
     doc = redact_values(doc, tuple(run_secrets_of(first, flags["secret"] or ())))
     _write(doc, flags)
-    if result.stopped_by == "interrupted":
+    if result.stopped_by == STOP_INTERRUPTED:
         return EXIT_INTERRUPTED
     if code != EXIT_OK:
         return code
+    if result.stopped_by == STOP_UNREACHABLE:
+        return EXIT_NOTHING
+    if result.stopped_by == STOP_GENERATOR:
+        return EXIT_OK  # bounded by the generator, even before any rate passed: the message says which
     return EXIT_NOTHING if result.max_rate is None else EXIT_OK
+
+
+def _recover(
+    human: Console,
+    search: CapacitySearch,
+    target: UrlTarget | FileTarget,
+    settings: SearchSettings,
+    settle: SettleRule,
+    elapsed_s: float,
+) -> None:
+    """After a failed step, wait (at most a step's duration, within --max-duration) until a light probe
+    sees the target's latency back near the last passing step's: its backlog is not the next step's."""
+    last = search.steps[-1] if search.steps else None
+    if last is None or last.passed or last.generator_limited is not None or last.unreachable is not None:
+        return
+    budget = settings.step_duration_s
+    if settings.max_duration_s is not None:
+        budget = min(budget, settings.max_duration_s - elapsed_s - settings.step_duration_s)
+    if budget <= 0:
+        return
+    with human.status("cool-down: waiting for the target to recover\u2026", refresh_per_second=4):
+        done = cool_down(
+            target, search.lo, last, vus=settings.integer, budget_s=budget, floor_ms=settle.floor_ms
+        )
+    if not done.recovered:
+        before = f"{done.baseline_p50_ms:,.3g} ms" if done.baseline_p50_ms is not None else "unknown"
+        now = f"{done.probe_p50_ms:,.3g} ms" if done.probe_p50_ms is not None else "no answer"
+        human.print(
+            f"      [yellow]the target had not recovered after {done.waited_s:.1f} s (probe p50 {now}, "
+            f"{before} at the last passing step): the next step may measure its backlog[/]",
+            highlight=False,
+        )
 
 
 def _target(target: str, flags: CapacityFlags) -> UrlTarget | FileTarget:
@@ -141,7 +190,8 @@ def _slos(description: UrlTarget | FileTarget, flags: CapacityFlags) -> list[Thr
             probes=[*probes, *src.probes],
             custom=src.metrics,
         )
-    return parse_slos(flags["slo"], scenario=False, pipeline=False, probes=probes)
+    names = [request_name(description.request)]
+    return parse_slos(flags["slo"], scenario=False, pipeline=False, probes=probes, names=names)
 
 
 def _settings_doc(settings: SearchSettings, settle: SettleRule) -> dict[str, Any]:

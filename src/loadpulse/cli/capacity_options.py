@@ -70,8 +70,8 @@ OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("header", _opt(_LIST, "-H", "--header", help="URL: 'Name: value' header; repeatable."), None),
     ("body", _opt(_TEXT, "-b", "--body", help="URL: request body, or @file."), None),
     ("json_body", _opt(_TEXT, "--json-body", help="URL: JSON body (sets Content-Type), or @file."), None),
-    ("connections", _opt(int, "-c", "--connections", help="URL: connections opened before each open-model "
-     "step, more on demand (50)."), 50),
+    ("connections", _opt(int | None, "-c", "--connections", help="URL: connections opened before each "
+     "open-model step, more on demand (50)."), None),
     ("max_in_flight", _opt(int | None, "--max-in-flight", help="URL: most requests outstanding; arrivals "
      "beyond it are dropped (a generator limit). Default max(connections, 1000)."), None),
     ("max_vus", _opt(int | None, "--max-vus", help="File: most iterations at once in a step; more are "
@@ -124,7 +124,8 @@ def capacity_options(command: Callable[..., int]) -> Callable[..., int]:
 
 def _given(flags: CapacityFlags, name: str) -> Any:
     """A flag's value: given on the command line, else the preset's, else the default."""
-    if flags.get(name) not in (None, False):
+    # Identity, not equality: 0 == False, and --start-rate 0 must reach the check that refuses it.
+    if flags.get(name) is not None and flags.get(name) is not False:
         return flags[name]
     preset = flags.get("preset")
     if preset is not None:
@@ -166,8 +167,19 @@ def search_settings(flags: CapacityFlags) -> SearchSettings:
 
 def _refuse(flags: CapacityFlags, names: tuple[str, ...], why: str) -> None:
     for name in names:
-        if flags.get(name) not in (None, False):
-            raise BadInput(f"--{name.replace('_', '-')} {why}")
+        if flags.get(name) is not None and flags.get(name) is not False:
+            flag = "-c/--connections" if name == "connections" else f"--{name.replace('_', '-')}"
+            raise BadInput(f"{flag} {why}")
+
+
+def _refuse_with_vus(flags: CapacityFlags) -> None:
+    """Flags an open-model step reads and a closed-model (--vus) step would silently ignore."""
+    if _given(flags, "vus"):
+        _refuse(
+            flags,
+            ("connections", "max_in_flight", "max_vus"),
+            "does not apply with --vus: each step's VU count is its connections (URL) or VUs (file)",
+        )
 
 
 def url_target(url: str, flags: CapacityFlags) -> UrlTarget:
@@ -176,7 +188,9 @@ def url_target(url: str, flags: CapacityFlags) -> UrlTarget:
         ("max_vus", "base_url", "env", "sink", "drain_timeout", "stuck_after"),
         "is for a scenario file",
     )
-    positive(flags["connections"], "-c/--connections")
+    _refuse_with_vus(flags)
+    connections = 50 if flags["connections"] is None else flags["connections"]
+    positive(connections, "-c/--connections")
     positive(flags["max_in_flight"], "--max-in-flight")
     headers = [parse_header(h) for h in flags["header"] or []]
     payload, content_type = read_body(flags["body"], flags["json_body"])
@@ -199,7 +213,7 @@ def url_target(url: str, flags: CapacityFlags) -> UrlTarget:
         ),
         insecure=flags["insecure"],
         grace_s=parse_duration(flags["grace"], "--grace"),
-        connections=flags["connections"],
+        connections=connections,
         max_in_flight=flags["max_in_flight"],
         workers=_workers(flags),
         reserve_cores=flags["reserve_cores"],
@@ -207,7 +221,12 @@ def url_target(url: str, flags: CapacityFlags) -> UrlTarget:
 
 
 def file_target(path: str, flags: CapacityFlags) -> FileTarget:
-    _refuse(flags, ("method", "header", "body", "json_body", "max_in_flight"), "is for a URL target")
+    _refuse(
+        flags,
+        ("method", "header", "body", "json_body", "max_in_flight", "connections"),
+        "is for a URL target",
+    )
+    _refuse_with_vus(flags)
     options = make_options(
         thresholds=flags["slo"],  # the recorder keeps the names they point at apart, past its caps
         max_vus=flags["max_vus"],

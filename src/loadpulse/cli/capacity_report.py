@@ -7,13 +7,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
-from loadpulse.profiles.capacity_search import CapacityResult, StepObservation
+from loadpulse.profiles.capacity_search import (
+    STOP_GENERATOR,
+    STOP_UNREACHABLE,
+    CapacityResult,
+    StepObservation,
+)
 from loadpulse.results.format import markup_safe
 
 SCHEMA = "loadpulse.capacity/1"
 COLUMNS = ("step", "offered", "achieved", "p50", "p95", "p99", "errors", "time", "ended", "verdict")
-WIDTHS = (4, 11, 11, 9, 9, 9, 7, 6, 9, 0)
+WIDTHS = (4, 9, 9, 8, 8, 8, 6, 5, 11, 0)
+"""Columns sized so a row with its verdict fits 100 columns; 'ended' holds 'interrupted'."""
 
 
 def _ms(v: float | None) -> str:
@@ -40,15 +47,20 @@ def header(console: Console) -> None:
     console.print(f"[bold]{line}[/]", highlight=False)
 
 
-def step_row(console: Console, index: int, step: StepObservation, unit: str) -> None:
+def _verdict(step: StepObservation) -> tuple[str, str]:
+    """The verdict word (markup) and what explains it (plain text, may be empty)."""
     if step.ended == "interrupted":
-        verdict = "[yellow]INTERRUPTED[/]"
-    elif step.generator_limited is not None:
-        verdict = "[yellow]GENERATOR-LIMITED[/]"
-    elif step.passed:
-        verdict = "[green]PASS[/]"
-    else:
-        verdict = f"[red]FAIL[/] {markup_safe(step.limited_by or '')}"
+        return "[yellow]INTERRUPTED[/]", ""
+    if step.unreachable is not None:
+        return "[red]UNREACHABLE[/]", ""
+    if step.generator_limited is not None:
+        return "[yellow]GENERATOR-LIMITED[/]", ""
+    if step.passed:
+        return "[green]PASS[/]", ""
+    return "[red]FAIL[/]", step.limited_by or ""
+
+
+def step_row(console: Console, index: int, step: StepObservation, unit: str) -> None:
     cells = (
         str(index),
         rate_text(step.rate, unit),
@@ -61,15 +73,30 @@ def step_row(console: Console, index: int, step: StepObservation, unit: str) -> 
         step.ended,
     )
     text = "  ".join(c.rjust(w) for c, w in zip(cells, WIDTHS, strict=False))
-    console.print(f"{text}  {verdict}", highlight=False)
-    if step.generator_limited is not None:
-        console.print(f"      [yellow]{markup_safe(step.generator_limited)}[/]", highlight=False)
+    word, why = _verdict(step)
+    plain_word = Text.from_markup(word).plain
+    # Never let the terminal wrap a row: what does not fit goes on a line of its own, under it.
+    if len(text) + 2 + len(plain_word) + (len(why) + 1 if why else 0) <= console.width:
+        console.print(f"{text}  {word}" + (f" {markup_safe(why)}" if why else ""), highlight=False)
+    elif len(text) + 2 + len(plain_word) <= console.width:
+        console.print(f"{text}  {word}", highlight=False)
+        console.print(f"      missed {markup_safe(why)}", highlight=False)
+    else:
+        console.print(text, highlight=False)
+        console.print(f"      {word}" + (f" {markup_safe(why)}" if why else ""), highlight=False)
+    for note in (step.generator_limited, step.unreachable):
+        if note is not None:
+            console.print(f"      [yellow]{markup_safe(note)}[/]", highlight=False)
 
 
 def answer(result: CapacityResult, unit: str) -> str:
     """The one line a person reads: the rate, its interval, what limited it."""
     lo, hi = result.ci
     if result.max_rate is None:
+        if result.stopped_by == STOP_GENERATOR:
+            return f"generator-limited: {result.message}"
+        if result.stopped_by == STOP_UNREACHABLE:
+            return f"no answer: {result.message}"
         return f"no sustainable load found: {result.message}"
     span = f"[{number(lo)}\u2013{number(hi) if hi is not None else '?'}]"
     if unit == "VUs":
@@ -134,4 +161,6 @@ def step_dict(s: StepObservation) -> dict[str, Any]:
         "dropped": s.dropped,
         "ended": s.ended,
         "run_id": s.run_id,
+        "miss": s.miss,
+        "unreachable": s.unreachable,
     }

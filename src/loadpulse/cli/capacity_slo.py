@@ -22,17 +22,29 @@ def parse_slos(
     pipeline: bool,
     probes: Sequence[str] = (),
     custom: Mapping[str, str] | None = None,
+    names: Sequence[str] | None = None,
 ) -> list[Threshold]:
     """The ``--slo`` expressions as thresholds; BadInput (one line) for none, a bad one, or one this search
     can never measure: a pipeline figure without a sink, a scenario figure against a URL, an undeclared
-    probe. ``probes``: the probe names given (``--probe NAME=...`` and the file's)."""
+    probe, a trend (drift, recovery) that no step is long enough to show, a request name the target never
+    sends. ``probes``: the probe names given (``--probe NAME=...`` and the file's); ``names``: every
+    request name the target sends, when that is known before the load (a URL's one request)."""
     if not expressions:
         raise BadInput("give at least one --slo, e.g. --slo 'p95<200ms' --slo 'errors.rate<1%'")
     slos = parse_thresholds(expressions, custom)
     for slo in slos:
         m = slo.metric
         why = None
-        if m.source == "pipeline" and not pipeline:
+        if m.source in ("drift", "recovery") or m.field == "drift":
+            why = (
+                f"{slo.label} is a trend over a whole run (or a recovery from a fault), and a capacity "
+                "step is judged on seconds of steady load: test it with loadpulse run"
+            )
+        elif (
+            names is not None and m.filter is not None and m.filter[0] == "name" and m.filter[1] not in names
+        ):
+            why = f"the target sends no request named {m.filter[1]!r} (its requests: {', '.join(names)})"
+        elif m.source == "pipeline" and not pipeline:
             why = "there is no pipeline check: add --sink, or a pipeline: in the scenario file"
         elif m.source in SCENARIO_ONLY and not scenario:
             why = f"{slo.label} is measured by scenario files only, and the target is a URL"
@@ -71,11 +83,14 @@ def breach(r: ThresholdResult) -> float:
 
 
 def limiting(results: Sequence[ThresholdResult]) -> str | None:
-    """The failed objective missed by the widest margin (the one that broke first as load rose)."""
+    """The failed objective missed by the widest margin (the one that broke first as load rose). One that
+    measured nothing (every request failed, say) says nothing of a limit: it is named only when no failed
+    objective had data."""
     failed = [r for r in results if r.verdict == FAIL]
     if not failed:
         return None
-    return max(failed, key=breach).threshold.expression.strip()
+    measured = [r for r in failed if r.actual is not None] or failed
+    return max(measured, key=breach).threshold.expression.strip()
 
 
 def tightest_latency_ms(slos: Sequence[Threshold]) -> float | None:

@@ -26,12 +26,14 @@ from loadpulse.outputs.registry import build_outputs
 from loadpulse.probes.build import build_sampler, check_probe_thresholds
 from loadpulse.probes.sampler import ProbeSampler
 from loadpulse.profiles.capacity_search import (
+    GENERATOR_SHORTFALL,
     SHORTFALL_OBJECTIVE,
-    SettleRule,
     StepObservation,
     generator_limit,
     shortfall,
 )
+from loadpulse.profiles.capacity_settle import SettleRule
+from loadpulse.profiles.capacity_target_state import unreachable
 from loadpulse.redaction import redact_values
 from loadpulse.results.document import results_of
 from loadpulse.results.format import markup_safe
@@ -203,16 +205,17 @@ def observe(
     cpu_pct: float,
     ended: str,
 ) -> StepObservation:
-    from loadpulse.cli.capacity_slo import limiting, met
+    from loadpulse.cli.capacity_slo import breach, limiting, met
 
     agg = outcome.aggregate
     elapsed = agg.elapsed_s
     scenario = outcome.plan is not None
     rows = [r for r in agg.series[1:] if r.interval_s >= 0.9 * outcome_interval(outcome)]
-    per_interval = tuple(round((r.iterations if scenario else r.requests) / r.interval_s, 3) for r in rows)
+    # Only answered requests count as achieved: a refused or reset one did no work.
+    per_interval = tuple(round((r.iterations if scenario else r.ok) / r.interval_s, 3) for r in rows)
     # Achieved over the window's full intervals: the whole step's count over its length would also count
     # the warm-up and the end's wait for in-flight work (3 % of a 3 s step for a 100 ms wait).
-    count = sum(sc.iterations for sc in agg.scenarios.values()) if scenario else agg.total.requests
+    count = sum(sc.iterations for sc in agg.scenarios.values()) if scenario else agg.total.ok
     achieved = statistics.fmean(per_interval) if per_interval else (count / elapsed if elapsed else 0.0)
     window_s = sum(r.interval_s for r in rows) or elapsed
     slack = 2.0 / window_s if window_s > 0 else 0.0
@@ -240,8 +243,13 @@ def observe(
     )
     total = judged.total
     limited_by = limiting(results)
+    miss = next((breach(r) for r in results if r.threshold.expression.strip() == limited_by), None)
+    dead = unreachable(agg.total.requests, agg.total.errors)
+    if dead is not None:
+        passed, limited_by, reason = False, None, None
     if passed and reason is None and shortfall(offered, achieved, open_model, slack):
         passed, limited_by = False, SHORTFALL_OBJECTIVE
+        miss = GENERATOR_SHORTFALL * offered / achieved if achieved > 0 else None
     return StepObservation(
         rate=rate,
         achieved=round(achieved, 3),
@@ -257,6 +265,8 @@ def observe(
         interval_rates=per_interval,
         ended="interrupted" if outcome.interrupted else ended,
         run_id=outcome.run_id,
+        unreachable=dead,
+        miss=None if miss is None or not math.isfinite(miss) else round(miss, 3),
     )
 
 

@@ -44,7 +44,8 @@ class UrlTarget:
         assert isinstance(description, RunSpec)
         return spec_worker_setup(description, self.workers, self.reserve_cores, False)
 
-    def at(self, rate: float, vus: bool, step_s: float) -> RunDescription:
+    def at(self, rate: float, vus: bool, step_s: float, local: bool = False) -> RunDescription:
+        """The step at ``rate``; ``local``: to run in this process even with --workers (a probe)."""
         if vus:
             load = validated(LoadSpec, connections=int(rate), duration_s=step_s)
         else:
@@ -86,9 +87,10 @@ class FileTarget:
         over = Overrides(rate=rate, duration_s=step_s, max_vus=max_vus)
         return dataclasses.replace(self.options, profile=None, overrides=over)
 
-    def at(self, rate: float, vus: bool, step_s: float) -> RunDescription:
+    def at(self, rate: float, vus: bool, step_s: float, local: bool = False) -> RunDescription:
+        """The step at ``rate``; ``local``: to run in this process even with --workers (a probe)."""
         plan = build_plan(self.source, self.options_at(rate, vus, step_s))
-        if self.workers is not None:
+        if self.workers is not None and not local:
             # Workers build the plan from the file and the step's options themselves.
             return plan
         return _short_stops(plan, self.grace_s, rate, vus)

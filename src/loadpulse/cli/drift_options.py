@@ -35,5 +35,5 @@ def drift_choice(flags: Mapping[str, Any]) -> DriftChoice:
     given = flags.get("drift")
     mode: DriftMode = "auto" if given is None else ("on" if given else "off")
     raw = flags.get("drift_min")
-    min_s = DEFAULT_MIN_S if raw is None else parse_duration(raw, "--drift-min", allow_zero=True)
+    min_s = DEFAULT_MIN_S if raw is None else parse_duration(raw, "--drift-min")
     return DriftChoice(mode, min_s)

@@ -19,10 +19,8 @@ short of the offered one, and how much it wavered from interval to interval).
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 GENERATOR_SHORTFALL = 0.97
@@ -32,6 +30,10 @@ DROPPED_SHARE = 0.005
 """Dropped arrivals above this share of the offered ones (open model): the generator's limit."""
 SATURATED_CPU_PCT = 90.0
 """The generator process busy this much of one core: its own figures cannot be trusted on a failing step."""
+CLEAR_MISS = 1.5
+"""A failed step whose objective missed by less than this ratio (a p95 of 140 ms against 100 ms) may have
+failed on noise (a busy generator host, a queue's randomness): the interval's upper end reaches the lowest
+rate that failed clearly."""
 MIN_RATE = 1.0
 """The lowest rate (or VU count) the search walks down to when the first step fails already."""
 
@@ -41,6 +43,7 @@ STOP_MAX_DURATION = "max_duration"
 STOP_GENERATOR = "generator"
 STOP_NOTHING_PASSED = "nothing_passed"
 STOP_INTERRUPTED = "interrupted"
+STOP_UNREACHABLE = "unreachable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,14 @@ class SearchSettings:
     def problems(self) -> list[str]:
         """What is wrong with these settings, as flag-named messages (empty when they are usable)."""
         out = []
+        finite = {"--start-rate": self.start, "--max-rate": self.max_rate, "--growth": self.growth}
+        for flag, value in finite.items():
+            if value is not None and not math.isfinite(value):
+                out.append(f"{flag} must be a finite number (got {value:g})")
+        if out:
+            return out
+        if self.max_rate is not None and not self.max_rate > 0:
+            out.append(f"--max-rate must be greater than zero (got {self.max_rate:g})")
         if not self.start > 0:
             out.append(f"--start-rate must be greater than zero (got {self.start:g})")
         if self.max_rate is not None and self.max_rate < self.start:
@@ -108,6 +119,10 @@ class StepObservation:
     """'settled', 'diverged' (ended early: see :class:`SettleRule`), 'held' (ran its full duration) or
     'interrupted'."""
     run_id: str = ""
+    miss: float | None = None
+    """How far the limiting objective missed (actual / bound: 1.3 is 30 % past it); None: unknown."""
+    unreachable: str | None = None
+    """Why this step measured a dead target rather than a limit (see :func:`unreachable`); None when not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,43 +190,6 @@ def generator_limit(
 SHORTFALL_OBJECTIVE = f"achieved>={GENERATOR_SHORTFALL:.0%} of offered"
 """The objective every open-model step meets besides the user's: a target that completes less than it is
 offered falls behind, whatever its latency (its backlog is work it never did)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SettleRule:
-    """When a step has measured enough: its latency has settled, or it is climbing past an objective.
-
-    Both are judged on the last ``window`` full intervals, never the first one (connections and caches
-    warm up in it), and only once ``min_hold_s`` have passed:
-
-    - **settled**: the window's p95s lie within ``tolerance`` of their median (or within ``floor_ms``,
-      for latencies so small that their jitter means nothing against the objectives);
-    - **diverged**: an objective fails on the step so far and the window's p95 only grows, by more than
-      ``tolerance`` in all: a queue building up, which waiting longer would only confirm.
-
-    Otherwise the step holds until its duration (``--step-duration``) is up.
-    """
-
-    min_hold_s: float = 3.0
-    window: int = 3
-    tolerance: float = 0.15
-    floor_ms: float = 2.0
-
-    def state(self, p95s: Sequence[float], elapsed_s: float, failing: bool) -> str | None:
-        """'settled', 'diverged', or None (hold on). ``p95s``: every full interval's p95 so far (ms)."""
-        if elapsed_s < self.min_hold_s or len(p95s) < self.window + 1:
-            return None
-        window = list(p95s[-self.window :])
-        if any(math.isnan(v) for v in window):
-            return None
-        middle = statistics.median(window)
-        spread = max(window) - min(window)
-        climbing = all(b >= a for a, b in itertools.pairwise(window))
-        if failing and climbing and window[-1] > window[0] * (1 + self.tolerance) + self.floor_ms / 10:
-            return "diverged"
-        if spread <= max(self.tolerance * middle, self.floor_ms):
-            return "settled"
-        return None
 
 
 @dataclass(slots=True)
@@ -286,6 +264,10 @@ class CapacitySearch:
         if step.ended == "interrupted":
             self.stopped_by = STOP_INTERRUPTED
             return
+        if step.unreachable is not None:
+            # A dead target bounds nothing: the step is neither a pass nor the limit.
+            self.stopped_by = STOP_UNREACHABLE
+            return
         if step.generator_limited is not None:
             self.generator_step = step
             self.stopped_by = STOP_GENERATOR
@@ -319,10 +301,12 @@ class CapacitySearch:
         lo = self.lo.rate if self.lo is not None else None
         hi = self.hi.rate if self.hi is not None else None
         ci_lo = None if lo is None else self._bound(lo * (1 - noise))
-        ci_hi = None if hi is None else self._bound(hi * (1 + noise))
+        ci_hi = None if hi is None else self._bound(self._clear_failure() * (1 + noise))
         limited_by = self.hi.limited_by if self.hi is not None else None
         if stopped == STOP_GENERATOR:
             limited_by = "generator"
+        elif stopped == STOP_UNREACHABLE:
+            limited_by = "unreachable"
         return CapacityResult(
             max_rate=lo,
             ci=(ci_lo, ci_hi),
@@ -331,6 +315,21 @@ class CapacitySearch:
             message=self._message(stopped, unit),
             steps=tuple(self.steps),
         )
+
+    def _clear_failure(self) -> float:
+        """The lowest failing rate at or above ``hi`` that missed clearly (:data:`CLEAR_MISS`); the
+        highest failing rate when every miss was narrow."""
+        assert self.hi is not None
+        failing = [
+            s
+            for s in self.steps
+            if not s.passed
+            and s.generator_limited is None
+            and s.unreachable is None
+            and s.rate >= self.hi.rate
+        ]
+        clear = [s.rate for s in failing if s.miss is None or s.miss >= CLEAR_MISS]
+        return min(clear) if clear else max(s.rate for s in failing)
 
     def _bound(self, value: float) -> float:
         return float(round(value)) if self.settings.integer else round(value, 3)
@@ -344,10 +343,19 @@ class CapacitySearch:
             hint = "use --workers to spread the load over more processes"
             if "dropped" in (step.generator_limited or ""):
                 hint = "raise --max-in-flight / --max-vus, or use --workers"
+            if lo is None:
+                return (
+                    f"the generator could not offer even the start rate, {step.rate:,.6g} {unit} (it "
+                    f"offered {most:,.0f}/s: {step.generator_limited}): {hint}; the target was not tested"
+                )
             return (
                 f"the generator could not offer more than {most:,.0f}/s at {step.rate:,.6g} {unit} "
-                f"({step.generator_limited}): {hint}; the target's limit is above "
-                + (lo if lo is not None else "every rate tried")
+                f"({step.generator_limited}): {hint}; the target's limit is above {lo}"
+            )
+        if stopped == STOP_UNREACHABLE:
+            last = self.steps[-1]
+            return f"the search stopped at {last.rate:,.6g} {unit}: {last.unreachable}" + (
+                f"; highest passing before it {lo}" if lo else ""
             )
         if stopped == STOP_NOTHING_PASSED:
             return f"no step met every objective, down to {self.steps[-1].rate:,.6g} {unit}"
