@@ -42,3 +42,19 @@ def test_untested_series_and_untested_runs() -> None:
     )
     assert _lines({"drift": drift_block(rows, 60.0, DriftChoice())}) == []  # too short: the JSON says why
     assert _lines({}) == []  # --no-drift, or a results file from before drift
+
+
+def test_a_short_forced_run_says_not_tested_once() -> None:
+    rows = rows_of(steady(3, 8))  # 8 s with --drift: too few blocks for any series
+    lines = _lines({"drift": drift_block(rows, 8.0, DriftChoice("on"))})
+    assert len(lines) == 1 and lines[0].startswith("  drift     not tested: too few values over time")
+    assert "p95" not in lines[0]
+
+
+def test_untested_series_sharing_a_reason_share_a_line() -> None:
+    gaps = np.r_[np.full(55, np.nan), np.ones(5)]
+    rows = rows_of(steady(2, 60), probes={"a": gaps, "b": gaps})
+    lines = _lines({"drift": drift_block(rows, 60.0, DriftChoice("on"))})
+    untested = [line for line in lines if "not tested" in line]
+    assert len(untested) == 1 and "probe.a, probe.b not tested: too few values" in untested[0]
+    assert sum("stable" in line or "grew" in line or "fell" in line for line in lines) == 5

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from loadpulse.metrics.aggregate import Aggregate
+from loadpulse.thresholds.drift_metric import drift_text
 from loadpulse.thresholds.parser import ThresholdError
 from loadpulse.thresholds.threshold import RATIO, Metric, build_threshold
 from loadpulse.thresholds.verdict import FAIL, PASS, WARN, evaluate
@@ -75,3 +76,20 @@ def test_probe_drift_threshold() -> None:
 def test_no_data_until_enough_intervals() -> None:
     assert verdict("drift.p95 < 10%", run_with(steady(4, 8))) == (FAIL, None)
     assert verdict("drift.p95 < 10%", Aggregate()) == (FAIL, None)
+
+
+def test_a_drift_thresholds_actual_is_said_to_three_significant_digits() -> None:
+    n = 120
+    agg = run_with(steady(5, n), probes={"leak": 10.0 + np.arange(n) * 0.35, "flat": np.full(n, 7.0)})
+    (grown,) = evaluate([build_threshold("probe.leak.drift < 5%")], agg)
+    assert grown.actual is not None and 3.5 < grown.actual < 4.5  # about +415 %
+    assert grown.actual_text == f"{100 * grown.actual:,.0f} %" and "." not in grown.actual_text
+    (still,) = evaluate([build_threshold("probe.flat.drift < 5%")], agg)
+    assert still.actual_text == "0 %"
+    assert [drift_text(v) for v in (0.382, 0.0996, 0.00123, -0.1, 12.3456)] == [
+        "38.2 %",
+        "9.96 %",
+        "0.123 %",
+        "-10.0 %",
+        "1,235 %",
+    ]

@@ -68,6 +68,20 @@ def print_drift(console: Console, s: dict[str, Any]) -> None:
     if not series:
         console.print("  drift     no series to test", highlight=False)
         return
-    for i, (key, d) in enumerate(series.items()):
+    lines = [drift_line(key, d) for key, d in series.items() if d["verdict"] != "untested"]
+    lines += _untested_lines(series)
+    for i, line in enumerate(lines):
         label = "  drift     " if i == 0 else "            "
-        console.print(label + drift_line(key, d), highlight=False)
+        console.print(label + line, highlight=False)
+
+
+def _untested_lines(series: dict[str, Any]) -> list[str]:
+    """The untested series, one line per reason: a short forced run has none of its five request series
+    tested for the same reason, said once (every series untested: the keys are not listed at all)."""
+    by_note: dict[str, list[str]] = {}
+    for key, d in series.items():
+        if d["verdict"] == "untested":
+            by_note.setdefault(d.get("note") or "too few values", []).append(key)
+    if len(by_note) == 1 and len(next(iter(by_note.values()))) == len(series) > 1:
+        return [f"[dim]not tested: {next(iter(by_note))}[/]"]
+    return [f"[dim]{', '.join(keys)} not tested: {note}[/]" for note, keys in by_note.items()]

@@ -10,6 +10,7 @@ so FAIL, like any threshold without data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from loadpulse.metrics.aggregate import Aggregate
@@ -44,3 +45,13 @@ def drift_value(source: str, subject: str, agg: Aggregate) -> float | None:
     if source != "probe" and not any(r.requests for r in agg.series):
         return None
     return series_drift(agg.series, key).threshold_value
+
+
+def drift_text(value: float) -> str:
+    """A drift threshold's actual, in percent to 3 significant digits and at most 3 decimals: '423 %',
+    '38.2 %', '9.96 %', '0.123 %' (a change of 423.484 % is not known to a thousandth)."""
+    pct = 100.0 * value
+    if pct == 0.0:
+        return "0 %"
+    decimals = min(3, max(0, 2 - math.floor(math.log10(abs(pct)))))
+    return f"{pct:,.{decimals}f} %"

@@ -15,7 +15,7 @@ from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.histogram import Distribution
 from loadpulse.metrics.scenario_stats import TREND_SCALE, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
-from loadpulse.thresholds.drift_metric import DRIFT, drift_value
+from loadpulse.thresholds.drift_metric import DRIFT, drift_text, drift_value
 from loadpulse.thresholds.recovery_metrics import recovery_value
 from loadpulse.thresholds.threshold import (
     DURATION,
@@ -45,6 +45,8 @@ class ThresholdResult:
             texts = [b.text.strip() for b in self.threshold.levels.values()]
             if texts and all(t.endswith("s") and not t.endswith(("ms", "us", "µs")) for t in texts):
                 return f"{self.actual / 1000:,.1f} s"
+        if metric.field == DRIFT and self.actual is not None:
+            return drift_text(self.actual)
         return format_value(self.actual, metric.kind)
 
     def to_dict(self) -> dict[str, Any]:
