@@ -3,6 +3,7 @@ the command line stays text."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -62,4 +63,37 @@ def test_the_curve_and_its_knee(browser: Any, tmp_path: Path) -> None:
     legend = page.inner_text(".u-legend")
     for label in ("offered (/s)", "achieved (/s)", "p50 (ms)", "p95 (ms)", "p99 (ms)"):
         assert label in legend
+    page.close()
+
+
+REASON = "38 arrivals dropped: the most requests in flight was reached while the target met every objective"
+
+
+def test_a_bounded_answer_is_a_lower_bound_and_long_reasons_wrap(browser: Any, tmp_path: Path) -> None:
+    doc = copy.deepcopy(DOC)
+    c: dict[str, Any] = doc["capacity"]  # type: ignore[assignment]
+    c.update(stopped_by="generator", limited_by="generator", ci=[296.0, None], message="could not offer more")
+    c["steps"] = [
+        _step(100, 100, 1.1, True),
+        _step(300, 299, 15, True),
+        _step(400, 327, 40, True, generator_limited=True, generator_reason=REASON * 3, ended="held"),
+    ]
+    path = tmp_path / "capacity.html"
+    write_capacity_html(doc, path)
+    page = browser.new_page(viewport={"width": 1300, "height": 1400})
+    page.goto(path.as_uri())
+    page.wait_for_selector("#capacity-curve canvas")
+    assert page.inner_text("h1 .badge") == "LOWER BOUND"
+    assert "may be higher" in page.inner_text("#report")
+    last = page.locator("#steps tbody tr").nth(2)
+    offered = last.locator("td").first.bounding_box()
+    reason = last.locator("td .muted")
+    assert offered is not None and offered["width"] > 40  # '400/s' on one line, not a letter per line
+    assert reason.get_attribute("title") == REASON * 3 and reason.inner_text().endswith("\u2026")
+    badges = {"max_duration": "LOWER BOUND", "precision": "FOUND", "unreachable": "TARGET UNREACHABLE"}
+    for stopped, badge in badges.items():
+        c["stopped_by"] = stopped
+        write_capacity_html(doc, path)
+        page.goto(path.as_uri())
+        assert page.inner_text("h1 .badge") == badge
     page.close()

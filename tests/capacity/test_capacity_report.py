@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from loadpulse.cli.capacity_report import answer, capacity_document
+import io
+
+import pytest
+from rich.console import Console
+
+from loadpulse.cli.capacity_report import answer, capacity_document, header, step_row
 from loadpulse.cli.capacity_slo import limiting, met, tightest_latency_ms
 from loadpulse.profiles.capacity_search import CapacityResult, StepObservation
 from loadpulse.thresholds.declared import parse_thresholds
@@ -59,3 +64,35 @@ def test_the_widest_miss_limits() -> None:
     assert not met(results) and limiting(results) == "errors.rate<1%"
     assert met(results[2:]) and limiting(results[2:]) is None
     assert tightest_latency_ms(slos) == 100.0
+
+
+STEPS = (
+    StepObservation(1840, 1839.5, True, p50_ms=0.6, p95_ms=1.27, p99_ms=2.16, duration_s=30, ended="settled"),
+    StepObservation(
+        400, 299, False, "http{name=create}.p95<100ms", p50_ms=790, p95_ms=1279, p99_ms=1322, duration_s=5,
+        ended="diverged",
+    ),
+    StepObservation(300, 120, False, p50_ms=1.0, duration_s=2, ended="interrupted"),
+    StepObservation(40, 27.2, True, generator_limited="38 arrivals dropped", duration_s=3),
+    StepObservation(40, 0.0, False, unreachable="target unreachable/failing: 90 of 90 requests failed"),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_rows_never_wrap(width: int) -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=width, force_terminal=False, color_system=None)
+    header(console)
+    for i, step in enumerate(STEPS, 1):
+        step_row(console, i, step, "req/s")
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= width for line in lines), lines
+    text = out.getvalue()
+    assert "interrupted" in text and "http{name=create}.p95<100ms" in text
+    assert "GENERATOR-LIMITED" in text and "UNREACHABLE" in text
+    rows = [line for line in lines if line.strip().startswith(("1 ", "2 ", "3 "))]
+    assert all(line.rstrip().endswith(("PASS", "FAIL", "FAIL http{name=create}.p95<100ms", "INTERRUPTED"))
+               for line in rows), rows  # fmt: skip
+    assert "      missed http{name=create}.p95<100ms" in text or width >= 100
+    if width >= 100:
+        assert "p99" in lines[0] and "1,322ms" in text

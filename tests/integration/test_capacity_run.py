@@ -54,13 +54,16 @@ def _doc(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())["capacity"]  # type: ignore[no-any-return]
 
 
+@pytest.mark.parametrize("start", [50, 30])
 def test_lands_within_ten_percent_of_a_known_capacity(
-    cli: Callable[..., CliResult], bucket_url: str, tmp_path: Path
+    cli: Callable[..., CliResult], bucket_url: str, tmp_path: Path, start: int
 ) -> None:
+    """From 50/s the steps hit N itself; from 30/s (30, 60, 120, 240 ✗, 180, ...) a step under N follows a
+    failed one, and must not measure the backlog the failed one left (the cool-down)."""
     out = tmp_path / "capacity.json"
     t0 = perf_counter()
-    r = cli("capacity", bucket_url, "--slo", SLO, "--slo", "errors.rate<1%", "--start-rate", "50",
-            "--step-duration", "3s", "--max-duration", "60s", "--json", str(out))  # fmt: skip
+    r = cli("capacity", bucket_url, "--slo", SLO, "--slo", "errors.rate<1%", "--start-rate", str(start),
+            "--step-duration", "3s", "--max-duration", "90s", "--json", str(out))  # fmt: skip
     wall = perf_counter() - t0
     assert r.code == 0, r.err
     c = _doc(out)
@@ -68,9 +71,10 @@ def test_lands_within_ten_percent_of_a_known_capacity(
         f"capacity N={CAPACITY}/s found {c['max_rate']} ci={c['ci']} in {wall:.1f} s, {len(c['steps'])} steps"
     )
     print(r.out)
-    assert abs(c["max_rate"] - CAPACITY) <= 0.10 * CAPACITY
+    assert abs(c["max_rate"] - CAPACITY) <= 0.10 * CAPACITY, r.out
     lo, hi = c["ci"]
     assert lo <= c["max_rate"] < hi
+    assert lo <= CAPACITY <= hi, r.out  # the interval holds the true capacity
     # Just above N the p95 may still hold while the target falls behind: either objective limits it.
     assert (
         c["limited_by"] in (SLO, "achieved>=97% of offered")
@@ -78,7 +82,7 @@ def test_lands_within_ten_percent_of_a_known_capacity(
         and c["stopped_by"] == "precision"
     )
     rates = [s["rate"] for s in c["steps"]]
-    assert rates[:2] == [50, 100] and len(rates) > 3  # grown by 2 until one failed, then bisected
+    assert rates[:2] == [start, 2 * start] and len(rates) > 3  # grown by 2 until one failed, then bisected
     keys = {"rate", "achieved", "p50_ms", "p95_ms", "p99_ms", "error_rate", "passed", "generator_limited",
             "limited_by", "duration_s"}  # fmt: skip
     assert all(keys <= set(s) for s in c["steps"])
@@ -97,10 +101,12 @@ def test_a_step_the_generator_cannot_hold_is_labelled(
     cli: Callable[..., CliResult], slow_url: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "capacity.json"
+    # 4 s steps: at 10/s a 3 s step judged 20 completions, and one stall of a busy host read as a shortfall.
     r = cli("capacity", slow_url, "--slo", "p95<500ms", "--start-rate", "10", "--max-in-flight", "2",
-            "-c", "2", "--step-duration", "3s", "--json", str(out), "--no-history")  # fmt: skip
+            "-c", "2", "--step-duration", "4s", "--json", str(out), "--no-history")  # fmt: skip
     assert r.code == 0, r.err
     c = _doc(out)
+    assert c["steps"][0]["passed"] and not c["steps"][0]["generator_limited"], r.out
     last = c["steps"][-1]
     assert last["generator_limited"] and last["passed"]
     assert "dropped" in last["generator_reason"]
@@ -108,6 +114,29 @@ def test_a_step_the_generator_cannot_hold_is_labelled(
     assert c["max_rate"] is not None and c["max_rate"] < last["rate"]
     assert "the generator could not offer more than" in c["message"]
     assert "GENERATOR-LIMITED" in r.out
+
+    # Not even the first step: the target was never tested, and the answer says so (exit as bounded).
+    r = cli("capacity", slow_url, "--slo", "p95<500ms", "--start-rate", "160", "--max-in-flight", "2",
+            "-c", "2", "--step-duration", "3s", "--json", str(out), "--no-history")  # fmt: skip
+    assert r.code == 0, r.err
+    c = _doc(out)
+    assert len(c["steps"]) == 1 and c["steps"][0]["generator_limited"] and c["max_rate"] is None
+    assert c["stopped_by"] == "generator" and "could not offer even the start rate" in c["message"]
+    assert "no sustainable load found" not in r.out and "above every rate" not in r.out
+
+
+def test_a_dead_target_stops_the_search(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    out = tmp_path / "capacity.json"
+    url = f"http://127.0.0.1:{free_port()}/"  # nothing listens there: every connection is refused
+    r = cli("capacity", url, "--slo", "p95<100ms", "--start-rate", "20", "--step-duration", "2s",
+            "--json", str(out), "--no-history")  # fmt: skip
+    assert r.code == 1, r.out
+    c = _doc(out)
+    step = c["steps"][0]
+    assert len(c["steps"]) == 1 and step["achieved"] == 0 and not step["passed"]
+    assert "connect_refused" in step["unreachable"] and step["limited_by"] is None
+    assert c["stopped_by"] == "unreachable" and c["max_rate"] is None
+    assert "UNREACHABLE" in r.out and "target unreachable" in r.out and "p95<100ms" not in c["message"]
 
 
 SCENARIO = """

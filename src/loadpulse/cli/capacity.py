@@ -102,7 +102,8 @@ See docs/capacity.md."""
                 run = description.at(rate, vus, step_s)
                 workers = description.workers_at(run, rate, vus, step_s) if description.workers else None
                 step = run_step(run, rate, step_settings, workers)
-            if len(search.steps) == 0 and (missing := unmeasured(step.results)) is not None:
+            first_step = len(search.steps) == 0 and step.observation.unreachable is None
+            if first_step and (missing := unmeasured(step.results)) is not None:
                 raise BadInput(
                     f"--slo {missing!r} cannot be measured: the first step ({rate:g} {unit}) gave it no data"
                 )

@@ -21,6 +21,17 @@ SCHEMA = "loadpulse.capacity/1"
 COLUMNS = ("step", "offered", "achieved", "p50", "p95", "p99", "errors", "time", "ended", "verdict")
 WIDTHS = (4, 9, 9, 8, 8, 8, 6, 5, 11, 0)
 """Columns sized so a row with its verdict fits 100 columns; 'ended' holds 'interrupted'."""
+WIDE = 100
+NARROW_DROPS = ("p99", "time")
+"""Under :data:`WIDE` columns (an 80-column terminal) these go, and columns are one space apart: a row
+and its verdict still fit 80 (the JSON and the history keep every figure)."""
+
+
+def _layout(console: Console) -> tuple[str, list[int]]:
+    """The column separator and the indexes of the columns shown at this console's width."""
+    if console.width >= WIDE:
+        return "  ", list(range(len(COLUMNS)))
+    return " ", [i for i, c in enumerate(COLUMNS) if c not in NARROW_DROPS]
 
 
 def _ms(v: float | None) -> str:
@@ -43,7 +54,8 @@ def rate_text(rate: float | None, unit: str) -> str:
 
 
 def header(console: Console) -> None:
-    line = "  ".join(c.rjust(w) if w else c for c, w in zip(COLUMNS, WIDTHS, strict=True))
+    sep, shown = _layout(console)
+    line = sep.join(COLUMNS[i].rjust(WIDTHS[i]) if WIDTHS[i] else COLUMNS[i] for i in shown)
     console.print(f"[bold]{line}[/]", highlight=False)
 
 
@@ -72,14 +84,15 @@ def step_row(console: Console, index: int, step: StepObservation, unit: str) -> 
         f"{step.duration_s:.0f}s",
         step.ended,
     )
-    text = "  ".join(c.rjust(w) for c, w in zip(cells, WIDTHS, strict=False))
+    sep, shown = _layout(console)
+    text = sep.join(cells[i].rjust(WIDTHS[i]) for i in shown if i < len(cells))
     word, why = _verdict(step)
     plain_word = Text.from_markup(word).plain
     # Never let the terminal wrap a row: what does not fit goes on a line of its own, under it.
-    if len(text) + 2 + len(plain_word) + (len(why) + 1 if why else 0) <= console.width:
-        console.print(f"{text}  {word}" + (f" {markup_safe(why)}" if why else ""), highlight=False)
-    elif len(text) + 2 + len(plain_word) <= console.width:
-        console.print(f"{text}  {word}", highlight=False)
+    if len(text) + len(sep) + len(plain_word) + (len(why) + 1 if why else 0) <= console.width:
+        console.print(f"{text}{sep}{word}" + (f" {markup_safe(why)}" if why else ""), highlight=False)
+    elif len(text) + len(sep) + len(plain_word) <= console.width:
+        console.print(f"{text}{sep}{word}", highlight=False)
         console.print(f"      missed {markup_safe(why)}", highlight=False)
     else:
         console.print(text, highlight=False)

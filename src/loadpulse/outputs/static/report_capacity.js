@@ -23,8 +23,15 @@
   // header and answer ------------------------------------------------------------------------------------
   var head = add(root, el("header"));
   var found = c.max_rate !== null;
+  // FOUND only when the limit was bracketed to the precision; otherwise the rate is what was measured to
+  // hold, and the limit may lie higher (a lower bound), or the search could not say.
+  var badge = found ? ["PASS", "FOUND"] : ["FAIL", "NONE"];
+  if (c.stopped_by === "interrupted") badge = ["WARN", "INTERRUPTED"];
+  else if (c.stopped_by === "unreachable") badge = ["FAIL", "TARGET UNREACHABLE"];
+  else if (c.stopped_by === "generator" && !found) badge = ["WARN", "GENERATOR-LIMITED"];
+  else if (found && c.stopped_by !== "precision") badge = ["WARN", "LOWER BOUND"];
   var h1 = add(head, el("h1", null, "loadpulse capacity "));
-  add(h1, el("span", { "class": "badge " + (found ? "PASS" : "FAIL") }, found ? "FOUND" : "NONE"));
+  add(h1, el("span", { "class": "badge " + badge[0] }, badge[1]));
   add(head, el("div", { "class": "muted" },
     c.target + " — search " + c.search_id + ", started " + c.started_at + ", objectives: " + c.slos.join(", ")));
   var cards = add(root, el("div", { "class": "cards" }));
@@ -38,7 +45,11 @@
   card("limited by", c.limited_by || "–");
   card("steps", String(c.steps.length));
   card("stopped by", c.stopped_by);
-  add(root, el("div", { "class": c.stopped_by === "precision" ? "muted" : "warning" }, c.message));
+  var explain = c.message;
+  if (badge[1] === "LOWER BOUND")
+    explain = unit(c.max_rate) + " was measured to meet every objective; the limit may be higher (" +
+      "stopped by " + c.stopped_by + "): " + c.message;
+  add(root, el("div", { "class": c.stopped_by === "precision" ? "muted" : "warning" }, explain));
 
   // the curve ----------------------------------------------------------------------------------------------
   var steps = c.steps.slice().sort(function (a, b) { return a.rate - b.rate; });
@@ -77,11 +88,15 @@
       ctx.fillStyle = "#12805c"; ctx.font = (12 * devicePixelRatio) + "px system-ui";
       ctx.fillText("knee " + unit(c.max_rate), xpos(c.max_rate) + 6 * devicePixelRatio, top + 14 * devicePixelRatio);
     }
-    steps.forEach(function (s, i) {  // generator-limited steps: a yellow ring on the x axis
+    steps.forEach(function (s, i) {  // generator-limited steps: their points ringed (achieved and p95)
       if (!s.generator_limited) return;
       ctx.strokeStyle = "#b54708"; ctx.lineWidth = 2 * devicePixelRatio;
-      ctx.beginPath(); ctx.arc(xpos(xs[i]), top + h - 8 * devicePixelRatio, 6 * devicePixelRatio, 0, 2 * Math.PI);
-      ctx.stroke();
+      [[s.achieved, "rate"], [s.p95_ms, "ms"]].forEach(function (p) {
+        if (p[0] === null || p[0] === undefined || (p[1] === "ms" && !(p[0] > 0))) return;
+        ctx.beginPath();
+        ctx.arc(xpos(xs[i]), u.valToPos(p[0], p[1], true), 9 * devicePixelRatio, 0, 2 * Math.PI);
+        ctx.stroke();
+      });
     });
     ctx.restore();
   }
@@ -106,18 +121,28 @@
   add(root, el("h2", null, "Steps, in the order they ran"));
   var t = add(root, el("table", { "id": "steps" })), tr = add(add(t, el("thead")), el("tr"));
   [vus ? "VUs" : "offered", "achieved", "p50", "p95", "p99", "errors", "dropped", "time", "ended", "verdict", "run"]
-    .forEach(function (h) { add(tr, el("th", null, h)); });
+    .forEach(function (h) {
+      add(tr, el("th", { "style": "white-space: nowrap" + (h === "verdict" ? "; text-align: left" : "") }, h));
+    });
   var body = add(t, el("tbody"));
   c.steps.forEach(function (s) {
     var row = add(body, el("tr"));
-    var verdict = s.generator_limited ? "GENERATOR-LIMITED" : (s.passed ? "PASS" : "FAIL");
+    var verdict = s.unreachable ? "UNREACHABLE" :
+      (s.generator_limited ? "GENERATOR-LIMITED" : (s.passed ? "PASS" : "FAIL"));
     [unit(s.rate), num(s.achieved, 1) + "/s", ms(s.p50_ms), ms(s.p95_ms), ms(s.p99_ms),
      num(100 * s.error_rate, 2) + " %", num(s.dropped, 0), num(s.duration_s, 1) + " s", s.ended]
-      .forEach(function (v) { add(row, el("td", null, v)); });
-    var td = add(row, el("td"));
-    add(td, el("span", { "class": "badge " + (s.generator_limited ? "WARN" : verdict) }, verdict));
-    var why = s.generator_limited ? s.generator_reason : s.limited_by;
-    if (why) add(td, el("div", { "class": "muted" }, why));
+      .forEach(function (v) { add(row, el("td", { "style": "white-space: nowrap" }, v)); });
+    var td = add(row, el("td", { "style": "min-width: 12em; max-width: 32em; text-align: left" }));
+    add(td, el("span", { "class": "badge " + (verdict === "PASS" ? "PASS" : verdict === "FAIL" || s.unreachable ?
+      "FAIL" : "WARN") }, verdict));
+    var why = s.unreachable || (s.generator_limited ? s.generator_reason : s.limited_by);
+    if (why) {
+      // A long reason wraps (and past 160 characters is cut, whole in its tooltip): it never squeezes the
+      // figures' columns.
+      var short = why.length > 160 ? why.slice(0, 157) + "\u2026" : why;
+      add(td, el("div", { "class": "muted", "title": why,
+                          "style": "white-space: normal; overflow-wrap: anywhere" }, short));
+    }
     add(row, el("td", null, s.run_id));
   });
 })();
