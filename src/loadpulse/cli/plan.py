@@ -9,6 +9,7 @@ table, ``--json``, ``--junit``, ``--html``), also when a run failed with stop_on
 
 from __future__ import annotations
 
+import gc
 import signal
 import time
 from collections.abc import Iterator
@@ -254,4 +255,10 @@ def _run_one(p: PreparedRun, record: RunRecord, settings: PlanSettings, reports:
     record.finished(kept[0].results.summary if kept else None, code)
     if kept and reports is not None:
         reports.add(p.run.index, kept[0].results)
+    # The engine freezes what its set-up made (gc.freeze, engine/run.py) so the collector never rescans
+    # it during the load; frozen objects are never collected, so without this each run's VUs, clients and
+    # recorder stayed for the rest of the plan (about 1 MB a run, measured).
+    kept.clear()
+    gc.unfreeze()
+    gc.collect()
     return code
