@@ -113,7 +113,7 @@ def _run_and_hurt(
             workers = [
                 c
                 for c in coordinator.children()
-                if "spawn_main" in " ".join(c.cmdline()) and "resource_tracker" not in " ".join(c.cmdline())
+                if "loadpulse.engine.worker_process" in " ".join(c.cmdline())
             ]
         assert len(workers) == 2, "the workers did not start"
         time.sleep(3.0)  # started, set up, a couple of intervals measured
@@ -133,7 +133,7 @@ def test_a_killed_worker_is_reported_and_the_run_goes_on(tmp_path: Path, demo_ur
     lost = [w for w in summary["workers"]["per_worker"] if w["state"] == "lost"]
     assert len(lost) == 1 and "killed by SIGKILL" in lost[0]["lost_why"]
     line = next(w for w in summary["warnings"] if "lost at" in w)
-    assert f"worker {lost[0]['index']} of 2 lost at" in line and "50 % of the load" in line
+    assert f"worker {lost[0]['index']} of 2 lost at" in line and "50% of the load" in line
     assert "are not counted (they cannot be recovered)" in line  # its last partial interval, said
     assert "lost at" in err  # said live
     assert err.count(line.split(":")[0]) == 1  # once: not again in the warnings before the summary

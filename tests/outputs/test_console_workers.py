@@ -52,14 +52,18 @@ def test_a_lost_worker_is_named_in_red_with_when_and_why() -> None:
         "worker",
         "state",
         "requests",
+        "req",
         "share",
+        "planned",
         "iterations",
         "dropped",
         "CPU",
         "peak",
         "mem",
     ]
-    assert lines[2].split() == ["1", "of", "2", "ok", "50,211", "70.6%", "50,211", "0", "97%", "65", "MB"]
+    assert lines[2].split() == [
+        "1", "of", "2", "ok", "50,211", "70.6%", "50.0%", "50,211", "0", "97%", "65", "MB"
+    ]  # fmt: skip
     assert lines[3].split() == [
         "2",
         "of",
@@ -70,6 +74,7 @@ def test_a_lost_worker_is_named_in_red_with_when_and_why() -> None:
         "s",
         "20,877",
         "29.4%",
+        "50.0%",
         "20,877",
         "0",
         NO_DATA,
@@ -95,6 +100,22 @@ def test_a_hostile_reason_is_shown_as_written_and_cut() -> None:
     assert said.startswith("worker 2 lost at 3.0 s: [bold]boom[/bold]\\xxx") and said.endswith("x…")
     assert said.count("x") < 150
     assert "\x1b[1mboom" not in ansi
+
+
+def test_workers_stopped_while_they_set_up_read_not_started() -> None:
+    lines, _ = _render([_worker(1, 0, state="starting", cpu_pct=None), _worker(2, 0, state="ready")])
+    assert [line.split()[3:5] for line in lines[2:4]] == [["not", "started"], ["not", "started"]]
+
+
+def test_the_coordinators_imbalance_is_shown_over_one_from_the_rows() -> None:
+    """The coordinator judges it scenario by scenario (a 1-VU scenario beside a split rate is not one)."""
+    rows = [_worker(1, 27_072, share=0.502), _worker(2, 101, share=0.498)]
+    summary = {
+        "workers": {"count": 2, "backend": "local", "lost": [], "per_worker": rows, "imbalance_pct": 1.0}
+    }
+    console = Console(width=120, record=True, color_system=None)
+    print_workers(console, summary)
+    assert "imbalance 1.0%" in console.export_text()
 
 
 def test_eight_workers_fit_in_100_columns() -> None:

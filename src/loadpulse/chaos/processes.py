@@ -36,7 +36,7 @@ STOP_WAIT_S = 3.0
 MANY_MATCHES = 10
 """A kill target matching more processes than this (without ``random``) is worth a warning."""
 _MACHINERY = ("multiprocessing.spawn", "multiprocessing.resource_tracker", "multiprocessing.forkserver",
-              "--multiprocessing-fork")  # fmt: skip
+              "--multiprocessing-fork", "loadpulse.engine.worker_process")  # fmt: skip
 """In a child's command line: one multiprocessing started (a worker, a helper), not the user."""
 
 

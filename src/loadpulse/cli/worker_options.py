@@ -110,6 +110,13 @@ def worker_count(workers: str | None, reserve: int | None, cpus: tuple[int, int]
     return count
 
 
+def _check_abort_on_loss(workers: str | None, abort_on_loss: bool) -> None:
+    """``--abort-on-worker-loss`` without workers would be silently meaningless: refused, as
+    ``--reserve-cores`` without ``auto`` is (``--cluster`` implies ``--workers auto``)."""
+    if abort_on_loss and workers is None:
+        raise BadInput("--abort-on-worker-loss applies to --workers (or --cluster) only")
+
+
 def worker_setup(
     file: str,
     options: RunOptions,
@@ -121,6 +128,7 @@ def worker_setup(
 ) -> WorkerSetup | None:
     """The workers of the run, checked against its plan; None for a single-process run. ``cluster``: they
     are actors of that Ray cluster (one of them is still run there, not here)."""
+    _check_abort_on_loss(workers, abort_on_loss)
     count = worker_count(workers, reserve, cluster.cpus() if cluster is not None else None)
     auto = (workers or "").strip().lower() == "auto"
     # auto asks for as many as are useful: never more than the plan can give each some load
@@ -131,8 +139,8 @@ def worker_setup(
     empty = _empty_worker(plan, count)
     if empty is not None:
         raise BadInput(
-            f"--workers {count}: worker {empty + 1} would get no load (the plan runs {plan.peak_vus:,} VUs "
-            "at its peak); use fewer workers"
+            f"--workers {count}: worker {empty + 1} would get no load (the plan runs {plan.peak_vus:,} "
+            f"VU{'' if plan.peak_vus == 1 else 's'} at its peak); use fewer workers"
         )
     _check_parts(plan, count)
     launcher = RayLauncher(cluster, file) if cluster is not None else None
@@ -173,7 +181,7 @@ def _check_parts(plan: Plan, count: int) -> None:
         peaks.append(cut.peak_vus if cut is not None else 0)
     i = max(range(count), key=peaks.__getitem__)
     try:
-        check_fd_limit(peaks[i], f"worker {i + 1} of {count}: its {peaks[i]:,} VUs")
+        check_fd_limit(peaks[i], f"worker {i + 1} of {count} (with {peaks[i]:,} VUs)")
     except ValueError as exc:
         raise BadInput(str(exc)) from None
 
@@ -187,6 +195,7 @@ def spec_worker_setup(
 ) -> WorkerSetup | None:
     """The workers of a one-liner run (``loadpulse http --workers``); None for a single process.
     ``cluster``: they are actors of that Ray cluster (one of them is still run there, not here)."""
+    _check_abort_on_loss(workers, abort_on_loss)
     count = worker_count(workers, reserve, cluster.cpus() if cluster is not None else None)
     auto = (workers or "").strip().lower() == "auto"
     while auto and count > 1 and _empty_spec_worker(spec, count) is not None:

@@ -83,6 +83,7 @@ def execute_workers(
     check = pipeline_check(plan) if plan is not None else None  # its sinks answer before any worker starts
     if check is not None:
         fleet.on_tracked = check.receive
+        fleet.on_lost = check.worker_lost
     if plan is not None:
         finished_reason = "completed"
         planned_end_s: float | None = plan.latest_end_s + START_LEAD_S + DRAIN_MARGIN_S

@@ -103,6 +103,12 @@ class PipelineCheck:
         self.mirrors[delta.prefix] = mirror  # after the first apply: a poll never sees a half-made one
         self._shipped = True
 
+    def worker_lost(self) -> None:
+        """A worker of the run was lost (call it on the event loop): what it sent after its last delta is
+        not known here, so a sink row that matches nothing is no longer counted as unexpected."""
+        with self._lock:
+            self.reconciler.lost_workers = True
+
     def _adopt(self) -> None:
         """Under the lock: the reconciler takes the mirrors (new ones, and those that grew: a sighting
         that waits for its id is looked up again, as its worker's delta may have come after it)."""
@@ -240,6 +246,13 @@ class PipelineCheck:
 
     def _clock_warnings(self) -> None:
         r = self.reconciler
+        unmatched = r.unmatched_of_lost_workers()
+        if unmatched:
+            self._report(
+                f"{unmatched:,} sink row(s) matched no tracked item after a worker was lost: not counted as "
+                "unexpected (presumably the lost worker's items sent after its last snapshot, which never "
+                "reached the coordinator)"
+            )
         if self.latest is not None and OTHER in self.latest.get("by_worker", {}):
             self._report(
                 "the sink named more distinct workers than can be told apart (1,000): fairness is not "

@@ -27,6 +27,10 @@ from loadpulse.profiles.striping import SegmentSequence, striped
 from loadpulse.profiles.worker_part import WorkerPart
 from loadpulse.spec import RunSpec
 
+SCHEDULE_SLACK_S = 0.25
+"""How long past its duration a worker's open-model run waits for its schedule's last arrivals (handed out
+late by a busy loop) before its clock stops it."""
+
 
 @dataclass(frozen=True, slots=True)
 class SpecRef:
@@ -59,9 +63,18 @@ class SpecRef:
         runner = spec_runner(spec, listener)
         part = self.part
         if isinstance(runner.driver, OpenLoad) and not part.whole:
-            assert self.spec.load.rate is not None
-            # The single process's schedule (its end is the runner's duration), this worker's stripe of it.
-            runner.driver.schedule = striped(SteadyRate(self.spec.load.rate), part.stripe)
+            load = self.spec.load
+            assert load.rate is not None
+            duration = load.effective_duration_s
+            # The single process's schedule, this worker's stripe of it. With a duration, the schedule
+            # itself ends there (its ceil(rate x duration) arrivals), and the runner's clock a little later:
+            # cut by the clock alone, each worker would add the arrivals due while its stop was on its way
+            # (20,003-20,009 for 2,000/s over 10 s on 2 workers), or lose those its late loop had not handed
+            # out yet.
+            end_ns = int(duration * 1e9) if duration is not None else None
+            runner.driver.schedule = striped(SteadyRate(load.rate, end_ns), part.stripe)
+            if runner.duration_s is not None:
+                runner.duration_s += SCHEDULE_SLACK_S
         return runner
 
     def to_dict(self) -> dict[str, Any]:

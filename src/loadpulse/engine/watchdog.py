@@ -72,6 +72,11 @@ class LoopWatchdog:
         self._thread: threading.Thread | None = None
         self._previous: dict[int, Any] = {}
         self._main_ident = threading.main_thread().ident
+        self.poke_signal: signal.Signals | None = None
+        """A worker process's (it ignores SIGINT: the terminal's Ctrl-C is the coordinator's): the signal the
+        watchdog interrupts a stuck loop with, handled whatever ``handle_signals`` says."""
+        self.on_give_up: Callable[[str], None] | None = None
+        """A worker process's: where the last words go before it exits (its coordinator), not stderr."""
 
     # lifecycle ------------------------------------------------------------------------------------------
     def start(self, loop: AbstractEventLoop) -> None:
@@ -79,6 +84,8 @@ class LoopWatchdog:
         self.last_turn_ns = perf_counter_ns()
         self._schedule()
         self.install_signals()
+        if self.poke_signal is not None and threading.current_thread() is threading.main_thread():
+            self._previous.setdefault(self.poke_signal, signal.signal(self.poke_signal, self._on_poke))
         self._thread = threading.Thread(target=self._watch, name="loadpulse-watchdog", daemon=True)
         self._thread.start()
 
@@ -136,6 +143,18 @@ class LoopWatchdog:
             self._escalate = False
             raise RunInterrupted(signal.Signals(signum).name)
 
+    def _on_poke(self, signum: int, frame: FrameType | None) -> None:
+        # Only the watchdog sends it, and only past a pending stop: interrupt whatever holds the loop.
+        if self._escalate or perf_counter_ns() - self.last_turn_ns > STALL_S * 1e9:
+            self._escalate = False
+            raise RunInterrupted(signal.Signals(signum).name)
+
+    def note_stop(self) -> None:
+        """A stop was asked for from another thread and reaches the loop by itself (a worker's coordinator
+        said stop): should the loop be stuck, it is interrupted as for a stop asked for here."""
+        if not self.stop_pending_ns:
+            self.stop_pending_ns = perf_counter_ns()
+
     def request_stop(self, reason: str) -> None:
         """Ask the loop to stop the run; thread- and signal-safe."""
         if not self.stop_pending_ns:
@@ -163,16 +182,21 @@ class LoopWatchdog:
             if now - pending > GIVE_UP_S * 1e9 and now - self.last_turn_ns > GIVE_UP_S * 1e9:
                 self._give_up()
                 return
-            if now - poked_ns > STALL_S * 1e9 and self.handle_signals and self._main_ident is not None:
+            poke = self.poke_signal or (signal.SIGINT if self.handle_signals else None)
+            if now - poked_ns > STALL_S * 1e9 and poke is not None and self._main_ident is not None:
                 poked_ns = now
                 self._escalate = True
-                signal.pthread_kill(self._main_ident, signal.SIGINT)
+                signal.pthread_kill(self._main_ident, poke)
 
     def _give_up(self) -> None:
         stuck_s = (perf_counter_ns() - self.last_turn_ns) / 1e9
-        sys.stderr.write(
-            f"loadpulse: error: the scenario has blocked the event loop for {stuck_s:.0f} s and ignored "
-            "every interrupt (a blocking call in a task or setup?); exiting without a summary\n"
+        words = (
+            f"the scenario has blocked the event loop for {stuck_s:.0f} s and ignored every interrupt (a "
+            "blocking call in a task or setup?); exiting without a summary"
         )
-        sys.stderr.flush()
+        if self.on_give_up is not None:
+            self.on_give_up(words)
+        else:
+            sys.stderr.write(f"loadpulse: error: {words}\n")
+            sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)

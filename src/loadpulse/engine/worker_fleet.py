@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import threading
 from collections.abc import Callable
 from fractions import Fraction
@@ -65,7 +66,12 @@ class WorkerFleet:
             if isinstance(plan, Plan)
             else plan.load.open_model
         )
-        self.warnings: list[str] = []
+        self._said: list[str] = []
+        """Warnings in the order they came (see :attr:`warnings`)."""
+        self._feeds_out: dict[str, list[tuple[int, int, int]]] = {}
+        """A test-data feed that ran out, by its warning with the rows left out: (worker, its rows, all)."""
+        self._scenario_measures: list[list[int]] = []
+        """Each worker's amount of each scenario's load (units differ between scenarios: VUs, arrivals)."""
         self.workers: list[WorkerHandle] = []
         self.runner: Runner | None = None
         self._t0 = 0
@@ -80,6 +86,8 @@ class WorkerFleet:
         self._segment_index: dict[Segment, int] = {}
         """Each worker's (amount of load, the whole's), by 0-based index."""
         """When each worker's last snapshot ends (its numbers up to there are counted)."""
+        self.on_lost: Callable[[], None] | None = None
+        """Told when a worker is lost (the coordinator's pipeline check: its unshipped items are unknown)."""
         self.on_tracked: Callable[[Any], None] | None = None
         """Where a worker's ``("track", delta)`` goes: the coordinator's pipeline check."""
 
@@ -147,10 +155,13 @@ class WorkerFleet:
             self._segment_index = {seg: i for i, seg in enumerate(sequence.segments)}
             for stripe in sequence.stripes:
                 mine = whole = 0
+                amounts = []
                 for sc in self.plan.scenarios:
                     m, w = load_measure(sc.profile, stripe)
                     mine, whole = mine + m, whole + w
+                    amounts.append(m)
                 self._measures.append((mine, whole))
+                self._scenario_measures.append(amounts)
         return self._measures
 
     def part_dict(self, index: int, part: PlanRef | SpecRef) -> dict[str, Any]:
@@ -249,6 +260,9 @@ class WorkerFleet:
             return
         if w.state == "lost":
             return  # a worker declared lost stays lost: its share is reported missing
+        if kind == "beat":
+            self._check_blocked(w, int(message[1]) if len(message) > 1 else 0)
+            return
         if kind == "snap":
             w.read(message[1])
             self._snap_end[w.index] = message[1].end_ns
@@ -289,6 +303,24 @@ class WorkerFleet:
         else:
             self._lose(w, why)
 
+    def _check_blocked(self, w: WorkerHandle, blocked_ns: int) -> None:
+        """A heartbeat says how long the worker's event loop has not turned: one held by a task (a blocking
+        call) is said once, as it happens; its watchdog interrupts the task when the run's stop is due."""
+        if blocked_ns < SILENT_INTERVALS * self.interval_ns or w.state != "running":
+            w.blocked_said = False
+            return
+        if w.blocked_said:
+            return
+        w.blocked_said = True
+        message = (
+            f"worker {w.index} of {self.count}: its event loop has been blocked for {blocked_ns / 1e9:.0f} s "
+            "(a blocking call in a task?); its numbers wait for it, and the blocking call is interrupted "
+            "when the run's stop is due"
+        )
+        self._said.append(message)
+        if self.warn is not None:
+            self.warn(message)
+
     def _check_silence(self, now: int) -> None:
         limit = SILENT_INTERVALS * self.interval_ns
         for w in self.workers:
@@ -308,22 +340,25 @@ class WorkerFleet:
         w.gauges.clear()
         if w.process.is_alive():
             w.process.kill()
+        if self.on_lost is not None:
+            self.on_lost()
         last_snap = self._snap_end.get(w.index)
         unsent = (
-            f"its requests since its last snapshot (at {last_snap / 1e9:.1f} s)"  # times from the start
+            f"its requests since its last snapshot (at {last_snap / 1e9:.1f} s) are"  # times from the start
             if last_snap is not None
-            else "every request it made"
+            else "none of its requests are"
         )
         message = (
             f"worker {w.index} of {self.count} lost at {w.lost_at_s:.1f} s (last heard; found at "
-            f"{w.detected_at_s:.1f} s): {why}; its share ({w.share * 100:.0f} % of the load) is missing from "
-            f"then on, and {unsent} are not counted (they cannot be recovered)"
+            f"{w.detected_at_s:.1f} s): {why}; its share ({w.share * 100:.0f}% of the load) is missing from "
+            f"then on, and {unsent} not counted (they cannot be recovered)"
         )
-        self.warnings.append(message)
+        self._said.append(message)
         if self.warn is not None:
             self.warn(message)
         if self.abort_on_loss:
-            self._abort(f"--abort-on-worker-loss: {message}")
+            # The warning above says it all; the reason (printed as "aborted:", kept in the summary) names it.
+            self._abort(f"--abort-on-worker-loss: worker {w.index} of {self.count} was lost")
         elif all(other.state == "lost" for other in self.workers):
             self._abort(f"every worker was lost (the last: {message})")
         self._check_finished()
@@ -339,14 +374,54 @@ class WorkerFleet:
     def _note_done(self, w: WorkerHandle) -> None:
         assert w.done is not None
         for line in w.done.get("warnings", ()):
-            if line not in self.warnings:
-                self.warnings.append(line)
+            share = _FEED_SHARE.search(line)
+            if share is not None:  # said once for the whole run, at the end (see warnings)
+                key = _FEED_SHARE.sub("{rows}", _FEED_VU.sub(",", line))
+                rows = (w.index, int(share["n"].replace(",", "")), int(share["whole"].replace(",", "")))
+                self._feeds_out.setdefault(key, []).append(rows)
+            elif line not in self._said:
+                self._said.append(line)
         cpu_pct = w.cpu_pct
         if w.load_s >= 2.0 and cpu_pct is not None and cpu_pct > SATURATED_CPU_PCT:
-            self.warnings.append(
+            self._said.append(
                 f"worker {w.index} of {self.count} used {cpu_pct:.0f} % of a core during the load: its "
                 "numbers may be limited by the generator (more --workers, on more cores, spread the work)"
             )
+
+    @property
+    def warnings(self) -> list[str]:
+        """The run's warnings from its workers and their loss; a feed that ran out in several workers is
+        said once, for the whole file, as a single process says it."""
+        out = list(self._said)
+        for key, workers in self._feeds_out.items():
+            used = sum(n for _, n, _ in workers)
+            whole = workers[0][2]
+            if used >= whole:
+                rows = f"all {whole:,} row(s)"
+            else:
+                names = ", ".join(str(i) for i, _, _ in sorted(workers))
+                rows = f"{used:,} of the {whole:,} row(s) (the shares of worker(s) {names} of {self.count})"
+            out.append(key.replace("all {rows}", rows).replace("{rows}", rows))
+        return out
+
+    def imbalance_pct(self) -> float | None:
+        """The largest deviation of a running worker's load from its share, in % of that share, to 0.1; None
+        with fewer than two workers to compare. A scenario file's is judged scenario by scenario (its
+        iterations against its share of that scenario): VUs and arrivals are not the same unit, and a 1-VU
+        scenario beside a split rate would read as a 99 % imbalance. Lost workers are left out (their
+        shortfall is the loss, reported on its own)."""
+        alive = [w for w in self.workers if w.state != "lost"]
+        if not isinstance(self.plan, Plan) or not self._scenario_measures:
+            return _deviation([(w.requests, w.share) for w in alive])
+        worst: float | None = None
+        for j, sc in enumerate(self.plan.scenarios):
+            pairs = [
+                (w.by_scenario.get(sc.name, 0), float(self._scenario_measures[w.index - 1][j])) for w in alive
+            ]
+            dev = _deviation(pairs)
+            if dev is not None and (worst is None or dev > worst):
+                worst = dev
+        return worst
 
     @property
     def _settled(self) -> bool:
@@ -367,6 +442,7 @@ class WorkerFleet:
             "count": self.count,
             "backend": self.launcher.backend,
             "lost": [w.index for w in self.workers if w.state == "lost"],
+            "imbalance_pct": self.imbalance_pct(),
             "per_worker": [self._row(w) for w in self.workers],
         }
 
@@ -387,3 +463,19 @@ class WorkerFleet:
                 w.reader.join(timeout=1)  # it ends at the pipe's end, which the worker's exit closed
             w.conn.close()
         self.launcher.close()
+
+
+_FEED_SHARE = re.compile(r"(?:all )?(?P<n>[\d,]+) row\(s\) \(this worker's share of (?P<whole>[\d,]+)\)")
+"""A worker's feed that ran out (scenario/feed.py's warning): its share of the rows, and the file's."""
+_FEED_VU = re.compile(r" for VU \d+,")
+
+
+def _deviation(pairs: list[tuple[int, float]]) -> float | None:
+    """The largest deviation of an amount from its share of all the amounts, in % of that share (0.1);
+    None with fewer than two shares to compare or nothing done."""
+    pairs = [(n, share) for n, share in pairs if share > 0]
+    total = sum(n for n, _ in pairs)
+    shares = sum(share for _, share in pairs)
+    if len(pairs) < 2 or not total:
+        return None
+    return round(max(abs(n / (total * share / shares) - 1) for n, share in pairs) * 100.0, 1)

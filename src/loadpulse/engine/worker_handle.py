@@ -31,7 +31,8 @@ class WorkerHandle:
     """Its process or Ray actor."""
     conn: Connection
     state: str = "starting"
-    """starting -> ready -> running -> done | lost"""
+    """starting -> ready -> running -> done | lost (the summary's row: "starting" and "ready" are a worker
+    whose load never started: a run stopped while they set up)"""
     pending: list[Snapshot] = field(default_factory=list)
     gauges: Gauges = field(default_factory=Gauges)
     snaps: int = 0
@@ -45,6 +46,8 @@ class WorkerHandle:
     requests: int = 0
     iterations: int = 0
     dropped: int = 0
+    by_scenario: dict[str, int] = field(default_factory=dict)
+    """Its iterations by scenario (the imbalance is judged scenario by scenario)."""
     peak_vus: int = 0
     done: dict[str, Any] | None = None
     error: str | None = None
@@ -53,6 +56,8 @@ class WorkerHandle:
     detected_at_s: float | None = None
     """When the coordinator found it lost (a death at once, silence after 2 intervals)."""
     lost_why: str | None = None
+    blocked_said: bool = False
+    """Its event loop's being blocked was said (once a blocking episode)."""
 
     def send(self, message: tuple[Any, ...]) -> None:
         with contextlib.suppress(BrokenPipeError, ConnectionResetError, EOFError, OSError):
@@ -90,7 +95,9 @@ class WorkerHandle:
         self.gauges.read(snap)
         self.snaps += 1
         self.requests += sum(s.requests for s in snap.names.values())
-        self.iterations += sum(sc.iterations for sc in snap.scenarios.values())
+        for name, sc in snap.scenarios.items():
+            self.iterations += sc.iterations
+            self.by_scenario[name] = self.by_scenario.get(name, 0) + sc.iterations
         self.dropped += snap.dropped
         self.peak_vus = max(self.peak_vus, sum(self.gauges.vus.values()))
 
@@ -100,10 +107,12 @@ class WorkerHandle:
 
     @property
     def cpu_pct(self) -> float | None:
-        """Its CPU time over its load time, in % of one core (None until it is done)."""
-        if not self.done or not self.load_s:
+        """Its CPU time from the go to its end over that wall time, in % of one core (None until it is
+        done): over the load time alone, a run of a few ms would divide the teardown's CPU by almost 0."""
+        if not self.done:
             return None
-        return 100.0 * float(self.done["cpu_s"]) / self.load_s
+        wall = float(self.done.get("cpu_wall_s") or self.load_s)
+        return 100.0 * float(self.done["cpu_s"]) / wall if wall else None
 
     def row(self) -> dict[str, Any]:
         """Its entry in the summary's ``workers.per_worker``."""

@@ -3,7 +3,9 @@ snapshot sent to the coordinator, the coordinator's go and stop obeyed.
 
 The conversation on the pipe (tuples, plain data only):
 
-worker → coordinator: ``("ready",)`` once set-up is done; ``("snap", Snapshot)`` every interval
+worker → coordinator: ``("ready",)`` once set-up is done; ``("beat", blocked_ns)`` every half interval
+from a thread of its own (alive; ``blocked_ns``: how long its event loop has not turned, measured on its
+own clock); ``("snap", Snapshot)`` every interval
 and once at the end, right after ``("track", TrackedDelta)`` when the run checks a pipeline and the
 worker tracked something since the last one (the coordinator polls the sinks and reconciles);
 ``("done", {...})`` with the worker's outcome; ``("error", kind, message)`` when it
@@ -12,6 +14,9 @@ cannot run (kind ``bad_input`` or ``crash``).
 coordinator → worker: ``("go", t0_ns)`` — start the load at ``t0_ns`` (perf_counter_ns: the machine's
 monotonic clock, the same in every process); ``("stop",)`` — stop gracefully, a second one at once.
 A closed pipe means the coordinator is gone: the worker stops at once.
+
+A local worker is started by :func:`main` (``python -c`` in a session of its own, see
+:mod:`~loadpulse.engine.worker_launch`): it imports only the engine, never the CLI that started it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import dataclasses
 import os
 import resource
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -65,6 +71,9 @@ def worker_main(ref: dict[str, Any], conn: Connection) -> None:
                     "warnings": [w for w in outcome.warnings if w not in outcome.aggregate.warnings()],
                     "cpu_s": usage.ru_utime + usage.ru_stime - agent.cpu_at_start,
                     "load_s": load_s,
+                    # The CPU's window: from the go to now (a tiny run's few ms of load would read the
+                    # teardown's CPU as more than a core).
+                    "cpu_wall_s": (perf_counter_ns() - agent.go_ns) / 1e9 if agent.go_ns else load_s,
                     "max_rss_kb": usage.ru_maxrss,
                     "pid": os.getpid(),
                 },
@@ -78,6 +87,18 @@ def worker_main(ref: dict[str, Any], conn: Connection) -> None:
         _send(conn, ("error", "crash", f"{type(exc).__name__}: {exc}{where}"))
     finally:
         conn.close()
+
+
+def main() -> None:
+    """A local worker's process: its end of the coordinator's socket is the file descriptor in argv[1];
+    the first message is ``("part", ref, sys.path)``."""
+    conn = Connection(int(sys.argv[1]))
+    try:
+        _, ref, path = conn.recv()
+    except (EOFError, OSError):
+        return  # the coordinator is gone (stopped while this worker started): nothing to say to anyone
+    sys.path[:] = path  # what a spawned process would see: the scenario's imports resolve as in the CLI
+    worker_main(ref, conn)
 
 
 def _plan_agent(conn: Connection, ref: dict[str, Any]) -> _Agent:
@@ -147,10 +168,17 @@ class _Agent:
         self.runner: Runner | None = None
         self._go: asyncio.Future[int | None] | None = None
         self.cpu_at_start = 0.0
+        self.go_ns = 0
 
     def make(self) -> Runner:
         runner = self.runner = self.build(self._snapshot)
         runner.start_gate = self._gate
+        # This process ignores SIGINT (the terminal's Ctrl-C is the coordinator's to act on): its watchdog
+        # interrupts a task or setup() that blocks the loop past a stop with a signal of its own, and its last
+        # words, should even that fail, go to the coordinator rather than to the terminal.
+        if threading.current_thread() is threading.main_thread():
+            runner.watchdog.poke_signal = signal.SIGUSR1
+        runner.watchdog.on_give_up = self._last_words
         loop = asyncio.get_running_loop()
         self._go = loop.create_future()
         # A thread reads the coordinator's few messages: an event-loop reader would make the pipe
@@ -162,8 +190,12 @@ class _Agent:
         threading.Thread(target=self._beat, args=(self.interval_s,), name="heartbeat", daemon=True).start()
         return runner
 
+    def _last_words(self, words: str) -> None:
+        _send(self.conn, ("error", "crash", words))
+
     def _beat(self, interval_s: float) -> None:
-        while _send(self.conn, ("beat",)):
+        watchdog = self.runner.watchdog if self.runner is not None else None
+        while _send(self.conn, ("beat", perf_counter_ns() - watchdog.last_turn_ns if watchdog else 0)):
             time.sleep(interval_s / 2)
 
     def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -176,6 +208,8 @@ class _Agent:
                 loop.call_soon_threadsafe(self._on_message, message)
             except RuntimeError:  # the loop is closed: the run is over
                 return
+            if message[0] in ("stop", "gone") and self.runner is not None:
+                self.runner.watchdog.note_stop()  # a loop held by a task never reads the message above
             if message[0] == "gone":
                 return
 
@@ -197,6 +231,7 @@ class _Agent:
         if t0 is not None:
             usage = resource.getrusage(resource.RUSAGE_SELF)
             self.cpu_at_start = usage.ru_utime + usage.ru_stime  # set-up's imports are not the load's
+            self.go_ns = perf_counter_ns()
             await asyncio.sleep(max(0, t0 - perf_counter_ns()) / 1e9)
         return t0
 
@@ -219,3 +254,7 @@ class _Agent:
         if self.runner is not None:
             self.runner.request_stop("interrupted")
             self.runner.request_stop("interrupted")
+
+
+if __name__ == "__main__":
+    main()

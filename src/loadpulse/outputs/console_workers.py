@@ -57,7 +57,13 @@ def _shown(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[
 
 
 def _row(w: dict[str, Any], total: int, count: int) -> list[str]:
-    state = f"[red]lost at {w.get('lost_at_s') or 0:.1f} s[/]" if w["state"] == "lost" else "ok"
+    state = (
+        f"[red]lost at {w.get('lost_at_s') or 0:.1f} s[/]"
+        if w["state"] == "lost"
+        else "[dim]not started[/]"  # a run stopped while its workers set up
+        if w["state"] in ("starting", "ready")
+        else "ok"
+    )
     cpu = w["cpu_pct"]
     cpu_text = NO_DATA if cpu is None else f"{cpu:.0f}%"
     if cpu is not None and cpu > SATURATED_CPU_PCT:
@@ -69,6 +75,7 @@ def _row(w: dict[str, Any], total: int, count: int) -> list[str]:
         state,
         fmt_count(w["requests"]),
         f"{100 * w['requests'] / total:.1f}%" if total else NO_DATA,
+        f"{100 * w['share']:.1f}%",
         fmt_count(w["iterations"]),
         fmt_count(w["dropped"]),
         cpu_text,
@@ -86,7 +93,18 @@ def print_workers(console: Console, s: dict[str, Any]) -> None:
     total = sum(w["requests"] for w in rows)
     count = workers["count"]
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in ("worker", "state", "requests", "share", "iterations", "dropped", "CPU", "peak mem"):
+    # "req share": of the requests made; "planned": its part of the load (per_worker[].share in the JSON).
+    for col in (
+        "worker",
+        "state",
+        "requests",
+        "req share",
+        "planned",
+        "iterations",
+        "dropped",
+        "CPU",
+        "peak mem",
+    ):
         table.add_column(col, justify="left" if col in ("worker", "state") else "right")
     top, bottom, hidden = _shown(rows)
     for w in top:
@@ -95,7 +113,8 @@ def print_workers(console: Console, s: dict[str, Any]) -> None:
         table.add_row(f"[dim]… {fmt_count(hidden)} more[/]", "[dim]between the busiest and the idlest[/]")
     for w in bottom:
         table.add_row(*_row(w, total, count))
-    imbalance = imbalance_pct(rows)
+    # The coordinator's (judged scenario by scenario); a summary written before it had one: from the rows.
+    imbalance = workers["imbalance_pct"] if "imbalance_pct" in workers else imbalance_pct(rows)
     lost = len(workers.get("lost") or [])
     one, many = ("actor", "actors") if workers["backend"] == "ray" else ("process", "processes")
     line = f"  workers   {count} {one if count == 1 else many} ({workers['backend']})"

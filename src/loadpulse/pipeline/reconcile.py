@@ -84,6 +84,11 @@ class Reconciler:
         self._unexpected = 0
         self._unexpected_seen: set[int] = set()
         self._unexpected_ids: list[str] = []
+        self.lost_workers = False
+        """A worker of the run was lost: a sighting that matches no tracked item is presumably one it sent
+        after its last shipped delta (which never came), counted in :attr:`lost_worker_sightings`, not as
+        unexpected."""
+        self.lost_worker_sightings = 0
         self._unmatched: list[tuple[int, bool, str, Observation]] = []
         """Sightings of ids not tracked yet, retried at every observe until the grace has passed."""
         self._newest_observed_ns = 0
@@ -310,6 +315,9 @@ class Reconciler:
             return
         if len(self._unexpected_seen) < self.settings.max_unexpected:
             self._unexpected_seen.add(digest)
+        if self.lost_workers:
+            self.lost_worker_sightings += 1
+            return
         self._unexpected += 1
         _bounded_add(self._unexpected_ids, item, self.settings.max_ids)
 
@@ -358,6 +366,11 @@ class Reconciler:
         self._timeline.add(point)
         return point
 
+    def unmatched_of_lost_workers(self) -> int:
+        """Distinct sightings matching no tracked item since a worker was lost (see :attr:`lost_workers`)."""
+        waiting = len(dict.fromkeys(item for _, _, item, _ in self._unmatched)) if self.lost_workers else 0
+        return self.lost_worker_sightings + waiting
+
     def result(self, now_ns: int) -> PipelineResult:
         check_ns("now_ns", now_ns)
         sent = delivered = in_progress = undelivered = rejected = failed = 0
@@ -389,6 +402,8 @@ class Reconciler:
         lost, unverified = (0, undelivered) if self._failing else (undelivered, 0)
         # Sightings still waiting for their id to be tracked count as unexpected for now (distinct ids).
         unmatched = dict.fromkeys(item for _, _, item, _ in self._unmatched)  # first sighting first
+        if self.lost_workers:  # presumably the lost worker's (see lost_workers)
+            unmatched = {}
         unexpected_ids = list(self._unexpected_ids)
         for item in unmatched:
             _bounded_add(unexpected_ids, item, limit)
