@@ -230,6 +230,9 @@ def observe(
     busiest = [float(w["cpu_pct"]) for w in workers if w.get("cpu_pct") is not None]
     if busiest:  # over workers, the coordinator's own CPU says nothing of theirs
         cpu_pct = max(busiest)
+    total = judged.total
+    limited_by = limiting(results)
+    miss = next((breach(r) for r in results if r.threshold.expression.strip() == limited_by), None)
     reason = generator_limit(
         offered=offered,
         achieved=achieved,
@@ -240,10 +243,8 @@ def observe(
         cpu_pct=cpu_pct,
         open_model=open_model,
         slack=slack,
+        miss=miss,
     )
-    total = judged.total
-    limited_by = limiting(results)
-    miss = next((breach(r) for r in results if r.threshold.expression.strip() == limited_by), None)
     dead = unreachable(agg.total.requests, agg.total.errors)
     if dead is not None:
         passed, limited_by, reason = False, None, None
