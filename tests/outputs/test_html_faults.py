@@ -108,3 +108,75 @@ def test_a_run_without_faults_has_no_section(browser: Any, tmp_path: Path) -> No
     assert problems == [] and page.locator("#faults").count() == 0
     assert page.evaluate(PIXEL, [0, 12.0])[3] == 0
     page.close()
+
+
+# Three outcomes: recovered, never, not measurable --------------------------------------------------------
+
+NOTE = "not measurable: healthy from 2.0 s after it until the run's end, but the settling window did not fit"
+
+
+def _three() -> list[dict[str, Any]]:
+    return [
+        fault("db-latency"),
+        fault("core-down", "kill", 18.0, 18.0, recovery_s=None, recovered=False),
+        fault("late-blip", start=25.0, end=26.0, recovery_s=2.0, recovered=None, recovery_note=NOTE,
+              warnings=[f"recovery {NOTE}"]),
+    ]  # fmt: skip
+
+
+def test_a_recovery_not_measurable_is_its_own_band() -> None:
+    data = fault_chart_data({"faults": _three()}, 30.0)
+    assert data is not None
+    ok, never, nm = data["bands"]
+    assert (ok["state"], never["state"], nm["state"]) == ("recovered", "never", "unmeasured")
+    assert never["recovered_at"] is None  # shaded to the axis' end
+    assert nm["recovered"] is False and nm["recovered_at"] == 28.0 and nm["note"] == NOTE  # tentative
+    none_yet = fault_chart_data({"faults": [fault("x", recovery_s=None, recovered=None)]}, 30.0)
+    assert none_yet is not None and none_yet["bands"][0]["recovered_at"] == 14.0  # no stretch, not "never"
+
+
+AMBER_OUTLINE = """([chart, a, b]) => {
+    // strong amber pixels (the not-measurable outline) between seconds a and b, below the labels' lanes
+    const u = LoadpulseCharts.charts[chart], top = u.bbox.top + 0.4 * u.bbox.height;
+    const x0 = Math.round(u.valToPos(a, 'x', true)) - 3, x1 = Math.round(u.valToPos(b, 'x', true)) + 3;
+    const px = u.ctx.getImageData(x0, Math.round(top), x1 - x0, Math.round(0.6 * u.bbox.height)).data;
+    let n = 0;
+    for (let i = 0; i < px.length; i += 4)
+        if (px[i + 3] > 150 && px[i] > 150 && px[i + 1] > 50 && px[i + 1] < 130 && px[i + 2] < 80) n++;
+    return n;
+}"""
+
+
+def test_three_outcomes_in_chromium(browser: Any, tmp_path: Path) -> None:
+    page, problems = _open(browser, tmp_path, _three())
+    assert problems == []
+    rows = page.eval_on_selector_all(
+        "#faults-table tbody tr",
+        "rows => rows.map(r => [r.className, ...['textContent', 'title'].map(k => r.cells[5][k]),"
+        " r.cells[5].style.color])",
+    )
+    assert [r[:2] for r in rows] == [
+        ["recovered", "1.25 s"],
+        ["never", "never recovered"],
+        ["unmeasured", "n/m (~2 s?)"],
+    ]
+    assert rows[2][2] == NOTE and rows[2][3] not in (rows[0][3], rows[1][3])
+    note = page.inner_text("#faults-note")
+    assert "1 never recovered" in note and "1 not measurable" in note
+    assert page.inner_text("#faults").count(NOTE) == 1  # its warning, once
+    bars = page.eval_on_selector_all(
+        "#chart-faults .bar-row",
+        "rows => rows.map(r => [r.className, r.querySelector('.bar-value').textContent,"
+        " r.querySelector('.bar-value').title, r.querySelectorAll('.bar.recovery.unmeasured').length])",
+    )
+    assert bars[1][:2] == ["bar-row never", "never recovered"] and bars[1][3] == 0
+    assert bars[2] == ["bar-row unmeasured", "not measurable", NOTE, 1]
+    # the charts: an amber outline around the tentative stretch (26-28 s), none on the fault never
+    # recovered from (hatched-free, shaded to the end) nor on the recovered one
+    for chart in range(5):
+        assert page.evaluate(AMBER_OUTLINE, [chart, 26.0, 28.0]) > 20, chart
+        if chart != 1:  # the latency chart's p99 line is amber itself
+            assert page.evaluate(AMBER_OUTLINE, [chart, 19.0, 23.0]) == 0, chart
+            assert page.evaluate(AMBER_OUTLINE, [chart, 14.0, 15.25]) == 0, chart
+    page.screenshot(path=str(tmp_path / "three.png"), full_page=True)
+    page.close()

@@ -1,7 +1,9 @@
 """The run's faults in the CI formats (issue 13): Markdown lines and table, JUnit test cases, and the CSV's
 ``faults_active`` column, all from the Summary JSON ``faults`` list and the series' ``faults_active``.
 
-A fault the run never recovered from is a visible line of its own in the Markdown summary. In JUnit a
+A fault the run never recovered from is a visible line of its own in the Markdown summary; one whose
+recovery was not measurable (``recovered: null``: the settling window did not fit) is not "never": it is
+listed under the table with its note. In JUnit a
 fault is a passing test case that says what happened: whether a slow or missing recovery fails the build
 is a threshold's call (``recovery.max < 30s``), as for every other figure.
 """
@@ -26,9 +28,22 @@ def window(f: dict[str, Any]) -> str:
     return f"at {_seconds(start)}" if end - start < 0.05 else f"{start:.1f}-{_seconds(end)}"
 
 
+def unmeasured(f: dict[str, Any]) -> bool:
+    """Recovery not measurable (``recovered: null``); a file written before that outcome has no null."""
+    return "recovered" in f and f["recovered"] is None
+
+
+def _why(f: dict[str, Any]) -> str:
+    note = f.get("recovery_note") or "the settling window did not fit"
+    return note if note.startswith("not measurable") else f"not measurable: {note}"
+
+
 def recovery(f: dict[str, Any]) -> str:
     if f.get("recovered") and f.get("recovery_s") is not None:
         return f"recovered in {_seconds(f['recovery_s'])}"
+    if unmeasured(f):
+        since = f.get("recovery_s")
+        return "not measurable" + ("" if since is None else f" (healthy after ~{_seconds(since)}?)")
     return "never recovered"
 
 
@@ -47,14 +62,14 @@ def _cell(text: str) -> str:
 
 
 def markdown_lines(s: dict[str, Any]) -> list[str]:
-    """The faults block of the Markdown summary: a line per fault never recovered from, then the table;
-    nothing for a run without faults."""
+    """The faults block of the Markdown summary: a line per fault never recovered from, then the table,
+    then a line per fault whose recovery was not measurable, with why; nothing for a run without faults."""
     faults: list[dict[str, Any]] = s.get("faults") or []
     if not faults:
         return []
     lines = []
     for f in faults:
-        if not f.get("recovered"):
+        if not f.get("recovered") and not unmeasured(f):
             lines.append(
                 f":warning: **never recovered** from fault `{_cell(f['name'])}` ({f['kind']}, "
                 f"{window(f)}) by the run's end"
@@ -69,6 +84,13 @@ def markdown_lines(s: dict[str, Any]) -> list[str]:
         cells = [f"`{f['name']}`", f["kind"], f.get("target") or "", window(f), recovery(f), impact(f)]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines.append("")
+    notes = [
+        f"- recovery from `{_cell(f['name'])}` ({window(f)}) {_cell(_why(f))}"
+        for f in faults
+        if unmeasured(f)
+    ]
+    if notes:
+        lines += [*notes, ""]
     return lines
 
 
@@ -79,6 +101,9 @@ def junit_cases(suite: ET.Element, s: dict[str, Any]) -> int:
     for f in faults:
         case = ET.SubElement(suite, "testcase", classname="loadpulse.faults", name=f["name"], time="0")
         said = [f"{f['kind']} {f.get('target') or ''}".strip(), window(f), recovery(f), impact(f)]
+        note = f.get("recovery_note") or ""
+        if unmeasured(f) and not (note and any(note in w for w in f.get("warnings") or [])):
+            said.append(f"recovery {_why(f)}")  # the run's warning says it too, when it has one
         said += [f"warning: {w}" for w in f.get("warnings") or []]
         ET.SubElement(case, "system-out").text = "; ".join(said)
     return len(faults)

@@ -13,22 +13,33 @@ MIN_BAND_S = 0.0
 """A kill ends when it starts: its band has no width and is drawn as a line at that second."""
 
 
+def recovery_state(f: dict[str, Any]) -> str:
+    """``recovered``, ``never``, or ``unmeasured`` (``recovered: null``: the settling window did not fit
+    before the next fault or the run's end). A file written before that third outcome has no null."""
+    if f.get("recovered") is None and "recovered" in f:
+        return "unmeasured"
+    return "recovered" if f.get("recovered") and f.get("recovery_s") is not None else "never"
+
+
 def _band(f: dict[str, Any], run_end_s: float) -> dict[str, Any]:
     start = float(f["start_s"])
     end = float(f["end_s"]) if f.get("end_s") is not None else run_end_s
-    recovered = bool(f.get("recovered"))
+    state = recovery_state(f)
     recovery_s = f.get("recovery_s")
-    if recovered and recovery_s is not None:
-        settled: float | None = end + float(recovery_s)
+    if state == "never":
+        settled: float | None = None  # the chart shades on to the run's end
     else:
-        settled = None  # never: the chart shades on to the run's end
+        # not measurable: up to when the healthy stretch began (tentative), or no stretch at all
+        settled = end + float(recovery_s or 0.0)
     return {
         "name": f["name"],
         "kind": f["kind"],
         "start": round(start, 3),
         "end": round(max(start + MIN_BAND_S, end), 3),
         "recovered_at": None if settled is None else round(settled, 3),
-        "recovered": recovered,
+        "recovered": state == "recovered",
+        "state": state,
+        "note": f.get("recovery_note") or "",
     }
 
 

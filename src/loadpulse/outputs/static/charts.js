@@ -4,9 +4,11 @@ var LoadpulseCharts = (function () {
   var COLORS = ["#2e6be6", "#12805c", "#c01048", "#b54708", "#7a5af8", "#0e9384", "#667085", "#dd2590"];
   var all = [];
   /* Chaos faults drawn on every chart over the run's time axis (a chart whose x is not the run's seconds
-     names its xlabel): [{name, start, end (null while active), recovered_at (null: not, or never)}]. */
+     names its xlabel): [{name, start, end (null while active), recovered_at (null: not, or never), state
+     ("recovered", "never", "unmeasured": the settling window did not fit, recovered_at is tentative)}]. */
   var bands = [];
   var FAULT = "rgba(192,16,72,0.14)", RECOVERY = "rgba(181,71,8,0.08)", EDGE = "rgba(192,16,72,0.8)";
+  var UNMEASURED = "rgba(181,71,8,0.9)";
 
   function bandStretch(u, b) {
     var xmax = u.scales.x.max, end = b.end === null || b.end === undefined ? xmax : b.end;
@@ -23,6 +25,13 @@ var LoadpulseCharts = (function () {
     bands.forEach(function (b) {
       var p = bandStretch(u, b);
       if (p.x2 !== null && p.x2 > p.x1) { ctx.fillStyle = RECOVERY; ctx.fillRect(p.x1, bb.top, p.x2 - p.x1, bb.height); }
+      if (b.state === "unmeasured") {
+        // not measurable is neither recovered nor never: an amber outline (dashed), to where it was healthy
+        var w = Math.max(p.x2 === null ? 0 : p.x2 - p.x1, 0);
+        ctx.strokeStyle = UNMEASURED; ctx.lineWidth = 1.5 * dpr; ctx.setLineDash([5 * dpr, 4 * dpr]);
+        ctx.strokeRect(p.x1, bb.top + dpr, Math.max(w, 2 * dpr), bb.height - 2 * dpr);
+        ctx.setLineDash([]);
+      }
       ctx.fillStyle = FAULT; ctx.fillRect(p.x0, bb.top, Math.max(p.x1 - p.x0, 0), bb.height);
       // the fault's start as a line: a kill has no width and is only that line
       ctx.fillStyle = EDGE; ctx.fillRect(p.x0 - dpr, bb.top, 2 * dpr, bb.height);
@@ -37,7 +46,8 @@ var LoadpulseCharts = (function () {
     ctx.font = Math.round(11 * dpr) + "px system-ui, sans-serif";
     ctx.textBaseline = "top"; ctx.textAlign = "left";
     bands.forEach(function (b) {
-      var p = bandStretch(u, b), w = ctx.measureText(b.name).width, x = p.x0 + 3 * dpr;
+      var text = b.state === "unmeasured" ? b.name + " (n/m)" : b.name;
+      var p = bandStretch(u, b), w = ctx.measureText(text).width, x = p.x0 + 3 * dpr;
       if (x + w > bb.left + bb.width) x = Math.max(bb.left, p.x0 - 3 * dpr - w);
       if (x < bb.left || p.x0 > bb.left + bb.width) return;
       for (var lane = 0; lane < LANES; lane++) if (!(lanes[lane] > x)) break;
@@ -45,7 +55,7 @@ var LoadpulseCharts = (function () {
       lanes[lane] = x + w + 8 * dpr;
       var y = bb.top + (2 + lane * 15) * dpr;
       ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(x - 2 * dpr, y, w + 4 * dpr, 14 * dpr);
-      ctx.fillStyle = "#9f1239"; ctx.fillText(b.name, x, y + 1.5 * dpr);
+      ctx.fillStyle = b.state === "unmeasured" ? "#b54708" : "#9f1239"; ctx.fillText(text, x, y + 1.5 * dpr);
     });
     ctx.restore();
   }
