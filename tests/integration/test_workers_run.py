@@ -150,6 +150,7 @@ def test_a_silent_worker_is_lost_and_abort_on_worker_loss_exits_3(tmp_path: Path
     assert lost[0]["detected_at_s"] - lost[0]["lost_at_s"] >= 2.0
     assert summary["duration_s"] < 7
     assert "aborted:" in err and "--abort-on-worker-loss" in err
+    assert err.count("sent nothing for 2 intervals") == 1, err  # the warning, not again as the reason
 
 
 @pytest.mark.parametrize(

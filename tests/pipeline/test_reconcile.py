@@ -307,3 +307,18 @@ def test_failed_items_arrived_but_are_not_delivered_until_a_retry_succeeds() -> 
     assert (res.sent, res.delivered, res.failed, res.lost, res.duplicates) == (3, 1, 2, 0, 0)
     assert set(res.failed_ids) == {ids[0], ids[2]} and res.drained
     assert res.to_dict()["failed"] == {"count": 2, "ids": list(res.failed_ids)}
+
+
+def test_after_a_worker_is_lost_unmatched_sightings_are_its_not_unexpected() -> None:
+    """Items a lost worker sent after its last shipped delta never reach the coordinator: sink rows
+    that match nothing are counted apart (unmatched_of_lost_workers), not as unexpected."""
+    t, ids = sent_items(2)
+    r = Reconciler([t], ReconcileSettings(unmatched_grace_ns=S))
+    r.observe([Observation("before", S)])  # before the loss: unexpected as ever
+    r.observe([Observation("early", 2 * S)])  # waiting out its grace when the worker is lost
+    r.lost_workers = True
+    r.observe([Observation(ids[0], 3 * S), Observation("x1", 3 * S), Observation("x2", 3 * S)])
+    r.observe([Observation("x3", 9 * S)])  # the others' grace is over: x1, x2 and early are settled
+    res = r.result(9 * S)
+    assert (res.delivered, res.unexpected) == (1, 1) and res.unexpected_ids == ("before",)
+    assert r.unmatched_of_lost_workers() == 4  # early, x1, x2 settled; x3 still waiting
