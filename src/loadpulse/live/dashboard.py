@@ -111,6 +111,7 @@ class DashboardState:
             {"expression": r.threshold.expression, "verdict": r.verdict, "actual": r.actual_text}
             for r in results
         ]
+        self.faults.judged(agg.faults)
         self._notify()
 
     def finish(self, summary: dict[str, Any]) -> None:

@@ -210,7 +210,9 @@ def _pipeline_families(agg: Aggregate) -> Iterator[Metric]:
 def _fault_families(state: LiveState, redact: Callable[[str], str]) -> Iterator[Metric]:
     """The chaos faults so far: 1 while a fault is on and 0 once it ended (a kill is on for no time, so it
     reads 0 at any scrape: its recovery says what it did), and each fault's latest recovery time, no
-    sample until the run recovered from it. Names as the scenario gave them (redacted)."""
+    sample until the run recovered from it, and none when that recovery is not measurable (the settling
+    window did not fit: its tentative time is no recovery time). Names as the scenario gave them
+    (redacted)."""
     faults = state.faults.by_name()
     if not faults:
         return
@@ -219,7 +221,8 @@ def _fault_families(state: LiveState, redact: Callable[[str], str]) -> Iterator[
     )
     recovery = GaugeMetricFamily(
         "loadpulse_fault_recovery_seconds",
-        "Fault end to the run's objectives holding again, for the fault's latest occurrence.",
+        "Fault end to the run's objectives holding again, for the fault's latest occurrence "
+        "(no sample: not yet, never, or not measurable).",
         labels=["name"],
     )
     for name, f in faults.items():

@@ -29,6 +29,10 @@ class LiveFault:
     recovered_s: float | None = None
     """When the run's objectives held again after it (None: not yet, or never)."""
     warnings: list[str] = field(default_factory=list)
+    unmeasured_note: str | None = None
+    """Set once its recovery is known not measurable (the settling window did not fit): why."""
+    tentative_s: float | None = None
+    """Not measurable: from its end to when the healthy stretch began (None: no interval after it)."""
 
     @property
     def active(self) -> bool:
@@ -47,8 +51,9 @@ class LiveFault:
             "detail": self.detail,
             "start_s": self.start_s,
             "end_s": self.end_s,
-            "recovery_s": self.recovery_s,
-            "recovered": self.recovered_s is not None,
+            "recovery_s": self.recovery_s if self.unmeasured_note is None else self.tentative_s,
+            "recovered": None if self.unmeasured_note is not None else self.recovered_s is not None,
+            "recovery_note": self.unmeasured_note or "",
             "warnings": list(self.warnings),
         }
 
@@ -77,6 +82,19 @@ class LiveFaults:
             latest.recovered_s = t_s
         elif phase == "warning" and detail:
             latest.warnings.append(detail)
+
+    def judged(self, faults: list[dict[str, Any]] | None) -> None:
+        """Take the run's verdicts on recovery from its aggregate (the Summary JSON ``faults`` so far): a
+        recovery not measurable has no event of its own (``recovered`` is one), only a warning in words.
+        Occurrences are matched by name and start."""
+        for d in faults or ():
+            if "recovered" not in d or d["recovered"] is not None or d.get("end_s") is None:
+                continue
+            for f in self.occurrences:
+                if f.name == d["name"] and abs(f.start_s - float(d["start_s"])) < 0.002:
+                    f.unmeasured_note = d.get("recovery_note") or "not measurable"
+                    f.tentative_s = d.get("recovery_s")
+                    break
 
     def by_name(self) -> dict[str, LiveFault]:
         """Each fault's latest occurrence."""

@@ -50,6 +50,7 @@ class PrometheusOutput(Output):
         self.state.aggregate = interval.aggregate
         self.state.in_flight = interval.row.in_flight
         self.state.verdicts = list(interval.verdicts)
+        self.state.faults.judged(interval.aggregate.faults)  # not measurable: no recovery sample
         return None
 
 

@@ -63,8 +63,10 @@
   function renderFaults(faults, final) {
     if (!faults || !faults.length) return;
     LoadpulseCharts.setBands(faults.map(function (f) {
-      return { name: f.name, start: f.start_s, end: f.end_s,
-               recovered_at: f.recovered && f.recovery_s !== null ? f.end_s + f.recovery_s : null };
+      // recovered: null is not measurable (the settling window did not fit): recovery_s is tentative
+      var unmeasured = f.recovered === null, settled = f.recovered && f.recovery_s !== null;
+      return { name: f.name, start: f.start_s, end: f.end_s, state: unmeasured ? "unmeasured" : settled ? "recovered" : "never",
+               recovered_at: settled || (unmeasured && f.end_s !== null) ? f.end_s + (f.recovery_s || 0) : null };
     }));
     var table = $("faults");
     if (!table) {
@@ -88,12 +90,16 @@
         : f.end_s - f.start_s < 0.05 ? "at " + num(f.start_s, 1) + " s" : num(f.start_s, 1) + " – " + num(f.end_s, 1) + " s";
       if (active) { state = "active"; tr.style.background = "#fde8ef"; tr.style.fontWeight = "600"; colour = "#c01048"; }
       else if (f.recovered && f.recovery_s !== null) { state = "recovered in " + num(f.recovery_s, 2) + " s"; colour = "#12805c"; }
+      else if (f.recovered === null) {
+        state = "not measurable" + (f.recovery_s === null || f.recovery_s === undefined ? "" : " (~" + num(f.recovery_s, 2) + " s?)");
+        colour = "#b54708";
+      }
       else if (final) { state = "never recovered"; colour = "#c01048"; }
       else { state = "recovering…"; colour = "#b54708"; }
-      tr.className = active ? "active" : f.recovered ? "recovered" : final ? "never" : "recovering";
+      tr.className = active ? "active" : f.recovered ? "recovered" : f.recovered === null ? "unmeasured" : final ? "never" : "recovering";
       [f.name, f.kind, f.detail || f.target || "", when, state].forEach(function (v, i) {
         var td = document.createElement("td"); td.textContent = v;
-        if (i === 4) td.style.color = colour;
+        if (i === 4) { td.style.color = colour; if (f.recovery_note) td.title = f.recovery_note; }
         tr.appendChild(td);
       });
       body.appendChild(tr);
