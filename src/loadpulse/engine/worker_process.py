@@ -74,7 +74,7 @@ def worker_main(ref: dict[str, Any], conn: Connection) -> None:
                     # The CPU's window: from the go to now (a tiny run's few ms of load would read the
                     # teardown's CPU as more than a core).
                     "cpu_wall_s": (perf_counter_ns() - agent.go_ns) / 1e9 if agent.go_ns else load_s,
-                    "max_rss_kb": usage.ru_maxrss,
+                    "max_rss_kb": _peak_rss_kb(usage.ru_maxrss),
                     "pid": os.getpid(),
                 },
             ),
@@ -99,6 +99,20 @@ def main() -> None:
         return  # the coordinator is gone (stopped while this worker started): nothing to say to anyone
     sys.path[:] = path  # what a spawned process would see: the scenario's imports resolve as in the CLI
     worker_main(ref, conn)
+
+
+def _peak_rss_kb(maxrss_kb: int) -> int:
+    """This process's peak resident memory: the kernel's high-water mark of its own memory (VmHWM) where
+    there is one. ``ru_maxrss`` survives exec: a process started by fork and exec reports its parent's
+    size at the fork (the coordinator's, 68 MB, for a worker that never passed 57)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return maxrss_kb
 
 
 def _plan_agent(conn: Connection, ref: dict[str, Any]) -> _Agent:
