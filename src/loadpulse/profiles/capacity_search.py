@@ -355,7 +355,7 @@ class CapacitySearch:
             if lo is None:
                 return (
                     f"the generator could not offer even the start rate, {step.rate:,.6g} {unit} (it "
-                    f"offered {most:,.0f}/s: {step.generator_limited}): {hint}; the target was not tested"
+                    f"achieved {most:,.0f}/s: {step.generator_limited}): {hint}; the target was not tested"
                 )
             return (
                 f"the generator could not offer more than {most:,.0f}/s at {step.rate:,.6g} {unit} "

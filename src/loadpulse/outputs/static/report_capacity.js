@@ -41,7 +41,8 @@
     add(d, el("div", { "class": "value" }, value));
   }
   card(vus ? "highest sustainable VUs" : "highest sustainable rate", found ? unit(c.max_rate) : "none");
-  card("interval", "[" + num(c.ci[0], 1) + " – " + (c.ci[1] === null ? "?" : num(c.ci[1], 1)) + "]");
+  card("interval", c.ci[0] === null && c.ci[1] === null ? "–" :
+    "[" + num(c.ci[0], 1) + " – " + (c.ci[1] === null ? "?" : num(c.ci[1], 1)) + "]");
   card("limited by", c.limited_by || "–");
   card("steps", String(c.steps.length));
   card("stopped by", c.stopped_by);
