@@ -42,6 +42,15 @@ def imbalance_pct(per_worker: list[dict[str, Any]]) -> float | None:
     return round(float(max(deviations)), 1)
 
 
+def workers_imbalance(workers: dict[str, Any]) -> float | None:
+    """The summary's ``workers.imbalance_pct`` (the coordinator's, judged scenario by scenario); for a
+    summary written before it had one, :func:`imbalance_pct` of its rows."""
+    if "imbalance_pct" in workers:
+        value = workers["imbalance_pct"]
+        return None if value is None else float(value)
+    return imbalance_pct(workers["per_worker"])
+
+
 def _shown(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """The busiest and the idlest rows, with every lost worker among the idlest; and how many are left out."""
     if len(rows) <= MAX_WORKERS_SHOWN:
@@ -113,8 +122,7 @@ def print_workers(console: Console, s: dict[str, Any]) -> None:
         table.add_row(f"[dim]… {fmt_count(hidden)} more[/]", "[dim]between the busiest and the idlest[/]")
     for w in bottom:
         table.add_row(*_row(w, total, count))
-    # The coordinator's (judged scenario by scenario); a summary written before it had one: from the rows.
-    imbalance = workers["imbalance_pct"] if "imbalance_pct" in workers else imbalance_pct(rows)
+    imbalance = workers_imbalance(workers)
     lost = len(workers.get("lost") or [])
     one, many = ("actor", "actors") if workers["backend"] == "ray" else ("process", "processes")
     line = f"  workers   {count} {one if count == 1 else many} ({workers['backend']})"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from loadpulse.metrics.aggregate import SeriesRow
-from loadpulse.outputs.console_workers import imbalance_pct
+from loadpulse.outputs.console_workers import workers_imbalance
 from loadpulse.outputs.contract import OutputParams
 from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import write_text_atomic
@@ -83,7 +83,7 @@ def report_data(results: Results) -> dict[str, Any]:
         "pipeline": pipeline,
         "faults": bidi_safe(fault_chart_data(results.summary, max(axis_ends, default=0.0))),
         # The same imbalance figure as the console's, computed once in Python rather than again in JS.
-        "workers": {"imbalance_pct": imbalance_pct(workers["per_worker"])} if workers else None,
+        "workers": {"imbalance_pct": workers_imbalance(workers)} if workers else None,
         "spectrum": {"x": SPECTRUM_X, "ms": [round(v / 1000, 4) for v in lat.percentiles(qs)]},
         "histogram": {"ms": [round(e / 1000, 4) for e in edges], "count": counts},
         "settings": results.settings,
