@@ -245,7 +245,8 @@ def observe(
         slack=slack,
         miss=miss,
     )
-    dead = unreachable(agg.total.requests, agg.total.errors)
+    # On the judged window: a target that died after the warm-up interval is dead for the rest of the step.
+    dead = unreachable(total.requests, total.errors)
     if dead is not None:
         passed, limited_by, reason = False, None, None
     if passed and reason is None and shortfall(offered, achieved, open_model, slack):
