@@ -89,3 +89,23 @@ def test_seed_000_chaos_random_worker_kills(
     assert len(p["by_worker"]) == WORKERS + 2
     # the run stops the workers it restarted; the ones it started with and did not kill are still there
     assert set(_workers_alive(queue)) == before - killed
+
+
+def test_readme_start_commands_match_the_scenarios_kill_targets() -> None:
+    """Each process the README starts is one its scenarios' cmd: targets match (argument order counts)."""
+    sys.path.insert(0, str(EXAMPLE))
+    try:
+        import chaos_settings
+    finally:
+        sys.path.remove(str(EXAMPLE))
+    lines = (EXAMPLE / "README.md").read_text().splitlines()
+    starts = [line for line in lines if line.lstrip().startswith(("python ", "for i in"))]
+    workers = [line for line in starts if "worker.py" in line]
+    apis = [line for line in starts if "queue_api.py" in line]
+    assert workers and apis
+    for line in workers:
+        assert chaos_settings.WORKERS.removeprefix("cmd:") in line, line
+    for line in apis:
+        assert chaos_settings.API.removeprefix("cmd:") in line, line
+    # and the test's fixture starts them with the README's argument order
+    assert "--queue chaos --redis" in apis[0] and "--queue chaos --redis" in workers[0]

@@ -2,7 +2,7 @@
 202 with its id once it is stored (so a crash after the answer loses nothing), ``GET /health`` the queue's
 depth. Kill it mid-run and restart it: requests fail while it is down, no accepted job is lost.
 
-    python examples/005_chaos/queue_api.py --port 8005 --redis redis://127.0.0.1:6390/0 --queue chaos
+    python examples/005_chaos/queue_api.py --queue chaos --redis redis://127.0.0.1:6390/0 --port 8005
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 into the ``done`` stream; a failed attempt goes back to the queue. It beats a heartbeat and moves the jobs of
 workers whose heartbeat expired (killed, stalled) back to the queue: seed 000's "stale job recovery".
 
-    python examples/005_chaos/worker.py --redis redis://127.0.0.1:6390/0 --queue chaos [--job-ms 20]
+    python examples/005_chaos/worker.py --queue chaos --redis redis://127.0.0.1:6390/0 [--job-ms 20]
 """
 
 from __future__ import annotations
