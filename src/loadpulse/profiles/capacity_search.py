@@ -34,6 +34,8 @@ CLEAR_MISS = 1.5
 """A failed step whose objective missed by less than this ratio (a p95 of 140 ms against 100 ms) may have
 failed on noise (a busy generator host, a queue's randomness): the interval's upper end reaches the lowest
 rate that failed clearly."""
+COUNT_SLACK = 2.0
+"""Completions a window of whole intervals may gain or lose at its two ends (the keep-up rule's slack)."""
 MIN_RATE = 1.0
 """The lowest rate (or VU count) the search walks down to when the first step fails already."""
 
@@ -292,8 +294,9 @@ class CapacitySearch:
         self.stopped_by = reason
 
     def noise(self) -> float:
-        """The relative rate noise at ``lo``: its shortfall against the offered rate plus the standard
-        error of its per-interval achieved rates."""
+        """The relative rate noise at ``lo``: its shortfall against the offered rate, the standard error
+        of its per-interval achieved rates, and the counting error of its window (two completions over
+        its intervals, taken as 1 s each: a completion just either side of the window's ends)."""
         if self.lo is None or self.lo.rate <= 0 or self.settings.integer:
             return 0.0
         lo = self.lo
@@ -302,7 +305,8 @@ class CapacitySearch:
         spread = 0.0
         if len(rates) >= 2:
             spread = statistics.stdev(rates) / statistics.fmean(rates) / math.sqrt(len(rates))
-        return shortfall + spread
+        counting = COUNT_SLACK / len(lo.interval_rates) / lo.rate if lo.interval_rates else 0.0
+        return shortfall + spread + counting
 
     def result(self, unit: str = "req/s") -> CapacityResult:
         stopped = self.stopped_by or STOP_PRECISION
