@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import threading
 from collections.abc import Callable
-from fractions import Fraction
 from functools import partial
 from time import perf_counter_ns
 from typing import Any
 
+from loadpulse.engine.fleet_findings import FeedsRunOut, deviation_pct, scenario_imbalance_pct
+from loadpulse.engine.fleet_parts import FleetParts
 from loadpulse.engine.run import Runner
 from loadpulse.engine.spec_part import SpecRef
 from loadpulse.engine.worker_handle import WorkerHandle
@@ -26,8 +26,6 @@ from loadpulse.engine.worker_launch import Launcher, LocalLauncher
 from loadpulse.errors import BadInput
 from loadpulse.metrics.interval_merge import Gauges
 from loadpulse.metrics.snapshot import Snapshot
-from loadpulse.profiles.segment import Segment
-from loadpulse.profiles.worker_part import load_measure
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.plan_ref import PlanRef
 from loadpulse.spec import RunSpec
@@ -68,10 +66,8 @@ class WorkerFleet:
         )
         self._said: list[str] = []
         """Warnings in the order they came (see :attr:`warnings`)."""
-        self._feeds_out: dict[str, list[tuple[int, int, int]]] = {}
-        """A test-data feed that ran out, by its warning with the rows left out: (worker, its rows, all)."""
-        self._scenario_measures: list[list[int]] = []
-        """Each worker's amount of each scenario's load (units differ between scenarios: VUs, arrivals)."""
+        self._feeds_out = FeedsRunOut(count)
+        self.parts = FleetParts(plan)
         self.workers: list[WorkerHandle] = []
         self.runner: Runner | None = None
         self._t0 = 0
@@ -80,12 +76,9 @@ class WorkerFleet:
         self._changed: asyncio.Event | None = None
         self._aborting = False
         self._snap_end: dict[int, int] = {}
-        self._measures: list[tuple[int, int]] = []
+        """When each worker's last snapshot ends (its numbers up to there are counted)."""
         self._tracked: dict[int, int] = {}
         """Items each worker tracked (ctx.track) and shipped, by its index."""
-        self._segment_index: dict[Segment, int] = {}
-        """Each worker's (amount of load, the whole's), by 0-based index."""
-        """When each worker's last snapshot ends (its numbers up to there are counted)."""
         self.on_lost: Callable[[], None] | None = None
         """Told when a worker is lost (the coordinator's pipeline check: its unshipped items are unknown)."""
         self.on_tracked: Callable[[Any], None] | None = None
@@ -113,9 +106,9 @@ class WorkerFleet:
         self._finished = loop.create_future()
         self._changed = asyncio.Event()
         parts = [self.ref.for_worker(i, self.count) for i in range(self.count)]
-        launched = await self.launcher.launch([self.part_dict(i, part) for i, part in enumerate(parts)])
+        launched = await self.launcher.launch([self.parts.part_dict(part) for part in parts])
         for i, ((body, conn), part) in enumerate(zip(launched, parts, strict=True)):
-            worker = WorkerHandle(i + 1, self.share_of(part), body, conn)
+            worker = WorkerHandle(i + 1, self.parts.share_of(part), body, conn)
             self.workers.append(worker)
             # One reading thread per worker, the pipe left blocking: an event-loop reader would make it
             # non-blocking, and a message read half-way would then be lost (and the rest misread).
@@ -132,51 +125,6 @@ class WorkerFleet:
                 return
             self._changed.clear()
             await self._changed.wait()
-
-    def share_of(self, part: PlanRef | SpecRef) -> float:
-        """A worker's real part of the load (its VUs, arrivals or iterations over the whole run's), not its
-        segment's length: 3 VUs on 2 workers are 2/3 and 1/3."""
-        if isinstance(part, SpecRef):
-            return part.share()
-        mine, whole = self._measure(part)
-        return mine / whole if whole else float(part.segment.length)
-
-    def _measure(self, part: PlanRef) -> tuple[int, int]:
-        """(the worker's amount of load, the whole run's): see :func:`load_measure`."""
-        measures = self._all_measures(part)
-        return measures[self._segment_index[part.segment]]
-
-    def _all_measures(self, part: PlanRef) -> list[tuple[int, int]]:
-        """Every worker's measure, made once from one segment sequence (finding a segment in a sequence,
-        or hashing one, is O(N): per worker that would be O(N²) for N workers)."""
-        if not self._measures:
-            assert isinstance(self.plan, Plan)
-            sequence = part.part.sequence
-            self._segment_index = {seg: i for i, seg in enumerate(sequence.segments)}
-            for stripe in sequence.stripes:
-                mine = whole = 0
-                amounts = []
-                for sc in self.plan.scenarios:
-                    m, w = load_measure(sc.profile, stripe)
-                    mine, whole = mine + m, whole + w
-                    amounts.append(m)
-                self._measures.append((mine, whole))
-                self._scenario_measures.append(amounts)
-        return self._measures
-
-    def part_dict(self, index: int, part: PlanRef | SpecRef) -> dict[str, Any]:
-        """What worker ``index`` (0-based) is sent: its part, and for a scenario the rows of the test data
-        it takes (``rows``: its feeds' share), in proportion to its real part of the load, so that with an
-        uneven split (3 VUs on 2 workers) no worker runs out of rows while another has some left."""
-        out = part.to_dict()
-        out["share"] = self.share_of(part)
-        if isinstance(part, PlanRef):
-            mine, whole = self._measure(part)
-            if whole:
-                # The rows before this worker's are those of the workers before it (measures cached).
-                before = sum(m for m, _ in self._all_measures(part)[: self._segment_index[part.segment]])
-                out["rows"] = str(Segment(Fraction(before, whole), Fraction(before + mine, whole)))
-        return out
 
     async def gate(self) -> int | None:
         """The coordinator's start: every worker told to start at the same instant, t0."""
@@ -374,12 +322,9 @@ class WorkerFleet:
     def _note_done(self, w: WorkerHandle) -> None:
         assert w.done is not None
         for line in w.done.get("warnings", ()):
-            share = _FEED_SHARE.search(line)
-            if share is not None:  # said once for the whole run, at the end (see warnings)
-                key = _FEED_SHARE.sub("{rows}", _FEED_VU.sub(",", line))
-                rows = (w.index, int(share["n"].replace(",", "")), int(share["whole"].replace(",", "")))
-                self._feeds_out.setdefault(key, []).append(rows)
-            elif line not in self._said:
+            if self._feeds_out.take(w.index, line):
+                continue  # said once for the whole run, at the end (see warnings)
+            if line not in self._said:
                 self._said.append(line)
         cpu_pct = w.cpu_pct
         if w.load_s >= 2.0 and cpu_pct is not None and cpu_pct > SATURATED_CPU_PCT:
@@ -392,17 +337,7 @@ class WorkerFleet:
     def warnings(self) -> list[str]:
         """The run's warnings from its workers and their loss; a feed that ran out in several workers is
         said once, for the whole file, as a single process says it."""
-        out = list(self._said)
-        for key, workers in self._feeds_out.items():
-            used = sum(n for _, n, _ in workers)
-            whole = workers[0][2]
-            if used >= whole:
-                rows = f"all {whole:,} row(s)"
-            else:
-                names = ", ".join(str(i) for i, _, _ in sorted(workers))
-                rows = f"{used:,} of the {whole:,} row(s) (the shares of worker(s) {names} of {self.count})"
-            out.append(key.replace("all {rows}", rows).replace("{rows}", rows))
-        return out
+        return [*self._said, *self._feeds_out.lines()]
 
     def imbalance_pct(self) -> float | None:
         """The largest deviation of a running worker's load from its share, in % of that share, to 0.1; None
@@ -411,17 +346,13 @@ class WorkerFleet:
         scenario beside a split rate would read as a 99 % imbalance. Lost workers are left out (their
         shortfall is the loss, reported on its own)."""
         alive = [w for w in self.workers if w.state != "lost"]
-        if not isinstance(self.plan, Plan) or not self._scenario_measures:
-            return _deviation([(w.requests, w.share) for w in alive])
-        worst: float | None = None
-        for j, sc in enumerate(self.plan.scenarios):
-            pairs = [
-                (w.by_scenario.get(sc.name, 0), float(self._scenario_measures[w.index - 1][j])) for w in alive
-            ]
-            dev = _deviation(pairs)
-            if dev is not None and (worst is None or dev > worst):
-                worst = dev
-        return worst
+        if not isinstance(self.plan, Plan) or not self.parts.by_scenario:
+            return deviation_pct([(w.requests, w.share) for w in alive])
+        return scenario_imbalance_pct(
+            [sc.name for sc in self.plan.scenarios],
+            [w.by_scenario for w in alive],
+            [self.parts.by_scenario[w.index - 1] for w in alive],
+        )
 
     @property
     def _settled(self) -> bool:
@@ -463,19 +394,3 @@ class WorkerFleet:
                 w.reader.join(timeout=1)  # it ends at the pipe's end, which the worker's exit closed
             w.conn.close()
         self.launcher.close()
-
-
-_FEED_SHARE = re.compile(r"(?:all )?(?P<n>[\d,]+) row\(s\) \(this worker's share of (?P<whole>[\d,]+)\)")
-"""A worker's feed that ran out (scenario/feed.py's warning): its share of the rows, and the file's."""
-_FEED_VU = re.compile(r" for VU \d+,")
-
-
-def _deviation(pairs: list[tuple[int, float]]) -> float | None:
-    """The largest deviation of an amount from its share of all the amounts, in % of that share (0.1);
-    None with fewer than two shares to compare or nothing done."""
-    pairs = [(n, share) for n, share in pairs if share > 0]
-    total = sum(n for n, _ in pairs)
-    shares = sum(share for _, share in pairs)
-    if len(pairs) < 2 or not total:
-        return None
-    return round(max(abs(n / (total * share / shares) - 1) for n, share in pairs) * 100.0, 1)

@@ -1,0 +1,43 @@
+"""The coordinator's run-wide findings: a feed that ran out said once, the imbalance per scenario."""
+
+from __future__ import annotations
+
+from loadpulse.engine.fleet_findings import FeedsRunOut, deviation_pct, scenario_imbalance_pct
+
+ONCE = (
+    "scenario 'default' stopped before its end: data users.csv ran out: all {n} row(s) (this worker's share "
+    "of 1,000) used once each; give more rows, fewer iterations, or use mode='cycle' to reuse them"
+)
+PER_VU = (
+    "scenario 'default' stopped before its end: data users.csv ran out: {n} row(s) (this worker's share of "
+    "1,000) for VU {vu}, and per-vu gives each VU a row of its own; give at least as many rows as VUs"
+)
+
+
+def test_every_workers_share_run_out_is_one_line_as_one_process_says_it() -> None:
+    feeds = FeedsRunOut(2)
+    assert feeds.take(1, ONCE.format(n=500)) and feeds.take(2, ONCE.format(n=500))
+    assert not feeds.take(1, "something else")
+    assert feeds.lines() == [
+        "scenario 'default' stopped before its end: data users.csv ran out: all 1,000 row(s) used once each; "
+        "give more rows, fewer iterations, or use mode='cycle' to reuse them"
+    ]
+
+
+def test_a_share_run_out_in_some_workers_names_them() -> None:
+    feeds = FeedsRunOut(3)
+    feeds.take(3, PER_VU.format(n=333, vu=9))
+    feeds.take(1, PER_VU.format(n=334, vu=4))
+    (line,) = feeds.lines()
+    assert "ran out: 667 of the 1,000 row(s) (the shares of worker(s) 1, 3 of 3), and per-vu" in line
+    assert "this worker" not in line and "for VU" not in line
+
+
+def test_imbalance_is_judged_scenario_by_scenario() -> None:
+    # A 1-VU scenario on worker 1 only beside 101 arrivals dealt to both: requests 27,072 to 51, no imbalance.
+    done = [{"vus": 27_021, "rate": 51}, {"rate": 50}]
+    parts = [[1, 51], [0, 50]]
+    assert scenario_imbalance_pct(["vus", "rate"], done, parts) == 0.0
+    assert deviation_pct([(27_072, 0.502), (101, 0.498)]) == 99.3  # what summing the units read
+    assert scenario_imbalance_pct(["rate"], [{"rate": 75}, {"rate": 25}], [[50], [50]]) == 50.0
+    assert scenario_imbalance_pct(["vus"], [{"vus": 10}, {}], [[1], [0]]) is None  # nothing to compare
