@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -24,6 +25,8 @@ from loadpulse.cli.fault_options import check_fault_filters
 from loadpulse.errors import BadInput
 from loadpulse.faults.spec import FaultPlan, parse_fault, parse_kill_target
 from loadpulse.thresholds.declared import parse_thresholds
+from tests.conftest import CliResult
+from tests.services import Nginx
 
 
 def _nap() -> None:
@@ -154,3 +157,52 @@ def test_a_kill_matching_many_processes_says_how_many() -> None:
         for p in procs:
             p.kill()
             p.wait(5)
+
+
+SETUP_SLEEPER = """
+import subprocess
+from loadpulse import Ctx, task
+
+profile = {{"profile": "constant-vus", "vus": 2, "duration": "3s"}}
+faults = [{{"at": "1s", "kill": "process:{name}", "name": "kill-setup", "settle": "1s"}}]
+_procs = []
+
+
+def setup(*args):
+    _procs.append(subprocess.Popen(["bash", "-c", "exec -a {name} sleep 30"]))
+
+
+def teardown(*args):
+    for proc in _procs:
+        proc.kill()
+        proc.wait()
+
+
+@task
+async def hit(ctx: Ctx) -> None:
+    await ctx.http.get("/")
+"""
+
+
+def _named(name: str) -> list[int]:
+    found = []
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        if (proc.info["cmdline"] or [""])[0] == name and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(proc.pid)
+    return found
+
+
+def test_what_setup_starts_under_workers_can_be_killed(
+    cli: Callable[..., CliResult], nginx: Nginx, tmp_path: Path
+) -> None:
+    """setup() runs in each --workers process: what it starts is the user's, not loadpulse's."""
+    name = f"sleeper-lpfix-{uuid.uuid4().hex[:8]}"
+    assert _named(name) == []  # the pattern is ours alone
+    path = tmp_path / "setup_kill.py"
+    path.write_text(SETUP_SLEEPER.format(name=name))
+    r = cli("run", str(path), "-u", nginx.url, "--workers", "2", "--quiet", "--no-history", "--json", "-")
+    (fault,) = r.summary()["faults"]
+    assert not [w for w in fault["warnings"] if "no process" in w], fault
+    # one sleeper per worker's setup(), both killed
+    assert len(fault["detail"].split(": pid ")[1].split(", ")) == 2, fault
+    assert _named(name) == []

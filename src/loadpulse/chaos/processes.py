@@ -6,11 +6,11 @@ that runs module NAME (``python -m app.worker``: ``app.worker`` or ``worker``);
 ``cmd:SUBSTRING`` any process whose command line contains it; ``pid:N`` that one process.
 
 loadpulse's own processes never match: itself, the processes it runs under (its parent shell, pytest),
-and its machinery with everything under it — its ``--workers`` processes and multiprocessing's helpers
-(resource tracker, forkserver). Processes the run started *for the user* can: the demo target, what
-``setup()`` starts, ``restart:`` and ``run:`` commands (seed 000's random kills go on killing the
-restarted workers). Restarted processes run in their own process group and session, so the run's end can
-stop them and everything they started.
+and its machinery — its ``--workers`` processes and multiprocessing's helpers (resource tracker,
+forkserver), theirs included. Processes the run started *for the user* can, wherever they run: the demo
+target, what ``setup()`` starts (in each ``--workers`` process too), ``restart:`` and ``run:`` commands
+(seed 000's random kills go on killing the restarted workers). Restarted processes run in their own
+process group and session, so the run's end can stop them and everything they started.
 """
 
 from __future__ import annotations
@@ -76,7 +76,9 @@ def own_processes() -> set[int]:
         for child in me.children():
             if _is_machinery(child, known):
                 out.add(child.pid)
-                out.update(d.pid for d in child.children(recursive=True))
+                # A worker's own helpers (its resource tracker) are loadpulse's too; what the user's code
+                # started under a worker (setup()'s processes) is not, so it stays a target.
+                out.update(d.pid for d in child.children(recursive=True) if _is_machinery(d, known))
     except psutil.Error:
         pass
     return out
