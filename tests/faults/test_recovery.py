@@ -171,3 +171,15 @@ def test_the_settling_window_stops_at_the_next_fault() -> None:
         *s[5:],
     ]
     assert assess(worse, 2.0, 2.0, goals, horizon_s=5.0).recovered is False
+
+
+def test_an_interval_overlapping_the_next_fault_is_not_judged_for_the_earlier_one() -> None:
+    """A ends at 2 s, healthy 3-7 s; B starts at 7.9 s and (7, 8] is bad: that is B's doing, not A's."""
+    goals = Objectives(p95_ms=Limit("<", 20.0))
+    p95s = [10, 10, 300, 10, 10, 10, 10, 300, 10, 10]
+    s = [Interval(float(i + 1), 1.0, 100, 0, p, p) for i, p in enumerate(p95s)]
+    got = assess(s, 2.0, 2.0, goals, horizon_s=7.9)
+    assert got.recovered is None and got.settling.state == "unmeasured", got.settling
+    assert got.settling.recovery_s == 1.0 and "the next fault" in got.settling.note
+    # an interval ending exactly at the next fault's start is still the earlier fault's
+    assert assess(s, 2.0, 2.0, goals, horizon_s=8.0).recovered is False

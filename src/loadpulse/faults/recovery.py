@@ -18,7 +18,8 @@ is healthy:
 window in which every interval is healthy: at least ``settle`` (5 s by default, less a quarter of an
 interval: interval edges are not on exact seconds) and at least 3 intervals. An interval that straddles
 the fault's end counts, so a fault nothing noticed recovers in 0 s. The window must end by the
-**horizon**: the next fault's start (its impact is not this fault's) or the run's end. A last interval
+**horizon**: the next fault's start (its impact is not this fault's: an interval overlapping it is not
+judged for this one) or the run's end. A last interval
 shorter than half the others (the run's partial tail) is not judged.
 
 Three outcomes (:class:`Recovery` ``state``): ``recovered``; ``never`` (the last judged interval before
@@ -239,8 +240,10 @@ def settling(
         tol = EDGE_TOLERANCE * iv.interval_s
         if iv.t_s <= end_s + 1e-9:
             continue  # over before the fault ended
-        if horizon_s is not None and iv.t_s > horizon_s + tol:
-            break  # the next fault's intervals are its own
+        if horizon_s is not None and iv.t_s > horizon_s + 1e-9:
+            # Overlapping the next fault's start at all: what it saw may be that fault's doing, and a
+            # bad interval charged here would turn a recovery that did not fit into `never`.
+            break
         judged += 1
         last_ok = goals.healthy(iv)
         if not last_ok:
