@@ -83,3 +83,20 @@ def test_a_recovery_in_seconds_is_shown_in_seconds() -> None:
         for r in evaluate(parse_thresholds(["recovery.max < 10s", "recovery.max < 9000ms"]), agg)
     ]
     assert texts == ["3.0 s", "2,974.0 ms"]
+
+
+def test_a_fault_that_never_recovered_reads_never_not_no_data() -> None:
+    agg = Aggregate()
+    agg.faults = [fault("a", 1.0), fault("b", None), fault("b", None)]
+    exprs = ["recovery.max < 10s", "recovery{fault=b}.min < 10s", "recovery{fault=a}.max < 10s",
+             "recovery{fault=nope}.max < 10s"]  # fmt: skip
+    got = [r.to_dict() for r in evaluate(parse_thresholds(exprs), agg)]
+    assert [(t["verdict"], t["actual_text"]) for t in got] == [
+        ("FAIL", "never (2 faults never recovered)"),
+        ("FAIL", "never (2 faults never recovered)"),
+        ("PASS", "1.0 s"),
+        ("FAIL", "no data"),  # no such fault fired: no data, as before
+    ]
+    agg.faults = [fault("b", None)]
+    (one,) = evaluate(parse_thresholds(["recovery.max < 10s"]), agg)
+    assert one.actual_text == "never (1 fault never recovered)"

@@ -72,3 +72,14 @@ def recovery_value(faults: Sequence[Mapping[str, Any]] | None, field: str, fault
     if field == "min":
         return min(done)
     return sum(done) / len(done)
+
+
+def recovery_missing(faults: Sequence[Mapping[str, Any]] | None, field: str, fault: str | None) -> str | None:
+    """The actual's words when :func:`recovery_value` has none because faults never recovered (not
+    "no data", which says no fault fired); None otherwise."""
+    never = sum(
+        1 for f in faults or () if (fault is None or f.get("name") == fault) and f.get("recovered") is False
+    )
+    if not never or field == "count":
+        return None
+    return f"never ({never} fault{'s' if never != 1 else ''} never recovered)"

@@ -16,7 +16,7 @@ from loadpulse.metrics.histogram import Distribution
 from loadpulse.metrics.scenario_stats import TREND_SCALE, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
 from loadpulse.thresholds.drift_metric import DRIFT, drift_text, drift_value
-from loadpulse.thresholds.recovery_metrics import recovery_value
+from loadpulse.thresholds.recovery_metrics import recovery_missing, recovery_value
 from loadpulse.thresholds.threshold import (
     DURATION,
     PER_SECOND,
@@ -36,10 +36,14 @@ class ThresholdResult:
     threshold: Threshold
     actual: float | None
     verdict: str
+    missing: str | None = None
+    """Why there is no actual, where "no data" would mislead (a fault that never recovered)."""
 
     @property
     def actual_text(self) -> str:
         metric = self.threshold.metric
+        if self.actual is None and self.missing:
+            return self.missing
         if metric.source == "recovery" and self.actual is not None and metric.kind == DURATION:
             # Recoveries are written in seconds (recovery.max < 30s): "2,974.0 ms" against it reads badly.
             texts = [b.text.strip() for b in self.threshold.levels.values()]
@@ -219,7 +223,11 @@ def evaluate(thresholds: Sequence[Threshold], agg: Aggregate) -> list[ThresholdR
     out = []
     for o in thresholds:
         actual = measure(o.metric, agg)
-        out.append(ThresholdResult(o, actual, judge(o, actual)))
+        missing = None
+        if actual is None and o.metric.source == "recovery":
+            flt = o.metric.filter[1] if o.metric.filter else None
+            missing = recovery_missing(agg.faults, o.metric.field or "", flt)
+        out.append(ThresholdResult(o, actual, judge(o, actual), missing))
     return out
 
 
