@@ -1,5 +1,5 @@
-"""The coordinator's load in a ``--workers`` run: N spawned worker processes, started together, paced,
-stopped, and watched for loss.
+"""The coordinator's load in a ``--workers`` run: N worker processes (or Ray actors), started together,
+paced, stopped, and watched for loss.
 
 Every interval the coordinator waits (at most half an interval) for each running worker's snapshot. A
 worker whose process ends before its run does is lost at once; one that sends nothing for

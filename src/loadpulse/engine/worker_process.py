@@ -49,7 +49,8 @@ from loadpulse.scenario.plan_ref import PlanRef
 
 
 def worker_main(ref: dict[str, Any], conn: Connection) -> None:
-    """The worker process's entry point (spawned: it starts with a fresh interpreter)."""
+    """The worker's entry point (a fresh interpreter: a local process started by :func:`main`, or a Ray
+    actor)."""
     # Ctrl-C (and a CI job's SIGTERM) reaches every process of the group: only the coordinator acts on
     # it, and tells us; a worker dying of it would read as a lost worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -97,7 +98,7 @@ def main() -> None:
         _, ref, path = conn.recv()
     except (EOFError, OSError):
         return  # the coordinator is gone (stopped while this worker started): nothing to say to anyone
-    sys.path[:] = path  # what a spawned process would see: the scenario's imports resolve as in the CLI
+    sys.path[:] = path  # the coordinator's: the scenario's imports resolve as they do there
     worker_main(ref, conn)
 
 
