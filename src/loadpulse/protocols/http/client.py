@@ -24,240 +24,55 @@ import json as jsonlib
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
-from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import (
     ConnectError,
-    Endpoint,
     connect_backoff_s,
-    make_ssl_context,
     open_connection,
 )
 from loadpulse.protocols.http.connection import IDEMPOTENT, HttpConnection
 from loadpulse.protocols.http.recording import RequestRecording
-from loadpulse.protocols.http.request import check_framing_headers, encode_request
-from loadpulse.protocols.http.response import DEFAULT_MAX_BODY, ResponseReader
+from loadpulse.protocols.http.response import ResponseReader
+from loadpulse.protocols.http.script_response import Response
+from loadpulse.protocols.http.script_session import HttpSession, RequestPlan
 from loadpulse.protocols.http.status import http_status_kind
-from loadpulse.protocols.http.timeouts import TimeoutWatch
-from loadpulse.protocols.http.url import Origin, parse_url
+from loadpulse.protocols.http.url import Origin
 from loadpulse.protocols.session import NAME_CACHE_MAX
 
-_ENCODED_CACHE_MAX = 4096
-
-
-class Response:
-    """What a scripted request got back."""
-
-    __slots__ = ("_body", "detail", "elapsed_ms", "error", "headers", "name", "status", "truncated", "url")
-
-    def __init__(
-        self,
-        status: int,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes,
-        elapsed_ms: float,
-        url: str,
-        name: str,
-        error: str | None = None,
-        detail: str | None = None,
-        truncated: bool = False,
-    ) -> None:
-        self.status = status
-        self.headers = headers
-        self._body = body
-        self.elapsed_ms = elapsed_ms
-        self.url = url
-        self.name = name
-        self.error = error
-        """Error kind (timeout, reset, connect_refused, ...) when no response came; None otherwise."""
-        self.detail = detail or error
-        """The failure in words when there is more to say than the kind (e.g. why TLS failed)."""
-        self.truncated = truncated
-        """The body was longer than the session's ``max_body_bytes``: ``body`` holds only its start."""
-
-    @property
-    def ok(self) -> bool:
-        """A response arrived and its status is below 400."""
-        return self.error is None and 0 < self.status < 400
-
-    @property
-    def body(self) -> bytes:
-        return self._body
-
-    @property
-    def text(self) -> str:
-        return self._body.decode("utf-8", "replace")
-
-    def json(self) -> Any:
-        """The body parsed as JSON; raises ValueError (a script error) when it is not JSON or was cut at
-        the session's body limit."""
-        if self.truncated:
-            raise ValueError(
-                f"{self.name}: body truncated at {len(self._body)} bytes (max_body_bytes); "
-                "raise the limit to parse it"
-            )
-        return jsonlib.loads(self._body)
-
-    def header(self, name: str) -> str | None:
-        """The first header of that name (case-insensitive), or None."""
-        want = name.lower().encode("latin-1")
-        for k, v in self.headers:
-            if k.lower() == want:
-                return v.decode("latin-1")
-        return None
-
-    def __repr__(self) -> str:
-        return f"<Response {self.name} {self.status}{' ' + self.error if self.error else ''}>"
-
-
-class HttpSession:
-    """Shared by every VU of a run: endpoints, recorder, timeouts and the timeout watchdog.
-
-    It is the ConnectionOwner of every scripted connection: a response or failure resolves the Future
-    of the request waiting on that connection.
-    """
-
-    def __init__(
-        self,
-        base_url: str | None,
-        recorder: Recorder,
-        *,
-        connect_timeout_s: float = 5.0,
-        read_timeout_s: float = 10.0,
-        total_timeout_s: float = 10.0,
-        insecure: bool = False,
-        max_body_bytes: int = DEFAULT_MAX_BODY,
-        clock: Clock = REAL_CLOCK,
-    ) -> None:
-        base = parse_url(base_url) if base_url else None
-        self.base = base.origin if base else None
-        self.base_auth = base.authorization if base else None
-        """``Basic …`` from the base URL's userinfo, sent with every relative request."""
-        self.base_url = base_url.rstrip("/") if base_url else None
-        self.max_body_bytes = max_body_bytes
-        self.warnings: list[str] = []
-        """Said once each at the end of the run (e.g. why TLS failed)."""
-        self.recorder = recorder
-        self.connect_timeout_s = connect_timeout_s
-        self.clock = clock
-        self.timeouts = TimeoutWatch(read_timeout_s, total_timeout_s, clock)
-        self.insecure = insecure
-        self._endpoints: dict[Origin, Endpoint] = {}
-        self._encoded: dict[tuple[Any, ...], bytes] = {}
-        self._around: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
-        self.busy: set[HttpConnection] = set()
-        self.conns: set[HttpConnection] = set()
-        self.closing = False
-        self._watchdog: asyncio.Task[None] | None = None
-
-    # lifecycle ------------------------------------------------------------------------------------------
-    def start(self) -> None:
-        self._watchdog = asyncio.ensure_future(self.timeouts.sweep(lambda: self.busy))
-
-    def close(self) -> None:
-        self.closing = True
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        for conn in list(self.conns):
-            conn.fail(ErrorKind.TIMEOUT.value) if conn.busy else conn.close()
-        self.conns.clear()
-
-    def in_flight(self) -> int:
-        return len(self.busy)
-
-    # ConnectionOwner ------------------------------------------------------------------------------------
-    def on_response(self, conn: HttpConnection) -> None:
-        self.busy.discard(conn)
-        fut: asyncio.Future[str | None] = conn.user  # type: ignore[assignment]
-        if not fut.done():
-            fut.set_result(None)
-
-    def on_failure(self, conn: HttpConnection, kind: str) -> None:
-        self.busy.discard(conn)
-        self.conns.discard(conn)
-        fut: asyncio.Future[str | None] = conn.user  # type: ignore[assignment]
-        if fut is not None and not fut.done():
-            fut.set_result(kind)
-
-    def on_idle_closed(self, conn: HttpConnection) -> None:
-        self.conns.discard(conn)
-
-    # helpers --------------------------------------------------------------------------------------------
-    def endpoint(self, origin: Origin) -> Endpoint:
-        ep = self._endpoints.get(origin)
-        if ep is None:
-            ssl_context = make_ssl_context(self.insecure) if origin.tls else None
-            ep = Endpoint.resolved(origin, ssl_context, self.connect_timeout_s)
-            self._endpoints[origin] = ep
-        return ep
-
-    def warn(self, message: str) -> None:
-        if message not in self.warnings and len(self.warnings) < 20:
-            self.warnings.append(message)
-
-    def target(self, url: str) -> tuple[Origin, str, str | None]:
-        """Origin, request target and Authorization from userinfo (or None) of a request URL."""
-        if url.startswith("/"):
-            if self.base is None:
-                raise ValueError(
-                    f"relative URL {url!r} needs a base URL (--base-url or base_url in the file)"
-                )
-            return self.base, url, self.base_auth
-        if "://" not in url:
-            if self.base is None:
-                raise ValueError(
-                    f"relative URL {url!r} needs a base URL (--base-url or base_url in the file)"
-                )
-            return self.base, "/" + url, self.base_auth
-        t = parse_url(url)
-        return t.origin, t.path, t.authorization
-
-    def encoded(
-        self,
-        method: str,
-        origin: Origin,
-        path: str,
-        headers: list[tuple[str, str]],
-        body: bytes | None,
-        auth: str | None = None,
-    ) -> bytes:
-        if headers or body is not None:
-            check_framing_headers(headers, body, ValueError)
-            if auth is not None and not any(k.lower() == "authorization" for k, _ in headers):
-                headers = [*headers, ("Authorization", auth)]
-            return encode_request(method, path, origin.host_header, headers, body)
-        # Plain requests (most GETs) are encoded once per distinct URL, within a bounded cache. The base
-        # origin's key leaves the Origin out (its auth is always the base's): hashing a dataclass per
-        # request shows up in profiles.
-        key = (method, path) if origin is self.base else (method, origin, path, auth)
-        data = self._encoded.get(key)
-        if data is None:
-            if len(self._encoded) >= _ENCODED_CACHE_MAX:
-                self._encoded.clear()
-            # A URL made per request (an id in the query) misses the cache every time: fill the path into
-            # the request's bytes made once for its method and origin, ~8x cheaper than encoding it.
-            around_key = (method, None) if origin is self.base else (method, origin, auth)
-            around = self._around.get(around_key)
-            if around is None:
-                extra = [("Authorization", auth)] if auth is not None else []
-                head, _, tail = encode_request(method, "\0", origin.host_header, extra).partition(b"\0")
-                around = self._around[around_key] = (head, tail)
-            data = self._encoded[key] = around[0] + path.encode("latin-1") + around[1]
-        return data
+__all__ = ["HttpClient", "HttpSession", "Response"]
+"""Session and Response live in modules of their own; scripts and tests import them from here."""
 
 
 class HttpClient:
     """One VU's client. ``await ctx.http.get("/path", name="read")`` and friends."""
 
-    __slots__ = ("_conn_failures", "_conns", "_names", "headers", "intended_ns", "on_done", "session")
+    __slots__ = (
+        "_conn_failures",
+        "_conns",
+        "_last_conn",
+        "_last_origin",
+        "_loop",
+        "_names",
+        "headers",
+        "intended_ns",
+        "on_done",
+        "session",
+    )
 
     def __init__(self, session: HttpSession, headers: Mapping[str, str] | None = None) -> None:
         self.session = session
         self.headers: dict[str, str] = dict(headers or {})
         """Sent with every request of this VU (e.g. an Authorization set after logging in)."""
         self._conns: dict[Origin, HttpConnection] = {}
+        self._last_origin: Origin | None = None
+        self._last_conn: HttpConnection | None = None
+        """The connection of the origin used last: found by identity (a plan's Origin is the same object
+        every time), where ``_conns`` would hash the Origin, a dataclass, in Python on every request."""
         self._names: dict[str, RequestRecording] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The loop this client's connections were opened in (asking asyncio per request costs a syscall
+        on Python 3.11: get_running_loop checks the pid)."""
         self._conn_failures = 0
         """Consecutive failed connects of this VU: how long it pauses after the next one."""
         self.on_done: Callable[[bool], None] | None = None
@@ -269,28 +84,83 @@ class HttpClient:
         for conn in self._conns.values():
             conn.close()
         self._conns.clear()
+        self._last_origin = self._last_conn = None
 
-    # The verbs hand back request()'s coroutine instead of awaiting it in a coroutine of their own: one
-    # frame less per request on the scripted hot path; ``await ctx.http.get(...)`` reads the same.
-    def get(self, url: str, **kw: Any) -> Coroutine[Any, Any, Response]:
-        return self.request("GET", url, **kw)
+    # The verbs take the options as keywords of their own and hand back _send()'s coroutine: no kwargs
+    # dict and no coroutine frame of their own per request; ``await ctx.http.get(...)`` reads the same.
+    def get(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        body: bytes | str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Coroutine[Any, Any, Response]:
+        return self._send("GET", url, name, headers, json, body, tags)
 
-    def post(self, url: str, **kw: Any) -> Coroutine[Any, Any, Response]:
-        return self.request("POST", url, **kw)
+    def post(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        body: bytes | str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Coroutine[Any, Any, Response]:
+        return self._send("POST", url, name, headers, json, body, tags)
 
-    def put(self, url: str, **kw: Any) -> Coroutine[Any, Any, Response]:
-        return self.request("PUT", url, **kw)
+    def put(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        body: bytes | str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Coroutine[Any, Any, Response]:
+        return self._send("PUT", url, name, headers, json, body, tags)
 
-    def patch(self, url: str, **kw: Any) -> Coroutine[Any, Any, Response]:
-        return self.request("PATCH", url, **kw)
+    def patch(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        body: bytes | str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Coroutine[Any, Any, Response]:
+        return self._send("PATCH", url, name, headers, json, body, tags)
 
-    def delete(self, url: str, **kw: Any) -> Coroutine[Any, Any, Response]:
-        return self.request("DELETE", url, **kw)
+    def delete(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        body: bytes | str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Coroutine[Any, Any, Response]:
+        return self._send("DELETE", url, name, headers, json, body, tags)
 
-    def head(self, url: str, **kw: Any) -> Coroutine[Any, Any, Response]:
-        return self.request("HEAD", url, **kw)
+    def head(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        body: bytes | str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Coroutine[Any, Any, Response]:
+        return self._send("HEAD", url, name, headers, json, body, tags)
 
-    async def request(
+    def request(
         self,
         method: str,
         url: str,
@@ -300,12 +170,24 @@ class HttpClient:
         json: Any = None,
         body: bytes | str | None = None,
         tags: Mapping[str, str] | None = None,
-    ) -> Response:
+    ) -> Coroutine[Any, Any, Response]:
         """Send one request and wait for its response; stats go under ``name`` (default: METHOD path) and,
         for each tag, under ``key=value`` too (thresholds filter on them: ``http{kind=write}.p95``)."""
+        return self._send(method, url, name, headers, json, body, tags)
+
+    def _plan(
+        self,
+        method: str,
+        url: str,
+        given_name: str | None,
+        headers: Mapping[str, str] | None,
+        json: Any,
+        body: bytes | str | None,
+        tags: Mapping[str, str] | None,
+    ) -> RequestPlan:
         session = self.session
         origin, path, auth = session.target(url)
-        name = name or f"{method} {path.split('?', 1)[0]}"
+        name = given_name or f"{method} {path.split('?', 1)[0]}"
         rec = self._names.get(name)
         if rec is None:
             rec = RequestRecording(session.recorder.for_name(name, http_status_kind), True)
@@ -320,13 +202,41 @@ class HttpClient:
         elif isinstance(body, str):
             body = body.encode()
         data = session.encoded(method, origin, path, hdrs, body, auth)
+        plan = RequestPlan(method, given_name, name, origin, data, rec, recs)
+        if not (hdrs or body is not None or tags) and len(session.plans) < NAME_CACHE_MAX:
+            session.plans[url] = plan
+        return plan
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        name: str | None,
+        headers: Mapping[str, str] | None,
+        json: Any,
+        body: bytes | str | None,
+        tags: Mapping[str, str] | None,
+    ) -> Response:
+        session = self.session
+        plan = None
+        if headers is None and json is None and body is None and tags is None and not self.headers:
+            plan = session.plans.get(url)
+            if plan is not None and (plan.method != method or plan.given_name != name):
+                plan = None
+        if plan is None:
+            plan = self._plan(method, url, name, headers, json, body, tags)
+        origin, data, recs = plan.origin, plan.data, plan.recs
         intended = self.intended_ns
         self.intended_ns = 0
         for attempt in (0, 1):
-            conn = self._conns.get(origin)
+            if origin is self._last_origin:
+                conn = self._last_conn
+            else:
+                conn = self._last_conn = self._conns.get(origin)
+                self._last_origin = origin
             if conn is None or conn.closed:
                 try:
-                    conn = await self._connect(origin, rec)
+                    conn = await self._connect(origin, plan.rec)
                 except ConnectError as exc:
                     for r in recs:
                         r.rec.error(exc.kind)
@@ -336,15 +246,15 @@ class HttpClient:
                     await session.clock.sleep(connect_backoff_s(self._conn_failures))
                     if self.on_done is not None:
                         self.on_done(False)
-                    return Response(0, [], b"", 0.0, url, name, exc.kind, exc.detail)
+                    return Response(0, [], b"", 0.0, url, plan.name, exc.kind, exc.detail)
                 self._conn_failures = 0
-            fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+            fut: asyncio.Future[str | None] = self._loop.create_future()  # type: ignore[union-attr]
             conn.user = fut
             conn.intended_ns = intended
             session.busy.add(conn)
             for r in recs:
                 r.rec.bytes_out += len(data)
-            conn.send(data, method == "HEAD")
+            conn.send(data, plan.head)
             try:
                 failure = await fut
             except asyncio.CancelledError:
@@ -356,9 +266,12 @@ class HttpClient:
                 conn.user = None
                 conn.close()
                 raise
-            if attempt == 0 and failure is not None and method in IDEMPOTENT and conn.is_stale(failure):
+            if failure is None:
+                response = self._answer(conn, recs, url, plan.name)
+            elif attempt == 0 and method in IDEMPOTENT and conn.is_stale(failure):
                 continue  # the keep-alive connection was closed under us before any byte: resend once
-            response = self._finish(conn, recs, url, name, failure)
+            else:
+                response = self._failed(conn, recs, url, plan.name, failure)
             if self.on_done is not None:
                 self.on_done(response.ok)
             return response
@@ -376,37 +289,35 @@ class HttpClient:
         session = self.session
         ep = session.endpoint(origin)
         max_body, now_ns = session.max_body_bytes, session.clock.now_ns
+        self._loop = asyncio.get_running_loop()
         conn = await open_connection(
             ep, lambda: HttpConnection(session, capture_body=True, max_body=max_body, now_ns=now_ns)
         )
         if rec is not None:
             rec.connected(conn, ep.ssl_context is not None)
         self._conns[origin] = conn
+        self._last_origin, self._last_conn = origin, conn
         session.conns.add(conn)
         return conn
 
-    def _finish(
-        self,
-        conn: HttpConnection,
-        recs: tuple[RequestRecording, ...],
-        url: str,
-        name: str,
-        failure: str | None,
+    def _answer(
+        self, conn: HttpConnection, recs: tuple[RequestRecording, ...], url: str, name: str
     ) -> Response:
-        sent = conn.sent_ns
-        if failure is not None:
-            now = self.session.clock.now_ns()
-            for rec in recs:
-                rec.failure(conn, failure, now)
-            return Response(0, [], b"", (now - sent) / 1e6, url, name, failure)
         for rec in recs:
             rec.response(conn)
-        reader = conn.reader
-        assert isinstance(reader, ResponseReader)
-        elapsed = (conn.last_rx_ns - sent) / 1e6
+        reader: ResponseReader = conn.reader  # type: ignore[assignment]  # capture_body: always a full one
+        elapsed = (conn.last_rx_ns - conn.sent_ns) / 1e6
         return Response(
-            reader.status, reader.headers, reader.body, elapsed, url, name, truncated=reader.truncated
+            reader.status, None, reader.body, elapsed, url, name, None, None, reader.truncated, reader.head
         )
+
+    def _failed(
+        self, conn: HttpConnection, recs: tuple[RequestRecording, ...], url: str, name: str, failure: str
+    ) -> Response:
+        now = self.session.clock.now_ns()
+        for rec in recs:
+            rec.failure(conn, failure, now)
+        return Response(0, [], b"", (now - conn.sent_ns) / 1e6, url, name, failure)
 
 
 def _tagged(

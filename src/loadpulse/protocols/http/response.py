@@ -17,6 +17,8 @@ outside 100-599 is a ProtocolError.
 
 from __future__ import annotations
 
+import contextlib
+
 import httptools
 
 MAX_HEAD_BYTES = 64 * 1024
@@ -50,12 +52,6 @@ def _check_head(raw: list[bytes]) -> None:
         raise ProtocolError(f"response headers exceed {MAX_HEAD_BYTES // 1024} KiB")
 
 
-def _head_size(headers: list[tuple[bytes, bytes]]) -> int:
-    """The size of a response head with these headers, at least: the shortest status line, each header
-    as ``name: value`` CRLF, and the blank line."""
-    return 17 + sum(len(name) + len(value) + 4 for name, value in headers) + 2
-
-
 class ResponseReader:
     """Reads one response at a time; call :meth:`expect` before each request is sent.
 
@@ -63,21 +59,25 @@ class ResponseReader:
     counted (``body_bytes``, ``rx``) but not kept, and ``truncated`` is set. Truncating rather than failing
     keeps the measurement true (the target did answer, in full) while memory stays bounded; a script that
     reads a truncated body is told so (see ``Response.json``).
+
+    Headers are not handed over one parser callback each (five Python calls for a typical response, most
+    of them never read): the chunks that carry the head are kept (``head``, its first MAX_HEAD_BYTES at
+    most) and read into ``headers`` on first use (:func:`parse_head`).
     """
 
     __slots__ = (
         "_head",
+        "_headers",
         "_parser",
+        "_raw",
         "body_bytes",
         "capture",
         "chunks",
         "complete",
-        "headers",
         "headers_done",
         "keep_alive",
         "max_body",
         "rx",
-        "started",
         "status",
         "truncated",
     )
@@ -89,28 +89,46 @@ class ResponseReader:
         self._parser = httptools.HttpResponseParser(self)
         self._head = False
         self.status = 0
-        self.headers: list[tuple[bytes, bytes]] = []
+        self._raw: list[bytes] = []
+        self._headers: list[tuple[bytes, bytes]] | None = None
         self.chunks: list[bytes] = []
         self.body_bytes = 0
-        self.started = False
         self.headers_done = False
         self.complete = False
         self.keep_alive = True
         self.rx = 0
         """Bytes received for the current response, headers included."""
 
+    @property
+    def started(self) -> bool:
+        """A byte of the current response has arrived."""
+        return self.rx > 0
+
     def expect(self, head: bool = False) -> None:
         self._head = head
         self.status = 0
-        self.headers = []
-        self.chunks = []
+        # Emptied in place: what a Response keeps is the bytes joined from these, never the lists.
+        if self._raw:
+            self._raw.clear()
+        self._headers = None
+        if self.chunks:
+            self.chunks.clear()
         self.body_bytes = 0
         self.rx = 0
-        self.started = self.headers_done = self.complete = self.truncated = False
+        self.headers_done = self.complete = self.truncated = False
 
     def feed(self, data: bytes) -> None:
         """Parse a chunk; sets ``complete`` when the response is whole. Raises ProtocolError on garbage."""
         self.rx += len(data)
+        if not self.headers_done:
+            if self.rx > MAX_HEAD_BYTES:
+                # The part of the head that fits is all that is kept; the parser sees the chunk first so
+                # that a head ending within the cap is still read.
+                room = MAX_HEAD_BYTES - (self.rx - len(data))
+                if room > 0:
+                    self._raw.append(data[:room])
+            else:
+                self._raw.append(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -121,6 +139,18 @@ class ResponseReader:
             # llhttp cannot be told a response answers HEAD and would wait for Content-Length body bytes
             # that never come; a fresh parser for the next response is the clean way out.
             self._parser = httptools.HttpResponseParser(self)
+
+    @property
+    def head(self) -> bytes:
+        """The bytes that carried the current response's head (body bytes may follow it)."""
+        return b"".join(self._raw)
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The current response's headers, as sent (names not case-folded)."""
+        if self._headers is None:
+            self._headers = parse_head(self.head)
+        return self._headers
 
     def feed_eof(self) -> bool:
         """The peer closed. True when that completes the response (a body delimited by close)."""
@@ -140,22 +170,18 @@ class ResponseReader:
         return b"".join(self.chunks)
 
     # httptools callbacks -------------------------------------------------------------------------------
-    def on_message_begin(self) -> None:
-        self.started = True
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name, value))
-
     def on_headers_complete(self) -> None:
-        # feed() checks the head's size only while it is incomplete: a chunk that brings its end past the
-        # cap is caught here (rarely worth the sum: only when that much has arrived at all).
-        if self.rx > MAX_HEAD_BYTES and _head_size(self.headers) > MAX_HEAD_BYTES:
-            raise ProtocolError(f"response headers exceed {MAX_HEAD_BYTES // 1024} KiB")
-        self.headers_done = True
         self.status = status = self._parser.get_status_code()
         if not 100 <= status <= 599:
             raise _bad_status(status)
-        if self._head and self.status >= 200:
+        if status < 200 and status != 101:
+            return  # an interim response's head: the real one follows, keep collecting
+        if self.rx > MAX_HEAD_BYTES:
+            # feed() checks the head's size only while it is incomplete: a chunk that brings its end past
+            # the cap is caught here (only when that much has arrived at all).
+            _check_head(self._raw)
+        self.headers_done = True
+        if self._head:
             self.keep_alive = self._parser.should_keep_alive()
             self.complete = True
 
@@ -174,15 +200,45 @@ class ResponseReader:
     def on_message_complete(self) -> None:
         status = self._parser.get_status_code()
         if 100 <= status < 200 and status != 101:
-            # Interim response (100 Continue, 103 Early Hints): the real one follows.
-            self.headers = []
-            self.headers_done = False
-            return
+            return  # interim response (100 Continue, 103 Early Hints): the real one follows
         if self._head:
             return
         self.status = status
         self.keep_alive = self._parser.should_keep_alive()
         self.complete = True
+
+
+class _HeadReader:
+    """Collects the headers of the first final (not 1xx) response in some bytes, then ignores the rest."""
+
+    __slots__ = ("done", "headers", "parser")
+
+    def __init__(self) -> None:
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.done = False
+        self.parser = httptools.HttpResponseParser(self)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self.done:
+            self.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        if self.done:
+            return
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:
+            self.headers = []
+        else:
+            self.done = True
+
+
+def parse_head(data: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers of the final response whose head ``data`` starts with (bytes a reader has already
+    accepted; whatever cannot be parsed past that point is ignored)."""
+    reader = _HeadReader()
+    with contextlib.suppress(httptools.HttpParserError):
+        reader.parser.feed_data(data)
+    return reader.headers
 
 
 class FastResponseReader:
