@@ -9,8 +9,9 @@ the scenario early; when its time is up, running iterations get ``graceful_stop`
 from __future__ import annotations
 
 import asyncio
+from time import perf_counter_ns
 
-from loadpulse.engine.executor import Executor, Slot
+from loadpulse.engine.executor import YIELD_AFTER_NS, Executor, Slot
 from loadpulse.engine.watchdog import RunInterrupted
 from loadpulse.profiles.base import ClosedProfile
 
@@ -82,13 +83,19 @@ class VuPool(Executor):
 
     async def _vu_loop(self, slot: Slot) -> None:
         think = self.scenario.think_time_s
+        # Per iteration, only what the run needs: no budget call without a budget, and the starvation
+        # check (Executor.loop_starved) inlined.
+        budget = self._shared_left is not None or self._per_vu is not None
+        iteration = self.iteration
         try:
-            while not self.stopping and not slot.retire_at and self._claim(slot):
-                await self.iteration(slot)
+            while not self.stopping and not slot.retire_at and (not budget or self._claim(slot)):
+                await iteration(slot)
                 if think:
                     await self.clock.sleep(think)
-                elif self.loop_starved():
-                    await asyncio.sleep(0)
+                else:
+                    wd = self.watchdog
+                    if wd is not None and perf_counter_ns() - wd.last_turn_ns > YIELD_AFTER_NS:
+                        await asyncio.sleep(0)
         except RunInterrupted:
             self.stopping = True
         finally:

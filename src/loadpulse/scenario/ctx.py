@@ -47,6 +47,8 @@ class ProtocolAccess:
         self._pending: list[int] = []
         """Items ``ctx.track`` made for the next request: it says whether they were sent or rejected."""
         self._tracker: Tracker | None = None
+        self._timed = False
+        """An iteration had an intended start (open model): clients may hold one that must be reset."""
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for names that are not attributes yet; private and dunder names (copy, pickle,
@@ -70,6 +72,9 @@ class ProtocolAccess:
         """Open model: the iteration's intended start, which the next request's latency counts from (the
         coordinated-omission correction). A client made later in the iteration gets it if none took it."""
         self._intended_ns = self._iteration_ns = intended_ns
+        if not (intended_ns or self._timed):
+            return  # closed model: no client was ever given an intended start, so none has one to clear
+        self._timed = True
         for client in self._clients:
             if hasattr(client, "intended_ns"):
                 client.intended_ns = intended_ns
@@ -142,11 +147,18 @@ class Ctx(ProtocolAccess):
         self.env = env or {}
         """--env KEY=VAL values."""
         self._metrics = metrics
+        self._checks = metrics.checks
+        """The recorder's own dict (emptied in place at each cut, never replaced): a check already seen is
+        counted here without a call into the recorder."""
 
     def check(self, condition: object, name: str) -> bool:
         """Record a named pass/fail check; returns the condition so scripts can branch on it."""
         ok = bool(condition)
-        self._metrics.check(name, ok)
+        slot = self._checks.get(name)
+        if slot is None:
+            self._metrics.check(name, ok)  # first seen, or grouped past the cap
+        else:
+            slot[not ok] += 1  # [passed, failed]
         return ok
 
     async def sleep(self, seconds: float) -> None:
