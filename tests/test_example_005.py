@@ -95,7 +95,7 @@ def test_readme_start_commands_match_the_scenarios_kill_targets() -> None:
     """Each process the README starts is one its scenarios' cmd: targets match (argument order counts)."""
     sys.path.insert(0, str(EXAMPLE))
     try:
-        import chaos_settings
+        import chaos_settings  # type: ignore[import-not-found]
     finally:
         sys.path.remove(str(EXAMPLE))
     lines = (EXAMPLE / "README.md").read_text().splitlines()

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from loadpulse.faults.proxy_faults import BadFault
 from loadpulse.faults.proxy_spec import parse_proxies
-from loadpulse.faults.schedule import occurrences, schedule, unmeasurable
+from loadpulse.faults.schedule import collapsed, occurrences, schedule, unmeasurable
 from loadpulse.faults.spec import parse_fault
 
 PROXIES = parse_proxies({"db": {"listen": "6390", "upstream": "6379"}}, "f")
@@ -77,3 +77,21 @@ def test_a_fault_whose_settling_window_cannot_fit_is_warned_about() -> None:
     assert len(warnings) == 1 and warnings[0].startswith("f: 'run-1' ends at 1s at the earliest")
     assert "recovery will not be measurable" in warnings[0]
     assert unmeasurable(schedule([late], {}, 60.0), 60.0) == []
+
+
+def test_every_is_at_least_the_run_s_interval() -> None:
+    fast = parse_fault({"every": "1ms", "count": 300, "run": "true"}, "--fault #1")
+    with pytest.raises(
+        BadFault, match=r"^--fault #1\.every: 0\.001s is shorter than the run's interval \(1s\)"
+    ):
+        schedule([fast], {}, 2.0)
+    half = parse_fault({"every": "500ms", "count": 3, "run": "true"}, "f")
+    assert len(schedule([half], {}, 10.0, interval_s=0.5)) == 3  # a finer interval allows it
+    with pytest.raises(BadFault, match="shorter than the run's interval"):
+        schedule([half], {}, 10.0)
+
+
+def test_identical_warnings_are_said_once_with_a_count() -> None:
+    lines = ["fault 'r': not measurable", "fault 'k': no process", *["fault 'r': not measurable"] * 39]
+    assert collapsed(lines) == ["fault 'r': not measurable (×40)", "fault 'k': no process"]
+    assert collapsed(["a", "b"]) == ["a", "b"]

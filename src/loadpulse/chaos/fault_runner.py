@@ -35,7 +35,7 @@ from loadpulse.chaos.shell import run_command
 from loadpulse.chaos.timeline import FaultHook, FaultRecord, FaultTimeline
 from loadpulse.errors import BadInput
 from loadpulse.faults.proxy_faults import NO_FAULTS, BadFault, ProxyFaults, combine
-from loadpulse.faults.schedule import Occurrence, schedule, unmeasurable
+from loadpulse.faults.schedule import Occurrence, collapsed, schedule, unmeasurable
 from loadpulse.faults.spec import FaultPlan, FaultSpec
 from loadpulse.metrics.aggregate import Aggregate, SeriesRow
 from loadpulse.thresholds.threshold import Threshold
@@ -65,9 +65,12 @@ class FaultRunner:
         thresholds: Sequence[Threshold] = (),
         on_fault: FaultHook | None = None,
         planned_by: str = "",
+        interval_s: float = 1.0,
     ) -> None:
         self.plan = plan
-        self.occurrences: list[Occurrence] = schedule(plan.faults, plan.proxies, planned_s, planned_by)
+        self.occurrences: list[Occurrence] = schedule(
+            plan.faults, plan.proxies, planned_s, planned_by, interval_s
+        )
         self.plan_warnings = unmeasurable(self.occurrences, planned_s)
         """Said before the load: faults whose recovery cannot be measured within the planned run."""
         self.timeline = FaultTimeline(thresholds, on_fault)
@@ -134,7 +137,7 @@ class FaultRunner:
         self.timeline.on_cut(row, agg, final)
         if final and self._runner is not None:
             # The outcome takes the run's warnings right after the final cut.
-            self._runner.warnings.extend(self.timeline.warnings)
+            self._runner.warnings.extend(collapsed(self.timeline.warnings))
 
     async def _fire_all(self) -> None:
         for occ in self.occurrences:

@@ -85,7 +85,7 @@ def fault_runner_for(
     else:
         planned_s = description.load.effective_duration_s
         by = "-d/--duration"
-    return FaultRunner(chaos, planned_s, thresholds, on_fault, by)
+    return FaultRunner(chaos, planned_s, thresholds, on_fault, by, description.interval_s)
 
 
 def check_fault_filters(thresholds: Sequence[Threshold], names: Sequence[str]) -> None:

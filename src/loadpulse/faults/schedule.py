@@ -3,9 +3,9 @@
 
 Checked here, one line each (:class:`BadFault`): a fault that would fire after the load's planned end, a
 proxy fault naming a proxy the run does not declare, and two faults on one proxy that overlap in time
-and contradict each other (two latencies at once: which one would the proxy inject?). Warned about
-(:func:`unmeasurable`): a fault whose end plus its settling window is past the planned end, so its
-recovery cannot be measured.
+and contradict each other (two latencies at once: which one would the proxy inject?), and a repeated
+fault whose ``every`` is shorter than the run's interval. Warned about (:func:`unmeasurable`): a fault
+whose end plus its settling window is past the planned end, so its recovery cannot be measured.
 """
 
 from __future__ import annotations
@@ -69,11 +69,19 @@ def schedule(
     proxies: Mapping[str, ProxySpec],
     planned_s: float | None,
     planned_by: str = "",
+    interval_s: float = 1.0,
 ) -> list[Occurrence]:
     """Every occurrence of every fault, by start time; BadFault for what cannot run as asked.
     ``planned_by``: what set the planned duration, for the message (``--preset quick``)."""
     out: list[Occurrence] = []
     for fault in faults:
+        if fault.every_s is not None and fault.every_s < interval_s - 1e-9:
+            # Recovery is judged on whole intervals, and a shell or a kill every millisecond starves the
+            # load's own event loop (1 ms: the loop lagged 1.75 s).
+            raise BadFault(
+                f"{fault.where}.every: {fault.every_s:g}s is shorter than the run's interval "
+                f"({interval_s:g}s): a repeated fault fires at most once an interval"
+            )
         if fault.kind == "proxy" and fault.target not in proxies:
             known = ", ".join(sorted(proxies)) or "none declared"
             raise BadFault(
@@ -136,3 +144,11 @@ def check_overlaps(occs: Sequence[Occurrence]) -> None:
                         f"{b.fault.where}: overlaps {a.fault.name!r} on proxy {a.fault.target!r} from "
                         f"{b.start_s:g}s and contradicts it: {str(exc).split(': ', 1)[-1]}"
                     ) from None
+
+
+def collapsed(lines: Sequence[str]) -> list[str]:
+    """Repeated identical lines once each, in first-seen order, with how many: ``… (×40)``."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return [line if n == 1 else f"{line} (×{n})" for line, n in counts.items()]
