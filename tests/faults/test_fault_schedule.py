@@ -93,5 +93,5 @@ def test_every_is_at_least_the_run_s_interval() -> None:
 
 def test_identical_warnings_are_said_once_with_a_count() -> None:
     lines = ["fault 'r': not measurable", "fault 'k': no process", *["fault 'r': not measurable"] * 39]
-    assert collapsed(lines) == ["fault 'r': not measurable (×40)", "fault 'k': no process"]
+    assert collapsed(lines) == ["fault 'r': not measurable (x40)", "fault 'k': no process"]
     assert collapsed(["a", "b"]) == ["a", "b"]

@@ -147,8 +147,8 @@ def check_overlaps(occs: Sequence[Occurrence]) -> None:
 
 
 def collapsed(lines: Sequence[str]) -> list[str]:
-    """Repeated identical lines once each, in first-seen order, with how many: ``… (×40)``."""
+    """Repeated identical lines once each, in first-seen order, with how many: ``… (x40)``."""
     counts: dict[str, int] = {}
     for line in lines:
         counts[line] = counts.get(line, 0) + 1
-    return [line if n == 1 else f"{line} (×{n})" for line, n in counts.items()]
+    return [line if n == 1 else f"{line} (x{n})" for line, n in counts.items()]
