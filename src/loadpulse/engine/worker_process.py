@@ -47,6 +47,10 @@ from loadpulse.profiles.segment import Segment
 from loadpulse.scenario.feed import worker_share
 from loadpulse.scenario.plan_ref import PlanRef
 
+POKE_SIGNAL: signal.Signals | None = None
+"""The signal this process's watchdog interrupts a blocked loop with: SIGUSR1 in a local worker (set by
+:func:`main`); none in a Ray actor, whose process and signals are Ray's."""
+
 
 def worker_main(ref: dict[str, Any], conn: Connection) -> None:
     """The worker's entry point (a fresh interpreter: a local process started by :func:`main`, or a Ray
@@ -99,6 +103,8 @@ def main() -> None:
     except (EOFError, OSError):
         return  # the coordinator is gone (stopped while this worker started): nothing to say to anyone
     sys.path[:] = path  # the coordinator's: the scenario's imports resolve as they do there
+    global POKE_SIGNAL
+    POKE_SIGNAL = signal.SIGUSR1
     worker_main(ref, conn)
 
 
@@ -191,8 +197,8 @@ class _Agent:
         # This process ignores SIGINT (the terminal's Ctrl-C is the coordinator's to act on): its watchdog
         # interrupts a task or setup() that blocks the loop past a stop with a signal of its own, and its last
         # words, should even that fail, go to the coordinator rather than to the terminal.
-        if threading.current_thread() is threading.main_thread():
-            runner.watchdog.poke_signal = signal.SIGUSR1
+        if POKE_SIGNAL is not None and threading.current_thread() is threading.main_thread():
+            runner.watchdog.poke_signal = POKE_SIGNAL
         runner.watchdog.on_give_up = self._last_words
         loop = asyncio.get_running_loop()
         self._go = loop.create_future()
