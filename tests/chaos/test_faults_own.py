@@ -206,3 +206,13 @@ def test_what_setup_starts_under_workers_can_be_killed(
     # one sleeper per worker's setup(), both killed
     assert len(fault["detail"].split(": pid ")[1].split(", ")) == 2, fault
     assert _named(name) == []
+
+
+def test_a_pid_of_loadpulse_s_own_is_said_to_be_so(cli: Callable[..., CliResult], nginx: Nginx) -> None:
+    fault = f'{{"at": "1s", "kill": "pid:{os.getpid()}", "settle": "1s"}}'
+    r = cli("http", nginx.url, "-d", "3s", "-c", "1", "--fault", fault, "--quiet", "--no-history")
+    assert r.code == 2
+    assert (
+        f"pid:{os.getpid()} is loadpulse's own process (or one it runs under): never a kill target" in r.err
+    )
+    assert "no process matches" not in r.err

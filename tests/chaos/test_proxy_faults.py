@@ -186,3 +186,17 @@ def test_an_unknown_key_without_a_place_starts_with_the_problem() -> None:
 )
 def test_durations_are_shown_as_written(seconds: float, shown: str) -> None:
     assert ProxyFaults(slow_close_s=seconds).describe() == f"slow close {shown}"
+
+
+@pytest.mark.parametrize(
+    ("value", "on"),
+    [(True, True), (False, False), (1, True), (0, False), ("1", True), ("0", False), ("yes", True),
+     ("no", False), ("true", True), ("false", False)],
+)  # fmt: skip
+def test_stall_takes_every_boolean_spelling(value: object, on: bool) -> None:
+    assert parse_proxy_faults({"stall": value}).stall is on
+
+
+def test_stall_refuses_numbers_that_are_not_a_boolean() -> None:
+    with pytest.raises(BadInput, match="stall must be true or false, not 2"):
+        parse_proxy_faults({"stall": 2})

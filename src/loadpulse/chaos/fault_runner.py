@@ -24,6 +24,7 @@ from loadpulse.chaos.processes import (
     MANY_MATCHES,
     ended,
     find,
+    own_pid,
     resume,
     send,
     start_command,
@@ -43,6 +44,7 @@ from loadpulse.thresholds.threshold import Threshold
 KILLED_WAIT_S = 5.0
 """Before a restart, how long to wait for the killed processes to be gone (a port they held)."""
 RESTART_CHECK_S = 0.2
+OWN_PROCESS = "loadpulse's own process (or one it runs under): never a kill target"
 
 
 class RunHooks(Protocol):
@@ -183,11 +185,11 @@ class FaultRunner:
         assert f.kill is not None
         procs = await asyncio.to_thread(find, f.kill)
         if not procs:
+            mine = await asyncio.to_thread(own_pid, f.kill)
             rec = self.timeline.begin(f.name, f.kind, f.target, f"{f.describe()}: no process matched",
                                       None, f.settle_s)  # fmt: skip
-            self.timeline.warn(
-                rec, f"no process matched {f.target} at {rec.start_s:.1f} s: nothing was signalled"
-            )
+            why = f"{f.target} is {OWN_PROCESS}" if mine else f"no process matched {f.target}"
+            self.timeline.warn(rec, f"{why} at {rec.start_s:.1f} s: nothing was signalled")
             self.timeline.end(rec, instant=True)
             return
         pids, problems = send(procs, f.signal)
@@ -276,6 +278,8 @@ class FaultRunner:
             ):
                 continue
             found = await asyncio.to_thread(find, f.kill)
+            if not found and await asyncio.to_thread(own_pid, f.kill):
+                raise BadInput(f"{f.where}.kill: {f.target} is {OWN_PROCESS}")
             if not found:
                 raise BadInput(
                     f"{f.where}.kill: no process matches {f.target} now (checked once setup() was done): "

@@ -84,6 +84,11 @@ def own_processes() -> set[int]:
     return out
 
 
+def own_pid(target: KillTarget) -> bool:
+    """Whether ``target`` is ``pid:N`` naming one of loadpulse's own processes (never signalled)."""
+    return target.mode == "pid" and int(target.value) in own_processes()
+
+
 def _names_of(proc: psutil.Process) -> list[str]:
     names: list[str] = []
     try:

@@ -236,6 +236,8 @@ def _shown(value: object) -> str:
 def _flag(value: object, what: str) -> bool:
     if isinstance(value, bool):
         return value
+    if isinstance(value, int) and value in (0, 1):  # JSON's 1/0, as the strings "1"/"0" are
+        return value == 1
     if isinstance(value, str) and value.strip().lower() in (
         "true",
         "yes",

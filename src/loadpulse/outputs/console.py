@@ -49,9 +49,10 @@ def _headline(s: dict[str, Any]) -> str:
         if len(mix) == 1
         else f"mix of {len(mix)} requests on {s['target']['url'].split('/', 3)[2]}"
     )
+    conns = s["load"]["connections"]
     return (
         f"[bold]{what}[/]  "
-        f"{s['model']} model, {s['load']['connections']} connections"
+        f"{s['model']} model, {conns} connection{'' if conns == 1 else 's'}"
         + (f", {s['load']['rate']:g}/s" if s["load"]["rate"] else "")
         + f"  {ended}"
     )
