@@ -292,14 +292,14 @@ class WorkerFleet:
             self.on_lost()
         last_snap = self._snap_end.get(w.index)
         unsent = (
-            f"its requests since its last snapshot (at {last_snap / 1e9:.1f} s) are"  # times from the start
+            f"its requests since its last snapshot (at {last_snap / 1e9:.1f} s) are not counted"  # from start
             if last_snap is not None
-            else "none of its requests are"
+            else "none of its requests are counted"
         )
         message = (
             f"worker {w.index} of {self.count} lost at {w.lost_at_s:.1f} s (last heard; found at "
             f"{w.detected_at_s:.1f} s): {why}; its share ({w.share * 100:.0f}% of the load) is missing from "
-            f"then on, and {unsent} not counted (they cannot be recovered)"
+            f"then on, and {unsent} (they cannot be recovered)"
         )
         self._said.append(message)
         if self.warn is not None:
@@ -308,7 +308,7 @@ class WorkerFleet:
             # The warning above says it all; the reason (printed as "aborted:", kept in the summary) names it.
             self._abort(f"--abort-on-worker-loss: worker {w.index} of {self.count} was lost")
         elif all(other.state == "lost" for other in self.workers):
-            self._abort(f"every worker was lost (the last: {message})")
+            self._abort(f"every worker was lost (the last: worker {w.index} of {self.count}, as warned)")
         self._check_finished()
 
     def _abort(self, reason: str) -> None:
