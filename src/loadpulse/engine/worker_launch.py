@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -81,8 +82,24 @@ class LocalProcess:
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self.process = process
+        self._pidfd: int | None = None
 
     def watch(self, loop: asyncio.AbstractEventLoop, on_exit: Callable[[], None]) -> None:
+        try:  # a pidfd turns readable when the process ends: no thread per worker (Linux 5.3+)
+            pidfd = os.pidfd_open(self.process.pid)
+        except (AttributeError, OSError):
+            pidfd = None
+        if pidfd is not None:
+            self._pidfd = pidfd
+
+            def ended() -> None:
+                loop.remove_reader(pidfd)
+                self._close_pidfd()
+                on_exit()
+
+            loop.add_reader(pidfd, ended)
+            return
+
         def wait() -> None:
             self.process.wait()
             try:
@@ -105,6 +122,12 @@ class LocalProcess:
     def join(self, timeout: float) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=timeout)
+        self._close_pidfd()  # a worker that ended after the run's loop closed was never watched to its end
+
+    def _close_pidfd(self) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
 
 
 class LocalLauncher:
