@@ -180,3 +180,56 @@ def test_three_outcomes_in_chromium(browser: Any, tmp_path: Path) -> None:
             assert page.evaluate(AMBER_OUTLINE, [chart, 14.0, 15.25]) == 0, chart
     page.screenshot(path=str(tmp_path / "three.png"), full_page=True)
     page.close()
+
+
+# A long detail, and a fault never recovered from before the next one ----------------------------------
+
+LONG_DETAIL = (
+    "SIGKILL random cmd:worker.py --queue chaos: pid 12345; restarted: exec /work/main/.venv/bin/python "
+    "/work/main/examples/005_chaos/worker.py --queue chaos --redis redis://127.0.0.1:6390/0 (pid 12399)"
+)
+
+
+def _next_fault_cuts_never() -> list[dict[str, Any]]:
+    return [
+        fault("kill-worker", "kill", 3.0, 3.0, detail=LONG_DETAIL, recovery_s=0.5),
+        fault("kill-core", "kill", 6.0, 6.0, detail=LONG_DETAIL, recovery_s=None, recovered=False),
+        fault("kill-writer", "kill", 12.0, 12.0, detail="SIGKILL: pid 4", recovery_s=1.0),
+    ]
+
+
+def test_a_never_band_stops_at_the_next_fault() -> None:
+    data = fault_chart_data({"faults": _next_fault_cuts_never()}, 15.0)
+    assert data is not None
+    never = data["bands"][1]
+    assert never["recovered_at"] is None and never["judged_until"] == 12.0
+    last = fault_chart_data({"faults": FAULTS()}, 30.0)
+    assert last is not None and last["bands"][2]["judged_until"] is None  # no later fault: the axis' end
+
+
+def test_long_details_wrap_and_never_stops_at_the_next_fault_in_chromium(
+    browser: Any, tmp_path: Path
+) -> None:
+    page, problems = _open(browser, tmp_path, _next_fault_cuts_never())
+    assert problems == []
+    # the table fits its section (no sideways scroll), the names stay on one line
+    fits = page.evaluate(
+        "() => { const t = document.getElementById('faults-table'), s = document.getElementById('faults');"
+        " return [t.scrollWidth <= s.clientWidth, Array.from(t.querySelectorAll('tbody tr'), r =>"
+        " r.cells[0].getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(r.cells[0]).lineHeight)"
+        " + 16)] }"
+    )
+    assert fits == [True, [True, True, True]], fits
+    what = page.eval_on_selector_all(
+        "#faults-table tbody tr", "rows => rows.map(r => [r.cells[3].textContent, r.cells[3].title])"
+    )
+    assert what[0][1] == LONG_DETAIL and what[0][0].endswith("\u2026") and len(what[0][0]) == 80
+    assert what[2] == ["SIGKILL: pid 4", ""]
+    # the hatched never bar runs from 6 s to the next fault (12 s), not to the axis' end (30 s)
+    right = page.evaluate(
+        "() => { const b = document.querySelectorAll('#chart-faults .bar-row')[1]"
+        ".querySelector('.bar.recovery'); return parseFloat(b.style.left) + parseFloat(b.style.width) }"
+    )
+    assert abs(right - 100 * 12.0 / 30.0) < 0.5, right
+    page.screenshot(path=str(tmp_path / "long.png"), full_page=True)
+    page.close()

@@ -5,7 +5,8 @@ var LoadpulseCharts = (function () {
   var all = [];
   /* Chaos faults drawn on every chart over the run's time axis (a chart whose x is not the run's seconds
      names its xlabel): [{name, start, end (null while active), recovered_at (null: not, or never), state
-     ("recovered", "never", "unmeasured": the settling window did not fit, recovered_at is tentative)}]. */
+     ("recovered", "never", "unmeasured": the settling window did not fit, recovered_at is tentative),
+     judged_until (never: the next fault's start, where its judging stopped; absent: the axis' end)}]. */
   var bands = [];
   var FAULT = "rgba(192,16,72,0.14)", RECOVERY = "rgba(181,71,8,0.08)", EDGE = "rgba(192,16,72,0.8)";
   var UNMEASURED = "rgba(181,71,8,0.9)";
@@ -13,7 +14,9 @@ var LoadpulseCharts = (function () {
   function bandStretch(u, b) {
     var xmax = u.scales.x.max, end = b.end === null || b.end === undefined ? xmax : b.end;
     // after the fault, shade until the run recovered (to the axis' end while it has not, or never did)
-    var settled = b.end === null || b.end === undefined ? null : (b.recovered_at === null || b.recovered_at === undefined ? xmax : b.recovered_at);
+    // (a fault never recovered from was judged only up to the next fault: judged_until, when there is one)
+    var open = b.judged_until === null || b.judged_until === undefined ? xmax : b.judged_until;
+    var settled = b.end === null || b.end === undefined ? null : (b.recovered_at === null || b.recovered_at === undefined ? open : b.recovered_at);
     return { x0: u.valToPos(b.start, "x", true), x1: u.valToPos(end, "x", true),
              x2: settled === null ? null : u.valToPos(Math.min(settled, xmax), "x", true) };
   }
@@ -46,7 +49,7 @@ var LoadpulseCharts = (function () {
     ctx.font = Math.round(11 * dpr) + "px system-ui, sans-serif";
     ctx.textBaseline = "top"; ctx.textAlign = "left";
     bands.forEach(function (b) {
-      var text = b.state === "unmeasured" ? b.name + " (n/m)" : b.name;
+      var text = b.name + (b.state === "unmeasured" ? " (n/m)" : b.state === "never" ? " (never)" : "");
       var p = bandStretch(u, b), w = ctx.measureText(text).width, x = p.x0 + 3 * dpr;
       if (x + w > bb.left + bb.width) x = Math.max(bb.left, p.x0 - 3 * dpr - w);
       if (x < bb.left || p.x0 > bb.left + bb.width) return;

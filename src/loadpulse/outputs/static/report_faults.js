@@ -7,7 +7,7 @@ var LoadpulseFaults = (function () {
   var data = JSON.parse(document.getElementById("loadpulse-data").textContent);
   var chart = data.faults;
   if (chart) LoadpulseCharts.setBands(chart.bands);
-  var RED = "#c01048", AMBER = "rgba(181,71,8,0.35)";
+  var RED = "#c01048", AMBER = "rgba(181,71,8,0.35)", LONG = 80;
 
   var STYLE = { recovered: "var(--pass)", never: "var(--fail)", unmeasured: "#b54708" };
 
@@ -66,6 +66,14 @@ var LoadpulseFaults = (function () {
       if (f.recovery_note) cell.setAttribute("title", f.recovery_note);
       trs[i].setAttribute("class", state(f));
       [1, 2, 3].forEach(function (c) { trs[i].cells[c].style.textAlign = "left"; });
+      // A long target or detail (a restart command) wraps in its own column, cut at LONG with the whole
+      // text as its tooltip: unbounded, it squeezed the name to a letter a line and pushed the figures off.
+      [2, 3].forEach(function (c) {
+        var td = trs[i].cells[c], text = td.textContent;
+        td.style.maxWidth = "24em"; td.style.whiteSpace = "normal"; td.style.overflowWrap = "anywhere";
+        if (text.length > LONG) { td.textContent = text.slice(0, LONG - 1) + "\u2026"; td.setAttribute("title", text); }
+      });
+      [0, 4, 6, 7, 8, 9].forEach(function (c) { trs[i].cells[c].style.whiteSpace = "nowrap"; });
     });
     var warnings = [];
     faults.forEach(function (f) {
@@ -84,13 +92,14 @@ var LoadpulseFaults = (function () {
   }
 
   /* One bar per fault over the run's time axis: the fault in red, the recovery after it in amber (up to the
-     axis' end, hatched, when the run never recovered; outlined, to where it was healthy, when not
+     next fault or the axis' end, hatched, when the run never recovered; outlined, to where it was healthy, when not
      measurable). */
   function bars(target, faults, h) {
     var xmax = chart.x_max || 1;
     h.add(target, h.el("div", { "class": "bars-title" }, "Recovery per fault (over the run, 0 – " + secs(xmax, h) + ")"));
     h.add(target, h.el("div", { "class": "muted bars-note" },
-      "Red: the fault (a kill is a line); amber: until the run's objectives held again; hatched: never; " +
+      "Red: the fault (a kill is a line); amber: until the run's objectives held again; hatched: never " +
+      "(judged up to the next fault, or the run's end); " +
       "outlined (n/m): not measurable, the settling window did not fit."));
     var list = h.add(target, h.el("div", { "class": "bars" }));
     faults.forEach(function (f, i) {
@@ -106,7 +115,8 @@ var LoadpulseFaults = (function () {
         s.style.background = style; s.style.borderRadius = "0";
         return s;
       }
-      var settled = b.recovered_at === null ? xmax : Math.min(b.recovered_at, xmax);
+      var open = b.judged_until === null || b.judged_until === undefined ? xmax : b.judged_until;
+      var settled = b.recovered_at === null ? Math.min(open, xmax) : Math.min(b.recovered_at, xmax);
       if (st === "unmeasured") {
         var o = seg(b.end, Math.max(settled, b.end), "transparent");
         o.style.border = "1.5px dashed #b54708"; o.style.boxSizing = "border-box";
