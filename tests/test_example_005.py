@@ -4,6 +4,7 @@ restarted; every job must still be done exactly once, and each kill's recovery t
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
 import time
@@ -91,21 +92,21 @@ def test_seed_000_chaos_random_worker_kills(
     assert set(_workers_alive(queue)) == before - killed
 
 
-def test_readme_start_commands_match_the_scenarios_kill_targets() -> None:
-    """Each process the README starts is one its scenarios' cmd: targets match (argument order counts)."""
-    sys.path.insert(0, str(EXAMPLE))
-    try:
-        import chaos_settings  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(EXAMPLE))
+def test_readme_start_commands_match_the_scenarios_kill_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each process the README starts is one its scenarios' cmd: targets match."""
+    for key in ("CHAOS_REDIS", "CHAOS_QUEUE", "CHAOS_API_PORT"):
+        monkeypatch.delenv(key, raising=False)  # the README's system, not a test's
+    settings = runpy.run_path(str(EXAMPLE / "chaos_settings.py"))
     lines = (EXAMPLE / "README.md").read_text().splitlines()
     starts = [line for line in lines if line.lstrip().startswith(("python ", "for i in"))]
     workers = [line for line in starts if "worker.py" in line]
     apis = [line for line in starts if "queue_api.py" in line]
     assert workers and apis
-    for line in workers:
-        assert chaos_settings.WORKERS.removeprefix("cmd:") in line, line
-    for line in apis:
-        assert chaos_settings.API.removeprefix("cmd:") in line, line
-    # and the test's fixture starts them with the README's argument order
-    assert "--queue chaos --redis" in apis[0] and "--queue chaos --redis" in workers[0]
+    for target, started in ((settings["WORKERS"], workers), (settings["API"], apis)):
+        pieces = target.removeprefix("cmd:").split(" & ")
+        assert len(pieces) == 2, target  # the script and its queue, matched in any order
+        for line in started:
+            assert all(piece in line for piece in pieces), (target, line)
+    # the fixture above starts them with the README's arguments, in the README's order
+    assert "--queue chaos --redis redis://127.0.0.1:6390/0 --port 8005" in apis[0]
+    assert "worker.py --queue chaos --redis redis://127.0.0.1:6390/0 &" in workers[0]

@@ -2,8 +2,8 @@
 same files run against the README's system and a test's (CHAOS_REDIS, CHAOS_QUEUE, CHAOS_API_PORT,
 CHAOS_PROXY_PORT, CHAOS_KILL_EVERY, CHAOS_KILLS).
 
-Kill targets match on the command line (``cmd:``) including the queue's name, so a kill only ever picks
-this system's processes, never another program that happens to be called worker.py.
+Kill targets match on the command line (``cmd:worker.py & --queue NAME``: both pieces, in any order), so
+a kill only ever picks this system's processes, never another program that happens to be called worker.py.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ KILL_EVERY = os.environ.get("CHAOS_KILL_EVERY", "6s")
 KILLS = int(os.environ.get("CHAOS_KILLS", "4"))
 """random_kills.py's kills: 4, 6 s apart, leave its 30 s run 6 s to recover from the last one."""
 
-WORKERS = f"cmd:worker.py --queue {QUEUE}"
-"""Every worker of this queue (each is started with --queue QUEUE --redis ...)."""
-API = f"cmd:queue_api.py --queue {QUEUE}"
+WORKERS = f"cmd:worker.py & --queue {QUEUE}"
+"""Every worker of this queue, whatever the order of its arguments (``&``: both pieces, anywhere)."""
+API = f"cmd:queue_api.py & --queue {QUEUE}"
 
 
 def worker_command(redis_url: str = REDIS) -> str:

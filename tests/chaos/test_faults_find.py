@@ -57,3 +57,23 @@ def test_targets(workers: tuple[str, list[subprocess.Popen[bytes]]]) -> None:
 def test_loadpulse_itself_never_matches() -> None:
     assert os.getpid() not in pids(f"pid:{os.getpid()}")
     assert os.getpid() not in pids("cmd:python")
+
+
+def test_a_cmd_target_with_pieces_matches_them_in_any_order() -> None:
+    tag = f"lpfix_{uuid.uuid4().hex[:8]}"
+    assert pids(f"cmd:{tag}") == []  # ours alone
+    code = "import time; time.sleep(30)"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, f"{tag}.py", "--redis", "r", "--queue", "q1"]),
+        subprocess.Popen([sys.executable, "-c", code, f"{tag}.py", "--queue", "q1", "--redis", "r"]),
+        subprocess.Popen([sys.executable, "-c", code, f"{tag}.py", "--queue", "q2"]),
+    ]
+    try:
+        assert pids(f"cmd:{tag}.py & --queue q1") == sorted(p.pid for p in procs[:2])
+        assert pids(f"cmd:--queue q1 & {tag}.py") == sorted(p.pid for p in procs[:2])
+        assert pids(f"cmd:{tag}.py --queue q1") == [procs[1].pid]  # one piece: a plain substring
+        assert pids(f"cmd:{tag}.py & --queue q3") == []
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait(5)

@@ -3,7 +3,8 @@
 ``process:NAME`` matches a process whose name, executable or script (the first argument that is not an
 option, after an interpreter: ``python -u worker.py``) is ``NAME``, with or without its extension, or
 that runs module NAME (``python -m app.worker``: ``app.worker`` or ``worker``);
-``cmd:SUBSTRING`` any process whose command line contains it; ``pid:N`` that one process.
+``cmd:SUBSTRING`` any process whose command line contains it (``cmd:A & B``: contains each, in any
+order); ``pid:N`` that one process.
 
 loadpulse's own processes never match: itself, the processes it runs under (its parent shell, pytest),
 and its machinery — its ``--workers`` processes and multiprocessing's helpers (resource tracker,
@@ -118,11 +119,17 @@ def _matches_name(proc: psutil.Process, name: str) -> bool:
     return any(candidate == name or Path(candidate).stem == name for candidate in _names_of(proc))
 
 
+CMD_AND = " & "
+"""Between the pieces of a ``cmd:`` target that must all be in the command line, in any order."""
+
+
 def _matches_cmd(proc: psutil.Process, text: str) -> bool:
     try:
-        return text in " ".join(proc.cmdline())
+        line = " ".join(proc.cmdline())
     except psutil.Error:
         return False
+    # `cmd:worker.py & --queue jobs`: each piece anywhere, so the arguments' order does not matter
+    return all(piece.strip() in line for piece in text.split(CMD_AND))
 
 
 def find(target: KillTarget) -> list[psutil.Process]:

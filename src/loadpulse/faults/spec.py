@@ -43,7 +43,8 @@ TARGET_MODES = ("process", "pid", "cmd")
 
 @dataclass(frozen=True, slots=True)
 class KillTarget:
-    """Which processes a kill or pause acts on: ``process:NAME``, ``pid:N`` or ``cmd:SUBSTRING``, one
+    """Which processes a kill or pause acts on: ``process:NAME``, ``pid:N`` or ``cmd:SUBSTRING`` (``A & B``:
+    each, in any order), one
     picked at random of the matches with a ``random `` prefix."""
 
     mode: Literal["process", "pid", "cmd"]
@@ -147,6 +148,7 @@ def _default_name(kind: str, target: str, index: int) -> str:
     if kind == "run":
         return f"run-{index + 1}"
     short = target.removeprefix("random ").split(":", 1)[-1] if kind != "proxy" else target
+    short = short.split(" & ", 1)[0]  # cmd:worker.py & --queue jobs: named after its first piece
     short = re.sub(r"[^A-Za-z0-9_.-]+", "_", short)[:40].strip("_") or "target"
     return f"{kind}-{short}"[:NAME_MAX]
 
