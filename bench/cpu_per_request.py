@@ -1,11 +1,14 @@
 """CPU time per request of wrk, the one-liner and a 1-GET-plus-check scenario, on one loopback nginx.
 
-    .venv/bin/python bench/cpu_per_request.py [--duration 4] [--pairs 3] [--tree before=/tmp/lp-before/src]
+    .venv/bin/python bench/cpu_per_request.py [--requests 200000] [--pairs 3] [--tree before=SRC]
 
 Requests per second swing with whatever else the machine runs; the CPU a generator spends per request does
 not, so that is what this measures: user and system time of each generator process (``wait4``'s rusage),
-minus the same tool's start-up and shut-down (a run of one request, the median of three), divided by the
-requests it made. On one core, the ratio of two tools' CPU per request is the ratio of their throughputs.
+minus the same tool's start-up and shut-down (a run of one request, timed right before it in each round),
+divided by the requests it made. loadpulse makes a fixed number of requests (``-n`` / ``-i``), so that
+start-up is the same share of every run however busy the machine is; wrk (no such option) runs
+``--duration`` seconds and starts in no measurable time. On one core, the ratio of two tools' CPU per
+request is the ratio of their throughputs.
 
 nginx is pinned to core 1 and every generator to core 0, 50 connections (or VUs), closed loop, as in
 bench/scenarios.py. The tools run alternating (wrk, http, run, wrk, http, run, ...), ``--pairs`` rounds.
@@ -67,24 +70,25 @@ def requests_of(out: str, json_path: Path) -> int:
     return int(json.loads(json_path.read_text())["requests"]["total"])
 
 
-def fill(cmd: list[str], url: str, d: int, js: Path, scenario: Path) -> list[str]:
-    return [c.format(url=url, d=d, json=js, scenario=scenario) for c in cmd]
+def fill(cmd: list[str], url: str, d: int, n: int, js: Path, scenario: Path) -> list[str]:
+    return [c.format(url=url, d=d, n=n, json=js, scenario=scenario) for c in cmd]
 
 
 def loadpulse_arms(label: str, env: dict[str, str]) -> list[Arm]:
     lp = [sys.executable, "-m", "loadpulse"]
     tail = ["--quiet", "--no-history", "--json", "{json}"]
     return [
-        Arm(f"http{label}", [*lp, "http", "{url}", "-c", "50", "-d", "{d}s", *tail],
+        Arm(f"http{label}", [*lp, "http", "{url}", "-c", "50", "-n", "{n}", *tail],
             [*lp, "http", "{url}", "-n", "1", *tail], env),
-        Arm(f"run{label}", [*lp, "run", "{scenario}", "-u", "{url}", "--vus", "50", "-d", "{d}s", *tail],
+        Arm(f"run{label}", [*lp, "run", "{scenario}", "-u", "{url}", "--vus", "50", "-i", "{n}", *tail],
             [*lp, "run", "{scenario}", "-u", "{url}", "--vus", "1", "-i", "1", *tail], env),
     ]  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--duration", type=int, default=4)
+    ap.add_argument("--duration", type=int, default=4, help="seconds of each wrk run")
+    ap.add_argument("--requests", type=int, default=200_000, help="requests of each loadpulse run")
     ap.add_argument("--pairs", type=int, default=3)
     ap.add_argument("--tree", action="append", default=[], help="NAME=SRC: loadpulse from another tree")
     ap.add_argument("--only", default="", help="comma list of arm names to run (wrk,http,run,...)")
@@ -101,23 +105,18 @@ def main() -> None:
         scenario = work / "scenario.py"
         scenario.write_text(LP_SCENARIO)
         js = work / "out.json"
-        base: dict[str, tuple[float, float]] = {}
-        for arm in arms:
-            if arm.startup is None:
-                base[arm.name] = (0.0, 0.0)
-                continue
-            runs = [timed(fill(arm.startup, url, 1, js, scenario), arm.env)[:2] for _ in range(3)]
-            base[arm.name] = (statistics.median(u for u, _ in runs), statistics.median(s for _, s in runs))
-            print(f"start-up {arm.name:12s} user {base[arm.name][0]:.3f} s  sys {base[arm.name][1]:.3f} s")
         for i in range(args.pairs):
             for arm in arms:
-                u, s, out = timed(fill(arm.cmd, url, args.duration, js, scenario), arm.env)
+                bu = bs = 0.0
+                if arm.startup is not None:
+                    bu, bs, _ = timed(fill(arm.startup, url, 1, 1, js, scenario), arm.env)
+                cmd = fill(arm.cmd, url, args.duration, args.requests, js, scenario)
+                u, s, out = timed(cmd, arm.env)
                 n = requests_of(out, js)
-                bu, bs = base[arm.name]
                 user, sys_ = (u - bu) * 1e6 / n, (s - bs) * 1e6 / n
                 arm.samples.append((user, sys_, n))
                 print(f"pair {i + 1} {arm.name:12s} {n:8d} req  user {user:6.2f}  sys {sys_:6.2f}  "
-                      f"total {user + sys_:6.2f} µs/req")  # fmt: skip
+                      f"total {user + sys_:6.2f} µs/req  (start-up {bu:.2f} + {bs:.2f} s)")  # fmt: skip
     print("\nmedians (µs/request)         user    sys   total   x wrk")
     wrk_total = None
     for arm in arms:
