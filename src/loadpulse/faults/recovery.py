@@ -18,8 +18,8 @@ is healthy:
 window in which every interval is healthy: at least ``settle`` (5 s by default, less a quarter of an
 interval: interval edges are not on exact seconds) and at least 3 intervals. An interval that straddles
 the fault's end counts, so a fault nothing noticed recovers in 0 s. The window must end by the
-**horizon**: the next fault's start (its impact is not this fault's: an interval overlapping it is not
-judged for this one) or the run's end. A last interval
+**horizon**: the next fault's start (its impact is not this fault's: an interval overlapping it, beyond a few
+ms of timer jitter, is not judged for this one) or the run's end. A last interval
 shorter than half the others (the run's partial tail) is not judged.
 
 Three outcomes (:class:`Recovery` ``state``): ``recovered``; ``never`` (the last judged interval before
@@ -181,6 +181,10 @@ class Impact:
 RECOVERED, NEVER, UNMEASURED = "recovered", "never", "unmeasured"
 EDGE_TOLERANCE = 0.25
 """Of an interval: how far a window's length or a horizon may be missed by interval edges."""
+HORIZON_JITTER = 0.02
+"""Of an interval: how far one may end past the next fault's start and still be judged. Interval cuts
+and faults fire on the same clock a few ms apart (a fault "at 6 s" after the cut "at 6 s"); more than
+this is a real overlap with the next fault, which is not this fault's to be judged on."""
 PARTIAL_TAIL = 0.5
 """A last interval shorter than this share of the others is the run's partial tail: not judged."""
 
@@ -240,9 +244,9 @@ def settling(
         tol = EDGE_TOLERANCE * iv.interval_s
         if iv.t_s <= end_s + 1e-9:
             continue  # over before the fault ended
-        if horizon_s is not None and iv.t_s > horizon_s + 1e-9:
-            # Overlapping the next fault's start at all: what it saw may be that fault's doing, and a
-            # bad interval charged here would turn a recovery that did not fit into `never`.
+        if horizon_s is not None and iv.t_s > horizon_s + HORIZON_JITTER * iv.interval_s:
+            # Overlapping the next fault's start: what it saw may be that fault's doing, and a bad
+            # interval charged here would turn a recovery that did not fit into `never`.
             break
         judged += 1
         last_ok = goals.healthy(iv)
