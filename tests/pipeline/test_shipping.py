@@ -118,3 +118,21 @@ def test_a_sighting_before_its_workers_delta_waits_for_it() -> None:
     reconciler.observe([])
     result = reconciler.result(400)
     assert (result.sent, result.delivered, result.unexpected) == (2, 1, 0)
+
+
+def test_a_key_tracked_again_after_its_slot_shipped_ships_its_new_outcome() -> None:
+    worker, mirror = Tracker("w1"), Tracker("w1")
+    shipper = TrackShipper(worker)
+    _, slot = worker.track_slot("job-1", 100)
+    worker.settle(slot, True)
+    delta = shipper.take()
+    assert delta is not None
+    apply_delta(mirror, delta)
+    _, again = worker.track_slot("job-1", 200)  # the same key sent once more: its first slot, settled anew
+    assert again == slot
+    worker.settle(again, False)
+    delta = shipper.take()
+    assert delta is not None and delta.updated.tolist() == [slot]
+    apply_delta(mirror, delta)
+    assert np.array_equal(mirror.states, worker.states) and mirror.repeated == worker.repeated == 1
+    assert shipper.take() is None  # nothing changed since

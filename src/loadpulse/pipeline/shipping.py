@@ -59,6 +59,12 @@ class TrackShipper:
         self._open_sent = np.zeros(0, dtype=np.int64)
         self._open_states = np.zeros(0, dtype=np.uint8)
         self._repeated = 0
+        # A key tracked again settles its (first) slot once more, possibly after the slot was shipped as
+        # settled: such slots are watched for the rest of the run (few: only repeated keys).
+        self._watch = np.zeros(0, dtype=np.int64)
+        self._watch_sent = np.zeros(0, dtype=np.int64)
+        self._watch_states = np.zeros(0, dtype=np.uint8)
+        self._repeats_seen = 0
 
     def take(self) -> TrackedDelta | None:
         """What changed since the last call; None when nothing did."""
@@ -73,19 +79,25 @@ class TrackShipper:
         cur_sent = sent_all[self._open]
         cur_states = states_all[self._open]
         changed = (cur_sent != self._open_sent) | (cur_states != self._open_states)
-        if not sent.size and not changed.any() and t.repeated == self._repeated:
+        self._watch_repeats(first)
+        w_sent, w_states = sent_all[self._watch], states_all[self._watch]
+        w_changed = (w_sent != self._watch_sent) | (w_states != self._watch_states)
+        if not sent.size and not changed.any() and not w_changed.any() and t.repeated == self._repeated:
             return None
+        upd = np.concatenate([self._open[changed], self._watch[w_changed]])
+        upd, at = np.unique(upd, return_index=True)  # a slot both open and watched is shipped once
         delta = TrackedDelta(
             t.prefix,
             first,
             sent,
             states,
             keys,
-            self._open[changed],
-            cur_sent[changed],
-            cur_states[changed],
+            upd,
+            np.concatenate([cur_sent[changed], w_sent[w_changed]])[at],
+            np.concatenate([cur_states[changed], w_states[w_changed]])[at],
             t.repeated,
         )
+        self._watch_sent, self._watch_states = w_sent, w_states
         self._repeated = t.repeated
         # Still open: shipped earlier and not settled yet, or new and not settled yet.
         new_slots = np.arange(first, n, dtype=np.int64)
@@ -96,6 +108,23 @@ class TrackShipper:
         self._open, self._open_sent, self._open_states = slots[still], all_sent[still], all_states[still]
         self._shipped = n
         return delta
+
+    def _watch_repeats(self, first: int) -> None:
+        """Start watching the slots of keys tracked again since the last cut (those already shipped: the
+        new ones ship whole anyway, and are watched from this cut on)."""
+        t = self.tracker
+        fresh = np.asarray(t.repeated_slots[self._repeats_seen :], dtype=np.int64)
+        self._repeats_seen = len(t.repeated_slots)
+        fresh = np.setdiff1d(fresh, self._watch)
+        if not fresh.size:
+            return
+        shipped = fresh < first
+        # Slots already shipped are marked as never shipped (state 255), so their current state goes now.
+        self._watch = np.concatenate([self._watch, fresh])
+        self._watch_sent = np.concatenate([self._watch_sent, t.sent_ns[fresh]])
+        states = t.states[fresh].copy()
+        states[shipped] = np.uint8(255)
+        self._watch_states = np.concatenate([self._watch_states, states])
 
 
 def apply_delta(mirror: Tracker, delta: TrackedDelta) -> None:

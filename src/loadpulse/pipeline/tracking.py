@@ -77,7 +77,17 @@ def normalize_id(item: object) -> str:
 class Tracker:
     """Items one process sent, by slot; see the module docstring for the id format and memory."""
 
-    __slots__ = ("_head", "_key_slots", "_keys", "_n", "_sent", "_state", "prefix", "repeated")
+    __slots__ = (
+        "_head",
+        "_key_slots",
+        "_keys",
+        "_n",
+        "_sent",
+        "_state",
+        "prefix",
+        "repeated",
+        "repeated_slots",
+    )
 
     def __init__(self, prefix: str, capacity: int = 1024) -> None:
         if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
@@ -97,6 +107,8 @@ class Tracker:
         self._key_slots = array("q")
         """Slot of each key, by the key's ordinal in ``_keys`` (increasing, as slots are taken in order)."""
         self.repeated = 0
+        self.repeated_slots: list[int] = []
+        """The slot of each key tracked again, in order: its request settles the slot once more (rare)."""
         """System-assigned keys tracked again: the first send time is kept, the repeat only counted."""
 
     def __len__(self) -> int:
@@ -157,7 +169,9 @@ class Tracker:
         ordinal, new = self._keys.add(text)
         if not new:
             self.repeated += 1
-            return text, self._key_slots[ordinal]
+            slot = self._key_slots[ordinal]
+            self.repeated_slots.append(slot)
+            return text, slot
         slot = self._take(sent_ns, PENDING | KEYED)
         self._key_slots.append(slot)
         return text, slot
