@@ -252,8 +252,9 @@ class HttpClient:
             conn.user = fut
             conn.intended_ns = intended
             session.busy.add(conn)
+            size = len(data)
             for r in recs:
-                r.rec.bytes_out += len(data)
+                r.rec.bytes_out += size
             conn.send(data, plan.head)
             try:
                 failure = await fut

@@ -198,12 +198,11 @@ class ResponseReader:
                 self.truncated = True
 
     def on_message_complete(self) -> None:
-        status = self._parser.get_status_code()
+        status = self.status  # set by on_headers_complete, which llhttp always calls first
         if 100 <= status < 200 and status != 101:
             return  # interim response (100 Continue, 103 Early Hints): the real one follows
         if self._head:
             return
-        self.status = status
         self.keep_alive = self._parser.should_keep_alive()
         self.complete = True
 
