@@ -316,7 +316,7 @@ def test_sighup_is_treated_like_sigterm(tmp_path: Path, targets: tuple[str, str]
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    time.sleep(3.0)  # past the CLI's imports, even on a loaded machine
     proc.send_signal(signal.SIGHUP)
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 130, err
