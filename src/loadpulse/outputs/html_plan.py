@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from loadpulse.outputs.files import write_text_atomic
-from loadpulse.outputs.html_report import _embed_json, _static, render_html
+from loadpulse.outputs.html_page import page
+from loadpulse.outputs.html_report import render_html
 from loadpulse.results.document import Results
 from loadpulse.results.format import bidi_safe
 from loadpulse.results.plan_outcome import PlanOutcome, comparison_row
@@ -102,28 +103,16 @@ def render_plan_html(plan: PlanOutcome, reports: ReportSpool | None = None) -> s
     """The page; ``reports``: the runs' own reports (a run without one gets a section without a frame)."""
     title = f"loadpulse plan {plan.name}"
     sections = [_section(r.index, reports.report(r.index) if reports else None) for r in plan.runs]
-    return "\n".join(
-        [
-            "<!doctype html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            # As the run report: nothing fetched; the runs' reports are srcdoc frames (no fetch either).
-            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-            "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'\">",
-            f"<title>{html.escape(title)}</title>",
-            f"<style>{_static('uPlot.min.css')}</style>",
-            f"<style>{_static('report.css')}{PLAN_CSS}</style>",
-            "</head><body>",
-            '<main id="plan"><noscript>This report draws its charts with JavaScript.</noscript></main>',
-            *sections,
-            f'<script type="application/json" id="loadpulse-plan">{_embed_json(plan_data(plan))}</script>',
-            f"<script>/* uPlot {_static('uPlot.LICENSE').splitlines()[0]} (MIT, see below) */\n"
-            f"{_static('uPlot.iife.min.js')}</script>",
-            f"<script>{_static('charts.js')}</script>",
-            f"<script>{_static('report_plan.js')}</script>",
-            f"<!-- uPlot licence:\n{html.escape(_static('uPlot.LICENSE'))}\n-->",
-            "</body></html>",
-        ]
+    # The runs' reports are srcdoc frames (no fetch either), after the page's own main element.
+    return page(
+        title,
+        "loadpulse-plan",
+        plan_data(plan),
+        ["report_plan.js"],
+        main_id="plan",
+        extra_css=PLAN_CSS,
+        body=sections,
+        frames=True,
     )
 
 

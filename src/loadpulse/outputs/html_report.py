@@ -7,9 +7,6 @@ or a script said (names, URLs, error texts) is shown as text, never interpreted 
 
 from __future__ import annotations
 
-import html
-import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +18,13 @@ from loadpulse.outputs.contract import OutputParams
 from loadpulse.outputs.file_report import FileReport
 from loadpulse.outputs.files import write_text_atomic
 from loadpulse.outputs.html_faults import fault_chart_data
+from loadpulse.outputs.html_page import page
 from loadpulse.outputs.html_pipeline import pipeline_chart_data
 from loadpulse.results.document import Results
 from loadpulse.results.format import bidi_safe
 
 SPECTRUM_X = [round(x, 3) for x in np.arange(0.0, 4.0001, 0.05)]
 """Percentile spectrum abscissa: x = -log10(1 - q), 0 (p0) to 4 (p99.99)."""
-
-
-def _static(name: str) -> str:
-    return (resources.files("loadpulse.outputs") / "static" / name).read_text(encoding="utf-8")
 
 
 def _columns(results: Results) -> dict[str, Any]:
@@ -90,41 +84,10 @@ def report_data(results: Results) -> dict[str, Any]:
     }
 
 
-def _embed_json(data: dict[str, Any]) -> str:
-    # Escaping '<', '>' and '&' keeps '</script>' or '<!--' inside any string from ending the element.
-    return json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def render_html(results: Results) -> str:
-    s = results.summary
-    title = f"loadpulse report {s.get('run_id', '')}"
-    return "\n".join(
-        [
-            "<!doctype html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            # No network at all: every resource is inline, and the policy forbids fetching anything.
-            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-            "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">",
-            f"<title>{html.escape(title)}</title>",
-            f"<style>{_static('uPlot.min.css')}</style>",
-            f"<style>{_static('report.css')}</style>",
-            "</head><body>",
-            '<main id="report"><noscript>This report draws its charts with JavaScript.</noscript></main>',
-            '<script type="application/json" id="loadpulse-data">'
-            f"{_embed_json(report_data(results))}</script>",
-            f"<script>/* uPlot {_static('uPlot.LICENSE').splitlines()[0]} (MIT, see below) */\n"
-            f"{_static('uPlot.iife.min.js')}</script>",
-            f"<script>{_static('charts.js')}</script>",
-            f"<script>{_static('report_pipeline.js')}</script>",
-            f"<script>{_static('report_workers.js')}</script>",
-            f"<script>{_static('report_faults.js')}</script>",
-            f"<script>{_static('report_drift.js')}</script>",
-            f"<script>{_static('report.js')}</script>",
-            f"<!-- uPlot licence:\n{html.escape(_static('uPlot.LICENSE'))}\n-->",
-            "</body></html>",
-        ]
-    )
+    title = f"loadpulse report {results.summary.get('run_id', '')}"
+    scripts = ["report_pipeline.js", "report_workers.js", "report_faults.js", "report_drift.js", "report.js"]
+    return page(title, "loadpulse-data", report_data(results), scripts)
 
 
 def write_html(results: Results, path: str | Path) -> None:

@@ -5,18 +5,8 @@
   var data = JSON.parse(document.getElementById("loadpulse-data").textContent);
   var s = data.summary, root = document.getElementById("report");
 
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function add(parent, child) { parent.appendChild(child); return child; }
-  function num(v, digits) {
-    if (v === null || v === undefined) return "–";
-    return Number(v).toLocaleString("en-US", { maximumFractionDigits: digits === undefined ? 1 : digits });
-  }
-  function ms(v) { return v === null || v === undefined ? "–" : (v < 10 ? num(v, 3) : num(v, 1)) + " ms"; }
+  var el = LoadpulseDom.el, add = LoadpulseDom.add, num = LoadpulseDom.num;
+  function ms(v) { return LoadpulseDom.ms(v, 3, 1); }
   function table(parent, headers, rows) {
     var t = add(parent, el("table")), tr = add(add(t, el("thead")), el("tr"));
     headers.forEach(function (h) { add(tr, el("th", null, h)); });

@@ -6,18 +6,8 @@
   var c = doc.capacity, root = document.getElementById("report");
   var vus = c.unit === "VUs";
 
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function add(parent, child) { parent.appendChild(child); return child; }
-  function num(v, digits) {
-    if (v === null || v === undefined) return "–";
-    return Number(v).toLocaleString("en-US", { maximumFractionDigits: digits === undefined ? 1 : digits });
-  }
-  function ms(v) { return v === null || v === undefined ? "–" : (v < 10 ? num(v, 2) : num(v, 0)) + " ms"; }
+  var el = LoadpulseDom.el, add = LoadpulseDom.add, num = LoadpulseDom.num;
+  function ms(v) { return LoadpulseDom.ms(v, 2, 0); }
   function unit(v) { return num(v, 1) + (vus ? " VUs" : "/s"); }
 
   // header and answer ------------------------------------------------------------------------------------
