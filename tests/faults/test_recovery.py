@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loadpulse.faults.recovery import Interval, Limit, Objectives, assess, objectives, recovery_time
+from loadpulse.faults.recovery import Interval, Limit, Objectives, assess, impact, objectives, recovery_time
 
 
 def series(p95s: list[float], failed: list[int] | None = None, requests: int = 100) -> list[Interval]:
@@ -185,3 +185,15 @@ def test_an_interval_overlapping_the_next_fault_is_not_judged_for_the_earlier_on
     # interval's cut and the next fault fire a few ms apart on the same clock)
     assert assess(s, 2.0, 2.0, goals, horizon_s=8.0).recovered is False
     assert assess(s, 2.0, 2.0, goals, horizon_s=7.995).recovered is False
+
+
+def test_an_interval_cut_a_moment_after_a_fault_began_is_not_its_impact() -> None:
+    # The cut "at 3 s" came 0.4 ms after the fault "at 3 s" fired: that interval was all before the fault.
+    series = [
+        Interval(t_s=3.0004, interval_s=1.0, requests=17_000, failed=0, p95_ms=0.4, p99_ms=0.5),
+        Interval(t_s=4.0004, interval_s=1.0, requests=80, failed=0, p95_ms=52.0, p99_ms=55.0),
+        Interval(t_s=5.0004, interval_s=1.0, requests=78, failed=1, p95_ms=52.0, p99_ms=57.0),
+        Interval(t_s=6.0004, interval_s=1.0, requests=16_000, failed=0, p95_ms=0.4, p99_ms=0.5),
+    ]
+    hit = impact(series, 3.0, 5.0)
+    assert (hit.requests, hit.errors, hit.p99_ms) == (158, 1, 57.0)

@@ -286,10 +286,16 @@ def recovery_time(
 
 def impact(series: Sequence[Interval], start_s: float, end_s: float) -> Impact:
     """What happened in the intervals overlapping ``[start_s, end_s]`` (the one holding an instant)."""
+
+    # Interval cuts and faults fire on one clock a few ms apart: an interval that merely touches the
+    # fault (it was cut just after the fault began, or began just before it ended) is not the fault's.
+    def overlaps(iv: Interval) -> bool:
+        return min(iv.t_s, end_s) - max(iv.start_s, start_s) > HORIZON_JITTER * iv.interval_s
+
     hit = [
         iv
         for iv in series
-        if (iv.start_s < end_s and iv.t_s > start_s) or (iv.start_s <= start_s <= iv.t_s and end_s <= start_s)
+        if (end_s > start_s and overlaps(iv)) or (iv.start_s <= start_s <= iv.t_s and end_s <= start_s)
     ]
     requests = sum(iv.requests for iv in hit)
     errors = sum(iv.failed for iv in hit)
