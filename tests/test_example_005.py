@@ -80,7 +80,11 @@ def test_seed_000_chaos_random_worker_kills(
     assert all("restarted:" in f["detail"] for f in kills)
     restarted = {int(f["detail"].rsplit("(pid ", 1)[1].rstrip(")")) for f in kills}
     assert len(killed) == 2 and killed <= before | restarted  # the second may pick the first's restart
-    assert all(not f["warnings"] for f in kills), kills
+    # The kills themselves went cleanly (a target found, a restart started). The second kill may only add
+    # that its recovery was not measurable: 3 s of run are left after it, and a busy machine can need most
+    # of them before 2 s of healthy intervals begin.
+    assert not kills[0]["warnings"], kills[0]["warnings"]
+    assert all(w.startswith("recovery not measurable") for w in kills[1]["warnings"]), kills[1]["warnings"]
     # the recovery is reported: the first kill had 6 s of the run to settle in
     assert kills[0]["recovered"] and kills[0]["recovery_s"] is not None and kills[0]["recovery_s"] < 5
     p = s["pipeline"]
