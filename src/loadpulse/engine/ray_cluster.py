@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ EXCLUDES = (
 )
 """Never shipped: version control, virtual environments, caches."""
 CONNECT_TIMEOUT_S = 5.0
+CPU_SETTLE_S = 2.0
 
 
 def import_ray() -> ModuleType:
@@ -147,9 +149,17 @@ class RayCluster:
 
     def cpus(self) -> tuple[int, int]:
         """The cluster's CPUs free now, and in all."""
-        free = self.ray.available_resources().get("CPU", 0)
-        total = self.ray.cluster_resources().get("CPU", 0)
-        return int(free), int(total)
+        total = int(self.ray.cluster_resources().get("CPU", 0))
+        free = int(self.ray.available_resources().get("CPU", 0))
+        # Ray frees a finished job's placement group asynchronously: right after a run (runs back to back
+        # in CI) its CPUs still read as busy for up to a second or so, and `--workers auto` would size
+        # this run on a stale view. A short wait while some CPUs read busy; a cluster really busy with
+        # other jobs only costs this wait once, at start.
+        deadline = time.monotonic() + CPU_SETTLE_S
+        while free < total and time.monotonic() < deadline:
+            time.sleep(0.2)
+            free = int(self.ray.available_resources().get("CPU", 0))
+        return free, total
 
     def bind_host(self) -> str:
         """Where the coordinator listens for its actors: an address of this machine they can reach."""
