@@ -69,6 +69,16 @@ def test_a_tiny_one_liner_run_never_reads_as_more_than_a_core(
             ["--sink", "sql:sqlite:///x.db#SELECT id FROM t", "--track-from", "$.id", "--workers", "2"],
             "--workers with --sink on the one-liner is not supported yet",
         ),
+        (
+            [
+                "--sink",
+                "sql:sqlite:///x.db#SELECT id FROM t",
+                "--track-from",
+                "$.id",
+                "--abort-on-worker-loss",
+            ],
+            "--abort-on-worker-loss applies to --workers (or --cluster) only",
+        ),
     ],
 )
 def test_bad_one_liner_worker_input_is_one_line_exit_2(

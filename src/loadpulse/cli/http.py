@@ -19,6 +19,7 @@ from loadpulse.cli.worker_options import (
     ClusterOpt,
     ReserveCoresOpt,
     WorkersOpt,
+    check_abort_on_loss,
     cluster_session,
     spec_worker_setup,
     worker_count,
@@ -208,6 +209,7 @@ load, at the scenario engine's (lower) top speed."""
             grace_s=parse_duration(grace, "--grace"),
         )
     if tracking is not None and pipeline is not None:
+        check_abort_on_loss(workers, abort_on_worker_loss)
         if cluster is not None or worker_count(workers, reserve_cores) > 1:
             flag = "--cluster" if cluster is not None else "--workers"
             raise BadInput(

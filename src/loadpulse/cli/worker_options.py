@@ -110,7 +110,7 @@ def worker_count(workers: str | None, reserve: int | None, cpus: tuple[int, int]
     return count
 
 
-def _check_abort_on_loss(workers: str | None, abort_on_loss: bool) -> None:
+def check_abort_on_loss(workers: str | None, abort_on_loss: bool) -> None:
     """``--abort-on-worker-loss`` without workers would be silently meaningless: refused, as
     ``--reserve-cores`` without ``auto`` is (``--cluster`` implies ``--workers auto``)."""
     if abort_on_loss and workers is None:
@@ -128,7 +128,7 @@ def worker_setup(
 ) -> WorkerSetup | None:
     """The workers of the run, checked against its plan; None for a single-process run. ``cluster``: they
     are actors of that Ray cluster (one of them is still run there, not here)."""
-    _check_abort_on_loss(workers, abort_on_loss)
+    check_abort_on_loss(workers, abort_on_loss)
     count = worker_count(workers, reserve, cluster.cpus() if cluster is not None else None)
     auto = (workers or "").strip().lower() == "auto"
     # auto asks for as many as are useful: never more than the plan can give each some load
@@ -195,7 +195,7 @@ def spec_worker_setup(
 ) -> WorkerSetup | None:
     """The workers of a one-liner run (``loadpulse http --workers``); None for a single process.
     ``cluster``: they are actors of that Ray cluster (one of them is still run there, not here)."""
-    _check_abort_on_loss(workers, abort_on_loss)
+    check_abort_on_loss(workers, abort_on_loss)
     count = worker_count(workers, reserve, cluster.cpus() if cluster is not None else None)
     auto = (workers or "").strip().lower() == "auto"
     while auto and count > 1 and _empty_spec_worker(spec, count) is not None:
