@@ -30,3 +30,16 @@ class ErrorKind(StrEnum):
     CHECK_FAILED = "check_failed"
     SCRIPT_ERROR = "script_error"
     DROPPED = "dropped"
+    WS_HANDSHAKE = "ws_handshake"
+    """The server did not switch to WebSocket: it answered the upgrade with another HTTP status (not a
+    WebSocket endpoint, refused) or with something that is not an HTTP answer."""
+    WS_ABNORMAL = "ws_abnormal"
+    """A WebSocket connection lost without a close frame (close code 1006): the server died, a proxy cut."""
+    WS_GOING_AWAY = "ws_going_away"
+    """The server closed a WebSocket connection with 1001 (going away) or 1012 (service restart)."""
+    WS_SERVER_ERROR = "ws_server_error"
+    """The server closed a WebSocket connection with 1011 (internal error), 1013 (try again later) or
+    1014 (bad gateway)."""
+    WS_CLOSED = "ws_closed"
+    """The server closed a WebSocket connection with any other code than 1000 (protocol and policy
+    closes, 1005 without a code, application codes 3000-4999); see ``protocols/ws/close_codes.py``."""
