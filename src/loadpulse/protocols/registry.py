@@ -21,6 +21,8 @@ _PROTOCOLS: dict[str, str | SessionFactory] = {
     "http": "loadpulse.protocols.http.plugin:HttpProtocol",
     "timed": "loadpulse.protocols.timed:TimedProtocol",
     "call": "loadpulse.protocols.call:CallProtocol",
+    "ws": "loadpulse.protocols.ws.plugin:WsProtocol",
+    "grpc": "loadpulse.protocols.grpc.plugin:GrpcProtocol",
 }
 
 

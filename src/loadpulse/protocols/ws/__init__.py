@@ -1,0 +1,1 @@
+"""WebSocket (``ctx.ws``): connections, messages and round trips measured like HTTP requests."""

@@ -1,0 +1,408 @@
+"""One open WebSocket connection: what ``async with ctx.ws.connect(...) as ws`` gives the script.
+
+picows calls :class:`Frames` for every frame (in Cython, on the transport's data callback); a message
+ends as a reply to a waiting ``request()`` (its round trip recorded at the arrival), or in the inbox for
+``recv()`` (its gap since the previous such message recorded as a push gap). How the connection ended
+is counted once, on its name, under the kind of its close code (:mod:`.close_codes`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Callable
+from time import perf_counter_ns
+from typing import TYPE_CHECKING, Any
+
+from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
+
+from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.metrics.recorder import NameRecorder
+from loadpulse.protocols.ws.close_codes import ABNORMAL, NORMAL, close_kind, parse_close, valid_close_code
+from loadpulse.protocols.ws.matching import Incoming, Matcher, matcher
+
+if TYPE_CHECKING:
+    from loadpulse.protocols.ws.client import WsClient
+
+INBOX_MAX = 1024
+"""Unread messages kept per connection; older ones are dropped. A subscriber that never calls ``recv()``
+(it only measures the push gaps) costs this much at most, whatever the server pushes."""
+MESSAGE_MAX = 16 * 1024 * 1024
+"""The largest message (and frame) accepted; a bigger one is a protocol error that ends the connection."""
+CLOSE_WAIT_S = 2.0
+"""How long ``close()`` waits for the server's close frame before dropping the connection."""
+_TEXT, _BINARY, _CONT = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION
+_PONG, _CLOSE = WSMsgType.PONG, WSMsgType.CLOSE
+
+
+class WsError(Exception):
+    """A failure already counted under an error kind; leaving the connection's ``async with`` with it
+    ends the block quietly (the iteration goes on after it), so it is not counted again as a script error."""
+
+    def __init__(self, message: str, connection: WsConnection) -> None:
+        super().__init__(message)
+        self.connection = connection
+
+
+class Closed(WsError):
+    """The connection is closed (or never opened): ``code`` and ``reason`` say how."""
+
+    def __init__(self, connection: WsConnection) -> None:
+        code = connection.close_code
+        why = connection.error or ("closed" if code is None else f"closed with code {code}")
+        reason = f" ({connection.close_reason})" if connection.close_reason else ""
+        super().__init__(f"{connection.name}: {why}{reason}", connection)
+        self.code = code
+        self.reason = connection.close_reason
+
+
+class RequestTimeout(WsError, TimeoutError):
+    """No reply to ``request()`` within its timeout (counted as ``timeout`` on the request's name)."""
+
+
+class Frames(WSListener):
+    """picows' callbacks for one connection, handed straight to it."""
+
+    def __init__(self, conn: WsConnection) -> None:
+        self.conn = conn
+        self._parts: list[bytes] = []
+        self._kind = _TEXT
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        kind = frame.msg_type
+        if frame.fin and (kind is _TEXT or kind is _BINARY):
+            data: str | bytes = (
+                frame.get_payload_as_utf8_text() if kind is _TEXT else frame.get_payload_as_bytes()
+            )
+            self.conn.message(data, frame.payload_size, perf_counter_ns())
+        elif kind is _TEXT or kind is _BINARY or kind is _CONT:
+            self._fragment(kind, frame)
+        elif kind is _PONG:
+            self.conn.pong(perf_counter_ns())
+        elif kind is _CLOSE:
+            self.conn.server_closed(frame.get_payload_as_bytes())
+
+    def _fragment(self, kind: WSMsgType, frame: WSFrame) -> None:
+        if kind is not _CONT:
+            self._kind, self._parts = kind, []
+        self._parts.append(frame.get_payload_as_bytes())
+        if frame.fin:
+            raw = b"".join(self._parts)
+            self._parts = []
+            self.conn.message(
+                raw.decode("utf-8") if self._kind is _TEXT else raw, len(raw), perf_counter_ns()
+            )
+        elif sum(map(len, self._parts)) > MESSAGE_MAX:
+            self._parts = []
+            self.conn.fail(ErrorKind.PROTOCOL.value, f"a message over {MESSAGE_MAX:,} bytes")
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self.conn.disconnected()
+
+
+class Pending:
+    """A request waiting for its reply."""
+
+    __slots__ = ("future", "intended", "match", "rec", "sent")
+
+    def __init__(
+        self, future: asyncio.Future[Any], match: Matcher | None, rec: NameRecorder, sent: int, intended: int
+    ) -> None:
+        self.future = future
+        self.match = match
+        self.rec = rec
+        self.sent = sent
+        self.intended = intended
+
+
+class WsConnection:
+    """``ws`` in ``async with ctx.ws.connect(...) as ws``."""
+
+    Closed = Closed
+    Timeout = RequestTimeout
+
+    def __init__(self, client: WsClient, url: str, name: str, rec: NameRecorder) -> None:
+        self.client = client
+        self.session = client.session
+        self.url = url
+        self.name = name
+        """What the handshake, and how the connection ended, are recorded under."""
+        self.rec = rec
+        self.transport: WSTransport | None = None
+        self.close_code: int | None = None
+        """How the connection ended (1006: without a close frame); None while open."""
+        self.close_reason = ""
+        self.error: str | None = None
+        """The error kind the connection failed with (its connect, or how the server ended it)."""
+        self._closing = False
+        """This side sent its close frame (the script's close(), the run's end)."""
+        self._inbox: deque[str | bytes] = deque(maxlen=INBOX_MAX)
+        self._waiter: asyncio.Future[str | bytes] | None = None
+        self._pending: deque[Pending] = deque()
+        self._pings: deque[tuple[asyncio.Future[float], int, NameRecorder]] = deque()
+        self._last_rx = 0
+        self._gone: asyncio.Future[None] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Open: connected and not closed by either side."""
+        return self.transport is not None and self.close_code is None and not self._closing
+
+    # --- what the script calls -------------------------------------------------------------------------
+
+    async def send(self, message: str | bytes) -> None:
+        """Send a text (``str``) or binary (``bytes``) message."""
+        self._send(message, self.rec)
+
+    async def send_json(self, value: Any) -> None:
+        """Send ``value`` as a JSON text message."""
+        self._send(json.dumps(value, separators=(",", ":")), self.rec)
+
+    async def recv(self, timeout: float | None = None) -> str | bytes:
+        """The next message not claimed by a ``request()`` (text as ``str``, binary as ``bytes``);
+        ``TimeoutError`` after ``timeout`` seconds without one (no timeout by default: the run's end
+        still stops it)."""
+        if self._inbox:
+            return self._inbox.popleft()
+        if self.close_code is not None or self.transport is None:
+            raise Closed(self)
+        if self._waiter is not None:
+            raise RuntimeError(f"{self.name}: another task is already waiting in recv() on this connection")
+        waiter: asyncio.Future[str | bytes] = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        try:
+            if timeout is None:
+                return await waiter
+            async with asyncio.timeout(timeout):
+                return await waiter
+        finally:
+            self._waiter = None
+
+    async def recv_json(self, timeout: float | None = None) -> Any:
+        """The next message, parsed as JSON (``ValueError`` when it is not JSON)."""
+        return json.loads(await self.recv(timeout))
+
+    async def recv_until(
+        self, predicate: Callable[[str | bytes], object], timeout: float | None = None
+    ) -> str | bytes:
+        """The first message ``predicate`` accepts, skipping the others; ``TimeoutError`` when none came
+        within ``timeout`` seconds in all."""
+        if timeout is None:
+            while True:
+                message = await self.recv()
+                if predicate(message):
+                    return message
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await self.recv()
+                if predicate(message):
+                    return message
+
+    async def request(
+        self, message: Any, match: object = None, timeout: float | None = None, name: str | None = None
+    ) -> str | bytes:
+        """Send ``message`` (``str``, ``bytes``, or a dict/list sent as JSON) and return its reply, the round
+        trip recorded under ``name`` (default: the connection's name + `` request``). ``match`` says which
+        message is the reply (:mod:`.matching`). No reply within ``timeout`` (default: the run's timeout)
+        is a ``timeout`` failure, raised as :class:`RequestTimeout`."""
+        client = self.client
+        rec = client.recorder_of(name or f"{self.name} request")
+        found = matcher(match, message)
+        intended, client.intended_ns = client.intended_ns, 0
+        data = json.dumps(message, separators=(",", ":")) if isinstance(message, dict | list) else message
+        future: asyncio.Future[str | bytes] = asyncio.get_running_loop().create_future()
+        sent = perf_counter_ns()
+        self._send(data, rec)
+        entry = Pending(future, found, rec, sent, intended)
+        self._pending.append(entry)
+        self.session.in_flight_count += 1
+        try:
+            async with asyncio.timeout(self.session.settings.timeout_s if timeout is None else timeout):
+                return await future
+        except TimeoutError:
+            if future.done():  # answered as the timeout fired: the reply counts
+                return future.result()
+            now = perf_counter_ns()
+            rec.lat.append((now - (intended or sent)) // 1000)
+            rec.svc.append((now - sent) // 1000)
+            rec.error(ErrorKind.TIMEOUT.value)
+            raise RequestTimeout(f"{name or self.name}: no reply to request() in time", self) from None
+        finally:
+            if not future.done():  # timed out or cancelled: no later message may claim it
+                self._drop_pending(entry)
+
+    async def ping(self, timeout: float | None = None) -> float:
+        """Send a ping and return the milliseconds until its pong, recorded under the connection's
+        name + `` ping``."""
+        transport = self._open_transport()
+        rec = self.client.recorder_of(f"{self.name} ping")
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        sent = perf_counter_ns()
+        transport.send_ping()
+        self._pings.append((future, sent, rec))
+        try:
+            async with asyncio.timeout(self.session.settings.timeout_s if timeout is None else timeout):
+                return await future
+        except TimeoutError:
+            rec.error(ErrorKind.TIMEOUT.value)
+            raise RequestTimeout(f"{self.name}: no pong within the timeout", self) from None
+
+    async def close(self, code: int = NORMAL, reason: str = "") -> None:
+        """Close with ``code`` (1000 by default) and wait (a moment at most) for the server's close."""
+        if not valid_close_code(code):
+            raise ValueError(f"close code {code!r} cannot be sent: use 1000-1003, 1007-1014 or 3000-4999")
+        transport = self.transport
+        if transport is None or self.close_code is not None:
+            return
+        if not self._closing:
+            self._closing = True
+            transport.send_close(WSCloseCode(code), reason.encode())
+        gone = self._gone = self._gone or asyncio.get_running_loop().create_future()
+        try:
+            async with asyncio.timeout(CLOSE_WAIT_S):
+                await asyncio.shield(gone)
+        except TimeoutError:
+            transport.disconnect(False)
+
+    def abort(self) -> None:
+        """Drop the connection now (the run ended or the script's task was cancelled)."""
+        transport = self.transport
+        if transport is not None and self.close_code is None:
+            if not self._closing:
+                self._closing = True
+                transport.send_close(WSCloseCode.GOING_AWAY)
+            transport.disconnect()
+
+    # --- what picows' callbacks call ---------------------------------------------------------------------
+
+    def message(self, data: str | bytes, size: int, now: int) -> None:
+        self.session.count_in(size)
+        pending = self._pending
+        if pending:
+            first = pending[0]
+            if first.match is None:
+                pending.popleft()
+                self._answer(first, data, size, now)
+                return
+            incoming = Incoming(data)
+            for entry in pending:
+                if entry.match is None or entry.match(incoming):
+                    pending.remove(entry)
+                    self._answer(entry, data, size, now)
+                    return
+        self.rec.bytes_in += size
+        if self._last_rx:
+            self.session.gaps.append((now - self._last_rx) / 1e6)
+        self._last_rx = now
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(data)
+        else:
+            self._inbox.append(data)
+
+    def pong(self, now: int) -> None:
+        while self._pings:
+            future, sent, rec = self._pings.popleft()
+            if not future.done():  # else timed out: this pong is that ping's, late
+                elapsed = now - sent
+                rec.lat.append(elapsed // 1000)
+                rec.svc.append(elapsed // 1000)
+                rec.done += 1
+                future.set_result(elapsed / 1e6)
+                return
+
+    def server_closed(self, payload: bytes) -> None:
+        code, reason = parse_close(payload)
+        self.close_code, self.close_reason = code, reason
+        transport = self.transport
+        if not self._closing:  # the server began the close: answer it, and count how it ended
+            self._closing = True
+            kind = None if self.session.closing else close_kind(code)
+            if kind is not None:
+                self.error = kind
+                self.rec.error(kind)
+            if transport is not None:
+                transport.send_close(WSCloseCode(code if valid_close_code(code) else NORMAL))
+        if transport is not None:
+            transport.disconnect()
+        self._end(close_kind(code) or ErrorKind.WS_CLOSED.value)
+
+    def fail(self, kind: str, detail: str) -> None:
+        """A protocol failure on our side of the connection: counted, and the connection dropped."""
+        if self.close_code is None:
+            self.close_code, self.close_reason, self.error = ABNORMAL, detail, kind
+            self.rec.error(kind)
+            self._closing = True
+            if self.transport is not None:
+                self.transport.disconnect(False)
+            self._end(kind)
+
+    def disconnected(self) -> None:
+        self.session.opened.discard(self)
+        if self.close_code is None:
+            self.close_code = ABNORMAL
+            if not self._closing and not self.session.closing:
+                self.error = ErrorKind.WS_ABNORMAL.value
+                self.rec.error(self.error)
+        self._end(close_kind(self.close_code) or ErrorKind.WS_CLOSED.value)
+        if self._gone is not None and not self._gone.done():
+            self._gone.set_result(None)
+
+    # --- inside ------------------------------------------------------------------------------------------
+
+    def _open_transport(self) -> WSTransport:
+        transport = self.transport
+        if transport is None or self.close_code is not None or self._closing:
+            raise Closed(self)
+        return transport
+
+    def _send(self, data: str | bytes, rec: NameRecorder) -> None:
+        transport = self._open_transport()
+        if isinstance(data, str):
+            raw = data.encode()
+            transport.send(_TEXT, raw)
+        elif isinstance(data, bytes | bytearray | memoryview):
+            raw = bytes(data)
+            transport.send(_BINARY, raw)
+        else:
+            raise TypeError(
+                f"{self.name}: send() takes str (text) or bytes (binary), not {type(data).__name__}; "
+                "send_json() for other values"
+            )
+        rec.bytes_out += len(raw)
+        self.session.count_out(len(raw))
+
+    def _answer(self, entry: Pending, data: str | bytes, size: int, now: int) -> None:
+        rec = entry.rec
+        rec.lat.append((now - (entry.intended or entry.sent)) // 1000)
+        rec.svc.append((now - entry.sent) // 1000)
+        rec.done += 1
+        rec.bytes_in += size
+        self.session.in_flight_count -= 1
+        if not entry.future.done():
+            entry.future.set_result(data)
+
+    def _drop_pending(self, entry: Pending) -> None:
+        try:
+            self._pending.remove(entry)
+        except ValueError:
+            return
+        self.session.in_flight_count -= 1
+
+    def _end(self, kind: str) -> None:
+        """Wake whoever waits on the connection: the recv() with Closed, each request with a failure."""
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(Closed(self))
+        end_kind = ErrorKind.UNFINISHED.value if self.session.closing else kind
+        while self._pending:
+            entry = self._pending.popleft()
+            self.session.in_flight_count -= 1
+            entry.rec.error(end_kind)
+            if not entry.future.done():
+                entry.future.set_exception(Closed(self))
+        while self._pings:
+            future, _, _ = self._pings.popleft()
+            if not future.done():
+                future.set_exception(Closed(self))

@@ -1,0 +1,94 @@
+"""WebSocket as a protocol session (``ctx.ws``): the run's connections, counters and warnings.
+
+Messages and bytes each way are custom counters and the gaps between pushed messages a custom trend, fed
+straight into the run's metrics recorder (the same buffers ``ctx.counter`` and ``ctx.trend`` fill), so
+reports, thresholds, history and the merge across workers carry them like any user metric.
+"""
+
+from __future__ import annotations
+
+import ssl
+from array import array
+
+from loadpulse.metrics.recorder import Recorder
+from loadpulse.protocols.http.connect import make_ssl_context
+from loadpulse.protocols.session import SessionSettings
+from loadpulse.protocols.ws.client import WsClient
+from loadpulse.protocols.ws.connection import WsConnection
+
+MSGS_SENT = "ws_msgs_sent"
+MSGS_RECEIVED = "ws_msgs_received"
+BYTES_SENT = "ws_bytes_sent"
+BYTES_RECEIVED = "ws_bytes_received"
+PUSH_GAP = "ws_push_gap"
+"""Milliseconds between two messages of one connection that no ``request()`` claimed (a feed's rhythm)."""
+COUNTERS = (MSGS_SENT, MSGS_RECEIVED, BYTES_SENT, BYTES_RECEIVED)
+MAX_WARNED = 20
+"""Distinct connect failures described in the warnings; the rest are in the error counts only."""
+
+
+class WsProtocol:
+    def __init__(self, settings: SessionSettings, recorder: Recorder) -> None:
+        self.settings = settings
+        self.recorder = recorder
+        self.opened: set[WsConnection] = set()
+        self.in_flight_count = 0
+        self.closing = False
+        """The run is over: what ends now is the run's doing, not the server's."""
+        self._ssl: ssl.SSLContext | None = None
+        self._warned: set[tuple[str, str]] = set()
+        metrics = recorder.metrics
+        for counter in COUNTERS:
+            metrics.declare(counter, "counter")
+        metrics.declare(PUSH_GAP, "trend")
+        # The recorder's own dict and buffer, emptied in place at each cut (never replaced): updated here
+        # per message without a call into it.
+        self._counters = metrics.counters
+        gaps = metrics.trends.get(PUSH_GAP)
+        if gaps is None:
+            gaps = array("d")
+            if PUSH_GAP in metrics.kinds:  # not grouped away past the cap on custom metrics
+                metrics.trends[PUSH_GAP] = gaps
+        self.gaps = gaps
+
+    async def prepare(self) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def client(self) -> WsClient:
+        return WsClient(self)
+
+    def in_flight(self) -> int:
+        return self.in_flight_count
+
+    def connection_count(self) -> int:
+        return len(self.opened)
+
+    def close(self) -> None:
+        self.closing = True
+        for conn in list(self.opened):
+            conn.abort()
+
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = make_ssl_context(self.settings.insecure)
+        return self._ssl
+
+    def count_in(self, size: int) -> None:
+        counters = self._counters
+        counters[MSGS_RECEIVED] = counters.get(MSGS_RECEIVED, 0.0) + 1
+        counters[BYTES_RECEIVED] = counters.get(BYTES_RECEIVED, 0.0) + size
+
+    def count_out(self, size: int) -> None:
+        counters = self._counters
+        counters[MSGS_SENT] = counters.get(MSGS_SENT, 0.0) + 1
+        counters[BYTES_SENT] = counters.get(BYTES_SENT, 0.0) + size
+
+    def warn_once(self, kind: str, url: str, detail: str) -> None:
+        key = (kind, url)
+        if key in self._warned or len(self._warned) >= MAX_WARNED:
+            return
+        self._warned.add(key)
+        self.settings.warnings.append(f"{kind} connecting to {url}: {detail}")

@@ -1,0 +1,108 @@
+"""A lean WebSocket server on picows for the tests and ``bench/ws_vs_k6.py``: echo, push, close, drop.
+
+    python tests/protocols/ws/lean_server.py [PORT]     # prints 'listening on PORT' when ready
+
+Paths: ``/echo`` echoes every message (text as text, binary as binary); ``/feed?every_ms=N`` pushes
+``{"seq": n}`` every N ms; ``/close?code=C`` closes with code C after the first message it gets;
+``/drop`` drops the TCP connection (no close frame) after the first message. Anything else: 404.
+A separate process from the load generator, as a real target would be, so the two never share a loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import sys
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from picows import (
+    WSCloseCode,
+    WSFrame,
+    WSListener,
+    WSMsgType,
+    WSTransport,
+    WSUpgradeRequest,
+    ws_create_server,
+)
+
+
+class Echo(WSListener):
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        kind = frame.msg_type
+        if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
+            transport.send(kind, frame.get_payload_as_memoryview())
+        elif kind is WSMsgType.CLOSE:
+            transport.send_close(frame.get_close_code())
+            transport.disconnect()
+
+
+class Feed(WSListener):
+    def __init__(self, every_s: float) -> None:
+        self.every_s = every_s
+        self.task: asyncio.Task[None] | None = None
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self.task = asyncio.get_running_loop().create_task(self.push(transport))
+
+    async def push(self, transport: WSTransport) -> None:
+        seq = 0
+        while True:
+            await asyncio.sleep(self.every_s)
+            seq += 1
+            transport.send(WSMsgType.TEXT, b'{"seq": %d}' % seq)
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if frame.msg_type is WSMsgType.CLOSE:
+            transport.send_close(frame.get_close_code())
+            transport.disconnect()
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+
+class CloseAfterOne(WSListener):
+    def __init__(self, code: int | None) -> None:
+        self.code = code
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if frame.msg_type is WSMsgType.CLOSE:
+            transport.disconnect()
+        elif self.code is None:  # /drop: the process dies, the proxy cuts: no close frame at all
+            transport.underlying_transport.abort()
+        else:
+            transport.send_close(WSCloseCode(self.code), b"closed by the test server")
+            transport.disconnect()
+
+
+def route(request: WSUpgradeRequest) -> Any:
+    parts = urlsplit(request.path.decode())
+    query = parse_qs(parts.query)
+    if parts.path == "/echo":
+        return Echo()
+    if parts.path == "/feed":
+        return Feed(float(query.get("every_ms", ["100"])[0]) / 1000)
+    if parts.path == "/close":
+        return CloseAfterOne(int(query.get("code", ["1000"])[0]))
+    if parts.path == "/drop":
+        return CloseAfterOne(None)
+    return None
+
+
+async def main(port: int) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the 10,000-connection test
+    server = await ws_create_server(route, "127.0.0.1", port, backlog=4096)
+    print(f"listening on {server.sockets[0].getsockname()[1]}", flush=True)
+    await server.serve_forever()
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover
+        pass
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
