@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from loadpulse.demo.knobs import Knobs
+from loadpulse.demo.live_feed import websocket_routes
 from loadpulse.demo.store import MessageStore
 from loadpulse.demo.workers import WorkerPool
 
@@ -46,7 +47,7 @@ def create_app(
     async def index(request: Request) -> Response:
         return PlainTextResponse(
             "loadpulse demo target: GET /health, POST /api/messages, GET /api/messages/{id}, "
-            "GET|PUT /_knobs\n"
+            "GET|PUT /_knobs, WebSocket /ws/echo and /ws/feed\n"
         )
 
     async def health(request: Request) -> Response:
@@ -117,6 +118,7 @@ def create_app(
             Route("/api/messages/{id}", get_message),
             Route("/_knobs", get_knobs, methods=["GET"]),
             Route("/_knobs", put_knobs, methods=["PUT"]),
+            *websocket_routes(lambda: pool().health()),
         ],
         lifespan=lifespan,
     )
