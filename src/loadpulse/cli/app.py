@@ -13,6 +13,7 @@ from loadpulse.cli.capacity import capacity
 from loadpulse.cli.compare import compare
 from loadpulse.cli.console import fail
 from loadpulse.cli.demo import demo
+from loadpulse.cli.grpc import grpc
 from loadpulse.cli.history import history, show
 from loadpulse.cli.http import http
 from loadpulse.cli.live_options import expand_optional_values
@@ -52,6 +53,7 @@ def root(
 
 
 app.command("http")(http)
+app.command("grpc")(grpc)
 app.command("run")(run)
 app.command("demo")(demo)
 app.command("report")(report)

@@ -43,3 +43,20 @@ class ErrorKind(StrEnum):
     WS_CLOSED = "ws_closed"
     """The server closed a WebSocket connection with any other code than 1000 (protocol and policy
     closes, 1005 without a code, application codes 3000-4999); see ``protocols/ws/close_codes.py``."""
+    H2_RST_STREAM = "h2_rst_stream"
+    """HTTP/2: the server reset the stream (RST_STREAM) before its response ended. REFUSED_STREAM before
+    any response byte is resent instead (twice at most: the server did not process it)."""
+    H2_GOAWAY = "h2_goaway"
+    """HTTP/2: the server's GOAWAY ended the stream: an error GOAWAY, the connection closed after a GOAWAY
+    with the stream unanswered, or a stream above the GOAWAY's last id that could not be resent (twice)."""
+
+
+GRPC_STATUS_PREFIX = "grpc_"
+"""A gRPC call that ends with a status other than OK is counted as ``grpc_<status>``: the status code's name
+in lower case, one kind per code of the gRPC spec (``grpc_cancelled``, ``grpc_unknown``,
+``grpc_invalid_argument``, ``grpc_deadline_exceeded`` (the call's deadline: ``--timeout`` or its own),
+``grpc_not_found``, ``grpc_already_exists``, ``grpc_permission_denied``, ``grpc_resource_exhausted``,
+``grpc_failed_precondition``, ``grpc_aborted``, ``grpc_out_of_range``, ``grpc_unimplemented``,
+``grpc_internal``, ``grpc_unavailable`` (a refused or lost connection too), ``grpc_data_loss``,
+``grpc_unauthenticated``). A family rather than 16 members: each is the code's own name, made in one place
+(``protocols/grpc/plugin.py``)."""

@@ -1,0 +1,72 @@
+"""The scenario `loadpulse grpc` runs: one call per iteration, described by ``ctx.env["LOADPULSE_GRPC"]``.
+
+A scenario file, loaded by path like a user's, so the one-liner crosses to ``--workers`` processes and Ray
+actors the way any scenario does (a PlanRef: this file's path and the command line's options). The call
+travels as plain data in the options' env: target, method, the request as JSON, and the compiled protos as
+a serialized FileDescriptorSet, so a worker needs neither the .proto files nor protoc.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from loadpulse.protocols.grpc.protos import Protos
+from loadpulse.protocols.grpc.stream import GAP_MS, MESSAGES
+from loadpulse.scenario.api import task
+
+ENV = "LOADPULSE_GRPC"
+
+metrics = {GAP_MS: "trend", MESSAGES: "trend"}
+"""Declared so that thresholds may name them (``-t 'grpc_stream_gap_ms.p95 < 50'``)."""
+
+_prepared: dict[str, Any] = {}
+
+
+def describe(
+    target: str, method: str, data: str, protos: Protos, name: str, metadata: list[list[str]]
+) -> str:
+    """The env value this scenario reads."""
+    return json.dumps(
+        {
+            "target": target,
+            "method": method,
+            "data": data,
+            "protos": base64.b64encode(protos.descriptor_set).decode("ascii"),
+            "origin": protos.origin,
+            "name": name,
+            "metadata": metadata,
+        }
+    )
+
+
+def _prepare(text: str) -> dict[str, Any]:
+    d = json.loads(text)
+    protos = Protos(base64.b64decode(d["protos"]), d["origin"])
+    method = protos.method(d["method"])
+    return {
+        "target": d["target"],
+        "protos": protos,
+        "method": method.name,
+        "request": method.message(d["data"]),
+        "stream": method.server_streaming,
+        "name": d["name"],
+        "metadata": tuple((k, v) for k, v in d["metadata"]) or None,
+    }
+
+
+@task(name="grpc")
+async def grpc_call(ctx: Any) -> None:
+    text = ctx.env[ENV]
+    call = _prepared.get(text)
+    if call is None:
+        call = _prepared[text] = _prepare(text)
+    target = ctx.grpc(call["target"], call["protos"])
+    if call["stream"]:
+        async for _ in target.stream(
+            call["method"], call["request"], name=call["name"], metadata=call["metadata"]
+        ):
+            pass
+    else:
+        await target.call(call["method"], call["request"], name=call["name"], metadata=call["metadata"])

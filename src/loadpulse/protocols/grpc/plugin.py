@@ -1,0 +1,267 @@
+"""``ctx.grpc``: unary and server-streaming gRPC calls on grpc.aio (C-core), measured like HTTP requests.
+
+    echo = ctx.grpc("127.0.0.1:50051", protos)          # protos: load_protos(...), a *_pb2 module, a path
+    r = await echo.call("Echo/Say", {"text": "hi"})      # r.ok, r.code, r.message, r.json()
+    async for item in echo.stream("Echo/Feed", {"count": 10}):
+        ...
+
+A call ends as a :class:`Reply` rather than an exception, as an HTTP request ends as a Response: a status
+other than OK is counted under ``grpc_<status>`` (``grpc_unavailable``, ``grpc_deadline_exceeded`` …, see
+:mod:`loadpulse.metrics.error_kinds`) and the script decides whether to go on. The deadline is the run's
+``--timeout`` unless a call gives its own. One grpc.aio channel (one HTTP/2 connection) per target and
+process carries every VU's calls, on the run's event loop (uvloop included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from time import perf_counter_ns
+from types import ModuleType
+from typing import Any
+
+from loadpulse.errors import BadInput
+from loadpulse.metrics.error_kinds import GRPC_STATUS_PREFIX, ErrorKind
+from loadpulse.metrics.recorder import NameRecorder, Recorder
+from loadpulse.protocols.grpc.protos import Method, Protos, compile_protos, protos_of_modules, require_grpc
+from loadpulse.protocols.grpc.stream import Stream
+from loadpulse.protocols.session import NAME_CACHE_MAX, SessionSettings
+
+_UNFINISHED = ErrorKind.UNFINISHED.value
+
+
+class GrpcProtocol:
+    def __init__(self, settings: SessionSettings, recorder: Recorder) -> None:
+        require_grpc()
+        import grpc
+
+        self.grpc = grpc
+        self.recorder = recorder
+        self.timeout_s = settings.timeout_s
+        self.running = 0
+        self.channels: dict[str, Any] = {}
+        self.kinds = {code: GRPC_STATUS_PREFIX + code.name.lower() for code in grpc.StatusCode}
+        self._protos: dict[int, tuple[object, Protos]] = {}
+
+    async def prepare(self) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def client(self) -> GrpcClient:
+        return GrpcClient(self)
+
+    def in_flight(self) -> int:
+        return self.running
+
+    def connection_count(self) -> int:
+        return len(self.channels)
+
+    def channel(self, target: str) -> Any:
+        channel = self.channels.get(target)
+        if channel is None:
+            if not isinstance(target, str) or not target or "/" in target.removeprefix("dns:///"):
+                raise BadInput(f"ctx.grpc: target {target!r} is not host:port")
+            channel = self.channels[target] = self.grpc.aio.insecure_channel(target)
+        return channel
+
+    def protos(self, given: object) -> Protos:
+        """``given`` as Protos: a generated module or .proto path(s) are converted once per process."""
+        if isinstance(given, Protos):
+            return given
+        kept = self._protos.get(id(given))
+        if kept is not None and kept[0] is given:
+            return kept[1]
+        if isinstance(given, ModuleType):
+            protos = protos_of_modules([given])
+        elif isinstance(given, str):
+            protos = compile_protos([given])
+        elif isinstance(given, list | tuple) and all(isinstance(m, ModuleType) for m in given):
+            protos = protos_of_modules(given)
+        elif isinstance(given, list | tuple) and all(isinstance(m, str) for m in given):
+            protos = compile_protos(given)
+        else:
+            raise BadInput(
+                f"ctx.grpc: protos must be load_protos(...), a generated *_pb2 module or a .proto path, "
+                f"not {type(given).__name__}"
+            )
+        self._protos[id(given)] = (given, protos)
+        return protos
+
+    def close(self) -> None:
+        channels, self.channels = self.channels, {}
+        for channel in channels.values():
+            _close_now(channel)
+
+
+def _close_now(channel: Any) -> None:
+    """grpc.aio's ``close()`` without a grace never suspends: stepped once, it has cancelled the channel's
+    calls and destroyed it. Run as a task instead, it could be cancelled unstarted as the loop ends."""
+    coro = channel.close()
+    try:
+        coro.send(None)
+    except StopIteration:
+        return
+    coro.close()
+
+
+class GrpcClient:
+    """One VU's ``ctx.grpc``: call it with a target (and the protos) for that target's :class:`GrpcTarget`."""
+
+    __slots__ = ("_names", "_targets", "intended_ns", "on_done", "session")
+
+    def __init__(self, session: GrpcProtocol) -> None:
+        self.session = session
+        self.intended_ns = 0
+        """Set by the engine for an open-model iteration: the next call's latency counts from it."""
+        self.on_done: Callable[[bool], None] | None = None
+        self._targets: dict[tuple[str, int], GrpcTarget] = {}
+        self._names: dict[str, NameRecorder] = {}
+
+    def __call__(self, target: str, protos: object, *, metadata: Any = None) -> GrpcTarget:
+        key = (target, id(protos))
+        found = self._targets.get(key)
+        if found is None or found.given is not protos or metadata is not None:
+            found = GrpcTarget(self, target, protos, metadata)
+            if metadata is None and len(self._targets) < NAME_CACHE_MAX:
+                self._targets[key] = found
+        return found
+
+    def recorder_of(self, name: str) -> NameRecorder:
+        rec = self._names.get(name)
+        if rec is None:
+            rec = self.session.recorder.for_name(name)
+            if len(self._names) < NAME_CACHE_MAX:
+                self._names[name] = rec
+        return rec
+
+
+class GrpcTarget:
+    """The calls of one VU to one target: ``await call(...)`` and ``stream(...)``."""
+
+    __slots__ = ("_calls", "_client", "_metadata", "_protos", "_session", "given", "target")
+
+    def __init__(self, client: GrpcClient, target: str, protos: object, metadata: Any) -> None:
+        self._client = client
+        self._session = client.session
+        self.target = target
+        self.given = protos
+        self._protos = self._session.protos(protos)
+        self._metadata = tuple(metadata.items()) if isinstance(metadata, dict) else metadata
+        self._session.channel(target)
+        self._calls: dict[tuple[str, str | None], tuple[Method, Any, NameRecorder]] = {}
+
+    def _prepared(self, method: str, name: str | None, streaming: bool) -> tuple[Method, Any, NameRecorder]:
+        key = (method, name)
+        found = self._calls.get(key)
+        if found is None:
+            m = self._protos.method(method)
+            if m.client_streaming:
+                raise BadInput(f"gRPC method {m.name} takes a stream of requests: not supported yet")
+            if m.server_streaming != streaming:
+                use = "stream(...)" if m.server_streaming else "await call(...)"
+                raise BadInput(
+                    f"gRPC method {m.name} is {'' if m.server_streaming else 'not '}server-"
+                    f"streaming: use ctx.grpc(...).{use}"
+                )
+            channel = self._session.channel(self.target)
+            make = channel.unary_stream if streaming else channel.unary_unary
+            stub = make(
+                m.path,
+                request_serializer=m.request.SerializeToString,
+                response_deserializer=m.response.FromString,
+            )
+            found = (m, stub, self._client.recorder_of(name or m.name))
+            if len(self._calls) < NAME_CACHE_MAX:
+                self._calls[key] = found
+        return found
+
+    async def call(
+        self,
+        method: str,
+        request: Any = None,
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+        metadata: Any = None,
+    ) -> Reply:
+        """One unary call; ``request``: a mapping or JSON of the request type, or a message of it."""
+        m, stub, rec = self._prepared(method, name, streaming=False)
+        msg = m.message(request)
+        client, session = self._client, self._session
+        intended, client.intended_ns = client.intended_ns, 0
+        session.running += 1
+        sent = perf_counter_ns()
+        try:
+            reply = await stub(msg, timeout=timeout or session.timeout_s, metadata=metadata or self._metadata)
+        except session.grpc.aio.AioRpcError as exc:
+            now = perf_counter_ns()
+            code = exc.code()
+            if code is session.grpc.StatusCode.DEADLINE_EXCEEDED:
+                # Kept in the latency record at the moment it was given up on, as an HTTP timeout is.
+                rec.lat.append((now - (intended or sent)) // 1000)
+            rec.error(session.kinds.get(code, "grpc_unknown"))
+            if client.on_done is not None:
+                client.on_done(False)
+            return Reply(code.name, exc.details() or "", None, (now - sent) / 1e6)
+        except BaseException:
+            rec.error(_UNFINISHED)  # cancelled as the run ended
+            raise
+        finally:
+            session.running -= 1
+        now = perf_counter_ns()
+        rec.lat.append((now - (intended or sent)) // 1000)
+        if intended:
+            rec.svc.append((now - sent) // 1000)
+        rec.done += 1
+        if client.on_done is not None:
+            client.on_done(True)
+        return Reply("OK", "", reply, (now - sent) / 1e6)
+
+    def stream(
+        self,
+        method: str,
+        request: Any = None,
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+        metadata: Any = None,
+    ) -> Stream:
+        """A server-streaming call: iterate it (``async for``) for its messages; ``async with`` it to stop
+        early. Time to the first message is its TTFB; per stream, messages and the gaps between them go
+        to the ``grpc_stream_messages`` and ``grpc_stream_gap_ms`` trends."""
+        m, stub, rec = self._prepared(method, name, streaming=True)
+        msg = m.message(request)
+        client, session = self._client, self._session
+        intended, client.intended_ns = client.intended_ns, 0
+        sent = perf_counter_ns()
+        call = stub(msg, timeout=timeout or session.timeout_s, metadata=metadata or self._metadata)
+        return Stream(call, session, client, rec, intended, sent)
+
+
+class Reply:
+    """How a unary call ended: ``ok``, the status ``code`` name, ``details``, the response ``message``."""
+
+    __slots__ = ("code", "details", "elapsed_ms", "message")
+
+    def __init__(self, code: str, details: str, message: Any, elapsed_ms: float) -> None:
+        self.code = code
+        self.details = details
+        self.message = message
+        """The response message (None when the call failed)."""
+        self.elapsed_ms = elapsed_ms
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "OK"
+
+    def json(self) -> dict[str, Any]:
+        """The response as a dict (field names as in the .proto); {} when the call failed."""
+        if self.message is None:
+            return {}
+        from google.protobuf import json_format
+
+        return dict(json_format.MessageToDict(self.message, preserving_proto_field_name=True))
+
+    def __repr__(self) -> str:
+        return f"<Reply {self.code} {self.elapsed_ms:.1f} ms>"
