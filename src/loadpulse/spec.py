@@ -120,6 +120,10 @@ class RunSpec(_Frozen):
     """How long in-flight requests may finish after the run stops sending."""
     interval_s: PositiveFloat = 1.0
     """Snapshot interval: the resolution of the time series and the live view."""
+    http2: bool = False
+    """Speak HTTP/2 (``--h2``): prior knowledge (h2c) on http://, ALPN "h2" on https://."""
+    streams_per_connection: PositiveInt = 100
+    """With ``http2``: streams in flight per connection (lowered to the server's MAX_CONCURRENT_STREAMS)."""
 
     @property
     def request(self) -> RequestSpec:

@@ -137,6 +137,22 @@ def http(
     insecure: Annotated[
         bool, typer.Option("--insecure", "-k", help="Skip TLS certificate verification.")
     ] = False,
+    h2: Annotated[
+        bool,
+        typer.Option(
+            "--h2",
+            help="Speak HTTP/2: prior knowledge (h2c) on http://, TLS with ALPN h2 on https://. Requests "
+            "are multiplexed as streams over the -c connections.",
+        ),
+    ] = False,
+    streams_per_connection: Annotated[
+        int | None,
+        typer.Option(
+            "--streams-per-connection",
+            help="With --h2: streams in flight per connection (default 100; lowered to the server's "
+            "SETTINGS_MAX_CONCURRENT_STREAMS). Closed model: -c x this many requests in flight.",
+        ),
+    ] = None,
     sink: SinkOpt = None,
     track_from: Annotated[
         str | None,
@@ -174,6 +190,9 @@ load, at the scenario engine's (lower) top speed."""
     positive(connections, "-c/--connections")
     positive(rate, "--rate")
     positive(max_in_flight, "--max-in-flight")
+    positive(streams_per_connection, "--streams-per-connection")
+    if streams_per_connection is not None and not h2:
+        raise BadInput("--streams-per-connection only applies with --h2")
     duration_s = parse_duration(duration, "-d/--duration") if duration is not None else None
     headers = [parse_header(h) for h in header or []]
     payload, content_type = read_body(body, json_body)
@@ -207,7 +226,12 @@ load, at the scenario engine's (lower) top speed."""
             ),
             insecure=insecure,
             grace_s=parse_duration(grace, "--grace"),
+            http2=h2,
+            **({"streams_per_connection": streams_per_connection} if streams_per_connection else {}),
         )
+    if h2 and pipeline is not None:
+        raise BadInput("--h2 with --sink is not supported yet: put the request in a scenario file "
+                       "(http2 = True, ctx.track) and use loadpulse run")  # fmt: skip
     if tracking is not None and pipeline is not None:
         check_abort_on_loss(workers, abort_on_worker_loss)
         if cluster is not None or worker_count(workers, reserve_cores) > 1:

@@ -28,11 +28,16 @@ from loadpulse.thresholds.declared import parse_thresholds
 from loadpulse.thresholds.named import kept_names
 
 if TYPE_CHECKING:
+    from loadpulse.engine.h2_driver import H2Load
     from loadpulse.engine.pipeline_check import PipelineCheck
 
 
-def build_driver(spec: RunSpec, recorder: Recorder) -> LoadDriver:
+def build_driver(spec: RunSpec, recorder: Recorder) -> LoadDriver | H2Load:
     """Validate what only the network can tell (name resolution) and wire the driver for the spec."""
+    if spec.http2:
+        from loadpulse.engine.h2_driver import build_h2_driver
+
+        return build_h2_driver(spec, recorder)
     targets = [parse_url(r.url) for r in spec.requests]
     origin = targets[0].origin
     for req, target in zip(spec.requests, targets, strict=True):

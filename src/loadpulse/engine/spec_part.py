@@ -62,7 +62,12 @@ class SpecRef:
             raise BadInput("this worker's part of the load is empty")
         runner = spec_runner(spec, listener)
         part = self.part
-        if isinstance(runner.driver, OpenLoad) and not part.whole:
+        open_drivers: tuple[type, ...] = (OpenLoad,)
+        if spec.http2:  # h2 is imported only by runs that speak it
+            from loadpulse.engine.h2_driver import H2OpenLoad
+
+            open_drivers = (OpenLoad, H2OpenLoad)
+        if isinstance(runner.driver, open_drivers) and not part.whole:
             load = self.spec.load
             assert load.rate is not None
             duration = load.effective_duration_s
@@ -72,7 +77,9 @@ class SpecRef:
             # (20,003-20,009 for 2,000/s over 10 s on 2 workers), or lose those its late loop had not handed
             # out yet.
             end_ns = int(duration * 1e9) if duration is not None else None
-            runner.driver.schedule = striped(SteadyRate(load.rate, end_ns), part.stripe)
+            runner.driver.schedule = striped(  # type: ignore[attr-defined]  # an open driver: checked above
+                SteadyRate(load.rate, end_ns), part.stripe
+            )
             if runner.duration_s is not None:
                 runner.duration_s += SCHEDULE_SLACK_S
         return runner

@@ -1,0 +1,88 @@
+"""Opening an HTTP/2 connection: TCP (and TLS with ALPN "h2"), the preface, the server's SETTINGS.
+
+``http://`` URLs get HTTP/2 with prior knowledge (h2c, no Upgrade dance); ``https://`` URLs offer ALPN
+``h2, http/1.1`` and insist the server picks ``h2``. A server that does not speak HTTP/2 is said once,
+in words (:class:`NotHttp2`), instead of failing every request as a protocol error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Awaitable, Callable
+from time import perf_counter_ns
+from typing import cast
+
+from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.protocols.http import connect as http_connect
+from loadpulse.protocols.http.connect import ConnectError, Endpoint, tls_reason
+from loadpulse.protocols.http2.connection import Http2Connection
+
+_tcp_connect = cast(
+    Callable[[Endpoint, Callable[[], Http2Connection]], Awaitable[tuple[asyncio.Transport, Http2Connection]]],
+    http_connect._tcp_connect,  # the same address fallback and shared timeout as HTTP/1.1
+)
+
+
+class NotHttp2(ConnectError):
+    """The server answered, but not in HTTP/2: bad input for a run that asked for it."""
+
+    def __init__(self, origin: str, why: str) -> None:
+        super().__init__(ErrorKind.PROTOCOL.value, f"the server at {origin} does not speak HTTP/2 ({why})")
+
+
+def h2_ssl_context(insecure: bool) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    # http/1.1 offered too, so a server without h2 says which protocol it would speak instead.
+    ctx.set_alpn_protocols(["h2", "http/1.1"])
+    if insecure:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+async def open_h2(endpoint: Endpoint, factory: Callable[[], Http2Connection]) -> Http2Connection:
+    """A connection whose server's SETTINGS have arrived; ConnectError (NotHttp2 included) otherwise."""
+    origin = endpoint.origin.host_header
+    t0 = perf_counter_ns()
+    transport, conn = await _tcp_connect(endpoint, factory)
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    t1 = perf_counter_ns()
+    conn.connect_us = (t1 - t0) // 1000
+    timeout = endpoint.connect_timeout_s
+    if endpoint.ssl_context is not None:
+        try:
+            async with asyncio.timeout(timeout):
+                tls = await asyncio.get_running_loop().start_tls(
+                    transport, conn, endpoint.ssl_context, server_hostname=endpoint.origin.host
+                )
+        except TimeoutError:
+            transport.abort()
+            raise ConnectError(ErrorKind.TIMEOUT.value, "TLS handshake timed out") from None
+        except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
+            transport.abort()
+            raise ConnectError(ErrorKind.TLS.value, tls_reason(exc)) from None
+        if tls is None:
+            raise ConnectError(ErrorKind.TLS.value, "TLS handshake gave no transport")
+        conn.transport = tls
+        conn.tls_us = (perf_counter_ns() - t1) // 1000
+        ssl_object = tls.get_extra_info("ssl_object")
+        alpn = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
+        if alpn != "h2":
+            tls.abort()
+            raise NotHttp2(origin, f"ALPN chose {alpn}" if alpn else "its TLS offered no ALPN protocol")
+    ready = conn.preface()
+    try:
+        async with asyncio.timeout(timeout):
+            why = await ready
+    except TimeoutError:
+        conn.close()
+        raise ConnectError(ErrorKind.CONNECT_TIMEOUT.value, "no HTTP/2 SETTINGS from the server") from None
+    if why is not None:
+        conn.close()
+        # It accepted the connection, then answered in HTTP/1 or hung up on the preface: no HTTP/2 there.
+        raise NotHttp2(origin, why)
+    return conn

@@ -1,0 +1,370 @@
+"""One HTTP/2 connection as an asyncio Protocol driving the h2 library's state machine by callbacks.
+
+The same shape as the HTTP/1.1 :class:`~loadpulse.protocols.http.connection.HttpConnection`: bytes come
+in through ``data_received``, a finished stream goes straight to the owner (the pool) with no Future or
+Task in between, and the owner decides what is sent next. What HTTP/2 adds:
+
+- many streams at once, up to ``capacity`` (our ``--streams-per-connection``, lowered to the server's
+  SETTINGS_MAX_CONCURRENT_STREAMS);
+- writes batched: streams started while incoming bytes are handled (a finished stream's successor) go out
+  in one write at the end of ``data_received``;
+- flow control: received DATA is acknowledged as it is read, so the windows reopen (large windows are
+  advertised up front, so a big body needs few WINDOW_UPDATEs); a request body larger than the server's
+  window waits for its WINDOW_UPDATEs;
+- GOAWAY: no new stream on the connection; streams above ``last_stream_id`` were not processed and go back
+  to the owner to be sent elsewhere; the others may still finish (the library's state machine would refuse
+  their frames after a GOAWAY, so the connection keeps it open: :class:`_GoawayTolerantMachine`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from time import perf_counter_ns
+from typing import Any, Protocol
+
+from h2.config import H2Configuration
+from h2.connection import ConnectionInputs, ConnectionState, H2Connection, H2ConnectionStateMachine
+from h2.errors import ErrorCodes
+from h2.events import (
+    ConnectionTerminated,
+    DataReceived,
+    RemoteSettingsChanged,
+    ResponseReceived,
+    StreamEnded,
+    StreamReset,
+    WindowUpdated,
+)
+from h2.exceptions import H2Error
+from h2.settings import SettingCodes, Settings
+
+from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.protocols.http.connection import classify_exception
+from loadpulse.protocols.http2.hpack_blocks import StatelessEncoder
+from loadpulse.protocols.http2.stream import H2Stream
+
+WINDOW = 1 << 24
+"""Receive window advertised per stream and added to the connection's: 16 MiB, so large bodies flow with
+few WINDOW_UPDATEs (the memory it allows is bounded by the body limit, not by the window)."""
+
+_PROTOCOL = ErrorKind.PROTOCOL.value
+_RST = ErrorKind.H2_RST_STREAM.value
+_GOAWAY = ErrorKind.H2_GOAWAY.value
+_REFUSED = ErrorCodes.REFUSED_STREAM
+_STREAM_ID_LIMIT = 1 << 30
+"""Past this stream id a connection takes no new stream (ids end at 2^31): the owner opens another."""
+
+
+_TOLERANT = {
+    **H2ConnectionStateMachine._transitions,
+    (ConnectionState.CLIENT_OPEN, ConnectionInputs.RECV_GOAWAY): (None, ConnectionState.CLIENT_OPEN),
+    (ConnectionState.IDLE, ConnectionInputs.RECV_GOAWAY): (None, ConnectionState.IDLE),
+}
+
+
+class _GoawayTolerantMachine(H2ConnectionStateMachine):
+    """After a GOAWAY the streams at or below its last id are still answered (RFC 9113 6.8); the library's
+    machine closes the connection and would refuse their frames. New streams are refused by
+    :attr:`Http2Connection.draining` instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._transitions = _TOLERANT
+
+
+class StreamOwner(Protocol):
+    def on_stream_done(self, conn: Http2Connection, stream: H2Stream) -> None: ...
+    def on_stream_failed(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None: ...
+    def on_stream_unsent(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None:
+        """The server did not process ``stream`` (GOAWAY above its id, REFUSED_STREAM, the connection
+        closed before it was sent): it may be sent again elsewhere, or failed as ``kind``."""
+
+    def on_closed(self, conn: Http2Connection) -> None: ...
+
+
+def new_h2() -> H2Connection:
+    """A client-side h2 state machine set up for load: header checks off (we send what the user gave;
+    responses are not ours to police), a stateless HPACK encoder, push off, large receive windows."""
+    config = H2Configuration(
+        client_side=True,
+        header_encoding=None,
+        validate_outbound_headers=False,
+        normalize_outbound_headers=False,
+        validate_inbound_headers=False,
+        normalize_inbound_headers=False,
+    )
+    h2 = H2Connection(config)
+    h2.state_machine = _GoawayTolerantMachine()
+    h2.encoder = StatelessEncoder()  # type: ignore[assignment]  # encode() and header_table_size alike
+    h2.local_settings = Settings(
+        client=True,
+        initial_values={
+            SettingCodes.ENABLE_PUSH: 0,
+            SettingCodes.INITIAL_WINDOW_SIZE: WINDOW,
+        },
+    )
+    return h2
+
+
+class Http2Connection(asyncio.Protocol):
+    __slots__ = (
+        "capacity",
+        "closed",
+        "connect_us",
+        "draining",
+        "h2",
+        "in_rx",
+        "max_body",
+        "now_ns",
+        "owner",
+        "ready",
+        "sending",
+        "streams",
+        "tls_us",
+        "transport",
+        "wanted",
+    )
+
+    def __init__(
+        self,
+        owner: StreamOwner,
+        streams: int,
+        max_body: int = 0,
+        now_ns: Callable[[], int] = perf_counter_ns,
+    ) -> None:
+        """``streams``: most streams at once we want on it; ``max_body``: body bytes kept per stream for a
+        script (streams made with ``capture``)."""
+        self.owner = owner
+        self.wanted = streams
+        self.capacity = streams
+        """Streams it takes at once: ``wanted`` lowered to the server's MAX_CONCURRENT_STREAMS."""
+        self.max_body = max_body
+        self.now_ns = now_ns
+        self.h2 = new_h2()
+        self.transport: asyncio.Transport | None = None
+        self.streams: dict[int, H2Stream] = {}
+        self.sending: list[H2Stream] = []
+        """Streams whose request body waits for the server's flow-control window."""
+        self.ready: asyncio.Future[str | None] | None = None
+        """Set when the server's first SETTINGS arrive (None) or the connection fails first (why)."""
+        self.closed = False
+        self.draining = False
+        """GOAWAY received (or stream ids nearly used up): no new streams."""
+        self.in_rx = False
+        self.connect_us = 0
+        self.tls_us = 0
+
+    @property
+    def room(self) -> int:
+        """How many more streams it takes now."""
+        if self.draining or self.closed:
+            return 0
+        return self.capacity - len(self.streams)
+
+    def load(self) -> int:
+        return len(self.streams)
+
+    # asyncio.Protocol -----------------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def preface(self) -> asyncio.Future[str | None]:
+        """Send the client preface and our SETTINGS (after TLS, when there is TLS); the future resolves
+        when the server's SETTINGS arrive."""
+        self.ready = asyncio.get_running_loop().create_future()
+        h2 = self.h2
+        h2.initiate_connection()
+        h2.increment_flow_control_window(WINDOW)
+        self.flush()
+        return self.ready
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        now = self.now_ns()
+        ready = self.ready
+        if ready is not None and not ready.done() and data[:5] == b"HTTP/":
+            version = data[:8].decode("latin-1")
+            ready.set_result(f"it answered {version} to the h2c preface")
+            self.close()
+            return
+        try:
+            events: list[Any] = self.h2.receive_data(data)
+        except H2Error:
+            self.fail(_PROTOCOL)
+            return
+        streams = self.streams
+        owner = self.owner
+        self.in_rx = True
+        try:
+            for ev in events:
+                kind = type(ev)
+                if kind is DataReceived:
+                    stream = streams.get(ev.stream_id)
+                    self.h2.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                    if stream is not None:
+                        chunk = ev.data
+                        stream.rx += len(chunk)
+                        stream.last_rx_ns = now
+                        parts = stream.parts
+                        if parts is not None and not stream.truncated:
+                            self._keep(stream, parts, chunk)
+                elif kind is ResponseReceived:
+                    stream = streams.get(ev.stream_id)
+                    if stream is not None:
+                        stream.first_byte_ns = stream.last_rx_ns = now
+                        headers = ev.headers
+                        for k, v in headers:
+                            if k == b":status":
+                                stream.status = int(v)
+                                break
+                        if stream.parts is not None:
+                            stream.headers = headers
+                elif kind is StreamEnded:
+                    stream = streams.pop(ev.stream_id, None)
+                    if stream is not None:
+                        stream.last_rx_ns = now
+                        if stream.body is not None:
+                            self.sending.remove(stream)  # answered before its body was all sent
+                            stream.body = None
+                        owner.on_stream_done(self, stream)
+                elif kind is StreamReset:
+                    stream = streams.pop(ev.stream_id, None)
+                    if stream is not None:
+                        self._drop_sending(stream)
+                        if ev.error_code == _REFUSED and not stream.first_byte_ns:
+                            owner.on_stream_unsent(self, stream, _RST)
+                        else:
+                            owner.on_stream_failed(self, stream, _RST)
+                elif kind is WindowUpdated:
+                    if self.sending:
+                        self._pump()
+                elif kind is RemoteSettingsChanged:
+                    self.capacity = min(self.wanted, self.h2.remote_settings.max_concurrent_streams)
+                    if ready is not None and not ready.done():
+                        ready.set_result(None)
+                elif kind is ConnectionTerminated:
+                    self._goaway(ev.last_stream_id or 0, ev.error_code)
+        finally:
+            self.in_rx = False
+        self.flush()
+        if self.draining and not self.streams:
+            self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        ready = self.ready
+        if ready is not None and not ready.done():
+            ready.set_result(f"the connection closed before the server's HTTP/2 SETTINGS ({exc or 'EOF'})")
+        if not self.closed:
+            # Closed by the peer (or the network) with streams on it: a GOAWAY said it was going away.
+            self.closed = True
+            self._fail_all(_GOAWAY if self.draining else classify_exception(exc))
+        self.owner.on_closed(self)
+
+    # owner API ------------------------------------------------------------------------------------------
+    def start(self, stream: H2Stream) -> None:
+        """Send ``stream`` now (the owner checked :attr:`room`)."""
+        h2 = self.h2
+        sid = h2.get_next_available_stream_id()
+        if sid >= _STREAM_ID_LIMIT:
+            self.draining = True
+        stream.id = sid
+        self.streams[sid] = stream
+        stream.sent_ns = stream.last_rx_ns = self.now_ns()
+        stream.first_byte_ns = 0
+        request = stream.request
+        body = request.body
+        h2.send_headers(sid, request.headers, end_stream=body is None)
+        if body is not None:
+            stream.body = memoryview(body)
+            self.sending.append(stream)
+            self._pump()
+        if not self.in_rx:
+            self.flush()
+
+    def reset(self, stream: H2Stream, kind: str) -> None:
+        """Give up on ``stream`` as ``kind`` (a timeout): RST_STREAM(CANCEL) to the server."""
+        if self.streams.pop(stream.id, None) is None:
+            return
+        self._drop_sending(stream)
+        if not self.closed:
+            with contextlib.suppress(H2Error):  # already closed on its side
+                self.h2.reset_stream(stream.id, ErrorCodes.CANCEL)
+            self.flush()
+        self.owner.on_stream_failed(self, stream, kind)
+        if self.draining and not self.streams:
+            self.close()
+
+    def fail(self, kind: str) -> None:
+        """Drop the connection, every stream on it failed as ``kind``."""
+        if self.closed:
+            return
+        self.closed = True
+        self._fail_all(kind)
+        if self.transport is not None:
+            self.transport.abort()
+
+    def close(self) -> None:
+        """Close it (streams still on it are failed by connection_lost as ``unfinished`` elsewhere)."""
+        if not self.closed:
+            self.closed = True
+            if self.transport is not None:
+                self.transport.abort()
+
+    def flush(self) -> None:
+        out = self.h2.data_to_send()
+        if out and self.transport is not None and not self.closed:
+            self.transport.write(out)
+
+    # internals ------------------------------------------------------------------------------------------
+    def _keep(self, stream: H2Stream, parts: list[bytes], chunk: bytes) -> None:
+        kept = stream.rx - len(chunk)
+        room = self.max_body - kept
+        if len(chunk) > room:
+            chunk = chunk[: max(room, 0)]
+            stream.truncated = True
+        if chunk:
+            parts.append(chunk)
+
+    def _pump(self) -> None:
+        """Send what request bodies the flow-control windows allow."""
+        h2 = self.h2
+        for stream in list(self.sending):
+            body = stream.body
+            assert body is not None
+            while body:
+                n = min(len(body), h2.local_flow_control_window(stream.id), h2.max_outbound_frame_size)
+                if n <= 0:
+                    break
+                h2.send_data(stream.id, body[:n].tobytes(), end_stream=n == len(body))
+                body = body[n:]
+            if body:
+                stream.body = body
+            else:
+                stream.body = None
+                self.sending.remove(stream)
+
+    def _drop_sending(self, stream: H2Stream) -> None:
+        if stream.body is not None:
+            stream.body = None
+            self.sending.remove(stream)
+
+    def _goaway(self, last_id: int, error_code: object) -> None:
+        self.draining = True
+        owner = self.owner
+        for sid in [s for s in self.streams if s > last_id]:
+            stream = self.streams.pop(sid)
+            self._drop_sending(stream)
+            owner.on_stream_unsent(self, stream, _GOAWAY)
+        if error_code != 0:
+            # An error GOAWAY: the server is dropping the connection; what it kept may never complete.
+            self.fail(_GOAWAY)
+
+    def _fail_all(self, kind: str) -> None:
+        streams = list(self.streams.values())
+        self.streams.clear()
+        self.sending.clear()
+        for stream in streams:
+            stream.body = None
+            self.owner.on_stream_failed(self, stream, kind)

@@ -1,0 +1,243 @@
+"""The HTTP/2 connections to one endpoint and the streams waiting for a slot on them.
+
+A stream goes to the connection that last freed a slot when it has room (the closed model's successor
+lands where its predecessor ran), else to any connection with room, else it waits in the one backlog,
+and a connection is opened when the backlog needs one (up to ``max_conns`` that still take streams).
+Whoever owns the pool (the one-liner's driver, the scripted session) hears each stream's end through a
+:class:`StreamSink`. A stream the server did not process (GOAWAY above its id, REFUSED_STREAM) is sent
+again, at most twice; a failed connect fails the streams waiting for it, and the next connect waits
+(10 ms doubling to 1 s): a refused connect can fail without suspending, and a loop of them would starve
+the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Protocol
+
+from loadpulse.clock import Clock
+from loadpulse.metrics.error_kinds import ErrorKind
+from loadpulse.protocols.http.connect import ConnectError, Endpoint, connect_backoff_s
+from loadpulse.protocols.http2.connect import NotHttp2, open_h2
+from loadpulse.protocols.http2.connection import Http2Connection
+from loadpulse.protocols.http2.stream import H2Stream
+
+MAX_RESENDS = 2
+_TIMEOUT = ErrorKind.TIMEOUT.value
+_LOUD = frozenset({ErrorKind.TLS.value, ErrorKind.FD_LIMIT.value, ErrorKind.PROTOCOL.value})
+
+
+class StreamSink(Protocol):
+    def done(self, stream: H2Stream) -> None: ...
+    def failed(self, stream: H2Stream, kind: str) -> None: ...
+    def connected(self, conn: Http2Connection, waiting: H2Stream | None) -> None:
+        """A connection opened for ``waiting`` (the first stream in the backlog), or ahead of use."""
+
+
+class H2Pool:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        sink: StreamSink,
+        clock: Clock,
+        streams: int,
+        max_conns: int,
+        fail_fast: bool = False,
+        max_body: int = 0,
+        warn: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        """``fail_fast``: while connects are paused after a failure and no connection has room, fail a new
+        stream at once as the last connect's kind (the open model: arrivals are never delayed)."""
+        self.endpoint = endpoint
+        self.sink = sink
+        self.clock = clock
+        self.streams = streams
+        self.max_conns = max_conns
+        self.fail_fast = fail_fast
+        self.max_body = max_body
+        self.warn = warn
+        self.conns: list[Http2Connection] = []
+        self.backlog: deque[H2Stream] = deque()
+        self.hint: Http2Connection | None = None
+        self.opening = 0
+        self.failures = 0
+        self.paused_until_ns = 0
+        self.last_error = ErrorKind.CONNECT_REFUSED.value
+        self.closing = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # streams --------------------------------------------------------------------------------------------
+    def dispatch(self, stream: H2Stream) -> None:
+        conn = self.hint
+        if conn is not None and conn.room > 0:
+            conn.start(stream)
+            return
+        for conn in self.conns:
+            if conn.room > 0:
+                self.hint = conn
+                conn.start(stream)
+                return
+        clock = self.clock
+        now = clock.now_ns()
+        if self.fail_fast and self.paused_until_ns and now < self.paused_until_ns:
+            self.sink.failed(stream, self.last_error)
+            return
+        stream.sent_ns = stream.last_rx_ns = now  # a queued stream times out like a sent one
+        self.backlog.append(stream)
+        self._grow()
+
+    def in_flight(self) -> int:
+        return sum(len(c.streams) for c in self.conns) + len(self.backlog)
+
+    def outstanding(self) -> Iterator[H2Stream]:
+        for conn in self.conns:
+            yield from conn.streams.values()
+        yield from self.backlog
+
+    def sweep(self, now_ns: int, total_ns: int, read_ns: int) -> None:
+        """Fail every stream past a timeout: total from its intended start (else its send or queueing),
+        read from its last byte (the rule of protocols/http/timeouts.py)."""
+        for conn in list(self.conns):
+            for stream in list(conn.streams.values()):
+                if (
+                    now_ns - (stream.intended_ns or stream.sent_ns) > total_ns
+                    or now_ns - stream.last_rx_ns > read_ns
+                ):
+                    conn.reset(stream, _TIMEOUT)
+        if self.backlog:
+            late = [s for s in self.backlog if now_ns - (s.intended_ns or s.sent_ns) > total_ns]
+            for stream in late:
+                self.backlog.remove(stream)
+                self.sink.failed(stream, _TIMEOUT)
+
+    # connections ----------------------------------------------------------------------------------------
+    def new_connection(self) -> Http2Connection:
+        return Http2Connection(self, self.streams, self.max_body, self.clock.now_ns)
+
+    async def warm(self, n: int) -> None:
+        """Open ``n`` connections ahead of use (not counted as requests). The first is opened alone: a
+        server that does not speak HTTP/2 raises NotHttp2 (bad input) before any other is tried."""
+        if n <= 0:
+            return
+        try:
+            first = await open_h2(self.endpoint, self.new_connection)
+        except NotHttp2:
+            raise
+        except ConnectError:
+            return  # counted when the run meets it
+        self._add(first, None)
+        conns = await asyncio.gather(*(self._quiet_open() for _ in range(n - 1)))
+        for conn in conns:
+            if conn is not None:
+                self._add(conn, None)
+
+    async def _quiet_open(self) -> Http2Connection | None:
+        try:
+            return await open_h2(self.endpoint, self.new_connection)
+        except ConnectError:
+            return None
+
+    def _live(self) -> int:
+        return sum(1 for c in self.conns if not c.draining and not c.closed)
+
+    def _grow(self) -> None:
+        if self.closing:
+            return
+        # One connect at a time while connects fail; otherwise as many as the backlog fills.
+        need = -(-len(self.backlog) // self.streams)
+        limit = 1 if self.failures else need
+        while self.opening < min(limit, need) and self._live() + self.opening < self.max_conns:
+            self.opening += 1
+            self._spawn(self._open())
+
+    async def _open(self) -> None:
+        try:
+            if self.failures:
+                await self.clock.sleep(connect_backoff_s(self.failures))
+                if self.closing:
+                    return
+            try:
+                conn = await open_h2(self.endpoint, self.new_connection)
+            except ConnectError as exc:
+                self._connect_failed(exc)
+                return
+            if self.closing:
+                conn.close()
+                return
+            self.failures = self.paused_until_ns = 0
+            self._add(conn, self.backlog[0] if self.backlog else None)
+        finally:
+            self.opening -= 1
+            if self.backlog and not self.closing:
+                self._grow()
+
+    def _add(self, conn: Http2Connection, waiting: H2Stream | None) -> None:
+        self.conns.append(conn)
+        self.sink.connected(conn, waiting)
+        self._pull(conn)
+
+    def _connect_failed(self, exc: ConnectError) -> None:
+        self.failures += 1
+        self.last_error = exc.kind
+        self.paused_until_ns = self.clock.now_ns() + int(connect_backoff_s(self.failures) * 1e9)
+        if exc.kind in _LOUD:
+            self.warn(
+                exc.detail
+                if isinstance(exc, NotHttp2)
+                else f"{exc.kind} connecting to {self.endpoint.origin.host_header}: {exc.detail}"
+            )
+        # A snapshot: the closed model sends each failed stream's successor at once, into the backlog.
+        waiting = list(self.backlog)
+        self.backlog.clear()
+        for stream in waiting:
+            self.sink.failed(stream, exc.kind)
+
+    def _pull(self, conn: Http2Connection) -> None:
+        backlog = self.backlog
+        while backlog and conn.room > 0:
+            conn.start(backlog.popleft())
+
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def close(self) -> None:
+        self.closing = True
+        for task in list(self._tasks):
+            task.cancel()
+        for conn in list(self.conns):
+            conn.close()
+        self.conns.clear()
+        self.backlog.clear()
+        self.hint = None
+
+    # StreamOwner ----------------------------------------------------------------------------------------
+    def on_stream_done(self, conn: Http2Connection, stream: H2Stream) -> None:
+        self.hint = conn
+        if self.backlog:
+            self._pull(conn)
+        self.sink.done(stream)
+
+    def on_stream_failed(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None:
+        if self.backlog and not conn.closed:
+            self._pull(conn)
+        self.sink.failed(stream, kind)
+
+    def on_stream_unsent(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None:
+        if stream.retries < MAX_RESENDS and not self.closing:
+            stream.retries += 1
+            stream.id = 0
+            self.dispatch(stream)
+        else:
+            self.sink.failed(stream, kind)
+
+    def on_closed(self, conn: Http2Connection) -> None:
+        if conn in self.conns:
+            self.conns.remove(conn)
+        if self.hint is conn:
+            self.hint = None
+        if self.backlog:
+            self._grow()
