@@ -58,6 +58,7 @@ class ScenarioLoad:
             connect_timeout_s=p.connect_timeout_s,
             timeout_s=p.timeout_s,
             insecure=p.insecure,
+            http2=p.http2,
             warnings=self.warnings,
             clock=self.clock,
         )

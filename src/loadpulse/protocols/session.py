@@ -38,6 +38,8 @@ class SessionSettings:
     """Where a session says what the user must hear at the end of the run (said once each)."""
     clock: Clock = REAL_CLOCK
     """What timeouts and timings read (a virtual clock in tests)."""
+    http2: bool = False
+    """HTTP requests go over HTTP/2 unless they say otherwise (``http2 = True`` in the scenario file)."""
 
 
 class ProtocolSession(Protocol):

@@ -64,6 +64,8 @@ class Plan:
     probes: dict[str, Any] = field(default_factory=dict)
     """The file's probes: name -> spec string ('http:URL#$.path') or a function returning a number."""
     insecure: bool = False
+    http2: bool = False
+    """``http2 = True`` in the file: ``ctx.http`` requests go over HTTP/2 unless they say otherwise."""
     connect_timeout_s: float = 5.0
     timeout_s: float = 10.0
     grace_s: float = 2.0

@@ -7,6 +7,7 @@ Module-level names the loader reads (all optional except at least one task):
   for scenarios that have no entry of their own in ``scenarios``;
 - ``scenarios``: ``{name: {"profile": ..., params..., "start": "10s", "think_time": "100ms"}}``;
 - ``headers``: sent with every request; ``thresholds``: a list of threshold expressions;
+- ``http2``: True sends ``ctx.http`` requests over HTTP/2 (docs/http2.md; a request's ``http2=`` wins);
 - ``metrics``: ``{name: "counter" | "trend" | "rate"}`` declares custom metrics thresholds can name;
 - ``probes``: ``{name: "http:URL#$.path" | "process:NAME" | ... | function}`` sampled once a second;
 - ``faults``: a list of faults on the run's timeline, ``proxies``: the fault proxies they act on
@@ -161,7 +162,15 @@ def load_python(path: str) -> ScenarioSource:
         setup_timeout_s=_setup_timeout(module, path),
         pipeline=pipeline_from_file(getattr(module, "pipeline", None), path),
         chaos=python_chaos(getattr(module, "faults", None), getattr(module, "proxies", None), path),
+        http2=_http2(module, path),
     )
+
+
+def _http2(module: ModuleType, path: str) -> bool:
+    value = getattr(module, "http2", False)
+    if not isinstance(value, bool):
+        raise BadInput(f"{path}: 'http2' must be True or False, not {value!r}")
+    return value
 
 
 def _setup_timeout(module: ModuleType, path: str) -> float:

@@ -50,6 +50,8 @@ class ScenarioSource:
     """``file:line`` of the first ``track:`` of a YAML file: tracking with no sink is bad input there."""
     chaos: FaultPlan = field(default_factory=FaultPlan)
     """``faults`` and ``proxies`` (faults/spec.py); fault-only entries of ``scenarios`` are added here."""
+    http2: bool = False
+    """``http2 = True``: the file's ``ctx.http`` requests go over HTTP/2 (protocols/http2/script.py)."""
 
 
 def named_profile(name: str, where: str = "--profile") -> dict[str, Any]:
@@ -148,6 +150,7 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
         metrics=dict(src.metrics),
         probes=dict(src.probes),
         insecure=opts.insecure,
+        http2=src.http2,
         connect_timeout_s=opts.connect_timeout_s,
         timeout_s=opts.timeout_s,
         grace_s=opts.grace_s,

@@ -97,8 +97,9 @@ class HttpClient:
         json: Any = None,
         body: bytes | str | None = None,
         tags: Mapping[str, str] | None = None,
+        http2: bool | None = None,
     ) -> Coroutine[Any, Any, Response]:
-        return self._send("GET", url, name, headers, json, body, tags)
+        return self._send("GET", url, name, headers, json, body, tags, http2)
 
     def post(
         self,
@@ -109,8 +110,9 @@ class HttpClient:
         json: Any = None,
         body: bytes | str | None = None,
         tags: Mapping[str, str] | None = None,
+        http2: bool | None = None,
     ) -> Coroutine[Any, Any, Response]:
-        return self._send("POST", url, name, headers, json, body, tags)
+        return self._send("POST", url, name, headers, json, body, tags, http2)
 
     def put(
         self,
@@ -121,8 +123,9 @@ class HttpClient:
         json: Any = None,
         body: bytes | str | None = None,
         tags: Mapping[str, str] | None = None,
+        http2: bool | None = None,
     ) -> Coroutine[Any, Any, Response]:
-        return self._send("PUT", url, name, headers, json, body, tags)
+        return self._send("PUT", url, name, headers, json, body, tags, http2)
 
     def patch(
         self,
@@ -133,8 +136,9 @@ class HttpClient:
         json: Any = None,
         body: bytes | str | None = None,
         tags: Mapping[str, str] | None = None,
+        http2: bool | None = None,
     ) -> Coroutine[Any, Any, Response]:
-        return self._send("PATCH", url, name, headers, json, body, tags)
+        return self._send("PATCH", url, name, headers, json, body, tags, http2)
 
     def delete(
         self,
@@ -145,8 +149,9 @@ class HttpClient:
         json: Any = None,
         body: bytes | str | None = None,
         tags: Mapping[str, str] | None = None,
+        http2: bool | None = None,
     ) -> Coroutine[Any, Any, Response]:
-        return self._send("DELETE", url, name, headers, json, body, tags)
+        return self._send("DELETE", url, name, headers, json, body, tags, http2)
 
     def head(
         self,
@@ -157,8 +162,9 @@ class HttpClient:
         json: Any = None,
         body: bytes | str | None = None,
         tags: Mapping[str, str] | None = None,
+        http2: bool | None = None,
     ) -> Coroutine[Any, Any, Response]:
-        return self._send("HEAD", url, name, headers, json, body, tags)
+        return self._send("HEAD", url, name, headers, json, body, tags, http2)
 
     def request(
         self,
@@ -170,10 +176,12 @@ class HttpClient:
         json: Any = None,
         body: bytes | str | None = None,
         tags: Mapping[str, str] | None = None,
+        http2: bool | None = None,
     ) -> Coroutine[Any, Any, Response]:
         """Send one request and wait for its response; stats go under ``name`` (default: METHOD path) and,
-        for each tag, under ``key=value`` too (thresholds filter on them: ``http{kind=write}.p95``)."""
-        return self._send(method, url, name, headers, json, body, tags)
+        for each tag, under ``key=value`` too (thresholds filter on them: ``http{kind=write}.p95``).
+        ``http2``: send it over HTTP/2 (True) or HTTP/1.1 (False); None: the scenario's ``http2``."""
+        return self._send(method, url, name, headers, json, body, tags, http2)
 
     def _plan(
         self,
@@ -216,8 +224,11 @@ class HttpClient:
         json: Any,
         body: bytes | str | None,
         tags: Mapping[str, str] | None,
+        http2: bool | None = None,
     ) -> Response:
         session = self.session
+        if session.http2 if http2 is None else http2:  # the one branch HTTP/2 costs this path
+            return await session.h2().send(self, method, url, name, headers, json, body, tags)
         plan = None
         if headers is None and json is None and body is None and tags is None and not self.headers:
             plan = session.plans.get(url)

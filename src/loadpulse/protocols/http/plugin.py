@@ -20,11 +20,14 @@ class HttpProtocol:
         )
         # The client says why TLS failed and the like once each, with the run's other warnings.
         self.http.warnings = settings.warnings
+        self.http.http2 = settings.http2
         self.headers = dict(settings.headers)
 
     async def prepare(self) -> None:
         if self.http.base is not None:
             self.http.endpoint(self.http.base)  # DNS errors now, as bad input
+            if self.http.http2:
+                await self.http.h2().check(self.http.base)  # a server without HTTP/2: bad input, once
 
     def start(self) -> None:
         self.http.start()
@@ -36,7 +39,7 @@ class HttpProtocol:
         return self.http.in_flight()
 
     def connection_count(self) -> int:
-        return len(self.http.conns)
+        return self.http.connection_count()
 
     def close(self) -> None:
         self.http.close()

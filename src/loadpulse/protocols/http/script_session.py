@@ -4,7 +4,7 @@ sent (:class:`RequestPlan`); see client.py."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.metrics.error_kinds import ErrorKind
@@ -16,6 +16,9 @@ from loadpulse.protocols.http.request import check_framing_headers, encode_reque
 from loadpulse.protocols.http.response import DEFAULT_MAX_BODY
 from loadpulse.protocols.http.timeouts import TimeoutWatch
 from loadpulse.protocols.http.url import Origin, parse_url
+
+if TYPE_CHECKING:
+    from loadpulse.protocols.http2.script import H2ScriptSession
 
 _ENCODED_CACHE_MAX = 4096
 
@@ -88,6 +91,9 @@ class HttpSession:
         self.conns: set[HttpConnection] = set()
         self.closing = False
         self._watchdog: asyncio.Task[None] | None = None
+        self.http2 = False
+        """Requests go over HTTP/2 unless they say otherwise (``http2 = True`` in the scenario file)."""
+        self._h2: H2ScriptSession | None = None
 
     # lifecycle ------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -95,6 +101,8 @@ class HttpSession:
 
     def close(self) -> None:
         self.closing = True
+        if self._h2 is not None:
+            self._h2.close()
         if self._watchdog is not None:
             self._watchdog.cancel()
         for conn in list(self.conns):
@@ -102,7 +110,18 @@ class HttpSession:
         self.conns.clear()
 
     def in_flight(self) -> int:
-        return len(self.busy)
+        return len(self.busy) + (self._h2.in_flight() if self._h2 is not None else 0)
+
+    def connection_count(self) -> int:
+        return len(self.conns) + (self._h2.connection_count() if self._h2 is not None else 0)
+
+    def h2(self) -> H2ScriptSession:
+        """The HTTP/2 side of the session (protocols/http2/script.py), made when first used."""
+        if self._h2 is None:
+            from loadpulse.protocols.http2.script import H2ScriptSession
+
+            self._h2 = H2ScriptSession(self)
+        return self._h2
 
     # ConnectionOwner ------------------------------------------------------------------------------------
     def on_response(self, conn: HttpConnection) -> None:
