@@ -33,7 +33,7 @@ from loadpulse.cli.worker_options import (
 )
 from loadpulse.engine.ray_cluster import parse_cluster
 from loadpulse.errors import BadInput
-from loadpulse.protocols.grpc.protos import compile_protos
+from loadpulse.protocols.grpc.protos import compile_protos, require_grpc
 from loadpulse.protocols.http.request import parse_header
 from loadpulse.spec import DEFAULT_DURATION_S
 from loadpulse.thresholds.declared import parse_thresholds
@@ -152,6 +152,7 @@ def grpc(
     pairs = [parse_header(m) for m in metadata or []]
     if not proto:
         raise BadInput(NO_REFLECTION)
+    require_grpc()
     protos = compile_protos(proto, import_path or ())
     m = protos.method(method)
     if m.client_streaming:
