@@ -79,6 +79,8 @@ class WsClient:
         self, url: str, name: str, headers: Mapping[str, str] | None, timeout: float | None
     ) -> WsConnection:
         session = self.session
+        if session.loop is None:
+            session.loop = asyncio.get_running_loop()
         rec = self.recorder_of(name)
         conn = WsConnection(self, url, name, rec)
         intended, self.intended_ns = self.intended_ns, 0

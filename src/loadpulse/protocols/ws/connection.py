@@ -9,6 +9,7 @@ is counted once, on its name, under the kind of its close code (:mod:`.close_cod
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import deque
 from collections.abc import Callable
@@ -104,16 +105,25 @@ class Frames(WSListener):
 class Pending:
     """A request waiting for its reply."""
 
-    __slots__ = ("future", "intended", "match", "rec", "sent")
+    __slots__ = ("deadline", "future", "intended", "match", "name", "rec", "sent")
 
     def __init__(
-        self, future: asyncio.Future[Any], match: Matcher | None, rec: NameRecorder, sent: int, intended: int
+        self,
+        future: asyncio.Future[Any],
+        match: Matcher | None,
+        rec: NameRecorder,
+        sent: int,
+        intended: int,
+        deadline: int,
+        name: str | None,
     ) -> None:
         self.future = future
         self.match = match
         self.rec = rec
         self.sent = sent
         self.intended = intended
+        self.deadline = deadline
+        self.name = name
 
 
 class WsConnection:
@@ -137,12 +147,20 @@ class WsConnection:
         """The error kind the connection failed with (its connect, or how the server ended it)."""
         self._closing = False
         """This side sent its close frame (the script's close(), the run's end)."""
-        self._inbox: deque[str | bytes] = deque(maxlen=INBOX_MAX)
+        # Made on first use: an empty deque is ~600 bytes, a third of what an idle connection costs here.
+        self._inbox: deque[str | bytes] | None = None
         self._waiter: asyncio.Future[str | bytes] | None = None
-        self._pending: deque[Pending] = deque()
-        self._pings: deque[tuple[asyncio.Future[float], int, NameRecorder]] = deque()
+        self._pending: list[Pending] = []
+        self._pings: list[tuple[asyncio.Future[float], int, NameRecorder]] = []
         self._last_rx = 0
+        self._request_rec: NameRecorder | None = None
+        self._loop = asyncio.get_running_loop()
         self._gone: asyncio.Future[None] | None = None
+
+    @property
+    def pending_count(self) -> int:
+        """Requests awaiting their replies."""
+        return len(self._pending)
 
     @property
     def ok(self) -> bool:
@@ -169,7 +187,7 @@ class WsConnection:
             raise Closed(self)
         if self._waiter is not None:
             raise RuntimeError(f"{self.name}: another task is already waiting in recv() on this connection")
-        waiter: asyncio.Future[str | bytes] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[str | bytes] = self._loop.create_future()
         self._waiter = waiter
         try:
             if timeout is None:
@@ -204,40 +222,42 @@ class WsConnection:
     ) -> str | bytes:
         """Send ``message`` (``str``, ``bytes``, or a dict/list sent as JSON) and return its reply, the round
         trip recorded under ``name`` (default: the connection's name + `` request``). ``match`` says which
-        message is the reply (:mod:`.matching`). No reply within ``timeout`` (default: the run's timeout)
-        is a ``timeout`` failure, raised as :class:`RequestTimeout`."""
+        message is the reply (:mod:`.matching`). No reply within ``timeout`` seconds (default: the run's
+        timeout) is a ``timeout`` failure, raised as :class:`RequestTimeout`."""
         client = self.client
-        rec = client.recorder_of(name or f"{self.name} request")
-        found = matcher(match, message)
-        intended, client.intended_ns = client.intended_ns, 0
-        data = json.dumps(message, separators=(",", ":")) if isinstance(message, dict | list) else message
-        future: asyncio.Future[str | bytes] = asyncio.get_running_loop().create_future()
+        if name is None:
+            rec = self._request_rec
+            if rec is None:
+                rec = self._request_rec = client.recorder_of(f"{self.name} request")
+        else:
+            rec = client.recorder_of(name)
+        found = None if match is None else matcher(match, message)
+        intended = client.intended_ns
+        if intended:
+            client.intended_ns = 0
+        if isinstance(message, dict | list):
+            message = json.dumps(message, separators=(",", ":"))
+        session = self.session
+        future: asyncio.Future[str | bytes] = self._loop.create_future()
         sent = perf_counter_ns()
-        self._send(data, rec)
-        entry = Pending(future, found, rec, sent, intended)
+        self._send(message, rec)
+        wait_ns = session.timeout_ns if timeout is None else int(timeout * 1e9)
+        entry = Pending(future, found, rec, sent, intended, sent + wait_ns, name)
+        if not self._pending:
+            session.watch(self)
         self._pending.append(entry)
-        self.session.in_flight_count += 1
         try:
-            async with asyncio.timeout(self.session.settings.timeout_s if timeout is None else timeout):
-                return await future
-        except TimeoutError:
-            if future.done():  # answered as the timeout fired: the reply counts
-                return future.result()
-            now = perf_counter_ns()
-            rec.lat.append((now - (intended or sent)) // 1000)
-            rec.svc.append((now - sent) // 1000)
-            rec.error(ErrorKind.TIMEOUT.value)
-            raise RequestTimeout(f"{name or self.name}: no reply to request() in time", self) from None
-        finally:
-            if not future.done():  # timed out or cancelled: no later message may claim it
-                self._drop_pending(entry)
+            return await future
+        except asyncio.CancelledError:
+            self._drop_pending(entry)  # no later message may claim it
+            raise
 
     async def ping(self, timeout: float | None = None) -> float:
         """Send a ping and return the milliseconds until its pong, recorded under the connection's
         name + `` ping``."""
         transport = self._open_transport()
         rec = self.client.recorder_of(f"{self.name} ping")
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[float] = self._loop.create_future()
         sent = perf_counter_ns()
         transport.send_ping()
         self._pings.append((future, sent, rec))
@@ -258,7 +278,7 @@ class WsConnection:
         if not self._closing:
             self._closing = True
             transport.send_close(WSCloseCode(code), reason.encode())
-        gone = self._gone = self._gone or asyncio.get_running_loop().create_future()
+        gone = self._gone = self._gone or self._loop.create_future()
         try:
             async with asyncio.timeout(CLOSE_WAIT_S):
                 await asyncio.shield(gone)
@@ -282,7 +302,7 @@ class WsConnection:
         if pending:
             first = pending[0]
             if first.match is None:
-                pending.popleft()
+                del pending[0]
                 self._answer(first, data, size, now)
                 return
             incoming = Incoming(data)
@@ -299,11 +319,14 @@ class WsConnection:
         if waiter is not None and not waiter.done():
             waiter.set_result(data)
         else:
-            self._inbox.append(data)
+            inbox = self._inbox
+            if inbox is None:
+                inbox = self._inbox = deque(maxlen=INBOX_MAX)
+            inbox.append(data)
 
     def pong(self, now: int) -> None:
         while self._pings:
-            future, sent, rec = self._pings.popleft()
+            future, sent, rec = self._pings.pop(0)
             if not future.done():  # else timed out: this pong is that ping's, late
                 elapsed = now - sent
                 rec.lat.append(elapsed // 1000)
@@ -379,16 +402,26 @@ class WsConnection:
         rec.svc.append((now - entry.sent) // 1000)
         rec.done += 1
         rec.bytes_in += size
-        self.session.in_flight_count -= 1
         if not entry.future.done():
             entry.future.set_result(data)
 
     def _drop_pending(self, entry: Pending) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self._pending.remove(entry)
-        except ValueError:
-            return
-        self.session.in_flight_count -= 1
+
+    def expire(self, now: int) -> bool:
+        """Fail the requests whose time is up (the session's sweeper calls it); whether any still wait."""
+        pending = self._pending
+        for entry in [e for e in pending if e.deadline <= now]:
+            pending.remove(entry)
+            rec = entry.rec
+            rec.lat.append((now - (entry.intended or entry.sent)) // 1000)
+            rec.svc.append((now - entry.sent) // 1000)
+            rec.error(ErrorKind.TIMEOUT.value)
+            if not entry.future.done():
+                what = entry.name or f"{self.name} request"
+                entry.future.set_exception(RequestTimeout(f"{what}: no reply to request() in time", self))
+        return bool(pending)
 
     def _end(self, kind: str) -> None:
         """Wake whoever waits on the connection: the recv() with Closed, each request with a failure."""
@@ -397,12 +430,11 @@ class WsConnection:
             waiter.set_exception(Closed(self))
         end_kind = ErrorKind.UNFINISHED.value if self.session.closing else kind
         while self._pending:
-            entry = self._pending.popleft()
-            self.session.in_flight_count -= 1
+            entry = self._pending.pop(0)
             entry.rec.error(end_kind)
             if not entry.future.done():
                 entry.future.set_exception(Closed(self))
         while self._pings:
-            future, _, _ = self._pings.popleft()
+            future, _, _ = self._pings.pop()
             if not future.done():
                 future.set_exception(Closed(self))

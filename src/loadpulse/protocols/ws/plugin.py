@@ -7,8 +7,10 @@ reports, thresholds, history and the merge across workers carry them like any us
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from array import array
+from time import perf_counter_ns
 
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import make_ssl_context
@@ -23,6 +25,8 @@ BYTES_RECEIVED = "ws_bytes_received"
 PUSH_GAP = "ws_push_gap"
 """Milliseconds between two messages of one connection that no ``request()`` claimed (a feed's rhythm)."""
 COUNTERS = (MSGS_SENT, MSGS_RECEIVED, BYTES_SENT, BYTES_RECEIVED)
+SWEEP_S = 0.05
+"""How often requests are checked for their timeout."""
 MAX_WARNED = 20
 """Distinct connect failures described in the warnings; the rest are in the error counts only."""
 
@@ -32,7 +36,12 @@ class WsProtocol:
         self.settings = settings
         self.recorder = recorder
         self.opened: set[WsConnection] = set()
-        self.in_flight_count = 0
+        self.waiting: set[WsConnection] = set()
+        """Connections with requests awaiting replies (some may have none left: the sweeper drops them)."""
+        self.timeout_ns = int(settings.timeout_s * 1e9)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The run's loop, known from the first connect on (every request comes after one)."""
+        self._sweeper: asyncio.Task[None] | None = None
         self.closing = False
         """The run is over: what ends now is the run's doing, not the server's."""
         self._ssl: ssl.SSLContext | None = None
@@ -61,15 +70,33 @@ class WsProtocol:
         return WsClient(self)
 
     def in_flight(self) -> int:
-        return self.in_flight_count
+        return sum(conn.pending_count for conn in self.waiting)
 
     def connection_count(self) -> int:
         return len(self.opened)
 
     def close(self) -> None:
         self.closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         for conn in list(self.opened):
             conn.abort()
+
+    def watch(self, conn: WsConnection) -> None:
+        """``conn`` has a request waiting: its timeout is checked from now on."""
+        self.waiting.add(conn)
+        if self._sweeper is None and self.loop is not None:
+            self._sweeper = self.loop.create_task(self._sweep())
+
+    async def _sweep(self) -> None:
+        # One timer for every request of the run instead of one per request (a third of a round trip's
+        # cost): a timeout is noticed up to SWEEP_S late, and recorded at the moment it was noticed.
+        while not self.closing:
+            await asyncio.sleep(SWEEP_S)
+            now = perf_counter_ns()
+            for conn in list(self.waiting):
+                if not conn.expire(now):
+                    self.waiting.discard(conn)
 
     def ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:
