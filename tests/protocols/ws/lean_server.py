@@ -11,8 +11,11 @@ A separate process from the load generator, as a real target would be, so the tw
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import resource
+import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -106,3 +109,18 @@ if __name__ == "__main__":
     except ImportError:  # pragma: no cover
         pass
     asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
+
+
+@contextlib.contextmanager
+def lean_server() -> Iterator[str]:
+    """This server in a child process on a free loopback port; yields ``ws://127.0.0.1:PORT``."""
+    proc = subprocess.Popen([sys.executable, __file__], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"the lean WebSocket server did not start: {line!r}")
+        yield f"ws://127.0.0.1:{line.split()[-1]}"
+    finally:
+        proc.terminate()
+        proc.wait(10)

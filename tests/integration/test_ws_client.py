@@ -1,0 +1,217 @@
+"""ctx.ws against a real WebSocket server on loopback: round trips, pushes, closes and failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from loadpulse.clock import REAL_CLOCK
+from loadpulse.metrics.recorder import Recorder
+from loadpulse.metrics.snapshot import Snapshot
+from loadpulse.protocols.session import SessionSettings
+from loadpulse.protocols.ws.client import WsClient
+from loadpulse.protocols.ws.connection import Closed, RequestTimeout
+from loadpulse.protocols.ws.plugin import WsProtocol
+from tests.ports import free_port
+from tests.protocols.ws.lean_server import lean_server
+
+
+@pytest.fixture(scope="module")
+def ws_url() -> Iterator[str]:
+    with lean_server() as url:
+        yield url
+
+
+class SleepLog:
+    """A clock whose sleeps are noted (and taken for real, shortened)."""
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+
+    def now_ns(self) -> int:
+        return REAL_CLOCK.now_ns()
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await asyncio.sleep(0)
+
+    async def sleep_until(self, deadline_ns: int) -> None:
+        await asyncio.sleep(0)
+
+
+def run(
+    script: Callable[[WsClient], Awaitable[Any]], base_url: str | None = None, **settings: Any
+) -> tuple[Any, Snapshot, WsProtocol]:
+    recorder = Recorder()
+    session = WsProtocol(SessionSettings(base_url=base_url, **settings), recorder)
+
+    async def main() -> Any:
+        try:
+            return await script(session.client())
+        finally:
+            session.close()
+            await asyncio.sleep(0.05)  # the dropped connections' callbacks
+
+    result = asyncio.run(main())
+    return result, recorder.cut(1), session
+
+
+def test_an_echo_round_trip_is_a_request_and_its_bytes_and_messages_are_counted(ws_url: str) -> None:
+    async def script(ws: WsClient) -> list[Any]:
+        async with ws.connect("/echo", name="echo") as conn:
+            replies = [await conn.request("hello"), await conn.request(b"\x00\x01", name="binary")]
+            replies.append(await conn.request({"id": 2, "text": "x"}, match="id"))
+            await conn.send_json({"n": 1})
+            replies.append(await conn.recv_json(timeout=5))
+            replies.append(await conn.ping())
+            return replies
+
+    replies, snap, _ = run(script, ws_url.replace("ws://", "http://"))
+    assert replies[:4] == ["hello", b"\x00\x01", '{"id":2,"text":"x"}', {"n": 1}]
+    assert replies[4] > 0  # the pong's round trip in ms
+    names = snap.names
+    assert names["echo"].requests == names["echo"].ok == 1  # the handshake
+    assert names["echo request"].ok == 2 and names["binary"].ok == 1 and names["echo ping"].ok == 1
+    assert names["echo request"].latency.total == 2
+    counters = {k: m.value for k, m in snap.metrics.items() if m.kind == "counter"}
+    assert counters["ws_msgs_sent"] == counters["ws_msgs_received"] == 4
+    assert counters["ws_bytes_sent"] == counters["ws_bytes_received"] == 5 + 2 + 19 + 7
+
+
+def test_pushed_messages_give_their_gaps(ws_url: str) -> None:
+    async def script(ws: WsClient) -> list[Any]:
+        async with ws.connect(f"{ws_url}/feed?every_ms=20") as conn:
+            return [await conn.recv_json(timeout=5) for _ in range(6)]
+
+    got, snap, _ = run(script)
+    assert [m["seq"] for m in got] == [1, 2, 3, 4, 5, 6]
+    gaps = snap.metrics["ws_push_gap"].hist
+    assert gaps.total == 5  # between six messages
+    assert gaps.min > 5  # paced by the server, not by the reads (20 ms apart, give or take the machine)
+
+
+def test_recv_until_skips_what_the_predicate_refuses(ws_url: str) -> None:
+    async def script(ws: WsClient) -> Any:
+        async with ws.connect(f"{ws_url}/feed?every_ms=5") as conn:
+            return await conn.recv_until(lambda m: '"seq": 4' in str(m), timeout=5)
+
+    assert run(script)[0] == '{"seq": 4}'
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "code"),
+    [
+        ("/close?code=4000", "ws_closed", 4000),
+        ("/close?code=1011", "ws_server_error", 1011),
+        ("/close?code=1001", "ws_going_away", 1001),
+        ("/drop", "ws_abnormal", 1006),
+    ],
+)
+def test_how_the_server_ended_a_connection_is_its_error_kind(
+    ws_url: str, path: str, kind: str, code: int
+) -> None:
+    async def script(ws: WsClient) -> Any:
+        async with ws.connect(ws_url + path, name="c") as conn:
+            try:
+                await conn.request("bye")
+            except Closed as exc:
+                return exc.code
+        return None
+
+    got, snap, _ = run(script)
+    assert got == code
+    assert snap.names["c"].errors == {kind: 1} and snap.names["c"].ok == 1  # the handshake went well
+    assert snap.names["c request"].errors == {kind: 1}  # the request it cut short
+
+
+def test_a_normal_close_by_the_server_is_no_error_and_ends_the_block_quietly(ws_url: str) -> None:
+    async def script(ws: WsClient) -> str:
+        async with ws.connect(ws_url + "/close?code=1000", name="c") as conn:
+            await conn.send("bye")
+            await conn.recv()  # raises Closed: the block ends, the script goes on
+        return "after"
+
+    got, snap, _ = run(script)
+    assert got == "after" and snap.names["c"].errors == {}
+
+
+def test_a_closing_client_is_no_error_and_the_connection_is_gone(ws_url: str) -> None:
+    async def script(ws: WsClient) -> tuple[int | None, int]:
+        conn = await ws.connect(ws_url + "/echo", name="c")
+        await conn.close(4001, "done")
+        return conn.close_code, ws.session.connection_count()
+
+    (code, open_after), snap, _ = run(script)
+    assert code == 4001 and open_after == 0  # the server echoed our close
+    assert snap.names["c"].errors == {}
+
+
+def test_a_request_with_no_reply_times_out_as_a_counted_timeout(ws_url: str) -> None:
+    async def script(ws: WsClient) -> str:
+        async with ws.connect(ws_url + "/echo", name="c") as conn:
+            try:
+                await conn.request("x", match=lambda reply: False, timeout=0.1)
+            except RequestTimeout:
+                return "timed out"
+        return "answered"
+
+    got, snap, _ = run(script)
+    assert got == "timed out"
+    assert snap.names["c request"].errors == {"timeout": 1}
+    assert snap.names["c request"].latency.total == 1  # kept at the moment it was given up
+
+
+def test_a_recv_timeout_is_the_scripts_to_handle(ws_url: str) -> None:
+    async def script(ws: WsClient) -> None:
+        async with ws.connect(ws_url + "/echo") as conn:
+            await conn.recv(timeout=0.05)
+
+    with pytest.raises(TimeoutError):
+        run(script)
+
+
+def test_a_server_that_does_not_upgrade_is_a_handshake_error_with_one_warning(ws_url: str) -> None:
+    async def script(ws: WsClient) -> list[bool]:
+        oks = []
+        for _ in range(3):
+            async with ws.connect(ws_url + "/nowhere", name="n") as conn:
+                oks.append(conn.ok)
+                await conn.send("never sent")  # Closed: ends the block, already counted
+        return oks
+
+    got, snap, session = run(script)
+    assert got == [False, False, False]
+    assert snap.names["n"].errors == {"ws_handshake": 3}
+    assert session.settings.warnings == [
+        f"ws_handshake connecting to {ws_url}/nowhere: the server answered HTTP 404 instead of switching "
+        "to WebSocket (is this a WebSocket endpoint?)"
+    ]
+
+
+def test_failing_connects_back_off_instead_of_storming() -> None:
+    clock = SleepLog()
+    url = f"ws://127.0.0.1:{free_port()}/x"
+
+    async def script(ws: WsClient) -> None:
+        for _ in range(4):
+            async with ws.connect(url, name="gone"):
+                pass
+
+    _, snap, _ = run(script, clock=clock)
+    assert snap.names["gone"].errors == {"connect_refused": 4}
+    assert clock.sleeps == [0.01, 0.02, 0.04, 0.08]  # doubling, as HTTP connects do
+
+
+def test_the_run_ending_is_not_the_servers_fault(ws_url: str) -> None:
+    async def script(ws: WsClient) -> None:
+        conns = [await ws.connect(ws_url + "/feed?every_ms=1000", name="idle") for _ in range(3)]
+        assert ws.session.connection_count() == 3
+        ws.session.close()
+        await asyncio.sleep(0.1)
+        assert all(c.close_code is not None for c in conns)
+
+    _, snap, session = run(script)
+    assert snap.names["idle"].errors == {} and session.connection_count() == 0
