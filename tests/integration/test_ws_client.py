@@ -62,12 +62,13 @@ def run(
 def test_an_echo_round_trip_is_a_request_and_its_bytes_and_messages_are_counted(ws_url: str) -> None:
     async def script(ws: WsClient) -> list[Any]:
         async with ws.connect("/echo", name="echo") as conn:
-            replies = [await conn.request("hello"), await conn.request(b"\x00\x01", name="binary")]
+            replies: list[Any] = [await conn.request("hello"), await conn.request(b"\x00\x01", name="binary")]
             replies.append(await conn.request({"id": 2, "text": "x"}, match="id"))
             await conn.send_json({"n": 1})
             replies.append(await conn.recv_json(timeout=5))
             replies.append(await conn.ping())
             return replies
+        raise AssertionError("the connection's block swallowed an error")
 
     replies, snap, _ = run(script, ws_url.replace("ws://", "http://"))
     assert replies[:4] == ["hello", b"\x00\x01", '{"id":2,"text":"x"}', {"n": 1}]
@@ -85,6 +86,7 @@ def test_pushed_messages_give_their_gaps(ws_url: str) -> None:
     async def script(ws: WsClient) -> list[Any]:
         async with ws.connect(f"{ws_url}/feed?every_ms=20") as conn:
             return [await conn.recv_json(timeout=5) for _ in range(6)]
+        raise AssertionError("the connection's block swallowed an error")
 
     got, snap, _ = run(script)
     assert [m["seq"] for m in got] == [1, 2, 3, 4, 5, 6]
@@ -97,6 +99,7 @@ def test_recv_until_skips_what_the_predicate_refuses(ws_url: str) -> None:
     async def script(ws: WsClient) -> Any:
         async with ws.connect(f"{ws_url}/feed?every_ms=5") as conn:
             return await conn.recv_until(lambda m: '"seq": 4' in str(m), timeout=5)
+        raise AssertionError("the connection's block swallowed an error")
 
     assert run(script)[0] == '{"seq": 4}'
 
