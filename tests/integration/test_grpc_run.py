@@ -139,6 +139,8 @@ def test_a_proto_that_does_not_compile_or_is_missing(tmp_path: Path, cli: Callab
     assert res.code == 2 and f'.proto does not compile: {bad}:2:13: "strin" is not defined.' in res.err
     res = cli("grpc", "127.0.0.1:1", "A/B", *QUIET)
     assert res.code == 2 and "--proto FILE is needed: server reflection is not supported" in res.err
+    res = cli("grpc", "http://127.0.0.1:1", "A/B", "--proto", str(bad), *QUIET)
+    assert res.code == 2 and "gRPC target 'http://127.0.0.1:1' is not host:port" in res.err
 
 
 def test_without_grpcio_the_one_liner_says_how_to_install_it(

@@ -33,6 +33,7 @@ from loadpulse.cli.worker_options import (
 )
 from loadpulse.engine.ray_cluster import parse_cluster
 from loadpulse.errors import BadInput
+from loadpulse.protocols.grpc.plugin import check_target
 from loadpulse.protocols.grpc.protos import compile_protos, require_grpc
 from loadpulse.protocols.http.request import parse_header
 from loadpulse.spec import DEFAULT_DURATION_S
@@ -148,6 +149,7 @@ def grpc(
     positive(connections, "-c/--concurrency")
     positive(rate, "--rate")
     positive(max_in_flight, "--max-in-flight")
+    check_target(target)
     text = read_data(data)
     pairs = [parse_header(m) for m in metadata or []]
     if not proto:

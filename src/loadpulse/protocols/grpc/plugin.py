@@ -60,8 +60,7 @@ class GrpcProtocol:
     def channel(self, target: str) -> Any:
         channel = self.channels.get(target)
         if channel is None:
-            if not isinstance(target, str) or not target or "/" in target.removeprefix("dns:///"):
-                raise BadInput(f"ctx.grpc: target {target!r} is not host:port")
+            check_target(target, "ctx.grpc: ")
             channel = self.channels[target] = self.grpc.aio.insecure_channel(target)
         return channel
 
@@ -92,6 +91,16 @@ class GrpcProtocol:
         channels, self.channels = self.channels, {}
         for channel in channels.values():
             _close_now(channel)
+
+
+def check_target(target: object, where: str = "") -> None:
+    """:class:`BadInput` unless ``target`` is what grpc dials: ``host:port`` (or a grpc name scheme such as
+    ``unix:path``, ``dns:///host:port``)."""
+    if isinstance(target, str) and target.startswith(("unix:", "unix-abstract:", "dns:", "ipv4:", "ipv6:")):
+        return
+    host, sep, port = target.rpartition(":") if isinstance(target, str) else ("", "", "")
+    if not (sep and host and port.isdigit()) or "/" in host:
+        raise BadInput(f"{where}gRPC target {target!r} is not host:port (like 127.0.0.1:50051, no scheme)")
 
 
 def _close_now(channel: Any) -> None:

@@ -9,11 +9,9 @@ Generated ``*_pb2`` modules give the same descriptors. Compiled sets are cached 
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +100,8 @@ class Protos:
                 raise BadInput(f"{self.origin} declares no service")
             if matches:
                 raise BadInput(f"gRPC method {name!r} is ambiguous: {', '.join(matches)}")
+            import difflib
+
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.4)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise BadInput(f"unknown gRPC method {name!r} in {self.origin}: {hint}known: {', '.join(known)}")
@@ -159,6 +159,8 @@ def compile_protos(files: Sequence[str], include: Sequence[str] = (), base: str 
     well_known = str(Path(grpc_tools.__file__).parent / "_proto")
     own = tuple(dict.fromkeys(str(Path(p).parent) for p in paths))
     args = ["protoc", *(f"-I{d}" for d in (*dirs, *own, well_known)), "--include_imports"]
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="loadpulse-protoc-") as tmp:
         out = os.path.join(tmp, "set.pb")
         code, errors = _run_protoc(protoc.main, [*args, f"--descriptor_set_out={out}", *paths], tmp)
