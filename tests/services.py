@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import subprocess
 import time
@@ -87,6 +88,50 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
     try:
         _wait_http(f"http://127.0.0.1:{port}/")
         yield Nginx(f"http://127.0.0.1:{port}", f"https://localhost:{tls_port}")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@dataclass(frozen=True)
+class NginxH2:
+    h2c_url: str
+    """HTTP/2 with prior knowledge (``listen … http2``)."""
+    tls_url: str
+    """HTTP/2 over TLS, ALPN h2 (``listen … ssl http2``)."""
+    h1_url: str
+    """HTTP/1.1 only."""
+    goaway_url: str
+    """h2c that ends each connection with GOAWAY after 100 streams (nginx's keepalive_requests)."""
+
+
+H2_CONF = Path(__file__).resolve().parent.parent / "examples" / "http2" / "nginx.conf"
+
+
+@pytest.fixture(scope="session")
+def nginx_h2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NginxH2]:
+    """nginx serving HTTP/2 from examples/http2/nginx.conf (docs/http2.md), on free ports."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        pytest.fail("nginx is not installed: run ./scripts/test (it installs Debian's nginx-light)")
+    work = tmp_path_factory.mktemp("nginx_h2")
+    self_signed_cert(work)
+    (work / "big.bin").write_bytes(bytes(1 << 20))
+    ports = {p: free_port() for p in (8082, 8443, 8083, 8084)}
+    conf = H2_CONF.read_text()
+    for fixed, port in ports.items():
+        conf = conf.replace(f"127.0.0.1:{fixed}", f"127.0.0.1:{port}")
+    # Workers as this user, so they can read big.bin in pytest's private temp folder (ignored when not root).
+    (work / "nginx.conf").write_text(f"user {getpass.getuser()};\n{conf}")
+    proc = subprocess.Popen([binary, "-p", f"{work}/", "-c", "nginx.conf"], stderr=subprocess.PIPE)
+    try:
+        _wait_http(f"http://127.0.0.1:{ports[8083]}/")
+        yield NginxH2(
+            f"http://127.0.0.1:{ports[8082]}",
+            f"https://localhost:{ports[8443]}",
+            f"http://127.0.0.1:{ports[8083]}",
+            f"http://127.0.0.1:{ports[8084]}",
+        )
     finally:
         proc.terminate()
         proc.wait(10)

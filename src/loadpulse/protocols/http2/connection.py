@@ -113,6 +113,7 @@ class Http2Connection(asyncio.Protocol):
         "closed",
         "connect_us",
         "draining",
+        "early",
         "h2",
         "in_rx",
         "max_body",
@@ -152,6 +153,8 @@ class Http2Connection(asyncio.Protocol):
         self.draining = False
         """GOAWAY received (or stream ids nearly used up): no new streams."""
         self.in_rx = False
+        self.early: list[bytes] = []
+        """Bytes the server sent before our preface went out (its SETTINGS): read right after it."""
         self.connect_us = 0
         self.tls_us = 0
 
@@ -177,14 +180,22 @@ class Http2Connection(asyncio.Protocol):
         h2.initiate_connection()
         h2.increment_flow_control_window(WINDOW)
         self.flush()
+        early, self.early = self.early, []
+        for data in early:
+            self.data_received(data)
         return self.ready
 
     def data_received(self, data: bytes) -> None:
         if self.closed:
             return
-        now = self.now_ns()
         ready = self.ready
-        if ready is not None and not ready.done() and data[:5] == b"HTTP/":
+        if ready is None:
+            # Our preface is not out yet (TLS, or the loop ran the server's bytes first): answering its
+            # SETTINGS now would put an ACK before the preface.
+            self.early.append(data)
+            return
+        now = self.now_ns()
+        if not ready.done() and data[:5] == b"HTTP/":
             version = data[:8].decode("latin-1")
             ready.set_result(f"it answered {version} to the h2c preface")
             self.close()

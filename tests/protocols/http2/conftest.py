@@ -1,0 +1,18 @@
+"""The HTTP/2 tests' servers: nginx with http2 (session) and the h2 test server that misbehaves on cue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.protocols.http2.h2_server import H2TestServer, h2_test_server
+from tests.services import nginx_h2
+
+__all__ = ["nginx_h2"]
+
+
+@pytest.fixture(scope="module")
+def h2_server() -> Iterator[H2TestServer]:
+    with h2_test_server() as server:
+        yield server

@@ -1,0 +1,108 @@
+"""`loadpulse http --h2` against nginx (h2c and TLS) and the misbehaving h2 test server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.conftest import CliResult
+from tests.protocols.http2.h2_server import H2TestServer
+from tests.services import Nginx, NginxH2
+
+
+def _run(cli: Callable[..., CliResult], *args: str) -> CliResult:
+    return cli("http", *args, "--h2", "--json", "-", "-q", "--no-history")
+
+
+def test_streams_are_multiplexed_over_few_connections(
+    h2_server: H2TestServer, cli: Callable[..., CliResult]
+) -> None:
+    before = h2_server.stats.connections
+    res = _run(cli, f"{h2_server.url}/", "-c", "2", "--streams-per-connection", "50", "-n", "3000")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["total"] == 3000 and summary["requests"]["ok"] == 3000
+    assert h2_server.stats.connections - before == 2  # 100 requests in flight on two connections
+    assert h2_server.stats.max_open > 10
+    assert summary["connections"]["opened"] == 2
+
+
+def test_exact_budget_through_goaway_every_100_streams(
+    nginx_h2: NginxH2, cli: Callable[..., CliResult]
+) -> None:
+    """nginx ends each connection after 100 streams with GOAWAY: the streams above its last id are sent
+    again on a new connection, none lost, none counted twice, no error."""
+    res = _run(cli, f"{nginx_h2.goaway_url}/", "-c", "2", "--streams-per-connection", "30", "-n", "2000")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"] == summary["requests"] | {"total": 2000, "ok": 2000, "failed": 0}
+    assert summary["errors"] == {}
+    assert summary["connections"]["opened"] >= 20  # a new connection after each GOAWAY
+
+
+def test_tls_with_alpn_h2_and_a_1_mib_body(nginx_h2: NginxH2, cli: Callable[..., CliResult]) -> None:
+    """Bodies 64 times the default 16 KiB window: flow control acknowledged as read, windows reopen."""
+    res = _run(cli, f"{nginx_h2.tls_url}/big", "-k", "-c", "1", "--streams-per-connection", "4", "-n", "24")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["ok"] == 24, (summary["requests"], summary["errors"], summary["warnings"])
+    assert summary["bytes"]["received"] >= 24 * (1 << 20)
+    assert summary["connections"]["tls_ms"] is not None
+
+
+def test_reset_and_goaway_streams_are_error_kinds(
+    h2_server: H2TestServer, cli: Callable[..., CliResult]
+) -> None:
+    rst = _run(cli, f"{h2_server.url}/rst", "-c", "1", "-n", "50")
+    assert rst.code == 0, rst.err
+    assert rst.summary()["errors"] == {"h2_rst_stream": 50}
+    goaway = _run(cli, f"{h2_server.url}/goaway", "-c", "1", "--streams-per-connection", "5", "-n", "10")
+    assert goaway.code == 0, goaway.err
+    # Above the GOAWAY's last stream id (0): not processed, resent twice, then counted.
+    assert goaway.summary()["errors"] == {"h2_goaway": 10}
+
+
+def test_a_refused_stream_is_resent(h2_server: H2TestServer, cli: Callable[..., CliResult]) -> None:
+    before = h2_server.stats.paths.get("/refused-once", 0)
+    res = _run(cli, f"{h2_server.url}/refused-once", "-c", "1", "-n", "20")
+    assert res.code == 0, res.err
+    assert res.summary()["requests"]["ok"] == 20 and res.summary()["errors"] == {}
+    assert h2_server.stats.paths["/refused-once"] - before == 21  # the refused one came again
+
+
+def test_a_server_without_http2_is_bad_input_said_once(
+    nginx_h2: NginxH2, nginx: Nginx, cli: Callable[..., CliResult]
+) -> None:
+    h1 = cli("http", f"{nginx_h2.h1_url}/", "--h2", "-n", "100", "-q", "--no-history")
+    assert h1.code == 2
+    host = nginx_h2.h1_url.removeprefix("http://")
+    assert h1.err.strip().splitlines() == [
+        f"loadpulse: error: the server at {host} does not speak HTTP/2 (it answered HTTP/1.1 to the h2c "
+        "preface)"
+    ]
+    tls = cli("http", f"{nginx.tls_url}/", "--h2", "-k", "-n", "100", "-q", "--no-history")
+    assert tls.code == 2
+    assert "does not speak HTTP/2 (ALPN chose http/1.1)" in tls.err and "Traceback" not in tls.err
+    assert len(tls.err.strip().splitlines()) == 1
+
+
+def test_streams_per_connection_needs_h2(nginx_h2: NginxH2, cli: Callable[..., CliResult]) -> None:
+    res = cli("http", f"{nginx_h2.h2c_url}/", "--streams-per-connection", "5", "-n", "1", "-q")
+    assert res.code == 2 and "--streams-per-connection only applies with --h2" in res.err
+
+
+def test_open_model_holds_its_rate(nginx_h2: NginxH2, cli: Callable[..., CliResult]) -> None:
+    res = _run(cli, f"{nginx_h2.h2c_url}/", "--rate", "500", "-d", "3s", "-c", "1")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    started = summary["requests"]["total"] + summary["dropped"]
+    assert abs(started - 1500) <= 30  # within 2 % of rate x duration (the schedule's own count)
+    assert summary["requests"]["failed"] == 0
+    assert summary["latency_basis"] != "send"
+
+
+def test_the_one_liner_splits_over_two_workers(nginx_h2: NginxH2, cli: Callable[..., CliResult]) -> None:
+    res = _run(cli, f"{nginx_h2.h2c_url}/", "-n", "1001", "-c", "3", "--workers", "2")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["total"] == 1001 and summary["requests"]["ok"] == 1001
+    assert [w["requests"] for w in summary["workers"]["per_worker"]] == [667, 334]
