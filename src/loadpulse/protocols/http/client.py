@@ -293,7 +293,7 @@ class HttpClient:
         """Open the connection to the base URL ahead of use (not recorded: it happens before the clock).
         A failure is left for the first real request to meet and count."""
         base = self.session.base
-        if base is not None and base not in self._conns:
+        if base is not None and not self.session.http2 and base not in self._conns:
             with contextlib.suppress(ConnectError):
                 await self._connect(base, None)
 

@@ -173,6 +173,10 @@ class H2Pool:
             if self.backlog and not self.closing:
                 self._grow()
 
+    def adopt(self, conn: Http2Connection) -> None:
+        """Take a connection opened ahead of use (not recorded)."""
+        self.conns.append(conn)
+
     def _add(self, conn: Http2Connection, waiting: H2Stream | None) -> None:
         self.conns.append(conn)
         self.sink.connected(conn, waiting)

@@ -64,15 +64,15 @@ class H2ScriptSession:
 
     async def check(self, origin: Origin) -> None:
         """Bad input when the server at ``origin`` answers but does not speak HTTP/2 (before the load);
-        a server that does not answer is left for the run to count."""
-        endpoint = self.pool(origin).endpoint
+        a server that does not answer is left for the run to count. The connection is kept for the run."""
+        pool = self.pool(origin)
         try:
-            conn = await open_h2(endpoint, self.pool(origin).new_connection)
+            conn = await open_h2(pool.endpoint, pool.new_connection)
         except NotHttp2 as exc:
             raise BadInput(f"{exc.detail} (http2 = True in the scenario)") from None
         except ConnectError:
             return
-        conn.close()
+        pool.adopt(conn)
 
     async def _sweep(self, total_ns: int, read_ns: int, period_s: float) -> None:
         clock = self.http.clock
