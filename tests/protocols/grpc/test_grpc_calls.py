@@ -55,6 +55,7 @@ def test_unary_calls_are_recorded_under_the_method_name(grpc_target: str) -> Non
 
     rec = on_uvloop(calls)
     assert rec.names[SAY].done == 1 and len(rec.names[SAY].lat) == 1 and not rec.names[SAY].errors
+    assert rec.names[SAY].bytes_out == rec.names[SAY].bytes_in == 4  # field tag, length, "hi"
     assert rec.names["add"].done == 1
 
 
@@ -136,7 +137,8 @@ def test_a_stream_records_first_message_count_gaps_and_its_end(grpc_target: str)
     assert name.done == 1 and len(name.ttfb) == 1 and name.lat[0] >= 60_000 and name.ttfb[0] < name.lat[0]
     assert list(rec.metrics.trends[MESSAGES]) == [4.0]
     gaps = list(rec.metrics.trends[GAP_MS])
-    assert len(gaps) == 3 and all(g >= 15 for g in gaps)
+    # Arrival gaps, not the server's 20 ms: a late first read shortens the next gap (so no lower bound).
+    assert len(gaps) == 3 and all(g >= 0 for g in gaps)
 
 
 def test_a_stream_that_ends_with_a_status_counts_it_after_its_messages(grpc_target: str) -> None:

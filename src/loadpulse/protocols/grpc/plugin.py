@@ -199,6 +199,7 @@ class GrpcTarget:
         msg = m.message(request)
         client, session = self._client, self._session
         intended, client.intended_ns = client.intended_ns, 0
+        rec.bytes_out += msg.ByteSize()  # the message, not its HTTP/2 framing
         session.running += 1
         sent = perf_counter_ns()
         try:
@@ -223,6 +224,7 @@ class GrpcTarget:
         if intended:
             rec.svc.append((now - sent) // 1000)
         rec.done += 1
+        rec.bytes_in += reply.ByteSize()
         if client.on_done is not None:
             client.on_done(True)
         return Reply("OK", "", reply, (now - sent) / 1e6)
@@ -243,6 +245,7 @@ class GrpcTarget:
         msg = m.message(request)
         client, session = self._client, self._session
         intended, client.intended_ns = client.intended_ns, 0
+        rec.bytes_out += msg.ByteSize()
         sent = perf_counter_ns()
         call = stub(msg, timeout=timeout or session.timeout_s, metadata=metadata or self._metadata)
         return Stream(call, session, client, rec, intended, sent)

@@ -91,6 +91,7 @@ class Stream:
             self._rec.ttfb.append((now - self._sent) // 1000)
         self._last = now
         self.count += 1
+        self._rec.bytes_in += msg.ByteSize()
         return msg
 
     async def __aenter__(self) -> Stream:
