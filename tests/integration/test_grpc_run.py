@@ -82,6 +82,19 @@ def test_statuses_are_error_kinds_and_deadlines_the_timeout(
     assert res.summary()["errors"] == {"grpc_deadline_exceeded": 4}
 
 
+def test_a_stream_that_never_ends_is_cut_at_the_grace(
+    grpc_target: str, cli: Callable[..., CliResult]
+) -> None:
+    res = one_liner(
+        cli, grpc_target, "Echo/Feed", "--data", '{"count": 1000000, "interval_ms": 10}', "-c", "3",
+        "-d", "1s", "--grace", "300ms", "--timeout", "60s",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["scenarios"]["default"]["profile"]["graceful_stop"] == 0.3  # not a profile's 30 s
+    assert summary["errors"] == {"unfinished": 3} and summary["ttfb_ms"]["max"] is not None
+
+
 def test_an_open_model_rate_is_held(grpc_target: str, cli: Callable[..., CliResult]) -> None:
     res = one_liner(cli, grpc_target, "Echo/Say", "--data", '{"text": "hi"}', "--rate", "500", "-d", "4s")
     assert res.code == 0, res.err

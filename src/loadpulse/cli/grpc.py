@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -40,7 +41,6 @@ from loadpulse.spec import DEFAULT_DURATION_S
 from loadpulse.thresholds.declared import parse_thresholds
 from loadpulse.units import parse_duration
 
-SCENARIO = str(Path(grpc_scenario.__file__).resolve())
 NO_REFLECTION = (
     "--proto FILE is needed: server reflection is not supported (grpcio-reflection is not a dependency)"
 )
@@ -174,7 +174,7 @@ def grpc(
     if preset is None:
         connections = connections or 50
     options = make_options(
-        profile=preset or "constant-vus",
+        profile=preset,
         vus=connections if rate is None else None,
         rate=rate,
         iterations=requests,
@@ -188,12 +188,17 @@ def grpc(
         env={grpc_scenario.ENV: env},
         overrides=dataclasses.replace(options.overrides, duration_s=duration_s),
     )
-    with spread_over(processes):
-        plan = plan_of(SCENARIO, options)
-    with cluster_session(cluster, None) as ray_cluster:
-        setup = worker_setup(
-            SCENARIO, options, plan, workers, reserve_cores, abort_on_worker_loss, ray_cluster
-        )
-        thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
-        shown = dataclasses.replace(plan, source=f"loadpulse grpc {target} {m.name}")
-        return run_and_report(shown, flags, thresholds, workers=setup)
+    # The load's end is the one-liner's: --grace, not a scenario profile's 30 s graceful stop. A profile's
+    # graceful stop is the file's to say, so the run gets a two-line file of its own saying it.
+    with tempfile.TemporaryDirectory(prefix="loadpulse-grpc-") as folder:
+        file = Path(folder) / "loadpulse_grpc.py"
+        file.write_text(grpc_scenario.source(options.grace_s), encoding="utf-8")
+        with spread_over(processes):
+            plan = plan_of(str(file), options)
+        with cluster_session(cluster, str(file)) as ray_cluster:
+            setup = worker_setup(
+                str(file), options, plan, workers, reserve_cores, abort_on_worker_loss, ray_cluster
+            )
+            thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
+            shown = dataclasses.replace(plan, source=f"loadpulse grpc {target} {m.name}")
+            return run_and_report(shown, flags, thresholds, workers=setup)

@@ -1,9 +1,10 @@
 """The scenario `loadpulse grpc` runs: one call per iteration, described by ``ctx.env["LOADPULSE_GRPC"]``.
 
-A scenario file, loaded by path like a user's, so the one-liner crosses to ``--workers`` processes and Ray
-actors the way any scenario does (a PlanRef: this file's path and the command line's options). The call
-travels as plain data in the options' env: target, method, the request as JSON, and the compiled protos as
-a serialized FileDescriptorSet, so a worker needs neither the .proto files nor protoc.
+The one-liner writes a two-line scenario file (:func:`source`: this module's task, and a profile whose
+graceful stop is ``--grace``) and runs it by path like a user's, so it crosses to ``--workers`` processes
+and Ray actors the way any scenario does (a PlanRef: the file's path and the command line's options). The
+call travels as plain data in the options' env: target, method, the request as JSON, and the compiled
+protos as a serialized FileDescriptorSet, so a worker needs neither the .proto files nor protoc.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ metrics = {GAP_MS: "trend", MESSAGES: "trend"}
 """Declared so that thresholds may name them (``-t 'grpc_stream_gap_ms.p95 < 50'``)."""
 
 _prepared: dict[str, Any] = {}
+
+
+def source(grace_s: float) -> str:
+    """The scenario file of one run of the one-liner."""
+    return (
+        '"""Written by `loadpulse grpc` for one run."""\n\n'
+        "from loadpulse.cli.grpc_scenario import grpc_call, metrics  # noqa: F401\n\n"
+        f'profile = {{"profile": "constant-vus", "graceful_stop": {grace_s!r}}}\n'
+    )
 
 
 def describe(
