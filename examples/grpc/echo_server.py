@@ -64,7 +64,10 @@ def handlers() -> Any:
 async def serve(port: int) -> None:
     server = grpc.aio.server()
     server.add_generic_rpc_handlers((handlers(),))
-    bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    try:
+        bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    except RuntimeError:
+        sys.exit(f"echo_server: cannot listen on 127.0.0.1:{port} (in use?); --port 0 takes a free one")
     await server.start()
     print(f"listening on 127.0.0.1:{bound}", flush=True)
     await server.wait_for_termination()
