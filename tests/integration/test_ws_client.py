@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -218,3 +219,39 @@ def test_the_run_ending_is_not_the_servers_fault(ws_url: str) -> None:
 
     _, snap, session = run(script)
     assert snap.names["idle"].errors == {} and session.connection_count() == 0
+
+
+def test_handshake_headers_are_the_runs_overridden_by_the_connects(ws_url: str) -> None:
+    async def asked(ws: WsClient) -> Any:
+        async with ws.connect(ws_url + "/headers", headers={"X-Mine": "1", "x-team": "ws"}) as conn:
+            return json.loads(await conn.request("?"))
+        raise AssertionError("the connection's block swallowed an error")
+
+    headers, _, _ = run(asked, headers=(("X-Team", "payments"), ("X-Run", "7")))
+    assert (headers["x-mine"], headers["x-team"], headers["x-run"]) == ("1", "ws", "7")
+
+
+def test_text_that_is_not_utf8_is_a_protocol_failure(ws_url: str) -> None:
+    async def script(ws: WsClient) -> Any:
+        async with ws.connect(ws_url + "/not-utf8", name="bad") as conn:
+            await conn.recv(timeout=5)
+        return "ended"
+
+    got, snap, _ = run(script)
+    assert got == "ended" and snap.names["bad"].errors == {"protocol": 1}
+
+
+def test_what_was_sent_or_answered_is_told_for_ctx_track(ws_url: str) -> None:
+    told: list[bool] = []
+
+    async def script(ws: WsClient) -> None:
+        ws.on_done = told.append
+        async with ws.connect(ws_url + "/echo") as conn:
+            await conn.send("a")
+            await conn.request("b", match=lambda reply: reply == "b")
+            await conn.request("c", match=lambda reply: False, timeout=0.05)
+        async with ws.connect(f"ws://127.0.0.1:{free_port()}/x"):
+            pass
+
+    run(script)
+    assert told == [True, True, False, False]

@@ -4,7 +4,9 @@
 
 Paths: ``/echo`` echoes every message (text as text, binary as binary); ``/feed?every_ms=N`` pushes
 ``{"seq": n}`` every N ms; ``/close?code=C`` closes with code C after the first message it gets;
-``/drop`` drops the TCP connection (no close frame) after the first message. Anything else: 404.
+``/drop`` drops the TCP connection (no close frame) after the first message; ``/headers`` answers each
+message with the handshake's headers as JSON; ``/not-utf8`` sends a text message that is not UTF-8.
+Anything else: 404.
 A separate process from the load generator, as a real target would be, so the two never share a loop.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import resource
 import subprocess
 import sys
@@ -79,6 +82,22 @@ class CloseAfterOne(WSListener):
             transport.disconnect()
 
 
+class Headers(WSListener):
+    """Answers every message with the handshake's headers, as a JSON object (lower-case names)."""
+
+    def __init__(self, request: WSUpgradeRequest) -> None:
+        self.headers = {k.lower(): v for k, v in request.headers.items()}
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if frame.msg_type is WSMsgType.TEXT:
+            transport.send(WSMsgType.TEXT, json.dumps(self.headers).encode())
+
+
+class NotUtf8(WSListener):
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        transport.send(WSMsgType.TEXT, b"\xff\xfe")
+
+
 def route(request: WSUpgradeRequest) -> Any:
     parts = urlsplit(request.path.decode())
     query = parse_qs(parts.query)
@@ -90,6 +109,10 @@ def route(request: WSUpgradeRequest) -> Any:
         return CloseAfterOne(int(query.get("code", ["1000"])[0]))
     if parts.path == "/drop":
         return CloseAfterOne(None)
+    if parts.path == "/headers":
+        return Headers(request)
+    if parts.path == "/not-utf8":
+        return NotUtf8()
     return None
 
 

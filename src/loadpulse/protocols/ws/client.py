@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from time import perf_counter_ns
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,7 @@ would be most of what an idle subscriber costs."""
 class WsClient:
     """``ctx.ws`` of one VU."""
 
-    __slots__ = ("_failures", "_names", "intended_ns", "session")
+    __slots__ = ("_failures", "_names", "intended_ns", "on_done", "session")
 
     def __init__(self, session: WsProtocol) -> None:
         self.session = session
@@ -47,6 +47,9 @@ class WsClient:
         self._names: dict[str, NameRecorder] = {}
         self._failures = 0
         """Connects that failed in a row: the pause before the next one grows with them."""
+        self.on_done: Callable[[bool], None] | None = None
+        """Told whether each message was sent (``send``) or answered (``request``): what ``ctx.track``
+        made for it was sent, or rejected (set by the engine only when the run tracks items)."""
 
     def connect(
         self,
@@ -108,6 +111,8 @@ class WsClient:
             conn.error, conn.close_reason = kind, detail
             rec.error(kind)
             session.warn_once(kind, url, detail)
+            if self.on_done is not None:
+                self.on_done(False)
             self._failures += 1
             await settings.clock.sleep(connect_backoff_s(self._failures))
             return conn

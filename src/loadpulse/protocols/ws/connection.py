@@ -73,9 +73,13 @@ class Frames(WSListener):
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
         if frame.fin and (kind is _TEXT or kind is _BINARY):
-            data: str | bytes = (
-                frame.get_payload_as_utf8_text() if kind is _TEXT else frame.get_payload_as_bytes()
-            )
+            try:
+                data: str | bytes = (
+                    frame.get_payload_as_utf8_text() if kind is _TEXT else frame.get_payload_as_bytes()
+                )
+            except UnicodeDecodeError:
+                self.conn.fail(ErrorKind.PROTOCOL.value, "a text message that is not UTF-8")
+                return
             self.conn.message(data, frame.payload_size, perf_counter_ns())
         elif kind is _TEXT or kind is _BINARY or kind is _CONT:
             self._fragment(kind, frame)
@@ -91,9 +95,12 @@ class Frames(WSListener):
         if frame.fin:
             raw = b"".join(self._parts)
             self._parts = []
-            self.conn.message(
-                raw.decode("utf-8") if self._kind is _TEXT else raw, len(raw), perf_counter_ns()
-            )
+            try:
+                data = raw.decode("utf-8") if self._kind is _TEXT else raw
+            except UnicodeDecodeError:
+                self.conn.fail(ErrorKind.PROTOCOL.value, "a text message that is not UTF-8")
+                return
+            self.conn.message(data, len(raw), perf_counter_ns())
         elif sum(map(len, self._parts)) > MESSAGE_MAX:
             self._parts = []
             self.conn.fail(ErrorKind.PROTOCOL.value, f"a message over {MESSAGE_MAX:,} bytes")
@@ -171,11 +178,11 @@ class WsConnection:
 
     async def send(self, message: str | bytes) -> None:
         """Send a text (``str``) or binary (``bytes``) message."""
-        self._send(message, self.rec)
+        self._send_one(message)
 
     async def send_json(self, value: Any) -> None:
         """Send ``value`` as a JSON text message."""
-        self._send(json.dumps(value, separators=(",", ":")), self.rec)
+        self._send_one(json.dumps(value, separators=(",", ":")))
 
     async def recv(self, timeout: float | None = None) -> str | bytes:
         """The next message not claimed by a ``request()`` (text as ``str``, binary as ``bytes``);
@@ -247,10 +254,17 @@ class WsConnection:
             session.watch(self)
         self._pending.append(entry)
         try:
-            return await future
+            reply = await future
         except asyncio.CancelledError:
             self._drop_pending(entry)  # no later message may claim it
             raise
+        except WsError:
+            if client.on_done is not None:
+                client.on_done(False)
+            raise
+        if client.on_done is not None:  # ctx.track: the items this request carried were accepted
+            client.on_done(True)
+        return reply
 
     async def ping(self, timeout: float | None = None) -> float:
         """Send a ping and return the milliseconds until its pong, recorded under the connection's
@@ -379,6 +393,18 @@ class WsConnection:
         if transport is None or self.close_code is not None or self._closing:
             raise Closed(self)
         return transport
+
+    def _send_one(self, data: str | bytes) -> None:
+        """A message with no reply awaited: for ``ctx.track``, sent is accepted."""
+        on_done = self.client.on_done
+        try:
+            self._send(data, self.rec)
+        except Closed:
+            if on_done is not None:
+                on_done(False)
+            raise
+        if on_done is not None:
+            on_done(True)
 
     def _send(self, data: str | bytes, rec: NameRecorder) -> None:
         transport = self._open_transport()
