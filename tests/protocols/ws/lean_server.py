@@ -91,9 +91,12 @@ class Headers(WSListener):
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         if frame.msg_type is WSMsgType.TEXT:
             transport.send(WSMsgType.TEXT, json.dumps(self.headers).encode())
+        elif frame.msg_type is WSMsgType.CLOSE:
+            transport.send_close(frame.get_close_code())
+            transport.disconnect()
 
 
-class NotUtf8(WSListener):
+class NotUtf8(Echo):
     def on_ws_connected(self, transport: WSTransport) -> None:
         transport.send(WSMsgType.TEXT, b"\xff\xfe")
 
