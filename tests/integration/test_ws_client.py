@@ -18,6 +18,7 @@ from loadpulse.protocols.ws.connection import Closed, RequestTimeout
 from loadpulse.protocols.ws.plugin import WsProtocol
 from tests.ports import free_port
 from tests.protocols.ws.lean_server import lean_server
+from tests.services import self_signed_cert
 
 
 @pytest.fixture(scope="module")
@@ -255,3 +256,23 @@ def test_what_was_sent_or_answered_is_told_for_ctx_track(ws_url: str) -> None:
 
     run(script)
     assert told == [True, True, False, False]
+
+
+@pytest.fixture(scope="module")
+def wss_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with lean_server(*self_signed_cert(tmp_path_factory.mktemp("wss"))) as url:
+        yield url.replace("127.0.0.1", "localhost")
+
+
+def test_wss_verifies_the_certificate_unless_the_run_is_insecure(wss_url: str) -> None:
+    async def script(ws: WsClient) -> Any:
+        async with ws.connect(wss_url + "/echo", name="tls") as conn:
+            return await conn.request("over TLS")
+        return None
+
+    got, snap, session = run(script, insecure=True)
+    assert got == "over TLS" and snap.names["tls"].ok == 1
+    got, snap, session = run(script)
+    assert got is None and snap.names["tls"].errors == {"tls": 1}
+    assert "certificate verify failed" in session.settings.warnings[0]
+    assert "(use -k to skip verification)" in session.settings.warnings[0]

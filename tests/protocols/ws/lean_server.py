@@ -1,6 +1,6 @@
 """A lean WebSocket server on picows for the tests and ``bench/ws_vs_k6.py``: echo, push, close, drop.
 
-    python tests/protocols/ws/lean_server.py [PORT]     # prints 'listening on PORT' when ready
+    python tests/protocols/ws/lean_server.py [PORT [CERT KEY]]    # prints 'listening on PORT' when ready
 
 Paths: ``/echo`` echoes every message (text as text, binary as binary); ``/feed?every_ms=N`` pushes
 ``{"seq": n}`` every N ms; ``/close?code=C`` closes with code C after the first message it gets;
@@ -16,9 +16,11 @@ import asyncio
 import contextlib
 import json
 import resource
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -119,10 +121,14 @@ def route(request: WSUpgradeRequest) -> Any:
     return None
 
 
-async def main(port: int) -> None:
+async def main(port: int, cert: str | None = None, key: str | None = None) -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the 10,000-connection test
-    server = await ws_create_server(route, "127.0.0.1", port, backlog=4096)
+    tls = None
+    if cert and key:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(cert, key)
+    server = await ws_create_server(route, "127.0.0.1", port, backlog=4096, ssl=tls)
     print(f"listening on {server.sockets[0].getsockname()[1]}", flush=True)
     await server.serve_forever()
 
@@ -134,19 +140,21 @@ if __name__ == "__main__":
         uvloop.install()
     except ImportError:  # pragma: no cover
         pass
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0, *sys.argv[2:4]))
 
 
 @contextlib.contextmanager
-def lean_server() -> Iterator[str]:
-    """This server in a child process on a free loopback port; yields ``ws://127.0.0.1:PORT``."""
-    proc = subprocess.Popen([sys.executable, __file__], stdout=subprocess.PIPE, text=True)
+def lean_server(cert: Path | None = None, key: Path | None = None) -> Iterator[str]:
+    """This server in a child process on a free loopback port; yields ``ws://127.0.0.1:PORT`` (``wss://``
+    with a certificate and its key)."""
+    tls = [str(cert), str(key)] if cert and key else []
+    proc = subprocess.Popen([sys.executable, __file__, "0", *tls], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         if not line.startswith("listening on "):
             raise RuntimeError(f"the lean WebSocket server did not start: {line!r}")
-        yield f"ws://127.0.0.1:{line.split()[-1]}"
+        yield f"{'wss' if tls else 'ws'}://127.0.0.1:{line.split()[-1]}"
     finally:
         proc.terminate()
         proc.wait(10)
