@@ -25,7 +25,13 @@ from time import perf_counter_ns
 from typing import Any, Protocol
 
 from h2.config import H2Configuration
-from h2.connection import ConnectionInputs, ConnectionState, H2Connection, H2ConnectionStateMachine
+from h2.connection import (
+    AllowedStreamIDs,
+    ConnectionInputs,
+    ConnectionState,
+    H2Connection,
+    H2ConnectionStateMachine,
+)
 from h2.errors import ErrorCodes
 from h2.events import (
     ConnectionTerminated,
@@ -38,16 +44,19 @@ from h2.events import (
 )
 from h2.exceptions import H2Error
 from h2.settings import SettingCodes, Settings
+from h2.stream import StreamInputs
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.protocols.http.connection import classify_exception
 from loadpulse.protocols.http2.hpack_blocks import CachingDecoder, StatelessEncoder
-from loadpulse.protocols.http2.stream import H2Stream
+from loadpulse.protocols.http2.stream import H2Request, H2Stream
 
 WINDOW = 1 << 24
 """Receive window advertised per stream and added to the connection's: 16 MiB, so large bodies flow with
 few WINDOW_UPDATEs (the memory it allows is bounded by the body limit, not by the window)."""
 
+_END_HEADERS = b"\x01\x04"
+_END_STREAM_HEADERS = b"\x01\x05"
 _PROTOCOL = ErrorKind.PROTOCOL.value
 _RST = ErrorKind.H2_RST_STREAM.value
 _GOAWAY = ErrorKind.H2_GOAWAY.value
@@ -82,6 +91,29 @@ class LeanH2Connection(H2Connection):
     @property
     def open_outbound_streams(self) -> int:
         return len(self.streams)
+
+    def send_block(self, stream_id: int, request: H2Request, end_stream: bool) -> None:
+        """Open a stream with ``request``'s HPACK block made once (hpack_blocks.py): what ``send_headers``
+        does, less re-encoding the headers, checking them and building frame objects per request."""
+        block = request.block
+        encoder: StatelessEncoder = self.encoder  # type: ignore[assignment]
+        if len(block) > self.max_outbound_frame_size or encoder.pending:
+            self.send_headers(stream_id, request.headers, end_stream=end_stream)
+            return
+        self.state_machine.process_input(ConnectionInputs.SEND_HEADERS)
+        stream = self._begin_new_stream(stream_id, AllowedStreamIDs.ODD)
+        machine = stream.state_machine
+        machine.process_input(StreamInputs.SEND_HEADERS)
+        if end_stream:
+            machine.process_input(StreamInputs.SEND_END_STREAM)
+        stream.request_method = request.method
+        # HEADERS frame: length, type 1, flags END_HEADERS (4) | END_STREAM (1), stream id, block.
+        self._data_to_send += (
+            len(block).to_bytes(3, "big")
+            + (_END_STREAM_HEADERS if end_stream else _END_HEADERS)
+            + stream_id.to_bytes(4, "big")
+            + block
+        )
 
     def forget(self, stream_id: int) -> None:
         stream = self.streams.pop(stream_id, None)
@@ -307,7 +339,7 @@ class Http2Connection(asyncio.Protocol):
         stream.first_byte_ns = 0
         request = stream.request
         body = request.body
-        h2.send_headers(sid, request.headers, end_stream=body is None)
+        h2.send_block(sid, request, body is None)
         if body is not None:
             stream.body = memoryview(body)
             self.sending.append(stream)

@@ -41,6 +41,11 @@ class StatelessEncoder:
         self._update = b""
 
     @property
+    def pending(self) -> bool:
+        """A table size update is due: the next block must start with it."""
+        return bool(self._update)
+
+    @property
     def header_table_size(self) -> int:
         return self._size
 

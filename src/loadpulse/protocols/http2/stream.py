@@ -12,6 +12,7 @@ from typing import Any
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.protocols.http.recording import RequestRecording
+from loadpulse.protocols.http2.hpack_blocks import stateless_block
 
 _TIMEOUT = ErrorKind.TIMEOUT.value
 
@@ -19,16 +20,18 @@ _TIMEOUT = ErrorKind.TIMEOUT.value
 class H2Request:
     """A request prepared once and sent as many streams: its header list, body and bytes on the wire."""
 
-    __slots__ = ("body", "headers", "name", "size")
+    __slots__ = ("block", "body", "headers", "method", "name", "size")
 
     def __init__(self, name: str, headers: list[tuple[bytes, bytes]], body: bytes | None) -> None:
         self.name = name
         self.headers = headers
         """Pseudo-headers first, names lower-case: sent as given (the h2 library's checks are off)."""
         self.body = body
-        self.size = sum(len(k) + len(v) for k, v in headers) + (len(body) if body else 0)
-        """Bytes out counted per request: header fields and body before compression (an estimate of the
-        wire size; HPACK makes the headers smaller)."""
+        self.method = headers[0][1] if headers and headers[0][0] == b":method" else None
+        self.block = stateless_block(headers)
+        """Its HPACK block, made once: it depends on no connection's state (hpack_blocks.py)."""
+        self.size = 9 + len(self.block) + (len(body) + 9 if body else 0)
+        """Bytes out per request: its HEADERS frame and the body in one DATA frame's worth of framing."""
 
 
 class H2Stream:
