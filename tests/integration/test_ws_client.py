@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -276,3 +278,48 @@ def test_wss_verifies_the_certificate_unless_the_run_is_insecure(wss_url: str) -
     assert got is None and snap.names["tls"].errors == {"tls": 1}
     assert "certificate verify failed" in session.settings.warnings[0]
     assert "(use -k to skip verification)" in session.settings.warnings[0]
+
+
+def test_a_server_that_never_answers_the_upgrade_times_out_and_leaves_no_descriptor() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # accepts (the kernel does), never answers
+        url = f"ws://127.0.0.1:{silent.getsockname()[1]}/x"
+
+        async def script(ws: WsClient) -> int:
+            before = len(os.listdir("/proc/self/fd"))
+            for _ in range(4):
+                async with ws.connect(url, name="silent", timeout=0.1):
+                    pass
+            await asyncio.sleep(0.05)
+            return len(os.listdir("/proc/self/fd")) - before
+
+        grown, snap, session = run(script, clock=SleepLog())
+    assert grown == 0
+    assert snap.names["silent"].errors == {"connect_timeout": 4}
+    assert session.settings.warnings == [
+        f"connect_timeout connecting to {url}: no WebSocket handshake within 0.1 s"
+    ]
+
+
+def test_a_server_that_hangs_up_on_the_upgrade_is_a_handshake_error() -> None:
+    with socket.socket() as rude:
+        rude.bind(("127.0.0.1", 0))
+        rude.listen(16)
+        url = f"ws://127.0.0.1:{rude.getsockname()[1]}/x"
+
+        async def script(ws: WsClient) -> None:
+            async def hang_up() -> None:
+                loop = asyncio.get_running_loop()
+                rude.setblocking(False)
+                peer, _ = await loop.sock_accept(rude)
+                peer.close()
+
+            hung = asyncio.ensure_future(hang_up())
+            async with ws.connect(url, name="rude"):
+                pass
+            await hung
+
+        _, snap, session = run(script)
+    assert snap.names["rude"].errors == {"ws_handshake": 1}
+    assert "the connection ended during the handshake" in session.settings.warnings[0]

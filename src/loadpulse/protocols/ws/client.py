@@ -12,13 +12,14 @@ HTTP connects do), so a wrong port is a steady trickle of counted failures, not 
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from collections.abc import Callable, Generator, Mapping
 from time import perf_counter_ns
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from picows import WSError, WSHandshakeError, ws_connect
+from picows import WSError, WSHandshakeError, WSParsedURL, ws_connect
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder
@@ -89,25 +90,31 @@ class WsClient:
         intended, self.intended_ns = self.intended_ns, 0
         settings = session.settings
         limit = settings.connect_timeout_s if timeout is None else timeout
-        extra = _merged(settings.headers, headers)
+        tcp = TcpConnect(session, limit)
+        secure = url.startswith("wss:")
+        tls_timeout: dict[str, Any] = {"ssl_handshake_timeout": limit} if secure else {}
         started = perf_counter_ns()
         try:
-            async with asyncio.timeout(limit):
-                transport, _ = await ws_connect(
-                    lambda: Frames(conn),
-                    url,
-                    ssl_context=session.ssl_context() if url.startswith("wss:") else None,
-                    websocket_handshake_timeout=None,  # the timeout above bounds connect and handshake
-                    extra_headers=extra,
-                    max_redirects=0,
-                    max_frame_size=MESSAGE_MAX,
-                    read_buffer_init_size=READ_BUFFER_BYTES,
-                    logger_name=_QUIET,
-                )
-        except (Exception, asyncio.CancelledError) as exc:
-            if isinstance(exc, asyncio.CancelledError):
-                raise
-            kind, detail = _failure(exc, limit)
+            # Each phase has its own bound, and each cleans up after itself: the TCP connect here, the TLS
+            # handshake in asyncio, the upgrade in picows (which drops the connection when it times out; a
+            # timeout around all of it would leave the half-made connection open, one descriptor each).
+            transport, listener = await ws_connect(
+                lambda: Frames(conn),
+                url,
+                ssl_context=session.ssl_context() if secure else None,
+                socket_factory=tcp.connect,
+                websocket_handshake_timeout=limit,
+                extra_headers=_merged(settings.headers, headers),
+                max_redirects=0,
+                max_frame_size=MESSAGE_MAX,
+                read_buffer_init_size=READ_BUFFER_BYTES,
+                logger_name=_QUIET,
+                **tls_timeout,
+            )
+            if listener is None:  # picows' answer when the server hung up before answering the upgrade
+                raise ConnectionAbortedError("the server closed it without an answer")
+        except Exception as exc:
+            kind, detail = _failure(exc, limit, tcp.connected_us is not None)
             conn.error, conn.close_reason = kind, detail
             rec.error(kind)
             session.warn_once(kind, url, detail)
@@ -121,9 +128,44 @@ class WsClient:
         rec.lat.append((now - (intended or started)) // 1000)
         rec.svc.append((now - started) // 1000)
         rec.done += 1
+        if tcp.connected_us is not None:
+            rec.connect.append(tcp.connected_us)
         conn.transport = transport
         session.opened.add(conn)
         return conn
+
+
+class TcpConnect:
+    """picows' socket factory: the TCP connect of one handshake, bounded and timed by loadpulse."""
+
+    __slots__ = ("connected_us", "limit", "session")
+
+    def __init__(self, session: WsProtocol, limit: float) -> None:
+        self.session = session
+        self.limit = limit
+        self.connected_us: int | None = None
+
+    async def connect(self, url: WSParsedURL) -> socket.socket:
+        loop = asyncio.get_running_loop()
+        failure: OSError | None = None
+        for family, kind, proto, addr in await self.session.addresses(url.host, url.port):
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.setblocking(False)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                started = perf_counter_ns()
+                async with asyncio.timeout(self.limit):
+                    await loop.sock_connect(sock, addr)
+                self.connected_us = (perf_counter_ns() - started) // 1000
+                return sock
+            except OSError as exc:  # refused, unreachable: the next address may answer (localhost, ::1)
+                sock.close()
+                failure = exc
+            except BaseException:
+                sock.close()
+                raise
+        assert failure is not None, "getaddrinfo gives at least one address or raises"
+        raise failure
 
 
 class Connect:
@@ -177,10 +219,11 @@ class _Quiet:
 _QUIET: Any = _Quiet()
 
 
-def _failure(exc: BaseException, limit: float) -> tuple[str, str]:
-    """The error kind of a failed connect and what happened, in words."""
+def _failure(exc: BaseException, limit: float, connected: bool) -> tuple[str, str]:
+    """The error kind of a failed connect and what happened, in words (``connected``: TCP was up)."""
     if isinstance(exc, TimeoutError):
-        return ErrorKind.CONNECT_TIMEOUT.value, f"no WebSocket handshake within {limit:g} s"
+        what = "WebSocket handshake" if connected else "TCP connection"
+        return ErrorKind.CONNECT_TIMEOUT.value, f"no {what} within {limit:g} s"
     if isinstance(exc, WSHandshakeError):
         response = getattr(exc, "response", None)
         status = getattr(response, "status", None)
@@ -193,7 +236,12 @@ def _failure(exc: BaseException, limit: float) -> tuple[str, str]:
         return ErrorKind.WS_HANDSHAKE.value, f"not a WebSocket handshake answer ({exc})"
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         return ErrorKind.TLS.value, tls_reason(exc)
+    if isinstance(exc, socket.gaierror):
+        return ErrorKind.CONNECT_REFUSED.value, f"the host does not resolve ({exc})"
     if isinstance(exc, OSError):
+        if connected and not isinstance(exc, ConnectionResetError):
+            # Closed during the upgrade (a server that is not HTTP hangs up) or a TLS handshake cut short.
+            return ErrorKind.WS_HANDSHAKE.value, f"the connection ended during the handshake ({exc})"
         return connect_kind(exc), exc.strerror or str(exc) or type(exc).__name__
     if isinstance(exc, WSError):
         return ErrorKind.WS_HANDSHAKE.value, f"not a WebSocket handshake answer ({exc})"

@@ -8,9 +8,11 @@ reports, thresholds, history and the merge across workers carry them like any us
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from array import array
 from time import perf_counter_ns
+from typing import Any
 
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import make_ssl_context
@@ -27,6 +29,8 @@ PUSH_GAP = "ws_push_gap"
 COUNTERS = (MSGS_SENT, MSGS_RECEIVED, BYTES_SENT, BYTES_RECEIVED)
 SWEEP_S = 0.05
 """How often requests are checked for their timeout."""
+MAX_HOSTS = 256
+"""Resolved host:port pairs kept per run; a script inventing hosts resolves the rest on each connect."""
 MAX_WARNED = 20
 """Distinct connect failures described in the warnings; the rest are in the error counts only."""
 
@@ -46,6 +50,7 @@ class WsProtocol:
         """The run is over: what ends now is the run's doing, not the server's."""
         self._ssl: ssl.SSLContext | None = None
         self._warned: set[tuple[str, str]] = set()
+        self._addresses: dict[tuple[str, int], list[tuple[int, int, int, tuple[Any, ...]]]] = {}
         metrics = recorder.metrics
         for counter in COUNTERS:
             metrics.declare(counter, "counter")
@@ -97,6 +102,18 @@ class WsProtocol:
             for conn in list(self.waiting):
                 if not conn.expire(now):
                     self.waiting.discard(conn)
+
+    async def addresses(self, host: str, port: int) -> list[tuple[int, int, int, tuple[Any, ...]]]:
+        """Where ``host:port`` connects: resolved once per run (DNS stays off the connect path)."""
+        key = (host, port)
+        found = self._addresses.get(key)
+        if found is None:
+            assert self.loop is not None, "a connect sets the loop"
+            infos = await self.loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found = [(family, kind, proto, addr) for family, kind, proto, _, addr in infos]
+            if len(self._addresses) < MAX_HOSTS:
+                self._addresses[key] = found
+        return found
 
     def ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:
