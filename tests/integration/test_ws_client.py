@@ -15,6 +15,7 @@ from loadpulse.clock import REAL_CLOCK
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.protocols.session import SessionSettings
+from loadpulse.protocols.ws import connection
 from loadpulse.protocols.ws.client import WsClient
 from loadpulse.protocols.ws.connection import Closed, RequestTimeout
 from loadpulse.protocols.ws.plugin import WsProtocol
@@ -323,3 +324,24 @@ def test_a_server_that_hangs_up_on_the_upgrade_is_a_handshake_error() -> None:
         _, snap, session = run(script)
     assert snap.names["rude"].errors == {"ws_handshake": 1}
     assert "the connection ended during the handshake" in session.settings.warnings[0]
+
+
+def test_a_subscriber_that_does_not_read_keeps_the_newest_messages_only(
+    ws_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connection, "INBOX_MAX", 10)
+
+    async def script(ws: WsClient) -> Any:
+        async with ws.connect(f"{ws_url}/feed?every_ms=2") as conn:
+            await asyncio.sleep(0.3)  # ~150 pushes, none read
+            return json.loads(await conn.recv())["seq"]
+        return None
+
+    first_read, snap, session = run(script)
+    assert first_read > 11  # the oldest were dropped
+    assert snap.metrics["ws_push_gap"].hist.total >= first_read + 8  # every push still measured
+    warning = session.settings.warnings[0]
+    assert warning.endswith(
+        "WebSocket messages were dropped unread: a connection keeps the last 10 unread "
+        "messages (1 MiB at most); recv() them, or let them go if only their gaps matter"
+    )

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from loadpulse.protocols.ws.client import WsClient
 
 INBOX_MAX = 1024
-"""Unread messages kept per connection; older ones are dropped. A subscriber that never calls ``recv()``
-(it only measures the push gaps) costs this much at most, whatever the server pushes."""
+"""Unread messages kept per connection; older ones are dropped (and counted). A subscriber that never
+calls ``recv()`` (it only measures the push gaps) costs this much at most, whatever the server pushes."""
+INBOX_BYTES = 1024 * 1024
+"""Unread payload kept per connection, in bytes (characters for text): the newest message is always kept."""
 MESSAGE_MAX = 16 * 1024 * 1024
 """The largest message (and frame) accepted; a bigger one is a protocol error that ends the connection."""
 CLOSE_WAIT_S = 2.0
@@ -156,6 +158,7 @@ class WsConnection:
         """This side sent its close frame (the script's close(), the run's end)."""
         # Made on first use: an empty deque is ~600 bytes, a third of what an idle connection costs here.
         self._inbox: deque[str | bytes] | None = None
+        self._inbox_size = 0
         self._waiter: asyncio.Future[str | bytes] | None = None
         self._pending: list[Pending] = []
         self._pings: list[tuple[asyncio.Future[float], int, NameRecorder]] = []
@@ -188,8 +191,11 @@ class WsConnection:
         """The next message not claimed by a ``request()`` (text as ``str``, binary as ``bytes``);
         ``TimeoutError`` after ``timeout`` seconds without one (no timeout by default: the run's end
         still stops it)."""
-        if self._inbox:
-            return self._inbox.popleft()
+        inbox = self._inbox
+        if inbox:
+            message = inbox.popleft()
+            self._inbox_size -= len(message)
+            return message
         if self.close_code is not None or self.transport is None:
             raise Closed(self)
         if self._waiter is not None:
@@ -333,10 +339,17 @@ class WsConnection:
         if waiter is not None and not waiter.done():
             waiter.set_result(data)
         else:
-            inbox = self._inbox
-            if inbox is None:
-                inbox = self._inbox = deque(maxlen=INBOX_MAX)
-            inbox.append(data)
+            self._keep(data)
+
+    def _keep(self, data: str | bytes) -> None:
+        inbox = self._inbox
+        if inbox is None:
+            inbox = self._inbox = deque()
+        inbox.append(data)
+        self._inbox_size += len(data)
+        while len(inbox) > 1 and (len(inbox) > INBOX_MAX or self._inbox_size > INBOX_BYTES):
+            self._inbox_size -= len(inbox.popleft())
+            self.session.unread_dropped += 1
 
     def pong(self, now: int) -> None:
         while self._pings:

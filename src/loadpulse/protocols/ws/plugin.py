@@ -17,6 +17,7 @@ from typing import Any
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import make_ssl_context
 from loadpulse.protocols.session import SessionSettings
+from loadpulse.protocols.ws import connection
 from loadpulse.protocols.ws.client import WsClient
 from loadpulse.protocols.ws.connection import WsConnection
 
@@ -48,6 +49,8 @@ class WsProtocol:
         self._sweeper: asyncio.Task[None] | None = None
         self.closing = False
         """The run is over: what ends now is the run's doing, not the server's."""
+        self.unread_dropped = 0
+        """Messages dropped unread from a full inbox (:data:`.connection.INBOX_MAX`, ``INBOX_BYTES``)."""
         self._ssl: ssl.SSLContext | None = None
         self._warned: set[tuple[str, str]] = set()
         self._addresses: dict[tuple[str, int], list[tuple[int, int, int, tuple[Any, ...]]]] = {}
@@ -86,6 +89,13 @@ class WsProtocol:
             self._sweeper.cancel()
         for conn in list(self.opened):
             conn.abort()
+        if self.unread_dropped:
+            mib = connection.INBOX_BYTES // 1024 // 1024
+            self.settings.warnings.append(
+                f"{self.unread_dropped:,} WebSocket messages were dropped unread: a connection keeps the "
+                f"last {connection.INBOX_MAX:,} unread messages ({mib} MiB at most); recv() them, or let "
+                "them go if only their gaps matter"
+            )
 
     def watch(self, conn: WsConnection) -> None:
         """``conn`` has a request waiting: its timeout is checked from now on."""
