@@ -5,7 +5,7 @@
 Paths: ``/echo`` echoes every message (text as text, binary as binary); ``/feed?every_ms=N`` pushes
 ``{"seq": n}`` every N ms; ``/close?code=C`` closes with code C after the first message it gets;
 ``/drop`` drops the TCP connection (no close frame) after the first message; ``/headers`` answers each
-message with the handshake's headers as JSON; ``/not-utf8`` sends a text message that is not UTF-8.
+message with the handshake's headers as JSON; ``/not-utf8`` sends a text message that is not UTF-8; ``/bad-frame`` breaks the protocol.
 Anything else: 404.
 A separate process from the load generator, as a real target would be, so the two never share a loop.
 """
@@ -98,6 +98,11 @@ class Headers(WSListener):
             transport.disconnect()
 
 
+class BadFrame(Echo):
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        transport.send(WSMsgType.CLOSE, b"\x03")  # a close code must be two bytes: a protocol error
+
+
 class NotUtf8(Echo):
     def on_ws_connected(self, transport: WSTransport) -> None:
         transport.send(WSMsgType.TEXT, b"\xff\xfe")
@@ -118,6 +123,8 @@ def route(request: WSUpgradeRequest) -> Any:
         return Headers(request)
     if parts.path == "/not-utf8":
         return NotUtf8()
+    if parts.path == "/bad-frame":
+        return BadFrame()
     return None
 
 

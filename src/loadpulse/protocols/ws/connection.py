@@ -366,17 +366,19 @@ class WsConnection:
         code, reason = parse_close(payload)
         self.close_code, self.close_reason = code, reason
         transport = self.transport
-        if not self._closing:  # the server began the close: answer it, and count how it ended
+        end_kind = close_kind(code) or ErrorKind.WS_CLOSED.value
+        if not self._closing:  # not our close: the server's, or picows' own on a protocol error
             self._closing = True
-            kind = None if self.session.closing else close_kind(code)
-            if kind is not None:
-                self.error = kind
-                self.rec.error(kind)
-            if transport is not None:
-                transport.send_close(WSCloseCode(code if valid_close_code(code) else NORMAL))
+            if self._picows_closed():
+                end_kind = ErrorKind.PROTOCOL.value  # this close is the server's answer to picows'
+                self._count(end_kind)
+            else:  # the server began the close: answer it, and count how it ended
+                self._count(close_kind(code))
+                if transport is not None:
+                    transport.send_close(WSCloseCode(code if valid_close_code(code) else NORMAL))
         if transport is not None:
             transport.disconnect()
-        self._end(close_kind(code) or ErrorKind.WS_CLOSED.value)
+        self._end(end_kind)
 
     def fail(self, kind: str, detail: str) -> None:
         """A protocol failure on our side of the connection: counted, and the connection dropped."""
@@ -390,16 +392,35 @@ class WsConnection:
 
     def disconnected(self) -> None:
         self.session.opened.discard(self)
+        end_kind = ErrorKind.WS_ABNORMAL.value
         if self.close_code is None:
             self.close_code = ABNORMAL
-            if not self._closing and not self.session.closing:
-                self.error = ErrorKind.WS_ABNORMAL.value
-                self.rec.error(self.error)
-        self._end(close_kind(self.close_code) or ErrorKind.WS_CLOSED.value)
+            if not self._closing:
+                if self._picows_closed():
+                    end_kind = ErrorKind.PROTOCOL.value
+                self._count(end_kind)
+        elif self.error is not None:
+            end_kind = self.error
+        self._end(end_kind)
         if self._gone is not None and not self._gone.done():
             self._gone.set_result(None)
 
     # --- inside ------------------------------------------------------------------------------------------
+
+    def _count(self, kind: str | None) -> None:
+        """Count how the connection ended (not at the run's end: then it is the run's doing)."""
+        if kind is not None and not self.session.closing:
+            self.error = kind
+            self.rec.error(kind)
+
+    def _picows_closed(self) -> bool:
+        """Whether picows sent a close frame on its own: it found the server breaking the protocol. Its
+        error is then taken from picows, which would otherwise log it as never retrieved."""
+        transport = self.transport
+        if transport is None or not transport.is_close_frame_sent:
+            return False
+        self._loop.create_task(transport.wait_disconnected()).add_done_callback(_retrieved)
+        return True
 
     def _open_transport(self) -> WSTransport:
         transport = self.transport
@@ -477,3 +498,8 @@ class WsConnection:
             future, _, _ = self._pings.pop()
             if not future.done():
                 future.set_exception(Closed(self))
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()
