@@ -96,25 +96,32 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-d", "--seconds", type=float, default=6.0)
     p.add_argument("-c", "--conns", type=int, default=10)
+    p.add_argument("--rounds", type=int, default=1, help="alternate the tools this many times")
     p.add_argument("--k6", default="/tmp/loadpulse-anchors-venv/bin/k6")
     args = p.parse_args()
     server = subprocess.Popen(
         ["taskset", "-c", "0", sys.executable, str(SERVER)], stdout=subprocess.PIPE, text=True
     )
+    rows: list[tuple[str, float, float]] = []
     try:
         assert server.stdout is not None
         url = f"ws://127.0.0.1:{server.stdout.readline().split()[-1]}/echo"
         with tempfile.TemporaryDirectory(prefix="ws-bench-") as tmp:
             work = Path(tmp)
-            k6_rate, k6_cpu = run_k6(args.k6, url, args.seconds, args.conns, work)
-            lp_rate, lp_cpu = run_loadpulse(url, args.seconds, args.conns, work)
+            for _ in range(args.rounds):
+                rows.append(("k6", *run_k6(args.k6, url, args.seconds, args.conns, work)))
+                rows.append(("loadpulse", *run_loadpulse(url, args.seconds, args.conns, work)))
     finally:
         server.terminate()
         server.wait()
     print(f"{'tool':<10} {'msgs/s':>10} {'CPU s / 1k msgs':>16}")
-    print(f"{'k6':<10} {k6_rate:>10,.0f} {k6_cpu:>16.3f}")
-    print(f"{'loadpulse':<10} {lp_rate:>10,.0f} {lp_cpu:>16.3f}")
-    print(f"loadpulse / k6: {lp_rate / k6_rate:.2f}x messages/s, {k6_cpu / lp_cpu:.2f}x less CPU per message")
+    for tool, rate, cpu in rows:
+        print(f"{tool:<10} {rate:>10,.0f} {cpu:>16.3f}")
+    k6 = [r for r in rows if r[0] == "k6"]
+    lp = [r for r in rows if r[0] == "loadpulse"]
+    ratio = sum(r[1] for r in lp) / sum(r[1] for r in k6)
+    cpu = sum(r[2] for r in k6) / sum(r[2] for r in lp)
+    print(f"loadpulse / k6: {ratio:.2f}x messages/s, {cpu:.2f}x less CPU per message (sums over the rounds)")
 
 
 if __name__ == "__main__":
