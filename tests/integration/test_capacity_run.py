@@ -1,6 +1,7 @@
 """`loadpulse capacity` against a loopback target of known capacity (tests/capacity/bucket_server.py):
 it lands within 10 % of it, labels a step the generator could not hold, and searches scenario files in
-iterations/s and in VUs. Steps are short (3 s) to keep the module near 50 s."""
+iterations/s and in VUs. Steps are short (2 s; 4 s where the generator limit is judged) to keep the
+module near 75 s."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from tests.ports import free_port
 
 CAPACITY = 200
 SLO = "p95<200ms"
-"""Past N/s the queue adds (r - N) / N seconds of latency a second: over a 3 s step p95 crosses 200 ms
-below 1.07 N, and 200 ms stays far above the jitter of a loaded 2-core machine."""
+"""Past N/s the queue adds (r - N) / N seconds of latency a second: over a 2 s step p95 crosses 200 ms
+below 1.11 N (and achieved>=97% of offered fails from 1.03 N), and 200 ms stays far above the jitter of a
+loaded 2-core machine."""
 
 
 def _bucket(rate: float, delay_ms: float = 0.0) -> Iterator[str]:
@@ -63,7 +65,7 @@ def test_lands_within_ten_percent_of_a_known_capacity(
     out = tmp_path / "capacity.json"
     t0 = perf_counter()
     r = cli("capacity", bucket_url, "--slo", SLO, "--slo", "errors.rate<1%", "--start-rate", str(start),
-            "--step-duration", "3s", "--max-duration", "90s", "--json", str(out))  # fmt: skip
+            "--step-duration", "2s", "--max-duration", "90s", "--json", str(out))  # fmt: skip
     wall = perf_counter() - t0
     assert r.code == 0, r.err
     c = _doc(out)
@@ -117,7 +119,7 @@ def test_a_step_the_generator_cannot_hold_is_labelled(
 
     # Not even the first step: the target was never tested, and the answer says so (exit as bounded).
     r = cli("capacity", slow_url, "--slo", "p95<500ms", "--start-rate", "160", "--max-in-flight", "2",
-            "-c", "2", "--step-duration", "3s", "--json", str(out), "--no-history")  # fmt: skip
+            "-c", "2", "--step-duration", "2s", "--json", str(out), "--no-history")  # fmt: skip
     assert r.code == 0, r.err
     c = _doc(out)
     assert len(c["steps"]) == 1 and c["steps"][0]["generator_limited"] and c["max_rate"] is None
@@ -155,7 +157,7 @@ def test_a_scenario_file_is_searched_in_iterations_and_in_vus(
     path.write_text(textwrap.dedent(SCENARIO))
     out = tmp_path / "capacity.json"
     r = cli("capacity", str(path), "-u", bucket_url, "--slo", SLO, "--slo", "iterations.rate>1/s",
-            "--start-rate", "20", "--max-rate", "40", "--step-duration", "3s", "--json", str(out),
+            "--start-rate", "20", "--max-rate", "40", "--step-duration", "2s", "--json", str(out),
             "--no-history")  # fmt: skip
     assert r.code == 0, r.err
     c = _doc(out)
@@ -164,7 +166,7 @@ def test_a_scenario_file_is_searched_in_iterations_and_in_vus(
     assert all(s["achieved"] > 0.9 * s["rate"] for s in c["steps"])
 
     r = cli("capacity", str(path), "-u", bucket_url, "--slo", SLO, "--vus", "--start-rate", "2",
-            "--max-rate", "4", "--step-duration", "3s", "--json", str(out), "--no-history")  # fmt: skip
+            "--max-rate", "4", "--step-duration", "2s", "--json", str(out), "--no-history")  # fmt: skip
     assert r.code == 0, r.err
     c = _doc(out)
     assert c["unit"] == "VUs" and [s["rate"] for s in c["steps"]] == [2, 4]
@@ -197,7 +199,7 @@ def test_a_pipeline_objective_is_judged_on_each_step(cli: Callable[..., CliResul
     path.write_text(textwrap.dedent(PIPELINE.format(db=str(db))))
     out = tmp_path / "capacity.json"
     r = cli("capacity", str(path), "--slo", "pipeline.e2e.p95<1s", "--slo", "pipeline.lost.count==0",
-            "--start-rate", "10", "--max-rate", "20", "--step-duration", "3s", "--json", str(out),
+            "--start-rate", "10", "--max-rate", "20", "--step-duration", "2s", "--json", str(out),
             "--no-history")  # fmt: skip
     assert r.code == 0, r.err
     c = _doc(out)
