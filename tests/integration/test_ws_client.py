@@ -18,7 +18,7 @@ from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.protocols.session import SessionSettings
 from loadpulse.protocols.ws import connection
 from loadpulse.protocols.ws.client import WsClient
-from loadpulse.protocols.ws.connection import Closed, RequestTimeout
+from loadpulse.protocols.ws.errors import Closed, RequestTimeout
 from loadpulse.protocols.ws.plugin import WsProtocol
 from tests.ports import free_port
 from tests.protocols.ws.lean_server import lean_server

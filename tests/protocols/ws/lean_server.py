@@ -5,7 +5,8 @@
 Paths: ``/echo`` echoes every message (text as text, binary as binary); ``/feed?every_ms=N`` pushes
 ``{"seq": n}`` every N ms; ``/close?code=C`` closes with code C after the first message it gets;
 ``/drop`` drops the TCP connection (no close frame) after the first message; ``/headers`` answers each
-message with the handshake's headers as JSON; ``/not-utf8`` sends a text message that is not UTF-8; ``/bad-frame`` breaks the protocol.
+message with the handshake's headers as JSON; ``/not-utf8`` sends a text message that is not UTF-8;
+``/bad-frame`` breaks the protocol.
 Anything else: 404.
 A separate process from the load generator, as a real target would be, so the two never share a loop.
 """

@@ -7,7 +7,7 @@ from typing import Any
 from picows import WSMsgType
 from picows.picows import _make_test_ws_frame
 
-from loadpulse.protocols.ws.connection import MESSAGE_MAX, Frames
+from loadpulse.protocols.ws.frames import MESSAGE_MAX, Frames
 
 
 class FakeConnection:

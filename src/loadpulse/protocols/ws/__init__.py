@@ -1,7 +1,7 @@
 """WebSocket (``ctx.ws``): connections, messages and round trips measured like HTTP requests.
 
 Built on picows (Cython: frame parsing, masking and the transport in C; loadpulse's Python runs once per
-message, in :class:`~.connection.Frames` and :class:`~.connection.WsConnection`). Chosen for the hot
+message, in :class:`~.frames.Frames` and :class:`~.connection.WsConnection`). Chosen for the hot
 path, measured with ``bench/ws_libs.py`` (lean picows echo server on core 0, each client alone on core 1,
 10 connections of request/reply with 32-byte messages; a shared, loaded 2-core machine, two runs):
 picows' own API 27,803 / 23,657 messages/s, ``ctx.ws`` on picows 35,896 / 15,471, websockets 17's asyncio
@@ -12,8 +12,11 @@ around it. docs/websocket.md has the figures and what an idle connection costs.
 
 - :mod:`.address` where a connect goes and what it is named (pure)
 - :mod:`.matching` which message answers a request (pure)
+- :mod:`.pending` a request waiting for its reply, and how its end is recorded
 - :mod:`.close_codes` how a connection ended, as an error kind (pure)
-- :mod:`.connection` one open connection: picows' callbacks and what the script calls
+- :mod:`.frames` picows' frames as messages
+- :mod:`.connection` one open connection: what picows' frames end as, and what the script calls
+- :mod:`.errors` what a failed connection raises (already counted)
 - :mod:`.client` one VU's ``ctx.ws``: connecting, the handshake measured
 - :mod:`.plugin` the run's session: counters, timeouts, warnings
 """

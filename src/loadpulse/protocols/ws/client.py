@@ -26,7 +26,9 @@ from loadpulse.metrics.recorder import NameRecorder
 from loadpulse.protocols.http.connect import connect_backoff_s, connect_kind, tls_reason
 from loadpulse.protocols.session import NAME_CACHE_MAX
 from loadpulse.protocols.ws.address import connection_name, ws_address
-from loadpulse.protocols.ws.connection import MESSAGE_MAX, Frames, WsConnection, WsError
+from loadpulse.protocols.ws.connection import WsConnection
+from loadpulse.protocols.ws.errors import WsError
+from loadpulse.protocols.ws.frames import MESSAGE_MAX, Frames
 
 if TYPE_CHECKING:
     from loadpulse.protocols.ws.plugin import WsProtocol

@@ -1,6 +1,6 @@
 """One open WebSocket connection: what ``async with ctx.ws.connect(...) as ws`` gives the script.
 
-picows calls :class:`Frames` for every frame (in Cython, on the transport's data callback); a message
+picows calls :class:`~.frames.Frames` for every frame (in Cython, on the transport's data callback); a message
 ends as a reply to a waiting ``request()`` (its round trip recorded at the arrival), or in the inbox for
 ``recv()`` (its gap since the previous such message recorded as a push gap). How the connection ended
 is counted once, on its name, under the kind of its close code (:mod:`.close_codes`).
@@ -16,12 +16,14 @@ from collections.abc import Callable
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
-from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
+from picows import WSCloseCode, WSMsgType, WSTransport
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder
 from loadpulse.protocols.ws.close_codes import ABNORMAL, NORMAL, close_kind, parse_close, valid_close_code
-from loadpulse.protocols.ws.matching import Incoming, Matcher, matcher
+from loadpulse.protocols.ws.errors import Closed, RequestTimeout, WsError
+from loadpulse.protocols.ws.matching import Incoming, matcher
+from loadpulse.protocols.ws.pending import Pending
 
 if TYPE_CHECKING:
     from loadpulse.protocols.ws.client import WsClient
@@ -31,108 +33,9 @@ INBOX_MAX = 1024
 calls ``recv()`` (it only measures the push gaps) costs this much at most, whatever the server pushes."""
 INBOX_BYTES = 1024 * 1024
 """Unread payload kept per connection, in bytes (characters for text): the newest message is always kept."""
-MESSAGE_MAX = 16 * 1024 * 1024
-"""The largest message (and frame) accepted; a bigger one is a protocol error that ends the connection."""
 CLOSE_WAIT_S = 2.0
 """How long ``close()`` waits for the server's close frame before dropping the connection."""
-_TEXT, _BINARY, _CONT = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION
-_PONG, _CLOSE = WSMsgType.PONG, WSMsgType.CLOSE
-
-
-class WsError(Exception):
-    """A failure already counted under an error kind; leaving the connection's ``async with`` with it
-    ends the block quietly (the iteration goes on after it), so it is not counted again as a script error."""
-
-    def __init__(self, message: str, connection: WsConnection) -> None:
-        super().__init__(message)
-        self.connection = connection
-
-
-class Closed(WsError):
-    """The connection is closed (or never opened): ``code`` and ``reason`` say how."""
-
-    def __init__(self, connection: WsConnection) -> None:
-        code = connection.close_code
-        why = connection.error or ("closed" if code is None else f"closed with code {code}")
-        reason = f" ({connection.close_reason})" if connection.close_reason else ""
-        super().__init__(f"{connection.name}: {why}{reason}", connection)
-        self.code = code
-        self.reason = connection.close_reason
-
-
-class RequestTimeout(WsError, TimeoutError):
-    """No reply to ``request()`` within its timeout (counted as ``timeout`` on the request's name)."""
-
-
-class Frames(WSListener):
-    """picows' callbacks for one connection, handed straight to it."""
-
-    def __init__(self, conn: WsConnection) -> None:
-        self.conn = conn
-        self._parts: list[bytes] = []
-        self._kind = _TEXT
-
-    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        kind = frame.msg_type
-        if frame.fin and (kind is _TEXT or kind is _BINARY):
-            try:
-                data: str | bytes = (
-                    frame.get_payload_as_utf8_text() if kind is _TEXT else frame.get_payload_as_bytes()
-                )
-            except UnicodeDecodeError:
-                self.conn.fail(ErrorKind.PROTOCOL.value, "a text message that is not UTF-8")
-                return
-            self.conn.message(data, frame.payload_size, perf_counter_ns())
-        elif kind is _TEXT or kind is _BINARY or kind is _CONT:
-            self._fragment(kind, frame)
-        elif kind is _PONG:
-            self.conn.pong(perf_counter_ns())
-        elif kind is _CLOSE:
-            self.conn.server_closed(frame.get_payload_as_bytes())
-
-    def _fragment(self, kind: WSMsgType, frame: WSFrame) -> None:
-        if kind is not _CONT:
-            self._kind, self._parts = kind, []
-        self._parts.append(frame.get_payload_as_bytes())
-        if frame.fin:
-            raw = b"".join(self._parts)
-            self._parts = []
-            try:
-                data = raw.decode("utf-8") if self._kind is _TEXT else raw
-            except UnicodeDecodeError:
-                self.conn.fail(ErrorKind.PROTOCOL.value, "a text message that is not UTF-8")
-                return
-            self.conn.message(data, len(raw), perf_counter_ns())
-        elif sum(map(len, self._parts)) > MESSAGE_MAX:
-            self._parts = []
-            self.conn.fail(ErrorKind.PROTOCOL.value, f"a message over {MESSAGE_MAX:,} bytes")
-
-    def on_ws_disconnected(self, transport: WSTransport) -> None:
-        self.conn.disconnected()
-
-
-class Pending:
-    """A request waiting for its reply."""
-
-    __slots__ = ("deadline", "future", "intended", "match", "name", "rec", "sent")
-
-    def __init__(
-        self,
-        future: asyncio.Future[Any],
-        match: Matcher | None,
-        rec: NameRecorder,
-        sent: int,
-        intended: int,
-        deadline: int,
-        name: str | None,
-    ) -> None:
-        self.future = future
-        self.match = match
-        self.rec = rec
-        self.sent = sent
-        self.intended = intended
-        self.deadline = deadline
-        self.name = name
+_TEXT, _BINARY = WSMsgType.TEXT, WSMsgType.BINARY
 
 
 class WsConnection:
@@ -323,13 +226,13 @@ class WsConnection:
             first = pending[0]
             if first.match is None:
                 del pending[0]
-                self._answer(first, data, size, now)
+                first.answer(data, size, now)
                 return
             incoming = Incoming(data)
             for entry in pending:
                 if entry.match is None or entry.match(incoming):
                     pending.remove(entry)
-                    self._answer(entry, data, size, now)
+                    entry.answer(data, size, now)
                     return
         self.rec.bytes_in += size
         if self._last_rx:
@@ -456,15 +359,6 @@ class WsConnection:
         rec.bytes_out += len(raw)
         self.session.count_out(len(raw))
 
-    def _answer(self, entry: Pending, data: str | bytes, size: int, now: int) -> None:
-        rec = entry.rec
-        rec.lat.append((now - (entry.intended or entry.sent)) // 1000)
-        rec.svc.append((now - entry.sent) // 1000)
-        rec.done += 1
-        rec.bytes_in += size
-        if not entry.future.done():
-            entry.future.set_result(data)
-
     def _drop_pending(self, entry: Pending) -> None:
         with contextlib.suppress(ValueError):
             self._pending.remove(entry)
@@ -474,13 +368,8 @@ class WsConnection:
         pending = self._pending
         for entry in [e for e in pending if e.deadline <= now]:
             pending.remove(entry)
-            rec = entry.rec
-            rec.lat.append((now - (entry.intended or entry.sent)) // 1000)
-            rec.svc.append((now - entry.sent) // 1000)
-            rec.error(ErrorKind.TIMEOUT.value)
-            if not entry.future.done():
-                what = entry.name or f"{self.name} request"
-                entry.future.set_exception(RequestTimeout(f"{what}: no reply to request() in time", self))
+            what = entry.name or f"{self.name} request"
+            entry.time_out(now, RequestTimeout(f"{what}: no reply to request() in time", self))
         return bool(pending)
 
     def _end(self, kind: str) -> None:
@@ -490,10 +379,7 @@ class WsConnection:
             waiter.set_exception(Closed(self))
         end_kind = ErrorKind.UNFINISHED.value if self.session.closing else kind
         while self._pending:
-            entry = self._pending.pop(0)
-            entry.rec.error(end_kind)
-            if not entry.future.done():
-                entry.future.set_exception(Closed(self))
+            self._pending.pop(0).fail(end_kind, Closed(self))
         while self._pings:
             future, _, _ = self._pings.pop()
             if not future.done():
