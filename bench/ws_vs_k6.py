@@ -1,6 +1,6 @@
 """WebSocket request/reply messages/s: loadpulse's ctx.ws against k6's websockets module, in one run.
 
-    .venv/bin/python bench/ws_vs_k6.py [-d 6] [-c 10] [--k6 /tmp/loadpulse-anchors-venv/bin/k6]
+    .venv/bin/python bench/ws_vs_k6.py [-d 6] [-c 50] [--rounds 2] [--k6 /tmp/loadpulse-anchors-venv/bin/k6]
 
 The lean picows echo server (tests/protocols/ws/lean_server.py) runs pinned to core 0; each generator
 runs alone, pinned to core 1 (``taskset``), one after the other. Both keep ``-c`` connections open for
@@ -95,7 +95,7 @@ def run_loadpulse(url: str, seconds: float, conns: int, work: Path) -> tuple[flo
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-d", "--seconds", type=float, default=6.0)
-    p.add_argument("-c", "--conns", type=int, default=10)
+    p.add_argument("-c", "--conns", type=int, default=50)
     p.add_argument("--rounds", type=int, default=1, help="alternate the tools this many times")
     p.add_argument("--k6", default="/tmp/loadpulse-anchors-venv/bin/k6")
     args = p.parse_args()
