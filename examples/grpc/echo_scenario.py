@@ -8,7 +8,6 @@ from loadpulse import task
 from loadpulse.protocols.grpc import load_protos
 
 echo = load_protos("echo.proto")  # compiled once per process, from this file's folder
-metrics = {"grpc_stream_gap_ms": "trend", "grpc_stream_messages": "trend"}
 thresholds = ["errors.rate < 1%", "grpc_stream_gap_ms.p95 < 50"]
 
 

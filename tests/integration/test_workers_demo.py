@@ -29,7 +29,8 @@ def test_the_demo_over_two_workers_verifies_its_pipeline_once_for_the_whole_run(
 def test_a_loss_in_the_pipeline_is_reported_over_two_workers(cli: Callable[..., CliResult]) -> None:
     res = cli(
         "demo", "--workers", "2", "-d", "3s", "--vus", "4", "--loss-rate", "0.1",
-        "--json", "-", "-q", "--no-history",
+        # The lost items never come: the drain waits its whole timeout (5 s by default) for them.
+        "--drain-timeout", "2s", "--json", "-", "-q", "--no-history",
     )  # fmt: skip
     assert res.code == 1, res.err
     pipeline = res.summary()["pipeline"]

@@ -96,7 +96,7 @@ def test_pushed_messages_give_their_gaps(ws_url: str) -> None:
 
     got, snap, _ = run(script)
     assert [m["seq"] for m in got] == [1, 2, 3, 4, 5, 6]
-    gaps = snap.metrics["ws_push_gap"].hist
+    gaps = snap.metrics["ws_push_gap_ms"].hist
     assert gaps.total == 5  # between six messages
     assert gaps.min > 5  # paced by the server, not by the reads (20 ms apart, give or take the machine)
 
@@ -345,7 +345,7 @@ def test_a_subscriber_that_does_not_read_keeps_the_newest_messages_only(
 
     first_read, snap, session = run(script)
     assert first_read > 11  # the oldest were dropped
-    assert snap.metrics["ws_push_gap"].hist.total >= first_read + 8  # every push still measured
+    assert snap.metrics["ws_push_gap_ms"].hist.total >= first_read + 8  # every push still measured
     warning = session.settings.warnings[0]
     assert warning.endswith(
         "WebSocket messages were dropped unread: a connection keeps the last 10 unread "

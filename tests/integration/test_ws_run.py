@@ -12,8 +12,7 @@ CHAT = """
 from loadpulse import Ctx, task
 
 profile = {{"profile": "constant-vus", "vus": 4, "duration": "{duration}"}}
-metrics = {{"ws_msgs_received": "counter", "ws_push_gap": "trend"}}
-thresholds = ["http{{name=echo}}.p95 < 2s", "ws_msgs_received.count > 10", "ws_push_gap.p50 > 5"]
+thresholds = ["http{{name=echo}}.p95 < 2s", "ws_msgs_received.count > 10", "ws_push_gap_ms.p50 > 5"]
 
 
 @task(weight=3)
@@ -63,7 +62,7 @@ def test_echo_and_feed_are_measured_and_judged(
     metrics = s["metrics"]
     assert metrics["ws_msgs_sent"]["value"] == by_name["echo reply"]["requests"]["total"]
     assert metrics["ws_msgs_received"]["rate"] > 0 and metrics["ws_bytes_received"]["value"] > 0
-    assert metrics["ws_push_gap"]["count"] >= 4 * by_name["feed"]["requests"]["ok"] - 4  # 4 gaps per feed
+    assert metrics["ws_push_gap_ms"]["count"] >= 4 * by_name["feed"]["requests"]["ok"] - 4  # 4 gaps per feed
     assert s["checks"]["echoed"]["failed"] == 0 and s["checks"]["feed update"]["passed"] > 0
     assert s["verdict"] == "PASS" and s["scenarios"]["default"]["script_errors"] == {}
 

@@ -14,13 +14,10 @@ import json
 from typing import Any
 
 from loadpulse.protocols.grpc.protos import Protos
-from loadpulse.protocols.grpc.stream import GAP_MS, MESSAGES
 from loadpulse.scenario.api import task
 
 ENV = "LOADPULSE_GRPC"
 
-metrics = {GAP_MS: "trend", MESSAGES: "trend"}
-"""Declared so that thresholds may name them (``-t 'grpc_stream_gap_ms.p95 < 50'``)."""
 
 _prepared: dict[str, Any] = {}
 
@@ -29,7 +26,7 @@ def source(grace_s: float) -> str:
     """The scenario file of one run of the one-liner."""
     return (
         '"""Written by `loadpulse grpc` for one run."""\n\n'
-        "from loadpulse.cli.grpc_scenario import grpc_call, metrics  # noqa: F401\n\n"
+        "from loadpulse.cli.grpc_scenario import grpc_call  # noqa: F401\n\n"
         f'profile = {{"profile": "constant-vus", "graceful_stop": {grace_s!r}}}\n'
     )
 

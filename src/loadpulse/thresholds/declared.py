@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from loadpulse.errors import BadInput
+from loadpulse.metrics.protocol_metrics import with_builtin
 from loadpulse.thresholds.parser import ThresholdError
 from loadpulse.thresholds.threshold import Threshold, build_threshold
 
@@ -14,9 +15,10 @@ def parse_thresholds(
 ) -> list[Threshold]:
     """Every expression parsed and resolved; the first bad one is BadInput with a caret picture."""
     out = []
+    known = with_builtin(custom)
     for expr in expressions:
         try:
-            out.append(build_threshold(expr, dict(custom or {}), abort_on_fail))
+            out.append(build_threshold(expr, known, abort_on_fail))
         except ThresholdError as exc:
             raise BadInput(exc.render(), exc.caret()) from None
     return out

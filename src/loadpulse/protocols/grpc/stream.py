@@ -12,14 +12,15 @@ from time import perf_counter_ns
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from loadpulse.metrics import protocol_metrics
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder
 
 if TYPE_CHECKING:
     from loadpulse.protocols.grpc.plugin import GrpcClient, GrpcProtocol
 
-MESSAGES = "grpc_stream_messages"
-GAP_MS = "grpc_stream_gap_ms"
+MESSAGES = protocol_metrics.GRPC_STREAM_MESSAGES
+GAP_MS = protocol_metrics.GRPC_STREAM_GAP_MS
 
 
 class Stream:

@@ -14,6 +14,7 @@ from array import array
 from time import perf_counter_ns
 from typing import Any
 
+from loadpulse.metrics import protocol_metrics
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.http.connect import make_ssl_context
 from loadpulse.protocols.session import SessionSettings
@@ -21,12 +22,11 @@ from loadpulse.protocols.ws import connection
 from loadpulse.protocols.ws.client import WsClient
 from loadpulse.protocols.ws.connection import WsConnection
 
-MSGS_SENT = "ws_msgs_sent"
-MSGS_RECEIVED = "ws_msgs_received"
-BYTES_SENT = "ws_bytes_sent"
-BYTES_RECEIVED = "ws_bytes_received"
-PUSH_GAP = "ws_push_gap"
-"""Milliseconds between two messages of one connection that no ``request()`` claimed (a feed's rhythm)."""
+MSGS_SENT = protocol_metrics.WS_MSGS_SENT
+MSGS_RECEIVED = protocol_metrics.WS_MSGS_RECEIVED
+BYTES_SENT = protocol_metrics.WS_BYTES_SENT
+BYTES_RECEIVED = protocol_metrics.WS_BYTES_RECEIVED
+PUSH_GAP = protocol_metrics.WS_PUSH_GAP_MS
 COUNTERS = (MSGS_SENT, MSGS_RECEIVED, BYTES_SENT, BYTES_RECEIVED)
 SWEEP_S = 0.05
 """How often requests are checked for their timeout."""
