@@ -4,8 +4,7 @@ python examples/grpc/echo_server.py --port 50051 &
 loadpulse run examples/grpc/echo_scenario.py -d 5s --vus 20 -e GRPC_TARGET=127.0.0.1:50051
 """
 
-from loadpulse import task
-from loadpulse.protocols.grpc import load_protos
+from loadpulse import load_protos, task
 
 echo = load_protos("echo.proto")  # compiled once per process, from this file's folder
 thresholds = ["errors.rate < 1%", "grpc_stream_gap_ms.p95 < 50"]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time t
     from loadpulse.errors import BadInput
     from loadpulse.metrics.error_kinds import ErrorKind
     from loadpulse.metrics.histogram import Histogram
+    from loadpulse.protocols.grpc import load_protos
     from loadpulse.protocols.http.client import Response
     from loadpulse.results.outcome import RunOutcome
     from loadpulse.results.summary import build_summary
@@ -49,6 +50,7 @@ _EXPORTS = {
     "feed": "loadpulse.scenario.feed",
     "Feed": "loadpulse.scenario.feed",
     "Response": "loadpulse.protocols.http.client",
+    "load_protos": "loadpulse.protocols.grpc",
     "Plan": "loadpulse.scenario.model",
     "load_scenario": "loadpulse.scenario.loader",
     "build_plan": "loadpulse.scenario.source",
@@ -75,6 +77,7 @@ __all__ = [  # noqa: RUF022 - grouped like _EXPORTS
     "feed",
     "Feed",
     "Response",
+    "load_protos",
     "Plan",
     "load_scenario",
     "build_plan",

@@ -16,8 +16,10 @@ from loadpulse.protocols.sessions import Sessions
 if TYPE_CHECKING:
     from loadpulse.pipeline.tracking import Tracker
     from loadpulse.protocols.call import Caller
+    from loadpulse.protocols.grpc.plugin import GrpcClient
     from loadpulse.protocols.http.client import HttpClient, Response
     from loadpulse.protocols.timed import Timer
+    from loadpulse.protocols.ws.client import WsClient
 
 
 @dataclass(slots=True)
@@ -37,6 +39,8 @@ class ProtocolAccess:
         http: HttpClient
         timed: Timer
         call: Caller
+        ws: WsClient
+        grpc: GrpcClient
 
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions

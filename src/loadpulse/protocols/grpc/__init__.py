@@ -1,6 +1,6 @@
 """gRPC as a protocol: ``ctx.grpc(target, protos)`` for unary and server-streaming calls (docs/grpc.md).
 
-    from loadpulse.protocols.grpc import load_protos
+    from loadpulse import load_protos
     echo = load_protos("echo.proto", include=["protos"])   # compiled once, paths from this file's folder
 
     @task
