@@ -22,6 +22,9 @@ import psutil
 import pytest
 
 from tests.conftest import CliResult
+from tests.protocols.grpc.echo_target import PROTO, grpc_target
+
+__all__ = ["grpc_target"]  # a fixture
 
 pytest.importorskip("ray", reason="Ray is not installed (pip install 'loadpulse[ray]'; CI installs it)")
 
@@ -352,5 +355,54 @@ def test_the_demo_over_actors_on_this_machines_nodes(ray_address: str, cli: Call
     assert summary["verdict"] == "PASS"
     pipeline, rows = summary["pipeline"], summary["workers"]["per_worker"]
     assert pipeline["sent"] == pipeline["delivered"] > 0 and pipeline["duplicates"]["count"] == 0
+    assert summary["workers"]["backend"] == "ray" and len({w["node_id"] for w in rows}) == 2
+    assert _no_actor_left()
+
+
+PROTOCOLS = """
+from loadpulse import load_protos, task
+
+echo = load_protos("echo.proto")  # from the shipped working dir on each node
+profile = {"profile": "per-vu-iterations", "vus": 2, "iterations": 20}
+thresholds = ["errors.rate == 0", "ws_msgs_received.count >= 40"]
+
+@task
+async def ws_and_grpc(ctx):
+    async with ctx.ws.connect("/ws/echo", name="ws connect") as ws:
+        await ws.request({"id": ctx.vu.iteration, "text": "hi"}, match="id", name="ws echo")
+    reply = await ctx.grpc(ctx.env["GRPC_TARGET"], echo).call("Echo/Say", {"text": "hi"}, name="say")
+    ctx.check(reply.ok and reply.message.text == "hi", "said")
+"""
+
+
+def test_websocket_and_grpc_run_on_actors_of_both_nodes(
+    tmp_path: Path, ray_address: str, demo_url: str, grpc_target: str, cli: Callable[..., CliResult]
+) -> None:
+    shutil.copy(PROTO, tmp_path / "echo.proto")
+    res = cli(
+        "run", _file(tmp_path, PROTOCOLS), "-u", demo_url, "-e", f"GRPC_TARGET={grpc_target}",
+        "--cluster", ray_address, "--workers", "2", "--json", "-", "-q", "--no-history",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    by_name = summary["by_name"]
+    assert by_name["ws echo"]["requests"]["ok"] == by_name["say"]["requests"]["ok"] == 40
+    assert summary["metrics"]["ws_msgs_received"]["value"] == 40  # both actors' counters merged
+    rows = summary["workers"]["per_worker"]
+    assert len({w["node_id"] for w in rows}) == 2 and all(w["state"] == "done" for w in rows)
+    assert _no_actor_left()
+
+
+def test_the_grpc_one_liner_splits_its_calls_over_actors(
+    ray_address: str, grpc_target: str, cli: Callable[..., CliResult]
+) -> None:
+    res = cli(
+        "grpc", grpc_target, "Echo/Say", "--proto", str(PROTO), "--data", '{"text": "hi"}', "-n", "101",
+        "-c", "3", "--cluster", ray_address, "--workers", "2", "--json", "-", "-q", "--no-history",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["total"] == summary["requests"]["ok"] == 101
+    rows = summary["workers"]["per_worker"]
     assert summary["workers"]["backend"] == "ray" and len({w["node_id"] for w in rows}) == 2
     assert _no_actor_left()
