@@ -285,13 +285,17 @@ class Http2Connection(asyncio.Protocol):
                             stream.headers = headers
                 elif kind is StreamEnded:
                     stream = streams.pop(ev.stream_id, None)
-                    self.h2.forget(ev.stream_id)
                     if stream is not None:
                         stream.last_rx_ns = now
                         if stream.body is not None:
-                            self.sending.remove(stream)  # answered before its body was all sent
-                            stream.body = None
+                            # Answered before its body was all sent: stop sending it (RFC 9113 8.1).
+                            self._drop_sending(stream)
+                            with contextlib.suppress(H2Error):
+                                self.h2.reset_stream(ev.stream_id, ErrorCodes.NO_ERROR)
+                        self.h2.forget(ev.stream_id)
                         owner.on_stream_done(self, stream)
+                    else:
+                        self.h2.forget(ev.stream_id)
                 elif kind is StreamReset:
                     stream = streams.pop(ev.stream_id, None)
                     self.h2.forget(ev.stream_id)
