@@ -129,7 +129,7 @@ def test_a_non_websocket_url_in_setup_is_bad_input_naming_the_line(
     assert "'http://127.0.0.1:1/ws'): http:// is not a WebSocket URL; use ws:// or wss://" in res.err
 
 
-def test_a_non_websocket_url_in_a_task_is_a_script_error_at_its_line(
+def test_a_non_websocket_url_in_a_task_is_bad_input_at_its_line(
     cli: Callable[..., CliResult], tmp_path: Path, demo_url: str
 ) -> None:
     text = """
@@ -142,11 +142,13 @@ def test_a_non_websocket_url_in_a_task_is_a_script_error_at_its_line(
         async with ctx.ws.connect("ftp://127.0.0.1/ws"):
             pass
     """
-    res = cli("run", _file(tmp_path, text), "-u", demo_url, "--json", "-", "-q", "--no-history")
-    errors = res.summary()["scenarios"]["default"]["script_errors"]
-    assert errors == {"BadInput at ws_scenario.py:8": 3}
-    messages = res.summary()["scenarios"]["default"]["script_error_messages"]
-    assert "ftp:// is not a WebSocket URL" in messages["BadInput at ws_scenario.py:8"]
+    path = _file(tmp_path, text)
+    res = cli("run", path, "-u", demo_url, "--json", "-", "-q", "--no-history")
+    assert res.code == 2 and res.out == "" and "Traceback" not in res.err  # the run stopped: no summary
+    assert res.err.strip().splitlines() == [
+        f"loadpulse: error: {path}:8: ctx.ws.connect('ftp://127.0.0.1/ws'): ftp:// is not a WebSocket URL; "
+        "use ws:// or wss://"
+    ]
 
 
 def test_an_endpoint_that_is_not_websocket_is_a_counted_handshake_error_not_a_storm(

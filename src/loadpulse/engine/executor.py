@@ -2,7 +2,8 @@
 
 An iteration runs one task picked by weight (within one of its share at any count, see ``mix_cycle``). An
 exception in user code is a ``script_error`` keyed by its type and the user's line; it ends that iteration
-only, never the VU or the run.
+only, never the VU or the run. :class:`BadInput` is not the script's failure but loadpulse refusing what the
+script asked (a URL it cannot send to, an unknown gRPC method): it stops the whole run as bad input (exit 2).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.engine.mix import mix_cycle
 from loadpulse.engine.watchdog import LoopWatchdog, RunInterrupted
+from loadpulse.errors import BadInput
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.scenario.ctx import Ctx, Vu
 from loadpulse.scenario.feed import FeedExhausted
@@ -36,11 +38,27 @@ def script_error_key(exc: BaseException, source: str) -> str:
     if isinstance(own, str):  # an error that names its own place: a YAML flow's step path (yaml_flow.py)
         return own
     frames = traceback.extract_tb(exc.__traceback__)
-    target = Path(source).name
-    mine = [f for f in frames if Path(f.filename).name == target]
-    frame = mine[-1] if mine else (frames[-1] if frames else None)
+    frame = user_frame(frames, source) or (frames[-1] if frames else None)
     where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
     return f"{type(exc).__name__} at {where}"
+
+
+def user_frame(frames: traceback.StackSummary, source: str) -> traceback.FrameSummary | None:
+    """The innermost frame in the scenario file ``source`` (by name); None when none is (a YAML flow)."""
+    target = Path(source).name
+    return next((f for f in reversed(frames) if Path(f.filename).name == target), None)
+
+
+def bad_input_in_task(exc: BadInput, source: str) -> BadInput:
+    """``exc`` as the run's one line: 'path/s.py:5: unsupported scheme ...' at the user's line that asked
+    for it. A message that already names the file (a YAML step's 'flows.yaml:7: ...') is kept as it is."""
+    message = str(exc)
+    frame = user_frame(traceback.extract_tb(exc.__traceback__), source)
+    if frame is not None:
+        message = f"{source}:{frame.lineno}: {message}"
+    elif Path(source).name not in message:
+        message = f"{source}: {message}"
+    return BadInput(message, exc.detail)
 
 
 class Slot:
@@ -90,6 +108,8 @@ class Executor:
         self.watchdog: LoopWatchdog | None = None
         self.stopped_by = ""
         """Why the scenario stopped before its profile's end (a test-data feed ran out), for the warnings."""
+        self.on_bad_input: Callable[[BadInput], None] | None = None
+        """Told of a task's bad input (the one line to end the run with): the load stops every scenario."""
 
     def new_slot(self) -> Slot:
         vu = Vu(id=self.profile.vu_id(self._first_id, len(self.slots)))
@@ -136,6 +156,16 @@ class Executor:
             self.rec.interrupted += 1
             self.stopping = True
             return
+        except BadInput as exc:
+            # What loadpulse refused to do for the task fails the same way on every iteration: the run
+            # stops as bad input rather than counting thousands of script errors and passing.
+            if self.on_bad_input is None:  # no load around this executor to end the run with it
+                self.rec.script_error(script_error_key(exc, self.source), exc)
+            else:
+                slot.busy = False
+                self.stopping = True
+                self.on_bad_input(bad_input_in_task(exc, self.source))
+                return
         except (Exception, SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
             # SystemExit and KeyboardInterrupt raised by a task would otherwise escape the event loop and
             # end the whole run with nothing reported; GeneratorExit would silently kill the VU.

@@ -313,7 +313,9 @@ class Runner:
         else:
             ended_by = "duration"
         driver.stop()
-        drain = asyncio.ensure_future(driver.drain(self.grace_s))
+        # Bad input in a task (see Executor.iteration): nothing more is worth measuring, so no grace.
+        grace_s = 0.0 if _bad_input(driver) is not None else self.grace_s
+        drain = asyncio.ensure_future(driver.drain(grace_s))
         force = asyncio.ensure_future(self._force.wait())
         await asyncio.wait({drain, force}, return_when="FIRST_COMPLETED")
         if not drain.done():
@@ -327,6 +329,9 @@ class Runner:
         if polling is not None:
             polling.cancel()
         self._load_end_ns = perf_counter_ns()
+        bad_input = _bad_input(driver)
+        if bad_input is not None:
+            raise bad_input  # exit 2, no outcome: nothing was run worth a report or a history row
         if self.pipeline is not None:
             # The run is over for the load, not for the items it sent: wait for them (bounded), telling
             # the live outputs how the backlog goes (a line frozen at 100 % for 30 s reads as a hang).
@@ -382,3 +387,9 @@ class Runner:
     def salvage(self) -> RunOutcome:
         """The outcome of a run whose loop was broken out of (an interrupt raised past every handler)."""
         return self._outcome("interrupted")
+
+
+def _bad_input(load: Load) -> BadInput | None:
+    """The bad input a task ran into, which ends the run (a scenario's load, a worker fleet's)."""
+    found = getattr(load, "bad_input", None)
+    return found if isinstance(found, BadInput) else None

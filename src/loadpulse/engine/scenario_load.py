@@ -39,10 +39,14 @@ class ScenarioLoad:
         self.sessions = self._sessions(recorder)
         self.data: Any = None
         self.executors: list[Executor] = []
+        self.bad_input: BadInput | None = None
+        """The first bad input a task ran into: the run stops at once and ends with it (exit 2)."""
         next_id = 1
         for sc in plan.scenarios:
             cls = Arrivals if sc.profile.family == "open" else VuPool
-            self.executors.append(cls(sc, recorder, self._ctx_factory(sc), plan.source, next_id, clock))
+            executor = cls(sc, recorder, self._ctx_factory(sc), plan.source, next_id, clock)
+            executor.on_bad_input = self._on_bad_input
+            self.executors.append(executor)
             next_id += sc.profile.peak_vus
         self._finished: asyncio.Future[None] | None = None
         self._runs: list[asyncio.Task[None]] = []
@@ -95,6 +99,12 @@ class ScenarioLoad:
         self._runs = [asyncio.ensure_future(e.run(t0_ns)) for e in self.executors]
         gathered = asyncio.gather(*self._runs, return_exceptions=True)
         gathered.add_done_callback(lambda _: self._finish())
+
+    def _on_bad_input(self, exc: BadInput) -> None:
+        if self.bad_input is None:
+            self.bad_input = exc
+        self.stop()
+        self._finish()  # the Runner stops waiting for the load, and drains it with no grace
 
     def _finish(self) -> None:
         if self._finished is not None and not self._finished.done():

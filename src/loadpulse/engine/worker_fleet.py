@@ -83,6 +83,8 @@ class WorkerFleet:
         """Told when a worker is lost (the coordinator's pipeline check: its unshipped items are unknown)."""
         self.on_tracked: Callable[[Any], None] | None = None
         """Where a worker's ``("track", delta)`` goes: the coordinator's pipeline check."""
+        self.bad_input: BadInput | None = None
+        """A worker's task ran into bad input: every worker is stopped at once, and the run ends with it."""
 
     def attach(self, runner: Runner) -> None:
         self.runner = runner
@@ -166,7 +168,11 @@ class WorkerFleet:
                 await asyncio.wait_for(self._changed.wait(), left / 1e9)
         for w in self.workers:
             if w.state in ("starting", "ready", "running"):
-                self._lose(w, "it did not stop within the grace period and was killed")
+                if self.bad_input is not None:
+                    w.state = "done"  # the run ends as bad input: a straggler's numbers are not wanted
+                    w.process.kill()
+                else:
+                    self._lose(w, "it did not stop within the grace period and was killed")
 
     # --- pacing and merging ------------------------------------------------------------------------
 
@@ -229,10 +235,23 @@ class WorkerFleet:
         elif kind == "error":
             if w.state in ("starting", "ready") and not self._started:
                 w.error = str(message[2])
+            elif message[1] == "bad_input":
+                self._on_bad_input(w, str(message[2]))
             else:
                 self._lose(w, str(message[2]))
         assert self._changed is not None
         self._changed.set()
+
+    def _on_bad_input(self, w: WorkerHandle, line: str) -> None:
+        """A worker's task ran into bad input (its line names the scenario's file:line): the run ends with
+        it, every other worker stopped at once (the Runner drains with no grace)."""
+        w.state = "done"
+        if isinstance(self.ref, PlanRef) and isinstance(self.plan, Plan) and line.startswith(self.ref.path):
+            line = self.plan.source + line[len(self.ref.path) :]  # the path as given, not the resolved one
+        if self.bad_input is None:
+            self.bad_input = BadInput(line)
+        if self.runner is not None:
+            self.runner.request_stop("stopped")
 
     def _on_exit(self, w: WorkerHandle) -> None:
         w.exit_text = w.process.exit_text()

@@ -171,6 +171,8 @@ class _Step:
     """``track: NAME``: a fresh tracked id goes into this variable before the request."""
     track_from: tuple[str, list[str | int]] | None
     """``track: {from: PATH}``: (where, for messages; the parsed path) of the id tracked from the response."""
+    at: str = ""
+    """``file:line`` of the step, which a request it asks for and loadpulse refuses is bad input at."""
 
 
 def merged_headers(
@@ -253,6 +255,7 @@ def compile_flow(
                 think_time_s(step.think_time, f"{at}: {where}.think_time"),
                 track_var,
                 (f"{where}.track.from: {track_path}", parse_json_path(track_path)) if track_path else None,
+                at,
             )
         )
         known |= set(step.capture)
@@ -307,15 +310,18 @@ async def _send(ctx: Ctx, s: _Step, env: _Env) -> Response:
         env_var = name.startswith("env.")
         what = f"{name} is not set (give --env {name[4:]}=...)" if env_var else f"{name} has no value"
         raise FlowError(f"{s.where}: {{{{ {name} }}}}: {what}") from None
-    return await ctx.http.request(
-        step.method,
-        url,
-        name=s.name,
-        headers=headers or None,
-        json=json_body,
-        body=body,
-        tags=step.tags or None,
-    )
+    try:
+        return await ctx.http.request(
+            step.method,
+            url,
+            name=s.name,
+            headers=headers or None,
+            json=json_body,
+            body=body,
+            tags=step.tags or None,
+        )
+    except BadInput as exc:  # a rendered URL loadpulse cannot send to: the run ends on it (exit 2)
+        raise BadInput(f"{s.at}: {s.where}: {exc}") from None
 
 
 async def _poll(ctx: Ctx, s: _Step, poll: _Poll, env: _Env, first: Response) -> Response:
