@@ -13,7 +13,7 @@ Task in between, and the owner decides what is sent next. What HTTP/2 adds:
   window waits for its WINDOW_UPDATEs;
 - GOAWAY: no new stream on the connection; streams above ``last_stream_id`` were not processed and go back
   to the owner to be sent elsewhere; the others may still finish (the library's state machine would refuse
-  their frames after a GOAWAY, so the connection keeps it open: :class:`_GoawayTolerantMachine`).
+  their frames after a GOAWAY, so the connection keeps it open: protocols/http2/state.py).
 """
 
 from __future__ import annotations
@@ -24,14 +24,6 @@ from collections.abc import Callable
 from time import perf_counter_ns
 from typing import Any, Protocol
 
-from h2.config import H2Configuration
-from h2.connection import (
-    AllowedStreamIDs,
-    ConnectionInputs,
-    ConnectionState,
-    H2Connection,
-    H2ConnectionStateMachine,
-)
 from h2.errors import ErrorCodes
 from h2.events import (
     ConnectionTerminated,
@@ -43,82 +35,18 @@ from h2.events import (
     WindowUpdated,
 )
 from h2.exceptions import H2Error
-from h2.settings import SettingCodes, Settings
-from h2.stream import StreamInputs
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.protocols.http.connection import classify_exception
-from loadpulse.protocols.http2.hpack_blocks import CachingDecoder, StatelessEncoder
-from loadpulse.protocols.http2.stream import H2Request, H2Stream
+from loadpulse.protocols.http2.state import WINDOW, new_h2
+from loadpulse.protocols.http2.stream import H2Stream
 
-WINDOW = 1 << 24
-"""Receive window advertised per stream and added to the connection's: 16 MiB, so large bodies flow with
-few WINDOW_UPDATEs (the memory it allows is bounded by the body limit, not by the window)."""
-
-_END_HEADERS = b"\x01\x04"
-_END_STREAM_HEADERS = b"\x01\x05"
 _PROTOCOL = ErrorKind.PROTOCOL.value
 _RST = ErrorKind.H2_RST_STREAM.value
 _GOAWAY = ErrorKind.H2_GOAWAY.value
 _REFUSED = ErrorCodes.REFUSED_STREAM
 _STREAM_ID_LIMIT = 1 << 30
 """Past this stream id a connection takes no new stream (ids end at 2^31): the owner opens another."""
-
-
-_TOLERANT = {
-    **H2ConnectionStateMachine._transitions,
-    (ConnectionState.CLIENT_OPEN, ConnectionInputs.RECV_GOAWAY): (None, ConnectionState.CLIENT_OPEN),
-    (ConnectionState.IDLE, ConnectionInputs.RECV_GOAWAY): (None, ConnectionState.IDLE),
-}
-
-
-class _GoawayTolerantMachine(H2ConnectionStateMachine):
-    """After a GOAWAY the streams at or below its last id are still answered (RFC 9113 6.8); the library's
-    machine closes the connection and would refuse their frames. New streams are refused by
-    :attr:`Http2Connection.draining` instead."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._transitions = _TOLERANT
-
-
-class LeanH2Connection(H2Connection):
-    """The library's connection, told which streams are over instead of finding out: it counted open
-    streams by walking all of them on every request sent (a tenth of a small request's cost with 100 in
-    flight). :class:`Http2Connection` keeps below the server's limit itself and :meth:`forget`s each
-    stream that ended."""
-
-    @property
-    def open_outbound_streams(self) -> int:
-        return len(self.streams)
-
-    def send_block(self, stream_id: int, request: H2Request, end_stream: bool) -> None:
-        """Open a stream with ``request``'s HPACK block made once (hpack_blocks.py): what ``send_headers``
-        does, less re-encoding the headers, checking them and building frame objects per request."""
-        block = request.block
-        encoder: StatelessEncoder = self.encoder  # type: ignore[assignment]
-        if len(block) > self.max_outbound_frame_size or encoder.pending:
-            self.send_headers(stream_id, request.headers, end_stream=end_stream)
-            return
-        self.state_machine.process_input(ConnectionInputs.SEND_HEADERS)
-        stream = self._begin_new_stream(stream_id, AllowedStreamIDs.ODD)
-        machine = stream.state_machine
-        machine.process_input(StreamInputs.SEND_HEADERS)
-        if end_stream:
-            machine.process_input(StreamInputs.SEND_END_STREAM)
-        stream.request_method = request.method
-        # HEADERS frame: length, type 1, flags END_HEADERS (4) | END_STREAM (1), stream id, block.
-        self._data_to_send += (
-            len(block).to_bytes(3, "big")
-            + (_END_STREAM_HEADERS if end_stream else _END_HEADERS)
-            + stream_id.to_bytes(4, "big")
-            + block
-        )
-
-    def forget(self, stream_id: int) -> None:
-        stream = self.streams.pop(stream_id, None)
-        if stream is not None:
-            self._closed_streams[stream_id] = stream.closed_by
 
 
 class StreamOwner(Protocol):
@@ -129,33 +57,6 @@ class StreamOwner(Protocol):
         closed before it was sent): it may be sent again elsewhere, or failed as ``kind``."""
 
     def on_closed(self, conn: Http2Connection) -> None: ...
-
-
-def new_h2() -> LeanH2Connection:
-    """A client-side h2 state machine set up for load: header checks off (we send what the user gave;
-    responses are not ours to police), a stateless HPACK encoder, push off, large receive windows."""
-    config = H2Configuration(
-        client_side=True,
-        header_encoding=None,
-        validate_outbound_headers=False,
-        normalize_outbound_headers=False,
-        validate_inbound_headers=False,
-        normalize_inbound_headers=False,
-    )
-    h2 = LeanH2Connection(config)
-    h2.state_machine = _GoawayTolerantMachine()
-    h2.encoder = StatelessEncoder()  # type: ignore[assignment]  # encode() and header_table_size alike
-    decoder = CachingDecoder()
-    decoder.max_header_list_size = h2.decoder.max_header_list_size
-    h2.decoder = decoder
-    h2.local_settings = Settings(
-        client=True,
-        initial_values={
-            SettingCodes.ENABLE_PUSH: 0,
-            SettingCodes.INITIAL_WINDOW_SIZE: WINDOW,
-        },
-    )
-    return h2
 
 
 class Http2Connection(asyncio.Protocol):
