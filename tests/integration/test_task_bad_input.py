@@ -39,9 +39,12 @@ def test_an_unsupported_scheme_stops_the_run_with_the_line_that_asked(
 ) -> None:
     path = scenario(tmp_path, '    await ctx.http.get("ftp://127.0.0.1:1/x")\n')
     report = tmp_path / "summary.json"
-    res = cli("run", str(path), *LONG, "--vus", "2", "--json", str(report), *QUIET)
+    store = f"sqlite:///{tmp_path / 'history.sqlite'}"
+    res = cli("run", str(path), *LONG, "--vus", "2", "--json", str(report), "--store", store, "-q")
     assert_bad_input(res, f"{path}:8", "unsupported scheme 'ftp'")
-    assert not report.exists()  # exit 2: nothing was run worth a report
+    # Exit 2: nothing was run worth a report or a history row.
+    assert not report.exists()
+    assert "no runs in" in cli("history", "--store", store).out
 
 
 def test_a_non_websocket_url_for_ctx_ws_is_bad_input(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
