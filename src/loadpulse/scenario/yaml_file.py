@@ -1,6 +1,7 @@
 """YAML scenarios (Artillery-style) for people who would rather not write code.
 
     base_url: http://127.0.0.1:8000
+    http2: false                       # true: requests over HTTP/2 (docs/http2.md)
     variables: {channel: 7}
     profile: quick                     # a preset name, or {profile: constant-vus, vus: 10, duration: 30s}
     thresholds: ["p95 < 200ms"]
@@ -130,6 +131,8 @@ class FlowSpec(_Strict):
 
 class YamlFile(_Strict):
     base_url: str | None = None
+    http2: bool = False
+    """The file's requests over HTTP/2 (docs/http2.md), as ``http2 = True`` in a Python file."""
     variables: dict[str, Any] = {}
     headers: dict[str, str] = {}
     profile: str | dict[str, Any] | None = None
@@ -192,6 +195,7 @@ def load_yaml(path: str) -> ScenarioSource:
         probes=dict(spec.probes),
         pipeline=_pipeline(spec.pipeline, lines),
         chaos=yaml_chaos(spec.faults, spec.proxies, lines.at),
+        http2=spec.http2,
         tracks_at=next(
             (
                 lines.at("scenarios", i, "requests", j, "track")

@@ -100,3 +100,19 @@ def test_http2_must_be_a_bool(tmp_path: Path, nginx_h2: NginxH2, cli: Callable[.
     path = _file(tmp_path, SCENARIO.format(h1="").replace("http2 = True", "http2 = 'yes'"))
     res = cli("run", path, "-u", nginx_h2.h2c_url, "-q", "--no-history")
     assert res.code == 2 and f"{path}: 'http2' must be True or False, not 'yes'" in res.err
+
+
+def test_a_yaml_scenario_on_http2(tmp_path: Path, nginx_h2: NginxH2, cli: Callable[..., CliResult]) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        f"base_url: {nginx_h2.h2c_url}\n"
+        "http2: true\n"
+        "profile: {profile: per-vu-iterations, vus: 4, iterations: 10}\n"
+        "scenarios:\n"
+        "  - requests:\n"
+        "      - {url: /, name: root}\n"
+    )
+    res = _run(cli, str(path))
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["ok"] == 40 and summary["by_name"]["root"]["connections"]["opened"] <= 1
