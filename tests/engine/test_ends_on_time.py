@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +31,15 @@ GRACE_S = 1.0
 
 HOLD_S = 20.0
 """How long the misbehaving servers keep a connection at most (they end by themselves)."""
+ACCEPTED: list[float] = []
+"""When the misbehaving servers took each connection: a new one says a run's load is going."""
+READY_WAIT_S = 30.0
+"""The most a test waits for a run to show its load is going (or its setup began), on a loaded machine."""
 
 
 def _blackhole(conn: socket.socket) -> None:
     """Accepts, reads, never answers; holds the connection until the client gives up (or HOLD_S)."""
+    ACCEPTED.append(time.monotonic())
     deadline = time.monotonic() + HOLD_S
     while time.monotonic() < deadline:
         try:
@@ -46,6 +51,7 @@ def _blackhole(conn: socket.socket) -> None:
 
 def _endless_body(conn: socket.socket) -> None:
     """Answers with a chunked body that never ends (for HOLD_S)."""
+    ACCEPTED.append(time.monotonic())
     fs.read_request(conn)
     conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
     chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
@@ -90,7 +96,20 @@ class Case:
     budget_s: float = DURATION_S + GRACE_S + SLACK_S
 
 
-def _run(case: Case, tmp_path: Path, interrupt_after_s: float | None = None) -> tuple[int, float, str, str]:
+def _load_started() -> Callable[[], bool]:
+    """True once a misbehaving server took a connection after this call: the run's load is going."""
+    before = len(ACCEPTED)
+    return lambda: len(ACCEPTED) > before
+
+
+def _run(
+    case: Case,
+    tmp_path: Path,
+    interrupt_after_s: float | None = None,
+    interrupt_once: Callable[[], bool] | None = None,
+) -> tuple[int, float, str, str]:
+    """Runs the case; SIGINT ``interrupt_after_s`` after its start, or after ``interrupt_once`` says so (a
+    sign from the run itself, so the test need not wait out the CLI's imports on a loaded machine)."""
     json_path = tmp_path / "summary.json"
     argv = [
         sys.executable,
@@ -112,8 +131,14 @@ def _run(case: Case, tmp_path: Path, interrupt_after_s: float | None = None) -> 
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=limit, env=env
     )
+    if interrupt_once is not None:
+        deadline = time.monotonic() + READY_WAIT_S
+        while not interrupt_once() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert interrupt_once(), "the run never showed its load (or setup) going"
     if interrupt_after_s is not None:
         time.sleep(interrupt_after_s)
+    if interrupt_once is not None or interrupt_after_s is not None:
         proc.send_signal(signal.SIGINT)
         start = time.monotonic()
     try:
@@ -262,14 +287,18 @@ def test_sigint_during_setup_never_starts_the_load(tmp_path: Path, blocking: boo
     """Ctrl-C in setup(), blocking (time.sleep) or awaiting, ends the run at once: exit 130, no load."""
     wait = "time.sleep(30)" if blocking else "await asyncio.sleep(30)"
     path = tmp_path / "slow_setup.py"
+    began = tmp_path / "setup-began"
     path.write_text(
         "import asyncio, time\nfrom loadpulse import task\n"
         "profile = {'profile': 'constant-vus', 'vus': 2, 'duration': '30s'}\n\n"
-        f"async def setup(ctx):\n    {wait}\n\n"
+        f"async def setup(ctx):\n    open({str(began)!r}, 'w').close()\n    {wait}\n\n"
         "@task\nasync def t(ctx):\n    ctx.counter('ran')\n",
         encoding="utf-8",
     )
-    code, elapsed, output, summary = _run(Case(["run", str(path)], 130), tmp_path, interrupt_after_s=3.0)
+    # Sent once setup() began, and a little into its wait.
+    code, elapsed, output, summary = _run(
+        Case(["run", str(path)], 130), tmp_path, interrupt_after_s=0.2, interrupt_once=began.exists
+    )
     assert code == 130, output
     assert elapsed < 5.0
     doc = json.loads(summary)
@@ -286,7 +315,12 @@ def test_sigint_ends_the_run_within_5_s(name: str, tmp_path: Path, targets: tupl
             Path(case.argv[-1]).read_text(encoding="utf-8").replace(f"'{DURATION_S}s'", "'60s'"),
             encoding="utf-8",
         )
-    code, elapsed, output, summary = _run(case, tmp_path, interrupt_after_s=3.0)
+    if case.argv[0] == "run":  # no network: 3 s is past the CLI's imports, even on a loaded machine
+        code, elapsed, output, summary = _run(case, tmp_path, interrupt_after_s=3.0)
+    else:  # half a second after the target took the run's first connection: the load is going
+        code, elapsed, output, summary = _run(
+            case, tmp_path, interrupt_after_s=0.5, interrupt_once=_load_started()
+        )
     assert code == 130, output
     assert elapsed < 5.0, f"took {elapsed:.1f} s after SIGINT\n{output}"
     assert "Traceback" not in output
@@ -296,6 +330,7 @@ def test_sigint_ends_the_run_within_5_s(name: str, tmp_path: Path, targets: tupl
 def test_sighup_is_treated_like_sigterm(tmp_path: Path, targets: tuple[str, str]) -> None:
     blackhole, _ = targets
     json_path = tmp_path / "s.json"
+    load_started = _load_started()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -316,7 +351,11 @@ def test_sighup_is_treated_like_sigterm(tmp_path: Path, targets: tuple[str, str]
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3.0)  # past the CLI's imports, even on a loaded machine
+    deadline = time.monotonic() + READY_WAIT_S
+    while not load_started() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the target took the run's first connection: the load is going
+    assert load_started(), "the run never connected"
+    time.sleep(0.5)
     proc.send_signal(signal.SIGHUP)
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 130, err
