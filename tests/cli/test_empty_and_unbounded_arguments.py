@@ -51,4 +51,4 @@ def test_target_without_a_command_shows_help_and_names_the_commands(cli: Callabl
 def test_no_command_at_all_shows_help_and_says_so(cli: Callable[..., CliResult]) -> None:
     r = cli()
     assert "Usage: loadpulse" in r.out
-    assert _one_line(r).startswith("loadpulse: error: name a command (http, run, ")
+    assert _one_line(r).startswith("loadpulse: error: name a command (http, grpc, run, ")

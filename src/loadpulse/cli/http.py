@@ -32,6 +32,9 @@ from loadpulse.spec import DEFAULT_DURATION_S, METHODS, LoadSpec, RequestSpec, R
 from loadpulse.thresholds.declared import parse_thresholds
 from loadpulse.units import parse_duration
 
+H2_AUTO_CLUSTER_CONNECTIONS = 4
+"""``--h2 --cluster ... --workers auto`` without -c: the actor count is only known once connected."""
+
 
 def positive(value: float | None, flag: str) -> None:
     if value is not None and value != value:
@@ -86,13 +89,15 @@ def http(
         ),
     ] = None,
     connections: Annotated[
-        int,
+        int | None,
         typer.Option(
             "-c",
             "--connections",
-            help="Concurrent connections (closed model), or connections opened up front with --rate.",
+            help="Concurrent connections (closed model), or connections opened up front with --rate. "
+            "Default 50; with --h2 one per worker process (each carries --streams-per-connection streams).",
+            show_default=False,
         ),
-    ] = 50,
+    ] = None,
     rate: Annotated[
         float | None,
         typer.Option(
@@ -188,6 +193,11 @@ load, at the scenario engine's (lower) top speed."""
     pipeline = with_command_line(None, tuple(sink or ()), drain_s, stuck_s)
     positive(requests, "-n/--requests")
     positive(connections, "-c/--connections")
+    if connections is None:
+        # HTTP/2 multiplexes: 50 connections of 100 streams would be 5,000 requests in flight, latency
+        # that measures loadpulse's own queue. One connection per process, as h2load's -c 1 -m 100.
+        auto_on_cluster = cluster is not None and (workers or "").strip().lower() == "auto"
+        connections = (H2_AUTO_CLUSTER_CONNECTIONS if auto_on_cluster else processes) if h2 else 50
     positive(rate, "--rate")
     positive(max_in_flight, "--max-in-flight")
     positive(streams_per_connection, "--streams-per-connection")

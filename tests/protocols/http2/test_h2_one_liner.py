@@ -106,3 +106,16 @@ def test_the_one_liner_splits_over_two_workers(nginx_h2: NginxH2, cli: Callable[
     summary = res.summary()
     assert summary["requests"]["total"] == 1001 and summary["requests"]["ok"] == 1001
     assert [w["requests"] for w in summary["workers"]["per_worker"]] == [667, 334]
+
+
+def test_without_c_http2_opens_one_connection_per_process(
+    h2_server: H2TestServer, cli: Callable[..., CliResult]
+) -> None:
+    """Not HTTP/1.1's 50: 50 connections of 100 streams would put 5,000 requests in flight."""
+    before = h2_server.stats.connections
+    res = _run(cli, f"{h2_server.url}/", "-n", "500")
+    assert res.code == 0, res.err
+    assert res.summary()["requests"]["ok"] == 500 and h2_server.stats.connections - before == 1
+    res = _run(cli, f"{h2_server.url}/", "-n", "500", "--workers", "2")
+    assert res.code == 0, res.err
+    assert [w["requests"] for w in res.summary()["workers"]["per_worker"]] == [250, 250]
