@@ -23,8 +23,9 @@ import pytest
 
 from tests.conftest import CliResult
 from tests.protocols.grpc.echo_target import PROTO, grpc_target
+from tests.services import NginxH2, nginx_h2
 
-__all__ = ["grpc_target"]  # a fixture
+__all__ = ["grpc_target", "nginx_h2"]  # fixtures
 
 pytest.importorskip("ray", reason="Ray is not installed (pip install 'loadpulse[ray]'; CI installs it)")
 
@@ -405,4 +406,39 @@ def test_the_grpc_one_liner_splits_its_calls_over_actors(
     assert summary["requests"]["total"] == summary["requests"]["ok"] == 101
     rows = summary["workers"]["per_worker"]
     assert summary["workers"]["backend"] == "ray" and len({w["node_id"] for w in rows}) == 2
+    assert _no_actor_left()
+
+
+HTTP2 = """
+from loadpulse import task
+
+http2 = True
+profile = {"profile": "per-vu-iterations", "vus": 4, "iterations": 25}
+
+@task
+async def root(ctx):
+    r = await ctx.http.get("/", name="root")
+    assert r.status == 200 and r.text == "ok\\n", r
+"""
+
+
+def test_http2_runs_on_actors_scenario_and_one_liner(
+    tmp_path: Path, ray_address: str, nginx_h2: NginxH2, cli: Callable[..., CliResult]
+) -> None:
+    res = cli(
+        "run", _file(tmp_path, HTTP2), "-u", nginx_h2.h2c_url, "--cluster", ray_address, "--workers", "2",
+        "--json", "-", "-q", "--no-history",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["by_name"]["root"]["requests"]["ok"] == 100 and summary["requests"]["failed"] == 0
+    assert len({w["node_id"] for w in summary["workers"]["per_worker"]}) == 2
+    res = cli(
+        "http", f"{nginx_h2.h2c_url}/", "--h2", "-n", "1001", "--cluster", ray_address, "--workers", "2",
+        "--json", "-", "-q", "--no-history",
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["total"] == summary["requests"]["ok"] == 1001
+    assert sorted(w["requests"] for w in summary["workers"]["per_worker"]) == [500, 501]
     assert _no_actor_left()
