@@ -6,7 +6,8 @@ Paths: ``/echo`` echoes every message (text as text, binary as binary); ``/feed?
 ``{"seq": n}`` every N ms; ``/close?code=C`` closes with code C after the first message it gets;
 ``/drop`` drops the TCP connection (no close frame) after the first message; ``/headers`` answers each
 message with the handshake's headers as JSON; ``/not-utf8`` sends a text message that is not UTF-8;
-``/bad-frame`` breaks the protocol.
+``/bad-frame`` breaks the protocol; ``/stall`` never reads after the handshake; ``/flood`` pushes 100-byte
+messages as fast as the connection takes them.
 Anything else: 404.
 A separate process from the load generator, as a real target would be, so the two never share a loop.
 """
@@ -109,6 +110,42 @@ class NotUtf8(Echo):
         transport.send(WSMsgType.TEXT, b"\xff\xfe")
 
 
+class Stall(WSListener):
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        transport.underlying_transport.pause_reading()
+
+
+class Flood(WSListener):
+    """Pushes while the client reads, and waits (pause_writing) when it does not."""
+
+    def __init__(self) -> None:
+        self.transport: WSTransport | None = None
+        self.paused = False
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self.transport = transport
+        self.push()
+
+    def push(self) -> None:
+        transport = self.transport
+        message = b"x" * 100
+        for _ in range(100):
+            if self.paused or transport is None or transport.is_disconnected:
+                return
+            transport.send(WSMsgType.TEXT, message)
+        asyncio.get_running_loop().call_soon(self.push)
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        self.push()
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        pass  # not even a close is answered: the client's close() waits for nothing
+
+
 def route(request: WSUpgradeRequest) -> Any:
     parts = urlsplit(request.path.decode())
     query = parse_qs(parts.query)
@@ -126,6 +163,10 @@ def route(request: WSUpgradeRequest) -> Any:
         return NotUtf8()
     if parts.path == "/bad-frame":
         return BadFrame()
+    if parts.path == "/stall":
+        return Stall()
+    if parts.path == "/flood":
+        return Flood()
     return None
 
 

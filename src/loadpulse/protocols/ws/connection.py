@@ -33,6 +33,9 @@ INBOX_MAX = 1024
 calls ``recv()`` (it only measures the push gaps) costs this much at most, whatever the server pushes."""
 INBOX_BYTES = 1024 * 1024
 """Unread payload kept per connection, in bytes (characters for text): the newest message is always kept."""
+SEND_YIELD_EVERY = 64
+"""Sends in a row between two yields to the loop while the socket takes everything at once: a script's
+``while True: await ws.send(...)`` still lets timers, other VUs and the run's end get their turn."""
 CLOSE_WAIT_S = 2.0
 """How long ``close()`` waits for the server's close frame before dropping the connection."""
 _TEXT, _BINARY = WSMsgType.TEXT, WSMsgType.BINARY
@@ -69,6 +72,9 @@ class WsConnection:
         self._request_rec: NameRecorder | None = None
         self._loop = asyncio.get_running_loop()
         self._gone: asyncio.Future[None] | None = None
+        self._drained: asyncio.Future[None] | None = None
+        """Set while the transport's write buffer is over its high-water mark: send() waits on it."""
+        self._sends = 0
 
     @property
     def pending_count(self) -> int:
@@ -83,12 +89,20 @@ class WsConnection:
     # --- what the script calls -------------------------------------------------------------------------
 
     async def send(self, message: str | bytes) -> None:
-        """Send a text (``str``) or binary (``bytes``) message."""
+        """Send a text (``str``) or binary (``bytes``) message; waits while the server is not reading
+        fast enough (the write buffer is over its high-water mark)."""
         self._send_one(message)
+        if self._drained is not None:
+            await asyncio.shield(self._drained)  # shielded: a cancelled sender must not wake the others
+        else:
+            self._sends += 1
+            if self._sends >= SEND_YIELD_EVERY:
+                self._sends = 0
+                await asyncio.sleep(0)
 
     async def send_json(self, value: Any) -> None:
-        """Send ``value`` as a JSON text message."""
-        self._send_one(json.dumps(value, separators=(",", ":")))
+        """Send ``value`` as a JSON text message (waits as ``send()`` does)."""
+        await self.send(json.dumps(value, separators=(",", ":")))
 
     async def recv(self, timeout: float | None = None) -> str | bytes:
         """The next message not claimed by a ``request()`` (text as ``str``, binary as ``bytes``);
@@ -254,6 +268,15 @@ class WsConnection:
             self._inbox_size -= len(inbox.popleft())
             self.session.unread_dropped += 1
 
+    def pause_writing(self) -> None:
+        if self._drained is None:
+            self._drained = self._loop.create_future()
+
+    def resume_writing(self) -> None:
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
+
     def pong(self, now: int) -> None:
         while self._pings:
             future, sent, rec = self._pings.pop(0)
@@ -307,6 +330,7 @@ class WsConnection:
         self._end(end_kind)
         if self._gone is not None and not self._gone.done():
             self._gone.set_result(None)
+        self.resume_writing()  # a sender waiting for the buffer to drain gets Closed on its next send
 
     # --- inside ------------------------------------------------------------------------------------------
 

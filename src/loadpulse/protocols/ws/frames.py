@@ -63,3 +63,9 @@ class Frames(WSListener):
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         self.conn.disconnected()
+
+    def pause_writing(self) -> None:
+        self.conn.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.conn.resume_writing()
