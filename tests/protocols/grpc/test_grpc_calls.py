@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 import uvloop
 
+from loadpulse.errors import BadInput
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.protocols.grpc.plugin import GrpcClient, GrpcProtocol
 from loadpulse.protocols.grpc.protos import compile_protos
 from loadpulse.protocols.grpc.stream import GAP_MS, MESSAGES
 from loadpulse.protocols.session import SessionSettings
-from tests.protocols.grpc.echo_target import PROTO, grpc_target
+from tests.protocols.grpc.echo_target import PROTO, echo_pb2, grpc_target
 
-__all__ = ["grpc_target"]
+__all__ = ["echo_pb2", "grpc_target"]
 
 SAY = "loadpulse.echo.Echo/Say"
 FEED = "loadpulse.echo.Echo/Feed"
@@ -57,6 +58,23 @@ def test_unary_calls_are_recorded_under_the_method_name(grpc_target: str) -> Non
     assert rec.names[SAY].done == 1 and len(rec.names[SAY].lat) == 1 and not rec.names[SAY].errors
     assert rec.names[SAY].bytes_out == rec.names[SAY].bytes_in == 4  # field tag, length, "hi"
     assert rec.names["add"].done == 1
+
+
+def test_a_generated_modules_messages_are_requests_and_replies(grpc_target: str, echo_pb2: Any) -> None:
+    async def calls(grpc: GrpcClient, rec: Recorder) -> None:
+        r = await grpc(grpc_target, echo_pb2).call("Echo/Say", echo_pb2.SayRequest(text="hi"))
+        assert r.ok and isinstance(r.message, echo_pb2.SayReply) and r.message.text == "hi"
+        compiled = grpc(grpc_target, compile_protos([str(PROTO)]))
+        r = await compiled.call("Echo/Say", echo_pb2.SayRequest(text="hey"))  # the same type, built apart
+        assert r.ok and r.message.text == "hey"
+        with pytest.raises(
+            BadInput, match=r"request is a loadpulse\.echo\.AddRequest message, not .*SayRequest"
+        ):
+            await compiled.call("Echo/Say", echo_pb2.AddRequest())
+        with pytest.raises(BadInput, match="not an empty list"):
+            grpc(grpc_target, [])
+
+    assert on_uvloop(calls).names[SAY].done == 2
 
 
 def test_open_model_latency_counts_from_the_intended_start(grpc_target: str) -> None:

@@ -75,14 +75,16 @@ class GrpcProtocol:
             protos = protos_of_modules([given])
         elif isinstance(given, str):
             protos = compile_protos([given])
-        elif isinstance(given, list | tuple) and all(isinstance(m, ModuleType) for m in given):
+        elif isinstance(given, list | tuple) and given and all(isinstance(m, ModuleType) for m in given):
             protos = protos_of_modules(given)
-        elif isinstance(given, list | tuple) and all(isinstance(m, str) for m in given):
+        elif isinstance(given, list | tuple) and given and all(isinstance(m, str) for m in given):
             protos = compile_protos(given)
         else:
+            empty = isinstance(given, list | tuple) and not given
+            what = f"an empty {type(given).__name__}" if empty else type(given).__name__
             raise BadInput(
-                f"ctx.grpc: protos must be load_protos(...), a generated *_pb2 module or a .proto path, "
-                f"not {type(given).__name__}"
+                "ctx.grpc: protos must be load_protos(...), a generated *_pb2 module (or a list of them) or "
+                f"a .proto path, not {what}"
             )
         self._protos[id(given)] = (given, protos)
         return protos

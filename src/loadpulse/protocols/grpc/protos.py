@@ -51,6 +51,15 @@ class Method:
         if isinstance(data, self.request):
             return data
         from google.protobuf import json_format
+        from google.protobuf.message import Message
+
+        if isinstance(data, Message):
+            # The same type built elsewhere (a *_pb2 module's class for protos compiled from the .proto,
+            # or the other way round): the same wire format, so its bytes are the request.
+            given = data.DESCRIPTOR.full_name
+            if given != self.request.DESCRIPTOR.full_name:
+                raise BadInput(f"{where} is a {given} message, not {self.request.DESCRIPTOR.full_name}")
+            return self.request.FromString(data.SerializeToString())
 
         try:
             if isinstance(data, str | bytes):
@@ -64,25 +73,29 @@ class Method:
 class Protos:
     """The services and messages of a set of ``.proto`` files (or generated modules)."""
 
-    def __init__(self, descriptor_set: bytes, origin: str) -> None:
-        from google.protobuf import descriptor_pb2, descriptor_pool
-
+    def __init__(self, descriptor_set: bytes, origin: str, files: Sequence[Any] = ()) -> None:
+        """``files``: file descriptors to use as they are (a generated module's, with its message classes)
+        instead of rebuilding ``descriptor_set`` in a pool of its own."""
         self.descriptor_set = descriptor_set
         """A serialized ``FileDescriptorSet``: what rebuilds these protos in another process."""
         self.origin = origin
         """Where they came from, for messages (the .proto files, or the module)."""
-        self._pool = descriptor_pool.DescriptorPool()
-        files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set).file
-        for file in files:
-            self._pool.Add(file)
-        self._services = [
-            self._pool.FindFileByName(f.name).services_by_name[s.name] for f in files for s in f.service
-        ]
+        self._pool: Any = None
+        """The pool of rebuilt descriptors, kept with them."""
+        if not files:
+            from google.protobuf import descriptor_pb2, descriptor_pool
+
+            pool = self._pool = descriptor_pool.DescriptorPool()
+            protos = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set).file
+            for file in protos:
+                pool.Add(file)
+            files = [pool.FindFileByName(f.name) for f in protos]
+        self._services = {s.full_name: s for f in files for s in f.services_by_name.values()}
         self._methods: dict[str, Method] = {}
 
     def methods(self) -> list[str]:
         """Every method as ``package.Service/Method``."""
-        return [f"{s.full_name}/{m.name}" for s in self._services for m in s.methods]
+        return [f"{s.full_name}/{m.name}" for s in self._services.values() for m in s.methods]
 
     def method(self, name: str) -> Method:
         """The method named ``package.Service/Method`` (``Service/Method`` and ``Service.Method`` too, when
@@ -112,7 +125,7 @@ class Protos:
         from google.protobuf import message_factory
 
         service, _, method = full.partition("/")
-        desc = self._pool.FindServiceByName(service).methods_by_name[method]
+        desc = self._services[service].methods_by_name[method]
         return Method(
             f"/{full}",
             message_factory.GetMessageClass(desc.input_type),
@@ -201,10 +214,13 @@ def _run_protoc(main: Any, args: list[str], tmp: str) -> tuple[int, str]:
 
 
 def protos_of_modules(modules: Iterable[ModuleType]) -> Protos:
-    """The protos of generated ``*_pb2`` modules (their files and everything they import)."""
+    """The protos of generated ``*_pb2`` modules (their files and everything they import), with the
+    modules' own message classes: a script's ``echo_pb2.SayRequest(...)`` is a request as it is, and
+    replies are the module's classes."""
     from google.protobuf import descriptor_pb2
 
     files: dict[str, bytes] = {}
+    descriptors: list[Any] = []
     names = []
 
     def add(fd: Any) -> None:
@@ -215,6 +231,7 @@ def protos_of_modules(modules: Iterable[ModuleType]) -> Protos:
         proto = descriptor_pb2.FileDescriptorProto()
         fd.CopyToProto(proto)
         files[fd.name] = proto.SerializeToString()
+        descriptors.append(fd)
 
     for module in modules:
         fd = getattr(module, "DESCRIPTOR", None)
@@ -228,4 +245,6 @@ def protos_of_modules(modules: Iterable[ModuleType]) -> Protos:
     fds = descriptor_pb2.FileDescriptorSet()
     for data in files.values():
         fds.file.add().MergeFromString(data)
-    return Protos(fds.SerializeToString(), ", ".join(names))
+    if not names:
+        raise BadInput("no generated *_pb2 module given (an empty list)")
+    return Protos(fds.SerializeToString(), ", ".join(names), descriptors)
