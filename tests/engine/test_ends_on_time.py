@@ -310,17 +310,16 @@ def test_sigint_during_setup_never_starts_the_load(tmp_path: Path, blocking: boo
 def test_sigint_ends_the_run_within_5_s(name: str, tmp_path: Path, targets: tuple[str, str]) -> None:
     case = _cases(tmp_path, *targets)[name]
     case.argv = [a.replace(f"{DURATION_S}s", "60s") for a in case.argv]
-    if case.argv[0] == "run":
-        Path(case.argv[-1]).write_text(
-            Path(case.argv[-1]).read_text(encoding="utf-8").replace(f"'{DURATION_S}s'", "'60s'"),
-            encoding="utf-8",
-        )
-    if case.argv[0] == "run":  # no network: 3 s is past the CLI's imports, even on a loaded machine
-        code, elapsed, output, summary = _run(case, tmp_path, interrupt_after_s=3.0)
-    else:  # half a second after the target took the run's first connection: the load is going
-        code, elapsed, output, summary = _run(
-            case, tmp_path, interrupt_after_s=0.5, interrupt_once=_load_started()
-        )
+    if case.argv[0] == "run":  # no network: a setup() that leaves a mark says the load starts next
+        began = tmp_path / "setup-done"
+        scenario = Path(case.argv[-1]).read_text(encoding="utf-8").replace(f"'{DURATION_S}s'", "'60s'")
+        scenario += f"\n\ndef setup(ctx):\n    open({str(began)!r}, 'w').close()\n"
+        Path(case.argv[-1]).write_text(scenario, encoding="utf-8")
+        load_started = began.exists
+    else:  # the target took the run's first connection
+        load_started = _load_started()
+    # Half a second into the load.
+    code, elapsed, output, summary = _run(case, tmp_path, interrupt_after_s=0.5, interrupt_once=load_started)
     assert code == 130, output
     assert elapsed < 5.0, f"took {elapsed:.1f} s after SIGINT\n{output}"
     assert "Traceback" not in output
