@@ -57,6 +57,6 @@ def test_markdown_of_a_run_without_http_says_what_it_did() -> None:
     s["scenarios"] = {"default": {"iterations": 400}}
     s["latency_ms"] = dict.fromkeys(s["latency_ms"])  # no latency data: null, never 0
     md = markdown(s)
-    assert "400 iterations in" in md and "no HTTP requests" in md and "0 requests" not in md
+    assert "400 iterations in" in md and "no requests" in md and "0 requests" not in md
     s["requests"]["total"] = 3
     assert "p95 \u2013" in markdown(s)

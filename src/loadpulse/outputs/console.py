@@ -63,11 +63,10 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     req = s["requests"]
     console.print(_headline(s), highlight=False)
     if not req["total"] and "scenarios" in s:
-        # A run whose work is not HTTP (SDK calls, database actions timed with trends): its figures are the
+        # No protocol recorded a request (HTTP, HTTP/2, a WebSocket handshake, a gRPC call, ctx.timed all
+        # do): the run's work is SDK calls or database actions timed with trends, so its figures are the
         # iterations and metrics below, not an empty request table.
-        console.print(
-            "  no HTTP requests: the run's work is in the iterations and metrics below", highlight=False
-        )
+        console.print("  no requests: the run's work is in the iterations and metrics below", highlight=False)
         _generator(console, s)
         print_scenarios(console, s)
         print_probes(console, s)

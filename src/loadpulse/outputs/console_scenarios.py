@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from loadpulse.outputs.trend_values import trend_text
 from loadpulse.results.format import fmt_count, fmt_ms, fmt_number
 
 MAX_SCRIPT_ERROR_LINES = 10
@@ -89,8 +90,7 @@ def print_scenarios(console: Console, s: dict[str, Any]) -> None:
             elif m["kind"] == "rate":
                 value = f"{m['rate'] * 100:.2f}% of {fmt_count(m['total'])}"
             else:
-                value = "  ".join(f"{k} {fmt_number(m.get(k))}" for k in ("min", "p50", "p95", "max"))
-                value += f"  (n={fmt_count(m['count'])})"
+                value = trend_text(name, m)
             metrics.add_row(name, m["kind"], value)
         console.print(metrics)
     print_script_errors(console, s)

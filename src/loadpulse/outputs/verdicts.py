@@ -132,9 +132,9 @@ def markdown(s: dict[str, Any]) -> str:
             f"{req['total']:,} requests in {s['duration_s']:.1f} s ({req['rate']:,.1f}/s), "
             f"{req['failed']:,} failed; p50 {_ms(lat['p50'])}, p95 {_ms(lat['p95'])}, p99 {_ms(lat['p99'])}"
         )
-    else:  # a scenario without HTTP (SDK or database calls): say what it did, not "0 requests"
+    else:  # a scenario that recorded no request (SDK or database calls): say what it did, not "0 requests"
         rate = iterations / s["duration_s"] if s["duration_s"] else 0.0
-        did = f"{iterations:,} iterations in {s['duration_s']:.1f} s ({rate:,.1f}/s), no HTTP requests"
+        did = f"{iterations:,} iterations in {s['duration_s']:.1f} s ({rate:,.1f}/s), no requests"
     lines = [
         f"### {icon} loadpulse: {verdict} — `{what}`",
         "",

@@ -22,6 +22,29 @@
     return t;
   }
 
+  /* A custom trend's figure as the console shows it (outputs/trend_values.py): three significant digits,
+     a duration when the name ends in _ms, "no data" for a trend that recorded nothing. */
+  function sig(v) {
+    if (v === null || v === undefined) return "–";
+    if (!isFinite(v) || v === 0) return String(v);
+    var mag = Math.floor(Math.log10(Math.abs(v)));
+    if (mag < -4) return Number(v.toPrecision(3)).toExponential();
+    var dec = Math.max(0, 2 - mag);
+    if (dec && Math.floor(Math.log10(Number(Math.abs(v).toFixed(dec)))) > mag) dec -= 1;
+    return v.toLocaleString("en-US", { minimumFractionDigits: dec, maximumFractionDigits: dec });
+  }
+  function trendValue(name, v) {
+    if (!/_ms$/.test(name) || v === null || v === undefined) return sig(v);
+    var size = Math.abs(Number(v.toPrecision(3)));
+    if (size === 0) return "0 ms";
+    return size >= 1000 ? sig(v / 1000) + " s" : size >= 1 ? sig(v) + " ms" : sig(v * 1000) + " µs";
+  }
+  function trendText(name, m) {
+    if (!m.count) return "no data";
+    return ["min", "p50", "p95", "max"].map(function (k) { return k + " " + trendValue(name, m[k]); })
+      .join(", ") + " (n=" + num(m.count, 0) + ")";
+  }
+
   // header ---------------------------------------------------------------------------------------------
   var what = (s.load && s.load.source) || (s.target && s.target.url) || "";
   var head = add(root, el("header"));
@@ -184,13 +207,14 @@
   }
   if (s.metrics && Object.keys(s.metrics).length) {
     add(root, el("h2", null, "Custom metrics"));
-    table(root, ["metric", "kind", "value"], Object.keys(s.metrics).map(function (n) {
+    var metricsTable = table(root, ["metric", "kind", "value"], Object.keys(s.metrics).map(function (n) {
       var m = s.metrics[n];
       var v = m.kind === "counter" ? num(m.value, 3) + " (" + num(m.rate, 1) + "/s)"
         : m.kind === "rate" ? num(100 * m.rate, 2) + " % of " + num(m.total, 0)
-        : "p50 " + num(m.p50, 3) + ", p95 " + num(m.p95, 3) + ", max " + num(m.max, 3);
+        : trendText(n, m);
       return [n, m.kind, v];
     }));
+    metricsTable.id = "custom-metrics";
   }
   var ekinds = Object.keys(s.errors || {});
   if (ekinds.length) {
