@@ -4,6 +4,7 @@ close. The generator must stay responsive and bounded whatever the server does."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -43,3 +44,20 @@ def test_sending_to_a_server_that_does_not_read_waits_instead_of_filling_memory(
     (at_first_tick, sent), _, _ = run(script)
     assert at_first_tick < 1000  # send() yields to the loop while the socket takes everything
     assert sent < limit // 10  # and waits once the server stops taking it: memory stays bounded
+
+
+def test_a_flood_nobody_reads_is_dropped_and_a_cancelled_close_drops_the_connection(ws_url: str) -> None:
+    async def script(ws: WsClient) -> tuple[int | None, int]:
+        conn = await ws.connect(ws_url + "/flood")
+        await asyncio.sleep(0.1)  # flooded, nothing read
+        closing = asyncio.ensure_future(conn.close())
+        await asyncio.sleep(0.05)  # waiting for a close frame this server never sends
+        closing.cancel()  # as the run's end cancels a task in its graceful stop
+        with contextlib.suppress(asyncio.CancelledError):
+            await closing
+        await asyncio.sleep(0.05)
+        return conn.close_code, ws.session.connection_count()
+
+    (code, still_open), _, session = run(script)
+    assert (code, still_open) == (1006, 0)  # dropped then, not left to the run's end
+    assert session.unread_dropped > 0  # the flood was parsed and counted, in bounded batches

@@ -7,7 +7,7 @@ from typing import Any
 from picows import WSMsgType
 from picows.picows import _make_test_ws_frame
 
-from loadpulse.protocols.ws.frames import MESSAGE_MAX, Frames
+from loadpulse.protocols.ws.frames import FRAGMENTS_MAX, MESSAGE_MAX, Frames
 
 
 class FakeConnection:
@@ -58,6 +58,16 @@ def test_a_fragmented_message_past_the_limit_is_a_protocol_failure() -> None:
     feed(frames, WSMsgType.BINARY, chunk, fin=False)
     feed(frames, WSMsgType.CONTINUATION, chunk, fin=False)
     assert conn.events == [("fail", "protocol", f"a message over {MESSAGE_MAX:,} bytes")]
+    assert conn.messages == []
+
+
+def test_a_message_in_endless_empty_fragments_is_a_protocol_failure() -> None:
+    conn = FakeConnection()
+    frames = Frames(conn)  # type: ignore[arg-type]
+    feed(frames, WSMsgType.TEXT, b"", fin=False)
+    for _ in range(FRAGMENTS_MAX + 10):
+        feed(frames, WSMsgType.CONTINUATION, b"", fin=False)
+    assert conn.events == [("fail", "protocol", f"a message in over {FRAGMENTS_MAX:,} fragments")]
     assert conn.messages == []
 
 

@@ -220,7 +220,10 @@ class WsConnection:
             async with asyncio.timeout(CLOSE_WAIT_S):
                 await asyncio.shield(gone)
         except TimeoutError:
-            transport.disconnect(False)
+            pass
+        finally:  # no close frame in time, or cancelled while waiting (the run's end): drop it now
+            if not gone.done():
+                transport.disconnect(False)
 
     def abort(self) -> None:
         """Drop the connection now (the run ended or the script's task was cancelled)."""

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 MESSAGE_MAX = 16 * 1024 * 1024
 """The largest message (and frame) accepted; a bigger one is a protocol error that ends the connection."""
+FRAGMENTS_MAX = 10_000
+"""The most frames one message may come in: past it (a server sending empty continuations forever) the
+message is a protocol error rather than an unending accumulation."""
 _TEXT, _BINARY, _CONT = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION
 _PONG, _CLOSE = WSMsgType.PONG, WSMsgType.CLOSE
 
@@ -24,7 +27,10 @@ class Frames(WSListener):
     def __init__(self, conn: WsConnection) -> None:
         self.conn = conn
         self._parts: list[bytes] = []
+        self._size = 0
+        """Bytes in ``_parts``, kept as they come: O(1) per fragment."""
         self._kind = _TEXT
+        self._failed = False
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
@@ -45,21 +51,30 @@ class Frames(WSListener):
             self.conn.server_closed(frame.get_payload_as_bytes())
 
     def _fragment(self, kind: WSMsgType, frame: WSFrame) -> None:
+        if self._failed:  # the rest of what one read brought in, after a failure: nothing to do
+            return
         if kind is not _CONT:
-            self._kind, self._parts = kind, []
-        self._parts.append(frame.get_payload_as_bytes())
+            self._kind, self._parts, self._size = kind, [], 0
+        parts = self._parts
+        parts.append(frame.get_payload_as_bytes())
+        self._size += frame.payload_size
         if frame.fin:
-            raw = b"".join(self._parts)
-            self._parts = []
+            raw = b"".join(parts)
+            self._parts, self._size = [], 0
             try:
                 data = raw.decode("utf-8") if self._kind is _TEXT else raw
             except UnicodeDecodeError:
                 self.conn.fail(ErrorKind.PROTOCOL.value, "a text message that is not UTF-8")
                 return
             self.conn.message(data, len(raw), perf_counter_ns())
-        elif sum(map(len, self._parts)) > MESSAGE_MAX:
-            self._parts = []
-            self.conn.fail(ErrorKind.PROTOCOL.value, f"a message over {MESSAGE_MAX:,} bytes")
+        elif self._size > MESSAGE_MAX:
+            self._give_up(f"a message over {MESSAGE_MAX:,} bytes")
+        elif len(parts) > FRAGMENTS_MAX:
+            self._give_up(f"a message in over {FRAGMENTS_MAX:,} fragments")
+
+    def _give_up(self, why: str) -> None:
+        self._parts, self._size, self._failed = [], 0, True
+        self.conn.fail(ErrorKind.PROTOCOL.value, why)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         self.conn.disconnected()
