@@ -9,10 +9,11 @@ differ only in that decision, which subclasses make in :meth:`LoadDriver.next_af
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from loadpulse.clock import REAL_CLOCK, Clock
+from loadpulse.engine.driver_lifecycle import DriverLifecycle
 from loadpulse.engine.mix import mix_cycle
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import Recorder
@@ -56,10 +57,7 @@ class Timeouts:
     (the one rule, in protocols/http/timeouts.py)."""
 
 
-class LoadDriver:
-    co_corrected = False
-    """True when latency is measured from intended start times (open model)."""
-
+class LoadDriver(DriverLifecycle):
     def __init__(
         self,
         endpoint: Endpoint,
@@ -70,6 +68,7 @@ class LoadDriver:
     ) -> None:
         if not requests:
             raise ValueError("a driver needs at least one request")
+        super().__init__()
         self.endpoint = endpoint
         self.recorder = recorder
         self.timeouts = timeouts
@@ -79,15 +78,8 @@ class LoadDriver:
         self._cycle = mix_cycle([r.weight for r in requests]) if len(requests) > 1 else [0]
         self._next = 0
         self.conns: set[HttpConnection] = set()
-        self.stopping = False
-        self.abandoned = 0
-        self.t0_ns = 0
-        self.warnings: list[str] = []
-        """Said once each at the end of the run (e.g. why TLS failed); the runner prints them."""
         self.last_connect_error = ""
         """Error kind of the latest failed connect (what the open model's backoff counts arrivals as)."""
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._finished: asyncio.Future[None] | None = None
 
     # lifecycle ------------------------------------------------------------------------------------------
     async def prepare(self) -> None:
@@ -99,22 +91,6 @@ class LoadDriver:
         watch = TimeoutWatch(self.timeouts.read_s, self.timeouts.total_s, self.clock)
         self.spawn(watch.sweep(lambda: self.conns))
         self.begin()
-
-    def begin(self) -> None:
-        raise NotImplementedError
-
-    @property
-    def finished(self) -> asyncio.Future[None]:
-        assert self._finished is not None, "start() first"
-        return self._finished
-
-    def finish(self) -> None:
-        if self._finished is not None and not self._finished.done():
-            self._finished.set_result(None)
-
-    def stop(self) -> None:
-        """No new requests from now on; in-flight ones may complete (see :meth:`drain`)."""
-        self.stopping = True
 
     def in_flight(self) -> int:
         return sum(1 for c in self.conns if c.busy)
@@ -139,14 +115,8 @@ class LoadDriver:
                     conn.user.rec.error(ErrorKind.UNFINISHED.value)
             conn.close()
         self.conns.clear()
-        for task in list(self._tasks):
-            task.cancel()
+        self.cancel_tasks()
         self.finish()
-
-    def spawn(self, coro: Coroutine[object, object, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # ConnectionOwner ------------------------------------------------------------------------------------
     def on_response(self, conn: HttpConnection) -> None:
@@ -208,11 +178,6 @@ class LoadDriver:
             return None
         self.conns.add(conn)
         return conn
-
-    def warn(self, message: str) -> None:
-        """Add a warning for the end of the run, once however often it happens."""
-        if message not in self.warnings and len(self.warnings) < 20:
-            self.warnings.append(message)
 
     def send(self, conn: HttpConnection, request: BoundRequest) -> None:
         conn.user = request

@@ -15,10 +15,11 @@ request at once, in the same callback (the HTTP/1.1 path's shape, with no Future
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 
 from loadpulse.clock import REAL_CLOCK, Clock
 from loadpulse.engine.driver import Timeouts
+from loadpulse.engine.driver_lifecycle import DriverLifecycle
 from loadpulse.engine.mix import mix_cycle
 from loadpulse.engine.schedule import ArrivalScheduler
 from loadpulse.errors import BadInput
@@ -48,9 +49,7 @@ class BoundH2Request(StreamRecording):
         self.weight = weight
 
 
-class H2Load:
-    co_corrected = False
-
+class H2Load(DriverLifecycle):
     def __init__(
         self,
         endpoint: Endpoint,
@@ -64,6 +63,7 @@ class H2Load:
     ) -> None:
         if not requests:
             raise ValueError("a driver needs at least one request")
+        super().__init__()
         self.recorder = recorder
         self.timeouts = timeouts
         self.clock = clock
@@ -71,16 +71,10 @@ class H2Load:
         self.requests = [BoundH2Request(r, w, recorder, self.co_corrected) for r, w in requests]
         self._cycle = mix_cycle([w for _, w in requests]) if len(requests) > 1 else [0]
         self._next = 0
-        self.warnings: list[str] = []
         self.pool = H2Pool(
             endpoint, self, clock, streams, max_conns, fail_fast=self.co_corrected, warn=self.warn
         )
         self.outstanding = 0
-        self.stopping = False
-        self.abandoned = 0
-        self.t0_ns = 0
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._finished: asyncio.Future[None] | None = None
 
     # lifecycle ------------------------------------------------------------------------------------------
     async def prepare(self) -> None:
@@ -96,21 +90,6 @@ class H2Load:
         self._finished = asyncio.get_running_loop().create_future()
         self.spawn(self._sweep())
         self.begin()
-
-    def begin(self) -> None:
-        raise NotImplementedError
-
-    @property
-    def finished(self) -> asyncio.Future[None]:
-        assert self._finished is not None, "start() first"
-        return self._finished
-
-    def finish(self) -> None:
-        if self._finished is not None and not self._finished.done():
-            self._finished.set_result(None)
-
-    def stop(self) -> None:
-        self.stopping = True
 
     def in_flight(self) -> int:
         return self.outstanding
@@ -129,14 +108,8 @@ class H2Load:
             self.abandoned += 1
             stream.user.rec.error(unfinished)
         self.pool.close()
-        for task in list(self._tasks):
-            task.cancel()
+        self.cancel_tasks()
         self.finish()
-
-    def spawn(self, coro: Coroutine[object, object, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _sweep(self) -> None:
         t = self.timeouts
@@ -146,10 +119,6 @@ class H2Load:
         while True:
             await clock.sleep(period)
             self.pool.sweep(clock.now_ns(), total_ns, read_ns)
-
-    def warn(self, message: str) -> None:
-        if message not in self.warnings and len(self.warnings) < 20:
-            self.warnings.append(message)
 
     # requests -------------------------------------------------------------------------------------------
     def send(self, intended_ns: int) -> None:
