@@ -1,10 +1,12 @@
-"""ctx.ws against servers that misbehave: one that never reads, one that floods, one that never answers a
-close. The generator must stay responsive and bounded whatever the server does."""
+"""ctx.ws against servers and scripts that misbehave: a server that never reads, one that floods and never
+answers a close, a script whose match function raises. The generator must stay responsive and bounded
+whatever the server does, and blame the script only for what the script did."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import traceback
 from collections.abc import Iterator
 
 import pytest
@@ -61,3 +63,22 @@ def test_a_flood_nobody_reads_is_dropped_and_a_cancelled_close_drops_the_connect
     (code, still_open), _, session = run(script)
     assert (code, still_open) == (1006, 0)  # dropped then, not left to the run's end
     assert session.unread_dropped > 0  # the flood was parsed and counted, in bounded batches
+
+
+def test_a_match_function_that_raises_is_the_scripts_error_and_the_connection_carries_on(ws_url: str) -> None:
+    def by_id(reply: str | bytes) -> bool:
+        raise KeyError("id")
+
+    async def script(ws: WsClient) -> tuple[BaseException, str | bytes, bool]:
+        async with ws.connect(ws_url + "/echo", name="m") as conn:
+            try:
+                await conn.request("abc", match=by_id, timeout=5)
+            except KeyError as exc:
+                caught = exc
+            return caught, await conn.request("again"), conn.ok
+        raise AssertionError("the connection's block swallowed an error")
+
+    (caught, again, ok), snap, _ = run(script)
+    assert traceback.extract_tb(caught.__traceback__)[-1].name == "by_id"  # where a script error points
+    assert (again, ok) == ("again", True)
+    assert snap.names["m"].errors == {} and snap.names["m request"].errors == {}

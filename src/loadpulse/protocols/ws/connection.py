@@ -245,12 +245,8 @@ class WsConnection:
                 del pending[0]
                 first.answer(data, size, now)
                 return
-            incoming = Incoming(data)
-            for entry in pending:
-                if entry.match is None or entry.match(incoming):
-                    pending.remove(entry)
-                    entry.answer(data, size, now)
-                    return
+            if self._claimed(pending, data, size, now):
+                return
         self.rec.bytes_in += size
         if self._last_rx:
             self.session.gaps.append((now - self._last_rx) / 1e6)
@@ -260,6 +256,26 @@ class WsConnection:
             waiter.set_result(data)
         else:
             self._keep(data)
+
+    def _claimed(self, pending: list[Pending], data: str | bytes, size: int, now: int) -> bool:
+        """Whether a waiting request's ``match`` takes ``data`` as its reply (and is answered)."""
+        incoming = Incoming(data)
+        while True:
+            entry = None
+            try:
+                for entry in pending:
+                    if entry.match is None or entry.match(incoming):
+                        pending.remove(entry)
+                        entry.answer(data, size, now)
+                        return True
+                return False
+            except Exception as exc:
+                # The script's match function raised: its own bug, not the server's. Raised in the request()
+                # that gave it, it is a script error at the function's line; the connection carries on.
+                assert entry is not None
+                pending.remove(entry)
+                if not entry.future.done():
+                    entry.future.set_exception(exc)
 
     def _keep(self, data: str | bytes) -> None:
         inbox = self._inbox
