@@ -33,6 +33,7 @@ from loadpulse.protocols.http.connect import (
 )
 from loadpulse.protocols.http.connection import IDEMPOTENT, HttpConnection
 from loadpulse.protocols.http.recording import RequestRecording
+from loadpulse.protocols.http.request import check_given_headers
 from loadpulse.protocols.http.response import ResponseReader
 from loadpulse.protocols.http.script_response import Response
 from loadpulse.protocols.http.script_session import HttpSession, RequestPlan
@@ -202,6 +203,8 @@ class HttpClient:
             if len(self._names) < NAME_CACHE_MAX:  # per VU: bounded however many URLs the script makes up
                 self._names[name] = rec
         recs = (rec, *_tagged(session.recorder, tags, rec)) if tags else (rec,)
+        if headers:
+            check_given_headers(headers, f"ctx.http.{method.lower()}({url!r})")
         hdrs = _merged(self.headers, headers) if (self.headers or headers) else []
         if json is not None:
             body = jsonlib.dumps(json, separators=(",", ":")).encode()

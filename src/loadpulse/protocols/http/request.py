@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from loadpulse.errors import BadInput
 
@@ -22,6 +22,17 @@ def parse_header(raw: str) -> tuple[str, str]:
     if "\r" in value or "\n" in value:
         raise BadInput(f"header {name!r} value contains a line break")
     return name, value
+
+
+def check_given_headers(headers: Mapping[str, object], call: str) -> None:
+    """Refuse headers a script gives a call (``ctx.http.get(url, headers=...)``, ``ctx.ws.connect(...)``)
+    that would break the request's head: a name that is not an HTTP token, a line break in a value (the
+    rest would go out as headers of their own). BadInput naming ``call``; run only when headers are given."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name or not set(name) <= _TOKEN_CHARS:
+            raise BadInput(f"{call}: {name!r} is not a header name (letters, digits and -_.!#$%&'*+^`|~)")
+        if isinstance(value, str) and ("\r" in value or "\n" in value):
+            raise BadInput(f"{call}: header {name!r} value contains a line break")
 
 
 def check_framing_headers(

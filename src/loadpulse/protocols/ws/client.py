@@ -24,6 +24,7 @@ from picows import WSError, WSHandshakeError, WSParsedURL, ws_connect
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder
 from loadpulse.protocols.http.connect import connect_backoff_s, connect_kind, tls_reason
+from loadpulse.protocols.http.request import check_given_headers
 from loadpulse.protocols.session import NAME_CACHE_MAX
 from loadpulse.protocols.ws.address import connection_name, ws_address
 from loadpulse.protocols.ws.connection import WsConnection
@@ -78,6 +79,8 @@ class WsClient:
             isinstance(headers, Mapping) and all(isinstance(v, str) for v in headers.values())
         ):
             raise TypeError(f"headers= takes a mapping of header names to strings, not {headers!r}")
+        if headers:
+            check_given_headers(headers, f"ctx.ws.connect({url!r})")
         return Connect(self, address.url, connection_name(address, name), headers, timeout)
 
     def recorder_of(self, name: str) -> NameRecorder:
