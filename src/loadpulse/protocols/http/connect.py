@@ -16,10 +16,11 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter_ns
+from typing import TypeVar
 
 from loadpulse.errors import BadInput
 from loadpulse.metrics.error_kinds import ErrorKind
-from loadpulse.protocols.http.connection import HttpConnection
+from loadpulse.protocols.http.connection import TimedConnection
 from loadpulse.protocols.http.url import Origin, resolve_all
 
 BACKOFF_MIN_S = 0.01
@@ -122,9 +123,10 @@ class Endpoint:
         return cls(origin, family, address, ssl_context, connect_timeout_s, addresses)
 
 
-async def _tcp_connect(
-    endpoint: Endpoint, factory: Callable[[], HttpConnection]
-) -> tuple[asyncio.Transport, HttpConnection]:
+C = TypeVar("C", bound=TimedConnection)
+
+
+async def _tcp_connect(endpoint: Endpoint, factory: Callable[[], C]) -> tuple[asyncio.Transport, C]:
     # Addresses are tried in turn, preferred first. The connect timeout is shared, each attempt getting an
     # equal part of what is left, so an address that swallows SYNs cannot use it all (a sequential take on
     # RFC 8305 happy eyeballs; a refused address fails at once and costs nothing). With one address this
@@ -158,8 +160,8 @@ async def _tcp_connect(
     raise ConnectError(kind, str(last))
 
 
-async def open_connection(endpoint: Endpoint, factory: Callable[[], HttpConnection]) -> HttpConnection:
-    """A connected (and TLS-established) HttpConnection, or ConnectError with the error kind."""
+async def open_connection(endpoint: Endpoint, factory: Callable[[], C]) -> C:
+    """A connected (and TLS-established) connection, or ConnectError with the error kind."""
     t0 = perf_counter_ns()
     transport, conn = await _tcp_connect(endpoint, factory)
     sock = transport.get_extra_info("socket")

@@ -52,7 +52,17 @@ def classify_exception(exc: BaseException | None) -> str:
     return ErrorKind.RESET.value
 
 
-class HttpConnection(asyncio.Protocol):
+class TimedConnection(asyncio.Protocol):
+    """What :func:`~loadpulse.protocols.http.connect.open_connection` fills in on the connection it opens
+    (HTTP/1.1's and HTTP/2's alike)."""
+
+    __slots__ = ()
+    transport: asyncio.Transport | None
+    connect_us: int
+    tls_us: int
+
+
+class HttpConnection(TimedConnection):
     __slots__ = (
         "busy",
         "closed",

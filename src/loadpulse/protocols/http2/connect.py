@@ -8,21 +8,12 @@ in words (:class:`NotHttp2`), instead of failing every request as a protocol err
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
-from collections.abc import Awaitable, Callable
-from time import perf_counter_ns
-from typing import cast
+from collections.abc import Callable
 
 from loadpulse.metrics.error_kinds import ErrorKind
-from loadpulse.protocols.http import connect as http_connect
-from loadpulse.protocols.http.connect import ConnectError, Endpoint, tls_reason
+from loadpulse.protocols.http.connect import ConnectError, Endpoint, open_connection
 from loadpulse.protocols.http2.connection import Http2Connection
-
-_tcp_connect = cast(
-    Callable[[Endpoint, Callable[[], Http2Connection]], Awaitable[tuple[asyncio.Transport, Http2Connection]]],
-    http_connect._tcp_connect,  # the same address fallback and shared timeout as HTTP/1.1
-)
 
 
 class NotHttp2(ConnectError):
@@ -45,30 +36,12 @@ def h2_ssl_context(insecure: bool) -> ssl.SSLContext:
 async def open_h2(endpoint: Endpoint, factory: Callable[[], Http2Connection]) -> Http2Connection:
     """A connection whose server's SETTINGS have arrived; ConnectError (NotHttp2 included) otherwise."""
     origin = endpoint.origin.host_header
-    t0 = perf_counter_ns()
-    transport, conn = await _tcp_connect(endpoint, factory)
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    t1 = perf_counter_ns()
-    conn.connect_us = (t1 - t0) // 1000
+    # The same address fallback, shared connect timeout, TCP_NODELAY and TLS as HTTP/1.1.
+    conn = await open_connection(endpoint, factory)
     timeout = endpoint.connect_timeout_s
     if endpoint.ssl_context is not None:
-        try:
-            async with asyncio.timeout(timeout):
-                tls = await asyncio.get_running_loop().start_tls(
-                    transport, conn, endpoint.ssl_context, server_hostname=endpoint.origin.host
-                )
-        except TimeoutError:
-            transport.abort()
-            raise ConnectError(ErrorKind.TIMEOUT.value, "TLS handshake timed out") from None
-        except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
-            transport.abort()
-            raise ConnectError(ErrorKind.TLS.value, tls_reason(exc)) from None
-        if tls is None:
-            raise ConnectError(ErrorKind.TLS.value, "TLS handshake gave no transport")
-        conn.transport = tls
-        conn.tls_us = (perf_counter_ns() - t1) // 1000
+        tls = conn.transport
+        assert tls is not None
         ssl_object = tls.get_extra_info("ssl_object")
         alpn = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
         if alpn != "h2":

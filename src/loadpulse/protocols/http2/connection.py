@@ -37,7 +37,7 @@ from h2.events import (
 from h2.exceptions import H2Error
 
 from loadpulse.metrics.error_kinds import ErrorKind
-from loadpulse.protocols.http.connection import classify_exception
+from loadpulse.protocols.http.connection import TimedConnection, classify_exception
 from loadpulse.protocols.http2.state import WINDOW, new_h2
 from loadpulse.protocols.http2.stream import H2Stream
 
@@ -59,7 +59,7 @@ class StreamOwner(Protocol):
     def on_closed(self, conn: Http2Connection) -> None: ...
 
 
-class Http2Connection(asyncio.Protocol):
+class Http2Connection(TimedConnection):
     __slots__ = (
         "capacity",
         "closed",
