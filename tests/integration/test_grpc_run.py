@@ -49,7 +49,10 @@ def test_the_example_scenario_makes_unary_and_streaming_calls(
 
 
 def test_the_one_liner_makes_n_calls(grpc_target: str, cli: Callable[..., CliResult]) -> None:
-    res = one_liner(cli, grpc_target, "Echo/Add", "--data", '{"a": 1, "b": 2}', "-n", "300", "-c", "5")
+    res = one_liner(
+        cli, grpc_target, "Echo/Add", "--data", '{"a": 1, "b": 2}', "-n", "300", "-c", "5",
+        "-H", "X-Trace-Bin: abc", "-H", "Tenant: a",
+    )  # fmt: skip
     assert res.code == 0, res.err
     summary = res.summary()
     assert summary["requests"] == {**summary["requests"], "total": 300, "ok": 300, "failed": 0}
@@ -136,6 +139,8 @@ def test_the_one_liner_runs_in_two_workers(grpc_target: str, cli: Callable[..., 
         ),
         (("Echo/Say", "--data", "[1]"), "--data must be a JSON object"),
         (("Echo/Say", "-H", "bad"), "header 'bad' has no 'Name: value' form"),
+        (("Echo/Say", "-H", "x!y: a"), "-H key 'x!y' is not a gRPC metadata key"),
+        (("Echo/Say", "-H", "x: \u00e9"), "-H value of 'x' must be printable ASCII"),
     ],
 )
 def test_bad_one_liner_input_is_one_line(
@@ -154,6 +159,8 @@ def test_a_proto_that_does_not_compile_or_is_missing(tmp_path: Path, cli: Callab
     assert res.code == 2 and "--proto FILE is needed: server reflection is not supported" in res.err
     res = cli("grpc", "http://127.0.0.1:1", "A/B", "--proto", str(bad), *QUIET)
     assert res.code == 2 and "gRPC target 'http://127.0.0.1:1' is not host:port" in res.err
+    res = cli("grpc", "127.0.0.1:99999", "A/B", "--proto", str(bad), *QUIET)
+    assert res.code == 2 and "gRPC target '127.0.0.1:99999': the port must be 1 to 65535" in res.err
 
 
 def test_without_grpcio_the_one_liner_says_how_to_install_it(

@@ -34,6 +34,7 @@ from loadpulse.cli.worker_options import (
 )
 from loadpulse.engine.ray_cluster import parse_cluster
 from loadpulse.errors import BadInput
+from loadpulse.protocols.grpc.metadata import checked_metadata
 from loadpulse.protocols.grpc.plugin import check_target
 from loadpulse.protocols.grpc.protos import compile_protos, require_grpc
 from loadpulse.protocols.http.request import parse_header
@@ -151,7 +152,7 @@ def grpc(
     positive(max_in_flight, "--max-in-flight")
     check_target(target)
     text = read_data(data)
-    pairs = [parse_header(m) for m in metadata or []]
+    pairs = checked_metadata([parse_header(m) for m in metadata or []], "-H") or ()
     if not proto:
         raise BadInput(NO_REFLECTION)
     require_grpc()
@@ -163,7 +164,12 @@ def grpc(
         )
     m.message(text, "--data")
     env = grpc_scenario.describe(
-        target, m.name, text, protos, name or m.name, [[k.lower(), v] for k, v in pairs]
+        target,
+        m.name,
+        text,
+        protos,
+        name or m.name,
+        [[k, v.decode() if isinstance(v, bytes) else v] for k, v in pairs],
     )
     duration_s = parse_duration(duration, "-d/--duration") if duration is not None else None
     if rate is not None and requests is not None:

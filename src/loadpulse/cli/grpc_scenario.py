@@ -13,6 +13,7 @@ import base64
 import json
 from typing import Any
 
+from loadpulse.protocols.grpc.metadata import checked_metadata
 from loadpulse.protocols.grpc.protos import Protos
 from loadpulse.scenario.api import task
 
@@ -59,7 +60,7 @@ def _prepare(text: str) -> dict[str, Any]:
         "request": method.message(d["data"]),
         "stream": method.server_streaming,
         "name": d["name"],
-        "metadata": tuple((k, v) for k, v in d["metadata"]) or None,
+        "metadata": checked_metadata([(k, v) for k, v in d["metadata"]]) or None,
     }
 
 

@@ -24,10 +24,14 @@ SAY = "loadpulse.echo.Echo/Say"
 FEED = "loadpulse.echo.Echo/Feed"
 
 
-def on_uvloop(test: Callable[[GrpcClient, Recorder], Awaitable[Any]], timeout_s: float = 10.0) -> Recorder:
+def on_uvloop(
+    test: Callable[[GrpcClient, Recorder], Awaitable[Any]],
+    timeout_s: float = 10.0,
+    settings: SessionSettings | None = None,
+) -> Recorder:
     """Run ``test`` with one VU's client on a uvloop loop (the run's loop); the session closed after."""
     recorder = Recorder()
-    session = GrpcProtocol(SessionSettings(timeout_s=timeout_s), recorder)
+    session = GrpcProtocol(settings or SessionSettings(timeout_s=timeout_s), recorder)
 
     async def body() -> None:
         import asyncio

@@ -14,6 +14,7 @@ process carries every VU's calls, on the run's event loop (uvloop included).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from time import perf_counter_ns
 from types import ModuleType
@@ -22,11 +23,15 @@ from typing import Any
 from loadpulse.errors import BadInput
 from loadpulse.metrics.error_kinds import GRPC_STATUS_PREFIX, ErrorKind
 from loadpulse.metrics.recorder import NameRecorder, Recorder
+from loadpulse.protocols.grpc.failures import StatusTally, count_failure, pause_if_refused
+from loadpulse.protocols.grpc.metadata import Metadata, checked_metadata
 from loadpulse.protocols.grpc.protos import Method, Protos, compile_protos, protos_of_modules, require_grpc
 from loadpulse.protocols.grpc.stream import Stream
 from loadpulse.protocols.session import NAME_CACHE_MAX, SessionSettings
 
 _UNFINISHED = ErrorKind.UNFINISHED.value
+MAX_RECEIVE = "grpc.max_receive_message_length"
+"""grpc's own default is 4 MiB: a larger reply fails as RESOURCE_EXHAUSTED unless a script raises it."""
 
 
 class GrpcProtocol:
@@ -37,8 +42,16 @@ class GrpcProtocol:
         self.grpc = grpc
         self.recorder = recorder
         self.timeout_s = settings.timeout_s
+        self.clock = settings.clock
+        self.warnings = settings.warnings
         self.running = 0
-        self.channels: dict[str, Any] = {}
+        self.channels: dict[tuple[str, int | None], Any] = {}
+        """One per target (and receive limit, where a script sets one) and process."""
+        self.tally = StatusTally()
+        self.unread_streams = 0
+        """Streams dropped by the script before their end, outside ``async with`` (see stream.py)."""
+        self.unstarted_streams = 0
+        """Streams made and dropped without being read: no call was made."""
         self.kinds = {code: GRPC_STATUS_PREFIX + code.name.lower() for code in grpc.StatusCode}
         self._protos: dict[int, tuple[object, Protos]] = {}
 
@@ -57,11 +70,13 @@ class GrpcProtocol:
     def connection_count(self) -> int:
         return len(self.channels)
 
-    def channel(self, target: str) -> Any:
-        channel = self.channels.get(target)
+    def channel(self, target: str, max_message_bytes: int | None = None) -> Any:
+        key = (target, max_message_bytes)
+        channel = self.channels.get(key)
         if channel is None:
             check_target(target, "ctx.grpc: ")
-            channel = self.channels[target] = self.grpc.aio.insecure_channel(target)
+            options = [] if max_message_bytes is None else [(MAX_RECEIVE, max_message_bytes)]
+            channel = self.channels[key] = self.grpc.aio.insecure_channel(target, options=options)
         return channel
 
     def protos(self, given: object) -> Protos:
@@ -93,6 +108,21 @@ class GrpcProtocol:
         channels, self.channels = self.channels, {}
         for channel in channels.values():
             _close_now(channel)
+        said = self.tally.warnings()
+        if self.unread_streams:
+            said.append(
+                f"{self.unread_streams} gRPC streams were left before their end outside `async with` (a "
+                "break or an exception in the loop): cancelled, not counted as requests; use `async with "
+                "ctx.grpc(...).stream(...) as s:` to count a stream left early as done"
+            )
+        if self.unstarted_streams:
+            said.append(
+                f"{self.unstarted_streams} gRPC streams were never read, so never called: iterate a "
+                "stream (`async for item in ctx.grpc(...).stream(...)`) to make the call"
+            )
+        self.tally = StatusTally()
+        self.unread_streams = self.unstarted_streams = 0
+        self.warnings.extend(w for w in said if w not in self.warnings)
 
 
 def check_target(target: object, where: str = "") -> None:
@@ -103,6 +133,21 @@ def check_target(target: object, where: str = "") -> None:
     host, sep, port = target.rpartition(":") if isinstance(target, str) else ("", "", "")
     if not (sep and host and port.isdigit()) or "/" in host:
         raise BadInput(f"{where}gRPC target {target!r} is not host:port (like 127.0.0.1:50051, no scheme)")
+    if not 1 <= int(port) <= 65535:
+        raise BadInput(f"{where}gRPC target {target!r}: the port must be 1 to 65535")
+
+
+def checked_timeout(timeout: object) -> float:
+    """A call's own ``timeout``, in seconds, or :class:`BadInput` (0 would not mean "no deadline")."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise BadInput(f"timeout must be a number of seconds > 0, not {timeout!r}")
+    return float(timeout)
+
+
+def checked_size(size: object) -> int:
+    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+        raise BadInput(f"max_message_bytes must be a whole number of bytes > 0, not {size!r}")
+    return size
 
 
 def _close_now(channel: Any) -> None:
@@ -119,22 +164,28 @@ def _close_now(channel: Any) -> None:
 class GrpcClient:
     """One VU's ``ctx.grpc``: call it with a target (and the protos) for that target's :class:`GrpcTarget`."""
 
-    __slots__ = ("_names", "_targets", "intended_ns", "on_done", "session")
+    __slots__ = ("_names", "_targets", "failures", "intended_ns", "on_done", "session")
 
     def __init__(self, session: GrpcProtocol) -> None:
         self.session = session
         self.intended_ns = 0
         """Set by the engine for an open-model iteration: the next call's latency counts from it."""
         self.on_done: Callable[[bool], None] | None = None
-        self._targets: dict[tuple[str, int], GrpcTarget] = {}
+        self.failures = 0
+        """Connection failures in a row: how long the next call waits (see failures.py)."""
+        self._targets: dict[tuple[str, int, Metadata | None, int | None], GrpcTarget] = {}
         self._names: dict[str, NameRecorder] = {}
 
-    def __call__(self, target: str, protos: object, *, metadata: Any = None) -> GrpcTarget:
-        key = (target, id(protos))
+    def __call__(
+        self, target: str, protos: object, *, metadata: Any = None, max_message_bytes: int | None = None
+    ) -> GrpcTarget:
+        md = checked_metadata(metadata, "ctx.grpc metadata") if metadata else None
+        size = None if max_message_bytes is None else checked_size(max_message_bytes)
+        key = (target, id(protos), md, size)
         found = self._targets.get(key)
-        if found is None or found.given is not protos or metadata is not None:
-            found = GrpcTarget(self, target, protos, metadata)
-            if metadata is None and len(self._targets) < NAME_CACHE_MAX:
+        if found is None or found.given is not protos:
+            found = GrpcTarget(self, target, protos, md, size)
+            if len(self._targets) < NAME_CACHE_MAX:
                 self._targets[key] = found
         return found
 
@@ -150,16 +201,18 @@ class GrpcClient:
 class GrpcTarget:
     """The calls of one VU to one target: ``await call(...)`` and ``stream(...)``."""
 
-    __slots__ = ("_calls", "_client", "_metadata", "_protos", "_session", "given", "target")
+    __slots__ = ("_calls", "_channel", "_client", "_metadata", "_protos", "_session", "given", "target")
 
-    def __init__(self, client: GrpcClient, target: str, protos: object, metadata: Any) -> None:
+    def __init__(
+        self, client: GrpcClient, target: str, protos: object, metadata: Metadata | None, size: int | None
+    ) -> None:
         self._client = client
         self._session = client.session
         self.target = target
         self.given = protos
         self._protos = self._session.protos(protos)
-        self._metadata = tuple(metadata.items()) if isinstance(metadata, dict) else metadata
-        self._session.channel(target)
+        self._metadata = metadata
+        self._channel = self._session.channel(target, size)
         self._calls: dict[tuple[str, str | None], tuple[Method, Any, NameRecorder]] = {}
 
     def _prepared(self, method: str, name: str | None, streaming: bool) -> tuple[Method, Any, NameRecorder]:
@@ -170,12 +223,10 @@ class GrpcTarget:
             if m.client_streaming:
                 raise BadInput(f"gRPC method {m.name} takes a stream of requests: not supported yet")
             if m.server_streaming != streaming:
-                use = "stream(...)" if m.server_streaming else "await call(...)"
-                raise BadInput(
-                    f"gRPC method {m.name} is {'' if m.server_streaming else 'not '}server-"
-                    f"streaming: use ctx.grpc(...).{use}"
-                )
-            channel = self._session.channel(self.target)
+                use = "ctx.grpc(...).stream(...)" if m.server_streaming else "await ctx.grpc(...).call(...)"
+                its = "" if m.server_streaming else "not "
+                raise BadInput(f"gRPC method {m.name} is {its}server-streaming: use {use}")
+            channel = self._channel
             make = channel.unary_stream if streaming else channel.unary_unary
             stub = make(
                 m.path,
@@ -199,34 +250,39 @@ class GrpcTarget:
         """One unary call; ``request``: a mapping or JSON of the request type, or a message of it."""
         m, stub, rec = self._prepared(method, name, streaming=False)
         msg = m.message(request)
+        md = checked_metadata(metadata) if metadata else self._metadata
         client, session = self._client, self._session
+        deadline = session.timeout_s if timeout is None else checked_timeout(timeout)
         intended, client.intended_ns = client.intended_ns, 0
         rec.bytes_out += msg.ByteSize()  # the message, not its HTTP/2 framing
         session.running += 1
         sent = perf_counter_ns()
         try:
-            reply = await stub(msg, timeout=timeout or session.timeout_s, metadata=metadata or self._metadata)
+            reply = await stub(msg, timeout=deadline, metadata=md)
         except session.grpc.aio.AioRpcError as exc:
-            now = perf_counter_ns()
-            code = exc.code()
-            if code is session.grpc.StatusCode.DEADLINE_EXCEEDED:
-                # Kept in the latency record at the moment it was given up on, as an HTTP timeout is.
-                rec.lat.append((now - (intended or sent)) // 1000)
-            rec.error(session.kinds.get(code, "grpc_unknown"))
+            session.running -= 1
+            code, details = count_failure(session, rec, exc, sent, intended, deadline)
+            elapsed_ms = (perf_counter_ns() - sent) / 1e6
+            await pause_if_refused(session, client, self._channel, code)
             if client.on_done is not None:
                 client.on_done(False)
-            return Reply(code.name, exc.details() or "", None, (now - sent) / 1e6)
-        except BaseException:
+            return Reply(code, details, None, elapsed_ms)
+        except asyncio.CancelledError:
+            session.running -= 1
             rec.error(_UNFINISHED)  # cancelled as the run ended
             raise
-        finally:
-            session.running -= 1
+        except BaseException:
+            session.running -= 1  # the script's error (counted by the engine), not the call's
+            raise
+        session.running -= 1
         now = perf_counter_ns()
         rec.lat.append((now - (intended or sent)) // 1000)
         if intended:
             rec.svc.append((now - sent) // 1000)
         rec.done += 1
         rec.bytes_in += reply.ByteSize()
+        if client.failures:
+            client.failures = 0
         if client.on_done is not None:
             client.on_done(True)
         return Reply("OK", "", reply, (now - sent) / 1e6)
@@ -245,12 +301,11 @@ class GrpcTarget:
         to the ``grpc_stream_messages`` and ``grpc_stream_gap_ms`` trends."""
         m, stub, rec = self._prepared(method, name, streaming=True)
         msg = m.message(request)
-        client, session = self._client, self._session
+        md = checked_metadata(metadata) if metadata else self._metadata
+        deadline = self._session.timeout_s if timeout is None else checked_timeout(timeout)
+        client = self._client
         intended, client.intended_ns = client.intended_ns, 0
-        rec.bytes_out += msg.ByteSize()
-        sent = perf_counter_ns()
-        call = stub(msg, timeout=timeout or session.timeout_s, metadata=metadata or self._metadata)
-        return Stream(call, session, client, rec, intended, sent)
+        return Stream(stub, msg, md, deadline, self._channel, client, rec, intended)
 
 
 class Reply:
