@@ -130,10 +130,27 @@ def test_how_the_server_ended_a_connection_is_its_error_kind(
                 return exc.code
         return None
 
-    got, snap, _ = run(script)
+    got, snap, session = run(script)
     assert got == code
-    assert snap.names["c"].errors == {kind: 1} and snap.names["c"].ok == 1  # the handshake went well
-    assert snap.names["c request"].errors == {kind: 1}  # the request it cut short
+    # Counted once: on the request it cut short; the connection's name keeps its handshake only.
+    assert snap.names["c request"].errors == {kind: 1}
+    assert snap.names["c"].errors == {} and snap.names["c"].requests == snap.names["c"].ok == 1
+    said = "lost without a close frame" if code == 1006 else f"closed 1 connection with {code} 'closed by"
+    assert said in session.settings.warnings[0] and session.settings.warnings[0].startswith(kind)
+
+
+def test_a_close_with_nothing_waiting_is_counted_on_the_connections_name_and_told_once(ws_url: str) -> None:
+    async def script(ws: WsClient) -> None:
+        for _ in range(3):
+            async with ws.connect(ws_url + "/close?code=4000", name="c") as conn:
+                await conn.send("bye")
+                await conn.recv()  # Closed: the block ends
+
+    _, snap, session = run(script)
+    assert snap.names["c"].errors == {"ws_closed": 3} and snap.names["c"].ok == 3
+    assert session.settings.warnings == [
+        "ws_closed: the server closed 3 connections with 4000 'closed by the test server'"
+    ]
 
 
 def test_a_normal_close_by_the_server_is_no_error_and_ends_the_block_quietly(ws_url: str) -> None:
@@ -236,18 +253,27 @@ def test_handshake_headers_are_the_runs_overridden_by_the_connects(ws_url: str) 
     assert (headers["x-mine"], headers["x-team"], headers["x-run"]) == ("1", "ws", "7")
 
 
-@pytest.mark.parametrize("path", ["/not-utf8", "/bad-frame"])
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("/not-utf8", "a text message that is not UTF-8"),
+        ("/bad-frame", "Received CLOSE with invalid close code size: 1 8 b'\\x03'"),
+    ],
+)
 def test_a_server_breaking_the_protocol_is_a_protocol_failure(
-    ws_url: str, path: str, caplog: pytest.LogCaptureFixture
+    ws_url: str, path: str, why: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def script(ws: WsClient) -> Any:
         async with ws.connect(ws_url + path, name="bad") as conn:
             await conn.recv(timeout=5)
         return "ended"
 
-    got, snap, _ = run(script)
+    got, snap, session = run(script)
     gc.collect()  # a future whose exception nobody retrieved says so when it is collected
     assert got == "ended" and snap.names["bad"].errors == {"protocol": 1}
+    assert session.settings.warnings == [
+        f"protocol: 1 connection dropped for breaking the WebSocket protocol: {why}"
+    ]
     assert caplog.records == []  # nothing logged by picows, no exception left unretrieved
 
 

@@ -82,3 +82,22 @@ def test_a_match_function_that_raises_is_the_scripts_error_and_the_connection_ca
     assert traceback.extract_tb(caught.__traceback__)[-1].name == "by_id"  # where a script error points
     assert (again, ok) == ("again", True)
     assert snap.names["m"].errors == {} and snap.names["m request"].errors == {}
+
+
+def test_connections_left_open_beyond_one_per_vu_are_named_where_they_were_opened(ws_url: str) -> None:
+    async def script(ws: WsClient) -> None:
+        kept = await ws.connect(ws_url + "/echo")  # one kept for the VU, as ctx.vu.state does: fine
+        for _ in range(3):
+            forgotten = await ws.connect(ws_url + "/echo")
+            await forgotten.request("x")
+        await kept.request("y")
+        async with ws.connect(ws_url + "/echo"):
+            pass
+
+    _, _, session = run(script)  # three opened there, one of them may be the VU's to keep: two left
+    here = f"test_ws_misbehaving.py:{script.__code__.co_firstlineno + 3}"
+    assert session.settings.warnings == [
+        f"2 WebSocket connections were left open by the script (2 at {here}): opened with ws = await "
+        "ctx.ws.connect(...) and never closed, beyond one per VU; close them (await ws.close()) or use "
+        "async with ctx.ws.connect(...) as ws"
+    ]

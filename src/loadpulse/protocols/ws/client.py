@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import sys
 from collections.abc import Callable, Generator, Mapping
+from pathlib import Path
 from time import perf_counter_ns
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -199,7 +201,11 @@ class Connect:
         self.conn: WsConnection | None = None
 
     def __await__(self) -> Generator[Any, None, WsConnection]:
-        return self._client.open(*self._args).__await__()
+        # Where the script opened a connection it must close itself: named at the run's end if it never did.
+        caller = sys._getframe(1)
+        conn = yield from self._client.open(*self._args).__await__()
+        conn.opened_at = f"{Path(caller.f_code.co_filename).name}:{caller.f_lineno}"
+        return conn
 
     async def __aenter__(self) -> WsConnection:
         self.conn = await self._client.open(*self._args)

@@ -22,8 +22,9 @@ from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder
 from loadpulse.protocols.ws.close_codes import ABNORMAL, NORMAL, close_kind, parse_close, valid_close_code
 from loadpulse.protocols.ws.errors import Closed, RequestTimeout, WsError
-from loadpulse.protocols.ws.matching import Incoming, matcher
-from loadpulse.protocols.ws.pending import Pending
+from loadpulse.protocols.ws.frames import picows_closed, picows_reason
+from loadpulse.protocols.ws.matching import matcher
+from loadpulse.protocols.ws.pending import Pending, answer_ping, claim, expire
 
 if TYPE_CHECKING:
     from loadpulse.protocols.ws.client import WsClient
@@ -58,6 +59,8 @@ class WsConnection:
         self.close_code: int | None = None
         """How the connection ended (1006: without a close frame); None while open."""
         self.close_reason = ""
+        self.opened_at: str | None = None
+        """file:line of an ``await ctx.ws.connect(...)``, one the script closes itself (plugin warns)."""
         self.error: str | None = None
         """The error kind the connection failed with (its connect, or how the server ended it)."""
         self._closing = False
@@ -245,7 +248,7 @@ class WsConnection:
                 del pending[0]
                 first.answer(data, size, now)
                 return
-            if self._claimed(pending, data, size, now):
+            if claim(pending, data, size, now):
                 return
         self.rec.bytes_in += size
         if self._last_rx:
@@ -256,26 +259,6 @@ class WsConnection:
             waiter.set_result(data)
         else:
             self._keep(data)
-
-    def _claimed(self, pending: list[Pending], data: str | bytes, size: int, now: int) -> bool:
-        """Whether a waiting request's ``match`` takes ``data`` as its reply (and is answered)."""
-        incoming = Incoming(data)
-        while True:
-            entry = None
-            try:
-                for entry in pending:
-                    if entry.match is None or entry.match(incoming):
-                        pending.remove(entry)
-                        entry.answer(data, size, now)
-                        return True
-                return False
-            except Exception as exc:
-                # The script's match function raised: its own bug, not the server's. Raised in the request()
-                # that gave it, it is a script error at the function's line; the connection carries on.
-                assert entry is not None
-                pending.remove(entry)
-                if not entry.future.done():
-                    entry.future.set_exception(exc)
 
     def _keep(self, data: str | bytes) -> None:
         inbox = self._inbox
@@ -297,15 +280,7 @@ class WsConnection:
             drained.set_result(None)
 
     def pong(self, now: int) -> None:
-        while self._pings:
-            future, sent, rec = self._pings.pop(0)
-            if not future.done():  # else timed out: this pong is that ping's, late
-                elapsed = now - sent
-                rec.lat.append(elapsed // 1000)
-                rec.svc.append(elapsed // 1000)
-                rec.done += 1
-                future.set_result(elapsed / 1e6)
-                return
+        answer_ping(self._pings, now)
 
     def server_closed(self, payload: bytes) -> None:
         code, reason = parse_close(payload)
@@ -314,11 +289,11 @@ class WsConnection:
         end_kind = close_kind(code) or ErrorKind.WS_CLOSED.value
         if not self._closing:  # not our close: the server's, or picows' own on a protocol error
             self._closing = True
-            if self._picows_closed():
+            if picows_closed(self.transport):
                 end_kind = ErrorKind.PROTOCOL.value  # this close is the server's answer to picows'
-                self._count(end_kind)
+                self._count(end_kind, code, picows_reason(self.transport))
             else:  # the server began the close: answer it, and count how it ended
-                self._count(close_kind(code))
+                self._count(close_kind(code), code, reason)
                 if transport is not None:
                     transport.send_close(WSCloseCode(code if valid_close_code(code) else NORMAL))
         if transport is not None:
@@ -328,8 +303,8 @@ class WsConnection:
     def fail(self, kind: str, detail: str) -> None:
         """A protocol failure on our side of the connection: counted, and the connection dropped."""
         if self.close_code is None:
-            self.close_code, self.close_reason, self.error = ABNORMAL, detail, kind
-            self.rec.error(kind)
+            self.close_code, self.close_reason = ABNORMAL, detail
+            self._count(kind, ABNORMAL, detail)
             self._closing = True
             if self.transport is not None:
                 self.transport.disconnect(False)
@@ -341,9 +316,10 @@ class WsConnection:
         if self.close_code is None:
             self.close_code = ABNORMAL
             if not self._closing:
-                if self._picows_closed():
-                    end_kind = ErrorKind.PROTOCOL.value
-                self._count(end_kind)
+                reason = ""
+                if picows_closed(self.transport):
+                    end_kind, reason = ErrorKind.PROTOCOL.value, picows_reason(self.transport)
+                self._count(end_kind, ABNORMAL, reason)
         elif self.error is not None:
             end_kind = self.error
         self._end(end_kind)
@@ -353,20 +329,14 @@ class WsConnection:
 
     # --- inside ------------------------------------------------------------------------------------------
 
-    def _count(self, kind: str | None) -> None:
-        """Count how the connection ended (not at the run's end: then it is the run's doing)."""
+    def _count(self, kind: str | None, code: int, reason: str) -> None:
+        """Count how the connection ended (not at the run's end: then it is the run's doing), once: on the
+        requests it cut short when some were waiting (:meth:`_end`), else on the connection's name."""
         if kind is not None and not self.session.closing:
             self.error = kind
-            self.rec.error(kind)
-
-    def _picows_closed(self) -> bool:
-        """Whether picows sent a close frame on its own: it found the server breaking the protocol. Its
-        error is then taken from picows, which would otherwise log it as never retrieved."""
-        transport = self.transport
-        if transport is None or not transport.is_close_frame_sent:
-            return False
-        self._loop.create_task(transport.wait_disconnected()).add_done_callback(_retrieved)
-        return True
+            self.session.endings.note(kind, code, reason)
+            if not self._pending:
+                self.rec.error(kind)
 
     def _open_transport(self) -> WSTransport:
         transport = self.transport
@@ -408,12 +378,7 @@ class WsConnection:
 
     def expire(self, now: int) -> bool:
         """Fail the requests whose time is up (the session's sweeper calls it); whether any still wait."""
-        pending = self._pending
-        for entry in [e for e in pending if e.deadline <= now]:
-            pending.remove(entry)
-            what = entry.name or f"{self.name} request"
-            entry.time_out(now, RequestTimeout(f"{what}: no reply to request() in time", self))
-        return bool(pending)
+        return expire(self._pending, now, self.name, self)
 
     def _end(self, kind: str) -> None:
         """Wake whoever waits on the connection: the recv() with Closed, each request with a failure."""
@@ -427,8 +392,3 @@ class WsConnection:
             future, _, _ = self._pings.pop()
             if not future.done():
                 future.set_exception(Closed(self))
-
-
-def _retrieved(task: asyncio.Task[None]) -> None:
-    if not task.cancelled():
-        task.exception()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
@@ -84,3 +85,24 @@ class Frames(WSListener):
 
     def resume_writing(self) -> None:
         self.conn.resume_writing()
+
+
+def picows_closed(transport: WSTransport | None) -> bool:
+    """Whether picows sent a close frame on its own: it found the server breaking the protocol. Its
+    error is then taken from picows, which would otherwise log it as never retrieved."""
+    if transport is None or not transport.is_close_frame_sent:
+        return False
+    asyncio.get_running_loop().create_task(transport.wait_disconnected()).add_done_callback(_retrieved)
+    return True
+
+
+def picows_reason(transport: WSTransport | None) -> str:
+    """Why picows found the server breaking the protocol: the reason of the close it sent."""
+    handshake = transport.close_handshake if transport is not None else None
+    sent = handshake.sent if handshake is not None else None
+    return sent.reason if sent is not None and sent.reason else "an invalid frame"
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder
-from loadpulse.protocols.ws.matching import Matcher
+from loadpulse.protocols.ws.errors import RequestTimeout
+from loadpulse.protocols.ws.matching import Incoming, Matcher
+
+if TYPE_CHECKING:
+    from loadpulse.protocols.ws.connection import WsConnection
 
 
 class Pending:
@@ -61,3 +65,46 @@ class Pending:
         self.rec.error(kind)
         if not self.future.done():
             self.future.set_exception(error)
+
+
+def claim(pending: list[Pending], data: str | bytes, size: int, now: int) -> bool:
+    """Whether a waiting request's ``match`` takes ``data`` as its reply (that request is then answered)."""
+    incoming = Incoming(data)
+    while True:
+        entry = None
+        try:
+            for entry in pending:
+                if entry.match is None or entry.match(incoming):
+                    pending.remove(entry)
+                    entry.answer(data, size, now)
+                    return True
+            return False
+        except Exception as exc:
+            # The script's match function raised: its own bug, not the server's. Raised in the request()
+            # that gave it, it is a script error at the function's line; the connection carries on.
+            assert entry is not None
+            pending.remove(entry)
+            if not entry.future.done():
+                entry.future.set_exception(exc)
+
+
+def expire(pending: list[Pending], now: int, conn_name: str, conn: WsConnection) -> bool:
+    """Fail the requests of ``pending`` whose time is up by ``now``; whether any still wait."""
+    for entry in [e for e in pending if e.deadline <= now]:
+        pending.remove(entry)
+        what = entry.name or f"{conn_name} request"
+        entry.time_out(now, RequestTimeout(f"{what}: no reply to request() in time", conn))
+    return bool(pending)
+
+
+def answer_ping(pings: list[tuple[asyncio.Future[float], int, NameRecorder]], now: int) -> None:
+    """A pong arrived at ``now``: the oldest ping still waiting gets it, its round trip recorded."""
+    while pings:
+        future, sent, rec = pings.pop(0)
+        if not future.done():  # else timed out: this pong is that ping's, late
+            elapsed = now - sent
+            rec.lat.append(elapsed // 1000)
+            rec.svc.append(elapsed // 1000)
+            rec.done += 1
+            future.set_result(elapsed / 1e6)
+            return

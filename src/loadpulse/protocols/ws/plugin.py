@@ -21,6 +21,7 @@ from loadpulse.protocols.session import SessionSettings
 from loadpulse.protocols.ws import connection
 from loadpulse.protocols.ws.client import WsClient
 from loadpulse.protocols.ws.connection import WsConnection
+from loadpulse.protocols.ws.endings import Endings
 
 MSGS_SENT = protocol_metrics.WS_MSGS_SENT
 MSGS_RECEIVED = protocol_metrics.WS_MSGS_RECEIVED
@@ -51,6 +52,8 @@ class WsProtocol:
         """The run is over: what ends now is the run's doing, not the server's."""
         self.unread_dropped = 0
         """Messages dropped unread from a full inbox (:data:`.connection.INBOX_MAX`, ``INBOX_BYTES``)."""
+        self.endings = Endings()
+        """How connections ended under an error kind, told in the warnings at the end."""
         self._ssl: ssl.SSLContext | None = None
         self._warned: set[tuple[str, str]] = set()
         self._addresses: dict[tuple[str, int], list[tuple[int, int, int, tuple[Any, ...]]]] = {}
@@ -87,14 +90,35 @@ class WsProtocol:
         self.closing = True
         if self._sweeper is not None:
             self._sweeper.cancel()
+        self._tell_left_open()
         for conn in list(self.opened):
             conn.abort()
+        self.settings.warnings.extend(self.endings.warnings())
         if self.unread_dropped:
             mib = connection.INBOX_BYTES // 1024 // 1024
             self.settings.warnings.append(
                 f"{self.unread_dropped:,} WebSocket messages were dropped unread: a connection keeps the "
                 f"last {connection.INBOX_MAX:,} unread messages ({mib} MiB at most); recv() them, or let "
                 "them go if only their gaps matter"
+            )
+
+    def _tell_left_open(self) -> None:
+        """One warning for connections the scripts opened and never closed, beyond the one per VU a script
+        may keep between iterations (``ctx.vu.state``): named by where they were opened."""
+        by_site: dict[str, tuple[int, set[int]]] = {}
+        for conn in self.opened:
+            if conn.opened_at is not None:
+                count, clients = by_site.get(conn.opened_at, (0, set()))
+                clients.add(id(conn.client))
+                by_site[conn.opened_at] = (count + 1, clients)
+        left = {site: count - len(clients) for site, (count, clients) in by_site.items()}
+        left = {site: n for site, n in sorted(left.items(), key=lambda kv: -kv[1]) if n > 0}
+        if left:
+            sites = ", ".join(f"{n:,} at {site}" for site, n in list(left.items())[:3])
+            self.settings.warnings.append(
+                f"{sum(left.values()):,} WebSocket connections were left open by the script ({sites}): "
+                "opened with ws = await ctx.ws.connect(...) and never closed, beyond one per VU; "
+                "close them (await ws.close()) or use async with ctx.ws.connect(...) as ws"
             )
 
     def watch(self, conn: WsConnection) -> None:
