@@ -1,7 +1,7 @@
 """`loadpulse capacity` against a loopback target of known capacity (tests/capacity/bucket_server.py):
 it lands within 10 % of it, labels a step the generator could not hold, and searches scenario files in
 iterations/s and in VUs. Steps are short (2 s; 4 s where the generator limit is judged) to keep the
-module near 75 s."""
+module near 80 s."""
 
 from __future__ import annotations
 
