@@ -57,6 +57,23 @@ def test_the_one_liner_makes_n_calls(grpc_target: str, cli: Callable[..., CliRes
     summary = res.summary()
     assert summary["requests"] == {**summary["requests"], "total": 300, "ok": 300, "failed": 0}
     assert list(summary["by_name"]) == ["loadpulse.echo.Echo/Add"]
+    assert summary["target"] == {
+        "url": f"grpc://{grpc_target}",
+        "method": "loadpulse.echo.Echo/Add",
+        "headers": [],
+    }
+
+
+def test_calls_in_flight_are_not_held_to_the_descriptor_limit(
+    grpc_target: str, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import resource
+
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (1024, 1024))
+    # One channel per process carries every call: -c beyond the limit needs no descriptor per call.
+    res = one_liner(cli, grpc_target, "Echo/Add", "-n", "1100", "-c", "1100")
+    assert res.code == 0, res.err
+    assert res.summary()["requests"]["ok"] == 1100
 
 
 def test_the_one_liner_streams_and_counts_messages(grpc_target: str, cli: Callable[..., CliResult]) -> None:

@@ -34,6 +34,7 @@ from loadpulse.cli.worker_options import (
 )
 from loadpulse.engine.ray_cluster import parse_cluster
 from loadpulse.errors import BadInput
+from loadpulse.protocols.grpc import ONE_LINER_METHOD_ENV, ONE_LINER_URL_ENV
 from loadpulse.protocols.grpc.metadata import checked_metadata
 from loadpulse.protocols.grpc.plugin import check_target
 from loadpulse.protocols.grpc.protos import compile_protos, require_grpc
@@ -191,7 +192,7 @@ def grpc(
     )
     options = dataclasses.replace(
         options,
-        env={grpc_scenario.ENV: env},
+        env={grpc_scenario.ENV: env, ONE_LINER_URL_ENV: f"grpc://{target}", ONE_LINER_METHOD_ENV: m.name},
         overrides=dataclasses.replace(options.overrides, duration_s=duration_s),
     )
     # The load's end is the one-liner's: --grace, not a scenario profile's 30 s graceful stop. A profile's

@@ -13,11 +13,12 @@ import base64
 import json
 from typing import Any
 
+from loadpulse.protocols.grpc import ONE_LINER_ENV
 from loadpulse.protocols.grpc.metadata import checked_metadata
 from loadpulse.protocols.grpc.protos import Protos
 from loadpulse.scenario.api import task
 
-ENV = "LOADPULSE_GRPC"
+ENV = ONE_LINER_ENV
 
 
 _prepared: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from loadpulse.engine.spec_part import SpecRef, cut_spec
 from loadpulse.engine.worker_launch import Launcher
 from loadpulse.errors import BadInput
 from loadpulse.profiles.worker_part import WorkerPart
+from loadpulse.protocols.grpc import ONE_LINER_ENV
 from loadpulse.scenario.model import Plan
 from loadpulse.scenario.plan_ref import PlanRef, segment_plan
 from loadpulse.scenario.source import RunOptions
@@ -174,6 +175,8 @@ def _empty_worker(plan: Plan, count: int) -> int | None:
 def _check_parts(plan: Plan, count: int) -> None:
     """Each worker's part against one process's limits (the whole may exceed them: it is split), before
     any worker starts: the largest part's VUs must fit the file descriptor limit."""
+    if ONE_LINER_ENV in plan.env:
+        return  # `loadpulse grpc`: its VUs share one channel per process, no descriptor each
     peaks = []
     for i in range(count):
         part = WorkerPart.even(i, count)

@@ -18,6 +18,7 @@ from loadpulse.metrics.aggregate import Aggregate
 from loadpulse.metrics.cardinality import MAX_CUSTOM, MAX_TAGS
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.probes.sampler import ProbeSampler
+from loadpulse.protocols.grpc import ONE_LINER_ENV
 from loadpulse.protocols.http.connect import Endpoint, make_ssl_context
 from loadpulse.protocols.http.request import encode_request
 from loadpulse.protocols.http.url import parse_url, resolve
@@ -173,7 +174,8 @@ def plan_runner(
     from loadpulse.engine.scenario_load import ScenarioLoad
 
     try:
-        check_fd_limit(plan.peak_vus, f"{plan.peak_vus:,} VUs")
+        if ONE_LINER_ENV not in plan.env:  # `loadpulse grpc`: its VUs share a channel, no fd each
+            check_fd_limit(plan.peak_vus, f"{plan.peak_vus:,} VUs")
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     # Names the thresholds are about keep their own entries past the cardinality caps (they would read

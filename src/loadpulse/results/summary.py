@@ -14,6 +14,7 @@ from loadpulse.metrics.drift import DriftChoice, drift_block
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import TREND_SCALE, CustomMetric, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
+from loadpulse.protocols.grpc import ONE_LINER_METHOD_ENV, ONE_LINER_URL_ENV
 from loadpulse.redaction import redact_headers
 from loadpulse.results.outcome import RunOutcome
 from loadpulse.spec import request_name
@@ -214,8 +215,8 @@ def scenario_blocks(outcome: RunOutcome) -> dict[str, Any]:
         "model": "open" if families == {"open"} else ("closed" if families == {"closed"} else "mixed"),
         "errors": dict(sorted(errors.items())),
         "target": {
-            "url": plan.base_url,
-            "method": None,
+            "url": plan.base_url or plan.env.get(ONE_LINER_URL_ENV),  # `loadpulse grpc`'s call, or None
+            "method": plan.env.get(ONE_LINER_METHOD_ENV),
             "headers": [list(h) for h in redact_headers(plan.headers)],
         },
         "requests_mix": [],

@@ -20,7 +20,24 @@ from pathlib import Path
 from loadpulse.errors import BadInput
 from loadpulse.protocols.grpc.protos import Method, Protos, compile_protos, protos_of_modules
 
-__all__ = ["Method", "Protos", "compile_protos", "load_protos", "protos_of_modules"]
+__all__ = [
+    "ONE_LINER_ENV",
+    "ONE_LINER_METHOD_ENV",
+    "ONE_LINER_URL_ENV",
+    "Method",
+    "Protos",
+    "compile_protos",
+    "load_protos",
+    "protos_of_modules",
+]
+
+ONE_LINER_ENV = "LOADPULSE_GRPC"
+"""The env entry that carries a `loadpulse grpc` call to its built-in scenario; a plan with it is the
+one-liner's, whose VUs share one channel per process (no file descriptor of their own)."""
+ONE_LINER_URL_ENV = "LOADPULSE_GRPC_URL"
+ONE_LINER_METHOD_ENV = "LOADPULSE_GRPC_METHOD"
+"""The one-liner's ``grpc://host:port`` and method (``package.Service/Method``), for the summary's
+``target``."""
 
 
 def load_protos(*files: str, include: Sequence[str] = ()) -> Protos:
