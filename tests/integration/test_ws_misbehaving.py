@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import traceback
 from collections.abc import Iterator
 
 import pytest
 
 from loadpulse.protocols.ws.client import WsClient
-from tests.integration.test_ws_client import run
+from tests.integration.test_ws_client import SleepLog, run
 from tests.protocols.ws.lean_server import lean_server
 
 
@@ -100,4 +101,39 @@ def test_connections_left_open_beyond_one_per_vu_are_named_where_they_were_opene
         f"2 WebSocket connections were left open by the script (2 at {here}): opened with ws = await "
         "ctx.ws.connect(...) and never closed, beyond one per VU; close them (await ws.close()) or use "
         "async with ctx.ws.connect(...) as ws"
+    ]
+
+
+def test_wss_to_a_plain_http_server_is_a_tls_failure_that_says_ws() -> None:
+    async def answer_400(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)  # a TLS hello, read as an HTTP request by a plain server
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    async def script(ws: WsClient) -> None:
+        server = await asyncio.start_server(answer_400, "127.0.0.1", 0)
+        async with server, ws.connect(f"wss://127.0.0.1:{server.sockets[0].getsockname()[1]}/", name="plain"):
+            pass
+
+    _, snap, session = run(script, clock=SleepLog())
+    assert snap.names["plain"].errors == {"tls": 1}
+    assert "(is the target speaking TLS? try ws://)" in session.settings.warnings[0]
+
+
+def test_wss_to_a_server_that_never_answers_the_tls_hello_is_a_connect_timeout() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)  # the kernel accepts, nobody answers
+        url = f"wss://127.0.0.1:{silent.getsockname()[1]}/x"
+
+        async def script(ws: WsClient) -> None:
+            async with ws.connect(url, name="silent", timeout=0.1):
+                pass
+
+        _, snap, session = run(script, clock=SleepLog())
+    assert snap.names["silent"].errors == {"connect_timeout": 1}
+    assert session.settings.warnings == [
+        f"connect_timeout connecting to {url}: no TLS handshake within 0.1 s (is the server speaking TLS? "
+        "for a plain one use ws://)"
     ]

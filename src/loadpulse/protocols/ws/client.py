@@ -128,7 +128,7 @@ class WsClient:
             if listener is None:  # picows' answer when the server hung up before answering the upgrade
                 raise ConnectionAbortedError("the server closed it without an answer")
         except Exception as exc:
-            kind, detail = _failure(exc, limit, tcp.connected_us is not None)
+            kind, detail = _failure(exc, limit, tcp.connected_us is not None, secure)
             conn.error, conn.close_reason = kind, detail
             rec.error(kind)
             session.warn_once(kind, url, detail)
@@ -238,8 +238,14 @@ class _Quiet:
 _QUIET: Any = _Quiet()
 
 
-def _failure(exc: BaseException, limit: float, connected: bool) -> tuple[str, str]:
+def _failure(exc: BaseException, limit: float, connected: bool, secure: bool) -> tuple[str, str]:
     """The error kind of a failed connect and what happened, in words (``connected``: TCP was up)."""
+    if secure and isinstance(exc, OSError) and "SSL handshake is taking longer" in str(exc):
+        # asyncio's (and uvloop's) words for a TLS handshake that timed out: a plain server waits for more
+        return (
+            ErrorKind.CONNECT_TIMEOUT.value,
+            f"no TLS handshake within {limit:g} s (is the server speaking TLS? for a plain one use ws://)",
+        )
     if isinstance(exc, TimeoutError):
         what = "WebSocket handshake" if connected else "TCP connection"
         return ErrorKind.CONNECT_TIMEOUT.value, f"no {what} within {limit:g} s"
@@ -254,7 +260,7 @@ def _failure(exc: BaseException, limit: float, connected: bool) -> tuple[str, st
             )
         return ErrorKind.WS_HANDSHAKE.value, f"not a WebSocket handshake answer ({exc})"
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
-        return ErrorKind.TLS.value, tls_reason(exc)
+        return ErrorKind.TLS.value, tls_reason(exc).replace("try http://", "try ws://")
     if isinstance(exc, socket.gaierror):
         return ErrorKind.CONNECT_REFUSED.value, f"the host does not resolve ({exc})"
     if isinstance(exc, OSError):
