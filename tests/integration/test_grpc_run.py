@@ -94,6 +94,12 @@ def test_statuses_are_error_kinds_and_deadlines_the_timeout(
     res = one_liner(cli, grpc_target, "Echo/Say", "--data", '{"fail": "UNAVAILABLE"}', "-n", "20", "-c", "2")
     assert res.code == 0, res.err
     assert res.summary()["errors"] == {"grpc_unavailable": 20}
+    assert res.summary()["warnings"] == ["grpc_unavailable x20: asked to fail with UNAVAILABLE"]
+    res = one_liner(
+        cli, grpc_target, "Echo/Say", "--data", '{"text": "twelve bytes"}', "-n", "2", "-c", "1",
+        "--max-message-size", "10",
+    )  # fmt: skip
+    assert res.summary()["errors"] == {"grpc_resource_exhausted": 2}
     res = one_liner(
         cli, grpc_target, "Echo/Say", "--data", '{"delay_ms": 1000}', "-n", "4", "-c", "4",
         "--timeout", "100ms", "-t", "errors.rate < 1%",
@@ -156,6 +162,7 @@ def test_the_one_liner_runs_in_two_workers(grpc_target: str, cli: Callable[..., 
         ),
         (("Echo/Say", "--data", "[1]"), "--data must be a JSON object"),
         (("Echo/Say", "-H", "bad"), "header 'bad' has no 'Name: value' form"),
+        (("Echo/Say", "--max-message-size", "lots"), "--max-message-size 'lots' is not a size in bytes"),
         (("Echo/Say", "-H", "x!y: a"), "-H key 'x!y' is not a gRPC metadata key"),
         (("Echo/Say", "-H", "x: \u00e9"), "-H value of 'x' must be printable ASCII"),
     ],

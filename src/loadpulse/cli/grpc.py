@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -46,6 +47,18 @@ from loadpulse.units import parse_duration
 NO_REFLECTION = (
     "--proto FILE is needed: server reflection is not supported (grpcio-reflection is not a dependency)"
 )
+
+
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2, "mib": 1024**2}
+
+
+def parse_size(text: str, what: str) -> int:
+    """``4194304``, ``16MiB``, ``512kB``: a number of bytes > 0, or :class:`BadInput`."""
+    match = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", text)
+    unit = _UNITS.get(match.group(2).lower()) if match else None
+    if match is None or unit is None or int(match.group(1)) == 0:
+        raise BadInput(f"{what} {text!r} is not a size in bytes > 0 (like 16MiB, 512kB or 4194304)")
+    return int(match.group(1)) * unit
 
 
 def read_data(data: str | None) -> str:
@@ -135,6 +148,14 @@ def grpc(
         str, typer.Option("--grace", help="At the end, how long in-flight calls may still finish.")
     ] = "2s",
     name: Annotated[str | None, typer.Option("--name", help="Name the call's stats are kept under.")] = None,
+    max_message_size: Annotated[
+        str | None,
+        typer.Option(
+            "--max-message-size",
+            help="Largest reply accepted (e.g. 16MiB); gRPC's default is 4 MiB, a larger reply fails as "
+            "grpc_resource_exhausted.",
+        ),
+    ] = None,
     workers: WorkersOpt = None,
     reserve_cores: ReserveCoresOpt = None,
     abort_on_worker_loss: AbortOnLossOpt = False,
@@ -153,6 +174,7 @@ def grpc(
     positive(max_in_flight, "--max-in-flight")
     check_target(target)
     text = read_data(data)
+    max_bytes = parse_size(max_message_size, "--max-message-size") if max_message_size else None
     pairs = checked_metadata([parse_header(m) for m in metadata or []], "-H") or ()
     if not proto:
         raise BadInput(NO_REFLECTION)
@@ -171,6 +193,7 @@ def grpc(
         protos,
         name or m.name,
         [[k, v.decode() if isinstance(v, bytes) else v] for k, v in pairs],
+        max_bytes,
     )
     duration_s = parse_duration(duration, "-d/--duration") if duration is not None else None
     if rate is not None and requests is not None:

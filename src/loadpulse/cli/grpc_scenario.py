@@ -34,7 +34,13 @@ def source(grace_s: float) -> str:
 
 
 def describe(
-    target: str, method: str, data: str, protos: Protos, name: str, metadata: list[list[str]]
+    target: str,
+    method: str,
+    data: str,
+    protos: Protos,
+    name: str,
+    metadata: list[list[str]],
+    max_message_bytes: int | None = None,
 ) -> str:
     """The env value this scenario reads."""
     return json.dumps(
@@ -46,6 +52,7 @@ def describe(
             "origin": protos.origin,
             "name": name,
             "metadata": metadata,
+            "max_message_bytes": max_message_bytes,
         }
     )
 
@@ -61,6 +68,7 @@ def _prepare(text: str) -> dict[str, Any]:
         "request": method.message(d["data"]),
         "stream": method.server_streaming,
         "name": d["name"],
+        "max_message_bytes": d.get("max_message_bytes"),
         "metadata": checked_metadata([(k, v) for k, v in d["metadata"]]) or None,
     }
 
@@ -71,7 +79,7 @@ async def grpc_call(ctx: Any) -> None:
     call = _prepared.get(text)
     if call is None:
         call = _prepared[text] = _prepare(text)
-    target = ctx.grpc(call["target"], call["protos"])
+    target = ctx.grpc(call["target"], call["protos"], max_message_bytes=call["max_message_bytes"])
     if call["stream"]:
         async for _ in target.stream(
             call["method"], call["request"], name=call["name"], metadata=call["metadata"]

@@ -138,3 +138,21 @@ def test_a_target_port_out_of_range_is_bad_input() -> None:
         check_target("127.0.0.1:99999")
     with pytest.raises(BadInput, match="the port must be 1 to 65535"):
         check_target("127.0.0.1:0")
+
+
+def test_the_receive_limit_can_be_set_and_a_reply_over_it_says_why(grpc_target: str) -> None:
+    settings = SessionSettings()
+
+    async def calls(grpc: GrpcClient, rec: Recorder) -> None:
+        small = grpc(grpc_target, str(PROTO), max_message_bytes=10)
+        assert (await small.call(SAY, {"text": "x" * 100})).code == "RESOURCE_EXHAUSTED"
+        assert (await small.call(SAY, {"text": "x"})).ok
+        assert (await grpc(grpc_target, str(PROTO)).call(SAY, {"text": "x" * 100})).ok  # 4 MiB by default
+        with pytest.raises(BadInput, match="max_message_bytes must be a whole number of bytes > 0"):
+            grpc(grpc_target, str(PROTO), max_message_bytes=0)
+
+    rec = on_uvloop(calls, settings=settings)
+    assert rec.names[SAY].errors == {"grpc_resource_exhausted": 1}
+    assert len(settings.warnings) == 1
+    assert settings.warnings[0].startswith("grpc_resource_exhausted x1: ")
+    assert "Received message larger than max (102 vs. 10)" in settings.warnings[0]
