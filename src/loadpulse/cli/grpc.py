@@ -224,7 +224,10 @@ def grpc(
         file = Path(folder) / "loadpulse_grpc.py"
         file.write_text(grpc_scenario.source(options.grace_s), encoding="utf-8")
         with spread_over(processes):
-            plan = plan_of(str(file), options)
+            try:
+                plan = plan_of(str(file), options)
+            except BadInput as exc:
+                raise BadInput(_in_flags(str(exc), str(file), rate is not None)) from None
         with cluster_session(cluster, str(file)) as ray_cluster:
             setup = worker_setup(
                 str(file), options, plan, workers, reserve_cores, abort_on_worker_loss, ray_cluster
@@ -232,3 +235,14 @@ def grpc(
             thresholds = parse_thresholds(plan.thresholds, plan.metrics, flags["abort_on_fail"])
             shown = dataclasses.replace(plan, source=f"loadpulse grpc {target} {m.name}")
             return run_and_report(shown, flags, thresholds, workers=setup)
+
+
+def _in_flags(said: str, file: str, open_model: bool) -> str:
+    """A refusal of the run's profile in the one-liner's words: its flags, not the file written for it."""
+    said = said.removeprefix(f"{file}: ")
+    vus = "--max-in-flight " if open_model else "-c "
+    return (
+        said.replace("profile: VUs ", vus)
+        .replace("profile: rate ", "--rate ")
+        .replace("--profile:", "--preset:")
+    )

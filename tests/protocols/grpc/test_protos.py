@@ -142,3 +142,13 @@ def test_without_grpcio_it_says_how_to_install_it(monkeypatch: pytest.MonkeyPatc
         == MISSING_GRPC
         == "gRPC needs grpcio, grpcio-tools and protobuf: pip install 'loadpulse[grpc]'"
     )
+
+
+def test_a_missing_import_names_the_file_that_imports_it(tmp_path: Path) -> None:
+    (tmp_path / "imp.proto").write_text('syntax = "proto3";\nimport "nothere.proto";\n')
+    with pytest.raises(BadInput) as err:
+        compile_protos(["imp.proto"], base=str(tmp_path))
+    assert str(err.value) == (
+        f'.proto does not compile: {tmp_path / "imp.proto"}:2:1: Import "nothere.proto" was not found or had '
+        "errors."
+    )

@@ -67,6 +67,9 @@ class Method:
             return json_format.ParseDict(data if data is not None else {}, self.request())
         except json_format.ParseError as exc:
             said = " ".join(str(exc).split())  # protobuf lists the known fields on a second line
+            while "Failed to load JSON: Failed to load JSON: " in said:  # protobuf says it twice
+                said = said.replace("Failed to load JSON: Failed to load JSON: ", "Failed to load JSON: ")
+            said = said.removesuffix(".")
             raise BadInput(f"{where} does not fit {self.request.DESCRIPTOR.full_name}: {said}") from None
 
 
@@ -180,7 +183,9 @@ def compile_protos(files: Sequence[str], include: Sequence[str] = (), base: str 
         if code != 0 or not os.path.exists(out):
             lines = [line.strip() for line in errors.splitlines() if line.strip()]
             said = [line for line in lines if not _NOISE.match(line)] or lines
-            first = said[0] if said else f"protoc exit {code}"
+            # A missing import is said first without the file that imports it: the next line names it.
+            imports = [line for line in said if '" was not found or had errors' in line]
+            first = imports[0] if imports else said[0] if said else f"protoc exit {code}"
             raise BadInput(f".proto does not compile: {first}")
         data = Path(out).read_bytes()
     protos = _compiled[key] = Protos(data, ", ".join(files))
