@@ -145,7 +145,8 @@ class WsClient:
         if tcp.connected_us is not None:
             rec.connect.append(tcp.connected_us)
         conn.transport = transport
-        session.opened.add(conn)
+        if conn.close_code is None:  # else it ended with the frames that came with the upgrade's answer
+            session.opened.add(conn)
         return conn
 
 

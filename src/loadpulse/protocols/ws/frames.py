@@ -33,6 +33,11 @@ class Frames(WSListener):
         self._kind = _TEXT
         self._failed = False
 
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        # Frames that came with the upgrade's answer are handed over before ws_connect() returns: the
+        # connection must know its transport by then (whether picows closed it is read from it).
+        self.conn.transport = transport
+
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
         if frame.fin and (kind is _TEXT or kind is _BINARY):
