@@ -18,3 +18,11 @@ def summary(connections: int) -> dict[str, Any]:
 def test_one_connection_is_singular() -> None:
     assert "closed model, 1 connection " in _headline(summary(1))
     assert "closed model, 4 connections " in _headline(summary(4))
+
+
+def test_http2_says_so_with_its_streams() -> None:
+    s = summary(1)
+    s["load"] |= {"http2": True, "streams_per_connection": 100}
+    line = _headline(s)
+    assert "GET http://127.0.0.1:1/[/] over HTTP/2  closed model, 1 connection \u00d7 100 streams " in line
+    assert "HTTP/2" not in _headline(summary(2))  # HTTP/1.1, and summaries from before HTTP/2

@@ -1,5 +1,6 @@
 """The HTML report's custom trends in real headless Chromium: the console's formatting (three significant
-digits, ``*_ms`` as durations) and "no data" for a trend that recorded nothing."""
+digits, ``*_ms`` as durations) and "no data" for a trend that recorded nothing; an HTTP/2 run's header says
+so."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ def test_custom_trends_read_like_the_console(browser: Any, tmp_path: Path) -> No
         "ws_push_gap_ms": EMPTY,
         "jobs": {"kind": "counter", "value": 3, "rate": 1.0},
     }
+    results.summary["load"] |= {"http2": True, "streams_per_connection": 100}
     write_html(results, tmp_path / "trends.html")
     page = browser.new_page()
     problems: list[str] = []
@@ -34,3 +36,5 @@ def test_custom_trends_read_like_the_console(browser: Any, tmp_path: Path) -> No
     assert values["depth"] == "min 0.00146, p50 12.3, p95 100, max 424 (n=7)"
     assert values["ws_push_gap_ms"] == "no data"
     assert values["jobs"].startswith("3 (")
+    header = page.text_content("header .muted") or ""
+    assert "over HTTP/2 (100 streams per connection)" in header

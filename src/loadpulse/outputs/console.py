@@ -49,11 +49,16 @@ def _headline(s: dict[str, Any]) -> str:
         if len(mix) == 1
         else f"mix of {len(mix)} requests on {s['target']['url'].split('/', 3)[2]}"
     )
-    conns = s["load"]["connections"]
+    load = s["load"]
+    conns = load["connections"]
+    over = ""
+    connections = f"{conns} connection{'' if conns == 1 else 's'}"
+    if load.get("http2"):  # summaries written before HTTP/2 have no such key: HTTP/1.1
+        over = " over HTTP/2"
+        connections += f" \u00d7 {load['streams_per_connection']} streams"
     return (
-        f"[bold]{what}[/]  "
-        f"{s['model']} model, {conns} connection{'' if conns == 1 else 's'}"
-        + (f", {s['load']['rate']:g}/s" if s["load"]["rate"] else "")
+        f"[bold]{what}[/]{over}  {s['model']} model, {connections}"
+        + (f", {load['rate']:g}/s" if load["rate"] else "")
         + f"  {ended}"
     )
 

@@ -135,8 +135,9 @@ def markdown(s: dict[str, Any]) -> str:
     else:  # a scenario that recorded no request (SDK or database calls): say what it did, not "0 requests"
         rate = iterations / s["duration_s"] if s["duration_s"] else 0.0
         did = f"{iterations:,} iterations in {s['duration_s']:.1f} s ({rate:,.1f}/s), no requests"
+    over = " over HTTP/2" if s.get("load", {}).get("http2") else ""
     lines = [
-        f"### {icon} loadpulse: {verdict} — `{what}`",
+        f"### {icon} loadpulse: {verdict} — `{what}`{over}",
         "",
         did
         + (f"; **aborted**: {s['aborted_by']}" if s.get("aborted_by") else "")

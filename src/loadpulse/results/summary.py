@@ -174,6 +174,9 @@ def _one_liner(outcome: RunOutcome) -> dict[str, Any]:
             "duration_s": outcome.planned_s,
             "rate": load.rate,
             "max_in_flight": load.effective_max_in_flight if load.open_model else None,
+            "http2": spec.http2,
+            # As asked: a server's lower SETTINGS_MAX_CONCURRENT_STREAMS lowers it on its connections.
+            "streams_per_connection": spec.streams_per_connection if spec.http2 else None,
         },
     }
 

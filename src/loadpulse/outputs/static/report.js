@@ -46,7 +46,8 @@
   }
 
   // header ---------------------------------------------------------------------------------------------
-  var what = (s.load && s.load.source) || (s.target && s.target.url) || "";
+  var what = ((s.load && s.load.source) || (s.target && s.target.url) || "") +
+    (s.load && s.load.http2 ? " over HTTP/2 (" + s.load.streams_per_connection + " streams per connection)" : "");
   var head = add(root, el("header"));
   var h1 = add(head, el("h1", null, "loadpulse report "));
   add(h1, el("span", { "class": "badge " + s.verdict }, s.verdict));
