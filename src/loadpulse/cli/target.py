@@ -138,7 +138,8 @@ def demo_target(
 ) -> None:
     """Serve the demo pipeline: POST /api/messages (202 and an id) queues a message; worker tasks store the
     queue into SQLite in batches (table messages: id, worker, status, stored_at). GET /health,
-    GET /api/messages/{id}, GET|PUT /_knobs."""
+    GET /api/messages/{id}, GET|PUT /_knobs. WebSocket: /ws/echo sends every message back, /ws/feed pushes
+    the pipeline's health as JSON (?every_ms=100&count=N&close_code=1000); see docs/websocket.md."""
     from loadpulse.demo.server import serve
 
     if not 0 <= port <= 65535:

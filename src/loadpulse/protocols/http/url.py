@@ -63,6 +63,11 @@ def parse_url(url: str) -> Target:
         raise BadInput(f"invalid URL {url!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
+        if scheme in ("ws", "wss"):
+            raise BadInput(
+                f"{url!r}: WebSocket URLs are for scenarios: ctx.ws.connect(...) (docs/websocket.md); "
+                "here give http:// or https://"
+            )
         raise BadInput(f"unsupported scheme {parts.scheme!r} in {url!r}: use http:// or https://")
     if not parts.hostname:
         raise BadInput(f"invalid URL {url!r}: it has no host")
