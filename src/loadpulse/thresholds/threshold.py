@@ -9,7 +9,7 @@ p50 p90 p95 p99 p99.9 pNN avg min max  duration    ``{name=...}`` (also ``http.p
                                                   ``latency.p95``, ``ttfb.p95``, ``service.p95``)
 requests.count / requests.rate        count, /s   ``{name=...}``
 errors.rate / errors.count            ratio, count ``{name=...}``
-errors.<kind>.count                   count       ``{name=...}``
+errors.<kind>.count                   count       ``{name=...}`` (kinds: error_kind_names.py)
 checks.rate                           ratio        ``{name=<check>}``
 dropped.count                         count       ``{scenario=...}``
 iterations.count / .rate / .pNN       count, /s, duration  ``{scenario=...}``
@@ -35,6 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from loadpulse.thresholds.drift_metric import DRIFT, drift_target, is_drift
+from loadpulse.thresholds.error_kind_names import error_kind_problem
 from loadpulse.thresholds.parser import (
     LEVEL_NAMES,
     MetricRef,
@@ -236,6 +237,10 @@ def resolve_metric(ref: MetricRef, expr: str, custom: dict[str, str]) -> Metric:
         if len(parts) == 2 and parts[1] in ("rate", "count"):
             return Metric("errors", parts[1], RATIO if parts[1] == "rate" else COUNT, filter=flt)
         if len(parts) == 3 and parts[2] == "count":
+            problem = error_kind_problem(parts[1])
+            if problem:  # a misspelt kind would count 0 and always pass
+                after = expr.find("}", ref.filter_pos) if filters else ref.pos
+                raise ThresholdError(expr, expr.find("." + parts[1], after) + 1, problem)
             return Metric("error_kind", "count", COUNT, parts[1], flt)
         raise bad(f"unknown metric {ref}; use errors.rate, errors.count or errors.<kind>.count")
     if head == "checks" and parts[1:] == ["rate"]:
