@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from picows import WSMsgType
 from picows.picows import _make_test_ws_frame
 
-from loadpulse.protocols.ws.frames import FRAGMENTS_MAX, MESSAGE_MAX, Frames
+from loadpulse.protocols.ws.frames import FRAGMENTS_MAX, MESSAGE_MAX, Frames, picows_reason
 
 
 class FakeConnection:
@@ -77,3 +78,16 @@ def test_pongs_and_closes_go_to_the_connection() -> None:
     feed(frames, WSMsgType.PONG, b"")
     feed(frames, WSMsgType.CLOSE, b"\x0f\xa0bye")
     assert conn.events == ["pong", ("close", b"\x0f\xa0bye")]
+
+
+def test_why_picows_dropped_a_connection_is_said_in_words() -> None:
+    def closed_with(reason: str) -> Any:
+        sent = SimpleNamespace(reason=reason)
+        return SimpleNamespace(close_handshake=SimpleNamespace(sent=sent))
+
+    too_big = "Received frame with payload size exceeding max allowed size, 104857600 > 16777216"
+    assert picows_reason(closed_with(too_big)) == "a frame of 100.0 MiB over the 16 MiB limit"
+    assert picows_reason(closed_with("Received CLOSE with invalid close code size")) == (
+        "Received CLOSE with invalid close code size"
+    )
+    assert picows_reason(None) == "an invalid frame"

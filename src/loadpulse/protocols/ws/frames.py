@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,8 @@ MESSAGE_MAX = 16 * 1024 * 1024
 FRAGMENTS_MAX = 10_000
 """The most frames one message may come in: past it (a server sending empty continuations forever) the
 message is a protocol error rather than an unending accumulation."""
+_TOO_BIG = re.compile(r"exceeding max allowed size, (\d+) > (\d+)")
+"""picows' words for a frame over ``max_frame_size``."""
 _TEXT, _BINARY, _CONT = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION
 _PONG, _CLOSE = WSMsgType.PONG, WSMsgType.CLOSE
 
@@ -105,7 +108,12 @@ def picows_reason(transport: WSTransport | None) -> str:
     """Why picows found the server breaking the protocol: the reason of the close it sent."""
     handshake = transport.close_handshake if transport is not None else None
     sent = handshake.sent if handshake is not None else None
-    return sent.reason if sent is not None and sent.reason else "an invalid frame"
+    reason = sent.reason if sent is not None and sent.reason else "an invalid frame"
+    too_big = _TOO_BIG.search(reason)
+    if too_big:
+        size, limit = (int(n) / 1024 / 1024 for n in too_big.groups())
+        return f"a frame of {size:,.1f} MiB over the {limit:,.0f} MiB limit"
+    return reason
 
 
 def _retrieved(task: asyncio.Task[None]) -> None:
