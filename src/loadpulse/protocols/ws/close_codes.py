@@ -1,8 +1,8 @@
 """How a WebSocket connection ended, as one of a small fixed set of error kinds (pure).
 
 A close the script asked for (``ws.close()``, leaving ``async with``) and a server's normal close (1000)
-are not failures. Everything else the server did to end a connection is counted once, on the
-connection's name, under the kind of its close code:
+are not failures. Everything else the server did to end a connection is counted once, under the kind
+of its close code: on the requests (``request()``) it cut short, or on the connection's name when none waited:
 
 =================  ===============================================================================
 kind               close codes

@@ -3,7 +3,8 @@
 picows calls :class:`~.frames.Frames` for every frame (in Cython, on the transport's data callback); a message
 ends as a reply to a waiting ``request()`` (its round trip recorded at the arrival), or in the inbox for
 ``recv()`` (its gap since the previous such message recorded as a push gap). How the connection ended
-is counted once, on its name, under the kind of its close code (:mod:`.close_codes`).
+is counted once under the kind of its close code (:mod:`.close_codes`): on the requests it cut short, else
+on its name.
 """
 
 from __future__ import annotations
