@@ -94,3 +94,15 @@ def test_a_run_whose_requests_are_websocket_or_grpc_shows_them() -> None:
     s["requests"] = {"total": 10, "ok": 10, "failed": 0, "rate": 5.0}
     out = printed(s)
     assert "no requests" not in out and "requests  10" in out
+
+
+def test_compare_shows_custom_trends_the_same_way() -> None:
+    from loadpulse.outputs.comparison import comparison_markdown
+    from loadpulse.store.compare import SAME, Delta
+
+    rows = [
+        Delta("db_ms p95", 0.001463, 424.264, "", "bootstrap", None, (0.1, 0.2), SAME, (50, 50), "db_ms"),
+        Delta("depth p95", 0.001463, 424.264, "", "bootstrap", None, (0.1, 0.2), SAME, (50, 50), "depth"),
+    ]
+    md = comparison_markdown("a", "b", rows)
+    assert "| 1.46 µs | 424 ms |" in md and "| 0.00146 | 424 |" in md

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from loadpulse.outputs.trend_values import trend_value
 from loadpulse.results.format import markup_safe
 from loadpulse.store.compare import IMPROVEMENT, REGRESSION, TOO_FEW, UNTESTED, Delta
 from loadpulse.store.compare_custom import DECREASE, INCREASE
@@ -47,7 +48,8 @@ def _value(d: Delta, v: float) -> str:
         return f"{v * 100:.3f} %"
     if d.unit == "/s":
         return f"{v:,.1f}/s"
-    return f"{v:,.6g}"  # a custom trend, in the script's own unit
+    # A custom trend, in the script's own unit: as the run's summary shows it (a *_ms name as a duration).
+    return trend_value(d.name, v) if d.name is not None else f"{v:,.6g}"
 
 
 def _change(d: Delta) -> str:
