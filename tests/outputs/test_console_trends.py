@@ -106,3 +106,13 @@ def test_compare_shows_custom_trends_the_same_way() -> None:
     ]
     md = comparison_markdown("a", "b", rows)
     assert "| 1.46 µs | 424 ms |" in md and "| 0.00146 | 424 |" in md
+
+
+def test_interrupted_iterations_are_not_called_unfinished_requests() -> None:
+    """In a scenario run, abandoned = iterations cut at the end (their own column), not failed requests."""
+    s = scenario_summary()
+    s["abandoned"] = 1
+    s["scenarios"]["default"]["interrupted"] = 1
+    text = printed(s)
+    assert "counted as failed" not in text
+    assert "interrupted" in text
