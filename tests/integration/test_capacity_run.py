@@ -56,12 +56,13 @@ def _doc(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())["capacity"]  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("start", [50, 30])
+@pytest.mark.parametrize("start", [30])
 def test_lands_within_ten_percent_of_a_known_capacity(
     cli: Callable[..., CliResult], bucket_url: str, tmp_path: Path, start: int
 ) -> None:
-    """From 50/s the steps hit N itself; from 30/s (30, 60, 120, 240 ✗, 180, ...) a step under N follows a
-    failed one, and must not measure the backlog the failed one left (the cool-down)."""
+    """From 30/s (30, 60, 120, 240 ✗, 180, ...) a step under N follows a failed one, and must not measure
+    the backlog the failed one left (the cool-down). (A start of 50/s, whose steps hit N itself, was a
+    second case: 32 s of suite for no other code path; the search's arithmetic is unit-tested.)"""
     out = tmp_path / "capacity.json"
     t0 = perf_counter()
     r = cli("capacity", bucket_url, "--slo", SLO, "--slo", "errors.rate<1%", "--start-rate", str(start),
