@@ -38,6 +38,7 @@ class _Owner:
         self.done: list[int] = []
         self.failed: list[tuple[int, str]] = []
         self.unsent: list[tuple[int, str]] = []
+        self.counted: list[bool] = []
 
     def on_stream_done(self, conn: Http2Connection, stream: H2Stream) -> None:
         self.done.append(stream.id)
@@ -45,8 +46,11 @@ class _Owner:
     def on_stream_failed(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None:
         self.failed.append((stream.id, kind))
 
-    def on_stream_unsent(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None:
+    def on_stream_unsent(
+        self, conn: Http2Connection, stream: H2Stream, kind: str, counted: bool = True
+    ) -> None:
         self.unsent.append((stream.id, kind))
+        self.counted.append(counted)
 
     def on_closed(self, conn: Http2Connection) -> None:
         pass

@@ -37,6 +37,11 @@ def test_exact_budget_through_goaway_every_100_streams(
     assert summary["requests"] == summary["requests"] | {"total": 2000, "ok": 2000, "failed": 0}
     assert summary["errors"] == {}
     assert summary["connections"]["opened"] >= 20  # a new connection after each GOAWAY
+    # Full connections (2 x 100 streams): a stream can meet several GOAWAYs in a row, none its failure.
+    res = _run(cli, f"{nginx_h2.goaway_url}/", "-c", "2", "-n", "2001")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"] == summary["requests"] | {"total": 2001, "ok": 2001, "failed": 0}
 
 
 def test_tls_with_alpn_h2_and_a_1_mib_body(nginx_h2: NginxH2, cli: Callable[..., CliResult]) -> None:

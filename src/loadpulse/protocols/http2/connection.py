@@ -52,9 +52,13 @@ _STREAM_ID_LIMIT = 1 << 30
 class StreamOwner(Protocol):
     def on_stream_done(self, conn: Http2Connection, stream: H2Stream) -> None: ...
     def on_stream_failed(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None: ...
-    def on_stream_unsent(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None:
+    def on_stream_unsent(
+        self, conn: Http2Connection, stream: H2Stream, kind: str, counted: bool = True
+    ) -> None:
         """The server did not process ``stream`` (GOAWAY above its id, REFUSED_STREAM, the connection
-        closed before it was sent): it may be sent again elsewhere, or failed as ``kind``."""
+        closed before it was sent): it may be sent again elsewhere, or failed as ``kind``. ``counted``:
+        False when the server went away gracefully after processing streams on the connection (nginx's
+        keepalive_requests), which bounds itself and must not use up the stream's resends."""
 
     def on_closed(self, conn: Http2Connection) -> None: ...
 
@@ -323,10 +327,15 @@ class Http2Connection(TimedConnection):
     def _goaway(self, last_id: int, error_code: object) -> None:
         self.draining = True
         owner = self.owner
+        # A graceful GOAWAY after the server took streams here is a connection's end of life (nginx ends
+        # one every keepalive_requests streams, and the closed model keeps every connection full, so a
+        # stream can land on several such ends in a row): not a failure of the stream. One that took no
+        # stream, or an error GOAWAY, counts against the stream's resends (a server that never serves).
+        counted = error_code != 0 or last_id == 0
         for sid in [s for s in self.streams if s > last_id]:
             stream = self.streams.pop(sid)
             self._drop_sending(stream)
-            owner.on_stream_unsent(self, stream, _GOAWAY)
+            owner.on_stream_unsent(self, stream, _GOAWAY, counted)
         if error_code != 0:
             # An error GOAWAY: the server is dropping the connection; what it kept may never complete.
             self.fail(_GOAWAY)

@@ -26,7 +26,9 @@ from loadpulse.protocols.http2.stream import H2Stream
 
 MAX_RESENDS = 2
 _TIMEOUT = ErrorKind.TIMEOUT.value
-_LOUD = frozenset({ErrorKind.TLS.value, ErrorKind.FD_LIMIT.value, ErrorKind.PROTOCOL.value})
+_LOUD = frozenset(
+    {ErrorKind.TLS.value, ErrorKind.FD_LIMIT.value, ErrorKind.PROTOCOL.value, ErrorKind.H2_GOAWAY.value}
+)
 
 
 class StreamSink(Protocol):
@@ -166,6 +168,13 @@ class H2Pool:
             if self.closing:
                 conn.close()
                 return
+            if conn.draining or conn.closed:
+                # Gone away before serving a stream (a GOAWAY with its SETTINGS): a failed connect, backed
+                # off like one; opening the next at once would be a reconnect storm.
+                conn.close()
+                gone = "the server sent GOAWAY before taking any stream"
+                self._connect_failed(ConnectError(ErrorKind.H2_GOAWAY.value, gone))
+                return
             self.failures = self.paused_until_ns = 0
             self._add(conn, self.backlog[0] if self.backlog else None)
         finally:
@@ -230,8 +239,13 @@ class H2Pool:
             self._pull(conn)
         self.sink.failed(stream, kind)
 
-    def on_stream_unsent(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None:
-        if stream.retries < MAX_RESENDS and not self.closing:
+    def on_stream_unsent(
+        self, conn: Http2Connection, stream: H2Stream, kind: str, counted: bool = True
+    ) -> None:
+        if not counted and not self.closing:
+            stream.id = 0
+            self.dispatch(stream)
+        elif stream.retries < MAX_RESENDS and not self.closing:
             stream.retries += 1
             stream.id = 0
             self.dispatch(stream)
