@@ -139,7 +139,7 @@ def test_how_the_server_ended_a_connection_is_its_error_kind(
     assert said in session.settings.warnings[0] and session.settings.warnings[0].startswith(kind)
 
 
-def test_a_close_with_nothing_waiting_is_counted_on_the_connections_name_and_told_once(ws_url: str) -> None:
+def test_a_close_with_nothing_waiting_is_an_error_on_the_connections_name_not_a_request(ws_url: str) -> None:
     async def script(ws: WsClient) -> None:
         for _ in range(3):
             async with ws.connect(ws_url + "/close?code=4000", name="c") as conn:
@@ -147,7 +147,9 @@ def test_a_close_with_nothing_waiting_is_counted_on_the_connections_name_and_tol
                 await conn.recv()  # Closed: the block ends
 
     _, snap, session = run(script)
-    assert snap.names["c"].errors == {"ws_closed": 3} and snap.names["c"].ok == 3
+    c = snap.names["c"]
+    assert c.errors == c.connection_errors == {"ws_closed": 3}
+    assert c.requests == c.ok == 3 and c.failed == 0  # the handshakes; the closes cut no request
     assert session.settings.warnings == [
         "ws_closed: the server closed 3 connections with 4000 'closed by the test server'"
     ]

@@ -54,6 +54,7 @@ name_spec = st.fixed_dictionaries(
         "tls": buffer,
         "status": st.lists(st.sampled_from([0, 200, 204, 301, 404, 429, 500, 503, 65535]), max_size=10),
         "errors": st.dictionaries(st.sampled_from(["reset", "timeout", "http_5xx"]), st.integers(1, 3)),
+        "ends": st.dictionaries(st.sampled_from(["ws_abnormal", "timeout"]), st.integers(1, 3)),
         "done": st.integers(0, 3),
         "bytes": st.integers(0, 10_000),
         "kind": st.sampled_from([http_status_kind, _odd_only]),
@@ -67,6 +68,9 @@ def _fill(rec: NameRecorder, spec: dict[str, object]) -> None:
     for kind, n in spec["errors"].items():  # type: ignore[attr-defined]
         for _ in range(n):
             rec.error(kind)
+    for kind, n in spec.get("ends", {}).items():  # type: ignore[attr-defined]
+        for _ in range(n):
+            rec.end(kind)
     rec.done = spec["done"]  # type: ignore[assignment]
     rec.bytes_in = rec.bytes_out = spec["bytes"]  # type: ignore[assignment]
 
@@ -81,7 +85,7 @@ def _twins(specs: list[dict[str, object]]) -> tuple[list[NameRecorder], list[Nam
 
 
 def _assert_empty(rec: NameRecorder) -> None:
-    assert not rec.active and not rec.errors
+    assert not rec.active and not rec.errors and not rec.ends
 
 
 @settings(max_examples=300, deadline=None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import msgpack
 
 from loadpulse.metrics.aggregate import Aggregate
+from loadpulse.metrics.interval_merge import merge_interval
 from loadpulse.metrics.recorder import Recorder
 from loadpulse.metrics.snapshot import Snapshot
 from loadpulse.protocols.http.status import http_status_kind
@@ -60,3 +61,28 @@ def test_snapshot_from_newer_version_is_refused() -> None:
     snap["version"] = 99
     with pytest.raises(ValueError, match="version 99"):
         Snapshot.from_dict(snap)
+
+
+def test_connection_ends_are_errors_of_their_kind_but_no_requests_and_add_up_across_processes() -> None:
+    procs = [Recorder(), Recorder()]
+    for rec in procs:
+        feed = rec.for_name("feed")
+        feed.done += 2  # two handshakes
+        feed.end("ws_abnormal")  # one of the connections dropped later, nobody waiting on it
+        feed.error("ws_abnormal")  # the other cut a request short: that one is a failed request
+    snaps = [
+        Snapshot.from_dict(msgpack.unpackb(msgpack.packb(r.cut(1).to_dict()), strict_map_key=False))
+        for r in procs
+    ]
+    one = snaps[0].names["feed"]
+    assert (one.requests, one.ok, one.failed) == (3, 2, 1)
+    assert one.errors == {"ws_abnormal": 2} and one.connection_errors == {"ws_abnormal": 1}
+    agg = Aggregate()
+    row = agg.add(merge_interval(0, 0, 1, snaps, {}))
+    assert (agg.total.requests, agg.total.failed) == (6, 2)
+    assert agg.total.errors == {"ws_abnormal": 4} and agg.total.connection_errors == {"ws_abnormal": 2}
+    assert row.errors == {"ws_abnormal": 4} and row.failed == 2
+    assert procs[0].for_name("feed").ends == {} and not procs[0].for_name("feed").active
+    plain = Recorder()
+    plain.for_name("GET /").done += 1
+    assert "connection_errors" not in plain.cut(1).to_dict()["names"]["GET /"]  # shipped only when some

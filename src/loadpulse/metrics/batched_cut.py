@@ -125,6 +125,9 @@ def cut_all(recs: Sequence[NameRecorder]) -> list[NameStats]:
             if kind is not None:
                 errors[kind] = errors.get(kind, 0) + n
                 failed += n
+        ends = rec.ends
+        for kind, n in ends.items():  # in the kinds, not in requests or failed (NameRecorder.end)
+            errors[kind] = errors.get(kind, 0) + n
         requests = len(rec.status) + rec.done + other_errors
         out.append(
             NameStats(
@@ -138,6 +141,7 @@ def cut_all(recs: Sequence[NameRecorder]) -> list[NameStats]:
                 failed=failed,
                 statuses=codes,
                 errors=errors,
+                connection_errors=dict(ends) if ends else {},
                 bytes_in=rec.bytes_in,
                 bytes_out=rec.bytes_out,
             )

@@ -45,6 +45,7 @@ class NameRecorder:
         "bytes_out",
         "connect",
         "done",
+        "ends",
         "errors",
         "lat",
         "status",
@@ -66,6 +67,9 @@ class NameRecorder:
         self.tls = array("q")
         self.status = array("H")
         self.errors: dict[str, int] = {}
+        self.ends: dict[str, int] = {}
+        """Connections of this name that ended under an error kind while no request waited on them: errors
+        of the run (``errors.<kind>.count``), not failed requests (see :meth:`end`)."""
         self.done = 0
         """Successes without a status code (protocols that have none, e.g. a timed block of Python)."""
         self.bytes_in = 0
@@ -78,6 +82,7 @@ class NameRecorder:
             self.lat
             or self.status
             or self.errors
+            or self.ends
             or self.done
             or self.connect
             or self.tls
@@ -88,7 +93,14 @@ class NameRecorder:
         )
 
     def error(self, kind: str) -> None:
+        """A failed request of ``kind``."""
         self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def end(self, kind: str) -> None:
+        """A connection that ended under ``kind`` with no request waiting on it (a WebSocket the server
+        closed while the script only listened): counted under its kind, but not as a request, since none
+        was made: as a failed request it inflated ``requests`` and deflated ok %."""
+        self.ends[kind] = self.ends.get(kind, 0) + 1
 
     def cut(self) -> NameStats:
         """Move everything recorded so far into a NameStats and start empty again.
@@ -118,7 +130,10 @@ class NameRecorder:
             if kind is not None:
                 errors[kind] = errors.get(kind, 0) + n
                 failed_statuses += n
+        for kind, n in self.ends.items():
+            errors[kind] = errors.get(kind, 0) + n
         stats.errors = errors
+        stats.connection_errors = dict(self.ends)
         responses = len(self.status) + self.done
         other_errors = sum(self.errors.values())
         stats.requests = responses + other_errors
@@ -133,6 +148,7 @@ class NameRecorder:
         methods of these very buffers."""
         del self.lat[:], self.svc[:], self.ttfb[:], self.status[:], self.connect[:], self.tls[:]
         self.errors.clear()
+        self.ends.clear()
         self.bytes_in = self.bytes_out = self.done = 0
 
 

@@ -36,8 +36,13 @@ class NameStats:
     failed: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    """Count per error kind: the failed requests' kinds, and the ``connection_errors`` too."""
     bytes_in: int = 0
     bytes_out: int = 0
+    connection_errors: dict[str, int] = field(default_factory=dict)
+    """The part of ``errors`` that is no request: connections that ended under an error kind while no
+    request waited on them. In ``errors`` (so ``errors.<kind>.count`` and every breakdown see them), not in
+    ``requests`` or ``failed`` (no request was made: counting one would inflate requests and lower ok %)."""
 
     def merge(self, other: NameStats) -> None:
         self.latency.merge(other.latency)
@@ -58,6 +63,8 @@ class NameStats:
             self.errors[kind] = self.errors.get(kind, 0) + n
         self.bytes_in += other.bytes_in
         self.bytes_out += other.bytes_out
+        for kind, n in other.connection_errors.items():
+            self.connection_errors[kind] = self.connection_errors.get(kind, 0) + n
 
     @classmethod
     def sum_of(cls, stats: Sequence[NameStats]) -> NameStats:
@@ -87,6 +94,7 @@ class NameStats:
             errors=dict(self.errors),
             bytes_in=self.bytes_in,
             bytes_out=self.bytes_out,
+            connection_errors=dict(self.connection_errors),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,6 +111,8 @@ class NameStats:
             "errors": dict(self.errors),
             "bytes_in": self.bytes_in,
             "bytes_out": self.bytes_out,
+            # Only when there are some: most names (every HTTP one) never have any.
+            **({"connection_errors": dict(self.connection_errors)} if self.connection_errors else {}),
         }
 
     @classmethod
@@ -120,6 +130,7 @@ class NameStats:
             errors={str(k): int(v) for k, v in d["errors"].items()},
             bytes_in=int(d["bytes_in"]),
             bytes_out=int(d["bytes_out"]),
+            connection_errors={str(k): int(v) for k, v in d.get("connection_errors", {}).items()},
         )
 
 

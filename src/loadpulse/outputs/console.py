@@ -129,7 +129,8 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         codes = "  ".join(f"{code}: {fmt_count(n)}" for code, n in s["status_codes"].items())
         console.print(f"  status    {codes}", highlight=False)
     if s["errors"]:
-        errs = "  ".join(f"{kind}: {fmt_count(n)}" for kind, n in s["errors"].items())
+        ends = s.get("connection_errors") or {}
+        errs = "  ".join(_error_count(kind, n, ends.get(kind, 0)) for kind, n in s["errors"].items())
         console.print(f"  [red]errors[/]    {errs}", highlight=False)
 
     if len(s["by_name"]) > 1:
@@ -143,6 +144,15 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     print_pipeline(console, s)
     print_faults(console, s)
     print_workers(console, s)
+
+
+def _error_count(kind: str, n: int, ends: int) -> str:
+    """``kind: n``, saying how many of them are connection ends (not requests: not in ``failed``)."""
+    if not ends:
+        return f"{kind}: {fmt_count(n)}"
+    if ends == n:
+        return f"{kind}: {fmt_count(n)} (connection ends, not requests)"
+    return f"{kind}: {fmt_count(n)} ({fmt_count(ends)} of them connection ends, not requests)"
 
 
 def _generator(console: Console, s: dict[str, Any]) -> None:

@@ -73,6 +73,8 @@ class NameStatsDoc(_Strict):
     errors: dict[str, Count]
     bytes_in: Count
     bytes_out: Count
+    connection_errors: dict[str, Count] = {}
+    """The part of ``errors`` that is no request (absent from files written before it was kept)."""
 
     @model_validator(mode="after")
     def _status_codes(self) -> NameStatsDoc:
@@ -182,6 +184,8 @@ class StatsBlockDoc(_Open):
     ttfb_ms: dict[str, Ms]
     connections: ConnectionsDoc
     errors: dict[str, Count]
+    connection_errors: dict[str, Count] = {}
+    """The part of ``errors`` that is no request (absent from files written before it was kept)."""
     status_codes: dict[str, Count]
     bytes: dict[str, Count]
 

@@ -94,6 +94,7 @@ def stats_block(stats: NameStats, elapsed_s: float) -> dict[str, Any]:
             "tls_ms": latency_ms(stats.tls) if stats.tls.total else None,
         },
         "errors": dict(sorted(stats.errors.items())),
+        "connection_errors": dict(sorted(stats.connection_errors.items())),
         "status_codes": {str(k): v for k, v in sorted(stats.statuses.items())},
         "bytes": {"received": stats.bytes_in, "sent": stats.bytes_out},
     }

@@ -220,7 +220,15 @@
   var ekinds = Object.keys(s.errors || {});
   if (ekinds.length) {
     add(root, el("h2", null, "Errors"));
-    table(root, ["kind", "count"], ekinds.map(function (k) { return [k, num(s.errors[k], 0)]; }));
+    // Connection ends (a WebSocket the server closed with no request waiting) are errors, not requests.
+    var ends = s.connection_errors || {};
+    if (Object.keys(ends).length) {
+      table(root, ["kind", "count", "of them connection ends (not requests)"], ekinds.map(function (k) {
+        return [k, num(s.errors[k], 0), ends[k] ? num(ends[k], 0) : ""];
+      }));
+    } else {
+      table(root, ["kind", "count"], ekinds.map(function (k) { return [k, num(s.errors[k], 0)]; }));
+    }
   }
   add(root, el("h2", null, "Settings (secrets redacted)"));
   add(root, el("pre", { id: "settings" }, JSON.stringify(data.settings, null, 2)));

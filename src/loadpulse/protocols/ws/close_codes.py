@@ -2,7 +2,8 @@
 
 A close the script asked for (``ws.close()``, leaving ``async with``) and a server's normal close (1000)
 are not failures. Everything else the server did to end a connection is counted once, under the kind
-of its close code: on the requests (``request()``) it cut short, or on the connection's name when none waited:
+of its close code: on the requests (``request()``) it cut short, or on the connection's name when none waited
+(there as an error that is not a request: it adds to no request count):
 
 =================  ===============================================================================
 kind               close codes

@@ -4,7 +4,7 @@ picows calls :class:`~.frames.Frames` for every frame (in Cython, on the transpo
 ends as a reply to a waiting ``request()`` (its round trip recorded at the arrival), or in the inbox for
 ``recv()`` (its gap since the previous such message recorded as a push gap). How the connection ended
 is counted once under the kind of its close code (:mod:`.close_codes`): on the requests it cut short, else
-on its name.
+on its name as a connection error (an error of its kind that is not a request: ``NameRecorder.end``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from loadpulse.protocols.ws.close_codes import ABNORMAL, NORMAL, close_kind, par
 from loadpulse.protocols.ws.errors import Closed, RequestTimeout, WsError
 from loadpulse.protocols.ws.frames import picows_closed, picows_reason
 from loadpulse.protocols.ws.matching import matcher
-from loadpulse.protocols.ws.pending import Pending, answer_ping, claim, expire
+from loadpulse.protocols.ws.pending import Pending, answer_ping, claim, cut_pings, expire, waiting_pings
 
 if TYPE_CHECKING:
     from loadpulse.protocols.ws.client import WsClient
@@ -332,12 +332,13 @@ class WsConnection:
 
     def _count(self, kind: str | None, code: int, reason: str) -> None:
         """Count how the connection ended (not at the run's end: then it is the run's doing), once: on the
-        requests it cut short when some were waiting (:meth:`_end`), else on the connection's name."""
+        requests and pings it cut short when some were waiting (:meth:`_end`), else on the connection's
+        name as an error that is no request (nothing was asked of the server: ok % stays the requests')."""
         if kind is not None and not self.session.closing:
             self.error = kind
             self.session.endings.note(kind, code, reason)
-            if not self._pending:
-                self.rec.error(kind)
+            if not self._pending and not waiting_pings(self._pings):
+                self.rec.end(kind)
 
     def _open_transport(self) -> WSTransport:
         transport = self.transport
@@ -389,7 +390,4 @@ class WsConnection:
         end_kind = ErrorKind.UNFINISHED.value if self.session.closing else kind
         while self._pending:
             self._pending.pop(0).fail(end_kind, Closed(self))
-        while self._pings:
-            future, _, _ = self._pings.pop()
-            if not future.done():
-                future.set_exception(Closed(self))
+        cut_pings(self._pings, end_kind, Closed(self))

@@ -108,3 +108,20 @@ def answer_ping(pings: list[tuple[asyncio.Future[float], int, NameRecorder]], no
             rec.done += 1
             future.set_result(elapsed / 1e6)
             return
+
+
+def waiting_pings(pings: list[tuple[asyncio.Future[float], int, NameRecorder]]) -> bool:
+    """Whether a ``ping()`` still waits for its pong (a timed-out one stays listed until a pong comes)."""
+    return any(not future.done() for future, _, _ in pings)
+
+
+def cut_pings(
+    pings: list[tuple[asyncio.Future[float], int, NameRecorder]], kind: str, error: BaseException
+) -> None:
+    """The connection ended under ``kind`` with these pings listed: each still waiting is a failed request
+    of ``kind`` (as a cut ``request()`` is), ``error`` raised in its ``ping()``."""
+    while pings:
+        future, _, rec = pings.pop()
+        if not future.done():
+            rec.error(kind)
+            future.set_exception(error)
