@@ -24,6 +24,11 @@ MAX_DURATION_S = 30 * 86_400.0
 MAX_VUS = 100_000
 """VUs (or connections) one process keeps: each costs ~17 KiB and a socket."""
 MAX_IN_FLIGHT = 1_000_000
+MAX_H2_STREAMS = 10_000
+"""HTTP/2 streams one process keeps in flight (``-c`` x ``--streams-per-connection``). Streams are cheap
+to hold but each costs ~30 µs of Python to send and read, and many end in the same loop turn: at 10,000
+a turn already takes ~0.3 s (the latency then measures loadpulse's own queue, and a stop waits for the
+turn). More is what ``--workers`` is for."""
 MAX_REQUESTS = 10**12
 FD_RESERVE = 64
 """Descriptors kept for everything that is not a connection (log files, the store, probes, the loop)."""
@@ -67,6 +72,26 @@ def check_count(value: int, what: str, limit: int, *, spread: bool = False) -> i
         holders = "one loadpulse process" if processes == 1 else f"{processes:,} loadpulse processes"
         raise ValueError(f"{what} {value:,} is more than {holders} can hold (at most {limit * processes:,})")
     return value
+
+
+def check_h2_streams(connections: int, streams: int, max_in_flight: int | None, *, spread: bool) -> None:
+    """An HTTP/2 run's streams in flight within :data:`MAX_H2_STREAMS`: the closed model's ``-c`` x
+    ``--streams-per-connection``, the open model's ``--max-in-flight`` (``max_in_flight`` given)."""
+    processes = _PROCESSES.get() if spread else 1
+    limit = MAX_H2_STREAMS * processes
+    keep = "one loadpulse process keeps" if processes == 1 else f"{processes:,} loadpulse processes keep"
+    if max_in_flight is not None:
+        if max_in_flight > limit:
+            raise ValueError(
+                f"--max-in-flight {max_in_flight:,} with --h2 is more HTTP/2 streams than {keep} in "
+                f"flight (at most {limit:,}): lower it, or spread the load with --workers"
+            )
+    elif connections * streams > limit:
+        raise ValueError(
+            f"-c {connections:,} x {streams:,} streams per connection = {connections * streams:,} HTTP/2 "
+            f"streams in flight, more than {keep} (at most {limit:,}): lower -c or "
+            "--streams-per-connection, or spread the load with --workers"
+        )
 
 
 def check_seconds(value: float, what: str) -> float:

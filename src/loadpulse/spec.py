@@ -10,7 +10,15 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from loadpulse.bounds import MAX_IN_FLIGHT, MAX_REQUESTS, MAX_VUS, check_count, check_rate, check_seconds
+from loadpulse.bounds import (
+    MAX_IN_FLIGHT,
+    MAX_REQUESTS,
+    MAX_VUS,
+    check_count,
+    check_h2_streams,
+    check_rate,
+    check_seconds,
+)
 from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import check_framing_headers
 from loadpulse.protocols.http.url import basic_auth
@@ -124,6 +132,18 @@ class RunSpec(_Frozen):
     """Speak HTTP/2 (``--h2``): prior knowledge (h2c) on http://, ALPN "h2" on https://."""
     streams_per_connection: PositiveInt = 100
     """With ``http2``: streams in flight per connection (lowered to the server's MAX_CONCURRENT_STREAMS)."""
+
+    @model_validator(mode="after")
+    def _h2_bounds(self) -> Self:
+        if self.http2:
+            load = self.load
+            check_h2_streams(
+                load.effective_connections,
+                self.streams_per_connection,
+                load.effective_max_in_flight if load.open_model else None,
+                spread=True,
+            )
+        return self
 
     @property
     def request(self) -> RequestSpec:

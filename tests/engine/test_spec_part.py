@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from loadpulse.bounds import spread_over
 from loadpulse.engine.spec_part import SpecRef, cut_spec, spec_share
+from loadpulse.errors import BadInput
 from loadpulse.profiles.worker_part import WorkerPart
 from loadpulse.spec import LoadSpec, RequestSpec, RunSpec
 
@@ -50,3 +52,22 @@ def test_a_ref_travels_as_plain_data() -> None:
     assert back == ref and back.load() == ref.load()
     assert back.load() is not None and back.load().load.connections == 1  # type: ignore[union-attr]
     assert ref.share() == pytest.approx(3 / 10)  # connection 2 of 3: 3 of the 10 requests
+
+
+def test_a_worker_checks_the_whole_against_all_workers_bounds_and_its_part_against_one() -> None:
+    """-c 150 x 100 HTTP/2 streams is more than one process keeps (10,000): the coordinator accepts it for
+    two workers, so must each worker reading the whole, and each one's half (7,500) fits one process."""
+    with spread_over(2):
+        whole = RunSpec(
+            requests=(RequestSpec(url="http://127.0.0.1:1/"),), load=LoadSpec(connections=150), http2=True
+        )
+    ref = SpecRef.from_dict(SpecRef(whole).for_worker(1, 2).to_dict())
+    part = ref.load()
+    assert part is not None and part.load.connections == 75
+    with pytest.raises(ValueError, match="more than one loadpulse process keeps"):
+        RunSpec(requests=whole.requests, load=LoadSpec(connections=150), http2=True)
+    with spread_over(3), pytest.raises(BadInput, match=r"-c 120 x 100 streams .* \(at most 10,000\)"):
+        lopsided = RunSpec(
+            requests=whole.requests, load=LoadSpec(connections=240), http2=True, streams_per_connection=100
+        )
+        cut_spec(lopsided, WorkerPart.even(0, 2))  # a part bigger than one process: refused as it is cut

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadpulse.bounds import MAX_IN_FLIGHT, MAX_VUS, check_count
+from loadpulse.bounds import MAX_IN_FLIGHT, MAX_VUS, check_count, check_h2_streams, spread_over
 from loadpulse.engine.execute import spec_runner
 from loadpulse.engine.open import OpenLoad
 from loadpulse.engine.run import Runner, SnapshotListener
@@ -93,11 +93,13 @@ class SpecRef:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SpecRef:
-        return cls(
-            RunSpec.model_validate(d["spec"]),
-            Segment.parse(str(d.get("segment", "0:1"))),
-            SegmentSequence.parse(str(d["sequence"])) if d.get("sequence") else None,
-        )
+        segment = Segment.parse(str(d.get("segment", "0:1")))
+        sequence = SegmentSequence.parse(str(d["sequence"])) if d.get("sequence") else None
+        # The whole is checked against all workers' per-process bounds, as the coordinator checked it;
+        # this worker's part is checked against one process's when it is cut.
+        with spread_over(WorkerPart.of(segment, sequence).count):
+            spec = RunSpec.model_validate(d["spec"])
+        return cls(spec, segment, sequence)
 
 
 def _budget_part(total: int, units: int, part: WorkerPart) -> int:
@@ -136,6 +138,13 @@ def cut_spec(spec: RunSpec, part: WorkerPart) -> RunSpec | None:
         check_count(cut.connections, "-c/--connections (a worker's part)", MAX_VUS)
         if cut.max_in_flight is not None:
             check_count(cut.max_in_flight, "--max-in-flight (a worker's part)", MAX_IN_FLIGHT)
+        if spec.http2:
+            check_h2_streams(
+                cut.effective_connections,
+                spec.streams_per_connection,
+                cut.effective_max_in_flight if cut.open_model else None,
+                spread=False,
+            )
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     return spec.model_copy(update={"load": cut})

@@ -16,3 +16,10 @@ __all__ = ["nginx_h2"]
 def h2_server() -> Iterator[H2TestServer]:
     with h2_test_server() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def h2_server_8_streams() -> Iterator[H2TestServer]:
+    """The test server allowing 8 concurrent streams per connection."""
+    with h2_test_server(max_streams=8) as server:
+        yield server

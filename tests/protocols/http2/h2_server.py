@@ -20,6 +20,7 @@ from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.errors import ErrorCodes
 from h2.events import RequestReceived
+from h2.settings import SettingCodes
 
 
 @dataclass
@@ -30,8 +31,9 @@ class Stats:
 
 
 class _Server(asyncio.Protocol):
-    def __init__(self, stats: Stats) -> None:
+    def __init__(self, stats: Stats, max_streams: int | None) -> None:
         self.stats = stats
+        self.max_streams = max_streams
         self.conn = H2Connection(H2Configuration(client_side=False, header_encoding="utf-8"))
         self.transport: asyncio.Transport | None = None
         self.refused = False
@@ -40,6 +42,8 @@ class _Server(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         self.stats.connections += 1
         self.conn.initiate_connection()
+        if self.max_streams is not None:
+            self.conn.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: self.max_streams})
         self.transport.write(self.conn.data_to_send())  # type: ignore[union-attr]
 
     def data_received(self, data: bytes) -> None:
@@ -76,15 +80,16 @@ class H2TestServer:
 
 
 @contextmanager
-def h2_test_server() -> Iterator[H2TestServer]:
-    """The server on a free loopback port, in a thread of its own (its own event loop)."""
+def h2_test_server(max_streams: int | None = None) -> Iterator[H2TestServer]:
+    """The server on a free loopback port, in a thread of its own (its own event loop); ``max_streams``:
+    its SETTINGS_MAX_CONCURRENT_STREAMS (the library's default: unlimited)."""
     loop = asyncio.new_event_loop()
     stats = Stats()
     started = threading.Event()
     port: list[int] = []
 
     async def serve() -> None:
-        server = await loop.create_server(lambda: _Server(stats), "127.0.0.1", 0)
+        server = await loop.create_server(lambda: _Server(stats, max_streams), "127.0.0.1", 0)
         port.append(server.sockets[0].getsockname()[1])
         started.set()
         async with server:

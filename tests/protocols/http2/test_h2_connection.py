@@ -8,11 +8,14 @@ from typing import Any
 from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.errors import ErrorCodes
+from h2.events import StreamReset
+from h2.settings import SettingCodes
 from hpack import Decoder, Encoder
 
 from loadpulse.protocols.http.url import Origin
 from loadpulse.protocols.http2.connection import Http2Connection
 from loadpulse.protocols.http2.hpack_blocks import CachingDecoder, table_use
+from loadpulse.protocols.http2.pool import NEVER_NS
 from loadpulse.protocols.http2.request import h2_request
 from loadpulse.protocols.http2.stream import H2Stream
 
@@ -21,6 +24,7 @@ class _Transport:
     def __init__(self) -> None:
         self.out = bytearray()
         self.aborted = False
+        self.paused = False
 
     def write(self, data: bytes) -> None:
         self.out += data
@@ -28,13 +32,19 @@ class _Transport:
     def abort(self) -> None:
         self.aborted = True
 
+    def pause_reading(self) -> None:
+        self.paused = True
+
     def take(self) -> bytes:
         data, self.out = bytes(self.out), bytearray()
         return data
 
 
 class _Owner:
+    stop_by_ns = NEVER_NS
+
     def __init__(self) -> None:
+        self.warnings: list[str] = []
         self.done: list[int] = []
         self.failed: list[tuple[int, str]] = []
         self.unsent: list[tuple[int, str]] = []
@@ -55,13 +65,23 @@ class _Owner:
     def on_closed(self, conn: Http2Connection) -> None:
         pass
 
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
-def _pair(owner: _Owner) -> tuple[Http2Connection, _Transport, H2Connection]:
+
+def _pair(
+    owner: _Owner, settings: dict[int, int] | None = None
+) -> tuple[Http2Connection, _Transport, H2Connection]:
     conn = Http2Connection(owner, streams=10)
     transport = _Transport()
     conn.connection_made(transport)  # type: ignore[arg-type]
-    server = H2Connection(H2Configuration(client_side=False, header_encoding=None))
+    server = H2Connection(
+        H2Configuration(client_side=False, header_encoding=None, validate_outbound_headers=False)
+    )
     server.initiate_connection()
+    if settings:
+        server.update_settings(settings)
     ready = conn.preface()
     server.receive_data(transport.take())
     conn.data_received(server.data_to_send())
@@ -142,6 +162,103 @@ def test_a_body_larger_than_the_window_is_read_whole() -> None:
             conn.data_received(server.data_to_send())
             server.receive_data(transport.take())
         assert owner.done == [1] and stream.rx == len(body) and stream.status == 200
+
+    _in_loop(test)
+
+
+def test_a_response_without_a_valid_status_is_a_protocol_error_of_its_stream_said_once() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner)
+        for _ in range(4):
+            conn.start(H2Stream(REQUEST, 0))
+        _pump(conn, transport, server)
+        server.send_headers(1, [(b":status", b"abc")])  # bodies would follow: the client resets them
+        server.send_headers(3, [(b"server", b"odd")])
+        server.send_headers(5, [(b":status", b"2000")])
+        server.send_headers(7, [(b":status", b"204")], end_stream=True)
+        conn.data_received(server.data_to_send())
+        assert owner.failed == [(1, "protocol"), (3, "protocol"), (5, "protocol")]
+        assert owner.done == [7] and not transport.aborted  # a stream error: the connection goes on
+        assert [w.split(" (")[0] for w in owner.warnings] == [
+            "the server answered with the invalid :status 'abc'",
+            "the server answered with no :status",
+            "the server answered with the invalid :status '2000'",
+        ]
+        # Each malformed stream is reset with PROTOCOL_ERROR (RFC 9113 8.1.1).
+        resets = [e for e in server.receive_data(transport.take()) if isinstance(e, StreamReset)]
+        assert [(e.stream_id, e.error_code) for e in resets] == [
+            (i, ErrorCodes.PROTOCOL_ERROR) for i in (1, 3, 5)
+        ]
+
+    _in_loop(test)
+
+
+def test_a_frame_announced_above_the_limit_drops_the_connection_at_once() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner)
+        conn.start(H2Stream(REQUEST, 0))
+        _pump(conn, transport, server)
+        conn.data_received(b"\xde\xad\xbe\xef" * 50)  # a 14 MiB frame's header, then 191 bytes of it
+        assert owner.failed == [(1, "protocol")] and transport.aborted
+        assert owner.warnings == [
+            "the server broke the HTTP/2 protocol (a frame of 14,593,470 bytes announced, above the "
+            "16,384 it may send (SETTINGS_MAX_FRAME_SIZE)): its connection was dropped and the streams on "
+            "it counted as protocol errors"
+        ]
+
+    _in_loop(test)
+
+
+def test_a_push_the_client_refused_is_a_protocol_error_said_once() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner)
+        conn.start(H2Stream(REQUEST, 0))
+        _pump(conn, transport, server)
+        # A server pushing although our SETTINGS said ENABLE_PUSH 0: PUSH_PROMISE frame by hand, as the
+        # library would refuse to send it.
+        block = Encoder().encode([(b":method", b"GET"), (b":path", b"/x"), (b":scheme", b"http")])
+        length = 4 + len(block)
+        conn.data_received(
+            length.to_bytes(3, "big") + b"\x05\x04" + (1).to_bytes(4, "big") + (2).to_bytes(4, "big") + block
+        )
+        assert owner.failed == [(1, "protocol")] and transport.aborted
+        assert len(owner.warnings) == 1 and "pushed" in owner.warnings[0]
+
+    _in_loop(test)
+
+
+def test_a_server_stream_limit_below_the_asked_one_is_said_and_zero_is_said_apart() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, _, _ = _pair(owner, {SettingCodes.MAX_CONCURRENT_STREAMS: 4})
+        assert conn.capacity == 4 and conn.room == 4
+        assert owner.warnings == [
+            "the server allows at most 4 concurrent streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS)"
+            ": 4 in flight on each, not the 10 asked for"
+        ]
+        owner = _Owner()
+        conn, _, _ = _pair(owner, {SettingCodes.MAX_CONCURRENT_STREAMS: 0})
+        assert conn.room == 0
+        assert owner.warnings[0].startswith("the server allows no concurrent streams")
+
+    _in_loop(test)
+
+
+def test_past_the_drain_deadline_a_connection_stops_reading() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner)
+        conn.start(H2Stream(REQUEST, 0))
+        _pump(conn, transport, server)
+        server.send_headers(1, [(b":status", b"200")], end_stream=True)
+        owner.stop_by_ns = 0
+        conn.data_received(server.data_to_send())
+        # Left in flight for the drain to count as unfinished; the socket is no longer read.
+        assert owner.done == [] and owner.failed == [] and list(conn.streams) == [1]
+        assert transport.paused
 
     _in_loop(test)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 from tests.conftest import CliResult
@@ -111,6 +112,70 @@ def test_the_one_liner_splits_over_two_workers(nginx_h2: NginxH2, cli: Callable[
     summary = res.summary()
     assert summary["requests"]["total"] == 1001 and summary["requests"]["ok"] == 1001
     assert [w["requests"] for w in summary["workers"]["per_worker"]] == [667, 334]
+    # 15,000 streams in flight: more than one process keeps (10,000), each worker's half fits.
+    res = _run(cli, f"{nginx_h2.h2c_url}/", "-n", "300", "-c", "150", "--workers", "2")
+    assert res.code == 0, res.err
+    assert res.summary()["requests"]["ok"] == 300
+
+
+def test_streams_in_flight_one_process_cannot_serve_are_refused(
+    nginx_h2: NginxH2, cli: Callable[..., CliResult]
+) -> None:
+    res = cli("http", f"{nginx_h2.h2c_url}/", "--h2", "-c", "101", "-d", "1s", "-q", "--no-history")
+    assert res.code == 2
+    assert res.err.strip().splitlines() == [
+        "loadpulse: error: -c 101 x 100 streams per connection = 10,100 HTTP/2 streams in flight, more than "
+        "one loadpulse process keeps (at most 10,000): lower -c or --streams-per-connection, or spread the "
+        "load with --workers"
+    ]
+    res = cli("http", f"{nginx_h2.h2c_url}/", "--h2", "--rate", "10", "--max-in-flight", "20000", "-q")
+    assert res.code == 2 and "--max-in-flight 20,000 with --h2 is more HTTP/2 streams" in res.err
+
+
+def test_a_run_at_the_streams_bound_ends_on_time_with_every_stream_answered(
+    nginx_h2: NginxH2, cli: Callable[..., CliResult]
+) -> None:
+    """10,000 streams in flight: the first window goes out over several loop turns, the run ends by its
+    duration and grace (it used to block the loop for seconds and be stopped by force past -c 1000)."""
+    res = _run(cli, f"{nginx_h2.h2c_url}/", "-c", "100", "-d", "1s")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["ended_by"] == "duration"
+    assert summary["errors"] == {} and summary["requests"]["ok"] > 10_000
+    assert not [w for w in summary["warnings"] if "deadline" in w or "by force" in w]
+
+
+def test_a_server_limit_below_the_asked_streams_lowers_what_is_in_flight(
+    h2_server_8_streams: H2TestServer, cli: Callable[..., CliResult]
+) -> None:
+    """Kept at the server's 8 per connection, not 50 of which 42 would queue unsent (and be counted
+    unfinished, their bytes as sent); said once."""
+    url = f"{h2_server_8_streams.url}/hold"
+    asked = _run(cli, url, "-c", "2", "--streams-per-connection", "50", "-d", "1s", "--grace", "0.2s")
+    fits = _run(cli, url, "-c", "2", "--streams-per-connection", "8", "-d", "1s", "--grace", "0.2s")
+    assert asked.code == 0 and fits.code == 0, asked.err + fits.err
+    a, f = asked.summary(), fits.summary()
+    assert a["errors"] == f["errors"] == {"unfinished": 16}
+    assert a["bytes"]["sent"] == f["bytes"]["sent"] > 0
+    assert [w for w in a["warnings"] if "concurrent" in w] == [
+        "the server allows at most 8 concurrent streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS): "
+        "8 in flight on each, not the 50 asked for"
+    ]
+
+
+def test_a_server_that_never_sends_settings_is_said(cli: Callable[..., CliResult]) -> None:
+    with socket.socket() as silent:  # the kernel completes the handshake; nobody ever reads or answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        res = _run(cli, f"http://127.0.0.1:{port}/", "-d", "1s", "--connect-timeout", "0.3s")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["ok"] == 0
+    assert summary["warnings"][0] == (
+        f"connect_timeout connecting to 127.0.0.1:{port}: it took the connection but sent no HTTP/2 "
+        "SETTINGS within the 0.3 s connect timeout"
+    )
 
 
 def test_without_c_http2_opens_one_connection_per_process(

@@ -23,6 +23,17 @@ class NotHttp2(ConnectError):
         super().__init__(ErrorKind.PROTOCOL.value, f"the server at {origin} does not speak HTTP/2 ({why})")
 
 
+class NoSettings(ConnectError):
+    """The server took the connection (and the preface) but sent no SETTINGS in time: a connect timeout,
+    said in words (a port that is not an HTTP/2 server, or one too busy to answer)."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            ErrorKind.CONNECT_TIMEOUT.value,
+            f"it took the connection but sent no HTTP/2 SETTINGS within the {timeout_s:g} s connect timeout",
+        )
+
+
 def h2_ssl_context(insecure: bool) -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     # http/1.1 offered too, so a server without h2 says which protocol it would speak instead.
@@ -53,7 +64,7 @@ async def open_h2(endpoint: Endpoint, factory: Callable[[], Http2Connection]) ->
             why = await ready
     except TimeoutError:
         conn.close()
-        raise ConnectError(ErrorKind.CONNECT_TIMEOUT.value, "no HTTP/2 SETTINGS from the server") from None
+        raise NoSettings(timeout) from None
     if why is not None:
         conn.close()
         # It accepted the connection, then answered in HTTP/1 or hung up on the preface: no HTTP/2 there.

@@ -50,6 +50,12 @@ _STREAM_ID_LIMIT = 1 << 30
 
 
 class StreamOwner(Protocol):
+    stop_by_ns: int
+    """Past this the run's drain is over: a connection stops reading (what it still has is unfinished)."""
+
+    def warn(self, message: str) -> None:
+        """Said once at the end of the run, however often it happens (a misbehaving server)."""
+
     def on_stream_done(self, conn: Http2Connection, stream: H2Stream) -> None: ...
     def on_stream_failed(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None: ...
     def on_stream_unsent(
@@ -151,15 +157,30 @@ class Http2Connection(TimedConnection):
             self.early.append(data)
             return
         now = self.now_ns()
+        if now > self.owner.stop_by_ns:
+            # One loop turn can outlast the drain when many streams end at once; the streams still here are
+            # the drain's unfinished ones, and reading on would only delay the end of the run.
+            if self.transport is not None:
+                self.transport.pause_reading()
+            return
         if not ready.done() and data[:5] == b"HTTP/":
             version = data[:8].decode("latin-1")
-            ready.set_result(f"it answered {version} to the h2c preface")
+            tls = self.transport is not None and self.transport.get_extra_info("ssl_object") is not None
+            ready.set_result(f"it answered {version} to the {'HTTP/2' if tls else 'h2c'} preface")
             self.close()
             return
+        h2 = self.h2
         try:
-            events: list[Any] = self.h2.receive_data(data)
-        except H2Error:
-            self.fail(_PROTOCOL)
+            events: list[Any] = h2.receive_data(data)
+        except H2Error as exc:
+            self._broken(str(exc) or type(exc).__name__)
+            return
+        oversized = h2.oversized_frame()
+        if oversized:
+            self._broken(
+                f"a frame of {oversized:,} bytes announced, above the {h2.max_inbound_frame_size:,} it may "
+                "send (SETTINGS_MAX_FRAME_SIZE)"
+            )
             return
         streams = self.streams
         owner = self.owner
@@ -184,9 +205,12 @@ class Http2Connection(TimedConnection):
                         headers = ev.headers
                         for k, v in headers:
                             if k == b":status":
-                                stream.status = int(v)
+                                if len(v) == 3 and v.isdigit():
+                                    stream.status = int(v)
                                 break
-                        if stream.parts is not None:
+                        if not stream.status:
+                            self._malformed(stream, headers)
+                        elif stream.parts is not None:
                             stream.headers = headers
                 elif kind is StreamEnded:
                     stream = streams.pop(ev.stream_id, None)
@@ -214,8 +238,8 @@ class Http2Connection(TimedConnection):
                     if self.sending:
                         self._pump()
                 elif kind is RemoteSettingsChanged:
-                    self.capacity = min(self.wanted, self.h2.remote_settings.max_concurrent_streams)
-                    if ready is not None and not ready.done():
+                    self._settings()
+                    if not ready.done():
                         ready.set_result(None)
                 elif kind is ConnectionTerminated:
                     self._goaway(ev.last_stream_id or 0, ev.error_code)
@@ -292,6 +316,51 @@ class Http2Connection(TimedConnection):
             self.transport.write(out)
 
     # internals ------------------------------------------------------------------------------------------
+    def _settings(self) -> None:
+        limit = self.h2.remote_settings.max_concurrent_streams
+        self.capacity = min(self.wanted, limit)
+        if limit == 0:
+            self.owner.warn(
+                "the server allows no concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS 0): requests "
+                "wait for it to raise the limit, or time out"
+            )
+        elif limit < self.wanted:
+            self.owner.warn(
+                f"the server allows at most {limit:,} concurrent stream{'s' if limit > 1 else ''} per "
+                "connection "
+                f"(SETTINGS_MAX_CONCURRENT_STREAMS): {limit:,} in flight on each, not the {self.wanted:,} "
+                "asked for"
+            )
+
+    def _broken(self, what: str) -> None:
+        """The server broke the protocol (a connection error): drop the connection, said once."""
+        ready = self.ready
+        if ready is not None and not ready.done():
+            # Its first bytes: no HTTP/2 server there (the opener says so once, as for an HTTP/1 answer).
+            ready.set_result(f"it broke the protocol at once: {what}")
+            self.fail(_PROTOCOL)
+            return
+        self.owner.warn(
+            f"the server broke the HTTP/2 protocol ({what}): its connection was dropped and the streams "
+            "on it counted as protocol errors"
+        )
+        self.fail(_PROTOCOL)
+
+    def _malformed(self, stream: H2Stream, headers: list[tuple[bytes, bytes]]) -> None:
+        """A response without a valid ``:status`` (RFC 9113 8.1.1: a stream error, PROTOCOL_ERROR)."""
+        sid = stream.id
+        del self.streams[sid]
+        self._drop_sending(stream)
+        with contextlib.suppress(H2Error):
+            self.h2.reset_stream(sid, ErrorCodes.PROTOCOL_ERROR)
+        self.h2.forget(sid)
+        status = next((v for k, v in headers if k == b":status"), None)
+        what = "no :status" if status is None else f"the invalid :status {status[:20].decode('latin-1')!r}"
+        self.owner.warn(
+            f"the server answered with {what} (a malformed HTTP/2 response): counted as protocol errors"
+        )
+        self.owner.on_stream_failed(self, stream, _PROTOCOL)
+
     def _keep(self, stream: H2Stream, parts: list[bytes], chunk: bytes) -> None:
         kept = stream.rx - len(chunk)
         room = self.max_body - kept

@@ -20,11 +20,12 @@ from typing import Protocol
 from loadpulse.clock import Clock
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.protocols.http.connect import ConnectError, Endpoint, connect_backoff_s
-from loadpulse.protocols.http2.connect import NotHttp2, open_h2
+from loadpulse.protocols.http2.connect import NoSettings, NotHttp2, open_h2
 from loadpulse.protocols.http2.connection import Http2Connection
 from loadpulse.protocols.http2.stream import H2Stream
 
 MAX_RESENDS = 2
+NEVER_NS = 1 << 62
 _TIMEOUT = ErrorKind.TIMEOUT.value
 _LOUD = frozenset(
     {ErrorKind.TLS.value, ErrorKind.FD_LIMIT.value, ErrorKind.PROTOCOL.value, ErrorKind.H2_GOAWAY.value}
@@ -68,6 +69,11 @@ class H2Pool:
         self.paused_until_ns = 0
         self.last_error = ErrorKind.CONNECT_REFUSED.value
         self.closing = False
+        self.stop_by_ns = NEVER_NS
+        """Past this, connections stop reading (the drain ran out): see Http2Connection.data_received."""
+        self.corked = False
+        self._maxed = False
+        """Every connection the pool may have is open and live: no new one until one closes or drains."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     # streams --------------------------------------------------------------------------------------------
@@ -89,6 +95,19 @@ class H2Pool:
         stream.sent_ns = stream.last_rx_ns = now  # a queued stream times out like a sent one
         self.backlog.append(stream)
         self._grow()
+
+    def cork(self) -> None:
+        """Hold writes while many streams are started in one go (a run's first window): one write per
+        connection at :meth:`uncork`, not one per stream."""
+        self.corked = True
+        for conn in self.conns:
+            conn.in_rx = True
+
+    def uncork(self) -> None:
+        self.corked = False
+        for conn in self.conns:
+            conn.in_rx = False
+            conn.flush()
 
     def in_flight(self) -> int:
         return sum(len(c.streams) for c in self.conns) + len(self.backlog)
@@ -127,8 +146,9 @@ class H2Pool:
             first = await open_h2(self.endpoint, self.new_connection)
         except NotHttp2:
             raise
-        except ConnectError:
-            return  # counted when the run meets it
+        except ConnectError as exc:
+            self._say(exc)  # counted when the run meets it; said now, as the run may end before that
+            return
         self._add(first, None)
         conns = await asyncio.gather(*(self._quiet_open() for _ in range(n - 1)))
         for conn in conns:
@@ -150,9 +170,15 @@ class H2Pool:
         # One connect at a time while connects fail; otherwise as many as the backlog fills.
         need = -(-len(self.backlog) // self.streams)
         limit = 1 if self.failures else need
-        while self.opening < min(limit, need) and self._live() + self.opening < self.max_conns:
+        if self.opening >= min(limit, need) or self._maxed:
+            return
+        # Counting live connections walks them all: done once per change, not once per queued stream
+        # (an open-model run at its connection limit queues every arrival).
+        live = self._live()
+        while self.opening < min(limit, need) and live + self.opening < self.max_conns:
             self.opening += 1
             self._spawn(self._open())
+        self._maxed = live + self.opening >= self.max_conns and not self.opening
 
     async def _open(self) -> None:
         try:
@@ -188,6 +214,8 @@ class H2Pool:
 
     def _add(self, conn: Http2Connection, waiting: H2Stream | None) -> None:
         self.conns.append(conn)
+        if self.corked:
+            conn.in_rx = True
         self.sink.connected(conn, waiting)
         self._pull(conn)
 
@@ -195,17 +223,21 @@ class H2Pool:
         self.failures += 1
         self.last_error = exc.kind
         self.paused_until_ns = self.clock.now_ns() + int(connect_backoff_s(self.failures) * 1e9)
-        if exc.kind in _LOUD:
-            self.warn(
-                exc.detail
-                if isinstance(exc, NotHttp2)
-                else f"{exc.kind} connecting to {self.endpoint.origin.host_header}: {exc.detail}"
-            )
+        self._say(exc)
         # A snapshot: the closed model sends each failed stream's successor at once, into the backlog.
         waiting = list(self.backlog)
         self.backlog.clear()
         for stream in waiting:
             self.sink.failed(stream, exc.kind)
+
+    def _say(self, exc: ConnectError) -> None:
+        """Warn of a failed connect whose kind alone would not tell the user what is wrong."""
+        if exc.kind in _LOUD or isinstance(exc, NoSettings):
+            self.warn(
+                exc.detail
+                if isinstance(exc, NotHttp2)
+                else f"{exc.kind} connecting to {self.endpoint.origin.host_header}: {exc.detail}"
+            )
 
     def _pull(self, conn: Http2Connection) -> None:
         backlog = self.backlog
@@ -242,6 +274,7 @@ class H2Pool:
     def on_stream_unsent(
         self, conn: Http2Connection, stream: H2Stream, kind: str, counted: bool = True
     ) -> None:
+        self._maxed = False  # a connection is draining (GOAWAY) or refused streams: recount
         if not counted and not self.closing:
             stream.id = 0
             self.dispatch(stream)
@@ -253,6 +286,7 @@ class H2Pool:
             self.sink.failed(stream, kind)
 
     def on_closed(self, conn: Http2Connection) -> None:
+        self._maxed = False
         if conn in self.conns:
             self.conns.remove(conn)
         if self.hint is conn:

@@ -175,14 +175,12 @@ class H2ScriptSession:
         client.intended_ns = 0
         fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         stream.user = (fut, rec)
-        for r in recs:
-            r.rec.bytes_out += request.size
         self.pool(origin).dispatch(stream)
         try:
             failure = await fut
         except asyncio.CancelledError:
             for r in recs:
-                r.rec.error(ErrorKind.UNFINISHED.value)
+                r.stream_unfinished(stream)
             raise
         if failure is None:
             for r in recs:

@@ -114,6 +114,16 @@ class LeanH2Connection(H2Connection):
         self._prepare_for_sending(frames)
         return cast(list[Event], events)
 
+    def oversized_frame(self) -> int:
+        """The length a partly received frame claims when it is above what we allow (else 0): the library
+        checks a frame's length only once the whole frame has arrived, so a server claiming 14 MiB would
+        have us buffer until it sent them."""
+        pending: bytearray = self.incoming_buffer._data
+        if len(pending) < 9:
+            return 0
+        length = int.from_bytes(pending[:3], "big")
+        return length if length > self.incoming_buffer.max_frame_size else 0
+
     def forget(self, stream_id: int) -> None:
         stream = self.streams.pop(stream_id, None)
         if stream is not None:

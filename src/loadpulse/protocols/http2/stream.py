@@ -15,6 +15,7 @@ from loadpulse.protocols.http.recording import RequestRecording
 from loadpulse.protocols.http2.hpack_blocks import stateless_block
 
 _TIMEOUT = ErrorKind.TIMEOUT.value
+_UNFINISHED = ErrorKind.UNFINISHED.value
 
 
 class H2Request:
@@ -86,7 +87,9 @@ class StreamRecording(RequestRecording):
             self.svc((now - sent) // 1000)
         self.ttfb((s.first_byte_ns - sent) // 1000)
         self.status(s.status)
-        self.rec.bytes_in += s.rx
+        rec = self.rec
+        rec.bytes_in += s.rx
+        rec.bytes_out += s.request.size
 
     def stream_failed(self, s: H2Stream, kind: str, now_ns: int) -> None:
         if kind == _TIMEOUT:
@@ -94,5 +97,16 @@ class StreamRecording(RequestRecording):
             self.lat((now_ns - (s.intended_ns or sent)) // 1000)
             if self.service:
                 self.svc((now_ns - sent) // 1000)
-        self.rec.bytes_in += s.rx
-        self.rec.error(kind)
+        rec = self.rec
+        rec.bytes_in += s.rx
+        if s.id:  # it went out (one failed in the queue, e.g. past its timeout, sent nothing)
+            rec.bytes_out += s.request.size
+        rec.error(kind)
+
+    def stream_unfinished(self, s: H2Stream) -> None:
+        """Still in flight (or queued) when the run's grace ended."""
+        rec = self.rec
+        rec.bytes_in += s.rx
+        if s.id:
+            rec.bytes_out += s.request.size
+        rec.error(_UNFINISHED)
