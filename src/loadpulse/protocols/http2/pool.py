@@ -147,7 +147,8 @@ class H2Pool:
         except NotHttp2:
             raise
         except ConnectError as exc:
-            self._say(exc)  # counted when the run meets it; said now, as the run may end before that
+            # Counted when the run meets it; said now, as the run may end before that.
+            self.say_failed_connect(exc)
             return
         self._add(first, None)
         conns = await asyncio.gather(*(self._quiet_open() for _ in range(n - 1)))
@@ -223,14 +224,14 @@ class H2Pool:
         self.failures += 1
         self.last_error = exc.kind
         self.paused_until_ns = self.clock.now_ns() + int(connect_backoff_s(self.failures) * 1e9)
-        self._say(exc)
+        self.say_failed_connect(exc)
         # A snapshot: the closed model sends each failed stream's successor at once, into the backlog.
         waiting = list(self.backlog)
         self.backlog.clear()
         for stream in waiting:
             self.sink.failed(stream, exc.kind)
 
-    def _say(self, exc: ConnectError) -> None:
+    def say_failed_connect(self, exc: ConnectError) -> None:
         """Warn of a failed connect whose kind alone would not tell the user what is wrong."""
         if exc.kind in _LOUD or isinstance(exc, NoSettings):
             self.warn(

@@ -70,7 +70,8 @@ class H2ScriptSession:
             conn = await open_h2(pool.endpoint, pool.new_connection)
         except NotHttp2 as exc:
             raise BadInput(f"{exc.detail} (http2 = True in the scenario)") from None
-        except ConnectError:
+        except ConnectError as exc:
+            pool.say_failed_connect(exc)  # the run counts it; why (e.g. no SETTINGS) is said once
             return
         pool.adopt(conn)
 
