@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from loadpulse.engine.fleet_findings import FeedsRunOut, deviation_pct, scenario_imbalance_pct
+from loadpulse.engine.fleet_findings import (
+    CountedWarnings,
+    FeedsRunOut,
+    deviation_pct,
+    scenario_imbalance_pct,
+)
 
 ONCE = (
     "scenario 'default' stopped before its end: data users.csv ran out: all {n} row(s) (this worker's share "
@@ -41,3 +46,24 @@ def test_imbalance_is_judged_scenario_by_scenario() -> None:
     assert deviation_pct([(27_072, 0.502), (101, 0.498)]) == 99.3  # what summing the units read
     assert scenario_imbalance_pct(["rate"], [{"rate": 75}, {"rate": 25}], [[50], [50]]) == 50.0
     assert scenario_imbalance_pct(["vus"], [{"vus": 10}, {}], [[1], [0]]) is None  # nothing to compare
+
+
+def test_counting_warnings_of_several_workers_are_one_line_with_their_counts_added() -> None:
+    counted = CountedWarnings()
+    for line in (
+        "grpc_unavailable x37: Connection refused",
+        "grpc_unavailable x40: Connection refused",
+        "grpc_deadline_exceeded x2: Deadline Exceeded",
+        "3 more failed gRPC calls with other statuses or details",
+        "4 more failed gRPC calls with other statuses or details",
+        "1 gRPC streams were never read, so never called: iterate a stream",
+    ):
+        assert counted.take(line)
+    assert not counted.take("the server allows at most 8 concurrent streams per connection")
+    assert not counted.take("grpc_unavailable x37 without its details")
+    assert counted.lines() == [
+        "grpc_unavailable x77: Connection refused",
+        "grpc_deadline_exceeded x2: Deadline Exceeded",
+        "7 more failed gRPC calls with other statuses or details",
+        "1 gRPC streams were never read, so never called: iterate a stream",
+    ]

@@ -1,5 +1,6 @@
 """What the coordinator of a ``--workers`` run concludes from its workers, run-wide: a test-data feed that
-ran out in several workers said once for the whole file, and the imbalance of the split judged scenario
+ran out in several workers said once for the whole file, counting warnings with their counts added, and
+the imbalance of the split judged scenario
 by scenario."""
 
 from __future__ import annotations
@@ -43,6 +44,35 @@ class FeedsRunOut:
                 rows = f"{used:,} of the {whole:,} row(s) (the shares of worker(s) {names} of {self.count})"
             out.append(key.replace("all {rows}", rows).replace("{rows}", rows))
         return out
+
+
+_COUNTED = (
+    re.compile(r"^(?P<pre>grpc_\w+ x)(?P<n>\d+)(?P<post>: .*)$"),
+    re.compile(r"^(?P<pre>)(?P<n>\d+)(?P<post> (?:more failed gRPC calls|gRPC streams) .*)$"),
+)
+"""Warnings that count something in their worker (protocols/grpc: failed calls by status and details,
+streams left unread): the same line with other counts is one finding, its counts added."""
+
+
+class CountedWarnings:
+    """The workers' counting warnings, one line per finding for the whole run with the workers' counts
+    added (two workers' ``grpc_unavailable x37: …`` and ``x40`` are ``x77``), as one process says it."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def take(self, line: str) -> bool:
+        """Keep ``line`` if it is a counting warning (True), to say later with the others' counts."""
+        for pattern in _COUNTED:
+            found = pattern.match(line)
+            if found is not None:
+                key = (found["pre"], found["post"])
+                self._counts[key] = self._counts.get(key, 0) + int(found["n"])
+                return True
+        return False
+
+    def lines(self) -> list[str]:
+        return [f"{pre}{n}{post}" for (pre, post), n in self._counts.items()]
 
 
 def deviation_pct(pairs: Sequence[tuple[int, float]]) -> float | None:

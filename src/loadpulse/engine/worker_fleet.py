@@ -17,7 +17,12 @@ from functools import partial
 from time import perf_counter_ns
 from typing import Any
 
-from loadpulse.engine.fleet_findings import FeedsRunOut, deviation_pct, scenario_imbalance_pct
+from loadpulse.engine.fleet_findings import (
+    CountedWarnings,
+    FeedsRunOut,
+    deviation_pct,
+    scenario_imbalance_pct,
+)
 from loadpulse.engine.fleet_parts import FleetParts
 from loadpulse.engine.run import Runner
 from loadpulse.engine.spec_part import SpecRef
@@ -67,6 +72,7 @@ class WorkerFleet:
         self._said: list[str] = []
         """Warnings in the order they came (see :attr:`warnings`)."""
         self._feeds_out = FeedsRunOut(count)
+        self._counted = CountedWarnings()
         self.parts = FleetParts(plan)
         self.workers: list[WorkerHandle] = []
         self.runner: Runner | None = None
@@ -341,7 +347,7 @@ class WorkerFleet:
     def _note_done(self, w: WorkerHandle) -> None:
         assert w.done is not None
         for line in w.done.get("warnings", ()):
-            if self._feeds_out.take(w.index, line):
+            if self._feeds_out.take(w.index, line) or self._counted.take(line):
                 continue  # said once for the whole run, at the end (see warnings)
             if line not in self._said:
                 self._said.append(line)
@@ -356,7 +362,7 @@ class WorkerFleet:
     def warnings(self) -> list[str]:
         """The run's warnings from its workers and their loss; a feed that ran out in several workers is
         said once, for the whole file, as a single process says it."""
-        return [*self._said, *self._feeds_out.lines()]
+        return [*self._said, *self._feeds_out.lines(), *self._counted.lines()]
 
     def imbalance_pct(self) -> float | None:
         """The largest deviation of a running worker's load from its share, in % of that share, to 0.1; None
