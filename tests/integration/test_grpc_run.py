@@ -149,6 +149,11 @@ def test_the_one_liner_runs_in_two_workers(grpc_target: str, cli: Callable[..., 
     assert summary["requests"]["total"] == 200 and summary["requests"]["ok"] == 200
     assert summary["workers"]["count"] == 2
     assert [w["requests"] for w in summary["workers"]["per_worker"]] == [100, 100]
+    # The workers' failures by status and details: one line, the counts added.
+    fail = '{"fail": "UNAVAILABLE"}'
+    res = one_liner(cli, grpc_target, "Echo/Say", "--data", fail, "-n", "20", "-c", "2", "--workers", "2")
+    assert res.code == 0, res.err
+    assert res.summary()["warnings"] == ["grpc_unavailable x20: asked to fail with UNAVAILABLE"]
 
 
 @pytest.mark.parametrize(
