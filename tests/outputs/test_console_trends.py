@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from loadpulse.metrics.figure_text import fmt_significant, trend_value
 from loadpulse.outputs.console import print_summary
-from loadpulse.outputs.trend_values import fmt_significant, trend_text, trend_value
+from loadpulse.outputs.trend_values import trend_text
 from loadpulse.outputs.verdicts import markdown
 from tests.results.results_factory import scenario_results
 

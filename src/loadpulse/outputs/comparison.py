@@ -13,16 +13,20 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from loadpulse.outputs.trend_values import trend_value
+from loadpulse.metrics.figure_text import trend_value
 from loadpulse.results.format import markup_safe
 from loadpulse.store.compare import IMPROVEMENT, REGRESSION, TOO_FEW, UNTESTED, Delta
 from loadpulse.store.compare_custom import DECREASE, INCREASE
+from loadpulse.thresholds.threshold import NUMBER
+from loadpulse.thresholds.verdict import UNIT_OF, format_value
 
 STYLE = {REGRESSION: "red", IMPROVEMENT: "green", INCREASE: "yellow", DECREASE: "yellow", TOO_FEW: "dim",
          UNTESTED: "dim"}  # fmt: skip
 MAX_NAME_ROWS = 20
 """Per-name rows shown; the rest are counted on one line."""
 _CHANGED = (REGRESSION, IMPROVEMENT, INCREASE, DECREASE)
+
+_KIND_OF_UNIT = {unit: kind for kind, unit in UNIT_OF.items()}
 
 
 def shown_rows(deltas: Sequence[Delta], limit: int = MAX_NAME_ROWS) -> tuple[list[Delta], int]:
@@ -42,14 +46,12 @@ def shown_rows(deltas: Sequence[Delta], limit: int = MAX_NAME_ROWS) -> tuple[lis
 
 
 def _value(d: Delta, v: float) -> str:
-    if d.unit == "ms":
-        return f"{v:.3f} ms" if v < 10 else f"{v:,.1f} ms"
-    if d.unit == "fraction":
-        return f"{v * 100:.3f} %"
-    if d.unit == "/s":
-        return f"{v:,.1f}/s"
-    # A custom trend, in the script's own unit: as the run's summary shows it (a *_ms name as a duration).
-    return trend_value(d.name, v) if d.name is not None else f"{v:,.6g}"
+    """As the verdict lines show the same kind of figure."""
+    kind = _KIND_OF_UNIT.get(d.unit)
+    if kind is None and d.name is not None:
+        # A custom trend, in the script's own unit: as the run's summary shows it (a *_ms name as a duration).
+        return trend_value(d.name, v)
+    return format_value(v, kind or NUMBER)
 
 
 def _change(d: Delta) -> str:

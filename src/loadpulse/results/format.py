@@ -8,8 +8,7 @@ from typing import Any
 
 from rich.markup import escape
 
-NO_DATA = "\u2013"  # an en dash
-"""Shown where nothing was measured: a latency of no requests is unknown, not 0 µs."""
+from loadpulse.metrics.figure_text import NO_DATA as NO_DATA  # one dash for "nothing measured" everywhere
 
 
 def fmt_ms(ms: float | None) -> str:

@@ -246,6 +246,9 @@ def metric_block(m: CustomMetric, elapsed_s: float) -> dict[str, Any]:
             "total": m.total,
             "rate": round(m.true / m.total, 6) if m.total else 0.0,
         }
+    if not m.hist.total:
+        # Nothing recorded: its figures do not exist (null, as the console's and HTML's "no data"), not 0.
+        return {"kind": "trend", **dict.fromkeys(LATENCY_KEYS), "count": 0}
     values = m.hist.percentiles(q for _, q in PERCENTILES)
     out: dict[str, float] = {"min": m.hist.min_us, "mean": m.hist.mean_us}
     out.update({key: v for (key, _), v in zip(PERCENTILES, values, strict=True)})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadpulse.metrics.aggregate import Aggregate
+from loadpulse.metrics.figure_text import trend_value
 from loadpulse.metrics.histogram import Distribution
 from loadpulse.metrics.scenario_stats import TREND_SCALE, ScenarioStats
 from loadpulse.metrics.snapshot import NameStats
@@ -19,6 +20,7 @@ from loadpulse.thresholds.drift_metric import DRIFT, drift_text, drift_value
 from loadpulse.thresholds.recovery_metrics import recovery_missing, recovery_value
 from loadpulse.thresholds.threshold import (
     DURATION,
+    NUMBER,
     PER_SECOND,
     PIPELINE_FIELDS,
     RATIO,
@@ -29,6 +31,9 @@ from loadpulse.thresholds.threshold import (
 
 PASS, WARN, FAIL, NONE = "PASS", "WARN", "FAIL", "NONE"
 _RANK = {NONE: 0, PASS: 1, WARN: 2, FAIL: 3}
+COUNTER_FIELDS = ("count", "value")
+UNIT_OF = {DURATION: "ms", RATIO: "fraction", PER_SECOND: "/s"}
+"""A metric kind's unit as the Summary JSON names it (``thresholds[].unit``, ``compare``'s deltas)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,9 @@ class ThresholdResult:
                 return f"{self.actual / 1000:,.1f} s"
         if metric.field == DRIFT and self.actual is not None:
             return drift_text(self.actual)
+        if is_trend_figure(metric) and self.actual is not None:
+            # As the run summary and compare show the trend: ws_push_gap_ms.p95 reads "41.2 ms", not 41.2.
+            return trend_value(metric.subject or "", self.actual)
         return format_value(self.actual, metric.kind)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,10 +72,16 @@ class ThresholdResult:
             "comparators": {k: b.comparator for k, b in o.levels.items()},
             "actual": None if self.actual is None else round(self.actual, 6),
             "actual_text": self.actual_text,
-            "unit": {DURATION: "ms", RATIO: "fraction", PER_SECOND: "/s"}.get(o.metric.kind, ""),
+            "unit": UNIT_OF.get(o.metric.kind, ""),
             "verdict": self.verdict,
             "abort_on_fail": o.abort_on_fail,
         }
+
+
+def is_trend_figure(metric: Metric) -> bool:
+    """Whether ``metric`` is a custom trend's figure (pNN, avg, min, max), in the script's own unit; a
+    custom counter's ``count``/``value`` is a number too, but a count, shown whole."""
+    return metric.source == "custom" and metric.kind == NUMBER and metric.field not in COUNTER_FIELDS
 
 
 def format_value(value: float | None, kind: str) -> str:

@@ -22,7 +22,7 @@
     return t;
   }
 
-  /* A custom trend's figure as the console shows it (outputs/trend_values.py): three significant digits,
+  /* A custom trend's figure as the console shows it (metrics/figure_text.py): three significant digits,
      a duration when the name ends in _ms, "no data" for a trend that recorded nothing. */
   function sig(v) {
     if (v === null || v === undefined) return "–";
