@@ -58,7 +58,9 @@ class AggregateCollector:
             "loadpulse_responses", "Responses by request name and HTTP status.", labels=["name", "status"]
         )
         errs = CounterMetricFamily(
-            "loadpulse_errors", "Failed requests by error kind.", labels=["name", "kind"]
+            "loadpulse_errors",
+            "Errors by kind: failed requests, and connections ended with no request waiting (not requests).",
+            labels=["name", "kind"],
         )
         for n, st in names.items():
             req.add_metric([n], st.requests)
