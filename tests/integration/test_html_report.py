@@ -123,3 +123,33 @@ def test_the_runs_warnings_head_the_report(browser: Any, tmp_path: Path, demo_ur
     assert shown == [f"warning: 1,234 distinct request names; {HOSTILE}"]
     assert page.evaluate("window.__pwned") is None
     page.close()
+
+
+def test_connection_ends_are_marked_and_an_empty_trend_says_no_data(
+    browser: Any, tmp_path: Path, demo_url: str
+) -> None:
+    out = tmp_path / "r.json.gz"
+    subprocess.run(
+        [sys.executable, "-m", "loadpulse", "http", f"{demo_url}/health", "-n", "20", "-c", "1", "--quiet",
+         "--no-history", "--out", str(out)],
+        check=True,
+    )  # fmt: skip
+    doc = json.loads(gzip.decompress(out.read_bytes()))
+    # As a WebSocket run writes them: 7 dropped connections nobody waited on, 2 requests cut short.
+    doc["summary"]["errors"] = {"ws_abnormal": 9, "timeout": 1}
+    doc["summary"]["connection_errors"] = {"ws_abnormal": 7}
+    figures = ("min", "mean", "p50", "p90", "p95", "p99", "p999", "max")
+    doc["summary"]["metrics"] = {"idle_ms": {"kind": "trend", **dict.fromkeys(figures), "count": 0}}
+    out.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    html = tmp_path / "r.html"
+    subprocess.run([sys.executable, "-m", "loadpulse", "report", str(out), "--html", str(html)], check=True)
+    page = browser.new_page()
+    page.goto(html.as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    rows = page.evaluate(
+        "[...document.querySelectorAll('tr')].map(tr => [...tr.children].map(c => c.textContent))"
+    )
+    assert ["kind", "count", "of them connection ends (not requests)"] in rows
+    assert ["ws_abnormal", "9", "7"] in rows and ["timeout", "1", ""] in rows
+    assert ["idle_ms", "trend", "no data"] in rows
+    page.close()
