@@ -11,9 +11,11 @@ import pytest
 from rich.console import Console
 
 from loadpulse.metrics.figure_text import fmt_significant, trend_value
+from loadpulse.metrics.scenario_stats import MetricsRecorder
 from loadpulse.outputs.console import print_summary
 from loadpulse.outputs.trend_values import trend_text
 from loadpulse.outputs.verdicts import markdown
+from loadpulse.results.summary import metric_block
 from tests.results.results_factory import scenario_results
 
 EMPTY = {"kind": "trend", "min": 0, "mean": 0, "p50": 0, "p90": 0, "p95": 0, "p99": 0, "p999": 0, "max": 0,
@@ -79,6 +81,20 @@ def test_console_rows_of_custom_trends() -> None:
     assert "min 1.46 µs  p50 12.3 ms  p95 100 ms  max 424 ms  (n=1,234)" in rows["db_ms"]
     assert "min 0.00146  p50 12.3  p95 100  max 424  (n=7)" in rows["depth"]
     assert "0.001463" not in printed(s) and "424.264" not in printed(s)
+
+
+def test_a_rate_metric_that_recorded_nothing_says_no_data_not_zero_percent() -> None:
+    m = MetricsRecorder()
+    m.declare("cache_hit", "rate")
+    m.declare("ok", "rate")
+    m.add_rate("ok", True)
+    m.add_rate("ok", False)
+    blocks = {name: metric_block(metric, 2.0) for name, metric in m.cut()[1].items()}
+    assert blocks["cache_hit"] == {"kind": "rate", "true": 0, "total": 0, "rate": None}
+    assert blocks["ok"]["rate"] == 0.5
+    rows = {line.split()[0]: line for line in printed(scenario_summary(blocks)).splitlines() if line.split()}
+    assert rows["cache_hit"].split()[1:] == ["rate", "no", "data"]
+    assert rows["ok"].split()[1:] == ["rate", "50.00%", "of", "2"]
 
 
 def test_a_run_without_requests_names_no_protocol() -> None:

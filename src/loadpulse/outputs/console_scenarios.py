@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loadpulse.outputs.trend_values import trend_text
+from loadpulse.outputs.trend_values import NO_VALUES, trend_text
 from loadpulse.results.format import fmt_count, fmt_ms, fmt_number
 
 MAX_SCRIPT_ERROR_LINES = 10
@@ -88,7 +88,9 @@ def print_scenarios(console: Console, s: dict[str, Any]) -> None:
             if m["kind"] == "counter":
                 value = f"{fmt_number(m['value'])} ({m['rate']:,.1f}/s)"
             elif m["kind"] == "rate":
-                value = f"{m['rate'] * 100:.2f}% of {fmt_count(m['total'])}"
+                value = (
+                    NO_VALUES if m["rate"] is None else f"{m['rate'] * 100:.2f}% of {fmt_count(m['total'])}"
+                )
             else:
                 value = trend_text(name, m)
             metrics.add_row(name, m["kind"], value)

@@ -244,7 +244,8 @@ def metric_block(m: CustomMetric, elapsed_s: float) -> dict[str, Any]:
             "kind": "rate",
             "true": m.true,
             "total": m.total,
-            "rate": round(m.true / m.total, 6) if m.total else 0.0,
+            # Nothing recorded: no rate (null, the console's "no data"), not 0 %.
+            "rate": round(m.true / m.total, 6) if m.total else None,
         }
     if not m.hist.total:
         # Nothing recorded: its figures do not exist (null, as the console's and HTML's "no data"), not 0.

@@ -211,7 +211,7 @@
     var metricsTable = table(root, ["metric", "kind", "value"], Object.keys(s.metrics).map(function (n) {
       var m = s.metrics[n];
       var v = m.kind === "counter" ? num(m.value, 3) + " (" + num(m.rate, 1) + "/s)"
-        : m.kind === "rate" ? num(100 * m.rate, 2) + " % of " + num(m.total, 0)
+        : m.kind === "rate" ? (m.rate == null ? "no data" : num(100 * m.rate, 2) + " % of " + num(m.total, 0))
         : trendText(n, m);
       return [n, m.kind, v];
     }));
