@@ -22,34 +22,50 @@
 
           - url: /api/tasks/{{ id }}
             poll: {until: {json: {$.status: done}}, every: 200ms, max: 30s}   # repeat until it holds
+          - ws: {url: /ws/echo, actions: [{request: {id: "{{ id }}"}, match: id}]}   # yaml_ws.py
+          - grpc: {target: "127.0.0.1:50051", proto: echo.proto, method: Echo/Say}  # yaml_grpc.py
 
 A scenario entry with its own ``profile`` runs as a separate scenario under that profile (k6's
 ``scenarios``). ``{{ name }}`` is replaced by a variable, a capture, ``vu``, ``iteration``, ``uuid`` or
 ``env.KEY`` (from ``--env``), in requests and in the file-level ``headers:``; a whole-string template keeps
 the captured value's JSON type. Errors name the line and the YAML path: ``file.yaml:14:
 scenarios[1].requests[3].method: unknown method 'GTE'`` (yaml_lines.py). Running the flows is
-yaml_flow.py; reading the file within bounds is yaml_limits.py.
+yaml_flow.py (templates and variables: yaml_env.py); reading the file within bounds is yaml_limits.py.
 """
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
 
 from loadpulse.errors import BadInput
 from loadpulse.jsonpath import parse_json_path
-from loadpulse.profiles.registry import format_loc, validation_message
+from loadpulse.profiles.registry import format_loc
 from loadpulse.scenario.chaos_spec import yaml_chaos
 from loadpulse.scenario.feed import feeds_from_yaml
 from loadpulse.scenario.model import DEFAULT_SCENARIO, TaskDef
 from loadpulse.scenario.pipeline_spec import PipelineSpec, pipeline_from_file
 from loadpulse.scenario.source import ScenarioSource, named_profile, think_time_s
-from loadpulse.scenario.yaml_flow import compile_flow, refs
+from loadpulse.scenario.yaml_env import refs
+from loadpulse.scenario.yaml_flow import compile_flow
+from loadpulse.scenario.yaml_grpc import GrpcStep
 from loadpulse.scenario.yaml_limits import read_yaml_document
 from loadpulse.scenario.yaml_lines import YamlLines
 from loadpulse.scenario.yaml_track import TrackSpec, parse_track
+from loadpulse.scenario.yaml_ws import WsStep
 from loadpulse.spec import METHODS
 
 
@@ -120,13 +136,33 @@ class RequestStep(_Strict):
             parse_json_path(path)
         return value
 
+    def captured(self) -> set[str]:
+        """The variables this request sets: its captures and its fresh tracked id."""
+        return set(self.capture) | ({self.track.var} if self.track is not None and self.track.var else set())
+
+
+STEP_KINDS = ("ws", "grpc")
+"""The keys that make an entry of ``requests:`` a step of another protocol (yaml_ws.py, yaml_grpc.py)."""
+
+
+def _step_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return next((kind for kind in STEP_KINDS if kind in value), "http")
+    return "ws" if isinstance(value, WsStep) else "grpc" if isinstance(value, GrpcStep) else "http"
+
+
+Step = Annotated[
+    Annotated[RequestStep, Tag("http")] | Annotated[WsStep, Tag("ws")] | Annotated[GrpcStep, Tag("grpc")],
+    Discriminator(_step_kind),
+]
+
 
 class FlowSpec(_Strict):
     name: str | None = None
     weight: Annotated[float, Field(gt=0)] = 1.0
     think_time: float | str | None = None
     profile: str | dict[str, Any] | None = None
-    requests: Annotated[list[RequestStep], Field(min_length=1)]
+    requests: Annotated[list[Step], Field(min_length=1)]
 
 
 class YamlFile(_Strict):
@@ -164,7 +200,7 @@ def load_yaml(path: str) -> ScenarioSource:
     default_think = think_time_s(spec.think_time, f"{lines.at('think_time')}: think_time")
     # File-level headers: static ones no request overrides are the run's (sent as they are, shown in the
     # summary); templated or overridden ones go with each request, rendered and merged like its own.
-    overridden = {k.lower() for flow in spec.scenarios for step in flow.requests for k in step.headers}
+    overridden = {k.lower() for flow in spec.scenarios for step in flow.requests for k in _headers(step)}
     static = {k: v for k, v in spec.headers.items() if not refs(v) and k.lower() not in overridden}
     per_request = {k: v for k, v in spec.headers.items() if k not in static}
     tasks: dict[str, list[TaskDef]] = {}
@@ -201,26 +237,84 @@ def load_yaml(path: str) -> ScenarioSource:
                 lines.at("scenarios", i, "requests", j, "track")
                 for i, flow in enumerate(spec.scenarios)
                 for j, step in enumerate(flow.requests)
-                if step.track is not None
+                if isinstance(step, RequestStep) and step.track is not None
             ),
             None,
         ),
     )
 
 
+def _headers(step: RequestStep | WsStep | GrpcStep) -> dict[str, str]:
+    if isinstance(step, WsStep):
+        return step.ws.headers
+    return step.headers if isinstance(step, RequestStep) else {}
+
+
 def _validation_line(exc: ValidationError, lines: YamlLines) -> str:
     """pydantic's most telling error as ``file:line: path: problem``; a ``track:`` outside a request
     says where it goes."""
-    errors = exc.errors()
-    extra = [e for e in errors if e["type"] == "extra_forbidden"]
-    err = extra[0] if extra else errors[0]  # the one validation_message picks
-    loc = tuple(err["loc"])
+    errors = [(_step_loc(tuple(e["loc"])), e) for e in exc.errors()]
+    extra = [e for e in errors if e[1]["type"] == "extra_forbidden"]
+    loc, err = extra[0] if extra else errors[0]
+    raw = tuple(err["loc"])
     if err["type"] == "extra_forbidden" and loc[-1] == "track":
         return (
             f"{lines.at(*loc)}: {format_loc(loc)}: track goes on a request (an entry under a scenario's "
             "requests:), next to its url:"
         )
-    return f"{lines.at(*loc)}: {validation_message(exc, '')}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        # Usually a typo of a key reported missing beside it (as profiles' validation_message says).
+        missing = [str(at[-1]) for at, e in errors if e["type"] == "missing" and at[:-1] == loc[:-1]]
+        close = difflib.get_close_matches(str(loc[-1]), missing, n=1, cutoff=0.5)
+        close = close or difflib.get_close_matches(str(loc[-1]), _keys_at(raw[:-1]), n=1, cutoff=0.6)
+        msg = f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
+    if err["type"] == "missing" and loc[-1] == "url" and len(loc) == 5:
+        msg += f" (a request has url:, or the step is one of {', '.join(k + ':' for k in STEP_KINDS)})"
+    return f"{lines.at(*loc)}: {format_loc(loc)}: {msg}"
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the mapping at pydantic's ``loc`` (step kinds included) takes, for a did-you-mean."""
+    node: Any = YamlFile
+    for part in loc:
+        node = _strip(node)
+        if isinstance(part, int):
+            node = get_args(node)[0] if get_origin(node) is list else None
+        elif isinstance(node, type) and issubclass(node, BaseModel):
+            node = next((f.annotation for n, f in node.model_fields.items() if part in (n, f.alias)), None)
+        else:  # a tagged union of steps: the member named by the tag
+            tagged = [a for a in get_args(node) if any(getattr(m, "tag", None) == part for m in _meta(a))]
+            node = get_args(tagged[0])[0] if tagged else None
+        if node is None:
+            return []
+    node = _strip(node)
+    if not (isinstance(node, type) and issubclass(node, BaseModel)):
+        return []
+    return [f.alias or n for n, f in node.model_fields.items()]
+
+
+def _strip(node: Any) -> Any:
+    """``node`` without Annotated wrappers and an Optional's None."""
+    while True:
+        if get_origin(node) is Annotated:
+            node = get_args(node)[0]
+        elif get_origin(node) in (Union, UnionType) and type(None) in get_args(node):
+            rest = [a for a in get_args(node) if a is not type(None)]
+            node = rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007 - built at run time
+        else:
+            return node
+
+
+def _meta(node: Any) -> tuple[Any, ...]:
+    return getattr(node, "__metadata__", ()) if get_origin(node) is Annotated else ()
+
+
+def _step_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """``loc`` without the step kind pydantic puts after a step's index (``requests, 3, 'ws', 'ws', ...``)."""
+    if len(loc) > 4 and loc[0] == "scenarios" and loc[2] == "requests" and loc[4] in ("http", *STEP_KINDS):
+        return (*loc[:4], *loc[5:])
+    return loc
 
 
 def _pipeline(value: Any, lines: YamlLines) -> PipelineSpec | None:

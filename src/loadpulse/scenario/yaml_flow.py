@@ -1,4 +1,6 @@
-"""Running a YAML scenario's requests: templates, checks, captures and polling (see yaml_file.py).
+"""Running a YAML scenario's flows: HTTP requests with their checks, captures and polling, and the
+``ws:`` and ``grpc:`` steps compiled by yaml_ws.py and yaml_grpc.py (see yaml_file.py; templates and
+variables are yaml_env.py).
 
 A problem in a running flow — a capture that finds nothing, an ``{{ env.KEY }}`` not given — is a
 :class:`FlowError` whose script-error key is the YAML path (``scenarios[0].requests[1].capture.token:
@@ -8,8 +10,6 @@ name the step and the reason, never a value from the response.
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from time import perf_counter
@@ -20,6 +20,24 @@ from loadpulse.jsonpath import lookup, parse_json_path
 from loadpulse.scenario.ctx import Ctx
 from loadpulse.scenario.model import TaskFn
 from loadpulse.scenario.source import think_time_s
+from loadpulse.scenario.yaml_env import (
+    BUILTINS,
+    MISSING,
+    Env,
+    FlowError,
+    FlowStep,
+    Site,
+    capture_value,
+    check_refs,
+    merged_headers,
+    refs,
+    rendered,
+)
+from loadpulse.scenario.yaml_env import (
+    known as known_ref,
+)
+from loadpulse.scenario.yaml_grpc import GrpcStep
+from loadpulse.scenario.yaml_ws import WsStep
 
 if TYPE_CHECKING:
     from loadpulse.protocols.http.client import Response
@@ -27,69 +45,8 @@ if TYPE_CHECKING:
     from loadpulse.scenario.yaml_file import CheckSpec, FlowSpec, PollSpec, RequestStep, UntilSpec
     from loadpulse.scenario.yaml_lines import YamlLines
 
-TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
-BUILTINS = ("vu", "iteration", "uuid")
 _NO_SINK = "no sink to look for tracked items in: add pipeline: {sink: ...} to the file, or give --sink"
-_MISSING = object()
-
-
-class FlowError(Exception):
-    """A YAML flow cannot go on; ``script_error_key`` is what the run reports (the YAML path and why)."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.script_error_key = key
-
-
-def render(value: Any, env: Mapping[str, Any]) -> Any:
-    """Fill {{ name }} templates in strings (recursively in lists and mappings)."""
-    if isinstance(value, str):
-        whole = TEMPLATE.fullmatch(value.strip())
-        if whole:
-            return env[whole.group(1)]  # keep the JSON type of a whole-string template
-        return TEMPLATE.sub(lambda m: str(env[m.group(1)]), value)
-    if isinstance(value, list):
-        return [render(v, env) for v in value]
-    if isinstance(value, dict):
-        return {k: render(v, env) for k, v in value.items()}
-    return value
-
-
-def refs(value: Any) -> set[str]:
-    """The names a value's templates refer to."""
-    return {m.group(1) for m in TEMPLATE.finditer(value if isinstance(value, str) else repr(value))}
-
-
-class _Env(dict[str, Any]):
-    """Variables of one iteration; built-ins computed on demand."""
-
-    def __init__(self, base: dict[str, Any], ctx: Ctx, feeds: Mapping[str, Feed]) -> None:
-        super().__init__(base)
-        self.ctx = ctx
-        self.feeds = feeds
-
-    def __missing__(self, key: str) -> Any:
-        if key.startswith("data.") and self.feeds:
-            # One row per feed per iteration, taken when a template first names it.
-            _, name, *column = key.split(".", 2)
-            row_key = f"data.{name}"
-            if row_key not in self:
-                self[row_key] = self.feeds[name].next(self.ctx)
-            row = self[row_key]
-            if not column:
-                return row
-            if not isinstance(row, dict) or column[0] not in row:
-                raise KeyError(key)
-            return row[column[0]]
-        if key == "vu":
-            return self.ctx.vu.id
-        if key == "iteration":
-            return self.ctx.vu.iteration
-        if key == "uuid":
-            return str(uuid.uuid4())
-        if key.startswith("env."):
-            return self.ctx.env[key[4:]]
-        raise KeyError(key)
+_MISSING = MISSING
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,26 +132,6 @@ class _Step:
     """``file:line`` of the step, which a request it asks for and loadpulse refuses is bad input at."""
 
 
-def merged_headers(
-    file_headers: Mapping[str, str], step_headers: Mapping[str, str], known: set[str]
-) -> dict[str, str]:
-    """The step's headers over the file's; a file header naming a capture not made yet is left out of
-    this step (the login request before its token exists), the step's own always stay."""
-    own = {k.lower() for k in step_headers}
-    out = {
-        k: v
-        for k, v in file_headers.items()
-        if k.lower() not in own and all(_known(ref, known) for ref in refs(v))
-    }
-    out.update(step_headers)
-    return out
-
-
-def _known(ref: str, known: set[str]) -> bool:
-    # "data.NAME.*": a JSON Lines feed, whose rows' keys are not known before the run.
-    return ref in known or ref.startswith("env.") or ".".join(ref.split(".", 2)[:2]) + ".*" in known
-
-
 def compile_flow(
     flow: FlowSpec,
     index: int,
@@ -206,35 +143,32 @@ def compile_flow(
 ) -> TaskFn:
     """The flow as a task; BadInput (with file:line and the YAML path) for a template naming nothing
     known."""
-    captured_anywhere = {var for step in flow.requests for var in step.capture}
-    captured_anywhere |= {step.track.var for step in flow.requests if step.track and step.track.var}
+    captured_anywhere = {var for step in flow.requests for var in step.captured()}
     known = set(variables) | set(BUILTINS)
     feeds = feeds or {}
     for fname, fd in feeds.items():
         known |= {f"data.{fname}", *(f"data.{fname}.{c}" for c in fd.columns or ("*",))}
     for key, value in file_headers.items():
         for ref in refs(value):
-            if not _known(ref, known | captured_anywhere):
+            if not known_ref(ref, known | captured_anywhere):
                 raise BadInput(
                     f"{lines.at('headers', key)}: headers.{key}: '{{{{ {ref} }}}}' is not a variable, "
                     f"a capture or tracked id of scenarios[{index}], or one of vu, iteration, uuid, env.KEY, "
                     "data.NAME.column"
                 )
-    steps: list[_Step] = []
+    steps: list[_Step | FlowStep] = []
     for j, step in enumerate(flow.requests):
         where = f"scenarios[{index}].requests[{j}]"
         at = lines.at("scenarios", index, "requests", j)
+        if isinstance(step, WsStep | GrpcStep):  # yaml_ws.py, yaml_grpc.py
+            loc = ("scenarios", index, "requests", j)
+            steps.append(step.compile(Site(lines, loc, set(known), file_headers)))
+            known |= step.captured()
+            continue
         track_var = step.track.var if step.track is not None else None
         if track_var is not None:
             known.add(track_var)  # the request that tracks it sends it
-        texts = [step.url, step.body or "", *step.headers.values(), repr(step.json_)]
-        for text in texts:
-            for ref in refs(text):
-                if not _known(ref, known):
-                    raise BadInput(
-                        f"{at}: {where}: '{{{{ {ref} }}}}' is not a variable, an earlier capture or "
-                        "tracked id, or one of vu, iteration, uuid, env.KEY, data.NAME.column"
-                    )
+        check_refs([step.url, step.body or "", *step.headers.values(), repr(step.json_)], known, at, where)
         headers = merged_headers(file_headers, step.headers, known)
         poll = None
         if step.poll is not None:
@@ -266,8 +200,11 @@ def compile_flow(
     )
 
     async def run_flow(ctx: Ctx) -> None:
-        env = _Env(variables, ctx, feeds)
+        env = Env(variables, ctx, feeds)
         for s in steps:
+            if not isinstance(s, _Step):
+                await s.run(ctx, env)
+                continue
             if s.track_var is not None:
                 env[s.track_var] = track_new(ctx, f"{s.where}.track")
             r = await _send(ctx, s, env)
@@ -279,7 +216,7 @@ def compile_flow(
             if s.captures or s.track_from is not None:
                 doc = json_or_missing(r)
                 for var, p, parts in s.captures:
-                    env[var] = _capture(doc, parts, f"{s.where}.capture.{var}: {p}")
+                    env[var] = capture_value(doc, parts, f"{s.where}.capture.{var}: {p}")
                 if s.track_from is not None:
                     track_response(ctx, r, doc, s.track_from[1], s.track_from[0])
             if s.pause_s:
@@ -298,18 +235,12 @@ def _compile_poll(spec: PollSpec, where: str) -> _Poll:
     return _Poll(_Condition.of(spec.until), every, max_s, spec.max_attempts)
 
 
-async def _send(ctx: Ctx, s: _Step, env: _Env) -> Response:
+async def _send(ctx: Ctx, s: _Step, env: Env) -> Response:
     step = s.step
-    try:
-        url = render(step.url, env)
-        headers = render(s.headers, env) if s.templated_headers else s.headers
-        json_body = render(step.json_, env) if step.json_ is not None else None
-        body = render(step.body, env) if step.body is not None else None
-    except KeyError as exc:
-        name = str(exc.args[0]) if exc.args else "?"
-        env_var = name.startswith("env.")
-        what = f"{name} is not set (give --env {name[4:]}=...)" if env_var else f"{name} has no value"
-        raise FlowError(f"{s.where}: {{{{ {name} }}}}: {what}") from None
+    url = rendered(step.url, env, s.where)
+    headers = rendered(s.headers, env, s.where) if s.templated_headers else s.headers
+    json_body = rendered(step.json_, env, s.where) if step.json_ is not None else None
+    body = rendered(step.body, env, s.where) if step.body is not None else None
     try:
         return await ctx.http.request(
             step.method,
@@ -324,7 +255,7 @@ async def _send(ctx: Ctx, s: _Step, env: _Env) -> Response:
         raise BadInput(f"{s.at}: {s.where}: {exc}") from None
 
 
-async def _poll(ctx: Ctx, s: _Step, poll: _Poll, env: _Env, first: Response) -> Response:
+async def _poll(ctx: Ctx, s: _Step, poll: _Poll, env: Env, first: Response) -> Response:
     """Repeat the step every ``every`` until its condition holds, within ``max``/``max_attempts``; one
     check named after the request says whether it did."""
     name = f"{first.name}: poll until {poll.until.describe()}"
@@ -341,15 +272,6 @@ async def _poll(ctx: Ctx, s: _Step, poll: _Poll, env: _Env, first: Response) -> 
         attempts += 1
     ctx.check(True, name)
     return r
-
-
-def _capture(doc: Any, parts: list[str | int], where: str) -> Any:
-    if doc is _MISSING:
-        raise FlowError(f"{where}: the response is not JSON")
-    try:
-        return lookup(doc, parts)
-    except KeyError:
-        raise FlowError(f"{where} not found in the response") from None
 
 
 def track_new(ctx: Ctx, where: str) -> str:

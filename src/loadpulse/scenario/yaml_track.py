@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from loadpulse.jsonpath import parse_json_path
-from loadpulse.scenario.yaml_flow import BUILTINS, TEMPLATE
+from loadpulse.scenario.yaml_env import BUILTINS, TEMPLATE
 
 NAME = re.compile(r"[A-Za-z_]\w*")
 PLACEHOLDER = "track"
