@@ -145,16 +145,27 @@ class H2Load(DriverLifecycle):
         bound = waiting.user if waiting is not None else self.requests[0]
         bound.connected(conn, conn.tls_us > 0)  # type: ignore[arg-type]  # reads connect_us/tls_us only
 
+    def capacity_changed(self) -> None:
+        pass
+
     def next_after(self) -> None:
         raise NotImplementedError
 
 
 RAMP_BATCH = 500
-"""Streams a closed run starts per loop turn while it fills its first window (~20 ms of Python)."""
+"""Streams a closed run starts per loop turn while it fills its window (~20 ms of Python): at once (-c 100
+x 100 streams = 10,000 sends, ~0.3 s) nothing else would run meanwhile: no timer, no response, no stop."""
 
 
 class H2ClosedLoad(H2Load):
-    """``-c`` connections x ``--streams-per-connection`` streams, each followed by the next at once."""
+    """``-c`` connections x ``--streams-per-connection`` streams, each followed by the next at once.
+
+    What is kept in flight follows what the connections take (:meth:`capacity_changed`): each open one
+    its streams (the server's SETTINGS_MAX_CONCURRENT_STREAMS when lower than asked), each one not open
+    (yet, or again after a GOAWAY or a failed connect) a single stream, which opens it. More would wait in
+    the pool's queue unsent, and a failed connect would fail a whole connection's worth of requests that
+    were never sent: a server that is down would read as thousands of failures per second.
+    """
 
     def __init__(
         self,
@@ -168,17 +179,11 @@ class H2ClosedLoad(H2Load):
         clock: Clock = REAL_CLOCK,
     ) -> None:
         super().__init__(endpoint, requests, recorder, timeouts, connections, streams, connections, clock)
-        self.slots = connections * streams
+        self.target = connections
+        """Streams kept in flight now (see the class)."""
         self.remaining = budget
-
-    async def prepare(self) -> None:
-        await super().prepare()
-        # A server allowing fewer streams per connection than asked (said by the connection): keep that
-        # many in flight. The rest would wait in the pool's queue, unsent, their wait hidden from latency
-        # measured from each send, and be counted unfinished at the end.
-        limits = [conn.capacity for conn in self.pool.conns]
-        if limits and 0 < min(limits) < self.pool.streams:
-            self.slots = self.connections * min(limits)
+        self._began = False
+        self._filling = False
 
     def _take(self) -> bool:
         if self.stopping:
@@ -190,31 +195,43 @@ class H2ClosedLoad(H2Load):
         return True
 
     def begin(self) -> None:
-        self.spawn(self._ramp())
+        self._began = True
+        self.capacity_changed()
+        if not self._filling and not self.outstanding:
+            self.finish()  # nothing to send (a budget of 0)
 
-    async def _ramp(self) -> None:
-        """Send the first window in batches, a loop turn apart. At once (-c 200 x 100 streams = 20,000
-        sends, ~1 s of Python) nothing else would run meanwhile: no timer, no response, no stop."""
+    def capacity_changed(self) -> None:
+        live = [c for c in self.pool.conns if not c.draining and not c.closed]
+        room = sum(c.capacity for c in live) + max(0, self.connections - len(live))
+        self.target = max(self.connections, room)
+        if self._began and not self._filling and self.outstanding < self.target and not self.stopping:
+            self._filling = True
+            self.spawn(self._fill())
+
+    async def _fill(self) -> None:
+        """Bring the streams in flight up to the target, RAMP_BATCH per loop turn."""
         pool = self.pool
-        left = self.slots
-        while left > 0:
-            pool.cork()
-            try:
-                for _ in range(min(left, RAMP_BATCH)):
-                    if not self._take():
-                        left = 0
-                        break
-                    self.send(0)
-                    left -= 1
-            finally:
-                pool.uncork()
-            if left:
-                await asyncio.sleep(0)
+        more = True
+        try:
+            while more and self.outstanding < self.target:
+                pool.cork()
+                try:
+                    for _ in range(min(self.target - self.outstanding, RAMP_BATCH)):
+                        if not self._take():
+                            more = False
+                            break
+                        self.send(0)
+                finally:
+                    pool.uncork()
+                if more:
+                    await asyncio.sleep(0)
+        finally:
+            self._filling = False
         if not self.outstanding:
             self.finish()
 
     def next_after(self) -> None:
-        if self._take():
+        if self.outstanding < self.target and self._take():
             self.send(0)
         elif not self.outstanding:
             self.finish()

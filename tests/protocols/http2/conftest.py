@@ -23,3 +23,10 @@ def h2_server_8_streams() -> Iterator[H2TestServer]:
     """The test server allowing 8 concurrent streams per connection."""
     with h2_test_server(max_streams=8) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def h2_server_0_then_100_streams() -> Iterator[H2TestServer]:
+    """The test server allowing no stream at first, then 100 from 0.3 s into each connection."""
+    with h2_test_server(max_streams=0, raise_after_s=0.3) as server:
+        yield server

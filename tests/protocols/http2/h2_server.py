@@ -31,9 +31,10 @@ class Stats:
 
 
 class _Server(asyncio.Protocol):
-    def __init__(self, stats: Stats, max_streams: int | None) -> None:
+    def __init__(self, stats: Stats, max_streams: int | None, raise_after_s: float | None) -> None:
         self.stats = stats
         self.max_streams = max_streams
+        self.raise_after_s = raise_after_s
         self.conn = H2Connection(H2Configuration(client_side=False, header_encoding="utf-8"))
         self.transport: asyncio.Transport | None = None
         self.refused = False
@@ -44,7 +45,14 @@ class _Server(asyncio.Protocol):
         self.conn.initiate_connection()
         if self.max_streams is not None:
             self.conn.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: self.max_streams})
+        if self.raise_after_s is not None:
+            asyncio.get_running_loop().call_later(self.raise_after_s, self._raise_limit)
         self.transport.write(self.conn.data_to_send())  # type: ignore[union-attr]
+
+    def _raise_limit(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.conn.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: 100})
+            self.transport.write(self.conn.data_to_send())
 
     def data_received(self, data: bytes) -> None:
         conn = self.conn
@@ -80,16 +88,19 @@ class H2TestServer:
 
 
 @contextmanager
-def h2_test_server(max_streams: int | None = None) -> Iterator[H2TestServer]:
+def h2_test_server(
+    max_streams: int | None = None, raise_after_s: float | None = None
+) -> Iterator[H2TestServer]:
     """The server on a free loopback port, in a thread of its own (its own event loop); ``max_streams``:
-    its SETTINGS_MAX_CONCURRENT_STREAMS (the library's default: unlimited)."""
+    its SETTINGS_MAX_CONCURRENT_STREAMS (the library's default: unlimited), raised to 100 on each
+    connection ``raise_after_s`` after it opened."""
     loop = asyncio.new_event_loop()
     stats = Stats()
     started = threading.Event()
     port: list[int] = []
 
     async def serve() -> None:
-        server = await loop.create_server(lambda: _Server(stats, max_streams), "127.0.0.1", 0)
+        server = await loop.create_server(lambda: _Server(stats, max_streams, raise_after_s), "127.0.0.1", 0)
         port.append(server.sockets[0].getsockname()[1])
         started.set()
         async with server:

@@ -45,6 +45,8 @@ class _Owner:
 
     def __init__(self) -> None:
         self.warnings: list[str] = []
+        self.capacities: list[int] = []
+        self.room_at_done: list[int] = []
         self.done: list[int] = []
         self.failed: list[tuple[int, str]] = []
         self.unsent: list[tuple[int, str]] = []
@@ -52,6 +54,7 @@ class _Owner:
 
     def on_stream_done(self, conn: Http2Connection, stream: H2Stream) -> None:
         self.done.append(stream.id)
+        self.room_at_done.append(conn.room)
 
     def on_stream_failed(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None:
         self.failed.append((stream.id, kind))
@@ -64,6 +67,9 @@ class _Owner:
 
     def on_closed(self, conn: Http2Connection) -> None:
         pass
+
+    def on_capacity(self, conn: Http2Connection) -> None:
+        self.capacities.append(conn.room)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -259,6 +265,85 @@ def test_past_the_drain_deadline_a_connection_stops_reading() -> None:
         # Left in flight for the drain to count as unfinished; the socket is no longer read.
         assert owner.done == [] and owner.failed == [] and list(conn.streams) == [1]
         assert transport.paused
+
+    _in_loop(test)
+
+
+def test_a_limit_lowered_with_responses_applies_before_their_successors_are_started() -> None:
+    """The library queues the SETTINGS ACK while it parses: a successor started for a response read in the
+    same bytes would go out after the ACK, above the new limit (the server's protocol error)."""
+
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner)
+        for _ in range(10):
+            conn.start(H2Stream(REQUEST, 0))
+        _pump(conn, transport, server)
+        for sid in (1, 3):
+            server.send_headers(sid, [(b":status", b"200")], end_stream=True)
+        server.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: 2})
+        conn.data_received(server.data_to_send())
+        assert owner.done == [1, 3] and conn.capacity == 2
+        assert all(room <= 0 for room in owner.room_at_done)  # no room for a successor: 8 still open
+        assert owner.capacities == [-8]  # told before the responses: 2 - 10 open
+
+    _in_loop(test)
+
+
+def test_a_resent_stream_keeps_its_start_and_counts_each_send() -> None:
+    def test() -> None:
+        owner = _Owner()
+        first, transport, server = _pair(owner)
+        stream = H2Stream(REQUEST, 0)
+        first.start(stream)
+        began = stream.intended_ns
+        assert began and stream.sends == 1
+        _pump(first, transport, server)
+        server.close_connection(ErrorCodes.NO_ERROR, last_stream_id=0)  # not taken: resent elsewhere
+        first.data_received(server.data_to_send())
+        assert owner.unsent == [(1, "h2_goaway")]
+        second, _, _ = _pair(owner)
+        second.start(stream)
+        assert stream.intended_ns == began and stream.sends == 2 and stream.sent_ns > began
+
+    _in_loop(test)
+
+
+def test_a_server_ending_connections_after_a_stream_or_two_is_said() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner)
+        conn.start(H2Stream(REQUEST, 0))
+        conn.start(H2Stream(REQUEST, 0))
+        _pump(conn, transport, server)
+        server.send_headers(1, [(b":status", b"200")], end_stream=True)
+        server.close_connection(ErrorCodes.NO_ERROR, last_stream_id=1)
+        conn.data_received(server.data_to_send())
+        assert owner.done == [1] and owner.unsent == [(3, "h2_goaway")]
+        assert owner.warnings == [
+            "the server ends connections with GOAWAY after fewer than 10 streams each: a new connection "
+            "(and handshake) every few requests, its wait in their latency"
+        ]
+
+    _in_loop(test)
+
+
+def test_a_window_update_flood_drops_the_connection() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner)
+        conn.start(H2Stream(REQUEST, 0))
+        _pump(conn, transport, server)
+        update = (4).to_bytes(3, "big") + b"\x08\x00" + (0).to_bytes(4, "big") + (1).to_bytes(4, "big")
+        conn.data_received(update * 900)  # below the floor: a server may be generous
+        assert owner.failed == [] and not transport.aborted
+        conn.data_received(update * 200)
+        assert owner.failed == [(1, "protocol")] and transport.aborted
+        assert owner.warnings == [
+            "the server broke the HTTP/2 protocol (1,005 WINDOW_UPDATE and PING frames, for 1 stream(s) and "
+            "0 DATA frame(s) sent: a flood): its connection was dropped and the streams on it counted as "
+            "protocol errors"
+        ]
 
     _in_loop(test)
 

@@ -163,6 +163,36 @@ def test_a_server_limit_below_the_asked_streams_lowers_what_is_in_flight(
     ]
 
 
+def test_a_server_that_raises_its_limit_from_zero_gets_the_waiting_requests(
+    h2_server_0_then_100_streams: H2TestServer, cli: Callable[..., CliResult]
+) -> None:
+    res = _run(cli, f"{h2_server_0_then_100_streams.url}/", "-c", "2", "-n", "400")
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"] == summary["requests"] | {"total": 400, "ok": 400, "failed": 0}
+    assert h2_server_0_then_100_streams.stats.max_open > 1  # the raised limit used, not one at a time
+    assert summary["latency_ms"]["max"] >= 250  # the first ones waited for the raise, and say so
+    assert any("no concurrent streams" in w for w in summary["warnings"])
+
+
+def test_a_server_that_is_down_fails_one_request_per_connect_not_a_connections_worth(
+    cli: Callable[..., CliResult],
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: connects are refused
+        res = _run(
+            cli, f"http://127.0.0.1:{port}/", "-c", "2", "--streams-per-connection", "1000", "-d", "1s"
+        )
+    assert res.code == 0, res.err
+    summary = res.summary()
+    failed = summary["errors"]["connect_refused"]
+    # Backed off 10 ms doubling: ~10 connects a second, each failing what waits for it (2 streams, one
+    # per connection), never the 2,000 the connections would carry once open.
+    assert summary["requests"]["failed"] == failed and 2 <= failed <= 60
+    assert summary["bytes"]["sent"] == 0
+
+
 def test_a_server_that_never_sends_settings_is_said(cli: Callable[..., CliResult]) -> None:
     with socket.socket() as silent:  # the kernel completes the handshake; nobody ever reads or answers
         silent.bind(("127.0.0.1", 0))

@@ -28,6 +28,7 @@ from h2.errors import ErrorCodes
 from h2.events import (
     ConnectionTerminated,
     DataReceived,
+    PingReceived,
     RemoteSettingsChanged,
     ResponseReceived,
     StreamEnded,
@@ -45,6 +46,9 @@ _PROTOCOL = ErrorKind.PROTOCOL.value
 _RST = ErrorKind.H2_RST_STREAM.value
 _GOAWAY = ErrorKind.H2_GOAWAY.value
 _REFUSED = ErrorCodes.REFUSED_STREAM
+_FLOOD_MIN = 1000
+"""Control frames any connection may receive before :meth:`Http2Connection._flooded` looks."""
+_FEW_STREAMS = 10
 _STREAM_ID_LIMIT = 1 << 30
 """Past this stream id a connection takes no new stream (ids end at 2^31): the owner opens another."""
 
@@ -67,6 +71,8 @@ class StreamOwner(Protocol):
         keepalive_requests), which bounds itself and must not use up the stream's resends."""
 
     def on_closed(self, conn: Http2Connection) -> None: ...
+    def on_capacity(self, conn: Http2Connection) -> None:
+        """How many streams ``conn`` takes changed: the server's SETTINGS, or it is draining (GOAWAY)."""
 
 
 class Http2Connection(TimedConnection):
@@ -74,6 +80,7 @@ class Http2Connection(TimedConnection):
         "capacity",
         "closed",
         "connect_us",
+        "control",
         "draining",
         "early",
         "h2",
@@ -83,6 +90,9 @@ class Http2Connection(TimedConnection):
         "owner",
         "ready",
         "sending",
+        "sent_data",
+        "served",
+        "started",
         "streams",
         "tls_us",
         "transport",
@@ -119,6 +129,14 @@ class Http2Connection(TimedConnection):
         """Bytes the server sent before our preface went out (its SETTINGS): read right after it."""
         self.connect_us = 0
         self.tls_us = 0
+        self.started = 0
+        """Streams started here, resends included."""
+        self.served = 0
+        """Streams the server answered to their end here."""
+        self.sent_data = 0
+        """DATA frames of request bodies sent: what a server's WINDOW_UPDATEs answer."""
+        self.control = 0
+        """WINDOW_UPDATE and PING frames received: see _flooded."""
 
     @property
     def room(self) -> int:
@@ -170,6 +188,7 @@ class Http2Connection(TimedConnection):
             self.close()
             return
         h2 = self.h2
+        limit = h2.remote_settings.max_concurrent_streams
         try:
             events: list[Any] = h2.receive_data(data)
         except H2Error as exc:
@@ -182,6 +201,10 @@ class Http2Connection(TimedConnection):
                 "send (SETTINGS_MAX_FRAME_SIZE)"
             )
             return
+        if h2.remote_settings.max_concurrent_streams != limit:
+            # New SETTINGS: the library has queued their ACK already, so a stream started for an event
+            # before them would go out after the ACK, above a lowered limit (a protocol error).
+            self._settings()
         streams = self.streams
         owner = self.owner
         self.in_rx = True
@@ -216,6 +239,7 @@ class Http2Connection(TimedConnection):
                     stream = streams.pop(ev.stream_id, None)
                     if stream is not None:
                         stream.last_rx_ns = now
+                        self.served += 1
                         if stream.body is not None:
                             # Answered before its body was all sent: stop sending it (RFC 9113 8.1).
                             self._drop_sending(stream)
@@ -235,12 +259,19 @@ class Http2Connection(TimedConnection):
                         else:
                             owner.on_stream_failed(self, stream, _RST)
                 elif kind is WindowUpdated:
+                    self.control += 1
                     if self.sending:
                         self._pump()
+                    elif self.control > _FLOOD_MIN and self._flooded():
+                        return
                 elif kind is RemoteSettingsChanged:
-                    self._settings()
                     if not ready.done():
+                        self._settings()
                         ready.set_result(None)
+                elif kind is PingReceived:
+                    self.control += 1
+                    if self.control > _FLOOD_MIN and self._flooded():
+                        return
                 elif kind is ConnectionTerminated:
                     self._goaway(ev.last_stream_id or 0, ev.error_code)
         finally:
@@ -266,9 +297,16 @@ class Http2Connection(TimedConnection):
         sid = h2.get_next_available_stream_id()
         if sid >= _STREAM_ID_LIMIT:
             self.draining = True
+            self.owner.on_capacity(self)
         stream.id = sid
         self.streams[sid] = stream
-        stream.sent_ns = stream.last_rx_ns = self.now_ns()
+        self.started += 1
+        stream.sends += 1
+        now = stream.sent_ns = stream.last_rx_ns = self.now_ns()
+        if not stream.intended_ns:
+            # The closed model's request began at its first send (or queueing: pool.dispatch); a resend
+            # after a GOAWAY or a refusal keeps that start, so the wait is in its latency.
+            stream.intended_ns = now
         stream.first_byte_ns = 0
         request = stream.request
         body = request.body
@@ -318,7 +356,10 @@ class Http2Connection(TimedConnection):
     # internals ------------------------------------------------------------------------------------------
     def _settings(self) -> None:
         limit = self.h2.remote_settings.max_concurrent_streams
-        self.capacity = min(self.wanted, limit)
+        capacity = min(self.wanted, limit)
+        if capacity != self.capacity:
+            self.capacity = capacity
+            self.owner.on_capacity(self)
         if limit == 0:
             self.owner.warn(
                 "the server allows no concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS 0): requests "
@@ -331,6 +372,17 @@ class Http2Connection(TimedConnection):
                 f"(SETTINGS_MAX_CONCURRENT_STREAMS): {limit:,} in flight on each, not the {self.wanted:,} "
                 "asked for"
             )
+
+    def _flooded(self) -> bool:
+        """A server sending control frames far beyond what the connection's traffic calls for (a
+        WINDOW_UPDATE or PING flood) keeps the loop parsing them: a protocol abuse, dropped."""
+        if self.control <= 4 * (self.started + self.sent_data) + _FLOOD_MIN:
+            return False
+        self._broken(
+            f"{self.control:,} WINDOW_UPDATE and PING frames, for {self.started:,} stream(s) and "
+            f"{self.sent_data:,} DATA frame(s) sent: a flood"
+        )
+        return True
 
     def _broken(self, what: str) -> None:
         """The server broke the protocol (a connection error): drop the connection, said once."""
@@ -381,6 +433,7 @@ class Http2Connection(TimedConnection):
                 if n <= 0:
                     break
                 h2.send_data(stream.id, body[:n].tobytes(), end_stream=n == len(body))
+                self.sent_data += 1
                 body = body[n:]
             if body:
                 stream.body = body
@@ -396,6 +449,12 @@ class Http2Connection(TimedConnection):
     def _goaway(self, last_id: int, error_code: object) -> None:
         self.draining = True
         owner = self.owner
+        owner.on_capacity(self)
+        if error_code == 0 and 0 < self.served < _FEW_STREAMS:
+            owner.warn(
+                f"the server ends connections with GOAWAY after fewer than {_FEW_STREAMS} streams each: "
+                "a new connection (and handshake) every few requests, its wait in their latency"
+            )
         # A graceful GOAWAY after the server took streams here is a connection's end of life (nginx ends
         # one every keepalive_requests streams, and the closed model keeps every connection full, so a
         # stream can land on several such ends in a row): not a failure of the stream. One that took no

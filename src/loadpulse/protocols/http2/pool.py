@@ -38,6 +38,10 @@ class StreamSink(Protocol):
     def connected(self, conn: Http2Connection, waiting: H2Stream | None) -> None:
         """A connection opened for ``waiting`` (the first stream in the backlog), or ahead of use."""
 
+    def capacity_changed(self) -> None:
+        """The streams the pool's connections take changed: one opened, closed, began draining (GOAWAY), or
+        its server's SETTINGS changed its limit (the closed model keeps that many in flight)."""
+
 
 class H2Pool:
     def __init__(
@@ -93,6 +97,8 @@ class H2Pool:
             self.sink.failed(stream, self.last_error)
             return
         stream.sent_ns = stream.last_rx_ns = now  # a queued stream times out like a sent one
+        if not stream.intended_ns:
+            stream.intended_ns = now  # its wait for a slot is part of its latency (see Http2Connection.start)
         self.backlog.append(stream)
         self._grow()
 
@@ -219,6 +225,7 @@ class H2Pool:
             conn.in_rx = True
         self.sink.connected(conn, waiting)
         self._pull(conn)
+        self.sink.capacity_changed()
 
     def _connect_failed(self, exc: ConnectError) -> None:
         self.failures += 1
@@ -290,7 +297,17 @@ class H2Pool:
         self._maxed = False
         if conn in self.conns:
             self.conns.remove(conn)
+            if not self.closing:
+                self.sink.capacity_changed()
         if self.hint is conn:
             self.hint = None
         if self.backlog:
             self._grow()
+
+    def on_capacity(self, conn: Http2Connection) -> None:
+        self._maxed = False
+        if self.closing or conn not in self.conns:
+            return  # still opening: counted when it is added
+        if self.backlog and conn.room > 0:
+            self._pull(conn)  # a server that raised its limit (from 0, say) takes what waits
+        self.sink.capacity_changed()

@@ -111,6 +111,9 @@ class H2ScriptSession:
         if waiting is not None:
             waiting.user[1].connected(conn, conn.tls_us > 0)
 
+    def capacity_changed(self) -> None:
+        pass  # each VU sends its next request when it likes: nothing to keep in flight
+
     # requests -------------------------------------------------------------------------------------------
     def _recording(self, name: str) -> StreamRecording:
         rec = self.names.get(name)

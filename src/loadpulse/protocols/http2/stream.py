@@ -49,6 +49,7 @@ class H2Stream:
         "request",
         "retries",
         "rx",
+        "sends",
         "sent_ns",
         "status",
         "truncated",
@@ -65,6 +66,8 @@ class H2Stream:
         self.status = 0
         self.rx = 0
         self.retries = 0
+        self.sends = 0
+        """Times it went out (a resend after a GOAWAY or a refusal sent its bytes again)."""
         self.headers: list[tuple[bytes, bytes]] | None = None
         self.parts: list[bytes] | None = [] if capture else None
         """Body chunks kept for a script (None: not kept)."""
@@ -89,7 +92,7 @@ class StreamRecording(RequestRecording):
         self.status(s.status)
         rec = self.rec
         rec.bytes_in += s.rx
-        rec.bytes_out += s.request.size
+        rec.bytes_out += s.request.size * s.sends
 
     def stream_failed(self, s: H2Stream, kind: str, now_ns: int) -> None:
         if kind == _TIMEOUT:
@@ -99,14 +102,12 @@ class StreamRecording(RequestRecording):
                 self.svc((now_ns - sent) // 1000)
         rec = self.rec
         rec.bytes_in += s.rx
-        if s.id:  # it went out (one failed in the queue, e.g. past its timeout, sent nothing)
-            rec.bytes_out += s.request.size
+        rec.bytes_out += s.request.size * s.sends  # none for one that failed queued for a slot
         rec.error(kind)
 
     def stream_unfinished(self, s: H2Stream) -> None:
         """Still in flight (or queued) when the run's grace ended."""
         rec = self.rec
         rec.bytes_in += s.rx
-        if s.id:
-            rec.bytes_out += s.request.size
+        rec.bytes_out += s.request.size * s.sends
         rec.error(_UNFINISHED)
