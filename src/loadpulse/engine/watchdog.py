@@ -27,7 +27,9 @@ from time import perf_counter_ns
 from types import FrameType
 from typing import Any
 
-TICK_S = 0.01
+from loadpulse.metrics.aggregate import LAG_TICK_S
+
+TICK_S = LAG_TICK_S
 STALL_S = 1.0
 """A loop that has not turned for this long while a stop is pending is stuck in user code."""
 GIVE_UP_S = 10.0

@@ -33,6 +33,11 @@ def interval_value(m: CustomMetric) -> float:
     return m.hist.percentile(95.0) / TREND_SCALE if m.hist.total else 0.0
 
 
+LAG_TICK_S = 0.01
+"""How often the watchdog (engine/watchdog.py) samples the event loop's lag: a loop late by L takes a sample
+every LAG_TICK_S + L, so a badly lagging loop leaves few samples."""
+
+
 @dataclass(slots=True)
 class ProbeStats:
     """A probe's samples over the run, kept as running figures (no list of every sample)."""
@@ -135,7 +140,7 @@ class Aggregate:
     vus: int = 0
     """Running VUs at the latest interval's end."""
     loop_lag: Histogram = field(default_factory=Histogram.empty)
-    """The generator's event-loop lag over the whole run (µs)."""
+    """The generator's event-loop lag over the whole run (µs): one sample every LAG_TICK_S plus its lag."""
     overflow: dict[str, Overflow] = field(default_factory=dict)
     """Name families that went past their cap in any process (see metrics/cardinality.py)."""
     pipeline: dict[str, Any] | None = None

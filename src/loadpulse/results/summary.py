@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from loadpulse import __version__
+from loadpulse.metrics.aggregate import LAG_TICK_S
 from loadpulse.metrics.drift import DriftChoice, drift_block
 from loadpulse.metrics.histogram import Histogram
 from loadpulse.metrics.scenario_stats import TREND_SCALE, CustomMetric, ScenarioStats
@@ -58,9 +59,11 @@ def generator_block(outcome: RunOutcome) -> dict[str, Any]:
         measured = max(durations, key=lambda h: h.max_us) if durations else None
     measured_p99 = measured.percentile(99.0) / 1000 if measured is not None else 0.0
     reasons = []
-    # The p99 rule needs a measurement to compare with and enough ticks (half a second) to be a p99.
+    # The p99 rule needs a measurement to compare with and half a second of samples to be a p99: counted
+    # in time, not samples, since a loop late by 300 ms on every turn takes only ~3 samples a second.
+    sampled_s = lag.total * LAG_TICK_S + lag.mean_us * lag.total / 1e6 if lag.total else 0.0
     lagging = (
-        measured is not None and lag.total >= 50 and p99 > LAG_FLOOR_MS and p99 > LAG_SHARE * measured_p99
+        measured is not None and sampled_s >= 0.5 and p99 > LAG_FLOOR_MS and p99 > LAG_SHARE * measured_p99
     )
     if lagging or worst >= LAG_STALL_MS:
         reasons.append(
