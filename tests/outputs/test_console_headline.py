@@ -1,28 +1,28 @@
-"""The http one-liner's headline: connections counted in words that agree with the number."""
+"""The console's first line: what ran and how, with numbers a person can copy (thousands separators,
+singular and plural)."""
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
-from loadpulse.outputs.console import _headline
+from rich.console import Console
+
+from loadpulse.outputs.console import print_summary
+from tests.results.results_factory import synthetic_results
 
 
-def summary(connections: int) -> dict[str, Any]:
-    return {
-        "ended_by": "duration", "duration_s": 2.0, "requests_mix": [{}], "model": "closed",
-        "target": {"method": "GET", "url": "http://127.0.0.1:1/"},
-        "load": {"connections": connections, "rate": None},
-    }  # fmt: skip
+def headline(**load: Any) -> str:
+    s = synthetic_results(seconds=2).summary
+    s["load"] |= load
+    out = StringIO()
+    print_summary(Console(file=out, width=300, color_system=None), s)
+    return out.getvalue().splitlines()[0]
 
 
-def test_one_connection_is_singular() -> None:
-    assert "closed model, 1 connection " in _headline(summary(1))
-    assert "closed model, 4 connections " in _headline(summary(4))
-
-
-def test_http2_says_so_with_its_streams() -> None:
-    s = summary(1)
-    s["load"] |= {"http2": True, "streams_per_connection": 100}
-    line = _headline(s)
-    assert "GET http://127.0.0.1:1/[/] over HTTP/2  closed model, 1 connection \u00d7 100 streams " in line
-    assert "HTTP/2" not in _headline(summary(2))  # HTTP/1.1, and summaries from before HTTP/2
+def test_http2_counts_and_rates_read_as_a_person_writes_them() -> None:
+    line = headline(connections=100, http2=True, streams_per_connection=10_000, rate=50_000.0)
+    assert "over HTTP/2  closed model, 100 connections \u00d7 10,000 streams, 50,000/s" in line
+    line = headline(connections=1, http2=True, streams_per_connection=1, rate=None)
+    assert "1 connection \u00d7 1 stream  " in line
+    assert "12,000 connections, 2.5/s" in headline(connections=12_000, rate=2.5)

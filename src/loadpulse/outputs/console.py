@@ -15,7 +15,7 @@ from loadpulse.outputs.console_scenarios import print_probes, print_scenarios
 from loadpulse.outputs.console_workers import print_workers
 from loadpulse.outputs.contract import Finished, Output, OutputParams
 from loadpulse.outputs.verdicts import print_verdicts
-from loadpulse.results.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms, markup_safe
+from loadpulse.results.format import fmt_bytes, fmt_count, fmt_duration, fmt_ms, fmt_number, markup_safe
 
 LATENCY_COLUMNS = ("min", "mean", "p50", "p90", "p95", "p99", "p999", "max")
 ENDED_BY = {
@@ -34,6 +34,10 @@ def _latency_row(label: str, lat: dict[str, float]) -> list[str]:
     return [label, *(fmt_ms(lat[c]) for c in LATENCY_COLUMNS)]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _headline(s: dict[str, Any]) -> str:
     ended = f"({ENDED_BY.get(s['ended_by'], s['ended_by'])} after {fmt_duration(s['duration_s'])})"
     if "scenarios" in s:
@@ -41,7 +45,7 @@ def _headline(s: dict[str, Any]) -> str:
         where = f" on {s['target']['url']}" if s["target"]["url"] else ""
         return (
             f"[bold]{s['load']['source']}[/]{where}  {n} scenario{'s' if n > 1 else ''}, "
-            f"{s['model']} model, up to {s['load']['vus_peak']} VUs  {ended}"
+            f"{s['model']} model, up to {_count(s['load']['vus_peak'], 'VU')}  {ended}"
         )
     mix = s["requests_mix"]
     what = (
@@ -52,13 +56,13 @@ def _headline(s: dict[str, Any]) -> str:
     load = s["load"]
     conns = load["connections"]
     over = ""
-    connections = f"{conns} connection{'' if conns == 1 else 's'}"
+    connections = _count(conns, "connection")
     if load.get("http2"):  # summaries written before HTTP/2 have no such key: HTTP/1.1
         over = " over HTTP/2"
-        connections += f" \u00d7 {load['streams_per_connection']} streams"
+        connections += f" \u00d7 {_count(load['streams_per_connection'], 'stream')}"
     return (
         f"[bold]{what}[/]{over}  {s['model']} model, {connections}"
-        + (f", {load['rate']:g}/s" if load["rate"] else "")
+        + (f", {fmt_number(load['rate'])}/s" if load["rate"] else "")
         + f"  {ended}"
     )
 
