@@ -74,24 +74,42 @@ def check_count(value: int, what: str, limit: int, *, spread: bool = False) -> i
     return value
 
 
-def check_h2_streams(connections: int, streams: int, max_in_flight: int | None, *, spread: bool) -> None:
+def check_h2_streams(
+    connections: int,
+    streams: int,
+    max_in_flight: int | None,
+    *,
+    spread: bool,
+    part: bool = False,
+    requests: int | None = None,
+) -> None:
     """An HTTP/2 run's streams in flight within :data:`MAX_H2_STREAMS`: the closed model's ``-c`` x
-    ``--streams-per-connection``, the open model's ``--max-in-flight`` (``max_in_flight`` given)."""
+    ``--streams-per-connection`` (no more than its ``-n`` budget, ``requests``), the open model's
+    ``--max-in-flight`` (``max_in_flight`` given); ``part``: a worker's part of a run that the whole's check
+    let through."""
     processes = _PROCESSES.get() if spread else 1
     limit = MAX_H2_STREAMS * processes
     keep = "one loadpulse process keeps" if processes == 1 else f"{processes:,} loadpulse processes keep"
+    whose = "a worker's part of the load: " if part else ""
     if max_in_flight is not None:
         if max_in_flight > limit:
             raise ValueError(
-                f"--max-in-flight {max_in_flight:,} with --h2 is more HTTP/2 streams than {keep} in "
+                f"{whose}--max-in-flight {max_in_flight:,} with --h2 is more HTTP/2 streams than {keep} in "
                 f"flight (at most {limit:,}): lower it, or spread the load with --workers"
             )
-    elif connections * streams > limit:
-        raise ValueError(
-            f"-c {connections:,} x {streams:,} streams per connection = {connections * streams:,} HTTP/2 "
-            f"streams in flight, more than {keep} (at most {limit:,}): lower -c or "
-            "--streams-per-connection, or spread the load with --workers"
-        )
+        return
+    if connections * streams <= limit or (requests is not None and requests <= limit):
+        return
+    if streams > MAX_H2_STREAMS:
+        hint = "lower --streams-per-connection (a connection's streams stay in one process)"
+    elif part:
+        hint = "give -c as a multiple of --workers so the parts are even, or more --workers"
+    else:
+        hint = "lower -c or --streams-per-connection, or spread the load with --workers"
+    raise ValueError(
+        f"{whose}-c {connections:,} x {streams:,} streams per connection = {connections * streams:,} HTTP/2 "
+        f"streams in flight, more than {keep} (at most {limit:,}): {hint}"
+    )
 
 
 def check_seconds(value: float, what: str) -> float:

@@ -142,6 +142,7 @@ class RunSpec(_Frozen):
                 self.streams_per_connection,
                 load.effective_max_in_flight if load.open_model else None,
                 spread=True,
+                requests=load.requests,
             )
         return self
 

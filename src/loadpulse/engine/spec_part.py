@@ -144,6 +144,8 @@ def cut_spec(spec: RunSpec, part: WorkerPart) -> RunSpec | None:
                 spec.streams_per_connection,
                 cut.effective_max_in_flight if cut.open_model else None,
                 spread=False,
+                part=True,
+                requests=cut.requests,
             )
     except ValueError as exc:
         raise BadInput(str(exc)) from None

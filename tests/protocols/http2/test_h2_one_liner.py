@@ -130,6 +130,20 @@ def test_streams_in_flight_one_process_cannot_serve_are_refused(
     ]
     res = cli("http", f"{nginx_h2.h2c_url}/", "--h2", "--rate", "10", "--max-in-flight", "20000", "-q")
     assert res.code == 2 and "--max-in-flight 20,000 with --h2 is more HTTP/2 streams" in res.err
+    # Two workers keep 20,000, but -c 3 splits 2 + 1: the bigger part is too much for its process.
+    res = cli(
+        "http", f"{nginx_h2.h2c_url}/", "--h2", "-c", "3", "--streams-per-connection", "6000",
+        "--workers", "2", "-d", "1s", "-q", "--no-history",
+    )  # fmt: skip
+    assert res.code == 2 and res.err.startswith(
+        "loadpulse: error: a worker's part of the load: -c 2 x 6,000 streams per connection = 12,000"
+    )
+    assert res.err.strip().endswith(
+        "give -c as a multiple of --workers so the parts are even, or more --workers"
+    )
+    # A budget smaller than the bound never has more in flight than itself.
+    res = _run(cli, f"{nginx_h2.h2c_url}/", "-c", "200", "-n", "2000")
+    assert res.code == 0 and res.summary()["requests"]["ok"] == 2000, res.err
 
 
 def test_a_run_at_the_streams_bound_ends_on_time_with_every_stream_answered(
