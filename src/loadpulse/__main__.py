@@ -1,3 +1,3 @@
-from loadpulse.cli.app import main
+from loadpulse.cli.entry import main
 
 main()
