@@ -64,6 +64,7 @@ from loadpulse.scenario.yaml_flow import compile_flow
 from loadpulse.scenario.yaml_grpc import GrpcStep
 from loadpulse.scenario.yaml_limits import read_yaml_document
 from loadpulse.scenario.yaml_lines import YamlLines
+from loadpulse.scenario.yaml_message import Captures
 from loadpulse.scenario.yaml_track import TrackSpec, parse_track
 from loadpulse.scenario.yaml_ws import WsStep
 from loadpulse.spec import METHODS
@@ -115,7 +116,7 @@ class RequestStep(_Strict):
     headers: dict[str, str] = {}
     json_: Annotated[Any, Field(alias="json")] = None
     body: str | None = None
-    capture: dict[str, str] = {}
+    capture: Captures = {}
     check: CheckSpec | None = None
     poll: PollSpec | None = None
     tags: dict[str, str] = {}
@@ -127,13 +128,6 @@ class RequestStep(_Strict):
     def _method(cls, value: str) -> str:
         if value not in METHODS:
             raise ValueError(f"unknown method {value!r}: use one of {', '.join(METHODS)}")
-        return value
-
-    @field_validator("capture")
-    @classmethod
-    def _captures(cls, value: dict[str, str]) -> dict[str, str]:
-        for path in value.values():
-            parse_json_path(path)
         return value
 
     def captured(self) -> set[str]:

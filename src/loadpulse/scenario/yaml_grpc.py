@@ -26,13 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from loadpulse.errors import BadInput
-from loadpulse.jsonpath import parse_json_path
 from loadpulse.scenario.source import think_time_s
 from loadpulse.scenario.yaml_env import MISSING, FlowError, Site, check_refs, refs, rendered
-from loadpulse.scenario.yaml_message import Expect, JsonCheck, Strict, seconds
+from loadpulse.scenario.yaml_message import Captures, Expect, JsonCheck, Strict, seconds
 
 if TYPE_CHECKING:
     from loadpulse.protocols.grpc.protos import Protos
@@ -57,15 +56,8 @@ class GrpcSpec(Strict):
     timeout: float | str | None = None
     name: str | None = None
     check: GrpcCheck | None = None
-    capture: dict[str, str] = Field(default_factory=dict)
+    capture: Captures = Field(default_factory=dict)
     think_time: float | str | None = None
-
-    @field_validator("capture")
-    @classmethod
-    def _captures(cls, value: dict[str, str]) -> dict[str, str]:
-        for path in value.values():
-            parse_json_path(path)
-        return value
 
 
 class GrpcStep(Strict):

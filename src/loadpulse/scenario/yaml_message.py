@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from loadpulse.errors import BadInput
 from loadpulse.jsonpath import lookup, parse_json_path
@@ -21,6 +21,16 @@ from loadpulse.units import duration_value
 if TYPE_CHECKING:
     from loadpulse.scenario.ctx import Ctx
     from loadpulse.scenario.yaml_env import Env
+
+
+def _json_paths(value: dict[str, str]) -> dict[str, str]:
+    for path in value.values():
+        parse_json_path(path)  # a path that does not parse is bad input at the step's line
+    return value
+
+
+Captures = Annotated[dict[str, str], AfterValidator(_json_paths)]
+"""A step's ``capture: {variable: $.json.path}``: variables set from a reply, every path checked."""
 
 
 class Strict(BaseModel):

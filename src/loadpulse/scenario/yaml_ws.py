@@ -33,15 +33,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from loadpulse.errors import BadInput
-from loadpulse.jsonpath import parse_json_path
 from loadpulse.protocols.http.request import check_given_headers
 from loadpulse.protocols.ws.address import ws_address
 from loadpulse.scenario.source import think_time_s
 from loadpulse.scenario.yaml_env import TEMPLATE, FlowError, Site, check_refs, merged_headers, refs, rendered
-from loadpulse.scenario.yaml_message import Expect, MessageCheck, Strict, message_doc, message_text, seconds
+from loadpulse.scenario.yaml_message import (
+    Captures,
+    Expect,
+    MessageCheck,
+    Strict,
+    message_doc,
+    message_text,
+    seconds,
+)
 
 if TYPE_CHECKING:
     from loadpulse.protocols.ws.connection import WsConnection
@@ -71,16 +78,9 @@ class WsAction(Strict):
     name: str | None = None
     timeout: float | str | None = None
     check: MessageCheck | None = None
-    capture: dict[str, str] = Field(default_factory=dict)
+    capture: Captures = Field(default_factory=dict)
     repeat: Annotated[int, Field(gt=0, le=1_000_000)] = 1
     think_time: float | str | None = None
-
-    @field_validator("capture")
-    @classmethod
-    def _captures(cls, value: dict[str, str]) -> dict[str, str]:
-        for path in value.values():
-            parse_json_path(path)
-        return value
 
     @model_validator(mode="after")
     def _one_verb(self) -> WsAction:
