@@ -44,6 +44,8 @@ class H2ScriptSession:
     def __init__(self, http: HttpSession) -> None:
         self.http = http
         self.pools: dict[Origin, H2Pool] = {}
+        self.unrecorded: dict[Origin, Http2Connection] = {}
+        """Connections :meth:`check` opened before the load: counted with their origin's first request."""
         self.names: dict[str, StreamRecording] = {}
         self.plain: dict[tuple[str, str], H2Request] = {}
         """(method, URL) -> the request a plain ``get(url)`` sends (no headers, body or tags of its own)."""
@@ -74,6 +76,7 @@ class H2ScriptSession:
             pool.say_failed_connect(exc)  # the run counts it; why (e.g. no SETTINGS) is said once
             return
         pool.adopt(conn)
+        self.unrecorded[origin] = conn
 
     async def _sweep(self, total_ns: int, read_ns: int, period_s: float) -> None:
         clock = self.http.clock
@@ -179,6 +182,10 @@ class H2ScriptSession:
         client.intended_ns = 0
         fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         stream.user = (fut, rec)
+        if self.unrecorded:
+            opened = self.unrecorded.pop(origin, None)
+            if opened is not None:
+                rec.connected(opened, opened.tls_us > 0)  # type: ignore[arg-type]  # reads connect_us/tls_us
         self.pool(origin).dispatch(stream)
         try:
             failure = await fut
