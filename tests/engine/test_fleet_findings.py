@@ -57,13 +57,25 @@ def test_counting_warnings_of_several_workers_are_one_line_with_their_counts_add
         "3 more failed gRPC calls with other statuses or details",
         "4 more failed gRPC calls with other statuses or details",
         "1 gRPC streams were never read, so never called: iterate a stream",
+        "ws_server_error: the server closed 170 connections with 1011 'bye'",
+        "ws_server_error: the server closed 1 connection with 1011 'bye'",
+        "ws_abnormal: 1,200 connections lost without a close frame (1006: the server died, a proxy cut it)",
+        "ws_abnormal: 1 connection lost without a close frame (1006: the server died, a proxy cut it)",
+        "protocol: 2 connections dropped for breaking the WebSocket protocol: reserved bits set",
+        "12 WebSocket messages were dropped unread: a connection keeps the last 1,000",
+        "3 WebSocket messages were dropped unread: a connection keeps the last 1,000",
     ):
         assert counted.take(line)
     assert not counted.take("the server allows at most 8 concurrent streams per connection")
+    assert not counted.take("ws_handshake connecting to ws://127.0.0.1:1/x: 3 retries")
     assert not counted.take("grpc_unavailable x37 without its details")
     assert counted.lines() == [
         "grpc_unavailable x77: Connection refused",
         "grpc_deadline_exceeded x2: Deadline Exceeded",
         "7 more failed gRPC calls with other statuses or details",
         "1 gRPC streams were never read, so never called: iterate a stream",
+        "ws_server_error: the server closed 171 connections with 1011 'bye'",
+        "ws_abnormal: 1,201 connections lost without a close frame (1006: the server died, a proxy cut it)",
+        "protocol: 2 connections dropped for breaking the WebSocket protocol: reserved bits set",
+        "15 WebSocket messages were dropped unread: a connection keeps the last 1,000",
     ]

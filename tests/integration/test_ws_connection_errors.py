@@ -59,6 +59,12 @@ def _assert_counted_as_ends(s: dict[str, Any]) -> None:
         "errors.count == 0": ("PASS", 0.0),
     }
     assert s["verdict"] == "FAIL"
+    # Said once for the run however many processes saw the ends (their counts added).
+    lost = [w for w in s["warnings"] if w.startswith("ws_abnormal:")]
+    assert lost == [
+        f"ws_abnormal: {CONNECTIONS:,} connections lost without a close frame (1006: the server died, a "
+        "proxy cut it)"
+    ]
 
 
 def test_ends_with_nothing_waiting_are_errors_not_requests(

@@ -47,16 +47,29 @@ class FeedsRunOut:
 
 
 _COUNTED = (
-    re.compile(r"^(?P<pre>grpc_\w+ x)(?P<n>\d+)(?P<post>: .*)$"),
-    re.compile(r"^(?P<pre>)(?P<n>\d+)(?P<post> (?:more failed gRPC calls|gRPC streams) .*)$"),
+    # protocols/grpc/failures.py: failed calls by status and details, streams left unread.
+    re.compile(r"^(?P<pre>grpc_\w+ x)(?P<n>[\d,]+)(?P<post>: .*)$"),
+    re.compile(r"^(?P<pre>)(?P<n>[\d,]+)(?P<post> (?:more failed gRPC calls|gRPC streams) .*)$"),
+    # protocols/ws/endings.py and plugin.py: how connections ended, messages dropped unread.
+    re.compile(
+        r"^(?P<pre>\w+: (?:the server closed )?)(?P<n>[\d,]+)"
+        r"(?P<post> connections? (?:dropped for breaking the WebSocket protocol|lost without a close frame"
+        r"|with ).*)$"
+    ),
+    re.compile(
+        r"^(?P<pre>)(?P<n>[\d,]+)"
+        r"(?P<post> (?:more connection ends|WebSocket messages were dropped unread).*)$"
+    ),
 )
-"""Warnings that count something in their worker (protocols/grpc: failed calls by status and details,
-streams left unread): the same line with other counts is one finding, its counts added."""
+"""Warnings that count something in their worker: the same line with other counts is one finding, its
+counts added."""
+_NOUN = re.compile(r"^ connections? ")
 
 
 class CountedWarnings:
     """The workers' counting warnings, one line per finding for the whole run with the workers' counts
-    added (two workers' ``grpc_unavailable x37: …`` and ``x40`` are ``x77``), as one process says it."""
+    added (two workers' ``grpc_unavailable x37: …`` and ``x40`` are ``x77``; ``the server closed 170
+    connections with 1011`` and ``169`` are ``339``), as one process says it."""
 
     def __init__(self) -> None:
         self._counts: dict[tuple[str, str], int] = {}
@@ -66,13 +79,16 @@ class CountedWarnings:
         for pattern in _COUNTED:
             found = pattern.match(line)
             if found is not None:
-                key = (found["pre"], found["post"])
-                self._counts[key] = self._counts.get(key, 0) + int(found["n"])
+                key = (found["pre"], _NOUN.sub(" connection{s} ", found["post"], count=1))
+                self._counts[key] = self._counts.get(key, 0) + int(found["n"].replace(",", ""))
                 return True
         return False
 
     def lines(self) -> list[str]:
-        return [f"{pre}{n}{post}" for (pre, post), n in self._counts.items()]
+        return [
+            f"{pre}{n:,}" + post.replace("{s}", "" if n == 1 else "s", 1)
+            for (pre, post), n in self._counts.items()
+        ]
 
 
 def deviation_pct(pairs: Sequence[tuple[int, float]]) -> float | None:

@@ -44,9 +44,9 @@ class StatusTally:
             self.more += 1
 
     def warnings(self) -> list[str]:
-        said = [f"{kind} x{n}: {details or '(no details)'}" for (kind, details), n in self.counts.items()]
+        said = [f"{kind} x{n:,}: {details or '(no details)'}" for (kind, details), n in self.counts.items()]
         if self.more:
-            said.append(f"{self.more} more failed gRPC calls with other statuses or details")
+            said.append(f"{self.more:,} more failed gRPC calls with other statuses or details")
         return said
 
 

@@ -111,13 +111,13 @@ class GrpcProtocol:
         said = self.tally.warnings()
         if self.unread_streams:
             said.append(
-                f"{self.unread_streams} gRPC streams were left before their end outside `async with` (a "
+                f"{self.unread_streams:,} gRPC streams were left before their end outside `async with` (a "
                 "break or an exception in the loop): cancelled, not counted as requests; use `async with "
                 "ctx.grpc(...).stream(...) as s:` to count a stream left early as done"
             )
         if self.unstarted_streams:
             said.append(
-                f"{self.unstarted_streams} gRPC streams were never read, so never called: iterate a "
+                f"{self.unstarted_streams:,} gRPC streams were never read, so never called: iterate a "
                 "stream (`async for item in ctx.grpc(...).stream(...)`) to make the call"
             )
         self.tally = StatusTally()
