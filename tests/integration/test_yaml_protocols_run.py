@@ -150,3 +150,143 @@ def test_a_bad_step_is_one_line_and_exit_2(cli: Callable[..., CliResult], tmp_pa
     )
     res = cli("run", path, "-i", "1", "-q", "--no-history")
     assert_bad_input(res, f"{path}:3", "scenarios[0].requests[0].grpc.method: unknown gRPC method 'E/X'")
+
+
+def test_grpc_fields_at_their_default_and_a_cancelled_streams_last_message_are_read(
+    grpc_target: str, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    path = _flow(
+        tmp_path,
+        f"""
+        scenarios:
+          - requests:
+              - grpc:
+                  target: "{{{{ env.T }}}}"
+                  proto: {PROTO}
+                  method: Echo/Feed
+                  data: {{count: 1}}
+                  name: one
+                  check: {{json: {{$.seq: 0}}}}
+                  capture: {{seq: $.seq}}
+              - grpc:
+                  target: "{{{{ env.T }}}}"
+                  proto: {PROTO}
+                  method: Echo/Feed
+                  data: {{count: 5, fail: CANCELLED}}
+                  name: cut
+                  check: {{status: [OK, CANCELLED], json: {{$.seq: 4}}}}
+        """,
+    )
+    res = cli("run", path, "-i", "3", "--vus", "1", "-e", f"T={grpc_target}", *QUIET)
+    assert res.code == 0, res.err
+    s = res.summary()
+    assert s["scenarios"]["default"]["script_errors"] == {}
+    assert s["checks"]["one: $.seq == 0"] == {"passed": 3, "failed": 0, "rate": 1.0}
+    assert s["checks"]["cut: $.seq == 4"] == {"passed": 3, "failed": 0, "rate": 1.0}
+    assert s["by_name"]["cut"]["errors"] == {"grpc_cancelled": 3}
+
+
+def test_a_feed_row_that_turns_bad_mid_run_is_a_script_error_naming_the_value_and_row(
+    grpc_target: str, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    (tmp_path / "rows.jsonl").write_text('{"t": "a"}\n{"t": "b"}\n{"t": 7}\n')
+    path = _flow(
+        tmp_path,
+        f"""
+        data: {{rows: {{file: rows.jsonl}}}}
+        scenarios:
+          - requests:
+              - grpc:
+                  target: "{{{{ env.T }}}}"
+                  proto: {PROTO}
+                  method: Echo/Say
+                  data: {{text: "{{{{ data.rows.t }}}}"}}
+                  name: say
+        """,
+    )
+    res = cli("run", path, "-i", "3", "--vus", "1", "-e", f"T={grpc_target}", *QUIET)
+    assert res.code == 0, res.err  # the run goes on and reports
+    s = res.summary()
+    assert s["by_name"]["say"]["requests"]["ok"] == 2
+    key = "scenarios[0].requests[0].grpc: a rendered value is refused (it was not at first)"
+    assert s["scenarios"]["default"]["script_errors"] == {key: 1}
+    said = s["scenarios"]["default"]["script_error_messages"][key]
+    assert said.startswith("{'text': 7}; this iteration took data.rows row {'t': 7}: request does not fit"), (
+        said
+    )
+
+
+def test_a_first_row_that_does_not_fit_is_bad_input_at_the_steps_line(
+    grpc_target: str, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    (tmp_path / "rows.jsonl").write_text('{"t": 7}\n')
+    path = _flow(
+        tmp_path,
+        f"""
+        data: {{rows: {{file: rows.jsonl}}}}
+        scenarios:
+          - requests:
+              - grpc: {{target: "{{{{ env.T }}}}", proto: {PROTO}, method: Echo/Say, data: {{text: "{{{{ data.rows.t }}}}"}}}}
+        """,  # noqa: E501
+    )
+    res = cli("run", path, "-i", "1", "-e", f"T={grpc_target}", "-q", "--no-history")
+    assert_bad_input(res, f"{path}:5", "does not fit", "{'text': 7}", "data.rows row {'t': 7}")
+
+
+def test_a_recv_the_servers_normal_close_cut_short_is_a_script_error(
+    cli: Callable[..., CliResult], tmp_path: Path, demo_url: str
+) -> None:
+    path = _flow(
+        tmp_path,
+        """
+        scenarios:
+          - requests:
+              - ws:
+                  url: /ws/feed?count=1&every_ms=5
+                  name: one
+                  actions:
+                    - recv: 2s
+                      repeat: 3
+          - requests:
+              - ws:
+                  url: /ws/feed?count=2&every_ms=5
+                  name: two
+                  actions:
+                    - recv_until: {json: {$.seq: 9}}
+                      timeout: 5s
+        """,
+    )
+    res = cli("run", path, "-u", demo_url, "-i", "4", "--vus", "1", *QUIET)
+    assert res.code == 0, res.err
+    s = res.summary()
+    errors = s["scenarios"]["default"]["script_errors"]
+    closed = "ws.actions[0].{}: the server closed the connection (1000) before the message"
+    first = "scenarios[0].requests[0]." + closed.format("recv")
+    until = "scenarios[1].requests[0]." + closed.format("recv_until") + " with $.seq == 9"
+    assert set(errors) == {first, until} and sum(errors.values()) == 4, errors
+    assert s["errors"] == {"script_error": 4}  # a normal close is no ws_* error
+
+
+def test_non_ascii_json_goes_as_utf_8(cli: Callable[..., CliResult], tmp_path: Path, demo_url: str) -> None:
+    path = _flow(
+        tmp_path,
+        """
+        scenarios:
+          - requests:
+              - ws:
+                  url: /ws/echo
+                  actions:
+                    - request: {id: "{{ uuid }}", text: "héllo 🚀"}
+                      match: id
+                      name: reply
+                      check: {body_contains: "héllo 🚀"}
+                    - send: {text: "☃"}
+                    - recv: 2s
+                      check: {body_contains: "☃"}
+        """,
+    )
+    res = cli("run", path, "-u", demo_url, "-i", "2", "--vus", "1", *QUIET)
+    assert res.code == 0, res.err
+    checks = res.summary()["checks"]
+    assert all(c["passed"] == 2 and c["failed"] == 0 for c in checks.values()), checks
+    assert len(checks) == 2

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,8 +35,20 @@ WS_CASES = [
         10,
         "actions[0].tiemout: unknown key; did you mean 'timeout'?",
     ),
-    ("recv: soon", 9, "actions[0].recv 'soon' is not a duration"),
-    ("ping: 0", 9, "actions[0].ping: must be more than 0"),
+    ("recv: soon", 9, "actions[0].recv: 'soon' is not a duration"),
+    ("recv: .nan", 9, "actions[0].recv: nan must be a finite duration"),
+    ("ping: 0", 9, "actions[0].ping: 0.0 must be greater than zero"),
+    ("ping: -1s", 9, "actions[0].ping: '-1s' must be greater than zero"),
+    ("request: hi\n              timeout: 1e300", 10, "actions[0].timeout: '1e300' is longer than a run can"),
+    ("recv: 745h", 9, "actions[0].recv: '745h' is longer than a run can be (at most 30 days"),
+    ("recv_until: ~", 9, "actions[0].recv_until: give json: {PATH: VALUE} and/or body_contains"),
+    ("send: hi\n              repeat: true", 10, "actions[0].repeat: Input should be a valid integer"),
+    ("send: hi\n              repeat: '3'", 10, "actions[0].repeat: Input should be a valid integer"),
+    ("request: hi\n              name: ''", 10, "actions[0].name: a name must not be empty"),
+    ("request: hi\n              name: 'r {{ vu }}'", 10, "a name is fixed text, not a template"),
+    ("recv: 1s\n              capture: {vu: $.id}", 10, "capture: 'vu' is a built-in variable"),
+    ("recv: 1s\n              capture: {'a b': $.id}", 10, "capture: 'a b' is not a variable name"),
+    ("recv: 1s\n              capture: {'': $.id}", 10, "capture: '' is not a variable name"),
     ("{}", 9, "actions[0]: an action is one of send, request, recv, recv_until, ping (this one has nothing)"),
     ("send: hi\n              recv: 1s", 9, "actions[0]: an action is one of send, request, recv"),
     ("send: '{{ token }}'", 9, "actions[0].send: '{{ token }}' is not a variable, an earlier capture"),
@@ -96,7 +109,11 @@ GRPC_CASES = [
     ("target", "http://127.0.0.1:1", 6, "target: gRPC target 'http://127.0.0.1:1' is not host:port"),
     ("data", "{txt: hi}", 9, 'data: data does not fit loadpulse.echo.SayRequest: Message type'),
     ("metadata", "{'Bad Key': x}", 9, "metadata: metadata key 'bad key' is not a gRPC metadata key"),
-    ("timeout", "0", 9, "timeout: must be more than 0"),
+    ("timeout", "0", 9, "timeout: 0.0 must be greater than zero"),
+    ("timeout", "1e12", 9, "timeout: '1e12' is longer than a run can be (at most 30 days"),
+    ("name", "''", 9, "name: a name must not be empty"),
+    ("capture", "{uuid: $.text}", 9, "capture: 'uuid' is a built-in variable"),
+    ("metadata", "{grpc-timeout: 1S}", 9, "metadata key 'grpc-timeout' is reserved by gRPC"),
     ("check", "{status: UNAVAILBLE}", 9, "'UNAVAILBLE' is not a gRPC status: did you mean UNAVAILABLE?"),
     ("metdata", "{a: b}", 9, "metdata: unknown key; did you mean 'metadata'?"),
     ("data", "{text: '{{ said }}'}", 5, "'{{ said }}' is not a variable"),
@@ -166,3 +183,96 @@ def test_a_file_without_grpc_steps_does_not_import_grpc(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "headers", "line", "said"),
+    [
+        ("ws://127.0.0.1:0/ws", "{}", 7, "url: ctx.ws.connect('ws://127.0.0.1:0/ws'): port 0 is not a port"),
+        ("/ws/echo#top", "{}", 7, "url: ctx.ws.connect('/ws/echo#top'): a WebSocket URL has no #fragment"),
+        (
+            "/ws/echo",
+            "{Sec-WebSocket-Key: abc}",
+            8,
+            "headers.Sec-WebSocket-Key: the WebSocket handshake sets",
+        ),
+        ("/ws/echo", "{Upgrade: h2c}", 8, "headers.Upgrade: the WebSocket handshake sets this header"),
+    ],
+)
+def test_a_ws_url_or_header_the_handshake_cannot_take_is_refused_at_load_time(
+    tmp_path: Path, url: str, headers: str, line: int, said: str
+) -> None:
+    text = WS.format(url=url, action="send: hi").replace(
+        "          actions:", f"          headers: {headers}\n          actions:"
+    )
+    message = _load(tmp_path, text)
+    assert message.startswith(f"{tmp_path / 'flow.yaml'}:{line}: scenarios[0].requests[1].ws."), message
+    assert said in message, message
+
+
+ENV_FILE = """
+headers: {X-Team: "{{ env.TEAM }}"}
+scenarios:
+  - requests:
+      - url: "/health?x={{ env.NOPE }}"
+      - ws:
+          url: "{{ env.WSURL }}"
+          actions: [{send: hi}]
+"""
+
+
+def test_an_env_key_the_command_line_does_not_give_is_bad_input_before_the_run(tmp_path: Path) -> None:
+    from loadpulse.scenario.source import RunOptions, build_plan
+
+    source = load_yaml(str(_write(tmp_path, ENV_FILE)))
+    path = tmp_path / "flow.yaml"
+    cases = [
+        ({}, f"{path}:2: headers.X-Team: {{{{ env.TEAM }}}}: env.TEAM is not set (give --env TEAM=...)"),
+        ({"TEAM": "a"}, f"{path}:5: scenarios[0].requests[0].url: {{{{ env.NOPE }}}}: env.NOPE is not set"),
+        (
+            {"TEAM": "a", "NOPE": "b"},
+            f"{path}:7: scenarios[0].requests[1].ws.url: {{{{ env.WSURL }}}}: env.WSURL is not set",
+        ),
+    ]
+    for env, said in cases:
+        with pytest.raises(BadInput) as err:
+            build_plan(source, RunOptions(env=env))
+        assert str(err.value).startswith(said), str(err.value)
+    build_plan(source, RunOptions(env={"TEAM": "a", "NOPE": "b", "WSURL": "ws://127.0.0.1:1/"}))
+
+
+def test_grpc_replies_keep_fields_at_their_default_value() -> None:
+    pytest.importorskip("grpc")
+    from loadpulse.protocols.grpc.plugin import Reply
+    from loadpulse.protocols.grpc.protos import compile_protos
+
+    method = compile_protos([str(PROTO)], [], ".").method("Echo/Add")
+    zero = method.response(sum=0)
+    # ctx.grpc's reply.json() and YAML's json:/capture: (int64 as a string, by protobuf's JSON mapping)
+    assert Reply("OK", "", zero, 1.0).json() == {"sum": "0"}
+
+
+def test_a_dict_in_a_text_template_is_json_not_python_repr() -> None:
+    from loadpulse.scenario.yaml_env import render
+
+    env = {"obj": {"a": "é", "b": [1, True]}}
+    assert render("x={{ obj }}", env) == 'x={"a":"é","b":[1,true]}'
+    assert render("{{ obj }}", env) == env["obj"]  # a whole-string template keeps its type
+
+
+def test_a_python_scripts_own_timeout_past_30_days_is_bad_input_not_an_overflow() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from loadpulse.protocols.ws.connection import WsConnection
+
+    for huge in (1e300, float("inf"), float("nan"), 31 * 86_400):
+        conn: Any = SimpleNamespace(name="echo")  # refused before the connection is used
+        with pytest.raises(BadInput, match=r"echo: request\(timeout=.*\): give seconds, at most 2,592,000"):
+            asyncio.run(WsConnection.request(conn, "hi", timeout=huge))
+    pytest.importorskip("grpc")
+    from loadpulse.protocols.grpc.plugin import checked_timeout
+
+    with pytest.raises(BadInput, match="at most 30 days"):
+        checked_timeout(1e12)
+    assert checked_timeout(30 * 86_400) == 30 * 86_400

@@ -52,6 +52,9 @@ class ScenarioSource:
     """``faults`` and ``proxies`` (faults/spec.py); fault-only entries of ``scenarios`` are added here."""
     http2: bool = False
     """``http2 = True``: the file's ``ctx.http`` requests go over HTTP/2 (protocols/http2/script.py)."""
+    env_refs: tuple[tuple[str, str], ...] = ()
+    """``(file:line: YAML path, KEY)`` of each ``{{ env.KEY }}`` of a YAML file: a KEY without ``--env`` is
+    bad input there, before the load."""
 
 
 def named_profile(name: str, where: str = "--profile") -> dict[str, Any]:
@@ -138,6 +141,9 @@ def build_plan(src: ScenarioSource, opts: RunOptions) -> Plan:
             f"{src.tracks_at}: track: needs somewhere to look for the items: pipeline: {{sink: ...}} in the "
             "file, or --sink"
         )
+    for where, key in src.env_refs:
+        if key not in opts.env:
+            raise BadInput(f"{where}: {{{{ env.{key} }}}}: env.{key} is not set (give --env {key}=...)")
     return Plan(
         source=src.path,
         scenarios=tuple(scenarios),

@@ -7,6 +7,7 @@ through here, so a template means the same in each.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -30,11 +31,44 @@ MISSING = object()
 
 
 class FlowError(Exception):
-    """A YAML flow cannot go on; ``script_error_key`` is what the run reports (the YAML path and why)."""
+    """A YAML flow cannot go on; ``script_error_key`` is what the run reports (the YAML path and why), the
+    message (the key unless given) what it says about it."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
+    def __init__(self, key: str, message: str | None = None) -> None:
+        super().__init__(message or key)
         self.script_error_key = key
+
+
+class StepState:
+    """What a compiled step learns as it runs: whether it has gone through once in this process."""
+
+    __slots__ = ("ran",)
+
+    def __init__(self) -> None:
+        self.ran = False
+
+
+def refused(
+    exc: BadInput, state: StepState, env: Env, at: str, where: str, value: Any = MISSING
+) -> Exception:
+    """A rendered value loadpulse refuses (a URL, a request that does not fit). Before the step has run
+    once it is the same mistake on every iteration: bad input at the step's line, which stops the run.
+    After, it is a value that turned bad (a feed row): that iteration's script error, keyed by the step,
+    its message naming the value (when given) and the feed rows the iteration took, and the run goes on."""
+    rows = [f"{k} row {_short(v)}" for k, v in env.items() if k.startswith("data.") and k.count(".") == 1]
+    parts = [] if value is MISSING else [_short(value)]
+    parts += [f"this iteration took {', '.join(rows)}"] if rows else []
+    if not state.ran:
+        took = f" ({'; '.join(parts)})" if parts else ""
+        return BadInput(f"{at}: {where}: {exc}{took}")
+    # the key names the step only (a fixed set); the message (cut at 200 characters) the value first
+    said = f"{'; '.join(parts)}: {exc}" if parts else str(exc)
+    return FlowError(f"{where}: a rendered value is refused (it was not at first)", said)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else f"{text[:200]}…"
 
 
 def render(value: Any, env: Mapping[str, Any]) -> Any:
@@ -43,12 +77,19 @@ def render(value: Any, env: Mapping[str, Any]) -> Any:
         whole = TEMPLATE.fullmatch(value.strip())
         if whole:
             return env[whole.group(1)]  # keep the JSON type of a whole-string template
-        return TEMPLATE.sub(lambda m: str(env[m.group(1)]), value)
+        return TEMPLATE.sub(lambda m: as_text(env[m.group(1)]), value)
     if isinstance(value, list):
         return [render(v, env) for v in value]
     if isinstance(value, dict):
         return {k: render(v, env) for k, v in value.items()}
     return value
+
+
+def as_text(value: Any) -> str:
+    """A value as it goes into text (a URL, a header): a mapping or list as JSON, not Python's repr."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
 
 
 def rendered(value: Any, env: Mapping[str, Any], where: str) -> Any:
@@ -169,5 +210,8 @@ class Env(dict[str, Any]):
         if key == "uuid":
             return str(uuid.uuid4())
         if key.startswith("env."):
-            return self.ctx.env[key[4:]]
+            try:
+                return self.ctx.env[key[4:]]
+            except KeyError:  # named as written, for rendered()'s "give --env KEY=..."
+                raise KeyError(key) from None
         raise KeyError(key)

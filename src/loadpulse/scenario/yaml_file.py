@@ -226,6 +226,7 @@ def load_yaml(path: str) -> ScenarioSource:
         pipeline=_pipeline(spec.pipeline, lines),
         chaos=yaml_chaos(spec.faults, spec.proxies, lines.at),
         http2=spec.http2,
+        env_refs=_env_refs(spec, lines),
         tracks_at=next(
             (
                 lines.at("scenarios", i, "requests", j, "track")
@@ -236,6 +237,34 @@ def load_yaml(path: str) -> ScenarioSource:
             None,
         ),
     )
+
+
+def _env_refs(spec: YamlFile, lines: YamlLines) -> tuple[tuple[str, str], ...]:
+    """``(file:line: path, KEY)`` of the first ``{{ env.KEY }}`` of each KEY in the file's headers and
+    steps: ``--env`` is known before the run, so a KEY it lacks is bad input at that line (source.py)."""
+    found: dict[str, str] = {}
+    for key, value in spec.headers.items():
+        for ref in sorted(refs(value)):
+            found.setdefault(ref, f"{lines.at('headers', key)}: headers.{key}")
+    for i, flow in enumerate(spec.scenarios):
+        for j, step in enumerate(flow.requests):
+            for loc, ref in _refs_in(step, ("scenarios", i, "requests", j)):
+                found.setdefault(ref, f"{lines.at(*loc)}: {format_loc(loc)}")
+    return tuple((where, ref[4:]) for ref, where in found.items() if ref.startswith("env."))
+
+
+def _refs_in(model: BaseModel, loc: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for name, value in model:
+        at = (*loc, type(model).model_fields[name].alias or name)
+        items = value if isinstance(value, list) else [value]
+        for k, item in enumerate(items):
+            sub = (*at, k) if isinstance(value, list) else at
+            if isinstance(item, BaseModel):
+                out += _refs_in(item, sub)
+            else:
+                out += [(sub, ref) for ref in sorted(refs(item))]
+    return out
 
 
 def _headers(step: RequestStep | WsStep | GrpcStep) -> dict[str, str]:

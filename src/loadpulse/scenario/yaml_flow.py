@@ -11,7 +11,7 @@ name the step and the reason, never a value from the response.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +27,13 @@ from loadpulse.scenario.yaml_env import (
     FlowError,
     FlowStep,
     Site,
+    StepState,
+    as_text,
     capture_value,
     check_refs,
     merged_headers,
     refs,
+    refused,
     rendered,
 )
 from loadpulse.scenario.yaml_env import (
@@ -130,6 +133,7 @@ class _Step:
     """``track: {from: PATH}``: (where, for messages; the parsed path) of the id tracked from the response."""
     at: str = ""
     """``file:line`` of the step, which a request it asks for and loadpulse refuses is bad input at."""
+    state: StepState = field(default_factory=StepState)
 
 
 def compile_flow(
@@ -238,11 +242,13 @@ def _compile_poll(spec: PollSpec, where: str) -> _Poll:
 async def _send(ctx: Ctx, s: _Step, env: Env) -> Response:
     step = s.step
     url = rendered(step.url, env, s.where)
-    headers = rendered(s.headers, env, s.where) if s.templated_headers else s.headers
+    headers = s.headers
+    if s.templated_headers:
+        headers = {k: as_text(v) for k, v in rendered(headers, env, s.where).items()}
     json_body = rendered(step.json_, env, s.where) if step.json_ is not None else None
     body = rendered(step.body, env, s.where) if step.body is not None else None
     try:
-        return await ctx.http.request(
+        r = await ctx.http.request(
             step.method,
             url,
             name=s.name,
@@ -251,8 +257,10 @@ async def _send(ctx: Ctx, s: _Step, env: Env) -> Response:
             body=body,
             tags=step.tags or None,
         )
-    except BadInput as exc:  # a rendered URL loadpulse cannot send to: the run ends on it (exit 2)
-        raise BadInput(f"{s.at}: {s.where}: {exc}") from None
+    except BadInput as exc:  # a rendered URL loadpulse cannot send to (yaml_env.refused)
+        raise refused(exc, s.state, env, s.at, s.where) from None
+    s.state.ran = True
+    return r
 
 
 async def _poll(ctx: Ctx, s: _Step, poll: _Poll, env: Env, first: Response) -> Response:

@@ -11,7 +11,8 @@
         timeout: 2s                       # the call's deadline (default --timeout)
         name: say                         # default: the method's full name
         check: {status: OK, json: {$.text: "hi 1"}}   # status: a name or a list; json: on the reply
-        capture: {said: $.text}           # from the reply (a stream: its last message)
+        capture: {said: $.text}           # from the reply (a stream: the last message it got, whatever
+                                          # its status)
 
 Everything that can be checked before the run is: the .proto compiles (protoc's message), the method
 exists and is unary or server-streaming, data and metadata without templates fit, the target is
@@ -23,15 +24,25 @@ iteration as a script error named by its YAML path. grpc itself is imported only
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from loadpulse.errors import BadInput
 from loadpulse.scenario.source import think_time_s
-from loadpulse.scenario.yaml_env import MISSING, FlowError, Site, check_refs, refs, rendered
-from loadpulse.scenario.yaml_message import Captures, Expect, JsonCheck, Strict, seconds
+from loadpulse.scenario.yaml_env import (
+    MISSING,
+    FlowError,
+    Site,
+    StepState,
+    as_text,
+    check_refs,
+    refs,
+    refused,
+    rendered,
+)
+from loadpulse.scenario.yaml_message import Captures, Expect, JsonCheck, Name, Strict, seconds
 
 if TYPE_CHECKING:
     from loadpulse.protocols.grpc.protos import Protos
@@ -54,7 +65,7 @@ class GrpcSpec(Strict):
     data: dict[str, Any] | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     timeout: float | str | None = None
-    name: str | None = None
+    name: Name = None
     check: GrpcCheck | None = None
     capture: Captures = Field(default_factory=dict)
     think_time: float | str | None = None
@@ -94,6 +105,7 @@ class GrpcRun:
     pause_s: float
     where: str
     at: str
+    state: StepState = field(default_factory=StepState)
 
     async def run(self, ctx: Ctx, env: Env) -> None:
         where = self.where
@@ -101,7 +113,7 @@ class GrpcRun:
         data = rendered(self.data, env, f"{where}.data") if self.data_templated else self.data
         md = rendered(self.metadata, env, f"{where}.metadata") if self.metadata_templated else self.metadata
         if self.metadata_templated:
-            md = {k: str(v) for k, v in md.items()}
+            md = {k: as_text(v) for k, v in md.items()}
         last: Any = None
         try:  # what loadpulse refuses here (a rendered target, data that does not fit) is bad input
             calls = ctx.grpc(target, self.protos)
@@ -118,7 +130,10 @@ class GrpcRun:
                 )
                 code, last = reply.code, reply.message
         except BadInput as exc:
-            raise BadInput(f"{self.at}: {where}: {exc}") from None
+            raise refused(
+                exc, self.state, env, self.at, where, data if self.data_templated else MISSING
+            ) from None
+        self.state.ran = True
         if self.statuses is not None:
             ctx.check(code in self.statuses, f"{self.label}: status {'/'.join(self.statuses)}")
         expect = self.expect
@@ -127,16 +142,17 @@ class GrpcRun:
                 var, p, _ = expect.captures[0]
                 said = f"the call ended {code}" if code != "OK" else "the stream sent no message"
                 raise FlowError(f"{where}.capture.{var}: {p}: {said}, nothing to capture")
-            doc = _as_dict(last) if last is not None and code == "OK" else MISSING
+            # a stream's last message is checked whatever its status: check: {status: [OK, CANCELLED]}
+            doc = _as_dict(last) if last is not None else MISSING
             expect.apply(ctx, env, doc, "", self.label, where, "the reply")
         if self.pause_s:
             await ctx.sleep(self.pause_s)
 
 
 def _as_dict(message: Any) -> Any:
-    from google.protobuf import json_format
+    from loadpulse.protocols.grpc.protos import message_json
 
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+    return message_json(message)
 
 
 def _compile(spec: GrpcSpec, site: Site) -> GrpcRun:

@@ -8,15 +8,19 @@ text), captures from it, and ``recv_until:``'s condition (yaml_ws.py, yaml_grpc.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from loadpulse.bounds import MAX_DURATION_S
 from loadpulse.errors import BadInput
 from loadpulse.jsonpath import lookup, parse_json_path
-from loadpulse.scenario.yaml_env import MISSING, capture_value
+from loadpulse.scenario.yaml_env import BUILTINS, MISSING, TEMPLATE, capture_value
 from loadpulse.units import duration_value
+
+VARIABLE = re.compile(r"[A-Za-z_]\w*")
 
 if TYPE_CHECKING:
     from loadpulse.scenario.ctx import Ctx
@@ -24,9 +28,31 @@ if TYPE_CHECKING:
 
 
 def _json_paths(value: dict[str, str]) -> dict[str, str]:
-    for path in value.values():
+    for var, path in value.items():
+        if not VARIABLE.fullmatch(var):
+            raise ValueError(
+                f"{var!r} is not a variable name (letters, digits and _), like capture: {{id: $.id}}"
+            )
+        if var in BUILTINS or var == "env":
+            raise ValueError(f"{var!r} is a built-in variable; capture into a name of your own")
         parse_json_path(path)  # a path that does not parse is bad input at the step's line
     return value
+
+
+def _fixed_name(value: str | None) -> str | None:
+    if value is not None:
+        if not value.strip():
+            raise ValueError("a name must not be empty (leave name: out for the default)")
+        if TEMPLATE.search(value):
+            raise ValueError(
+                f"{value!r}: a name is fixed text, not a template (stats are kept per name: one per "
+                "rendered value would be one per VU or id)"
+            )
+    return value
+
+
+Name = Annotated[str | None, AfterValidator(_fixed_name)]
+"""A ``ws:``/``grpc:`` step's or action's ``name:``: not empty, no ``{{ }}``."""
 
 
 Captures = Annotated[dict[str, str], AfterValidator(_json_paths)]
@@ -60,10 +86,13 @@ class MessageCheck(JsonCheck):
 
 
 def seconds(value: Any, where: str) -> float:
-    """A timeout written as ``2s``, ``500ms`` or a number of seconds, > 0; BadInput at ``where``."""
-    s = duration_value(value, where)
+    """A timeout written as ``2s``, ``500ms`` or a number of seconds, > 0 and at most 30 days (the longest
+    run: more is a typo, and overflows what the clients convert it to); BadInput at ``where``."""
+    s = duration_value(value, f"{where}:")
     if s <= 0:
-        raise BadInput(f"{where}: must be more than 0 (leave it out for the default)")
+        raise BadInput(f"{where}: {value!r} must be greater than zero (leave it out for the default)")
+    if s > MAX_DURATION_S:
+        raise BadInput(f"{where}: {value!r} is longer than a run can be (at most 30 days, 2592000s)")
     return s
 
 

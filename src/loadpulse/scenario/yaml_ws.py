@@ -30,20 +30,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from loadpulse.errors import BadInput
 from loadpulse.protocols.http.request import check_given_headers
 from loadpulse.protocols.ws.address import ws_address
+from loadpulse.protocols.ws.close_codes import NORMAL
+from loadpulse.protocols.ws.errors import Closed
 from loadpulse.scenario.source import think_time_s
-from loadpulse.scenario.yaml_env import TEMPLATE, FlowError, Site, check_refs, merged_headers, refs, rendered
+from loadpulse.scenario.yaml_env import (
+    TEMPLATE,
+    FlowError,
+    Site,
+    StepState,
+    as_text,
+    check_refs,
+    merged_headers,
+    refs,
+    refused,
+    rendered,
+)
 from loadpulse.scenario.yaml_message import (
     Captures,
     Expect,
     MessageCheck,
+    Name,
     Strict,
     message_doc,
     message_text,
@@ -56,6 +70,14 @@ if TYPE_CHECKING:
     from loadpulse.scenario.yaml_env import Env
 
 VERBS = ("send", "request", "recv", "recv_until", "ping")
+_HANDSHAKE_HEADERS = {
+    "connection",
+    "upgrade",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-accept",
+    "sec-websocket-extensions",
+}
 _OPTIONS = {
     "send": ("repeat", "think_time"),
     "request": ("match", "name", "timeout", "check", "capture", "repeat", "think_time"),
@@ -75,11 +97,11 @@ class WsAction(Strict):
     recv_until: MessageCheck | None = None
     ping: float | str | None = None
     match: str | None = None
-    name: str | None = None
+    name: Name = None
     timeout: float | str | None = None
     check: MessageCheck | None = None
     capture: Captures = Field(default_factory=dict)
-    repeat: Annotated[int, Field(gt=0, le=1_000_000)] = 1
+    repeat: Annotated[StrictInt, Field(gt=0, le=1_000_000)] = 1
     think_time: float | str | None = None
 
     @model_validator(mode="after")
@@ -104,7 +126,7 @@ class WsAction(Strict):
 
 class WsSpec(Strict):
     url: str
-    name: str | None = None
+    name: Name = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float | str | None = None
     actions: list[WsAction] = Field(default_factory=list)
@@ -155,16 +177,18 @@ class WsRun:
     pause_s: float
     where: str
     at: str
+    state: StepState = field(default_factory=StepState)
 
     async def run(self, ctx: Ctx, env: Env) -> None:
         url = rendered(self.url, env, f"{self.where}.url") if self.url_templated else self.url
         headers = self.headers
         if self.headers_templated:
-            headers = {k: str(v) for k, v in rendered(headers, env, f"{self.where}.headers").items()}
+            headers = {k: as_text(v) for k, v in rendered(headers, env, f"{self.where}.headers").items()}
         try:
             connect = ctx.ws.connect(url, headers=headers or None, name=self.name, timeout=self.timeout)
-        except BadInput as exc:  # a rendered URL that is not one: the same on every iteration
-            raise BadInput(f"{self.at}: {self.where}: {exc}") from None
+        except BadInput as exc:  # a rendered URL that is not one
+            raise refused(exc, self.state, env, self.at, self.where) from None
+        self.state.ran = True
         async with connect as ws:
             for action in self.actions:
                 await _act(action, ws, ctx, env)
@@ -196,14 +220,27 @@ async def _act(a: _Action, ws: WsConnection, ctx: Ctx, env: Env) -> None:
                 else:
                     got = await ws.recv_until(_holding(until), a.timeout)
             except TimeoutError:
-                what = "message" if until is None else f"message with {until.describe()}"
-                raise FlowError(f"{a.where}.{verb}: no {what} within {a.timeout or 0:g} s") from None
+                raise FlowError(
+                    f"{a.where}.{verb}: no {_wanted(until)} within {a.timeout or 0:g} s"
+                ) from None
+            except Closed as exc:
+                if exc.code != NORMAL or ws.error is not None:
+                    raise  # counted under its error kind already: the step ends quietly
+                # a normal close is no failure of the connection, but the message this step waits for
+                # never came: as missing as one that timed out
+                raise FlowError(
+                    f"{a.where}.{verb}: the server closed the connection (1000) before the {_wanted(until)}"
+                ) from None
             if a.expect is not None:
                 _expect(a.expect, ctx, env, got, ws.name, f"{a.where}.{verb}", "the message")
         else:
             await ws.ping(a.timeout)
         if a.pause_s:
             await ctx.sleep(a.pause_s)
+
+
+def _wanted(until: Expect | None) -> str:
+    return "message" if until is None else f"message with {until.describe()}"
 
 
 def _holding(until: Expect) -> Callable[[str | bytes], bool]:
@@ -234,6 +271,12 @@ def _compile(spec: WsSpec, site: Site) -> WsRun:
             ws_address(spec.url, "http://127.0.0.1" if spec.url.startswith("/") else None)
         except BadInput as exc:
             raise BadInput(f"{site.at('ws', 'url')}: {site.where('ws', 'url')}: {exc}") from None
+    reserved = [k for k in spec.headers if k.lower() in _HANDSHAKE_HEADERS]
+    if reserved:
+        raise BadInput(
+            f"{site.at('ws', 'headers', reserved[0])}: {site.where('ws', 'headers', reserved[0])}: the "
+            "WebSocket handshake sets this header itself; leave it out"
+        )
     static = {k: v for k, v in spec.headers.items() if not refs(v)}
     if static:
         try:
@@ -280,11 +323,8 @@ def _action(action: WsAction, site: Site, k: int, names: set[str]) -> _Action:
     # recv: and ping: are given their timeout; request: and recv_until: have a timeout: beside them
     key = verb if verb in ("recv", "ping") else "timeout"
     timeout = _timeout(getattr(action, key), site, (*loc, key))
-    if (
-        verb == "recv_until"
-        and action.recv_until is not None
-        and not (action.recv_until.json_ or action.recv_until.body_contains is not None)
-    ):
+    until = action.recv_until
+    if verb == "recv_until" and (until is None or not (until.json_ or until.body_contains is not None)):
         condition = "give json: {PATH: VALUE} and/or body_contains: TEXT"
         raise BadInput(f"{site.at(*loc, verb)}: {where}.recv_until: {condition}")
     return _Action(

@@ -48,6 +48,8 @@ def checked_metadata(given: Any, where: str = "metadata") -> Metadata | None:
             raise BadInput(
                 f"{where} key {key!r} is not a gRPC metadata key (letters, digits, '-', '_' and '.' only)"
             )
+        if key.startswith("grpc-"):  # grpc's own (grpc-timeout is the deadline: give timeout=)
+            raise BadInput(f"{where} key {key!r} is reserved by gRPC (grpc-*); a deadline is timeout=")
         if key.endswith("-bin"):
             if isinstance(value, str):
                 value = value.encode()

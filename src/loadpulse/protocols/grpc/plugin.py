@@ -20,12 +20,20 @@ from time import perf_counter_ns
 from types import ModuleType
 from typing import Any
 
+from loadpulse.bounds import MAX_DURATION_S
 from loadpulse.errors import BadInput
 from loadpulse.metrics.error_kinds import GRPC_STATUS_PREFIX, ErrorKind
 from loadpulse.metrics.recorder import NameRecorder, Recorder
 from loadpulse.protocols.grpc.failures import StatusTally, count_failure, pause_if_refused
 from loadpulse.protocols.grpc.metadata import Metadata, checked_metadata
-from loadpulse.protocols.grpc.protos import Method, Protos, compile_protos, protos_of_modules, require_grpc
+from loadpulse.protocols.grpc.protos import (
+    Method,
+    Protos,
+    compile_protos,
+    message_json,
+    protos_of_modules,
+    require_grpc,
+)
 from loadpulse.protocols.grpc.stream import Stream
 from loadpulse.protocols.session import NAME_CACHE_MAX, SessionSettings
 
@@ -139,8 +147,11 @@ def check_target(target: object, where: str = "") -> None:
 
 def checked_timeout(timeout: object) -> float:
     """A call's own ``timeout``, in seconds, or :class:`BadInput` (0 would not mean "no deadline")."""
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-        raise BadInput(f"timeout must be a number of seconds > 0, not {timeout!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= MAX_DURATION_S:
+        # over a month grpc's deadline overflows: every call would fail at once as DEADLINE_EXCEEDED
+        raise BadInput(
+            f"timeout must be a number of seconds > 0, at most 30 days (2,592,000), not {timeout!r}"
+        )
     return float(timeout)
 
 
@@ -325,12 +336,11 @@ class Reply:
         return self.code == "OK"
 
     def json(self) -> dict[str, Any]:
-        """The response as a dict (field names as in the .proto); {} when the call failed."""
+        """The response as a dict (field names as in the .proto, fields at their default value included); {}
+        when the call failed."""
         if self.message is None:
             return {}
-        from google.protobuf import json_format
-
-        return dict(json_format.MessageToDict(self.message, preserving_proto_field_name=True))
+        return message_json(self.message)
 
     def __repr__(self) -> str:
         return f"<Reply {self.code} {self.elapsed_ms:.1f} ms>"

@@ -73,6 +73,18 @@ class Method:
             raise BadInput(f"{where} does not fit {self.request.DESCRIPTOR.full_name}: {said}") from None
 
 
+def message_json(message: Any) -> dict[str, Any]:
+    """A message as a dict: field names as in the .proto, and proto3 fields at their default value (0, "",
+    false, []) kept, as the server sent them, so a check or capture of ``seq: 0`` finds it."""
+    from google.protobuf import json_format
+
+    return dict(
+        json_format.MessageToDict(
+            message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+        )
+    )
+
+
 class Protos:
     """The services and messages of a set of ``.proto`` files (or generated modules)."""
 

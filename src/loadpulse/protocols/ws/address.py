@@ -59,11 +59,15 @@ def ws_address(given: str, base_url: str | None) -> WsAddress:
         url = given
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+        port = parts.port  # raises ValueError for a port that is not a number or out of range
     except ValueError as exc:
         raise BadInput(f"ctx.ws.connect({given!r}): invalid URL: {exc}") from None
     if not parts.hostname:
         raise BadInput(f"ctx.ws.connect({given!r}): the URL has no host")
+    if port == 0:  # the connect would go to the scheme's default port instead
+        raise BadInput(f"ctx.ws.connect({given!r}): port 0 is not a port to connect to")
+    if "#" in url:  # never sent to a server, and the handshake refuses it (RFC 6455 3)
+        raise BadInput(f"ctx.ws.connect({given!r}): a WebSocket URL has no #fragment; leave it out")
     return WsAddress(url, parts.path or "/")
 
 

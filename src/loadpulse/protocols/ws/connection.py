@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from picows import WSCloseCode, WSMsgType, WSTransport
 
+from loadpulse.bounds import MAX_DURATION_S
+from loadpulse.errors import BadInput
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.metrics.recorder import NameRecorder
 from loadpulse.protocols.ws.close_codes import ABNORMAL, NORMAL, close_kind, parse_close, valid_close_code
@@ -106,7 +108,7 @@ class WsConnection:
 
     async def send_json(self, value: Any) -> None:
         """Send ``value`` as a JSON text message (waits as ``send()`` does)."""
-        await self.send(json.dumps(value, separators=(",", ":")))
+        await self.send(json.dumps(value, separators=(",", ":"), ensure_ascii=False))  # UTF-8, not \u escapes
 
     async def recv(self, timeout: float | None = None) -> str | bytes:
         """The next message not claimed by a ``request()`` (text as ``str``, binary as ``bytes``);
@@ -158,6 +160,11 @@ class WsConnection:
         trip recorded under ``name`` (default: the connection's name + `` request``). ``match`` says which
         message is the reply (:mod:`.matching`). No reply within ``timeout`` seconds (default: the run's
         timeout) is a ``timeout`` failure, raised as :class:`RequestTimeout`."""
+        if timeout is not None and not timeout <= MAX_DURATION_S:  # NaN and inf would not convert to ns
+            raise BadInput(
+                f"{self.name}: request(timeout={timeout!r}): give seconds, at most {MAX_DURATION_S:,.0f} "
+                "(30 days), or leave it out for --timeout"
+            )
         client = self.client
         if name is None:
             rec = self._request_rec
@@ -170,7 +177,7 @@ class WsConnection:
         if intended:
             client.intended_ns = 0
         if isinstance(message, dict | list):
-            message = json.dumps(message, separators=(",", ":"))
+            message = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
         session = self.session
         future: asyncio.Future[str | bytes] = self._loop.create_future()
         sent = perf_counter_ns()
