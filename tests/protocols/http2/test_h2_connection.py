@@ -296,15 +296,15 @@ def test_a_resent_stream_keeps_its_start_and_counts_each_send() -> None:
         first, transport, server = _pair(owner)
         stream = H2Stream(REQUEST, 0)
         first.start(stream)
-        began = stream.intended_ns
-        assert began and stream.sends == 1
+        began, headers = stream.began_ns, stream.tx
+        assert began and headers == 9 + len(REQUEST.block) and not stream.intended_ns
         _pump(first, transport, server)
         server.close_connection(ErrorCodes.NO_ERROR, last_stream_id=0)  # not taken: resent elsewhere
         first.data_received(server.data_to_send())
         assert owner.unsent == [(1, "h2_goaway")]
         second, _, _ = _pair(owner)
         second.start(stream)
-        assert stream.intended_ns == began and stream.sends == 2 and stream.sent_ns > began
+        assert stream.began_ns == began and stream.tx == 2 * headers and stream.sent_ns > began
 
     _in_loop(test)
 
@@ -343,6 +343,79 @@ def test_a_window_update_flood_drops_the_connection() -> None:
             "the server broke the HTTP/2 protocol (1,005 WINDOW_UPDATE and PING frames, for 1 stream(s) and "
             "0 DATA frame(s) sent: a flood): its connection was dropped and the streams on it counted as "
             "protocol errors"
+        ]
+
+    _in_loop(test)
+
+
+def test_a_stream_reset_while_its_body_waits_for_the_window_fails_quietly() -> None:
+    """The WINDOW_UPDATE that would let the body go on and the RST_STREAM that ends it, read together: the
+    body stops (the library refuses DATA on a closed stream), the stream fails as reset, the connection
+    stays, and only the bytes that went out are counted."""
+
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner, {SettingCodes.INITIAL_WINDOW_SIZE: 100})
+        post = h2_request("post", "POST", Origin("http", "example", 80), "/", (), b"x" * 1000)
+        stream = H2Stream(post, 0)
+        conn.start(stream)
+        _pump(conn, transport, server)
+        assert stream.tx == 9 + len(post.block) + 9 + 100  # its HEADERS and the window's 100 bytes
+        server.increment_flow_control_window(500, stream_id=1)
+        server.increment_flow_control_window(500)
+        server.reset_stream(1, ErrorCodes.INTERNAL_ERROR)
+        conn.data_received(server.data_to_send())
+        assert owner.failed == [(1, "h2_rst_stream")] and not transport.aborted
+        assert stream.tx == 9 + len(post.block) + 9 + 100 and not conn.sending
+
+    _in_loop(test)
+
+
+def test_an_error_goaway_is_said_with_its_code_and_the_servers_words() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner)
+        conn.start(H2Stream(REQUEST, 0))
+        _pump(conn, transport, server)
+        server.close_connection(ErrorCodes.ENHANCE_YOUR_CALM, additional_data=b"too many requests")
+        conn.data_received(server.data_to_send())
+        assert owner.failed == [(1, "h2_goaway")] and conn.error_goaway and transport.aborted
+        assert owner.warnings == [
+            "the server ended connections with GOAWAY ENHANCE_YOUR_CALM (too many requests): the streams it "
+            "had not answered failed as h2_goaway; the next connection waits (10 ms doubling to 1 s)"
+        ]
+
+    _in_loop(test)
+
+
+def test_a_goaway_before_the_few_streams_it_took_are_answered_is_said_too() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, transport, server = _pair(owner)
+        for _ in range(3):
+            conn.start(H2Stream(REQUEST, 0))
+        _pump(conn, transport, server)
+        server.close_connection(ErrorCodes.NO_ERROR, last_stream_id=3)  # 1 and 3 still to be answered
+        conn.data_received(server.data_to_send())
+        assert owner.unsent == [(5, "h2_goaway")]
+        assert [w.split(":")[0] for w in owner.warnings] == [
+            "the server ends connections with GOAWAY after fewer than 10 streams each"
+        ]
+
+    _in_loop(test)
+
+
+def test_a_limit_changed_during_the_run_is_said_once_whatever_its_values() -> None:
+    def test() -> None:
+        owner = _Owner()
+        conn, _, server = _pair(owner)
+        for limit in (5, 3, 7):
+            server.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: limit})
+            conn.data_received(server.data_to_send())
+            assert conn.capacity == limit
+        assert owner.warnings == [
+            "the server changed its limit of concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS) during the "
+            "run: the streams in flight followed it"
         ]
 
     _in_loop(test)

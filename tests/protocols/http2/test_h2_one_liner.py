@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 from collections.abc import Callable
 
 from tests.conftest import CliResult
@@ -187,6 +189,49 @@ def test_a_server_that_raises_its_limit_from_zero_gets_the_waiting_requests(
     assert h2_server_0_then_100_streams.stats.max_open > 1  # the raised limit used, not one at a time
     assert summary["latency_ms"]["max"] >= 250  # the first ones waited for the raise, and say so
     assert any("no concurrent streams" in w for w in summary["warnings"])
+
+
+def test_while_a_server_allows_no_stream_no_more_connections_are_opened(
+    h2_server_0_then_100_streams: H2TestServer, cli: Callable[..., CliResult]
+) -> None:
+    """An open model whose arrivals find no slot opens connections up to --max-in-flight / streams (10
+    here); the server allowing 0 streams on the first, more would only get 0 too."""
+    server = h2_server_0_then_100_streams
+    before = server.stats.connections
+    res = _run(cli, f"{server.url}/", "--rate", "200", "-d", "1s", "-c", "1")
+    assert res.code == 0, res.err
+    assert server.stats.connections - before == 1
+    assert res.summary()["requests"]["ok"] > 100  # those after the raise, and the ones that waited for it
+
+
+def test_a_server_that_hangs_up_before_its_settings_is_a_failed_connect_not_bad_input(
+    cli: Callable[..., CliResult],
+) -> None:
+    """A server at its connection limit closes new ones at once: that says nothing about HTTP/2."""
+    with socket.socket() as rude:
+        rude.bind(("127.0.0.1", 0))
+        rude.listen(64)
+        port = rude.getsockname()[1]
+        stop = threading.Event()
+
+        def hang_up() -> None:
+            rude.settimeout(0.1)
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    rude.accept()[0].close()
+
+        thread = threading.Thread(target=hang_up, daemon=True)
+        thread.start()
+        try:
+            res = _run(cli, f"http://127.0.0.1:{port}/", "-c", "1", "-d", "1s")
+        finally:
+            stop.set()
+            thread.join(5)
+    assert res.code == 0, res.err
+    summary = res.summary()
+    assert summary["requests"]["ok"] == 0 and summary["requests"]["failed"] > 0
+    assert set(summary["errors"]) <= {"premature_eof", "reset"}, summary["errors"]
+    assert any("closed before the server's HTTP/2 SETTINGS" in w for w in summary["warnings"])
 
 
 def test_a_server_that_is_down_fails_one_request_per_connect_not_a_connections_worth(

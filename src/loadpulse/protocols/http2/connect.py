@@ -34,6 +34,11 @@ class NoSettings(ConnectError):
         )
 
 
+class ClosedBeforeSettings(ConnectError):
+    """The server closed (or reset) the connection before its SETTINGS: a failed connect of that kind,
+    said in words (a server at its connection limit, or one that hangs up on the preface)."""
+
+
 def h2_ssl_context(insecure: bool) -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     # http/1.1 offered too, so a server without h2 says which protocol it would speak instead.
@@ -67,6 +72,8 @@ async def open_h2(endpoint: Endpoint, factory: Callable[[], Http2Connection]) ->
         raise NoSettings(timeout) from None
     if why is not None:
         conn.close()
-        # It accepted the connection, then answered in HTTP/1 or hung up on the preface: no HTTP/2 there.
+        if conn.lost_early is not None:
+            raise ClosedBeforeSettings(conn.lost_early, why)
+        # It accepted the connection, then answered in HTTP/1 or broke the protocol: no HTTP/2 there.
         raise NotHttp2(origin, why)
     return conn

@@ -83,8 +83,10 @@ class Http2Connection(TimedConnection):
         "control",
         "draining",
         "early",
+        "error_goaway",
         "h2",
         "in_rx",
+        "lost_early",
         "max_body",
         "now_ns",
         "owner",
@@ -137,6 +139,10 @@ class Http2Connection(TimedConnection):
         """DATA frames of request bodies sent: what a server's WINDOW_UPDATEs answer."""
         self.control = 0
         """WINDOW_UPDATE and PING frames received: see _flooded."""
+        self.error_goaway = False
+        """Ended by an error GOAWAY (ENHANCE_YOUR_CALM, PROTOCOL_ERROR, …): the pool backs off."""
+        self.lost_early: str | None = None
+        """The kind a connection closed before the server's SETTINGS failed as (see connection_lost)."""
 
     @property
     def room(self) -> int:
@@ -273,7 +279,7 @@ class Http2Connection(TimedConnection):
                     if self.control > _FLOOD_MIN and self._flooded():
                         return
                 elif kind is ConnectionTerminated:
-                    self._goaway(ev.last_stream_id or 0, ev.error_code)
+                    self._goaway(ev.last_stream_id or 0, ev.error_code, ev.additional_data)
         finally:
             self.in_rx = False
         self.flush()
@@ -283,6 +289,9 @@ class Http2Connection(TimedConnection):
     def connection_lost(self, exc: Exception | None) -> None:
         ready = self.ready
         if ready is not None and not ready.done():
+            # Not proof that it does not speak HTTP/2 (a server at its connection limit closes, too): a
+            # failed connect of the kind the close was (connect.py).
+            self.lost_early = classify_exception(exc)
             ready.set_result(f"the connection closed before the server's HTTP/2 SETTINGS ({exc or 'EOF'})")
         if not self.closed:
             # Closed by the peer (or the network) with streams on it: a GOAWAY said it was going away.
@@ -301,14 +310,12 @@ class Http2Connection(TimedConnection):
         stream.id = sid
         self.streams[sid] = stream
         self.started += 1
-        stream.sends += 1
         now = stream.sent_ns = stream.last_rx_ns = self.now_ns()
-        if not stream.intended_ns:
-            # The closed model's request began at its first send (or queueing: pool.dispatch); a resend
-            # after a GOAWAY or a refusal keeps that start, so the wait is in its latency.
-            stream.intended_ns = now
+        if not stream.began_ns:
+            stream.began_ns = now
         stream.first_byte_ns = 0
         request = stream.request
+        stream.tx += 9 + len(request.block)
         body = request.body
         h2.send_block(sid, request, body is None)
         if body is not None:
@@ -360,7 +367,14 @@ class Http2Connection(TimedConnection):
         if capacity != self.capacity:
             self.capacity = capacity
             self.owner.on_capacity(self)
-        if limit == 0:
+        if self.ready is not None and self.ready.done():
+            # A change during the run: said once, whatever values it takes (the first SETTINGS say the
+            # limit itself).
+            self.owner.warn(
+                "the server changed its limit of concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS) "
+                "during the run: the streams in flight followed it"
+            )
+        elif limit == 0:
             self.owner.warn(
                 "the server allows no concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS 0): requests "
                 "wait for it to raise the limit, or time out"
@@ -432,8 +446,15 @@ class Http2Connection(TimedConnection):
                 n = min(len(body), h2.local_flow_control_window(stream.id), h2.max_outbound_frame_size)
                 if n <= 0:
                     break
-                h2.send_data(stream.id, body[:n].tobytes(), end_stream=n == len(body))
+                try:
+                    h2.send_data(stream.id, body[:n].tobytes(), end_stream=n == len(body))
+                except H2Error:
+                    # Closed by the server already (an RST_STREAM read with the WINDOW_UPDATE that woke
+                    # us, handled next): nothing more of it goes out.
+                    body = body[:0]
+                    break
                 self.sent_data += 1
+                stream.tx += 9 + n
                 body = body[n:]
             if body:
                 stream.body = body
@@ -446,14 +467,24 @@ class Http2Connection(TimedConnection):
             stream.body = None
             self.sending.remove(stream)
 
-    def _goaway(self, last_id: int, error_code: object) -> None:
+    def _goaway(self, last_id: int, error_code: object, debug: bytes | None = None) -> None:
         self.draining = True
         owner = self.owner
         owner.on_capacity(self)
-        if error_code == 0 and 0 < self.served < _FEW_STREAMS:
+        # What it will have served: those answered, and those at or below the last id still to be.
+        serves = self.served + sum(1 for sid in self.streams if sid <= last_id)
+        if error_code == 0 and 0 < serves < _FEW_STREAMS:
             owner.warn(
                 f"the server ends connections with GOAWAY after fewer than {_FEW_STREAMS} streams each: "
                 "a new connection (and handshake) every few requests, its wait in their latency"
+            )
+        if error_code != 0:
+            self.error_goaway = True
+            name = getattr(error_code, "name", None) or f"error {error_code}"
+            said = debug[:100].decode("utf-8", "replace") if debug else ""
+            owner.warn(
+                f"the server ended connections with GOAWAY {name}{f' ({said})' if said else ''}: the streams "
+                "it had not answered failed as h2_goaway; the next connection waits (10 ms doubling to 1 s)"
             )
         # A graceful GOAWAY after the server took streams here is a connection's end of life (nginx ends
         # one every keepalive_requests streams, and the closed model keeps every connection full, so a

@@ -20,7 +20,7 @@ from typing import Protocol
 from loadpulse.clock import Clock
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.protocols.http.connect import ConnectError, Endpoint, connect_backoff_s
-from loadpulse.protocols.http2.connect import NoSettings, NotHttp2, open_h2
+from loadpulse.protocols.http2.connect import ClosedBeforeSettings, NoSettings, NotHttp2, open_h2
 from loadpulse.protocols.http2.connection import Http2Connection
 from loadpulse.protocols.http2.stream import H2Stream
 
@@ -77,7 +77,10 @@ class H2Pool:
         """Past this, connections stop reading (the drain ran out): see Http2Connection.data_received."""
         self.corked = False
         self._maxed = False
-        """Every connection the pool may have is open and live: no new one until one closes or drains."""
+        """Every connection the pool may have is open and live, or the server allows no stream on them:
+        no new one until one closes, drains or is allowed streams."""
+        self.rough = 0
+        """Connections in a row ended by an error GOAWAY: the next connect waits as after failed ones."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     # streams --------------------------------------------------------------------------------------------
@@ -97,8 +100,8 @@ class H2Pool:
             self.sink.failed(stream, self.last_error)
             return
         stream.sent_ns = stream.last_rx_ns = now  # a queued stream times out like a sent one
-        if not stream.intended_ns:
-            stream.intended_ns = now  # its wait for a slot is part of its latency (see Http2Connection.start)
+        if not stream.began_ns:
+            stream.began_ns = now  # its wait for a slot is part of its latency (H2Stream.began_ns)
         self.backlog.append(stream)
         self._grow()
 
@@ -129,12 +132,12 @@ class H2Pool:
         for conn in list(self.conns):
             for stream in list(conn.streams.values()):
                 if (
-                    now_ns - (stream.intended_ns or stream.sent_ns) > total_ns
+                    now_ns - (stream.intended_ns or stream.began_ns) > total_ns
                     or now_ns - stream.last_rx_ns > read_ns
                 ):
                     conn.reset(stream, _TIMEOUT)
         if self.backlog:
-            late = [s for s in self.backlog if now_ns - (s.intended_ns or s.sent_ns) > total_ns]
+            late = [s for s in self.backlog if now_ns - (s.intended_ns or s.began_ns) > total_ns]
             for stream in late:
                 self.backlog.remove(stream)
                 self.sink.failed(stream, _TIMEOUT)
@@ -182,6 +185,11 @@ class H2Pool:
         # Counting live connections walks them all: done once per change, not once per queued stream
         # (an open-model run at its connection limit queues every arrival).
         live = self._live()
+        if any(c.capacity == 0 for c in self.conns if not c.draining and not c.closed):
+            # The server allows no stream for now (SETTINGS_MAX_CONCURRENT_STREAMS 0): another connection
+            # would get the same; wait for it to raise the limit (on_capacity), or the timeouts.
+            self._maxed = True
+            return
         while self.opening < min(limit, need) and live + self.opening < self.max_conns:
             self.opening += 1
             self._spawn(self._open())
@@ -189,8 +197,8 @@ class H2Pool:
 
     async def _open(self) -> None:
         try:
-            if self.failures:
-                await self.clock.sleep(connect_backoff_s(self.failures))
+            if self.failures or self.rough:
+                await self.clock.sleep(connect_backoff_s(self.failures or self.rough))
                 if self.closing:
                     return
             try:
@@ -240,7 +248,7 @@ class H2Pool:
 
     def say_failed_connect(self, exc: ConnectError) -> None:
         """Warn of a failed connect whose kind alone would not tell the user what is wrong."""
-        if exc.kind in _LOUD or isinstance(exc, NoSettings):
+        if exc.kind in _LOUD or isinstance(exc, NoSettings | ClosedBeforeSettings):
             self.warn(
                 exc.detail
                 if isinstance(exc, NotHttp2)
@@ -295,6 +303,7 @@ class H2Pool:
 
     def on_closed(self, conn: Http2Connection) -> None:
         self._maxed = False
+        self.rough = self.rough + 1 if conn.error_goaway else 0
         if conn in self.conns:
             self.conns.remove(conn)
             if not self.closing:

@@ -201,7 +201,7 @@ class H2ScriptSession:
                 stream.status,
                 head,
                 b"".join(stream.parts or ()),
-                (stream.last_rx_ns - stream.sent_ns) / 1e6,
+                (stream.last_rx_ns - stream.began_ns) / 1e6,  # the wait for a resend's connection too
                 url,
                 name,
                 truncated=stream.truncated,
@@ -210,7 +210,7 @@ class H2ScriptSession:
             now = http.clock.now_ns()
             for r in recs:
                 r.stream_failed(stream, failure, now)
-            since = stream.sent_ns or now
+            since = stream.began_ns or now
             response = Response(0, [], b"", (now - since) / 1e6, url, name, failure)
         if client.on_done is not None:
             client.on_done(response.ok)

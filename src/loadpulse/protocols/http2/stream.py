@@ -39,6 +39,7 @@ class H2Stream:
     """A request on its way: what it is, when it started, what came back. ``user`` is its owner's."""
 
     __slots__ = (
+        "began_ns",
         "body",
         "first_byte_ns",
         "headers",
@@ -49,16 +50,20 @@ class H2Stream:
         "request",
         "retries",
         "rx",
-        "sends",
         "sent_ns",
         "status",
         "truncated",
+        "tx",
         "user",
     )
 
     def __init__(self, request: H2Request, intended_ns: int, capture: bool = False) -> None:
         self.request = request
         self.intended_ns = intended_ns
+        """Open model: when the schedule wanted it started (0 in the closed model)."""
+        self.began_ns = 0
+        """When it was first sent or queued for a slot: a resend (after a GOAWAY, a refusal) keeps it, so
+        the closed model's latency and every timeout count the wait for the connection it finally took."""
         self.sent_ns = self.last_rx_ns = 0
         """Set when it is sent, or queued for a free stream slot (it then times out like a sent one)."""
         self.first_byte_ns = 0
@@ -66,8 +71,8 @@ class H2Stream:
         self.status = 0
         self.rx = 0
         self.retries = 0
-        self.sends = 0
-        """Times it went out (a resend after a GOAWAY or a refusal sent its bytes again)."""
+        self.tx = 0
+        """Bytes that went out for it: its HEADERS frame per send, the DATA its flow control let out."""
         self.headers: list[tuple[bytes, bytes]] | None = None
         self.parts: list[bytes] | None = [] if capture else None
         """Body chunks kept for a script (None: not kept)."""
@@ -85,29 +90,29 @@ class StreamRecording(RequestRecording):
     def stream_done(self, s: H2Stream) -> None:
         now = s.last_rx_ns
         sent = s.sent_ns
-        self.lat((now - (s.intended_ns or sent)) // 1000)
+        self.lat((now - (s.intended_ns or s.began_ns)) // 1000)
         if self.service:
             self.svc((now - sent) // 1000)
         self.ttfb((s.first_byte_ns - sent) // 1000)
         self.status(s.status)
         rec = self.rec
         rec.bytes_in += s.rx
-        rec.bytes_out += s.request.size * s.sends
+        rec.bytes_out += s.tx
 
     def stream_failed(self, s: H2Stream, kind: str, now_ns: int) -> None:
         if kind == _TIMEOUT:
             sent = s.sent_ns
-            self.lat((now_ns - (s.intended_ns or sent)) // 1000)
+            self.lat((now_ns - (s.intended_ns or s.began_ns or sent)) // 1000)
             if self.service:
                 self.svc((now_ns - sent) // 1000)
         rec = self.rec
         rec.bytes_in += s.rx
-        rec.bytes_out += s.request.size * s.sends  # none for one that failed queued for a slot
+        rec.bytes_out += s.tx  # none for one that failed queued for a slot
         rec.error(kind)
 
     def stream_unfinished(self, s: H2Stream) -> None:
         """Still in flight (or queued) when the run's grace ended."""
         rec = self.rec
         rec.bytes_in += s.rx
-        rec.bytes_out += s.request.size * s.sends
+        rec.bytes_out += s.tx
         rec.error(_UNFINISHED)
