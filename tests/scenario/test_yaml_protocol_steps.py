@@ -49,6 +49,7 @@ WS_CASES = [
     ("recv: 1s\n              capture: {vu: $.id}", 10, "capture: 'vu' is a built-in variable"),
     ("recv: 1s\n              capture: {'a b': $.id}", 10, "capture: 'a b' is not a variable name"),
     ("recv: 1s\n              capture: {'': $.id}", 10, "capture: '' is not a variable name"),
+    ("request: {id: 1}\n              match: ''", 10, "actions[0].match: give a field name, like match: id"),
     ("{}", 9, "actions[0]: an action is one of send, request, recv, recv_until, ping (this one has nothing)"),
     ("send: hi\n              recv: 1s", 9, "actions[0]: an action is one of send, request, recv"),
     ("send: '{{ token }}'", 9, "actions[0].send: '{{ token }}' is not a variable, an earlier capture"),
@@ -86,6 +87,8 @@ def test_a_ws_step_is_told_apart_from_a_request(tmp_path: Path) -> None:
     ), message
     message = _load(tmp_path, "scenarios:\n  - requests:\n      - ws: {url: /ws, actoins: []}\n")
     assert message.endswith(":3: scenarios[0].requests[0].ws.actoins: unknown key; did you mean 'actions'?")
+    message = _load(tmp_path, "scenarios:\n  - requests:\n      - wss: {url: /ws}\n")
+    assert message.endswith(":3: scenarios[0].requests[0].wss: unknown key; did you mean 'ws'?"), message
     message = _load(tmp_path, "scenarios:\n  - requests:\n      - {name: x}\n")
     assert message.endswith(
         ":3: scenarios[0].requests[0].url: Field required "
@@ -276,3 +279,13 @@ def test_a_python_scripts_own_timeout_past_30_days_is_bad_input_not_an_overflow(
     with pytest.raises(BadInput, match="at most 30 days"):
         checked_timeout(1e12)
     assert checked_timeout(30 * 86_400) == 30 * 86_400
+
+
+def test_a_key_given_twice_in_one_mapping_is_refused_at_its_line(tmp_path: Path) -> None:
+    message = _load(tmp_path, WS.format(url="/ws/echo", action="{send: hi, repeat: 2, repeat: 3}"))
+    assert message == (
+        f"{tmp_path / 'flow.yaml'}:9: 'repeat' is given twice in one mapping (first at line 9); YAML "
+        "would keep only the last: remove one"
+    )
+    merged = "scenarios:\n  - requests:\n      - &d {url: /health, name: h}\n      - {<<: *d, name: other}\n"
+    assert load_yaml(str(_write(tmp_path, merged))).tasks  # a merged key overridden is no duplicate

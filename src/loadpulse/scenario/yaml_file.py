@@ -290,7 +290,10 @@ def _validation_line(exc: ValidationError, lines: YamlLines) -> str:
         # Usually a typo of a key reported missing beside it (as profiles' validation_message says).
         missing = [str(at[-1]) for at, e in errors if e["type"] == "missing" and at[:-1] == loc[:-1]]
         close = difflib.get_close_matches(str(loc[-1]), missing, n=1, cutoff=0.5)
-        close = close or difflib.get_close_matches(str(loc[-1]), _keys_at(raw[:-1]), n=1, cutoff=0.6)
+        keys = _keys_at(raw[:-1])
+        if len(loc) == 5 and loc[2] == "requests":  # a step's own key: maybe a misspelt ws:/grpc:
+            keys += STEP_KINDS
+        close = close or difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.6)
         msg = f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
     if err["type"] == "missing" and loc[-1] == "url" and len(loc) == 5:
         msg += f" (a request has url:, or the step is one of {', '.join(k + ':' for k in STEP_KINDS)})"

@@ -1,4 +1,5 @@
-"""Reading a YAML scenario file within bounds: its size, and how far its aliases expand.
+"""Reading a YAML scenario file within bounds: its size, and how far its aliases expand; a key given twice
+in one mapping (PyYAML silently keeps the last) is refused at its line.
 
 A 1 KB "billion laughs" file (anchors of anchors) parses into a small graph of shared nodes, but every
 consumer that walks it — templating a request body, JSON-encoding it — expands each alias again: 256 MB
@@ -57,6 +58,13 @@ def read_yaml_document(file: Path, path: str) -> tuple[Any, yaml.Node | None]:
                 f"{path}: its aliases (*name) expand to over {MAX_EXPANDED:,} nodes and characters "
                 "(an alias bomb?); write the values out or reuse fewer anchors"
             )
+        twice = duplicate_key(node)
+        if twice is not None:
+            key, first, again = twice
+            raise BadInput(
+                f"{path}:{again}: {key!r} is given twice in one mapping (first at line {first}); YAML would "
+                "keep only the last: remove one"
+            )
         return loader.construct_document(node), node
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
@@ -94,6 +102,28 @@ def expanded_size(root: yaml.Node) -> int:
         stack.append((node, True))
         stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
     return sizes[id(root)]
+
+
+def duplicate_key(root: yaml.Node) -> tuple[str, int, int] | None:
+    """(key, its first line, the line it comes again) of the first mapping that repeats a key; None when
+    none does. A ``<<: *merged`` mapping's keys may be overridden: they are not this mapping's own."""
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            lines: dict[str, int] = {}
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    line = key.start_mark.line + 1
+                    if key.value in lines:
+                        return key.value, lines[key.value], line
+                    lines[key.value] = line
+        stack.extend(_children(node))
+    return None
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -14,7 +14,7 @@
             check: {json: {$.text: hi}}
             capture: {said: $.text}
           - recv: 2s                              # the next message, within 2 s (~ for no limit)
-            repeat: 3                             # any action: this many times in a row
+            repeat: 3                             # send, request, recv, ping: this many times in a row
           - recv_until: {json: {$.seq: 5}}        # skip messages until one shows this
             timeout: 5s
           - ping: 1s                              # ping -> pong, measured as "<name> ping"
@@ -23,7 +23,8 @@
 Each action is the ``ctx.ws`` call of the same name, so it is measured and counted exactly as in a Python
 scenario (docs/websocket.md): a failed connect, a server's close, a request's timeout end the step quietly
 (already counted) and the flow goes on with its next step. A ``recv``/``recv_until`` that gets nothing in
-time ends the iteration as a script error named by its YAML path, as ``TimeoutError`` would in Python.
+time, or that the server's normal close (1000, no error) cuts short, ends the iteration as a script error
+named by its YAML path, as ``TimeoutError`` or ``ws.Closed`` would in Python.
 """
 
 from __future__ import annotations
@@ -313,6 +314,8 @@ def _action(action: WsAction, site: Site, k: int, names: set[str]) -> _Action:
     check_refs([message], names, site.at(*loc, verb), f"{where}.{verb}")
     whole = isinstance(message, str) and TEMPLATE.fullmatch(message.strip()) is not None
     match = action.match
+    if match is not None and not match.strip():
+        raise BadInput(f"{site.at(*loc, 'match')}: {where}.match: give a field name, like match: id")
     if (
         verb == "request"
         and match is not None
