@@ -289,3 +289,10 @@ def test_a_key_given_twice_in_one_mapping_is_refused_at_its_line(tmp_path: Path)
     )
     merged = "scenarios:\n  - requests:\n      - &d {url: /health, name: h}\n      - {<<: *d, name: other}\n"
     assert load_yaml(str(_write(tmp_path, merged))).tasks  # a merged key overridden is no duplicate
+
+
+def test_an_http_steps_name_is_fixed_text_too(tmp_path: Path) -> None:
+    for name, said in (("''", "a name must not be empty"), ("'get {{ vu }}'", "a name is fixed text")):
+        message = _load(tmp_path, f"scenarios:\n  - requests:\n      - {{url: /x, name: {name}}}\n")
+        assert message.startswith(f"{tmp_path / 'flow.yaml'}:3: scenarios[0].requests[0].name: "), message
+        assert said in message, message

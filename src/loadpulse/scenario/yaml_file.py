@@ -64,7 +64,7 @@ from loadpulse.scenario.yaml_flow import compile_flow
 from loadpulse.scenario.yaml_grpc import GrpcStep
 from loadpulse.scenario.yaml_limits import read_yaml_document
 from loadpulse.scenario.yaml_lines import YamlLines
-from loadpulse.scenario.yaml_message import Captures
+from loadpulse.scenario.yaml_message import Captures, Name
 from loadpulse.scenario.yaml_track import TrackSpec, parse_track
 from loadpulse.scenario.yaml_ws import WsStep
 from loadpulse.spec import METHODS
@@ -112,7 +112,7 @@ class PollSpec(_Strict):
 class RequestStep(_Strict):
     method: Annotated[str, BeforeValidator(_upper)] = "GET"
     url: str
-    name: str | None = None
+    name: Name = None
     headers: dict[str, str] = {}
     json_: Annotated[Any, Field(alias="json")] = None
     body: str | None = None
