@@ -391,3 +391,17 @@ def test_scenario_requests_unanswered_at_the_end_are_unfinished(
     assert code == 1, output
     doc = json.loads(summary)
     assert doc["errors"]["unfinished"] == 3 and doc["by_name"]["hang"]["requests"]["failed"] == 3
+
+
+def test_sigint_during_the_grace_period_cuts_it_short(tmp_path: Path, targets: tuple[str, str]) -> None:
+    """The load ended by its duration; its requests hang on a target that never answers, and the grace
+    period would wait 30 s for them. One Ctrl-C ends that wait (it used to take a second one, and still
+    said the run ended by its duration, exit 0)."""
+    blackhole, _ = targets
+    case = Case(["http", "-d", "1s", "--grace", "30s", "-c", "2", "--timeout", "60s", blackhole], 130)
+    load_started = _load_started()
+    code, elapsed, output, summary = _run(case, tmp_path, interrupt_after_s=1.8, interrupt_once=load_started)
+    assert code == 130, output
+    assert elapsed < 5.0, f"took {elapsed:.1f} s after SIGINT\n{output}"
+    doc = json.loads(summary)
+    assert doc["ended_by"] == "interrupted" and doc["errors"] == {"unfinished": 2}

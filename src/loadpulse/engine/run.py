@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from time import perf_counter_ns
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from loadpulse.engine.watchdog import STALL_S, LoopWatchdog, RunInterrupted
 from loadpulse.errors import BadInput
@@ -317,10 +317,16 @@ class Runner:
         grace_s = 0.0 if _bad_input(driver) is not None else self.grace_s
         drain = asyncio.ensure_future(driver.drain(grace_s))
         force = asyncio.ensure_future(self._force.wait())
-        await asyncio.wait({drain, force}, return_when="FIRST_COMPLETED")
+        # A stop asked for during the grace period (the load ended by itself) cuts it short, as a second
+        # one does after a stop: waiting on for in-flight requests is what the user just said no to.
+        stopped_before = stop_wait.done()
+        cut_by: set[asyncio.Future[Any]] = {drain, force} if stopped_before else {drain, force, stop_wait}
+        await asyncio.wait(cut_by, return_when="FIRST_COMPLETED")
         if not drain.done():
             drain.cancel()
             await driver.drain(0)
+        if not stopped_before and self._stop.is_set():
+            ended_by = self._stop_reason  # the load was done; the user stopped the wait for it
         force.cancel()
         stop_wait.cancel()
         ticker.cancel()
