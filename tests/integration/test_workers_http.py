@@ -57,7 +57,11 @@ def test_a_tiny_one_liner_run_never_reads_as_more_than_a_core(
     [
         (
             ["-c", "2", "--workers", "3"],
-            "--workers 3: worker 3 would get no load (the run has 2 connection(s))",
+            "--workers 3: worker 3 would get no load (the run has 2 connections); use fewer",
+        ),
+        (
+            ["-c", "2", "-n", "1", "--workers", "2"],
+            "--workers 2: worker 2 would get no load (the run has 1 connection: -n 1 is below -c)",
         ),
         (["--workers", "nope"], "--workers 'nope' is not a number or 'auto'"),
         (["--abort-on-worker-loss"], "--abort-on-worker-loss applies to --workers (or --cluster) only"),

@@ -208,11 +208,14 @@ def spec_worker_setup(
     empty = _empty_spec_worker(spec, count)
     if empty is not None:
         load = spec.load
-        what = (
-            f"-n {load.requests:,} requests"
-            if load.open_model
-            else f"{load.effective_connections:,} connection(s)"
-        )
+        conns = load.effective_connections
+        if load.open_model:
+            what = f"-n {load.requests:,} requests"
+        elif load.requests is not None and load.requests < load.connections:
+            # -c is lowered to -n (no connection without a request): say which one binds.
+            what = f"{conns:,} connection{'s' if conns != 1 else ''}: -n {load.requests:,} is below -c"
+        else:
+            what = f"{conns:,} connection{'s' if conns != 1 else ''}"
         raise BadInput(
             f"--workers {count}: worker {empty + 1} would get no load (the run has {what}); use fewer"
         )
