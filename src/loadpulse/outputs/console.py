@@ -107,10 +107,12 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         )
     _generator(console, s)
 
-    table = Table(title=None, box=None, pad_edge=False, header_style="bold")
-    table.add_column("latency")
+    # One space between columns and numbers never wrapped: at 80 columns a value split over two lines
+    # ("11.70" above "ms") cannot be read or copied; the row's label wraps instead.
+    table = Table(title=None, box=None, pad_edge=False, header_style="bold", padding=(0, 0, 0, 1))
+    table.add_column("latency", overflow="fold")
     for col in LATENCY_COLUMNS:
-        table.add_column(col.replace("p999", "p99.9"), justify="right")
+        table.add_column(col.replace("p999", "p99.9"), justify="right", no_wrap=True)
     if s["latency_basis"] == "intended_start":
         table.add_row(*_latency_row("from intended start", s["latency_ms"]))
         table.add_row(*_latency_row("service time", s["service_time_ms"]))
