@@ -89,6 +89,11 @@ def test_a_ws_step_is_told_apart_from_a_request(tmp_path: Path) -> None:
     assert message.endswith(":3: scenarios[0].requests[0].ws.actoins: unknown key; did you mean 'actions'?")
     message = _load(tmp_path, "scenarios:\n  - requests:\n      - wss: {url: /ws}\n")
     assert message.endswith(":3: scenarios[0].requests[0].wss: unknown key; did you mean 'ws'?"), message
+    message = _load(tmp_path, "scenarios:\n  - requests:\n      - {ws: {url: /ws}, grpc: {}}\n")
+    assert message.endswith(
+        ":3: scenarios[0].requests[0].grpc: a step is one request (url:) or one ws or grpc step, not two: "
+        "split it"
+    ), message
     message = _load(tmp_path, "scenarios:\n  - requests:\n      - {name: x}\n")
     assert message.endswith(
         ":3: scenarios[0].requests[0].url: Field required "

@@ -294,7 +294,9 @@ def _validation_line(exc: ValidationError, lines: YamlLines) -> str:
         if len(loc) == 5 and loc[2] == "requests":  # a step's own key: maybe a misspelt ws:/grpc:
             keys += STEP_KINDS
         close = close or difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.6)
-        msg = f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
+        msg = f"unknown key; did you mean {close[0]!r}?" if close and close[0] != loc[-1] else "unknown key"
+        if len(loc) == 5 and loc[2] == "requests" and loc[-1] in STEP_KINDS:
+            msg = f"a step is one request (url:) or one {' or '.join(STEP_KINDS)} step, not two: split it"
     if err["type"] == "missing" and loc[-1] == "url" and len(loc) == 5:
         msg += f" (a request has url:, or the step is one of {', '.join(k + ':' for k in STEP_KINDS)})"
     return f"{lines.at(*loc)}: {format_loc(loc)}: {msg}"
