@@ -405,3 +405,25 @@ def test_sigint_during_the_grace_period_cuts_it_short(tmp_path: Path, targets: t
     assert elapsed < 5.0, f"took {elapsed:.1f} s after SIGINT\n{output}"
     doc = json.loads(summary)
     assert doc["ended_by"] == "interrupted" and doc["errors"] == {"unfinished": 2}
+
+
+def test_sigint_during_a_scenarios_graceful_stop_cuts_it_short(
+    tmp_path: Path, targets: tuple[str, str]
+) -> None:
+    """A scenario's load is over and its iterations hang, waiting out a 30 s graceful stop: one Ctrl-C ends
+    that wait (it used to wait on, then give the run's --grace on top)."""
+    blackhole, _ = targets
+    path = tmp_path / "hang.py"
+    path.write_text(
+        "from loadpulse import task\n"
+        "profile = {'profile': 'constant-vus', 'vus': 2, 'duration': '1s', 'graceful_stop': '30s'}\n\n"
+        f"@task\nasync def t(ctx):\n    await ctx.http.get({blackhole!r})\n",
+        encoding="utf-8",
+    )
+    case = Case(["run", str(path), "--grace", "20s", "--timeout", "60s"], 130)
+    code, elapsed, output, summary = _run(
+        case, tmp_path, interrupt_after_s=1.8, interrupt_once=_load_started()
+    )
+    assert code == 130, output
+    assert elapsed < 5.0, f"took {elapsed:.1f} s after SIGINT\n{output}"
+    assert json.loads(summary)["ended_by"] == "interrupted"

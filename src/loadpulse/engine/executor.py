@@ -102,6 +102,8 @@ class Executor:
         self.slots: list[Slot] = []
         self._first_id = first_vu_id
         self.stopping = False
+        self.winding_down = False
+        """Its load is over: only its running iterations' graceful stop is left (wind_down)."""
         self.running = 0
         self.interrupted = 0
         self._aux: set[asyncio.Task[None]] = set()
@@ -190,6 +192,7 @@ class Executor:
 
     async def wind_down(self, grace_s: float) -> None:
         """Stop starting iterations; let running ones finish within ``grace_s``, then interrupt them."""
+        self.winding_down = True
         self.stop()
         clock = self.clock
         deadline = clock.now_ns() + int(grace_s * 1e9)

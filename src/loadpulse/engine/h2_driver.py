@@ -100,8 +100,12 @@ class H2Load(DriverLifecycle):
         self.stop()
         clock = self.clock
         deadline = clock.now_ns() + int(grace_s * 1e9)
-        self.pool.stop_by_ns = deadline
-        while self.outstanding and clock.now_ns() < deadline:
+        pool = self.pool
+        pool.stop_by_ns = deadline
+        # No connect after the end (one backing off would keep the run past its duration for a stream
+        # that was never sent): what waits for one is unfinished now, not after the grace.
+        pool.quiesce()
+        while self.outstanding and clock.now_ns() < deadline and pool.may_progress():
             await clock.sleep(0.01)
         for stream in list(self.pool.outstanding()):
             self.abandoned += 1

@@ -312,9 +312,12 @@ class Runner:
             ended_by = self._stop_reason
         else:
             ended_by = "duration"
+        # A stop that came when the load was already over (a scenario's executors waiting out their graceful
+        # stop) is a no to that wait: no grace after it either.
+        declined = stop_wait in done and bool(getattr(driver, "past_load", False))
         driver.stop()
         # Bad input in a task (see Executor.iteration): nothing more is worth measuring, so no grace.
-        grace_s = 0.0 if _bad_input(driver) is not None else self.grace_s
+        grace_s = 0.0 if _bad_input(driver) is not None or declined else self.grace_s
         drain = asyncio.ensure_future(driver.drain(grace_s))
         force = asyncio.ensure_future(self._force.wait())
         # A stop asked for during the grace period (the load ended by itself) cuts it short, as a second

@@ -119,6 +119,12 @@ class ScenarioLoad:
         for e in self.executors:
             e.stop()
 
+    @property
+    def past_load(self) -> bool:
+        """Every scenario's load is over and only iterations finishing within their graceful stop are left:
+        a stop asked for now is a no to that wait."""
+        return all(e.winding_down for e in self.executors)
+
     def in_flight(self) -> int:
         return self.sessions.in_flight()
 

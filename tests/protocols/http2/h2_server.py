@@ -2,7 +2,8 @@
 
 Paths: ``/`` answers 200 ``ok``; ``/rst`` resets the stream (INTERNAL_ERROR); ``/refused-once`` refuses
 each connection's first such stream (REFUSED_STREAM, which a client may resend) and answers the rest;
-``/goaway`` ends the connection with an error GOAWAY (last stream id 0); ``/hold`` never answers. It
+``/goaway`` ends the connection with an error GOAWAY (last stream id 0); ``/drop`` resets the connection
+(no GOAWAY); ``/hold`` never answers. It
 counts connections and the most streams it saw open at once on one connection.
 """
 
@@ -71,6 +72,9 @@ class _Server(asyncio.Protocol):
                     conn.reset_stream(sid, ErrorCodes.REFUSED_STREAM)
                 elif path == "/goaway":
                     goaway = True
+                elif path == "/drop":
+                    self.transport.abort()  # type: ignore[union-attr]  # a reset, no GOAWAY
+                    return
                 elif path != "/hold":
                     conn.send_headers(sid, [(":status", "200"), ("content-length", "2")])
                     conn.send_data(sid, b"ok", end_stream=True)

@@ -379,7 +379,7 @@ def test_an_error_goaway_is_said_with_its_code_and_the_servers_words() -> None:
         _pump(conn, transport, server)
         server.close_connection(ErrorCodes.ENHANCE_YOUR_CALM, additional_data=b"too many requests")
         conn.data_received(server.data_to_send())
-        assert owner.failed == [(1, "h2_goaway")] and conn.error_goaway and transport.aborted
+        assert owner.failed == [(1, "h2_goaway")] and conn.rough_end and transport.aborted
         assert owner.warnings == [
             "the server ended connections with GOAWAY ENHANCE_YOUR_CALM (too many requests): the streams it "
             "had not answered failed as h2_goaway; the next connection waits (10 ms doubling to 1 s)"
@@ -409,13 +409,15 @@ def test_a_limit_changed_during_the_run_is_said_once_whatever_its_values() -> No
     def test() -> None:
         owner = _Owner()
         conn, _, server = _pair(owner)
-        for limit in (5, 3, 7):
+        for limit in (5, 0, 3, 0, 7):
             server.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: limit})
             conn.data_received(server.data_to_send())
             assert conn.capacity == limit
         assert owner.warnings == [
             "the server changed its limit of concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS) during the "
-            "run: the streams in flight followed it"
+            "run: the streams in flight followed it",
+            "the server lowered its limit of concurrent streams to 0 during the run: requests waited for it "
+            "to raise it again, or timed out",
         ]
 
     _in_loop(test)

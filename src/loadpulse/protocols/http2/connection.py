@@ -83,7 +83,6 @@ class Http2Connection(TimedConnection):
         "control",
         "draining",
         "early",
-        "error_goaway",
         "h2",
         "in_rx",
         "lost_early",
@@ -91,6 +90,7 @@ class Http2Connection(TimedConnection):
         "now_ns",
         "owner",
         "ready",
+        "rough_end",
         "sending",
         "sent_data",
         "served",
@@ -139,8 +139,10 @@ class Http2Connection(TimedConnection):
         """DATA frames of request bodies sent: what a server's WINDOW_UPDATEs answer."""
         self.control = 0
         """WINDOW_UPDATE and PING frames received: see _flooded."""
-        self.error_goaway = False
-        """Ended by an error GOAWAY (ENHANCE_YOUR_CALM, PROTOCOL_ERROR, …): the pool backs off."""
+        self.rough_end = False
+        """Ended by the server or for its fault (an error GOAWAY, a drop or reset, a protocol error), not
+        by a graceful GOAWAY or by us: the pool backs off before the next connect (a server dropping every
+        connection after a stream or two would otherwise meet a connect storm)."""
         self.lost_early: str | None = None
         """The kind a connection closed before the server's SETTINGS failed as (see connection_lost)."""
 
@@ -296,6 +298,7 @@ class Http2Connection(TimedConnection):
         if not self.closed:
             # Closed by the peer (or the network) with streams on it: a GOAWAY said it was going away.
             self.closed = True
+            self.rough_end = not self.draining or bool(self.streams)
             self._fail_all(_GOAWAY if self.draining else classify_exception(exc))
         self.owner.on_closed(self)
 
@@ -344,6 +347,7 @@ class Http2Connection(TimedConnection):
         if self.closed:
             return
         self.closed = True
+        self.rough_end = True
         self._fail_all(kind)
         if self.transport is not None:
             self.transport.abort()
@@ -369,11 +373,16 @@ class Http2Connection(TimedConnection):
             self.owner.on_capacity(self)
         if self.ready is not None and self.ready.done():
             # A change during the run: said once, whatever values it takes (the first SETTINGS say the
-            # limit itself).
+            # limit itself), and once more if it went to 0 (requests then wait, or time out).
             self.owner.warn(
                 "the server changed its limit of concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS) "
                 "during the run: the streams in flight followed it"
             )
+            if limit == 0:
+                self.owner.warn(
+                    "the server lowered its limit of concurrent streams to 0 during the run: requests "
+                    "waited for it to raise it again, or timed out"
+                )
         elif limit == 0:
             self.owner.warn(
                 "the server allows no concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS 0): requests "
@@ -479,7 +488,7 @@ class Http2Connection(TimedConnection):
                 "a new connection (and handshake) every few requests, its wait in their latency"
             )
         if error_code != 0:
-            self.error_goaway = True
+            self.rough_end = True
             name = getattr(error_code, "name", None) or f"error {error_code}"
             said = debug[:100].decode("utf-8", "replace") if debug else ""
             owner.warn(

@@ -73,6 +73,7 @@ class H2Pool:
         self.paused_until_ns = 0
         self.last_error = ErrorKind.CONNECT_REFUSED.value
         self.closing = False
+        self.quiet = False
         self.stop_by_ns = NEVER_NS
         """Past this, connections stop reading (the drain ran out): see Http2Connection.data_received."""
         self.corked = False
@@ -117,6 +118,19 @@ class H2Pool:
         for conn in self.conns:
             conn.in_rx = False
             conn.flush()
+
+    def quiesce(self) -> None:
+        """The run is ending: no connection opened from now on (one backing off or connecting is given
+        up), so streams still queued for one have nowhere to go (see :meth:`may_progress`)."""
+        self.quiet = True
+        for task in list(self._tasks):
+            task.cancel()
+
+    def may_progress(self) -> bool:
+        """Whether anything outstanding can still end: streams on a connection, or queued ones a live
+        connection may take."""
+        live = [c for c in self.conns if not c.closed]
+        return any(c.streams for c in live) or (bool(self.backlog) and any(not c.draining for c in live))
 
     def in_flight(self) -> int:
         return sum(len(c.streams) for c in self.conns) + len(self.backlog)
@@ -175,7 +189,7 @@ class H2Pool:
         return sum(1 for c in self.conns if not c.draining and not c.closed)
 
     def _grow(self) -> None:
-        if self.closing:
+        if self.closing or self.quiet:
             return
         # One connect at a time while connects fail; otherwise as many as the backlog fills.
         need = -(-len(self.backlog) // self.streams)
@@ -303,7 +317,7 @@ class H2Pool:
 
     def on_closed(self, conn: Http2Connection) -> None:
         self._maxed = False
-        self.rough = self.rough + 1 if conn.error_goaway else 0
+        self.rough = self.rough + 1 if conn.rough_end else 0
         if conn in self.conns:
             self.conns.remove(conn)
             if not self.closing:
