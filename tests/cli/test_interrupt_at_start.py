@@ -21,6 +21,9 @@ def test_ctrl_c_while_starting_is_an_interrupt_without_a_traceback(after_s: floa
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a test suite started in the background (CI) has SIGINT ignored, and a child
+        # inherits that, so Python would never raise KeyboardInterrupt while importing.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(after_s)
     proc.send_signal(signal.SIGINT)
