@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from time import perf_counter_ns
-from typing import Any, Protocol
+from typing import Any
 
 from h2.errors import ErrorCodes
 from h2.events import (
@@ -39,6 +39,8 @@ from h2.exceptions import H2Error
 
 from loadpulse.metrics.error_kinds import ErrorKind
 from loadpulse.protocols.http.connection import TimedConnection, classify_exception
+from loadpulse.protocols.http2 import server_faults
+from loadpulse.protocols.http2.owner import StreamOwner
 from loadpulse.protocols.http2.state import WINDOW, new_h2
 from loadpulse.protocols.http2.stream import H2Stream
 
@@ -48,31 +50,8 @@ _GOAWAY = ErrorKind.H2_GOAWAY.value
 _REFUSED = ErrorCodes.REFUSED_STREAM
 _FLOOD_MIN = 1000
 """Control frames any connection may receive before :meth:`Http2Connection._flooded` looks."""
-_FEW_STREAMS = 10
 _STREAM_ID_LIMIT = 1 << 30
 """Past this stream id a connection takes no new stream (ids end at 2^31): the owner opens another."""
-
-
-class StreamOwner(Protocol):
-    stop_by_ns: int
-    """Past this the run's drain is over: a connection stops reading (what it still has is unfinished)."""
-
-    def warn(self, message: str) -> None:
-        """Said once at the end of the run, however often it happens (a misbehaving server)."""
-
-    def on_stream_done(self, conn: Http2Connection, stream: H2Stream) -> None: ...
-    def on_stream_failed(self, conn: Http2Connection, stream: H2Stream, kind: str) -> None: ...
-    def on_stream_unsent(
-        self, conn: Http2Connection, stream: H2Stream, kind: str, counted: bool = True
-    ) -> None:
-        """The server did not process ``stream`` (GOAWAY above its id, REFUSED_STREAM, the connection
-        closed before it was sent): it may be sent again elsewhere, or failed as ``kind``. ``counted``:
-        False when the server went away gracefully after processing streams on the connection (nginx's
-        keepalive_requests), which bounds itself and must not use up the stream's resends."""
-
-    def on_closed(self, conn: Http2Connection) -> None: ...
-    def on_capacity(self, conn: Http2Connection) -> None:
-        """How many streams ``conn`` takes changed: the server's SETTINGS, or it is draining (GOAWAY)."""
 
 
 class Http2Connection(TimedConnection):
@@ -204,10 +183,7 @@ class Http2Connection(TimedConnection):
             return
         oversized = h2.oversized_frame()
         if oversized:
-            self._broken(
-                f"a frame of {oversized:,} bytes announced, above the {h2.max_inbound_frame_size:,} it may "
-                "send (SETTINGS_MAX_FRAME_SIZE)"
-            )
+            self._broken(server_faults.oversized_frame(oversized, h2.max_inbound_frame_size))
             return
         if h2.remote_settings.max_concurrent_streams != limit:
             # New SETTINGS: the library has queued their ACK already, so a stream started for an event
@@ -371,40 +347,16 @@ class Http2Connection(TimedConnection):
         if capacity != self.capacity:
             self.capacity = capacity
             self.owner.on_capacity(self)
-        if self.ready is not None and self.ready.done():
-            # A change during the run: said once, whatever values it takes (the first SETTINGS say the
-            # limit itself), and once more if it went to 0 (requests then wait, or time out).
-            self.owner.warn(
-                "the server changed its limit of concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS) "
-                "during the run: the streams in flight followed it"
-            )
-            if limit == 0:
-                self.owner.warn(
-                    "the server lowered its limit of concurrent streams to 0 during the run: requests "
-                    "waited for it to raise it again, or timed out"
-                )
-        elif limit == 0:
-            self.owner.warn(
-                "the server allows no concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS 0): requests "
-                "wait for it to raise the limit, or time out"
-            )
-        elif limit < self.wanted:
-            self.owner.warn(
-                f"the server allows at most {limit:,} concurrent stream{'s' if limit > 1 else ''} per "
-                "connection "
-                f"(SETTINGS_MAX_CONCURRENT_STREAMS): {limit:,} in flight on each, not the {self.wanted:,} "
-                "asked for"
-            )
+        during_run = self.ready is not None and self.ready.done()
+        for said in server_faults.stream_limit(limit, self.wanted, during_run):
+            self.owner.warn(said)
 
     def _flooded(self) -> bool:
         """A server sending control frames far beyond what the connection's traffic calls for (a
         WINDOW_UPDATE or PING flood) keeps the loop parsing them: a protocol abuse, dropped."""
         if self.control <= 4 * (self.started + self.sent_data) + _FLOOD_MIN:
             return False
-        self._broken(
-            f"{self.control:,} WINDOW_UPDATE and PING frames, for {self.started:,} stream(s) and "
-            f"{self.sent_data:,} DATA frame(s) sent: a flood"
-        )
+        self._broken(server_faults.flood(self.control, self.started, self.sent_data))
         return True
 
     def _broken(self, what: str) -> None:
@@ -415,10 +367,7 @@ class Http2Connection(TimedConnection):
             ready.set_result(f"it broke the protocol at once: {what}")
             self.fail(_PROTOCOL)
             return
-        self.owner.warn(
-            f"the server broke the HTTP/2 protocol ({what}): its connection was dropped and the streams "
-            "on it counted as protocol errors"
-        )
+        self.owner.warn(server_faults.broken(what))
         self.fail(_PROTOCOL)
 
     def _malformed(self, stream: H2Stream, headers: list[tuple[bytes, bytes]]) -> None:
@@ -429,11 +378,7 @@ class Http2Connection(TimedConnection):
         with contextlib.suppress(H2Error):
             self.h2.reset_stream(sid, ErrorCodes.PROTOCOL_ERROR)
         self.h2.forget(sid)
-        status = next((v for k, v in headers if k == b":status"), None)
-        what = "no :status" if status is None else f"the invalid :status {status[:20].decode('latin-1')!r}"
-        self.owner.warn(
-            f"the server answered with {what} (a malformed HTTP/2 response): counted as protocol errors"
-        )
+        self.owner.warn(server_faults.malformed(next((v for k, v in headers if k == b":status"), None)))
         self.owner.on_stream_failed(self, stream, _PROTOCOL)
 
     def _keep(self, stream: H2Stream, parts: list[bytes], chunk: bytes) -> None:
@@ -482,19 +427,11 @@ class Http2Connection(TimedConnection):
         owner.on_capacity(self)
         # What it will have served: those answered, and those at or below the last id still to be.
         serves = self.served + sum(1 for sid in self.streams if sid <= last_id)
-        if error_code == 0 and 0 < serves < _FEW_STREAMS:
-            owner.warn(
-                f"the server ends connections with GOAWAY after fewer than {_FEW_STREAMS} streams each: "
-                "a new connection (and handshake) every few requests, its wait in their latency"
-            )
+        said = server_faults.goaway(error_code, debug, serves)
+        if said is not None:
+            owner.warn(said)
         if error_code != 0:
             self.rough_end = True
-            name = getattr(error_code, "name", None) or f"error {error_code}"
-            said = debug[:100].decode("utf-8", "replace") if debug else ""
-            owner.warn(
-                f"the server ended connections with GOAWAY {name}{f' ({said})' if said else ''}: the streams "
-                "it had not answered failed as h2_goaway; the next connection waits (10 ms doubling to 1 s)"
-            )
         # A graceful GOAWAY after the server took streams here is a connection's end of life (nginx ends
         # one every keepalive_requests streams, and the closed model keeps every connection full, so a
         # stream can land on several such ends in a row): not a failure of the stream. One that took no
